@@ -1,0 +1,52 @@
+import { Args, Flags } from '@oclif/core';
+import { EXIT_FAILED, EXIT_FAULT, MigtraceCommand } from '../cli/base-command.js';
+import { parseCount, parseSize, formatSize } from '../cli/units.js';
+import { resolveImage } from '../guests/catalog.js';
+import { DEFAULT_MEMORY, Machine, type RunResult } from '../machine/machine.js';
+
+export interface RunOutput extends RunResult {
+  guest: string;
+  memory: number;
+}
+
+export default class Run extends MigtraceCommand {
+  static override description = 'Boot a guest on the simulated PC and run it to exit, halt or an instruction limit';
+  static override examples = [
+    '<%= config.bin %> run hello',
+    '<%= config.bin %> run memtouch --args "mb=16 passes=2" --memory 128MiB',
+    '<%= config.bin %> run ./my.img --max-instructions 1e8 --json',
+  ];
+
+  static override args = {
+    guest: Args.string({ description: 'built-in guest name (see `migtrace guests`) or path to a raw boot image', required: true }),
+  };
+
+  static override flags = {
+    memory: Flags.string({ description: 'RAM size', default: '64MiB' }),
+    'max-instructions': Flags.string({ description: 'stop after this many instructions', default: '2000000000' }),
+    args: Flags.string({ description: 'guest arguments, e.g. "mb=16 passes=2" (replace the guest\'s defaults)' }),
+  };
+
+  async run(): Promise<RunOutput> {
+    const { args, flags } = await this.parse(Run);
+    const memory = parseSize(flags.memory, '--memory');
+    const maxInstructions = parseCount(flags['max-instructions'], '--max-instructions');
+    const image = resolveImage(args.guest);
+    const machine = Machine.boot(image.bytes, {
+      memory: memory || DEFAULT_MEMORY,
+      args: flags.args ?? image.guest?.args,
+    });
+    const json = this.jsonEnabled();
+    if (!json) machine.onSerial = (byte) => process.stdout.write(String.fromCharCode(byte));
+    const result = machine.run({ maxInstructions });
+    if (!json) {
+      if (result.serial.length > 0 && !result.serial.endsWith('\n')) process.stdout.write('\n');
+      const line = `[migtrace] ${result.message}; ${result.icount} instructions, ${formatSize(memory)} RAM`;
+      if (result.status === 'fault') process.stderr.write(`migtrace: ${result.message}\n`);
+      else this.log(line);
+    }
+    if (result.status === 'fault') process.exitCode = EXIT_FAULT;
+    else if (result.status === 'exited' && result.exitStatus !== 1) process.exitCode = EXIT_FAILED;
+    return { guest: image.label, memory, ...result };
+  }
+}

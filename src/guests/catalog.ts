@@ -1,0 +1,78 @@
+/**
+ * The built-in guests: guests/manifest.json names each guest and its committed image
+ * (guests/build/NAME.img). `migtrace run NAME` resolves names here; anything else is taken
+ * as a path to a raw boot image.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../errors.js';
+
+export interface GuestInfo {
+  name: string;
+  description: string;
+  /** Absolute path of the raw boot image. */
+  image: string;
+  /** isa-debug-exit status the guest ends with when all is well. */
+  expectExit: number | null;
+  /** Default guest arguments, if any. */
+  args?: string;
+}
+
+/** The package root: the nearest directory above this module holding package.json. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'guests'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the migtrace package root');
+    dir = up;
+  }
+}
+
+export function listGuests(): GuestInfo[] {
+  const root = packageRoot();
+  const manifest = join(root, 'guests', 'manifest.json');
+  if (!existsSync(manifest)) return [];
+  const entries = JSON.parse(readFileSync(manifest, 'utf8')) as {
+    name: string;
+    description: string;
+    image: string;
+    expectExit?: number;
+    args?: string;
+  }[];
+  return entries.map((e) => ({
+    name: e.name,
+    description: e.description,
+    image: join(root, 'guests', e.image),
+    expectExit: e.expectExit ?? null,
+    args: e.args,
+  }));
+}
+
+export interface ResolvedImage {
+  /** The guest name, or the image path as given. */
+  label: string;
+  path: string;
+  bytes: Uint8Array;
+  guest: GuestInfo | null;
+}
+
+/** A built-in guest name or a path to a raw image → its bytes, or a one-line InputError. */
+export function resolveImage(nameOrPath: string): ResolvedImage {
+  const guest = listGuests().find((g) => g.name === nameOrPath) ?? null;
+  const path = guest !== null ? guest.image : resolve(nameOrPath);
+  if (guest === null && !existsSync(path)) {
+    const names = listGuests().map((g) => g.name).join(', ');
+    const looksLikePath = /[/.]/.test(nameOrPath);
+    throw new InputError(
+      looksLikePath ? 'NO_SUCH_FILE' : 'UNKNOWN_GUEST',
+      looksLikePath
+        ? `image file not found: ${nameOrPath}`
+        : `unknown guest "${nameOrPath}" (built-in guests: ${names || 'none'}; or give a path to an image)`,
+    );
+  }
+  if (!existsSync(path)) throw new InputError('NO_SUCH_FILE', `image of guest ${nameOrPath} is missing: ${path}`);
+  if (!statSync(path).isFile()) throw new InputError('NOT_A_FILE', `not a file: ${nameOrPath}`);
+  return { label: nameOrPath, path, bytes: new Uint8Array(readFileSync(path)), guest };
+}

@@ -1,0 +1,193 @@
+/**
+ * The simulated PC: memory, bus, icount clock, CPU and board devices, and the run loop that
+ * drives them in virtual time.
+ *
+ * Boot is what a PC BIOS does for a disk, minus the BIOS: the whole raw image is loaded at
+ * 0x7C00 and the CPU starts there in real mode with DL = 0x80. (Under QEMU the BIOS loads
+ * only the first sector; our boot stub loads the rest itself — see guests/README.md.)
+ *
+ * The run loop executes CPU slices up to the next timer deadline, fires due timers, and
+ * skips idle time when the CPU halts with interrupts enabled. Everything is a function of
+ * the image, the configuration and the inputs: there is no wall clock anywhere.
+ */
+import { InputError, MachineFault } from '../errors.js';
+import { Bus } from './bus.js';
+import { Clock } from './clock.js';
+import { PhysicalMemory } from './memory.js';
+import { Cpu, RunExit } from './cpu/cpu.js';
+import { buildBoard, type AnyDevice, type Board } from './board.js';
+import type { DeviceContext, OutputSink } from '../devices/device.js';
+
+export const MiB = 1024 * 1024;
+export const DEFAULT_MEMORY = 64 * MiB;
+export const BOOT_ADDRESS = 0x7c00;
+export const BOOT_DRIVE = 0x80;
+/** The guest argument string lives in the boot sector (guests/README.md). */
+export const GUEST_ARGS_OFFSET = 0x1a0;
+export const GUEST_ARGS_SIZE = 94;
+const EFLAGS_IF = 1 << 9;
+
+export type RunStatus = 'exited' | 'halted' | 'limit' | 'fault' | 'reset';
+
+export interface RunResult {
+  status: RunStatus;
+  /** isa-debug-exit status, (v << 1) | 1, when status is 'exited'. */
+  exitStatus: number | null;
+  icount: number;
+  /** Everything the guest wrote to the serial port, as latin1 text. */
+  serial: string;
+  /** One line saying why the run ended. */
+  message: string;
+}
+
+export interface MachineOptions {
+  /** RAM size in bytes (default 64 MiB). */
+  memory?: number;
+  /** Guest argument string patched into the loaded image (at most 93 bytes). */
+  args?: string;
+}
+
+export interface RunOptions {
+  /** Stop when the instruction count reaches this value. */
+  maxInstructions?: number;
+}
+
+type StopReason = { status: 'exited'; exitStatus: number } | { status: 'reset' };
+
+export class Machine implements OutputSink {
+  readonly memory: PhysicalMemory;
+  readonly bus: Bus;
+  readonly clock = new Clock();
+  readonly cpu: Cpu;
+  readonly board: Board;
+  /** Bytes the guest sent out of the serial port. */
+  readonly serialOut: number[] = [];
+  /** Frames the guest transmitted. */
+  readonly framesOut: Uint8Array[] = [];
+  /** Called for every serial byte as it is sent (the CLI streams them). */
+  onSerial: ((byte: number) => void) | null = null;
+  private stopReason: StopReason | null = null;
+
+  constructor(options: MachineOptions = {}) {
+    this.memory = new PhysicalMemory(options.memory ?? DEFAULT_MEMORY);
+    this.bus = new Bus(this.memory);
+    this.cpu = new Cpu(this.memory, this.bus, this.clock);
+    const ctx: DeviceContext = {
+      bus: this.bus,
+      clock: this.clock,
+      memory: this.memory,
+      irq: { setIrq: () => {} },
+      output: this,
+    };
+    this.board = buildBoard(ctx, {
+      exit: (status) => this.stop({ status: 'exited', exitStatus: status }),
+      resetRequest: () => this.stop({ status: 'reset' }),
+    });
+  }
+
+  /** Build a machine and load a raw boot image at 0x7C00, as a PC BIOS would. */
+  static boot(image: Uint8Array, options: MachineOptions = {}): Machine {
+    const machine = new Machine(options);
+    machine.loadBootImage(image, options.args);
+    return machine;
+  }
+
+  get devices(): AnyDevice[] {
+    return this.board.devices;
+  }
+
+  loadBootImage(image: Uint8Array, args?: string): void {
+    if (image.length < 512) {
+      throw new InputError('BAD_IMAGE', `boot image is ${image.length} bytes; a boot sector needs 512`);
+    }
+    if (image[510] !== 0x55 || image[511] !== 0xaa) {
+      throw new InputError('BAD_IMAGE', 'not a boot image: no 0x55AA signature at offset 510');
+    }
+    if (BOOT_ADDRESS + image.length > this.memory.size) {
+      throw new InputError(
+        'IMAGE_TOO_LARGE',
+        `boot image of ${image.length} bytes does not fit in ${this.memory.size} bytes of memory at 0x7c00`,
+      );
+    }
+    const copy = image.slice();
+    if (args !== undefined) patchGuestArgs(copy, args);
+    this.memory.writeBytes(BOOT_ADDRESS, copy);
+    this.memory.dirty.clear();
+    this.cpu.bootAt(0, BOOT_ADDRESS, BOOT_DRIVE);
+  }
+
+  serialByte(byte: number): void {
+    this.serialOut.push(byte);
+    if (this.onSerial !== null) this.onSerial(byte);
+  }
+
+  frame(data: Uint8Array): void {
+    this.framesOut.push(data.slice());
+  }
+
+  get serialText(): string {
+    return Buffer.from(this.serialOut).toString('latin1');
+  }
+
+  /** Run until the guest exits, halts for good, faults, or the icount reaches the limit. */
+  run(options: RunOptions = {}): RunResult {
+    const limit = options.maxInstructions ?? Infinity;
+    const clock = this.clock;
+    const cpu = this.cpu;
+    for (;;) {
+      clock.runDue();
+      if (this.stopReason !== null) return this.finish();
+      if (clock.icount >= limit) {
+        return this.result('limit', `stopped at the instruction limit (${limit})`);
+      }
+      const exit = cpu.run(Math.min(clock.nextEventAt, limit));
+      if (exit === RunExit.FAULT) {
+        const fault = cpu.fault ?? new MachineFault('CPU_FAULT', 'CPU fault');
+        return this.result('fault', fault.message);
+      }
+      if (exit === RunExit.HALTED) {
+        const interruptsOn = (cpu.getState().eflags & EFLAGS_IF) !== 0;
+        if (!interruptsOn) {
+          return this.result('halted', `halted with interrupts disabled at ${cpu.describeLocation()}`);
+        }
+        if (clock.nextEventAt === Infinity) {
+          return this.result('halted', `halted at ${cpu.describeLocation()} with nothing left that could wake it`);
+        }
+        // HLT with interrupts on: nothing happens until the next device event.
+        clock.icount = Math.max(clock.icount, Math.min(clock.nextEventAt, limit));
+      }
+    }
+  }
+
+  private stop(reason: StopReason): void {
+    if (this.stopReason === null) this.stopReason = reason;
+    this.cpu.requestStop();
+  }
+
+  private finish(): RunResult {
+    const reason = this.stopReason!;
+    if (reason.status === 'exited') {
+      const r = this.result('exited', `guest exited with status ${reason.exitStatus}`);
+      r.exitStatus = reason.exitStatus;
+      return r;
+    }
+    return this.result('reset', 'guest requested a CPU reset (port 0x92); stopped as QEMU does with -no-reboot');
+  }
+
+  private result(status: RunStatus, message: string): RunResult {
+    return { status, exitStatus: null, icount: this.clock.icount, serial: this.serialText, message };
+  }
+}
+
+/** Write the guest argument string into the boot sector's args region (NUL-padded). */
+export function patchGuestArgs(image: Uint8Array, args: string): void {
+  const bytes = Buffer.from(args, 'latin1');
+  if (bytes.length > GUEST_ARGS_SIZE - 1 || /[^\x20-\x7e]/.test(args)) {
+    throw new InputError(
+      'BAD_GUEST_ARGS',
+      `guest arguments must be at most ${GUEST_ARGS_SIZE - 1} printable ASCII characters`,
+    );
+  }
+  image.fill(0, GUEST_ARGS_OFFSET, GUEST_ARGS_OFFSET + GUEST_ARGS_SIZE);
+  image.set(bytes, GUEST_ARGS_OFFSET);
+}

@@ -1,0 +1,264 @@
+/**
+ * Physical memory: RAM in 4 KiB pages with a dirty bitmap, MMIO windows that take precedence
+ * over RAM, and the A20 gate.
+ *
+ * Every 4 KiB page of the 4 GiB physical address space has a kind: RAM, MMIO or unmapped.
+ * The hot path (CPU loads and stores) checks the kind byte and touches the RAM array
+ * directly; only MMIO and unmapped pages take the slow path. Unmapped memory reads as
+ * all-ones and ignores writes, as on a PC with nothing decoding the address.
+ *
+ * A20: the gate masks physical address bit 20 of CPU accesses (not of DMA). The CPU applies
+ * `a20Mask` when it forms a physical address; port 0x92 (see board) flips it.
+ */
+import { InputError } from '../errors.js';
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+export const PAGE_MASK = PAGE_SIZE - 1;
+/** Pages in the 4 GiB physical address space. */
+export const ADDRESS_SPACE_PAGES = 1 << 20;
+export const MAX_MEMORY = 2 ** 32;
+
+export const PAGE_RAM = 0;
+export const PAGE_MMIO = 1;
+export const PAGE_UNMAPPED = 2;
+
+export const A20_ENABLED_MASK = 0xffffffff | 0;
+export const A20_DISABLED_MASK = ~(1 << 20);
+
+/** Where MMIO pages send their accesses: the bus, which is the one dispatch point. */
+export interface MmioDispatch {
+  mmioRead(addr: number, size: number): number;
+  mmioWrite(addr: number, size: number, value: number): void;
+}
+
+/**
+ * One byte per page: marking a store is a single byte write (cheaper than a bit
+ * read-modify-write on the hot path); scanning skips clean words 4 pages at a time.
+ */
+export class DirtyBitmap {
+  readonly bytes: Uint8Array;
+  private readonly words: Uint32Array;
+
+  constructor(readonly pages: number) {
+    const padded = (pages + 3) & ~3;
+    this.bytes = new Uint8Array(padded);
+    this.words = new Uint32Array(this.bytes.buffer, 0, padded >>> 2);
+  }
+
+  mark(page: number): void {
+    this.bytes[page] = 1;
+  }
+
+  markRange(addr: number, length: number): void {
+    if (length <= 0) return;
+    const first = Math.floor(addr / PAGE_SIZE);
+    const last = Math.min(this.pages - 1, Math.floor((addr + length - 1) / PAGE_SIZE));
+    for (let p = first; p <= last; p++) this.bytes[p] = 1;
+  }
+
+  markAll(): void {
+    this.bytes.fill(1, 0, this.pages);
+  }
+
+  isDirty(page: number): boolean {
+    return this.bytes[page] !== 0;
+  }
+
+  count(): number {
+    let n = 0;
+    const w = this.words;
+    for (let i = 0; i < w.length; i++) {
+      if (w[i] !== 0) {
+        const b = i << 2;
+        n += this.bytes[b] + this.bytes[b + 1] + this.bytes[b + 2] + this.bytes[b + 3];
+      }
+    }
+    return n;
+  }
+
+  /**
+   * The dirty page numbers, ascending, with the bitmap cleared in the same step: what one
+   * pre-copy round takes. Single-threaded, so no store can slip in between read and clear.
+   */
+  takeAndClear(): Uint32Array {
+    const out = new Uint32Array(this.count());
+    let k = 0;
+    const w = this.words;
+    for (let i = 0; i < w.length; i++) {
+      if (w[i] === 0) continue;
+      const b = i << 2;
+      for (let j = 0; j < 4; j++) if (this.bytes[b + j] !== 0) out[k++] = b + j;
+      w[i] = 0;
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.bytes.fill(0);
+  }
+}
+
+export class PhysicalMemory {
+  readonly size: number;
+  readonly ram: Uint8Array;
+  /** PAGE_RAM / PAGE_MMIO / PAGE_UNMAPPED for each of the 2^20 pages. */
+  readonly pageKind: Uint8Array;
+  readonly dirty: DirtyBitmap;
+  /** ANDed into every CPU physical address; bit 20 clear while the A20 gate is closed. */
+  a20Mask = A20_ENABLED_MASK;
+  private mmio: MmioDispatch | null = null;
+
+  constructor(size: number) {
+    if (!Number.isInteger(size) || size < PAGE_SIZE || size > MAX_MEMORY || size % PAGE_SIZE !== 0) {
+      throw new InputError(
+        'BAD_MEMORY_SIZE',
+        `memory size ${size} is not a whole number of 4 KiB pages between 4 KiB and 4 GiB`,
+      );
+    }
+    this.size = size;
+    this.ram = new Uint8Array(size);
+    const ramPages = size / PAGE_SIZE;
+    this.pageKind = new Uint8Array(ADDRESS_SPACE_PAGES);
+    this.pageKind.fill(PAGE_UNMAPPED, ramPages);
+    this.dirty = new DirtyBitmap(ramPages);
+  }
+
+  get ramPages(): number {
+    return this.dirty.pages;
+  }
+
+  get a20Enabled(): boolean {
+    return this.a20Mask === A20_ENABLED_MASK;
+  }
+
+  setA20(enabled: boolean): void {
+    this.a20Mask = enabled ? A20_ENABLED_MASK : A20_DISABLED_MASK;
+  }
+
+  attachMmio(dispatch: MmioDispatch): void {
+    this.mmio = dispatch;
+  }
+
+  /** Claim pages for MMIO (they stop being RAM for the CPU and for DMA until released). */
+  mapMmioPages(firstPage: number, count: number): void {
+    this.pageKind.fill(PAGE_MMIO, firstPage, firstPage + count);
+  }
+
+  unmapMmioPages(firstPage: number, count: number): void {
+    for (let p = firstPage; p < firstPage + count; p++) {
+      this.pageKind[p] = p < this.ramPages ? PAGE_RAM : PAGE_UNMAPPED;
+    }
+  }
+
+  // ---- CPU-side accesses (physical address, A20 already applied by the caller) ----
+  // read8/read16 return unsigned values; read32 returns a signed 32-bit integer (`| 0`).
+
+  read8(addr: number): number {
+    addr >>>= 0;
+    const kind = this.pageKind[addr >>> PAGE_SHIFT];
+    if (kind === PAGE_RAM) return this.ram[addr];
+    if (kind === PAGE_MMIO) return this.mmio!.mmioRead(addr, 1) & 0xff;
+    return 0xff;
+  }
+
+  read16(addr: number): number {
+    addr >>>= 0;
+    if ((addr & PAGE_MASK) <= PAGE_SIZE - 2 && this.pageKind[addr >>> PAGE_SHIFT] === PAGE_RAM) {
+      const r = this.ram;
+      return r[addr] | (r[addr + 1] << 8);
+    }
+    return this.slowRead(addr, 2);
+  }
+
+  read32(addr: number): number {
+    addr >>>= 0;
+    if ((addr & PAGE_MASK) <= PAGE_SIZE - 4 && this.pageKind[addr >>> PAGE_SHIFT] === PAGE_RAM) {
+      const r = this.ram;
+      return r[addr] | (r[addr + 1] << 8) | (r[addr + 2] << 16) | (r[addr + 3] << 24);
+    }
+    return this.slowRead(addr, 4) | 0;
+  }
+
+  write8(addr: number, value: number): void {
+    addr >>>= 0;
+    const page = addr >>> PAGE_SHIFT;
+    const kind = this.pageKind[page];
+    if (kind === PAGE_RAM) {
+      this.ram[addr] = value;
+      this.dirty.bytes[page] = 1;
+    } else if (kind === PAGE_MMIO) {
+      this.mmio!.mmioWrite(addr, 1, value & 0xff);
+    }
+  }
+
+  write16(addr: number, value: number): void {
+    addr >>>= 0;
+    const page = addr >>> PAGE_SHIFT;
+    if ((addr & PAGE_MASK) <= PAGE_SIZE - 2 && this.pageKind[page] === PAGE_RAM) {
+      const r = this.ram;
+      r[addr] = value;
+      r[addr + 1] = value >>> 8;
+      this.dirty.bytes[page] = 1;
+      return;
+    }
+    this.slowWrite(addr, 2, value);
+  }
+
+  write32(addr: number, value: number): void {
+    addr >>>= 0;
+    const page = addr >>> PAGE_SHIFT;
+    if ((addr & PAGE_MASK) <= PAGE_SIZE - 4 && this.pageKind[page] === PAGE_RAM) {
+      const r = this.ram;
+      r[addr] = value;
+      r[addr + 1] = value >>> 8;
+      r[addr + 2] = value >>> 16;
+      r[addr + 3] = value >>> 24;
+      this.dirty.bytes[page] = 1;
+      return;
+    }
+    this.slowWrite(addr, 4, value);
+  }
+
+  /** A multi-byte access to MMIO within one page goes to the device whole; anything else splits into bytes. */
+  private slowRead(addr: number, size: number): number {
+    if (this.pageKind[addr >>> PAGE_SHIFT] === PAGE_MMIO && (addr & PAGE_MASK) <= PAGE_SIZE - size) {
+      return this.mmio!.mmioRead(addr, size);
+    }
+    let v = 0;
+    for (let i = 0; i < size; i++) v |= this.read8((addr + i) >>> 0) << (8 * i);
+    return size === 4 ? v >>> 0 : v;
+  }
+
+  private slowWrite(addr: number, size: number, value: number): void {
+    if (this.pageKind[addr >>> PAGE_SHIFT] === PAGE_MMIO && (addr & PAGE_MASK) <= PAGE_SIZE - size) {
+      this.mmio!.mmioWrite(addr, size, size === 4 ? value >>> 0 : value & 0xffff);
+      return;
+    }
+    for (let i = 0; i < size; i++) this.write8((addr + i) >>> 0, value >>> (8 * i));
+  }
+
+  // ---- bulk access for loaders, DMA and migration (RAM only; MMIO/unmapped bytes are skipped) ----
+
+  /** Copy bytes into RAM, marking pages dirty. Bytes that fall outside RAM are dropped. */
+  writeBytes(addr: number, data: Uint8Array): void {
+    const end = Math.min(this.size, addr + data.length);
+    if (addr >= end) return;
+    this.ram.set(data.subarray(0, end - addr), addr);
+    this.dirty.markRange(addr, end - addr);
+  }
+
+  /** Copy bytes out of RAM; bytes outside RAM read as 0xff. */
+  readBytes(addr: number, length: number): Uint8Array {
+    const out = new Uint8Array(length).fill(0xff);
+    const end = Math.min(this.size, addr + length);
+    if (addr < end) out.set(this.ram.subarray(addr, end), 0);
+    return out;
+  }
+
+  /** A view of one RAM page (no copy). */
+  page(pageNumber: number): Uint8Array {
+    const base = pageNumber * PAGE_SIZE;
+    return this.ram.subarray(base, base + PAGE_SIZE);
+  }
+}
