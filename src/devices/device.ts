@@ -32,6 +32,8 @@ export interface DeviceContext {
   readonly memory: PhysicalMemory;
   readonly irq: IrqSink;
   readonly output: OutputSink;
+  /** Called after a device changed state on its own (a timer event), with its bus id. */
+  readonly afterDeviceEvent?: (deviceId: number) => void;
 }
 
 /** A device's complete internal state for tests and the verifier: declared fields plus derived values. */
@@ -52,6 +54,20 @@ export abstract class Device<S extends Record<string, FieldValue>> {
 
   get name(): string {
     return this.schema.device;
+  }
+
+  /**
+   * The one way a device creates a timer: it is then part of the device's declared state
+   * (the schema must list a `timer: true` field of the same name) and the machine can
+   * observe the device after each timer event.
+   */
+  protected addTimer(name: string, callback: (now: number) => void): Timer {
+    const timer = this.ctx.clock.createTimer(`${this.schema.device}.${name}`, (now) => {
+      callback(now);
+      this.ctx.afterDeviceEvent?.(this.id);
+    });
+    this.timers[name] = timer;
+    return timer;
   }
 
   /** Power-on / hardware reset state; cancels pending timers. */

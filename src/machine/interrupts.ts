@@ -1,0 +1,84 @@
+/**
+ * The board's interrupt wiring, as on a PC with an APIC:
+ *
+ *   ISA IRQ 0–15 ──► 8259A pair (master INT) ──► LAPIC LINT0 (ExtINT, "virtual wire")
+ *               └──► IOAPIC pins (IRQ0 → pin 2, others 1:1) ──► LAPIC (fixed vectors)
+ *   LAPIC (or, without one, the PIC's INT output) ──► CPU INTR; INTA asks the same source.
+ *
+ * Devices raise ISA lines through `setIrq`; interrupt controllers call `update()` whenever
+ * their output may have changed, and the fabric recomputes the CPU's INTR pin. Nothing here
+ * holds state of its own: the controllers do.
+ */
+import type { IrqSink } from '../devices/device.js';
+
+/** A controller with input pins (PIC: 0–15; IOAPIC: 0–23). */
+export interface IrqInputs {
+  setInput(pin: number, level: boolean): void;
+}
+
+/** The 8259A pair as the fabric sees it. */
+export interface PicPort extends IrqInputs {
+  /** Level of the master's INT output. */
+  intOutput(): boolean;
+  /** INTA cycle: the vector to deliver (updates ISR/IRR as the datasheet says). */
+  acknowledge(): number;
+}
+
+/** The local APIC as the fabric sees it. */
+export interface LapicPort {
+  /** True while the LAPIC has an interrupt to deliver to the CPU (fixed, or ExtINT through LINT0). */
+  intrPending(): boolean;
+  /** INTA: the vector; for ExtINT the LAPIC asks the PIC (through `ackExtInt`). */
+  acknowledge(ackExtInt: () => number): number;
+  /** The PIC's INT output changed: LINT0 input level. */
+  setLint0(level: boolean): void;
+}
+
+/** What the CPU exposes to the fabric. */
+export interface CpuIntrPin {
+  setIntrLine(level: boolean): void;
+  interruptAcknowledge: () => number;
+}
+
+/** GSI for an ISA IRQ: the timer's IRQ0 is wired to IOAPIC pin 2 (the usual MP/ACPI override). */
+export function isaIrqToGsi(irq: number): number {
+  return irq === 0 ? 2 : irq;
+}
+
+export class InterruptFabric implements IrqSink {
+  pic: PicPort | null = null;
+  ioapic: IrqInputs | null = null;
+  lapic: LapicPort | null = null;
+
+  constructor(private readonly cpu: CpuIntrPin) {
+    cpu.interruptAcknowledge = () => this.acknowledge();
+  }
+
+  setIrq(line: number, level: boolean): void {
+    this.pic?.setInput(line, level);
+    this.ioapic?.setInput(isaIrqToGsi(line), level);
+  }
+
+  /** Recompute the CPU's INTR pin after any controller output change. */
+  update(): void {
+    const pic = this.pic;
+    if (this.lapic !== null) {
+      this.lapic.setLint0(pic !== null && pic.intOutput());
+      this.cpu.setIntrLine(this.lapic.intrPending());
+    } else {
+      this.cpu.setIntrLine(pic !== null && pic.intOutput());
+    }
+  }
+
+  private acknowledge(): number {
+    const pic = this.pic;
+    let vector: number;
+    if (this.lapic !== null) {
+      vector = this.lapic.acknowledge(() => (pic !== null ? pic.acknowledge() : 0xff));
+    } else {
+      vector = pic !== null ? pic.acknowledge() : 0xff;
+    }
+    this.update();
+    return vector;
+  }
+}
