@@ -8,6 +8,20 @@
  * (`Timer.armIn`), the way jsbeeb's scheduler does.
  */
 
+/**
+ * Virtual instructions per virtual second: the rate at which device clocks (the PIT's
+ * 1.193182 MHz, the RTC's seconds, the LAPIC timer) advance against the icount.
+ * One instruction is 10 ns of virtual time.
+ */
+export const DEFAULT_INSTRUCTIONS_PER_SECOND = 100_000_000;
+
+/** floor(value * mul / div) for non-negative integers, exact even when the product exceeds 2^53. */
+export function mulDivFloor(value: number, mul: number, div: number): number {
+  const p = value * mul;
+  if (p <= Number.MAX_SAFE_INTEGER) return Math.floor(p / div);
+  return Number((BigInt(value) * BigInt(mul)) / BigInt(div));
+}
+
 export type TimerCallback = (now: number) => void;
 
 export class Timer {
@@ -47,6 +61,11 @@ export class Timer {
 }
 
 export class Clock {
+  constructor(
+    /** Instructions per virtual second (machine configuration; recorded in trace headers). */
+    readonly hz: number = DEFAULT_INSTRUCTIONS_PER_SECOND,
+  ) {}
+
   /** Instructions retired so far. The CPU advances it; HLT may skip it forward to an event. */
   icount = 0;
   /** The earliest armed timer's deadline, or Infinity. The CPU runs slices up to it. */
