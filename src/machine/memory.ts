@@ -33,12 +33,19 @@ export interface MmioDispatch {
 }
 
 /**
- * One byte per page: marking a store is a single byte write (cheaper than a bit
- * read-modify-write on the hot path); scanning skips clean words 4 pages at a time.
+ * Dirty-page logging. Stores mark one byte per page in `bytes` (a single byte write on the hot
+ * path, cheaper than a bit read-modify-write). Several consumers need "pages dirtied since I
+ * last looked" at once — pre-copy rounds and trace checkpoints — so each is a `DirtyClient`
+ * with its own log: taking a client's pages first folds the shared marks into every client's
+ * log, then hands over and clears only that client's. No consumer can steal another's pages.
+ * Scans skip clean pages four at a time.
  */
 export class DirtyBitmap {
+  /** Marks set by stores since the last fold. */
   readonly bytes: Uint8Array;
   private readonly words: Uint32Array;
+  private readonly clients: DirtyClient[] = [];
+  private defaultClient: DirtyClient | null = null;
 
   constructor(readonly pages: number) {
     const padded = (pages + 3) & ~3;
@@ -57,45 +64,107 @@ export class DirtyBitmap {
     for (let p = first; p <= last; p++) this.bytes[p] = 1;
   }
 
+  /** Mark every page dirty (a migration's first round sends everything). */
   markAll(): void {
     this.bytes.fill(1, 0, this.pages);
   }
 
-  isDirty(page: number): boolean {
-    return this.bytes[page] !== 0;
+  /** A new consumer; its log starts empty (it sees stores from now on). */
+  createClient(name: string): DirtyClient {
+    this.fold();
+    const client = new DirtyClient(this, name, this.bytes.length);
+    this.clients.push(client);
+    return client;
   }
 
-  count(): number {
-    let n = 0;
+  /** Stop logging for a consumer. */
+  removeClient(client: DirtyClient): void {
+    const i = this.clients.indexOf(client);
+    if (i >= 0) this.clients.splice(i, 1);
+  }
+
+  /** Pages dirtied since the last `takeAndClear()` (a built-in client, for single-consumer use). */
+  takeAndClear(): Uint32Array {
+    this.defaultClient ??= this.createClient('default');
+    return this.defaultClient.takeAndClear();
+  }
+
+  isDirty(page: number): boolean {
+    this.defaultClient ??= this.createClient('default');
+    return this.defaultClient.isDirty(page);
+  }
+
+  /** Forget all marks and every client's log (after loading a boot image, say). */
+  clear(): void {
+    this.bytes.fill(0);
+    for (const c of this.clients) c.log.fill(0);
+  }
+
+  /** @internal Move the shared marks into every client's log. */
+  fold(): void {
     const w = this.words;
+    const clients = this.clients;
     for (let i = 0; i < w.length; i++) {
-      if (w[i] !== 0) {
-        const b = i << 2;
-        n += this.bytes[b] + this.bytes[b + 1] + this.bytes[b + 2] + this.bytes[b + 3];
-      }
+      if (w[i] === 0) continue;
+      for (const c of clients) c.logWords[i] |= w[i];
+      w[i] = 0;
+    }
+  }
+}
+
+export class DirtyClient {
+  /** @internal one byte per page, like DirtyBitmap.bytes */
+  readonly log: Uint8Array;
+  /** @internal */
+  readonly logWords: Uint32Array;
+
+  constructor(
+    private readonly bitmap: DirtyBitmap,
+    readonly name: string,
+    paddedPages: number,
+  ) {
+    this.log = new Uint8Array(paddedPages);
+    this.logWords = new Uint32Array(this.log.buffer, 0, paddedPages >>> 2);
+  }
+
+  /** Number of pages dirtied since this client's last take. */
+  count(): number {
+    this.bitmap.fold();
+    let n = 0;
+    const w = this.logWords;
+    for (let i = 0; i < w.length; i++) {
+      if (w[i] === 0) continue;
+      const b = i << 2;
+      n += this.log[b] + this.log[b + 1] + this.log[b + 2] + this.log[b + 3];
     }
     return n;
   }
 
+  isDirty(page: number): boolean {
+    this.bitmap.fold();
+    return this.log[page] !== 0;
+  }
+
   /**
-   * The dirty page numbers, ascending, with the bitmap cleared in the same step: what one
-   * pre-copy round takes. Single-threaded, so no store can slip in between read and clear.
+   * The pages dirtied since this client's last take, ascending, with its log cleared in the
+   * same step: what one pre-copy round takes. Single-threaded, so no store slips in between.
    */
   takeAndClear(): Uint32Array {
     const out = new Uint32Array(this.count());
     let k = 0;
-    const w = this.words;
+    const w = this.logWords;
     for (let i = 0; i < w.length; i++) {
       if (w[i] === 0) continue;
       const b = i << 2;
-      for (let j = 0; j < 4; j++) if (this.bytes[b + j] !== 0) out[k++] = b + j;
+      for (let j = 0; j < 4; j++) if (this.log[b + j] !== 0) out[k++] = b + j;
       w[i] = 0;
     }
     return out;
   }
 
-  clear(): void {
-    this.bytes.fill(0);
+  /** Mark every page dirty in this client's log only. */
+  markAll(): void {
+    this.log.fill(1, 0, this.bitmap.pages);
   }
 }
 

@@ -1,0 +1,94 @@
+/**
+ * Architectural constants of the i386: EFLAGS bits, segment register numbers, exception
+ * vectors, CR0 bits and the layout of a segment's cached access rights.
+ */
+
+// ---- EFLAGS (Intel SDM vol. 1, 3.4.3) ----
+export const CF = 0x0001;
+export const PF = 0x0004;
+export const AF = 0x0010;
+export const ZF = 0x0040;
+export const SF = 0x0080;
+export const TF = 0x0100;
+export const IF = 0x0200;
+export const DF = 0x0400;
+export const OF = 0x0800;
+export const IOPL = 0x3000;
+export const NT = 0x4000;
+export const RF = 0x10000;
+export const VM = 0x20000;
+/** The six status flags: what arithmetic writes and what lazy evaluation covers. */
+export const ARITH_FLAGS = CF | PF | AF | ZF | SF | OF;
+/** Bit 1 of EFLAGS always reads as 1. */
+export const FLAGS_FIXED = 0x0002;
+/** Bits a 386 lets software write (the rest read as 0, bit 1 as 1). */
+export const FLAGS_WRITABLE = ARITH_FLAGS | TF | IF | DF | IOPL | NT | RF | VM;
+
+// ---- segment registers, in ModR/M `reg` order (SDM vol. 2, 3.1.1.3) ----
+export const ES = 0;
+export const CS = 1;
+export const SS = 2;
+export const DS = 3;
+export const FS = 4;
+export const GS = 5;
+export const SEG_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
+
+/**
+ * A segment's hidden access rights, laid out as the VMCS guest-state "access rights" field
+ * (SDM vol. 3, 24.4.1): bits 0-7 the descriptor's access byte (type, S, DPL, P), bits 12-15
+ * AVL, L, D/B, G, and bit 16 "unusable" (a null selector loaded in protected mode).
+ */
+export const ATTR_TYPE_ACCESSED = 0x01;
+export const ATTR_TYPE_RW = 0x02; // data: writable; code: readable
+export const ATTR_TYPE_DC = 0x04; // data: expand-down; code: conforming
+export const ATTR_TYPE_CODE = 0x08;
+export const ATTR_S = 0x10; // code/data (not system)
+export const ATTR_DPL_SHIFT = 5;
+export const ATTR_P = 0x80;
+export const ATTR_DB = 0x4000;
+export const ATTR_G = 0x8000;
+export const ATTR_UNUSABLE = 0x10000;
+/** Real-mode data segment after reset: present, writable, accessed, 16-bit, limit 0xFFFF. */
+export const ATTR_REAL_DATA = ATTR_P | ATTR_S | ATTR_TYPE_RW | ATTR_TYPE_ACCESSED;
+/** Real-mode code segment after reset: present, readable, accessed code. */
+export const ATTR_REAL_CODE = ATTR_P | ATTR_S | ATTR_TYPE_CODE | ATTR_TYPE_RW | ATTR_TYPE_ACCESSED;
+
+// ---- control registers (SDM vol. 3, 2.5) ----
+export const CR0_PE = 0x00000001;
+export const CR0_MP = 0x00000002;
+export const CR0_EM = 0x00000004;
+export const CR0_TS = 0x00000008;
+export const CR0_ET = 0x00000010;
+export const CR0_PG = 0x80000000 | 0;
+/** CR0 after reset on a 386 without a coprocessor: ET is wired to the coprocessor type (0x10). */
+export const CR0_RESET = CR0_ET;
+
+// ---- exception vectors (SDM vol. 3, table 6-1) ----
+export const EXC_DE = 0;
+export const EXC_DB = 1;
+export const EXC_NMI = 2;
+export const EXC_BP = 3;
+export const EXC_OF = 4;
+export const EXC_BR = 5;
+export const EXC_UD = 6;
+export const EXC_NM = 7;
+export const EXC_DF = 8;
+export const EXC_TS = 10;
+export const EXC_NP = 11;
+export const EXC_SS = 12;
+export const EXC_GP = 13;
+export const EXC_PF = 14;
+
+export const EXCEPTION_NAMES: Record<number, string> = {
+  0: '#DE', 1: '#DB', 2: 'NMI', 3: '#BP', 4: '#OF', 5: '#BR', 6: '#UD', 7: '#NM', 8: '#DF',
+  10: '#TS', 11: '#NP', 12: '#SS', 13: '#GP', 14: '#PF', 16: '#MF', 17: '#AC',
+};
+
+/** Vectors that push an error code in protected mode (SDM vol. 3, 6.13). */
+export function exceptionHasErrorCode(vector: number): boolean {
+  return vector === 8 || (vector >= 10 && vector <= 14) || vector === 17;
+}
+
+/** What `Cpu.run` returns: a small numeric enum. */
+export const RunExit = { REACHED: 0, HALTED: 1, STOPPED: 2, FAULT: 3 } as const;
+export type RunExit = (typeof RunExit)[keyof typeof RunExit];
