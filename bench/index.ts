@@ -1,0 +1,16 @@
+/**
+ * `npm run bench`: prints the figures the issues ask for. Wall time is measured here only.
+ * Pass section names to run a subset: `npm run bench -- machine`.
+ */
+import { benchMachine } from './machine.js';
+import { printFigures, type Figure } from './harness.js';
+
+const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
+  machine: benchMachine,
+};
+
+const wanted = process.argv.slice(2);
+for (const [name, run] of Object.entries(sections)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  printFigures(name, await run());
+}
