@@ -26,6 +26,17 @@ void serial_write(const char *s, size_t len)
 		serial_putc(*s++);
 }
 
+/*
+ * A UART sends at the line rate: bytes can still sit in the FIFO and the shift register
+ * when the guest is done. Bounded, so a UART that never reports TEMT cannot hang exit().
+ */
+void serial_flush(void)
+{
+	for (uint32_t polls = 0; polls < 0x100000; polls++)
+		if (inb(COM1 + UART_LSR) & UART_LSR_TEMT)
+			return;
+}
+
 bool serial_rx_ready(void)
 {
 	return inb(COM1 + UART_LSR) & UART_LSR_DR;

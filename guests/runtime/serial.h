@@ -15,10 +15,13 @@
 #define UART_LSR	5
 #define UART_LSR_DR	0x01	/* receive data ready */
 #define UART_LSR_THRE	0x20	/* transmit holding register empty */
+#define UART_LSR_TEMT	0x40	/* THR/FIFO and shift register empty: all bytes sent */
 
 void serial_init(void);
 void serial_putc(char c);
 void serial_write(const char *s, size_t len);
+/* Wait until every byte written has left the line (exit() does this before stopping). */
+void serial_flush(void);
 bool serial_rx_ready(void);
 uint8_t serial_getc(void);	/* waits for a byte */
 

@@ -6,8 +6,9 @@
 int main(void);
 
 /*
- * Stop the machine: write code to the isa-debug-exit port 0xF4, which ends the run with
- * status (code << 1) | 1. Convention: 0 = success, 1 = failure. Halts if nothing listens.
+ * Stop the machine: wait for the UART to finish sending, then write code to the
+ * isa-debug-exit port 0xF4, which ends the run with status (code << 1) | 1.
+ * Convention: 0 = success, 1 = failure. Halts if nothing listens.
  */
 void exit(int code) __attribute__((noreturn));
 
