@@ -66,8 +66,8 @@ describe('migtrace run', () => {
   });
 
   it('refuses an image larger than memory', () => {
-    const r = migtrace(['run', 'hello', '--memory', '32KiB']);
-    expectOneLineError(r.stderr, /does not fit in 32768 bytes of memory/);
+    const r = migtrace(['run', 'hello', '--memory', '28KiB']);
+    expectOneLineError(r.stderr, /does not fit in 28672 bytes of memory/);
     expect(r.status).toBe(2);
   });
 

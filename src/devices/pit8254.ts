@@ -1,0 +1,405 @@
+/**
+ * Intel 8254 programmable interval timer, plus port 0x61 ("NMI status and control", the
+ * PC/AT port B), which carries channel 2's GATE and OUT.
+ *
+ * Ports: 0x40–0x42 channel 0–2 data, 0x43 control word (write-only; reads float: 0xFF);
+ * 0x61: bit 0 GATE2 (rw), bit 1 speaker data (rw), bits 3–2 parity/IOCHK check disable (rw),
+ * bit 4 refresh toggle (ro), bit 5 OUT2 (ro), bits 7–6 NMI sources (ro, none: 0).
+ * IRQ0 follows channel 0's OUT (PIT_IRQ); channel 1 (DRAM refresh) and channel 2 (speaker)
+ * drive no interrupt. GATE0/GATE1 are tied high.
+ *
+ * Board: `const pit = new Pit8254(ctx); pit.mapPorts(ctx.bus);` (device "pit", ports
+ * 0x40–0x43 and 0x61), and add it to the device list. IRQ0 goes through ctx.irq.setIrq(0, …).
+ *
+ * Time: counters are functions of the icount (pit8254-channel.ts), never stepped; the only
+ * timer is channel 0's next OUT transition (`next_transition_time`), so IRQ0 changes at the
+ * exact icount of the CLK edge. Reset state is what a PC BIOS leaves and QEMU resets to:
+ * every channel in mode 3, count 0 (65536), lobyte/hibyte, counting (IRQ0 at 18.2 Hz).
+ *
+ * Datasheet: Intel 8254 (231164): "Control Word Format", "Read-Back Command", "Counter Latch
+ * Command", "Modes of Operation". Simplifications, both within one period and as QEMU:
+ * a count written to a running mode-2/3 counter is loaded at the end of the current period
+ * (the datasheet has mode 3 take it at the end of the half-cycle); in mode 0, between the
+ * two bytes of a word write, reads return the previous count rather than the frozen CE.
+ */
+import { SIZE_8, type Bus, type IoHandler } from '../machine/bus.js';
+import { Device } from './device.js';
+import type { FieldSpec, StateSchema } from './schema.js';
+import {
+  PIT_CHANNELS, activeCount, bcdToBinary, counterValue, edgesCounted, effectiveMode, icountAtTick, isSuspended,
+  modulus, nextTransitionTick, nullCount, outLevel, pitTicks, readableCount, type Pit8254State,
+} from './pit8254-channel.js';
+
+export { PIT_HZ, type Pit8254State } from './pit8254-channel.js';
+export const PIT_PORT = 0x40;
+export const PIT_PORTS = 4;
+export const PIT_CONTROL_PORT = 0x43;
+export const PORT_B = 0x61;
+export const PIT_IRQ = 0;
+/** The BIOS programs channel 1 with 18 for DRAM refresh: port 0x61 bit 4 toggles every 18 PIT clocks (15.09 µs). */
+export const REFRESH_DIVISOR = 18;
+
+/** read_state / write_state / count_latched values (QEMU's RW_STATE_*): rw_mode 1–3, plus the second byte of a word. */
+const RW_LSB = 1;
+const RW_MSB = 2;
+const RW_WORD0 = 3;
+const RW_WORD1 = 4;
+
+function perChannel(name: string, width: number, access: FieldSpec['access'], role: FieldSpec['role'], doc: string): FieldSpec {
+  return { name, width, length: PIT_CHANNELS, access, role, doc: `${doc} (per channel 0–2)` };
+}
+
+const SCHEMA: StateSchema = {
+  device: 'pit',
+  version: 1,
+  fields: [
+    perChannel('count', 32, 'wo', 'config', 'count register: the reload value in counting units, 1..65536 (binary) or 1..10000 (BCD); 0 written means the maximum'),
+    perChannel('latched_count', 16, 'ro', 'processing', 'output latch from a counter-latch or read-back command'),
+    perChannel('count_latched', 3, 'internal', 'processing', 'latched-count bytes still to read: 0 none, 1 LSB, 2 MSB, 3 LSB then MSB'),
+    perChannel('status_latched', 1, 'internal', 'processing', 'a read-back status byte is latched'),
+    perChannel('status', 8, 'ro', 'processing', 'the latched status byte: OUT, null count, RW, mode, BCD'),
+    perChannel('read_state', 3, 'internal', 'processing', 'read flip-flop: 1 LSB, 2 MSB, 3 word low next, 4 word high next'),
+    perChannel('write_state', 3, 'internal', 'processing', 'write flip-flop: 1 LSB, 2 MSB, 3 word low next, 4 word high next'),
+    perChannel('write_latch', 8, 'internal', 'processing', 'low byte of a word write, held until the high byte'),
+    perChannel('rw_mode', 2, 'wo', 'config', 'control word RW1–RW0: 1 LSB, 2 MSB, 3 LSB then MSB'),
+    perChannel('mode', 3, 'wo', 'config', 'control word M2–M0'),
+    perChannel('bcd', 1, 'wo', 'config', 'control word BCD'),
+    perChannel('gate', 1, 'rw', 'config', 'GATE input: channel 2 from port 0x61 bit 0; channels 0 and 1 tied high'),
+    perChannel('count_load_time', 64, 'internal', 'processing', 'icount the CE phase starts at (the next CLK edge loads N)'),
+    perChannel('active_count', 32, 'internal', 'processing', 'N the CE is counting with (the count register at the last load)'),
+    perChannel('counting', 1, 'internal', 'processing', 'the CE holds a count and runs per its mode (0: waiting for a count or a GATE trigger)'),
+    perChannel('cr_pending', 1, 'internal', 'processing', 'a written count waits for the next reload (modes 2/3) or trigger (modes 1/5): null count'),
+    perChannel('gate_fall_time', 64, 'internal', 'processing', 'icount GATE last went low (counting frozen there in modes 0, 2, 3, 4)'),
+    { name: 'irq_level', width: 1, access: 'ro', role: 'line', doc: 'channel 0 OUT as driven on IRQ0 (readable in the read-back status)' },
+    { name: 'speaker_data', width: 1, access: 'rw', role: 'config', doc: 'port 0x61 bit 1: speaker data enable' },
+    { name: 'nmi_check', width: 2, access: 'rw', role: 'config', doc: 'port 0x61 bits 3–2: parity / IOCHK NMI check disable' },
+    { name: 'next_transition_time', width: 64, access: 'internal', role: 'processing', timer: true, doc: 'channel 0: next OUT transition (IRQ0 edge); channels 1 and 2 drive no interrupt and need no timer' },
+  ],
+};
+
+function zeros(): number[] {
+  return new Array<number>(PIT_CHANNELS).fill(0);
+}
+
+export class Pit8254 extends Device<Pit8254State> implements IoHandler {
+  readonly schema = SCHEMA;
+  readonly sizes = SIZE_8;
+  state: Pit8254State = {
+    count: zeros(), latched_count: zeros(), count_latched: zeros(), status_latched: zeros(), status: zeros(),
+    read_state: zeros(), write_state: zeros(), write_latch: zeros(), rw_mode: zeros(), mode: zeros(), bcd: zeros(),
+    gate: zeros(), count_load_time: zeros(), active_count: zeros(), counting: zeros(), cr_pending: zeros(),
+    gate_fall_time: zeros(), irq_level: 0, speaker_data: 0, nmi_check: 0,
+  };
+  private readonly transitionTimer = this.addTimer('next_transition_time', (now) => {
+    this.sync(0, now);
+    this.updateIrq0(now);
+  });
+
+  /** Register on the bus and map 0x40–0x43 and 0x61. */
+  mapPorts(bus: Bus): void {
+    this.id = bus.registerDevice(this.name);
+    bus.mapPorts(this.id, PIT_PORT, PIT_PORTS, this);
+    bus.mapPorts(this.id, PORT_B, 1, this);
+  }
+
+  reset(): void {
+    const s = this.state;
+    const now = this.ctx.clock.icount;
+    for (let i = 0; i < PIT_CHANNELS; i++) {
+      s.count[i] = 0x10000;
+      s.active_count[i] = 0x10000;
+      s.latched_count[i] = 0;
+      s.count_latched[i] = 0;
+      s.status_latched[i] = 0;
+      s.status[i] = 0;
+      s.rw_mode[i] = RW_WORD0;
+      s.read_state[i] = RW_WORD0;
+      s.write_state[i] = RW_WORD0;
+      s.write_latch[i] = 0;
+      s.mode[i] = 3;
+      s.bcd[i] = 0;
+      s.gate[i] = i === 2 ? 0 : 1;
+      s.count_load_time[i] = now;
+      s.gate_fall_time[i] = now;
+      s.counting[i] = 1;
+      s.cr_pending[i] = 0;
+    }
+    s.speaker_data = 0;
+    s.nmi_check = 0;
+    s.irq_level = outLevel(s, 0, this.ticks(now), this.ctx.clock.hz);
+    this.ctx.irq.setIrq(PIT_IRQ, s.irq_level === 1);
+    this.updateIrq0(now);
+  }
+
+  read(port: number): number {
+    const now = this.ctx.clock.icount;
+    if (port === PORT_B) return this.readPortB(now);
+    if (port === PIT_CONTROL_PORT) return 0xff;
+    return this.readCounter(port & 3, now);
+  }
+
+  write(port: number, _size: number, value: number): void {
+    const now = this.ctx.clock.icount;
+    if (port === PORT_B) {
+      this.state.speaker_data = (value >> 1) & 1;
+      this.state.nmi_check = (value >> 2) & 3;
+      this.setGate(2, value & 1, now);
+    } else if (port === PIT_CONTROL_PORT) {
+      this.writeControl(value, now);
+    } else {
+      this.writeCounter(port & 3, value, now);
+    }
+  }
+
+  /** GATE input of channel `i` (the board's port 0x61 bit 0 for channel 2). */
+  setGate(i: number, level: number, now: number = this.ctx.clock.icount): void {
+    const s = this.state;
+    if (s.gate[i] === level) return;
+    this.sync(i, now);
+    if (level === 0) {
+      s.gate_fall_time[i] = now;
+      s.gate[i] = 0;
+    } else {
+      this.gateRisingEdge(i, now);
+      s.gate[i] = 1;
+    }
+    if (i === 0) this.updateIrq0(now);
+  }
+
+  /** Datasheet, "Gate": a rising edge triggers modes 1/5, reloads modes 2/3 and resumes modes 0/4. */
+  private gateRisingEdge(i: number, now: number): void {
+    const s = this.state;
+    const hz = this.ctx.clock.hz;
+    switch (effectiveMode(s.mode[i])) {
+      case 1:
+      case 5:
+        if (s.counting[i] || s.cr_pending[i]) this.startPhase(i, now);
+        break;
+      case 2:
+      case 3:
+        if (s.counting[i]) this.startPhase(i, now);
+        break;
+      default: { // 0, 4: counting resumes from the frozen CE on the next CLK
+        if (!s.counting[i]) break;
+        const nowTick = this.ticks(now);
+        if (nowTick === this.ticks(s.count_load_time[i])) break; // not even loaded yet: nothing was lost
+        const frozen = edgesCounted(s, i, nowTick, hz); // gate is still 0 here
+        s.count_load_time[i] = icountAtTick(nowTick - frozen, hz);
+      }
+    }
+  }
+
+  /** Transfer the count register to the CE at the next CLK edge. */
+  private startPhase(i: number, now: number): void {
+    const s = this.state;
+    s.active_count[i] = s.count[i];
+    s.count_load_time[i] = now;
+    s.counting[i] = 1;
+    s.cr_pending[i] = 0;
+  }
+
+  /** Modes 2/3: a count written while counting is loaded at the period's reload edge. */
+  private sync(i: number, now: number): void {
+    const s = this.state;
+    if (!s.counting[i] || !s.cr_pending[i] || isSuspended(s, i)) return;
+    const m = effectiveMode(s.mode[i]);
+    if (m !== 2 && m !== 3) return;
+    const N = activeCount(s, i);
+    const base = this.ticks(s.count_load_time[i]);
+    if (this.ticks(now) - base >= N + 1) {
+      s.active_count[i] = s.count[i];
+      s.count_load_time[i] = icountAtTick(base + N, this.ctx.clock.hz);
+      s.cr_pending[i] = 0;
+    }
+  }
+
+  private writeControl(value: number, now: number): void {
+    const s = this.state;
+    const i = value >> 6;
+    if (i === 3) {
+      // Read-back (8254 only): bit 5 = 0 latches counts, bit 4 = 0 latches status, bits 3–1 select.
+      for (let c = 0; c < PIT_CHANNELS; c++) {
+        if ((value & (2 << c)) === 0) continue;
+        this.sync(c, now);
+        if ((value & 0x20) === 0) this.latchCount(c, now);
+        if ((value & 0x10) === 0) this.latchStatus(c, now);
+      }
+      return;
+    }
+    this.sync(i, now);
+    const access = (value >> 4) & 3;
+    if (access === 0) {
+      this.latchCount(i, now);
+      return;
+    }
+    // A control word resets the channel's control logic; OUT goes to its mode's initial level.
+    s.rw_mode[i] = access;
+    s.read_state[i] = access;
+    s.write_state[i] = access;
+    s.mode[i] = (value >> 1) & 7;
+    s.bcd[i] = value & 1;
+    s.counting[i] = 0;
+    s.cr_pending[i] = 0;
+    if (i === 0) this.updateIrq0(now);
+  }
+
+  /** Counter latch command: the first latch holds until read; later ones are ignored. */
+  private latchCount(i: number, now: number): void {
+    const s = this.state;
+    if (s.count_latched[i]) return;
+    s.latched_count[i] = readableCount(s, i, this.ticks(now), this.ctx.clock.hz);
+    s.count_latched[i] = s.rw_mode[i];
+  }
+
+  private latchStatus(i: number, now: number): void {
+    const s = this.state;
+    if (s.status_latched[i]) return;
+    const nowTick = this.ticks(now);
+    const hz = this.ctx.clock.hz;
+    s.status[i] = (outLevel(s, i, nowTick, hz) << 7) | (nullCount(s, i, nowTick, hz) << 6)
+      | (s.rw_mode[i] << 4) | (s.mode[i] << 1) | s.bcd[i];
+    s.status_latched[i] = 1;
+  }
+
+  private writeCounter(i: number, value: number, now: number): void {
+    if (i > 2) return;
+    const s = this.state;
+    switch (s.write_state[i]) {
+      case RW_MSB:
+        this.loadCount(i, value << 8, now);
+        break;
+      case RW_WORD0:
+        s.write_latch[i] = value;
+        s.write_state[i] = RW_WORD1;
+        // Mode 0: writing the first byte stops counting and sets OUT low (datasheet, mode 0).
+        if (effectiveMode(s.mode[i]) === 0 && s.counting[i]) {
+          s.counting[i] = 0;
+          if (i === 0) this.updateIrq0(now);
+        }
+        break;
+      case RW_WORD1:
+        s.write_state[i] = RW_WORD0;
+        this.loadCount(i, s.write_latch[i] | (value << 8), now);
+        break;
+      default: // RW_LSB
+        this.loadCount(i, value, now);
+    }
+  }
+
+  /** A complete count written to the count register; when the CE takes it depends on the mode. */
+  private loadCount(i: number, raw: number, now: number): void {
+    const s = this.state;
+    this.sync(i, now);
+    const value = s.bcd[i] ? bcdToBinary(raw) : raw;
+    s.count[i] = value === 0 ? modulus(s.bcd[i]) : value;
+    switch (effectiveMode(s.mode[i])) {
+      case 0:
+      case 4: // loaded on the next CLK, also while counting
+        this.startPhase(i, now);
+        break;
+      case 1:
+      case 5: // waits for a GATE trigger; a running one-shot is not affected
+        s.cr_pending[i] = 1;
+        break;
+      default: { // 2, 3
+        if (!s.counting[i]) {
+          this.startPhase(i, now);
+        } else if (isSuspended(s, i)) {
+          s.cr_pending[i] = 1; // the GATE's rising edge reloads
+        } else {
+          const base = this.ticks(s.count_load_time[i]);
+          const n = this.ticks(now) - base;
+          if (n < 1) {
+            s.active_count[i] = s.count[i]; // the load edge has not come yet: it takes the new count
+          } else {
+            // Rebase onto the current period so that its reload edge is the next one.
+            const N = activeCount(s, i);
+            const periods = Math.floor((n - 1) / N);
+            if (periods > 0) s.count_load_time[i] = icountAtTick(base + periods * N, this.ctx.clock.hz);
+            s.cr_pending[i] = 1;
+          }
+        }
+      }
+    }
+    if (i === 0) this.updateIrq0(now);
+  }
+
+  private readCounter(i: number, now: number): number {
+    if (i > 2) return 0xff;
+    const s = this.state;
+    this.sync(i, now);
+    if (s.status_latched[i]) {
+      s.status_latched[i] = 0;
+      return s.status[i];
+    }
+    const latched = s.count_latched[i];
+    if (latched) {
+      const v = s.latched_count[i];
+      if (latched === RW_MSB) {
+        s.count_latched[i] = 0;
+        return (v >> 8) & 0xff;
+      }
+      s.count_latched[i] = latched === RW_WORD0 ? RW_MSB : 0;
+      return v & 0xff;
+    }
+    const v = readableCount(s, i, this.ticks(now), this.ctx.clock.hz);
+    switch (s.read_state[i]) {
+      case RW_MSB:
+        return (v >> 8) & 0xff;
+      case RW_WORD0:
+        s.read_state[i] = RW_WORD1;
+        return v & 0xff;
+      case RW_WORD1:
+        s.read_state[i] = RW_WORD0;
+        return (v >> 8) & 0xff;
+      default:
+        return v & 0xff;
+    }
+  }
+
+  private readPortB(now: number): number {
+    const s = this.state;
+    this.sync(2, now);
+    const nowTick = this.ticks(now);
+    const refresh = Math.floor(nowTick / REFRESH_DIVISOR) & 1;
+    const out2 = outLevel(s, 2, nowTick, this.ctx.clock.hz);
+    return s.gate[2] | (s.speaker_data << 1) | (s.nmi_check << 2) | (refresh << 4) | (out2 << 5);
+  }
+
+  /** Drive IRQ0 from channel 0's OUT and arm the timer for its next transition. */
+  private updateIrq0(now: number): void {
+    const s = this.state;
+    const hz = this.ctx.clock.hz;
+    const nowTick = this.ticks(now);
+    const out = outLevel(s, 0, nowTick, hz);
+    if (out !== s.irq_level) {
+      s.irq_level = out;
+      this.ctx.irq.setIrq(PIT_IRQ, out === 1);
+    }
+    const next = nextTransitionTick(s, 0, nowTick, hz);
+    if (next < 0) this.transitionTimer.cancel();
+    else this.transitionTimer.arm(icountAtTick(next, hz));
+  }
+
+  private ticks(icount: number): number {
+    return pitTicks(icount, this.ctx.clock.hz);
+  }
+
+  /** IRQ0 is re-driven at its saved level; the transition timer was restored with the state. */
+  protected override afterRestore(): void {
+    this.ctx.irq.setIrq(PIT_IRQ, this.state.irq_level === 1);
+  }
+
+  protected override derived(): Record<string, number | string> {
+    const s = this.state;
+    const hz = this.ctx.clock.hz;
+    const nowTick = this.ticks(this.ctx.clock.icount);
+    const out: Record<string, number | string> = { pit_ticks: nowTick };
+    for (let i = 0; i < PIT_CHANNELS; i++) {
+      out[`ch${i}_count`] = counterValue(s, i, nowTick, hz);
+      out[`ch${i}_out`] = outLevel(s, i, nowTick, hz);
+      out[`ch${i}_null_count`] = nullCount(s, i, nowTick, hz);
+    }
+    return out;
+  }
+}
