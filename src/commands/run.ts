@@ -3,6 +3,8 @@ import { EXIT_FAILED, EXIT_FAULT, MigtraceCommand } from '../cli/base-command.js
 import { parseCount, parseSize, formatSize } from '../cli/units.js';
 import { resolveImage } from '../guests/catalog.js';
 import { DEFAULT_MEMORY, Machine, type RunResult } from '../machine/machine.js';
+import { loadInputScript } from '../devices/input-script.js';
+import { openDiskImage } from '../devices/disk-backing.js';
 
 export interface RunOutput extends RunResult {
   guest: string;
@@ -25,6 +27,9 @@ export default class Run extends MigtraceCommand {
     memory: Flags.string({ description: 'RAM size', default: '64MiB' }),
     'max-instructions': Flags.string({ description: 'stop after this many instructions', default: '2000000000' }),
     args: Flags.string({ description: 'guest arguments, e.g. "mb=16 passes=2" (replace the guest\'s defaults)' }),
+    input: Flags.string({ description: 'input script: serial bytes and NIC frames at given icounts (docs/input-script.md)' }),
+    disk: Flags.string({ description: 'disk image file for the primary ATA channel (default: a private copy of the boot image)' }),
+    'disk-read-only': Flags.boolean({ description: 'open --disk read-only (guest writes fail with ABRT)', default: false }),
   };
 
   async run(): Promise<RunOutput> {
@@ -32,9 +37,14 @@ export default class Run extends MigtraceCommand {
     const memory = parseSize(flags.memory, '--memory');
     const maxInstructions = parseCount(flags['max-instructions'], '--max-instructions');
     const image = resolveImage(args.guest);
+    // Every input is checked before the machine starts: a bad file is an error now, never mid-run.
+    const input = flags.input === undefined ? undefined : loadInputScript(flags.input);
+    const disk = flags.disk === undefined ? undefined : openDiskImage(flags.disk, { readOnly: flags['disk-read-only'] });
     const machine = Machine.boot(image.bytes, {
       memory: memory || DEFAULT_MEMORY,
       args: flags.args ?? image.guest?.args,
+      input,
+      disk,
     });
     const json = this.jsonEnabled();
     if (!json) machine.onSerial = (byte) => process.stdout.write(String.fromCharCode(byte));

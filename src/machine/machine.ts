@@ -15,7 +15,10 @@ import { Bus } from './bus.js';
 import { Clock } from './clock.js';
 import { PhysicalMemory } from './memory.js';
 import { Cpu, RunExit } from './cpu/cpu.js';
-import { buildBoard, type AnyDevice, type Board } from './board.js';
+import { buildBoard, emptyInputScript, type AnyDevice, type Board } from './board.js';
+import { CopyOnWriteDiskBacking, MemoryDiskBacking, type DiskBacking } from '../devices/disk-backing.js';
+import type { InputScript } from '../devices/input-script.js';
+import { InterruptFabric } from './interrupts.js';
 import type { DeviceContext, OutputSink } from '../devices/device.js';
 
 export const MiB = 1024 * 1024;
@@ -45,6 +48,15 @@ export interface MachineOptions {
   memory?: number;
   /** Guest argument string patched into the loaded image (at most 93 bytes). */
   args?: string;
+  /** RTC time at power-on, Unix seconds (default 2026-01-01T00:00:00Z). */
+  rtcStart?: number;
+  /**
+   * The shared disk on the primary ATA channel. Default: a private copy-on-write view of
+   * the boot image, which is what QEMU's `-drive file=IMG` gives the same guest.
+   */
+  disk?: DiskBacking;
+  /** Frames and serial bytes the outside world sends, at given icounts. */
+  input?: InputScript;
 }
 
 export interface RunOptions {
@@ -60,6 +72,7 @@ export class Machine implements OutputSink {
   readonly clock = new Clock();
   readonly cpu: Cpu;
   readonly board: Board;
+  readonly interrupts: InterruptFabric;
   /** Bytes the guest sent out of the serial port. */
   readonly serialOut: number[] = [];
   /** Frames the guest transmitted. */
@@ -72,22 +85,32 @@ export class Machine implements OutputSink {
     this.memory = new PhysicalMemory(options.memory ?? DEFAULT_MEMORY);
     this.bus = new Bus(this.memory);
     this.cpu = new Cpu(this.memory, this.bus, this.clock);
+    this.interrupts = new InterruptFabric(this.cpu);
     const ctx: DeviceContext = {
       bus: this.bus,
       clock: this.clock,
       memory: this.memory,
-      irq: { setIrq: () => {} },
+      irq: this.interrupts,
       output: this,
     };
-    this.board = buildBoard(ctx, {
-      exit: (status) => this.stop({ status: 'exited', exitStatus: status }),
-      resetRequest: () => this.stop({ status: 'reset' }),
-    });
+    this.board = buildBoard(
+      ctx,
+      this.interrupts,
+      {
+        exit: (status) => this.stop({ status: 'exited', exitStatus: status }),
+        resetRequest: () => this.stop({ status: 'reset' }),
+      },
+      {
+        rtcStart: options.rtcStart,
+        disk: options.disk ?? new MemoryDiskBacking(1),
+        input: options.input ?? emptyInputScript(),
+      },
+    );
   }
 
   /** Build a machine and load a raw boot image at 0x7C00, as a PC BIOS would. */
   static boot(image: Uint8Array, options: MachineOptions = {}): Machine {
-    const machine = new Machine(options);
+    const machine = new Machine({ ...options, disk: options.disk ?? imageDisk(image) });
     machine.loadBootImage(image, options.args);
     return machine;
   }
@@ -150,7 +173,7 @@ export class Machine implements OutputSink {
         if (!interruptsOn) {
           return this.result('halted', `halted with interrupts disabled at ${cpu.describeLocation()}`);
         }
-        if (clock.nextEventAt === Infinity) {
+        if (clock.nextEventAt === Infinity || !this.board.interruptsPossible()) {
           return this.result('halted', `halted at ${cpu.describeLocation()} with nothing left that could wake it`);
         }
         // HLT with interrupts on: nothing happens until the next device event.
@@ -177,6 +200,14 @@ export class Machine implements OutputSink {
   private result(status: RunStatus, message: string): RunResult {
     return { status, exitStatus: null, icount: this.clock.icount, serial: this.serialText, message };
   }
+}
+
+/** A private, writable view of the boot image as a disk (padded to whole sectors). */
+function imageDisk(image: Uint8Array): DiskBacking {
+  const sectors = Math.max(1, Math.ceil(image.length / 512));
+  const bytes = new Uint8Array(sectors * 512);
+  bytes.set(image);
+  return new CopyOnWriteDiskBacking(new MemoryDiskBacking(bytes, true));
 }
 
 /** Write the guest argument string into the boot sector's args region (NUL-padded). */

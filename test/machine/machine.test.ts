@@ -55,24 +55,37 @@ describe('the machine', () => {
     expect(r.message).toMatch(/halted with interrupts disabled at 0000:00007c02/);
   });
 
-  it('ends the run when the CPU halts with interrupts enabled and no event could ever wake it', () => {
-    const r = Machine.boot(bootImage(STI_HLT)).run();
+  it('ends the run when the CPU halts with interrupts enabled but every interrupt source is masked', () => {
+    // mov al,0xff ; out 0x21,al ; sti ; hlt
+    const r = Machine.boot(bootImage([0xb0, 0xff, 0xe6, 0x21, ...STI_HLT])).run();
     expect(r.status).toBe('halted');
     expect(r.message).toMatch(/nothing left that could wake it/);
   });
 
-  it('skips idle time to the next device event when halted with interrupts enabled', () => {
-    const m = Machine.boot(bootImage([...STI_HLT, ...CLI_HLT]));
-    let firedAt = -1;
-    const t = m.clock.createTimer('test', (now) => {
-      firedAt = now;
-    });
-    t.arm(1_000_000);
-    const r = m.run({ maxInstructions: 2_000_000 });
-    expect(firedAt).toBe(1_000_000);
-    // Nothing raised an interrupt, so the CPU stays halted; the run ends once nothing is pending.
-    expect(r.status).toBe('halted');
-    expect(r.icount).toBe(1_000_000);
+  it('skips idle time while halted, until the PIT\'s IRQ0 wakes the CPU through the PIC', () => {
+    const handler = 0x7c00 + 0x30;
+    const code = [
+      0xfa, 0x31, 0xc0, 0x8e, 0xd8, // cli; xor ax,ax; mov ds,ax
+      0xc7, 0x06, 0x20, 0x00, handler & 0xff, handler >> 8, // IVT[8].offset = handler
+      0xc7, 0x06, 0x22, 0x00, 0x00, 0x00, // IVT[8].segment = 0
+      0xb0, 0x11, 0xe6, 0x20, 0xb0, 0x08, 0xe6, 0x21, // ICW1 (edge, cascade, ICW4), ICW2 vector base 8
+      0xb0, 0x04, 0xe6, 0x21, 0xb0, 0x01, 0xe6, 0x21, // ICW3, ICW4 (8086 mode)
+      0xb0, 0xfe, 0xe6, 0x21, // OCW1: only IRQ0 unmasked
+      0xfb, 0xf4, 0xeb, 0xfd, // sti; hlt; jmp back to hlt
+    ];
+    const img = new Array(0x30).fill(0x90);
+    img.splice(0, code.length, ...code);
+    img.push(0xb0, 0x2a, 0xe6, 0xf4); // handler: mov al,42; out 0xf4,al
+    const m = Machine.boot(bootImage(img));
+    const r = m.run({ maxInstructions: 100_000_000 });
+    expect(r.status).toBe('exited');
+    expect(r.exitStatus).toBe((42 << 1) | 1);
+    // The PIT powers up in mode 3 with count 65536: OUT0 starts high, falls half a period in
+    // and rises (IRQ0) after one full period, ~5.5 M instructions of virtual time, nearly all
+    // of it skipped in HLT.
+    const period = Math.ceil((65536 / 1193182) * m.clock.hz);
+    expect(r.icount).toBeGreaterThan(period - 1000);
+    expect(r.icount).toBeLessThan(period + 1000);
   });
 
   it('wraps addresses at 1 MiB when the guest closes the A20 gate through port 0x92', () => {
