@@ -1,0 +1,265 @@
+/**
+ * System instructions: flags transfer (PUSHF POPF SAHF LAHF CLI STI), HLT, port I/O,
+ * descriptor-table registers, control and debug registers, CPUID and RDTSC.
+ */
+import {
+  AF, CF, CR0_PE, CR0_PG, CR0_TS, EXC_GP, EXC_UD, IF, IOPL, PF, RF, SF, VM, ZF,
+} from './constants.js';
+import type { CpuCore } from './core.js';
+import { deliverInterrupt, SOURCE_EXCEPTION } from './interrupts.js';
+import { ea } from './modrm.js';
+
+/** The CR0 bits a 386 has: PE MP EM TS ET and PG. Writes to the rest are dropped. */
+const CR0_386_BITS = 0x8000001f | 0;
+/** What POPF may change on a 386: status flags, TF IF DF, IOPL, NT (not RF, VM; no AC or ID on a 386). */
+const POPF_FLAGS = 0x7fd5;
+
+function iopl(c: CpuCore): number {
+  return (c.flags & IOPL) >> 12;
+}
+
+/** Protected mode with CPL > 0: privileged instructions raise #GP(0). */
+function requireCpl0(c: CpuCore): void {
+  if (c.cr0 & CR0_PE && c.cpl !== 0) c.raise(EXC_GP, 0);
+}
+
+export function pushf(c: CpuCore): void {
+  if (c.flags & VM) c.unsupported('PUSHF in virtual-8086 mode');
+  const f = c.getFlags() & ~(VM | RF);
+  if (c.o32) c.push32(f);
+  else c.push16(f);
+}
+
+export function popf(c: CpuCore): void {
+  if (c.flags & VM) c.unsupported('POPF in virtual-8086 mode');
+  const v = c.o32 ? c.pop32() : c.pop16();
+  let mask = POPF_FLAGS;
+  if (c.cr0 & CR0_PE) {
+    if (c.cpl > 0) mask &= ~IOPL;
+    if (c.cpl > iopl(c)) mask &= ~IF;
+  }
+  c.setFlags(v, mask);
+  c.sliceEnd = 0; // IF may have come on
+}
+
+export function sahf(c: CpuCore): void {
+  c.setFlags(c.r8[1], SF | ZF | AF | PF | CF);
+}
+
+export function lahf(c: CpuCore): void {
+  c.r8[1] = c.getFlags();
+}
+
+export function cli(c: CpuCore): void {
+  if (c.cr0 & CR0_PE && c.cpl > iopl(c)) c.raise(EXC_GP, 0);
+  c.flags &= ~IF;
+}
+
+/** STI: interrupts are recognised only after the next instruction (SDM vol. 2, STI). */
+export function sti(c: CpuCore): void {
+  if (c.cr0 & CR0_PE && c.cpl > iopl(c)) c.raise(EXC_GP, 0);
+  if (!(c.flags & IF)) {
+    c.flags |= IF;
+    c.shadow = true;
+    c.sliceEnd = 0;
+  }
+}
+
+export function hlt(c: CpuCore): void {
+  requireCpl0(c);
+  c.halted = true;
+  c.sliceEnd = 0;
+}
+
+/** F1 (ICEBP / INT1): a #DB trap without the gate DPL check of INT n. */
+export function icebp(c: CpuCore): void {
+  deliverInterrupt(c, 1, SOURCE_EXCEPTION, -1, 0);
+}
+
+// ---------------------------------------------------------------- port I/O
+
+function checkIo(c: CpuCore): void {
+  if ((c.cr0 & CR0_PE && c.cpl > iopl(c)) || c.flags & VM) c.unsupported('I/O permission bitmap check (needs a TSS)');
+}
+
+/** One port read through the bus; clock.icount is already the count of retired instructions. */
+export function ioRead(c: CpuCore, port: number, size: number): number {
+  checkIo(c);
+  const v = c.bus.pioRead(port & 0xffff, size);
+  c.afterIo();
+  return v;
+}
+
+export function ioWrite(c: CpuCore, port: number, size: number, v: number): void {
+  checkIo(c);
+  c.bus.pioWrite(port & 0xffff, size, size === 4 ? v >>> 0 : v & (size === 1 ? 0xff : 0xffff));
+  c.afterIo();
+}
+
+export function ioIn(c: CpuCore, port: number, size: number): void {
+  const v = ioRead(c, port, size);
+  if (size === 1) c.r8[0] = v;
+  else if (size === 2) c.r16[0] = v;
+  else c.regs[0] = v;
+}
+
+export function ioOut(c: CpuCore, port: number, size: number): void {
+  ioWrite(c, port, size, size === 1 ? c.r8[0] : size === 2 ? c.r16[0] : c.regs[0]);
+}
+
+// ---------------------------------------------------------------- 0F 00 and 0F 01
+
+/** 0F 00: SLDT STR LLDT LTR VERR VERW (protected mode only). */
+export function group6(c: CpuCore): void {
+  const m = c.fetch8();
+  const op = (m >> 3) & 7;
+  if (!(c.cr0 & CR0_PE) || c.flags & VM || op > 5) c.raise(EXC_UD);
+  switch (op) {
+    case 0: storeSelector(c, m, c.ldtr[0]); return;
+    case 1: storeSelector(c, m, c.tr[0]); return;
+    case 2: return c.unimplemented('LLDT', '0f 00 /2');
+    case 3: return c.unimplemented('LTR', '0f 00 /3');
+    case 4: return c.unimplemented('VERR', '0f 00 /4');
+    default: return c.unimplemented('VERW', '0f 00 /5');
+  }
+}
+
+function storeSelector(c: CpuCore, m: number, sel: number): void {
+  if (m >= 0xc0) {
+    if (c.o32) c.regs[m & 7] = sel;
+    else c.r16[(m & 7) << 1] = sel;
+  } else {
+    const off = ea(c, m);
+    c.wr16(c.eaSeg, off, sel);
+  }
+}
+
+/** 0F 01: SGDT SIDT LGDT LIDT SMSW LMSW. */
+export function group7(c: CpuCore): void {
+  const m = c.fetch8();
+  const op = (m >> 3) & 7;
+  if (op === 5 || op === 7) c.raise(EXC_UD); // /7 is INVLPG, a 486 instruction
+  if (op === 4) { // SMSW
+    storeSelector(c, m, c.o32 && m >= 0xc0 ? c.cr0 : c.cr0 & 0xffff);
+    return;
+  }
+  if (op === 6) { // LMSW: loads PE MP EM TS; cannot clear PE
+    requireCpl0(c);
+    let v: number;
+    if (m >= 0xc0) v = c.r16[(m & 7) << 1];
+    else {
+      const off = ea(c, m);
+      v = c.rd16(c.eaSeg, off);
+    }
+    writeCr0(c, (c.cr0 & ~0xe) | (v & 0xf) | (c.cr0 & CR0_PE));
+    return;
+  }
+  if (m >= 0xc0) c.raise(EXC_UD);
+  const off = ea(c, m);
+  const seg = c.eaSeg;
+  if (op <= 1) { // SGDT / SIDT: 16-bit operand size stores a 24-bit base
+    const limit = op === 0 ? c.gdtLimit : c.idtLimit;
+    const base = op === 0 ? c.gdtBase : c.idtBase;
+    c.checkWrite(seg, off, 6);
+    c.wr16(seg, off, limit);
+    c.wr32(seg, (off + 2) | 0, c.o32 ? base : base & 0xffffff);
+    return;
+  }
+  requireCpl0(c);
+  const limit = c.rd16(seg, off);
+  let base = c.rd32(seg, (off + 2) | 0);
+  if (!c.o32) base &= 0xffffff;
+  if (op === 2) {
+    c.gdtLimit = limit;
+    c.gdtBase = base;
+  } else {
+    c.idtLimit = limit;
+    c.idtBase = base;
+  }
+}
+
+// ---------------------------------------------------------------- control and debug registers
+
+export function writeCr0(c: CpuCore, v: number): void {
+  v &= CR0_386_BITS;
+  if (v & CR0_PG) c.unsupported('paging (CR0.PG set)');
+  const modeChange = ((v ^ c.cr0) & CR0_PE) !== 0;
+  c.cr0 = v;
+  if (modeChange) {
+    c.cpl = 0;
+    c.refreshAllSegs();
+  }
+  c.fLen = 0;
+  c.sliceEnd = 0;
+}
+
+/** 0F 20 / 0F 22: MOV r32, CRn and MOV CRn, r32 (the ModR/M mod field is ignored). */
+export function movCr(c: CpuCore, toCr: boolean): void {
+  const m = c.fetch8();
+  const n = (m >> 3) & 7;
+  requireCpl0(c);
+  if (n === 1 || n > 4) c.raise(EXC_UD);
+  const r = m & 7;
+  if (!toCr) {
+    c.regs[r] = n === 0 ? c.cr0 : n === 2 ? c.cr2 : n === 3 ? c.cr3 : c.cr4;
+    return;
+  }
+  const v = c.regs[r];
+  if (n === 0) writeCr0(c, v);
+  else if (n === 2) c.cr2 = v;
+  else if (n === 3) c.cr3 = v;
+  else c.cr4 = v;
+}
+
+/** 0F 21 / 0F 23: MOV to/from DR0-DR7 (stored; no breakpoints). DR4/DR5 alias DR6/DR7. */
+export function movDr(c: CpuCore, toDr: boolean): void {
+  const m = c.fetch8();
+  let n = (m >> 3) & 7;
+  requireCpl0(c);
+  if (n === 4 || n === 5) n += 2;
+  if (toDr) c.dr[n] = c.regs[m & 7];
+  else c.regs[m & 7] = c.dr[n];
+}
+
+export function clts(c: CpuCore): void {
+  requireCpl0(c);
+  c.cr0 &= ~CR0_TS;
+}
+
+/**
+ * CPUID, documented here as the guest sees it:
+ *   leaf 0: EAX = 1 (highest leaf), EBX:EDX:ECX = "Migt" "race" "I386" (vendor "MigtraceI386");
+ *   leaf 1: EAX = 0x00000308 (family 3, model 0, stepping 8: a 386DX), EBX = ECX = 0,
+ *           EDX = 0x00000010 (TSC only: no FPU, no paging extensions, nothing else);
+ *   any other leaf: all zeros.
+ * A real 386 has no CPUID; EFLAGS.ID is not writable here either, as on a 386, so software
+ * that probes for CPUID that way sees none - the instruction is for our own guests.
+ */
+export function cpuid(c: CpuCore): void {
+  const r = c.regs;
+  const leaf = r[0];
+  if (leaf === 0) {
+    r[0] = 1;
+    r[3] = ascii('Migt');
+    r[2] = ascii('race');
+    r[1] = ascii('I386');
+  } else if (leaf === 1) {
+    r[0] = 0x308;
+    r[3] = 0;
+    r[1] = 0;
+    r[2] = 0x10;
+  } else {
+    r[0] = r[1] = r[2] = r[3] = 0;
+  }
+}
+
+function ascii(s: string): number {
+  return s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24);
+}
+
+/** RDTSC: EDX:EAX = the instruction count (virtual time), retired instructions before this one. */
+export function rdtsc(c: CpuCore): void {
+  const t = c.clock.icount;
+  c.regs[0] = t % 4294967296 | 0;
+  c.regs[2] = Math.floor(t / 4294967296) | 0;
+}
