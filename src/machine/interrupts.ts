@@ -45,16 +45,32 @@ export function isaIrqToGsi(irq: number): number {
   return irq === 0 ? 2 : irq;
 }
 
+/** Sees interrupt traffic (the trace records it). Called synchronously; must not allocate. */
+export interface InterruptObserver {
+  /** An ISA IRQ line changed level (only real changes are reported). */
+  line(irq: number, level: boolean): void;
+  /** The CPU ran an INTA cycle and will deliver this vector. */
+  acknowledged(vector: number): void;
+}
+
 export class InterruptFabric implements IrqSink {
   pic: PicPort | null = null;
   ioapic: IrqInputs | null = null;
   lapic: LapicPort | null = null;
+  observer: InterruptObserver | null = null;
+  /** Current level of each ISA line (derived from the devices; used to report changes only). */
+  private readonly levels = new Uint8Array(16);
 
   constructor(private readonly cpu: CpuIntrPin) {
     cpu.interruptAcknowledge = () => this.acknowledge();
   }
 
   setIrq(line: number, level: boolean): void {
+    const v = level ? 1 : 0;
+    if (this.levels[line] !== v) {
+      this.levels[line] = v;
+      this.observer?.line(line, level);
+    }
     this.pic?.setInput(line, level);
     this.ioapic?.setInput(isaIrqToGsi(line), level);
   }
@@ -79,6 +95,7 @@ export class InterruptFabric implements IrqSink {
       vector = pic !== null ? pic.acknowledge() : 0xff;
     }
     this.update();
+    this.observer?.acknowledged(vector);
     return vector;
   }
 }
