@@ -64,10 +64,25 @@ function narrowest(sizes: number, size: number): number {
   return 1;
 }
 
+/** Several observers behind the one hook (the trace writer and the hypervisor's intercepts). */
+class ObserverFanout implements BusObserver {
+  constructor(readonly observers: BusObserver[]) {}
+  access(space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number): void {
+    const list = this.observers;
+    for (let i = 0; i < list.length; i++) list[i].access(space, dir, addr, size, value, device, origin);
+  }
+  dma(dir: number, device: number, addr: number, data: Uint8Array, origin: number): void {
+    const list = this.observers;
+    for (let i = 0; i < list.length; i++) list[i].dma(dir, device, addr, data, origin);
+  }
+}
+
 export class Bus implements MmioDispatch {
   /** Names of registered devices; index is the device id used in traces. */
   readonly deviceNames: string[] = ['unmapped'];
+  /** The hook every access passes; null when nobody watches (the fast case). Use add/removeObserver. */
   observer: BusObserver | null = null;
+  private readonly observers: BusObserver[] = [];
   /** Set by the hypervisor while it drives devices itself, so its accesses are told apart. */
   origin = ORIGIN_GUEST;
 
@@ -80,6 +95,31 @@ export class Bus implements MmioDispatch {
 
   constructor(readonly memory: PhysicalMemory) {
     memory.attachMmio(this);
+  }
+
+  /** Watch every access and DMA transfer from now on. */
+  addObserver(o: BusObserver): void {
+    this.observers.push(o);
+    this.observer = this.observers.length === 1 ? o : new ObserverFanout(this.observers.slice());
+  }
+
+  removeObserver(o: BusObserver): void {
+    const i = this.observers.indexOf(o);
+    if (i < 0) return;
+    this.observers.splice(i, 1);
+    this.observer =
+      this.observers.length === 0 ? null : this.observers.length === 1 ? this.observers[0] : new ObserverFanout(this.observers.slice());
+  }
+
+  /** Run `fn` with accesses marked as the hypervisor's own (traces tell them from the guest's). */
+  asHypervisor<T>(fn: () => T): T {
+    const saved = this.origin;
+    this.origin = ORIGIN_HYPERVISOR;
+    try {
+      return fn();
+    } finally {
+      this.origin = saved;
+    }
   }
 
   registerDevice(name: string): number {

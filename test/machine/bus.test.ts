@@ -76,3 +76,29 @@ describe('bus', () => {
     expect(SPACE_MMIO).toBe(1);
   });
 });
+
+describe('bus observers', () => {
+  it('fans out to every observer and stops calling one once removed', () => {
+    const bus = new Bus(new PhysicalMemory(65536));
+    const a = recorder();
+    const b = recorder();
+    bus.addObserver(a.observer);
+    bus.addObserver(b.observer);
+    bus.pioRead(0x10, 1);
+    bus.removeObserver(a.observer);
+    bus.pioRead(0x11, 1);
+    expect(a.log).toHaveLength(1);
+    expect(b.log).toHaveLength(2);
+    bus.removeObserver(b.observer);
+    expect(bus.observer).toBeNull();
+  });
+
+  it('marks accesses made inside asHypervisor with the hypervisor origin, and restores the guest origin after', () => {
+    const bus = new Bus(new PhysicalMemory(65536));
+    const origins: number[] = [];
+    bus.addObserver({ access: (_s, _d, _a, _z, _v, _dev, origin) => origins.push(origin), dma: () => {} });
+    bus.asHypervisor(() => bus.pioRead(0x20, 1));
+    bus.pioRead(0x20, 1);
+    expect(origins).toEqual([1, 0]);
+  });
+});
