@@ -182,6 +182,26 @@ export class Machine implements OutputSink {
     }
   }
 
+  /**
+   * Let `instructions` of virtual time pass with the guest paused: device timers fire, the
+   * CPU executes nothing. This is what happens while a hypervisor holds the machine (it
+   * drives devices during stop-and-copy, or reconstructs them on the destination).
+   */
+  advancePaused(instructions: number): void {
+    const clock = this.clock;
+    const target = clock.icount + instructions;
+    while (clock.nextEventAt <= target) {
+      clock.icount = Math.max(clock.icount, clock.nextEventAt);
+      clock.runDue();
+    }
+    clock.icount = target;
+  }
+
+  /** Why the last run stopped early (exit or reset request), or null. Cleared by clearStop(). */
+  get stopped(): boolean {
+    return this.stopReason !== null;
+  }
+
   private stop(reason: StopReason): void {
     if (this.stopReason === null) this.stopReason = reason;
     this.cpu.requestStop();
