@@ -197,7 +197,7 @@ export class Machine implements OutputSink {
     clock.icount = target;
   }
 
-  /** Why the last run stopped early (exit or reset request), or null. Cleared by clearStop(). */
+  /** True once the guest has exited or asked for a reset: the machine will not run on. */
   get stopped(): boolean {
     return this.stopReason !== null;
   }
