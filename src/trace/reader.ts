@@ -1,0 +1,425 @@
+/**
+ * TraceReader: reads a trace directory without modifying it (store.ts explains how).
+ *
+ * Seeks use the chunk index ("I" keys, ordered by first icount): the last chunk starting
+ * before the target icount, one reverse seek. Filters skip by summaries (record classes,
+ * devices, port and address ranges; summary.ts): a segment summary per 64 chunks, then a
+ * chunk summary, and only chunks that may match are read and decoded.
+ */
+import { InputError } from '../errors.js';
+import {
+  HASH_BYTES,
+  KEY_CHECKPOINT,
+  KEY_CHUNK,
+  KEY_INDEX,
+  KEY_KEYFRAME,
+  KEY_SEGMENT,
+  TRACE_MAGIC,
+  checkFormatVersion,
+  chunkKey,
+  endKey,
+  headerKey,
+  hex,
+  icountSeqKey,
+  kindMask,
+  prefixRange,
+  type RecordKind,
+} from './format.js';
+import { decodeChunk, type FieldNames } from './packed.js';
+import { kindBit, recordDevice, summaryMayMatch, type SummaryFilter } from './summary.js';
+import { PageHashMap } from './pages.js';
+import {
+  decode,
+  pb,
+  type PbCheckpoint,
+  type PbChunk,
+  type PbChunkSummary,
+  type PbPageHashKeyframe,
+  type PbTraceEnd,
+  type PbTraceHeader,
+} from './proto.js';
+import type { TraceRecord } from './records.js';
+import { openSnapshot, type DbSnapshot, type TraceDb } from './store.js';
+import type { DeviceDescriptor } from './writer.js';
+
+export interface TraceHeaderInfo {
+  readonly formatVersion: { readonly major: number; readonly minor: number };
+  readonly machine: {
+    readonly memoryBytes: number;
+    readonly instructionsPerSecond: number;
+    readonly devices: readonly DeviceDescriptor[];
+  };
+  readonly guestImageSha256: string;
+  readonly guestArgs: string;
+  /** null when the run had no input script. */
+  readonly inputScriptSha256: string | null;
+  readonly toolVersion: string;
+  readonly firstIcount: number;
+  readonly writer: { readonly chunkRecords: number; readonly checkpointInterval: number; readonly keyframeEvery: number };
+}
+
+export type TraceStatus =
+  | {
+      readonly complete: true;
+      readonly recordCount: number;
+      readonly finalIcount: number;
+      readonly runStatus: string;
+      readonly message: string;
+    }
+  | {
+      readonly complete: false;
+      readonly recordCount: number;
+      /** Seq of the last committed record, -1 when none was committed. */
+      readonly lastSeq: number;
+      readonly message: string;
+    };
+
+export interface RecordFilter {
+  /** First icount included. */
+  readonly fromIcount?: number;
+  /** Last icount included. */
+  readonly toIcount?: number;
+  readonly kinds?: readonly RecordKind[];
+  /** Records naming this bus device id (accesses, DMA, transitions, inputs/outputs, hypervisor actions). */
+  readonly device?: number;
+  /** PIO accesses to ports first..last (inclusive); other records are left out. */
+  readonly portRange?: { readonly first: number; readonly last: number };
+  /** MMIO accesses to addresses first..last (inclusive); other records are left out. */
+  readonly addressRange?: { readonly first: number; readonly last: number };
+}
+
+export interface CheckpointRecord {
+  readonly ordinal: number;
+  readonly seq: number;
+  readonly icount: number;
+  /** What the writer was given as `cpu` (cpu.getState()). */
+  readonly cpu: unknown;
+  readonly devices: readonly { readonly device: number; readonly name: string; readonly oracle: unknown }[];
+  readonly ramPages: number;
+  /** Pages whose hash changed since the previous checkpoint, ascending (all non-zero pages at the first). */
+  readonly changedPages: readonly number[];
+  /** Memory root (XOR of all page hashes), hex: equal roots, equal memory. */
+  readonly root: string;
+}
+
+interface RawCheckpoint {
+  readonly pb: PbCheckpoint;
+  readonly key: Uint8Array;
+}
+
+const ALL_KINDS = (1 << 10) - 1;
+
+function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInfo {
+  if (bytes === undefined) throw new InputError('NOT_A_TRACE', `${dir} is not a trace: it is a LevelDB database with no migtrace header`);
+  let h: PbTraceHeader;
+  try {
+    h = decode<PbTraceHeader>(pb.TraceHeader, bytes);
+  } catch {
+    throw new InputError('NOT_A_TRACE', `${dir} is not a trace: its header does not decode`);
+  }
+  if (h.magic !== TRACE_MAGIC) throw new InputError('NOT_A_TRACE', `${dir} is not a trace: header magic is not ${TRACE_MAGIC}`);
+  checkFormatVersion(`trace ${dir}`, h.version ?? { major: 0, minor: 0 }, 'TRACE_VERSION_UNSUPPORTED');
+  const m = h.machine ?? { memoryBytes: 0, instructionsPerSecond: 0, devices: [] };
+  return {
+    formatVersion: { major: h.version!.major, minor: h.version!.minor },
+    machine: {
+      memoryBytes: m.memoryBytes,
+      instructionsPerSecond: m.instructionsPerSecond,
+      devices: m.devices.map((d) => ({ id: d.id, name: d.name, schemaVersion: d.schemaVersion, fields: d.fields })),
+    },
+    guestImageSha256: hex(h.guestImageSha256),
+    guestArgs: h.guestArgs,
+    inputScriptSha256: h.inputScriptSha256.length === 0 ? null : hex(h.inputScriptSha256),
+    toolVersion: h.toolVersion,
+    firstIcount: h.firstIcount,
+    writer: {
+      chunkRecords: h.writer?.chunkRecords ?? 0,
+      checkpointInterval: h.writer?.checkpointInterval ?? 0,
+      keyframeEvery: h.writer?.keyframeEvery ?? 0,
+    },
+  };
+}
+
+function checkpointRecord(c: PbCheckpoint): CheckpointRecord {
+  return {
+    ordinal: c.ordinal,
+    seq: c.seq,
+    icount: c.icount,
+    cpu: JSON.parse(c.cpuJson),
+    devices: c.devices.map((d) => ({ device: d.device, name: d.name, oracle: JSON.parse(d.oracleJson) })),
+    ramPages: c.pages?.ramPages ?? 0,
+    changedPages: c.pages?.pages ?? [],
+    root: hex(c.pages?.root ?? new Uint8Array(HASH_BYTES)),
+  };
+}
+
+export class TraceReader {
+  private readonly fields: FieldNames;
+
+  private constructor(
+    private readonly snapshot: DbSnapshot,
+    readonly dir: string,
+    readonly header: TraceHeaderInfo,
+    readonly status: TraceStatus,
+  ) {
+    this.fields = new Map(header.machine.devices.map((d) => [d.id, d.fields]));
+  }
+
+  private get db(): TraceDb {
+    return this.snapshot.db;
+  }
+
+  /** Open a trace read-only. Refuses, with one line each: not a trace, an unreadable version, a trace still being written. */
+  static async open(dir: string): Promise<TraceReader> {
+    const snapshot = await openSnapshot(dir);
+    try {
+      const header = parseHeader(await snapshot.db.get(headerKey()), dir);
+      const status = await readStatus(snapshot.db);
+      return new TraceReader(snapshot, dir, header, status);
+    } catch (err) {
+      await snapshot.close();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.snapshot.close();
+  }
+
+  // ---------------------------------------------------------------- records
+
+  /** Records in order, filtered (all conditions must hold). */
+  async *records(filter: RecordFilter = {}): AsyncGenerator<TraceRecord> {
+    const from = filter.fromIcount ?? 0;
+    const to = filter.toIcount ?? Infinity;
+    const mask = filter.kinds === undefined ? ALL_KINDS : kindMask(filter.kinds);
+    const { device, portRange: ports, addressRange: addrs } = filter;
+    const rangeMask = (ports ? kindBit('pio') : 0) | (addrs ? kindBit('mmio') : 0);
+    const f: SummaryFilter = { kindMask: rangeMask === 0 ? mask : mask & rangeMask, device, ports, addrs };
+    if (f.kindMask === 0) return;
+
+    const keep = (r: TraceRecord): boolean => {
+      if (r.icount < from || (kindBit(r.kind) & f.kindMask) === 0) return false;
+      if (device !== undefined && recordDevice(r) !== device) return false;
+      if (r.kind === 'pio' && ports !== undefined && (r.addr < ports.first || r.addr > ports.last)) return false;
+      if (r.kind === 'mmio' && addrs !== undefined && (r.addr < addrs.first || r.addr > addrs.last)) return false;
+      return true;
+    };
+
+    const start = await this.chunkAtIcount(from);
+    if (start === undefined) return;
+    const startKey = icountSeqKey(KEY_INDEX, start.firstIcount, start.firstSeq);
+    const out: TraceRecord[] = [];
+    for await (const seg of this.summaries(KEY_SEGMENT, await this.segmentKeyFor(start))) {
+      if (seg.firstIcount > to) return;
+      if (!summaryMayMatch(seg, f)) continue;
+      const lo = icountSeqKey(KEY_INDEX, seg.firstIcount, seg.firstSeq);
+      const range = {
+        gte: Buffer.compare(lo, startKey) < 0 ? startKey : lo,
+        lte: icountSeqKey(KEY_INDEX, seg.lastIcount, seg.firstSeq + seg.recordCount - 1),
+      };
+      for await (const c of this.summaries(KEY_INDEX, range)) {
+        if (c.firstIcount > to) return;
+        if (!summaryMayMatch(c, f)) continue;
+        out.length = 0;
+        let past = false;
+        decodeChunk(await this.chunk(c.firstSeq), this.fields, (r) => {
+          if (r.icount > to) {
+            past = true;
+            return false;
+          }
+          if (keep(r)) out.push(r);
+        });
+        yield* out;
+        if (past) return;
+      }
+    }
+  }
+
+  /** The first record at or after `icount`, or undefined past the end. */
+  async seekIcount(icount: number): Promise<TraceRecord | undefined> {
+    const start = await this.chunkAtIcount(icount);
+    if (start === undefined) return undefined;
+    let found: TraceRecord | undefined;
+    decodeChunk(await this.chunk(start.firstSeq), this.fields, (r) => {
+      if (r.icount >= icount) {
+        found = r;
+        return false;
+      }
+    });
+    return found;
+  }
+
+  /** The record with this seq, or undefined. */
+  async recordAt(seq: number): Promise<TraceRecord | undefined> {
+    const it = this.db.iterator({ lte: chunkKey(seq), gte: Uint8Array.of(KEY_CHUNK), reverse: true, limit: 1 });
+    const entry = (await it.all())[0];
+    if (entry === undefined) return undefined;
+    const chunk = decode<PbChunk>(pb.Chunk, entry[1]);
+    if (seq >= chunk.firstSeq + chunk.recordCount) return undefined;
+    let found: TraceRecord | undefined;
+    decodeChunk(chunk, this.fields, (r) => {
+      if (r.seq === seq) {
+        found = r;
+        return false;
+      }
+    });
+    return found;
+  }
+
+  /** Summary of the chunk holding the first record with icount ≥ `icount`. */
+  private async chunkAtIcount(icount: number): Promise<PbChunkSummary | undefined> {
+    const below = await this.db
+      .values({ gte: Uint8Array.of(KEY_INDEX), lt: icountSeqKey(KEY_INDEX, icount, 0), reverse: true, limit: 1 })
+      .all();
+    if (below.length === 1) {
+      const s = decode<PbChunkSummary>(pb.ChunkSummary, below[0]);
+      if (s.lastIcount >= icount) return s;
+    }
+    const above = await this.db
+      .values({ gte: icountSeqKey(KEY_INDEX, icount, 0), lt: Uint8Array.of(KEY_INDEX + 1), limit: 1 })
+      .all();
+    return above.length === 1 ? decode<PbChunkSummary>(pb.ChunkSummary, above[0]) : undefined;
+  }
+
+  /** Key of the segment holding this chunk. */
+  private async segmentKeyFor(chunk: PbChunkSummary): Promise<{ gte: Uint8Array; lt: Uint8Array }> {
+    const keys = await this.db
+      .keys({ gte: Uint8Array.of(KEY_SEGMENT), lte: icountSeqKey(KEY_SEGMENT, chunk.firstIcount, chunk.firstSeq), reverse: true, limit: 1 })
+      .all();
+    return { gte: keys[0] ?? Uint8Array.of(KEY_SEGMENT), lt: Uint8Array.of(KEY_SEGMENT + 1) };
+  }
+
+  /** Decoded summaries (chunk index or segments) in a key range. */
+  private async *summaries(prefix: number, range: { gte: Uint8Array; lt?: Uint8Array; lte?: Uint8Array }): AsyncGenerator<PbChunkSummary> {
+    const it = this.db.values(range.lt === undefined && range.lte === undefined ? { ...range, lt: Uint8Array.of(prefix + 1) } : range);
+    try {
+      for await (const v of it) yield decode<PbChunkSummary>(pb.ChunkSummary, v);
+    } finally {
+      await it.close();
+    }
+  }
+
+  private async chunk(firstSeq: number): Promise<PbChunk> {
+    const v = await this.db.get(chunkKey(firstSeq));
+    if (v === undefined) throw new InputError('TRACE_CORRUPT', `trace ${this.dir} is corrupt: chunk at seq ${firstSeq} is indexed but missing`);
+    return decode<PbChunk>(pb.Chunk, v);
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  async *checkpoints(): AsyncGenerator<CheckpointRecord> {
+    for await (const raw of this.rawCheckpoints(prefixRange(KEY_CHECKPOINT))) yield checkpointRecord(raw.pb);
+  }
+
+  /** The last checkpoint at or before `icount`. */
+  async checkpointAt(icount: number): Promise<CheckpointRecord | undefined> {
+    const v = await this.db
+      .values({ gte: Uint8Array.of(KEY_CHECKPOINT), lte: icountSeqKey(KEY_CHECKPOINT, icount, Number.MAX_SAFE_INTEGER), reverse: true, limit: 1 })
+      .all();
+    return v.length === 1 ? checkpointRecord(decode<PbCheckpoint>(pb.Checkpoint, v[0])) : undefined;
+  }
+
+  /** The full page → hash map at a checkpoint: the keyframe at or before it, plus the deltas since. */
+  async pageHashesAt(cp: { readonly icount: number; readonly seq: number }): Promise<PageHashMap> {
+    const kf = await this.db
+      .values({ gte: Uint8Array.of(KEY_KEYFRAME), lte: icountSeqKey(KEY_KEYFRAME, cp.icount, cp.seq), reverse: true, limit: 1 })
+      .all();
+    let map: PageHashMap | null = null;
+    let fromKey: Uint8Array = Uint8Array.of(KEY_CHECKPOINT);
+    if (kf.length === 1) {
+      const k = decode<PbPageHashKeyframe>(pb.PageHashKeyframe, kf[0]);
+      map = new PageHashMap(k.ramPages);
+      map.apply(k.pages, k.hashes);
+      fromKey = icountSeqKey(KEY_CHECKPOINT, k.icount, k.seq + 1);
+    }
+    for await (const raw of this.rawCheckpoints({ gte: fromKey, lte: icountSeqKey(KEY_CHECKPOINT, cp.icount, cp.seq) })) {
+      const d = raw.pb.pages;
+      if (d === null) continue;
+      map ??= new PageHashMap(d.ramPages);
+      map.apply(d.pages, d.hashes);
+    }
+    if (map === null) throw new InputError('NO_CHECKPOINT', `trace ${this.dir} has no checkpoint at icount ${cp.icount}`);
+    return map;
+  }
+
+  /**
+   * Pages whose hash differs between two checkpoints of this trace, ascending. Reads only the
+   * deltas between them (each delta names old and new hashes): time proportional to the pages
+   * that changed, not to memory size.
+   */
+  async changedPages(
+    a: { readonly icount: number; readonly seq: number },
+    b: { readonly icount: number; readonly seq: number },
+  ): Promise<number[]> {
+    if (a.icount > b.icount || (a.icount === b.icount && a.seq > b.seq)) [a, b] = [b, a];
+    const first = new Map<number, string>();
+    const last = new Map<number, string>();
+    const range = { gt: icountSeqKey(KEY_CHECKPOINT, a.icount, a.seq), lte: icountSeqKey(KEY_CHECKPOINT, b.icount, b.seq) };
+    for await (const raw of this.rawCheckpoints(range)) {
+      const d = raw.pb.pages;
+      if (d === null) continue;
+      d.pages.forEach((p, i) => {
+        const at = i * HASH_BYTES;
+        if (!first.has(p)) first.set(p, hex(d.oldHashes.subarray(at, at + HASH_BYTES)));
+        last.set(p, hex(d.hashes.subarray(at, at + HASH_BYTES)));
+      });
+    }
+    const out: number[] = [];
+    for (const [p, h] of last) if (first.get(p) !== h) out.push(p);
+    return out.sort((x, y) => x - y);
+  }
+
+  private async *rawCheckpoints(range: { gte?: Uint8Array; gt?: Uint8Array; lt?: Uint8Array; lte?: Uint8Array }): AsyncGenerator<RawCheckpoint> {
+    const it = this.db.iterator(range);
+    try {
+      for await (const [key, value] of it) yield { key, pb: decode<PbCheckpoint>(pb.Checkpoint, value) };
+    } finally {
+      await it.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- raw access (export)
+
+  /** @internal Raw stored values under one key prefix, in key order. */
+  async *rawValues(prefix: number): AsyncGenerator<Uint8Array> {
+    const it = this.db.values(prefixRange(prefix));
+    try {
+      for await (const v of it) yield v;
+    } finally {
+      await it.close();
+    }
+  }
+
+  /** @internal */
+  async rawValue(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.db.get(key);
+  }
+}
+
+async function readStatus(db: TraceDb): Promise<TraceStatus> {
+  const end = await db.get(endKey());
+  if (end !== undefined) {
+    const e = decode<PbTraceEnd>(pb.TraceEnd, end);
+    return {
+      complete: true,
+      recordCount: e.recordCount,
+      finalIcount: e.finalIcount,
+      runStatus: e.status,
+      message: e.message,
+    };
+  }
+  const last = await db.values({ ...prefixRange(KEY_CHUNK), reverse: true, limit: 1 }).all();
+  if (last.length === 0) {
+    return { complete: false, recordCount: 0, lastSeq: -1, message: 'trace has no records and no end marker: incomplete recording' };
+  }
+  const c = decode<PbChunk>(pb.Chunk, last[0]);
+  const lastSeq = c.firstSeq + c.recordCount - 1;
+  return {
+    complete: false,
+    recordCount: lastSeq + 1,
+    lastSeq,
+    message: `trace ends at seq ${lastSeq} (icount ${c.lastIcount}) without an end marker: incomplete recording`,
+  };
+}
+

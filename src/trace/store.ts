@@ -1,0 +1,146 @@
+/**
+ * LevelDB plumbing: opening a trace directory for writing, and for reading without touching it.
+ *
+ * Reading never modifies the trace. LevelDB cannot open a database read-only: every open
+ * rotates its LOG, replays the write-ahead log into a new table and writes a new MANIFEST.
+ * So a reader opens a private snapshot: table files (immutable in LevelDB) are hard-linked
+ * into a temporary directory (copied when linking is impossible, e.g. across filesystems),
+ * the small MANIFEST/CURRENT/log files are copied, and LevelDB recovers the copy. A trace
+ * whose recording was killed recovers there too, up to its last committed batch.
+ *
+ * A trace being written holds LevelDB's LOCK (a POSIX fcntl lock). A reader must refuse it
+ * (copying a live database is not a consistent snapshot) and must not take the lock itself
+ * (that would mean opening the original). On Linux the kernel lists every POSIX lock in
+ * /proc/locks by device and inode, which a reader can check without opening anything.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Level } from 'level';
+import { InputError } from '../errors.js';
+
+export type TraceDb = Level<Uint8Array, Uint8Array>;
+
+const DB_OPTIONS = { keyEncoding: 'view', valueEncoding: 'view' } as const;
+
+function lockedError(dir: string): InputError {
+  return new InputError('TRACE_LOCKED', `trace ${dir} is locked by another process (a recording is still writing it)`);
+}
+
+/** Is the LevelDB LOCK file in `dir` held (by any process, this one included)? Linux only; false elsewhere. */
+export function isTraceLocked(dir: string): boolean {
+  let locks: string;
+  let st: fs.BigIntStats;
+  try {
+    st = fs.statSync(path.join(dir, 'LOCK'), { bigint: true });
+    locks = fs.readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return false;
+  }
+  const dev = st.dev;
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  for (const line of locks.split('\n')) {
+    if (line.includes('->')) continue; // a process waiting for a lock, not holding one
+    const m = /\s([0-9a-f]+):([0-9a-f]+):(\d+)\s/.exec(line);
+    if (m === null) continue;
+    if (BigInt(m[3]) === st.ino && BigInt('0x' + m[1]) === major && BigInt('0x' + m[2]) === minor) return true;
+  }
+  return false;
+}
+
+/** Translate classic-level's open failures into one-line input errors. */
+export function translateOpenError(err: unknown, dir: string): unknown {
+  const e = err as { code?: string; cause?: { code?: string; message?: string } };
+  if (e.cause?.code === 'LEVEL_LOCKED') return lockedError(dir);
+  if (e.cause?.code === 'LEVEL_CORRUPTION') {
+    return new InputError('TRACE_CORRUPT', `trace ${dir} is corrupt: ${e.cause.message ?? 'LevelDB corruption'}`);
+  }
+  return err;
+}
+
+function isLevelDbDir(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'CURRENT'));
+}
+
+/** Create a new, empty trace database. Refuses an existing trace, a non-empty directory, a held lock. */
+export async function createTraceDb(dir: string): Promise<TraceDb> {
+  if (fs.existsSync(dir)) {
+    if (!fs.statSync(dir).isDirectory()) throw new InputError('TRACE_EXISTS', `cannot write a trace at ${dir}: it is a file`);
+    if (isTraceLocked(dir)) throw lockedError(dir);
+    if (isLevelDbDir(dir)) throw new InputError('TRACE_EXISTS', `${dir} already holds a trace; choose a new directory`);
+    if (fs.readdirSync(dir).length > 0) {
+      throw new InputError('TRACE_EXISTS', `cannot write a trace into ${dir}: the directory is not empty`);
+    }
+  }
+  const db: TraceDb = new Level<Uint8Array, Uint8Array>(dir, { ...DB_OPTIONS, createIfMissing: true, errorIfExists: true });
+  try {
+    await db.open();
+  } catch (err) {
+    throw translateOpenError(err, dir);
+  }
+  return db;
+}
+
+/** Refuse, with one line, anything that is not a readable trace directory. */
+export function checkTraceDir(dir: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new InputError('TRACE_NOT_FOUND', `no trace at ${dir}: no such file or directory`);
+  }
+  if (!st.isDirectory()) {
+    throw new InputError('NOT_A_TRACE', `${dir} is not a trace: it is a file (an exported trace? use import)`);
+  }
+  if (!isLevelDbDir(dir)) throw new InputError('NOT_A_TRACE', `${dir} is not a trace: no LevelDB database in it`);
+  if (isTraceLocked(dir)) throw lockedError(dir);
+}
+
+export interface DbSnapshot {
+  readonly db: TraceDb;
+  close(): Promise<void>;
+}
+
+/** A private, openable copy of a trace directory (see the file comment); the original is only read. */
+export async function openSnapshot(dir: string): Promise<DbSnapshot> {
+  checkTraceDir(dir);
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'migtrace-read-'));
+  const cleanup = () => fsp.rm(tmp, { recursive: true, force: true });
+  try {
+    for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const name = entry.name;
+      if (name === 'LOCK' || name === 'LOG' || name === 'LOG.old') continue;
+      const from = path.join(dir, name);
+      const to = path.join(tmp, name);
+      if (/\.(ldb|sst)$/.test(name)) {
+        try {
+          await fsp.link(from, to);
+          continue;
+        } catch {
+          // cross-device or unsupported: copy below
+        }
+      }
+      await fsp.copyFile(from, to);
+    }
+    if (isTraceLocked(dir)) throw lockedError(dir); // a writer started while we copied
+    const db: TraceDb = new Level<Uint8Array, Uint8Array>(tmp, { ...DB_OPTIONS, createIfMissing: false });
+    try {
+      await db.open();
+    } catch (err) {
+      throw translateOpenError(err, dir);
+    }
+    return {
+      db,
+      async close() {
+        await db.close();
+        await cleanup();
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

@@ -1,0 +1,427 @@
+/**
+ * TraceWriter: records a run into a LevelDB trace.
+ *
+ * Records are appended synchronously into a preallocated chunk buffer (ChunkEncoder, which
+ * is also the bus observer); a full chunk (4,096 records or 60 KiB) is put into the current
+ * chained batch with its index entry, and every 64 chunks a segment summary. Nothing reaches
+ * disk until `flush()`. The run loop is synchronous, so a recording loop runs slices and
+ * commits between them; LevelDB writes one slice's records on its own thread while the
+ * next slice runs:
+ *
+ *     let committing = Promise.resolve();
+ *     while (!done) {
+ *       machine.run({ maxInstructions: Math.min(writer.nextCheckpointAt, clock.icount + SLICE) });
+ *       if (clock.icount >= writer.nextCheckpointAt) writer.checkpoint({ cpu, devices, memory });
+ *       if (writer.flushDue) {
+ *         await committing;            // the previous batch is on disk (or its error throws here)
+ *         committing = writer.flush(); // commit this one while the next slice runs
+ *       }
+ *     }
+ *     await committing;
+ *     await writer.close({ status });
+ *
+ * `flushDue` turns true once ~1 MiB of packed records (~150 k distinct accesses) waits. A flush also
+ * commits the chunk being filled (under the key it will keep), so a crash loses nothing
+ * flushed, and chunk boundaries depend only on the records, never on when flushes happened:
+ * the same calls give the same trace bytes.
+ */
+import { createHash } from 'node:crypto';
+import type { AbstractChainedBatch } from 'abstract-level';
+import type { BusObserver } from '../machine/bus.js';
+import type { StateSchema } from '../devices/schema.js';
+import {
+  DEFAULT_CHECKPOINT_INTERVAL,
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_CHUNK_RECORDS,
+  DEFAULT_FLUSH_BYTES,
+  DEFAULT_KEYFRAME_EVERY,
+  FORMAT_MAJOR,
+  FORMAT_MINOR,
+  HASH_BYTES,
+  KEY_CHECKPOINT,
+  KEY_INDEX,
+  KEY_KEYFRAME,
+  KEY_SEGMENT,
+  TRACE_MAGIC,
+  chunkKey,
+  endKey,
+  headerKey,
+  icountSeqKey,
+} from './format.js';
+import { ChunkEncoder } from './packed.js';
+import { PageHashTracker, type CheckpointMemory } from './pages.js';
+import { SEGMENT_CHUNKS, SummaryBuilder } from './summary.js';
+import { encode, pb, type PbChunkSummary } from './proto.js';
+import { INTERRUPT_ACTIONS, type DataChannel, type InterruptAction, type TraceEvent } from './records.js';
+import { createTraceDb, type TraceDb } from './store.js';
+
+export interface DeviceDescriptor {
+  readonly id: number;
+  readonly name: string;
+  readonly schemaVersion: number;
+  /** Schema field names in declaration order (a transition's `field` indexes this). */
+  readonly fields: readonly string[];
+}
+
+export interface TraceHeaderInit {
+  readonly machine: {
+    readonly memoryBytes: number;
+    readonly instructionsPerSecond: number;
+    readonly devices: readonly DeviceDescriptor[];
+  };
+  /** sha256 of the guest image: 64 hex digits or 32 bytes. */
+  readonly guestImageSha256: string | Uint8Array;
+  readonly guestArgs?: string;
+  readonly inputScriptSha256?: string | Uint8Array;
+  readonly toolVersion: string;
+  /** Icount of the first record (0 for a boot; the switch-over icount for a destination). */
+  readonly firstIcount?: number;
+}
+
+export interface TraceWriterOptions {
+  /** The instruction count now (usually `() => clock.icount`); every record is stamped with it. */
+  readonly icount: () => number;
+  readonly chunkRecords?: number;
+  readonly chunkBytes?: number;
+  readonly checkpointInterval?: number;
+  /** A full page-hash map every N checkpoints (deltas in between). */
+  readonly keyframeEvery?: number;
+  readonly flushBytes?: number;
+  /** fsync each flush (survives power loss, not only a killed process). Default false. */
+  readonly sync?: boolean;
+}
+
+export interface CheckpointInput {
+  /** `cpu.getState()`: any JSON-able object. */
+  readonly cpu: unknown;
+  /** Every device; `oracle()` must be JSON-able. */
+  readonly devices: readonly { readonly id: number; readonly name: string; oracle(): unknown }[];
+  readonly memory: CheckpointMemory;
+}
+
+export interface CheckpointWritten {
+  readonly ordinal: number;
+  readonly seq: number;
+  readonly icount: number;
+  /** Pages whose hash changed since the previous checkpoint. */
+  readonly changedPages: number;
+  readonly root: string;
+}
+
+export interface TraceEndInit {
+  /** The run's status: "exited", "halted", "limit", "fault", "reset", "aborted", … */
+  readonly status: string;
+  readonly message?: string;
+}
+
+/** Header device descriptors from device objects (src/devices/device.ts). */
+export function describeDevices(devices: readonly { readonly id: number; readonly schema: StateSchema }[]): DeviceDescriptor[] {
+  return devices
+    .map((d) => ({
+      id: d.id,
+      name: d.schema.device,
+      schemaVersion: d.schema.version,
+      fields: d.schema.fields.map((f) => f.name),
+    }))
+    .sort((a, b) => a.id - b.id);
+}
+
+function shaBytes(v: string | Uint8Array | undefined, what: string): Uint8Array {
+  if (v === undefined) return new Uint8Array(0);
+  if (typeof v !== 'string') return v;
+  if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new Error(`${what} must be 64 hex digits`);
+  return Uint8Array.from(Buffer.from(v, 'hex'));
+}
+
+export function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+type Batch = AbstractChainedBatch<TraceDb, Uint8Array, Uint8Array>;
+
+const FLUSH_RECORDS = 1 << 20;
+
+export class TraceWriter {
+  /** Hand this to `bus.observer`: it records every access and DMA transfer. */
+  readonly observer: BusObserver;
+  readonly checkpointInterval: number;
+
+  private readonly encoder: ChunkEncoder;
+  private readonly icount: () => number;
+  private readonly keyframeEvery: number;
+  private readonly flushBytes: number;
+  private readonly sync: boolean;
+  private readonly pages = new PageHashTracker();
+  /** Summary of the sealed chunks of the current segment. */
+  private segment = new SummaryBuilder();
+  private batch: Batch;
+  private pendingBytes = 0;
+  /** recordCount at the last flush. */
+  private flushedRecords = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private checkpoints = 0;
+  private lastCheckpointIcount = -1;
+  private closed = false;
+
+  private constructor(
+    private readonly db: TraceDb,
+    readonly dir: string,
+    readonly firstIcount: number,
+    options: TraceWriterOptions,
+  ) {
+    this.icount = options.icount;
+    this.checkpointInterval = options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL;
+    this.keyframeEvery = options.keyframeEvery ?? DEFAULT_KEYFRAME_EVERY;
+    this.flushBytes = options.flushBytes ?? DEFAULT_FLUSH_BYTES;
+    this.sync = options.sync ?? false;
+    this.encoder = new ChunkEncoder(
+      options.icount,
+      options.chunkRecords ?? DEFAULT_CHUNK_RECORDS,
+      options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+      firstIcount,
+      () => this.seal(),
+    );
+    this.batch = db.batch();
+    // The bus calls the encoder directly: one call per access, no wrapper.
+    this.observer = this.encoder;
+  }
+
+  /** Create a new trace at `dir` (which must not hold one) and commit its header. */
+  static async create(dir: string, header: TraceHeaderInit, options: TraceWriterOptions): Promise<TraceWriter> {
+    const firstIcount = header.firstIcount ?? 0;
+    const headerBytes = encode(pb.TraceHeader, {
+      magic: TRACE_MAGIC,
+      version: { major: FORMAT_MAJOR, minor: FORMAT_MINOR },
+      machine: {
+        memoryBytes: header.machine.memoryBytes,
+        instructionsPerSecond: header.machine.instructionsPerSecond,
+        devices: header.machine.devices.map((d) => ({ ...d, fields: [...d.fields] })),
+      },
+      guestImageSha256: shaBytes(header.guestImageSha256, 'guestImageSha256'),
+      guestArgs: header.guestArgs ?? '',
+      inputScriptSha256: shaBytes(header.inputScriptSha256, 'inputScriptSha256'),
+      toolVersion: header.toolVersion,
+      firstIcount,
+      writer: {
+        chunkRecords: options.chunkRecords ?? DEFAULT_CHUNK_RECORDS,
+        chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+        checkpointInterval: options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL,
+        keyframeEvery: options.keyframeEvery ?? DEFAULT_KEYFRAME_EVERY,
+        pageHashBytes: HASH_BYTES,
+      },
+    });
+    const db = await createTraceDb(dir);
+    await db.put(headerKey(), headerBytes, { sync: options.sync ?? false });
+    return new TraceWriter(db, dir, firstIcount, options);
+  }
+
+  /** Records appended so far (the next record's seq). */
+  get recordCount(): number {
+    return this.encoder.firstSeq + this.encoder.count;
+  }
+
+  /**
+   * True once enough waits uncommitted that the caller should flush: ~1 MiB of packed records,
+   * or 1 Mi records (a long polling loop packs into almost nothing but is still worth keeping).
+   */
+  get flushDue(): boolean {
+    return this.pendingBytes + this.encoder.pos >= this.flushBytes || this.recordCount - this.flushedRecords >= FLUSH_RECORDS;
+  }
+
+  /** Icount at which the next checkpoint is due (run slices should stop there). */
+  get nextCheckpointAt(): number {
+    return this.lastCheckpointIcount < 0 ? this.firstIcount : this.lastCheckpointIcount + this.checkpointInterval;
+  }
+
+  // ---------------------------------------------------------------- records
+
+  /** A device state field changed (DeviceTransitionTracker calls this). `index` is -1 for a scalar. */
+  transition(device: number, field: number, index: number, oldValue: number, newValue: number): void {
+    this.checkOpen();
+    this.encoder.transition(this.icount(), device, field, index, oldValue, newValue);
+  }
+
+  /** An ISA line raised/lowered (value: line), or an interrupt acknowledged/delivered (value: vector). */
+  interrupt(action: InterruptAction, value: number): void {
+    this.checkOpen();
+    const a = INTERRUPT_ACTIONS.indexOf(action);
+    if (a < 0) throw new Error(`unknown interrupt action "${action}"`);
+    this.encoder.interrupt(this.icount(), a, value);
+  }
+
+  /** Bytes the outside world gave the machine (replay feeds them back at this icount). */
+  input(channel: DataChannel, device: number, data: Uint8Array | number): void {
+    this.checkOpen();
+    this.encoder.data(this.icount(), false, channel === 'frame', device, data);
+  }
+
+  /** Bytes the machine gave the outside world (a number is one serial byte). */
+  output(channel: DataChannel, device: number, data: Uint8Array | number): void {
+    this.checkOpen();
+    this.encoder.data(this.icount(), true, channel === 'frame', device, data);
+  }
+
+  /** A hypervisor action or a migration event. */
+  event(e: TraceEvent): void {
+    this.checkOpen();
+    this.encoder.event(this.icount(), e);
+  }
+
+  /**
+   * Record a checkpoint now: CPU state, every device's oracle state, and the hashes of the
+   * pages that changed since the previous checkpoint (all non-zero pages the first time).
+   */
+  checkpoint(input: CheckpointInput): CheckpointWritten {
+    this.checkOpen();
+    const icount = this.icount();
+    const ordinal = this.checkpoints++;
+    const seq = this.recordCount;
+    const delta = this.pages.take(input.memory);
+    const body = encode(pb.Checkpoint, {
+      seq,
+      icount,
+      ordinal,
+      cpuJson: JSON.stringify(input.cpu) ?? 'null',
+      devices: input.devices.map((d) => ({ device: d.id, name: d.name, oracleJson: JSON.stringify(d.oracle()) ?? 'null' })),
+      pages: {
+        ramPages: delta.ramPages,
+        pages: delta.pages,
+        hashes: delta.hashes,
+        root: delta.root,
+        oldHashes: delta.oldHashes,
+      },
+    });
+    this.put(icountSeqKey(KEY_CHECKPOINT, icount, seq), body);
+    if (ordinal % this.keyframeEvery === 0) {
+      const full = this.pages.current!.nonZero();
+      this.put(
+        icountSeqKey(KEY_KEYFRAME, icount, seq),
+        encode(pb.PageHashKeyframe, {
+          seq, icount, ordinal, ramPages: delta.ramPages, pages: full.pages, hashes: full.hashes, root: delta.root,
+        }),
+      );
+    }
+    this.encoder.checkpoint(icount, ordinal);
+    this.lastCheckpointIcount = icount;
+    return { ordinal, seq, icount, changedPages: delta.pages.length, root: Buffer.from(delta.root).toString('hex') };
+  }
+
+  // ---------------------------------------------------------------- committing
+
+  /** Commit everything recorded so far. Resolves once LevelDB has written it (to the OS; fsync with `sync`). */
+  flush(): Promise<void> {
+    this.checkOpen();
+    this.putPartialChunk();
+    return this.commit();
+  }
+
+  /** Commit the rest, write the end marker and close. The trace then reads as complete. */
+  async close(end: TraceEndInit): Promise<void> {
+    this.checkOpen();
+    this.putPartialChunk();
+    this.put(
+      endKey(),
+      encode(pb.TraceEnd, {
+        finalIcount: this.encoder.lastIcount,
+        recordCount: this.recordCount,
+        status: end.status,
+        message: end.message ?? '',
+      }),
+    );
+    this.markClosed();
+    try {
+      await this.commit();
+      // Move the last write buffer from the (uncompressed) log into a compressed table.
+      // LevelDB flushes the memtable whatever the range; a one-key range bounds the rest.
+      // (`level` types omit compactRange; under Node it is classic-level, which has it.)
+      const db = this.db as unknown as { compactRange?(start: Uint8Array, end: Uint8Array): Promise<void> };
+      await db.compactRange?.(endKey(), Uint8Array.of(endKey()[0] + 1));
+    } finally {
+      await this.db.close();
+    }
+  }
+
+  /** Commit what was recorded and close without an end marker: the trace then reads as incomplete. */
+  async abandon(): Promise<void> {
+    if (this.closed) return;
+    this.putPartialChunk();
+    this.markClosed();
+    try {
+      await this.commit();
+    } finally {
+      await this.db.close();
+    }
+  }
+
+  private seal(): void {
+    this.segment.addSummary(this.putChunk());
+    if (this.segment.parts >= SEGMENT_CHUNKS) {
+      this.putSegment(this.segment);
+      this.segment = new SummaryBuilder();
+    }
+    this.encoder.reset(this.encoder.firstSeq + this.encoder.count);
+  }
+
+  /** The chunk being filled and its segment so far, under the keys they will keep. */
+  private putPartialChunk(): void {
+    if (this.encoder.count > 0) {
+      const partial = this.segment.clone();
+      partial.addSummary(this.putChunk());
+      this.putSegment(partial);
+    } else if (this.segment.parts > 0) {
+      this.putSegment(this.segment);
+    }
+  }
+
+  /** The chunk being filled with its index entry (re-put as it grows). Returns its summary. */
+  private putChunk(): PbChunkSummary {
+    const enc = this.encoder;
+    const summary = enc.summary();
+    this.put(chunkKey(enc.firstSeq), enc.encodeChunk());
+    this.put(icountSeqKey(KEY_INDEX, enc.firstIcount, enc.firstSeq), encode(pb.ChunkSummary, summary));
+    return summary;
+  }
+
+  private putSegment(b: SummaryBuilder): void {
+    this.put(icountSeqKey(KEY_SEGMENT, b.firstIcount, b.firstSeq), encode(pb.ChunkSummary, b.summary()));
+  }
+
+  private put(key: Uint8Array, value: Uint8Array): void {
+    this.batch.put(key, value);
+    this.pendingBytes += key.length + value.length;
+  }
+
+  private commit(): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const batch = this.batch;
+    this.batch = this.db.batch();
+    this.pendingBytes = 0;
+    this.flushedRecords = this.recordCount;
+    const options = { sync: this.sync };
+    this.writing = this.writing.then(
+      () =>
+        batch.write(options).catch((err: unknown) => {
+          this.failure = err;
+          throw err;
+        }),
+    );
+    // A caller may hold this promise across a run slice before awaiting it; the failure is
+    // kept and rethrown by the next flush/close, so it never goes unhandled meanwhile.
+    this.writing.catch(() => {});
+    return this.writing;
+  }
+
+  private markClosed(): void {
+    this.closed = true;
+    this.encoder.icount = () => this.refuseClosed(); // the observer refuses too
+  }
+
+  private checkOpen(): void {
+    if (this.closed) this.refuseClosed();
+  }
+
+  private refuseClosed(): never {
+    throw new Error(`trace ${this.dir} is closed: no more records can be written`);
+  }
+}

@@ -1,0 +1,189 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Level } from 'level';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { exportTrace, importTrace } from '../../src/trace/export.js';
+import { headerKey } from '../../src/trace/format.js';
+import { decode, encode, pb, type PbTraceHeader } from '../../src/trace/proto.js';
+import { TraceReader } from '../../src/trace/reader.js';
+import { TraceWriter } from '../../src/trace/writer.js';
+import { startRecordingChild } from './child.js';
+import { TestClock, collect, dirHashes, recordSample, sampleHeader, tempDir } from './helpers.js';
+
+/** The promise rejects with an InputError of this code, whose message is one line matching `message`. */
+async function refuses(p: Promise<unknown>, code: string, message?: RegExp): Promise<InputError> {
+  const err = await p.then(
+    () => {
+      throw new Error(`expected ${code}, but it succeeded`);
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(InputError);
+  const e = err as InputError;
+  expect(e.code).toBe(code);
+  expect(e.message).not.toContain('\n');
+  if (message !== undefined) expect(e.message).toMatch(message);
+  return e;
+}
+
+function fileHash(file: string): string {
+  return dirHashes(path.dirname(file))[path.basename(file)];
+}
+
+/** Rewrite a trace's header version with `level` directly (no migtrace API writes a newer version). */
+async function setHeaderVersion(dir: string, major: number, minor: number): Promise<void> {
+  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+  const h = decode<PbTraceHeader>(pb.TraceHeader, (await db.get(headerKey()))!);
+  await db.put(headerKey(), encode(pb.TraceHeader, { ...h, version: { major, minor } }));
+  await db.close();
+}
+
+describe('bad input: one clear line each, nothing read is modified', () => {
+  let base: string;
+  let trace: string;
+  let exported: string;
+
+  beforeAll(async () => {
+    base = tempDir('bad');
+    trace = path.join(base, 'good');
+    exported = path.join(base, 'good.mtx');
+    await recordSample(trace, { steps: 3000 });
+    await exportTrace(trace, exported);
+  });
+
+  it('a path that is no trace', async () => {
+    await refuses(TraceReader.open(path.join(base, 'missing')), 'TRACE_NOT_FOUND', /no trace at .*missing/);
+    await refuses(TraceReader.open(exported), 'NOT_A_TRACE', /is a file/);
+    const empty = path.join(base, 'empty');
+    fs.mkdirSync(empty);
+    await refuses(TraceReader.open(empty), 'NOT_A_TRACE', /no LevelDB database/);
+    expect(fs.readdirSync(empty)).toEqual([]);
+  });
+
+  it('a LevelDB database that is not a trace', async () => {
+    const other = path.join(base, 'other-db');
+    const db = new Level(other);
+    await db.put('hello', 'world');
+    await db.close();
+    const before = dirHashes(other);
+    await refuses(TraceReader.open(other), 'NOT_A_TRACE', /no migtrace header/);
+    expect(dirHashes(other)).toEqual(before);
+  });
+
+  it('a trace of a newer format version, major or minor, naming both versions', async () => {
+    const base2 = tempDir('ver');
+    for (const [major, minor] of [[1, 1], [2, 0]]) {
+      const dir = path.join(base2, `v${major}.${minor}`);
+      await recordSample(dir, { steps: 50 });
+      await setHeaderVersion(dir, major, minor);
+      const before = dirHashes(dir);
+      await refuses(
+        TraceReader.open(dir),
+        'TRACE_VERSION_UNSUPPORTED',
+        new RegExp(`trace format ${major}\\.${minor}, newer than the format this migtrace reads \\(1\\.0\\)`),
+      );
+      await refuses(exportTrace(dir, path.join(base2, 'x.mtx')), 'TRACE_VERSION_UNSUPPORTED');
+      expect(dirHashes(dir)).toEqual(before);
+      expect(fs.existsSync(path.join(base2, 'x.mtx'))).toBe(false);
+    }
+  });
+
+  it('an export file of a newer format version', async () => {
+    const bytes = fs.readFileSync(exported);
+    const newer = path.join(base, 'newer.mtx');
+    bytes.writeUInt16LE(3, 18); // minor 3
+    fs.writeFileSync(newer, bytes);
+    await refuses(importTrace(newer, path.join(base, 'newer')), 'EXPORT_VERSION_UNSUPPORTED', /format 1\.3, newer than .* \(1\.0\)/);
+    expect(fs.existsSync(path.join(base, 'newer'))).toBe(false);
+  });
+
+  it('a truncated export file', async () => {
+    const bytes = fs.readFileSync(exported);
+    for (const keep of [bytes.length - 1, Math.floor(bytes.length / 2), 30, 18]) {
+      const cut = path.join(base, `cut-${keep}.mtx`);
+      fs.writeFileSync(cut, bytes.subarray(0, keep));
+      const hash = fileHash(cut);
+      await refuses(importTrace(cut, path.join(base, `cut-${keep}`)), 'EXPORT_TRUNCATED', /is truncated/);
+      expect(fileHash(cut)).toBe(hash);
+      expect(fs.existsSync(path.join(base, `cut-${keep}`))).toBe(false);
+    }
+  });
+
+  it('an export file whose checksum does not match', async () => {
+    const bytes = Buffer.from(fs.readFileSync(exported));
+    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    const bad = path.join(base, 'flipped.mtx');
+    fs.writeFileSync(bad, bytes);
+    const hash = fileHash(bad);
+    await refuses(importTrace(bad, path.join(base, 'flipped')), 'EXPORT_CHECKSUM_MISMATCH', /checksum does not match/);
+    expect(fileHash(bad)).toBe(hash);
+    expect(fs.existsSync(path.join(base, 'flipped'))).toBe(false);
+  });
+
+  it('a file that is not an export at all', async () => {
+    const junk = path.join(base, 'junk.bin');
+    fs.writeFileSync(junk, 'not a trace, just some text\n');
+    await refuses(importTrace(junk, path.join(base, 'junk')), 'NOT_AN_EXPORT', /not a migtrace export file/);
+    await refuses(importTrace(trace, path.join(base, 'junk')), 'NOT_AN_EXPORT', /is a directory/);
+    await refuses(importTrace(path.join(base, 'nope.mtx'), path.join(base, 'junk')), 'EXPORT_NOT_FOUND');
+  });
+
+  it('writing over an existing trace or a non-empty directory', async () => {
+    const before = dirHashes(trace);
+    await refuses(TraceWriter.create(trace, sampleHeader(), { icount: () => 0 }), 'TRACE_EXISTS', /already holds a trace/);
+    await refuses(importTrace(exported, trace), 'TRACE_EXISTS');
+    expect(dirHashes(trace)).toEqual(before);
+    const full = path.join(base, 'full');
+    fs.mkdirSync(full);
+    fs.writeFileSync(path.join(full, 'notes.txt'), 'x');
+    await refuses(TraceWriter.create(full, sampleHeader(), { icount: () => 0 }), 'TRACE_EXISTS', /not empty/);
+  });
+
+  it('a trace locked by another process (a recording still running)', async () => {
+    const dir = path.join(tempDir('lock'), 't');
+    const child = startRecordingChild(dir, 'hold');
+    try {
+      await child.waitFor((l) => l === 'open');
+      await refuses(TraceReader.open(dir), 'TRACE_LOCKED', /is locked by another process/);
+      await refuses(exportTrace(dir, path.join(base, 'locked.mtx')), 'TRACE_LOCKED');
+      await refuses(TraceWriter.create(dir, sampleHeader(), { icount: () => 0 }), 'TRACE_LOCKED');
+      await refuses(importTrace(exported, dir), 'TRACE_LOCKED');
+    } finally {
+      child.process.kill('SIGKILL');
+      await child.exited;
+    }
+    // Once the writer is gone the lock is released, and what it committed reads.
+    const r = await TraceReader.open(dir);
+    expect(r.status).toMatchObject({ complete: false, lastSeq: -1 });
+    await r.close();
+  });
+
+  it('a trace locked by a writer in this process', async () => {
+    const dir = path.join(tempDir('lock2'), 't');
+    const clock = new TestClock();
+    const w = await TraceWriter.create(dir, sampleHeader(), { icount: clock.source });
+    await refuses(TraceReader.open(dir), 'TRACE_LOCKED');
+    await w.close({ status: 'limit' });
+    const r = await TraceReader.open(dir);
+    expect(r.status.complete).toBe(true);
+    await r.close();
+  });
+
+  it('reading, seeking, listing checkpoints and exporting never modify the trace directory', async () => {
+    const before = dirHashes(trace);
+    const r = await TraceReader.open(trace);
+    await collect(r.records());
+    await collect(r.records({ device: 1, fromIcount: 1000 }));
+    await r.seekIcount(123_456);
+    const cps = await collect(r.checkpoints());
+    await r.pageHashesAt(cps[cps.length - 1]);
+    await r.changedPages(cps[0], cps[cps.length - 1]);
+    await r.close();
+    await exportTrace(trace, path.join(base, 'again.mtx'));
+    expect(dirHashes(trace)).toEqual(before);
+    const exportHash = fileHash(exported);
+    await importTrace(exported, path.join(base, 'imported'));
+    expect(fileHash(exported)).toBe(exportHash);
+  });
+});

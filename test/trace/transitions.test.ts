@@ -1,0 +1,120 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Device } from '../../src/devices/device.js';
+import type { StateSchema } from '../../src/devices/schema.js';
+import { SIZE_8, type BusObserver, type IoHandler } from '../../src/machine/bus.js';
+import { TraceReader } from '../../src/trace/reader.js';
+import { DeviceTransitionTracker } from '../../src/trace/transitions.js';
+import { TraceWriter, describeDevices } from '../../src/trace/writer.js';
+import { makeTestBoard } from '../devices/conformance.js';
+import { collect, sampleHeader, tempDir } from './helpers.js';
+
+const SCHEMA: StateSchema = {
+  device: 'latchbox',
+  version: 3,
+  fields: [
+    { name: 'ctrl', width: 8, access: 'rw', role: 'config', doc: 'control register (port 0)' },
+    { name: 'tick', width: 64, access: 'internal', role: 'processing', timer: true, doc: 'pending tick' },
+    { name: 'fifo', width: 8, length: 4, access: 'internal', role: 'processing', doc: 'byte FIFO (port 1 pushes)' },
+    { name: 'ticks', width: 32, access: 'ro', role: 'statistic', doc: 'ticks so far' },
+  ],
+};
+
+type LatchState = { ctrl: number; fifo: number[]; ticks: number };
+
+/** A small device: port 0 is a register, port 1 pushes into a FIFO, a timer counts ticks. */
+class LatchBox extends Device<LatchState> implements IoHandler {
+  readonly schema = SCHEMA;
+  readonly sizes = SIZE_8;
+  state: LatchState = { ctrl: 0, fifo: [0, 0, 0, 0], ticks: 0 };
+  private readonly tick = this.addTimer('tick', () => {
+    this.state.ticks++;
+    this.tick.armIn(1000);
+  });
+
+  reset(): void {
+    this.state.ctrl = 0;
+    this.state.fifo = [0, 0, 0, 0];
+    this.state.ticks = 0;
+    this.tick.armIn(1000);
+  }
+
+  read(port: number): number {
+    return port & 1 ? this.state.fifo[0] : this.state.ctrl;
+  }
+
+  write(port: number, _size: number, value: number): void {
+    if (port & 1) this.state.fifo = [...this.state.fifo.slice(1), value];
+    else this.state.ctrl = value;
+  }
+}
+
+describe('device state transitions', () => {
+  it('emit one record per changed field, per element for arrays, and nothing when nothing changed', () => {
+    const board = makeTestBoard();
+    const dev = new LatchBox(board.ctx);
+    dev.id = 5;
+    dev.reset();
+    const seen: number[][] = [];
+    const tracker = new DeviceTransitionTracker([dev], { transition: (...a) => seen.push(a) });
+    expect(tracker.check(5)).toBe(0);
+    dev.write(0, 1, 0x80);
+    expect(tracker.check(5)).toBe(1);
+    expect(tracker.check(5)).toBe(0);
+    dev.write(1, 1, 7);
+    dev.write(1, 1, 9);
+    expect(tracker.check(5)).toBe(2); // fifo[2]: 0→7, fifo[3]: 0→9
+    expect(tracker.check(99)).toBe(0); // untracked device
+    expect(seen).toEqual([
+      [5, 0, -1, 0, 0x80],
+      [5, 2, 2, 0, 7],
+      [5, 2, 3, 0, 9],
+    ]);
+    dev.state.ctrl = 1;
+    tracker.resync(5);
+    expect(tracker.check(5)).toBe(0);
+  });
+
+  it('wired as the machine will wire it: after each bus access and each device timer event', async () => {
+    const board = makeTestBoard();
+    const dir = path.join(tempDir('tr'), 't');
+    let afterEvent: (id: number) => void = () => {};
+    const dev = new LatchBox({ ...board.ctx, afterDeviceEvent: (id) => afterEvent(id) });
+    dev.id = board.bus.registerDevice(dev.name);
+    board.bus.mapPorts(dev.id, 0x300, 2, dev);
+    dev.reset();
+    const devices = describeDevices([dev]);
+    expect(devices).toEqual([{ id: dev.id, name: 'latchbox', schemaVersion: 3, fields: ['ctrl', 'tick', 'fifo', 'ticks'] }]);
+    const w = await TraceWriter.create(dir, sampleHeader({ machine: { memoryBytes: 1 << 24, instructionsPerSecond: 1e8, devices } }), {
+      icount: () => board.clock.icount,
+    });
+    const tracker = new DeviceTransitionTracker([dev], w);
+    afterEvent = (id) => tracker.check(id);
+    const observer: BusObserver = {
+      access: (space, dir, addr, size, value, device, origin) => {
+        w.observer.access(space, dir, addr, size, value, device, origin);
+        tracker.check(device);
+      },
+      dma: (...a) => w.observer.dma(...a),
+    };
+    board.bus.observer = observer;
+    board.clock.icount = 10;
+    board.bus.pioWrite(0x300, 1, 0x42);
+    board.bus.pioRead(0x300, 1);
+    board.advance(1500); // one tick at 1000
+    board.bus.pioWrite(0x301, 1, 0x99);
+    await w.close({ status: 'limit' });
+
+    const r = await TraceReader.open(dir);
+    const recs = await collect(r.records());
+    await r.close();
+    expect(recs.map((x) => (x.kind === 'transition' ? `${x.icount} ${x.fieldName}${x.index >= 0 ? `[${x.index}]` : ''} ${x.oldValue}→${x.newValue}` : `${x.icount} ${x.kind}`))).toEqual([
+      '10 pio',
+      '10 ctrl 0→66',
+      '10 pio',
+      '1000 ticks 0→1',
+      '1510 pio',
+      '1510 fifo[3] 0→153',
+    ]);
+  });
+});
