@@ -42,6 +42,8 @@ import { LocalApic, LAPIC_BASE, LAPIC_MMIO_SIZE } from '../devices/lapic.js';
 export type AnyDevice = Device<Record<string, FieldValue>>;
 
 export interface BoardHooks {
+  /** The outside world delivered this (from the input script), just before the device gets it. */
+  input(channel: 'serial' | 'frame', data: Uint8Array): void;
   /** The guest wrote to isa-debug-exit: stop with this exit status. */
   exit(status: number): void;
   /** The guest asked for a CPU reset (port 0x92 bit 0). */
@@ -104,8 +106,12 @@ export function buildBoard(ctx: DeviceContext, fabric: InterruptFabric, hooks: B
   const ioapic = new IoApic(ctx);
   const lapic = new LocalApic(ctx, () => fabric.update());
   const input = new InputScheduler(ctx, options.input, {
-    serial: (byte) => uart.receiveByte(byte),
+    serial: (byte) => {
+      hooks.input('serial', Uint8Array.of(byte));
+      uart.receiveByte(byte);
+    },
     frame: (data) => {
+      hooks.input('frame', data);
       nic.receiveFrame(data);
     },
   });

@@ -64,6 +64,17 @@ export interface RunOptions {
   maxInstructions?: number;
 }
 
+/**
+ * Sees what crosses the machine's boundary: bytes and frames the outside world sends in
+ * (from the input script) and what the machine sends out. The trace recorder and the
+ * hypervisor tap here. An output tap returning false swallows the output: frames a
+ * hypervisor made for itself never reach the outside world.
+ */
+export interface MachineTap {
+  input?(channel: 'serial' | 'frame', data: Uint8Array): void;
+  output?(channel: 'serial' | 'frame', data: Uint8Array): boolean | void;
+}
+
 type StopReason = { status: 'exited'; exitStatus: number } | { status: 'reset' };
 
 export class Machine implements OutputSink {
@@ -79,6 +90,8 @@ export class Machine implements OutputSink {
   readonly framesOut: Uint8Array[] = [];
   /** Called for every serial byte as it is sent (the CLI streams them). */
   onSerial: ((byte: number) => void) | null = null;
+  readonly taps: MachineTap[] = [];
+  private readonly oneByte = new Uint8Array(1);
   private stopReason: StopReason | null = null;
 
   constructor(options: MachineOptions = {}) {
@@ -97,6 +110,7 @@ export class Machine implements OutputSink {
       ctx,
       this.interrupts,
       {
+        input: (channel, data) => this.inputDelivered(channel, data),
         exit: (status) => this.stop({ status: 'exited', exitStatus: status }),
         resetRequest: () => this.stop({ status: 'reset' }),
       },
@@ -140,12 +154,22 @@ export class Machine implements OutputSink {
   }
 
   serialByte(byte: number): void {
+    if (this.taps.length > 0) {
+      this.oneByte[0] = byte;
+      for (const tap of this.taps) if (tap.output?.('serial', this.oneByte) === false) return;
+    }
     this.serialOut.push(byte);
     if (this.onSerial !== null) this.onSerial(byte);
   }
 
   frame(data: Uint8Array): void {
+    for (const tap of this.taps) if (tap.output?.('frame', data) === false) return;
     this.framesOut.push(data.slice());
+  }
+
+  /** @internal the board's input scheduler reports what it delivers. */
+  inputDelivered(channel: 'serial' | 'frame', data: Uint8Array): void {
+    for (const tap of this.taps) tap.input?.(channel, data);
   }
 
   get serialText(): string {
