@@ -36,7 +36,7 @@ describe.each(cases)('timer hz=$hz every=$every ticks=$ticks', ({ hz, every, tic
   const divisor = Math.floor((PIT_HZ + Math.floor(hz / 2)) / hz);
   const machineRuns = new Map<string, GuestRun>();
 
-  it.each(['normal', 'auto'])('eoi=%s on migtrace', async (eoi, ctx) => {
+  it.for(['normal', 'auto'])('eoi=%s on migtrace', async (eoi, ctx) => {
     if (!haveMachine) ctx.skip();
     const run = await runMachine('timer', args(eoi));
     expect(run.status, run.message).toBe('exited');
@@ -47,7 +47,7 @@ describe.each(cases)('timer hz=$hz every=$every ticks=$ticks', ({ hz, every, tic
     machineRuns.set(eoi, run);
   });
 
-  it.each(['normal', 'auto'])('eoi=%s under QEMU, the same bytes as migtrace', (eoi, ctx) => {
+  it.for(['normal', 'auto'])('eoi=%s under QEMU, the same bytes as migtrace', (eoi, ctx) => {
     if (!haveQemu) {
       console.log('skipping QEMU run: qemu-system-i386 not found');
       ctx.skip();
