@@ -1,299 +1,21 @@
 /**
- * The CPU's architectural state and the primitive accesses every instruction builds on:
- * lazy flags, segment-checked memory access, linear→physical translation, code fetch and
- * the stack. Instructions (exec.ts and ops-*.ts) are functions of a `CpuCore`; the public
- * API and the run loop live in cpu.ts.
+ * The primitive accesses every instruction builds on: segment caches and their limit
+ * checks, memory through segments, linear→physical translation, code fetch and the stack.
+ * Instructions (exec.ts and ops-*.ts) are functions of a `CpuCore`; the public API and the
+ * run loop live in cpu.ts.
  *
- * Conventions, chosen for V8: every register and field holds an int32 (`| 0`); unsigned
- * views are made with `>>> 0` only where a comparison needs them. Nothing here allocates.
- * A guest exception aborts the instruction by throwing the preallocated `GUEST_EXCEPTION`
- * with the vector and error code left in `excVector` / `excCode`.
+ * Nothing here allocates. Every value is an int32 (see registers.ts).
  */
-import { MachineFault } from '../../errors.js';
-import type { Bus } from '../bus.js';
-import type { Clock } from '../clock.js';
-import { PAGE_MMIO, PAGE_RAM, type PhysicalMemory } from '../memory.js';
+import { PAGE_MMIO, PAGE_RAM } from '../memory.js';
 import {
-  AF, ARITH_FLAGS, ATTR_DB, ATTR_P, ATTR_REAL_CODE, ATTR_REAL_DATA, ATTR_TYPE_CODE, ATTR_TYPE_DC,
-  ATTR_TYPE_RW, ATTR_UNUSABLE, CF, CR0_PE, CR0_RESET, CS, EXC_GP, EXC_SS, FLAGS_FIXED, OF, PF, SF,
-  SS, ZF,
+  ATTR_DB, ATTR_P, ATTR_REAL_CODE, ATTR_REAL_DATA, ATTR_TYPE_CODE, ATTR_TYPE_DC, ATTR_TYPE_RW, ATTR_UNUSABLE,
+  CR0_PE, CS, EXC_GP, EXC_SS, SS,
 } from './constants.js';
+import { CpuRegisters, hex } from './registers.js';
 
-/** Thrown to abort an instruction with a guest exception (the details are on the CPU). */
-export const GUEST_EXCEPTION = Object.freeze({ guestException: true });
+export { GUEST_EXCEPTION, PARITY, R8, hex } from './registers.js';
 
-/** PF for each low result byte: set when the byte has an even number of one bits. */
-export const PARITY = new Uint8Array(256);
-for (let i = 0; i < 256; i++) {
-  let bits = 0;
-  for (let b = i; b !== 0; b >>= 1) bits += b & 1;
-  PARITY[i] = bits & 1 ? 0 : PF;
-}
-
-/** Index into the byte view of the registers for r8 encodings AL CL DL BL AH CH DH BH. */
-export const R8 = new Uint8Array([0, 4, 8, 12, 1, 5, 9, 13]);
-
-/** Lazy-flag operation kinds: which formula derives CF, AF and OF from la, lb and lres. */
-export const LOP_ADD = 0;
-export const LOP_SUB = 1;
-
-export class CpuCore {
-  readonly mem: PhysicalMemory;
-  readonly bus: Bus;
-  readonly clock: Clock;
-  readonly ram: Uint8Array;
-  /** The same RAM as int32 words, for aligned 32-bit accesses. */
-  readonly ram32: Int32Array;
-  readonly pageKind: Uint8Array;
-  readonly dirty: Uint8Array;
-  /** memory.a20Mask, re-read after every I/O or MMIO access and on entry to run(). */
-  a20 = -1;
-
-  // ---- general registers: one buffer, three views (little-endian, as x86) ----
-  readonly regs = new Int32Array(8);
-  readonly r16 = new Uint16Array(this.regs.buffer);
-  readonly r8 = new Uint8Array(this.regs.buffer);
-  eip = 0;
-  /** EIP of the first byte (prefixes included) of the instruction being executed. */
-  startEip = 0;
-
-  // ---- EFLAGS: concrete bits, plus the status flags named in `lazy` derived on demand ----
-  flags = FLAGS_FIXED;
-  /** Which status flags (ARITH_FLAGS bits) must be computed from lres/la/lb/lop/lsh. */
-  lazy = 0;
-  lres = 0;
-  la = 0;
-  lb = 0;
-  lop = LOP_ADD;
-  /** Sign-bit position of the last operation's size: 7, 15 or 31. */
-  lsh = 31;
-
-  // ---- segment registers and their hidden descriptor caches ----
-  readonly segSel = new Int32Array(6);
-  readonly segBase = new Int32Array(6);
-  readonly segLimit = new Int32Array(6);
-  /** Access rights in VMCS layout (constants.ts ATTR_*). */
-  readonly segAttr = new Int32Array(6);
-  /** Derived from the caches: valid offsets are [segLo, segHiR] for reads, [segLo, segHiW] for writes (-1: none). */
-  readonly segLo = new Float64Array(6);
-  readonly segHiR = new Float64Array(6);
-  readonly segHiW = new Float64Array(6);
-  /** Derived: bit 0 reads need no limit check (0..4 GiB readable), bit 1 the same for writes. */
-  readonly segFast = new Uint8Array(6);
-  /** Derived: CS.D (default operand/address size 32) and SS.B (32-bit stack pointer), 0 or 1. */
-  csD = 0;
-  ssB = 0;
-
-  // ---- the instruction being decoded ----
-  /** Operand size and address size of this instruction: 1 for 32-bit. */
-  o32 = 0;
-  a32 = 0;
-  /** Segment override prefix, or -1. */
-  segOvr = -1;
-  /** REP prefix: 0 none, 1 REP/REPE (F3), 2 REPNE (F2). */
-  rep = 0;
-  /** True when a prefix changed o32/a32/segOvr/rep: they are reset before the next instruction. */
-  prefixed = false;
-  /** Segment chosen by the last effective-address decode. */
-  eaSeg = 0;
-
-  // ---- code fetch window: eip in [fLo, fLo + fLen) reads ram[eip + fDelta] ----
-  fLo = 0;
-  fLen = 0;
-  fDelta = 0;
-
-  // ---- system registers ----
-  cr0 = CR0_RESET;
-  cr2 = 0;
-  cr3 = 0;
-  cr4 = 0;
-  /** DR0-DR3, DR6, DR7 (stored only: no breakpoints yet). */
-  readonly dr = new Int32Array(8);
-  cpl = 0;
-  gdtBase = 0;
-  gdtLimit = 0xffff;
-  idtBase = 0;
-  idtLimit = 0x3ff;
-  /** LDTR and TR caches: [selector, base, limit, attributes]. Loaded only by LLDT/LTR (not yet implemented). */
-  readonly ldtr = new Int32Array([0, 0, 0xffff, ATTR_UNUSABLE]);
-  readonly tr = new Int32Array([0, 0, 0xffff, 0x8b]);
-
-  // ---- run state ----
-  halted = false;
-  /** Interrupts are not recognised before the next instruction (after STI, MOV SS, POP SS). */
-  shadow = false;
-  intrLine = false;
-  stopRequested = false;
-  /** The inner loop runs while clock.icount < sliceEnd; setting it to 0 ends the slice at the next boundary. */
-  sliceEnd = 0;
-  excVector = 0;
-  excCode = 0;
-
-  // ---- scratch for descriptor reads (no allocation) ----
-  descLo = 0;
-  descHi = 0;
-  /** Linear address of the descriptor last read (for setting its accessed bit). */
-  descAddr = 0;
-
-  constructor(memory: PhysicalMemory, bus: Bus, clock: Clock) {
-    if (memory.size > 0x80000000) {
-      // The fast paths index `ram` with int32 physical addresses.
-      throw new MachineFault('UNSUPPORTED_MEMORY', `the CPU supports at most 2 GiB of RAM, not ${memory.size} bytes`);
-    }
-    this.mem = memory;
-    this.bus = bus;
-    this.clock = clock;
-    this.ram = memory.ram;
-    this.ram32 = new Int32Array(memory.ram.buffer, memory.ram.byteOffset, memory.ram.length >> 2);
-    this.pageKind = memory.pageKind;
-    this.dirty = memory.dirty.bytes;
-    this.a20 = memory.a20Mask;
-  }
-
-  get protectedMode(): boolean {
-    return (this.cr0 & CR0_PE) !== 0;
-  }
-
-  // ================================================================ exceptions
-
-  /** Abort the current instruction with guest exception `vector` (error code `code`, if it has one). */
-  raise(vector: number, code = 0): never {
-    this.excVector = vector;
-    this.excCode = code;
-    throw GUEST_EXCEPTION;
-  }
-
-  /** Stop the machine: a valid i386 instruction this CPU does not implement. */
-  unimplemented(name: string, encoding: string): never {
-    throw new MachineFault(
-      'UNIMPLEMENTED_INSTRUCTION',
-      `unimplemented instruction ${name} (${encoding}) at ${this.location(this.startEip)}`,
-    );
-  }
-
-  /** Stop the machine: a feature this CPU does not model yet (paging, task switches, ring changes). */
-  unsupported(what: string): never {
-    throw new MachineFault('UNIMPLEMENTED_FEATURE', `unimplemented: ${what} at ${this.location(this.startEip)}`);
-  }
-
-  location(eip: number): string {
-    return `${hex(this.segSel[CS], 4)}:${hex(eip, 8)}`;
-  }
-
-  // ================================================================ lazy flags
-
-  setAdd(a: number, b: number, res: number, sh: number): void {
-    this.la = a;
-    this.lb = b;
-    this.lres = res;
-    this.lop = LOP_ADD;
-    this.lsh = sh;
-    this.lazy = ARITH_FLAGS;
-  }
-
-  setSub(a: number, b: number, res: number, sh: number): void {
-    this.la = a;
-    this.lb = b;
-    this.lres = res;
-    this.lop = LOP_SUB;
-    this.lsh = sh;
-    this.lazy = ARITH_FLAGS;
-  }
-
-  /** AND/OR/XOR/TEST: CF = OF = 0, AF = 0 (undefined), SF ZF PF from the result. */
-  setLogic(res: number, sh: number): void {
-    this.flags &= ~(CF | OF | AF);
-    this.lres = res;
-    this.lsh = sh;
-    this.lazy = PF | ZF | SF;
-  }
-
-  /** SF, ZF, PF from `res`; `concrete` gives CF, OF and AF (other bits of it ignored). */
-  setResultFlags(res: number, sh: number, concrete: number): void {
-    this.flags = (this.flags & ~(CF | OF | AF)) | (concrete & (CF | OF | AF));
-    this.lres = res;
-    this.lsh = sh;
-    this.lazy = PF | ZF | SF;
-  }
-
-  private lazyCarry(): number {
-    const a = this.la;
-    const b = this.lb;
-    const r = this.lres;
-    const x = this.lop === LOP_ADD ? (a & b) | ((a | b) & ~r) : (~a & b) | ((~a | b) & r);
-    return (x >>> this.lsh) & 1;
-  }
-
-  private lazyOverflow(): number {
-    const a = this.la;
-    const b = this.lb;
-    const r = this.lres;
-    const x = this.lop === LOP_ADD ? (a ^ r) & (b ^ r) : (a ^ b) & (a ^ r);
-    return (x >>> this.lsh) & 1;
-  }
-
-  getCF(): number {
-    return this.lazy & CF ? this.lazyCarry() : this.flags & CF;
-  }
-
-  getZF(): boolean {
-    return this.lazy & ZF ? (this.lres & ((2 << this.lsh) - 1)) === 0 : (this.flags & ZF) !== 0;
-  }
-
-  getSF(): boolean {
-    return this.lazy & SF ? ((this.lres >>> this.lsh) & 1) !== 0 : (this.flags & SF) !== 0;
-  }
-
-  getOF(): boolean {
-    return this.lazy & OF ? this.lazyOverflow() !== 0 : (this.flags & OF) !== 0;
-  }
-
-  getPF(): boolean {
-    return this.lazy & PF ? PARITY[this.lres & 0xff] !== 0 : (this.flags & PF) !== 0;
-  }
-
-  getAF(): boolean {
-    return this.lazy & AF ? ((this.la ^ this.lb ^ this.lres) & AF) !== 0 : (this.flags & AF) !== 0;
-  }
-
-  /** EFLAGS with every lazy flag materialised (and stored, so the next read is free). */
-  getFlags(): number {
-    const l = this.lazy;
-    if (l === 0) return this.flags;
-    let f = this.flags & ~l;
-    if (l & CF) f |= this.lazyCarry();
-    if (l & PF) f |= PARITY[this.lres & 0xff];
-    if (l & AF) f |= (this.la ^ this.lb ^ this.lres) & AF;
-    if (l & ZF && (this.lres & ((2 << this.lsh) - 1)) === 0) f |= ZF;
-    if (l & SF) f |= ((this.lres >>> this.lsh) & 1) << 7;
-    if (l & OF) f |= this.lazyOverflow() << 11;
-    this.flags = f;
-    this.lazy = 0;
-    return f;
-  }
-
-  /** Replace the EFLAGS bits in `mask` with those of `value` (bit 1 stays set). */
-  setFlags(value: number, mask: number): void {
-    const f = this.getFlags();
-    this.flags = ((f & ~mask) | (value & mask)) | FLAGS_FIXED;
-  }
-
-  /** Condition code `cc` (the low nibble of Jcc/SETcc) holds. */
-  cond(cc: number): boolean {
-    let r: boolean;
-    switch (cc >> 1) {
-      case 0: r = this.getOF(); break;
-      case 1: r = this.getCF() !== 0; break;
-      case 2: r = this.getZF(); break;
-      case 3: r = this.getCF() !== 0 || this.getZF(); break;
-      case 4: r = this.getSF(); break;
-      case 5: r = this.getPF(); break;
-      case 6: r = this.getSF() !== this.getOF(); break;
-      default: r = this.getZF() || this.getSF() !== this.getOF(); break;
-    }
-    return (cc & 1) === 0 ? r : !r;
-  }
-
+export class CpuCore extends CpuRegisters {
   // ================================================================ segments
 
   /** Recompute what the limit checks use from segment `s`'s cache. */
@@ -627,8 +349,9 @@ export class CpuCore {
     if (n > 15) n = 15;
     const out: string[] = [];
     for (let i = 0; i < n; i++) {
+      // RAM only: reading MMIO for a message could change a device's state.
       const p = ((this.segBase[CS] + this.startEip + i) | 0) & this.a20;
-      out.push(hex(this.mem.read8(p >>> 0), 2));
+      out.push(this.pageKind[p >>> 12] === PAGE_RAM ? hex(this.ram[p], 2) : '??');
     }
     return out.join(' ');
   }
@@ -708,8 +431,4 @@ export class CpuCore {
     if (target >>> 0 > this.segLimit[CS] >>> 0) this.raise(EXC_GP, 0);
     this.eip = target | 0;
   }
-}
-
-export function hex(v: number, digits: number): string {
-  return (v >>> 0).toString(16).padStart(digits, '0');
 }
