@@ -57,6 +57,8 @@ export interface MachineOptions {
   disk?: DiskBacking;
   /** Frames and serial bytes the outside world sends, at given icounts. */
   input?: InputScript;
+  /** Virtual instructions per virtual second (default 100 M): the rate device clocks run at. */
+  instructionsPerSecond?: number;
 }
 
 export interface RunOptions {
@@ -80,7 +82,7 @@ type StopReason = { status: 'exited'; exitStatus: number } | { status: 'reset' }
 export class Machine implements OutputSink {
   readonly memory: PhysicalMemory;
   readonly bus: Bus;
-  readonly clock = new Clock();
+  readonly clock: Clock;
   readonly cpu: Cpu;
   readonly board: Board;
   readonly interrupts: InterruptFabric;
@@ -91,10 +93,13 @@ export class Machine implements OutputSink {
   /** Called for every serial byte as it is sent (the CLI streams them). */
   onSerial: ((byte: number) => void) | null = null;
   readonly taps: MachineTap[] = [];
+  /** Called after a device changed state on its own (a timer event), with its bus id (the trace recorder checks it). */
+  afterDeviceEvent: ((deviceId: number) => void) | null = null;
   private readonly oneByte = new Uint8Array(1);
   private stopReason: StopReason | null = null;
 
   constructor(options: MachineOptions = {}) {
+    this.clock = new Clock(options.instructionsPerSecond);
     this.memory = new PhysicalMemory(options.memory ?? DEFAULT_MEMORY);
     this.bus = new Bus(this.memory);
     this.cpu = new Cpu(this.memory, this.bus, this.clock);
@@ -105,6 +110,7 @@ export class Machine implements OutputSink {
       memory: this.memory,
       irq: this.interrupts,
       output: this,
+      afterDeviceEvent: (deviceId) => this.afterDeviceEvent?.(deviceId),
     };
     this.board = buildBoard(
       ctx,

@@ -4,7 +4,7 @@
  *   "MIGTRACE-EXPORT\n"            16 bytes
  *   le16 major, le16 minor         trace format version
  *   frames                         varint length + ExportFrame (proto/trace.proto):
- *                                  header, chunks (seq order), checkpoints, keyframes,
+ *                                  header, blobs (name order), chunks (seq order), checkpoints, keyframes,
  *                                  end marker (if the recording finished), export_end
  *   le64 file length               so a truncated file is told from a corrupt one
  *   sha256                         of every byte before it
@@ -18,12 +18,14 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import {
+  KEY_BLOB,
   KEY_CHECKPOINT,
   KEY_CHUNK,
   KEY_INDEX,
   KEY_KEYFRAME,
   KEY_SEGMENT,
   TRACE_MAGIC,
+  blobKey,
   checkFormatVersion,
   chunkKey,
   endKey,
@@ -112,6 +114,9 @@ export async function exportTrace(dir: string, file: string): Promise<{ bytes: n
         frames++;
       };
       await put({ header: (await reader.rawValue(headerKey()))! });
+      for await (const [k, v] of reader.rawEntries(KEY_BLOB)) {
+        await put({ blob: { name: Buffer.from(k.subarray(1)).toString('utf8'), data: v } });
+      }
       for await (const v of reader.rawValues(KEY_CHUNK)) await put({ chunk: v });
       for await (const v of reader.rawValues(KEY_CHECKPOINT)) await put({ checkpoint: v });
       for await (const v of reader.rawValues(KEY_KEYFRAME)) await put({ keyframe: v });
@@ -139,6 +144,7 @@ export async function exportTrace(dir: string, file: string): Promise<{ bytes: n
 
 interface ParsedExport {
   header: Uint8Array;
+  blobs: { name: string; data: Uint8Array }[];
   chunks: Uint8Array[];
   checkpoints: Uint8Array[];
   keyframes: Uint8Array[];
@@ -160,7 +166,7 @@ export function parseExport(bytes: Uint8Array, file: string): ParsedExport {
   if (!sum.equals(buf.subarray(buf.length - 32))) {
     throw new InputError('EXPORT_CHECKSUM_MISMATCH', `export ${file} is corrupt: its sha256 checksum does not match its contents`);
   }
-  const out: ParsedExport = { header: new Uint8Array(0), chunks: [], checkpoints: [], keyframes: [], end: undefined };
+  const out: ParsedExport = { header: new Uint8Array(0), blobs: [], chunks: [], checkpoints: [], keyframes: [], end: undefined };
   const end = buf.length - TRAILER;
   let p = PREAMBLE;
   let frames = 0;
@@ -196,6 +202,7 @@ export function parseExport(bytes: Uint8Array, file: string): ParsedExport {
     else if (f.item === 'checkpoint') out.checkpoints.push(f.checkpoint!);
     else if (f.item === 'keyframe') out.keyframes.push(f.keyframe!);
     else if (f.item === 'end') out.end = f.end!;
+    else if (f.item === 'blob') out.blobs.push({ name: f.blob!.name, data: f.blob!.data });
     else throw corruptExport(file, `frame ${frames - 1} is of a kind this migtrace does not know`);
   }
   if (!sawHeader) throw corruptExport(file, 'it has no trace header');
@@ -244,6 +251,7 @@ export async function importTrace(file: string, dir: string): Promise<{ records:
       }
     };
     await put(headerKey(), parsed.header);
+    for (const b of parsed.blobs) await put(blobKey(b.name), b.data);
     // The chunk index and segment summaries are derived data: rebuilt exactly as the writer builds them.
     let segment = new SummaryBuilder();
     const putSegment = () => put(icountSeqKey(KEY_SEGMENT, segment.firstIcount, segment.firstSeq), encode(pb.ChunkSummary, segment.summary()));

@@ -7,7 +7,8 @@ import { InputError } from '../errors.js';
 export const TRACE_MAGIC = 'MIGTRACE';
 /** A different major is refused; so is a newer minor (Firecracker's rule). */
 export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 0;
+/** 1.1: the header's RunConfig and blobs (key "B"): a trace carries what it takes to re-run it. */
+export const FORMAT_MINOR = 1;
 
 export interface FormatVersion {
   readonly major: number;
@@ -36,6 +37,11 @@ export const KEY_SEGMENT = 0x53; // 'S' + be64 firstIcount + be64 firstSeq → C
 export const KEY_CHECKPOINT = 0x4b; // 'K' + be64 icount + be64 seq → Checkpoint
 export const KEY_KEYFRAME = 0x4d; // 'M' + be64 icount + be64 seq → PageHashKeyframe
 export const KEY_END = 0x45; // 'E' → TraceEnd
+export const KEY_BLOB = 0x42; // 'B' + utf8 name → raw bytes (1.1: guest image, input script)
+
+/** Blob names (1.1). */
+export const BLOB_GUEST_IMAGE = 'guest-image';
+export const BLOB_INPUT_SCRIPT = 'input-script';
 
 /** Big-endian 64-bit of a non-negative integer; out-of-range values clamp to 0 and 2^53-1 (bounds for seeks). */
 export function writeBe64(buf: Uint8Array, offset: number, n: number): void {
@@ -65,6 +71,14 @@ export function headerKey(): Uint8Array {
 
 export function endKey(): Uint8Array {
   return Uint8Array.of(KEY_END);
+}
+
+export function blobKey(name: string): Uint8Array {
+  const utf8 = Buffer.from(name, 'utf8');
+  const k = new Uint8Array(1 + utf8.length);
+  k[0] = KEY_BLOB;
+  k.set(utf8, 1);
+  return k;
 }
 
 export function chunkKey(firstSeq: number): Uint8Array {

@@ -23,6 +23,7 @@ import {
   KC_MIGRATION,
   KC_OUTPUT,
   KC_TRANSITION,
+  KIND_CLASSES,
   PK_CHECKPOINT,
   PK_DATA,
   PK_DMA,
@@ -34,6 +35,7 @@ import {
   putVarint,
   unzigzag,
   zigzag,
+  type RecordKind,
 } from './format.js';
 import { decode, encode, pb, type PbChunk, type PbChunkSummary, type PbRecord } from './proto.js';
 import { INTERRUPT_ACTIONS, type AccessRecord, type TraceEvent, type TraceRecord } from './records.js';
@@ -71,6 +73,9 @@ export class ChunkEncoder implements BusObserver {
   private lastDelta = 0;
   /** Repeats of the last access not yet written (a PK_REPEAT record once something else comes). */
   private repeat = 0;
+
+  /** Records appended since construction, by record class (KIND_CLASSES order; never reset). */
+  private readonly kinds = new Float64Array(KIND_CLASSES.length);
 
   // ---- summary, updated as records arrive
   kindMask = 0;
@@ -167,6 +172,7 @@ export class ChunkEncoder implements BusObserver {
     if (kind === this.lastKind && d === this.lastDelta && addr === this.lastAddr && value === this.lastValue && device === this.lastDevice) {
       // The same access again, as far apart as the last two: a polling loop. Count it only.
       this.repeat++;
+      this.kinds[space]++;
       if (++this.count >= this.maxRecords) this.onFull();
       return;
     }
@@ -201,6 +207,7 @@ export class ChunkEncoder implements BusObserver {
       if (addr > this.mmioMax) this.mmioMax = addr;
     }
     this.kindMask |= 1 << space; // KC_PIO, KC_MMIO
+    this.kinds[space]++;
     // zigzag of a delta between two uint32s: |z| < 2^32, so the arithmetic form is exact.
     z = z >= 0 ? z * 2 : -z * 2 - 1;
     while (z >= 0x80) {
@@ -240,6 +247,7 @@ export class ChunkEncoder implements BusObserver {
     buf.set(hash, p);
     p += HASH_BYTES;
     this.kindMask |= KC_DMA;
+    this.kinds[2]++;
     this.device(device);
     this.end(p);
   }
@@ -253,6 +261,7 @@ export class ChunkEncoder implements BusObserver {
     p = putVarint(buf, p, zigzag(oldValue));
     p = putVarint(buf, p, zigzag(newValue));
     this.kindMask |= KC_TRANSITION;
+    this.kinds[3]++;
     if (this.deviceSeen[device] === 0) this.device(device);
     this.end(p);
   }
@@ -260,6 +269,7 @@ export class ChunkEncoder implements BusObserver {
   interrupt(icount: number, action: number, value: number): void {
     const p = this.begin(PK_INTERRUPT | action, icount);
     this.kindMask |= KC_INTERRUPT;
+    this.kinds[4]++;
     this.end(putVarint(this.buf, p, value));
   }
 
@@ -276,6 +286,7 @@ export class ChunkEncoder implements BusObserver {
       p += length;
     }
     this.kindMask |= output ? KC_OUTPUT : KC_INPUT;
+    this.kinds[output ? 6 : 5]++;
     this.device(device);
     this.end(p);
   }
@@ -283,6 +294,7 @@ export class ChunkEncoder implements BusObserver {
   checkpoint(icount: number, ordinal: number): void {
     const p = this.begin(PK_CHECKPOINT, icount);
     this.kindMask |= KC_CHECKPOINT;
+    this.kinds[9]++;
     this.end(putVarint(this.buf, p, ordinal));
   }
 
@@ -308,9 +320,11 @@ export class ChunkEncoder implements BusObserver {
     p += bytes.length;
     if (e.type === 'hypervisor') {
       this.kindMask |= KC_HYPERVISOR;
+      this.kinds[7]++;
       this.device(e.device ?? 0);
     } else {
       this.kindMask |= KC_MIGRATION;
+      this.kinds[8]++;
     }
     this.end(p);
   }
@@ -343,6 +357,13 @@ export class ChunkEncoder implements BusObserver {
     out.set(this.buf.subarray(0, this.pos), p);
     out.set(tail.subarray(0, tailLength), p + this.pos);
     return out.subarray(0, p + records);
+  }
+
+  /** Records appended so far, by kind. */
+  recordsByKind(): Record<RecordKind, number> {
+    const out = {} as Record<RecordKind, number>;
+    KIND_CLASSES.forEach((k, i) => (out[k] = this.kinds[i]));
+    return out;
   }
 
   summary(): PbChunkSummary {

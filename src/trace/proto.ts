@@ -68,6 +68,24 @@ export interface PbTraceHeader {
     keyframeEvery: number;
     pageHashBytes: number;
   } | null;
+  /** 1.1; null in older traces and traces not recorded from a boot image. */
+  run: PbRunConfig | null;
+}
+
+export interface PbDiskConfig {
+  /** 0: boot image, 1: file. */
+  kind: number;
+  path: string;
+  sha256: Uint8Array;
+  sectors: number;
+}
+
+export interface PbRunConfig {
+  guestArgsSet: boolean;
+  rtcStart: number;
+  disk: PbDiskConfig | null;
+  inputEvents: number;
+  guestLabel: string;
 }
 
 export interface PbChunk {
@@ -140,11 +158,12 @@ export interface PbRecord {
 }
 
 export interface PbExportFrame {
-  item?: 'header' | 'chunk' | 'checkpoint' | 'keyframe' | 'end' | 'exportEnd';
+  item?: 'header' | 'chunk' | 'checkpoint' | 'keyframe' | 'end' | 'exportEnd' | 'blob';
   header?: Uint8Array;
   chunk?: Uint8Array;
   checkpoint?: Uint8Array;
   keyframe?: Uint8Array;
   end?: Uint8Array;
   exportEnd?: { frames: number };
+  blob?: { name: string; data: Uint8Array };
 }

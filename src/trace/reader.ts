@@ -15,6 +15,7 @@ import {
   KEY_KEYFRAME,
   KEY_SEGMENT,
   TRACE_MAGIC,
+  blobKey,
   checkFormatVersion,
   chunkKey,
   endKey,
@@ -35,6 +36,7 @@ import {
   type PbChunk,
   type PbChunkSummary,
   type PbPageHashKeyframe,
+  type PbRunConfig,
   type PbTraceEnd,
   type PbTraceHeader,
 } from './proto.js';
@@ -55,7 +57,25 @@ export interface TraceHeaderInfo {
   readonly inputScriptSha256: string | null;
   readonly toolVersion: string;
   readonly firstIcount: number;
-  readonly writer: { readonly chunkRecords: number; readonly checkpointInterval: number; readonly keyframeEvery: number };
+  readonly writer: {
+    readonly chunkRecords: number;
+    readonly chunkBytes: number;
+    readonly checkpointInterval: number;
+    readonly keyframeEvery: number;
+  };
+  /** How to run the recording again (format 1.1); null when the trace does not say. */
+  readonly run: RunConfigInfo | null;
+}
+
+export interface RunConfigInfo {
+  /** False: the guest image's argument region was left as built. */
+  readonly guestArgsSet: boolean;
+  readonly rtcStart: number;
+  readonly disk:
+    | { readonly kind: 'boot-image'; readonly sectors: number }
+    | { readonly kind: 'file'; readonly path: string; readonly sha256: string; readonly sectors: number };
+  readonly inputEvents: number;
+  readonly guestLabel: string;
 }
 
 export type TraceStatus =
@@ -134,9 +154,25 @@ function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInf
     firstIcount: h.firstIcount,
     writer: {
       chunkRecords: h.writer?.chunkRecords ?? 0,
+      chunkBytes: h.writer?.chunkBytes ?? 0,
       checkpointInterval: h.writer?.checkpointInterval ?? 0,
       keyframeEvery: h.writer?.keyframeEvery ?? 0,
     },
+    run: h.run === null || h.run === undefined ? null : runConfigInfo(h.run),
+  };
+}
+
+function runConfigInfo(r: PbRunConfig): RunConfigInfo {
+  const d = r.disk;
+  return {
+    guestArgsSet: r.guestArgsSet,
+    rtcStart: r.rtcStart,
+    disk:
+      d !== null && d.kind === 1
+        ? { kind: 'file', path: d.path, sha256: hex(d.sha256), sectors: d.sectors }
+        : { kind: 'boot-image', sectors: d?.sectors ?? 0 },
+    inputEvents: r.inputEvents,
+    guestLabel: r.guestLabel,
   };
 }
 
@@ -379,6 +415,13 @@ export class TraceReader {
     }
   }
 
+  // ---------------------------------------------------------------- blobs
+
+  /** A blob stored beside the header (format 1.1: the guest image, the input script), or undefined. */
+  async blob(name: string): Promise<Uint8Array | undefined> {
+    return this.db.get(blobKey(name));
+  }
+
   // ---------------------------------------------------------------- raw access (export)
 
   /** @internal Raw stored values under one key prefix, in key order. */
@@ -386,6 +429,16 @@ export class TraceReader {
     const it = this.db.values(prefixRange(prefix));
     try {
       for await (const v of it) yield v;
+    } finally {
+      await it.close();
+    }
+  }
+
+  /** @internal Raw stored entries under one key prefix, in key order. */
+  async *rawEntries(prefix: number): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    const it = this.db.iterator(prefixRange(prefix));
+    try {
+      for await (const e of it) yield e;
     } finally {
       await it.close();
     }

@@ -43,10 +43,12 @@ import {
   KEY_KEYFRAME,
   KEY_SEGMENT,
   TRACE_MAGIC,
+  blobKey,
   chunkKey,
   endKey,
   headerKey,
   icountSeqKey,
+  type RecordKind,
 } from './format.js';
 import { ChunkEncoder } from './packed.js';
 import { PageHashTracker, type CheckpointMemory } from './pages.js';
@@ -76,6 +78,25 @@ export interface TraceHeaderInit {
   readonly toolVersion: string;
   /** Icount of the first record (0 for a boot; the switch-over icount for a destination). */
   readonly firstIcount?: number;
+  /** How to run the recording again (format 1.1); omit for traces that cannot be re-run. */
+  readonly run?: RunConfigInit;
+  /** Bytes stored beside the header (key "B" + name): the guest image, the input script. */
+  readonly blobs?: readonly { readonly name: string; readonly data: Uint8Array }[];
+}
+
+/** The shared disk a recording ran with. */
+export type DiskInit =
+  | { readonly kind: 'boot-image'; readonly sectors: number }
+  | { readonly kind: 'file'; readonly path: string; readonly sha256: string; readonly sectors: number };
+
+/** proto RunConfig: what `replay` needs besides the machine configuration and the blobs. */
+export interface RunConfigInit {
+  /** False: the guest image's argument region was left as built (header guestArgs is then ""). */
+  readonly guestArgsSet: boolean;
+  readonly rtcStart: number;
+  readonly disk: DiskInit;
+  readonly inputEvents: number;
+  readonly guestLabel: string;
 }
 
 export interface TraceWriterOptions {
@@ -131,6 +152,20 @@ function shaBytes(v: string | Uint8Array | undefined, what: string): Uint8Array 
   if (typeof v !== 'string') return v;
   if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new Error(`${what} must be 64 hex digits`);
   return Uint8Array.from(Buffer.from(v, 'hex'));
+}
+
+function encodeRunConfig(r: RunConfigInit): object {
+  const d = r.disk;
+  return {
+    guestArgsSet: r.guestArgsSet,
+    rtcStart: r.rtcStart,
+    disk:
+      d.kind === 'file'
+        ? { kind: 1, path: d.path, sha256: shaBytes(d.sha256, 'disk sha256'), sectors: d.sectors }
+        : { kind: 0, path: '', sha256: new Uint8Array(0), sectors: d.sectors },
+    inputEvents: r.inputEvents,
+    guestLabel: r.guestLabel,
+  };
 }
 
 export function sha256(data: Uint8Array): string {
@@ -210,10 +245,18 @@ export class TraceWriter {
         keyframeEvery: options.keyframeEvery ?? DEFAULT_KEYFRAME_EVERY,
         pageHashBytes: HASH_BYTES,
       },
+      run: header.run === undefined ? null : encodeRunConfig(header.run),
     });
     const db = await createTraceDb(dir);
-    await db.put(headerKey(), headerBytes, { sync: options.sync ?? false });
+    const batch = db.batch().put(headerKey(), headerBytes);
+    for (const b of header.blobs ?? []) batch.put(blobKey(b.name), b.data);
+    await batch.write({ sync: options.sync ?? false });
     return new TraceWriter(db, dir, firstIcount, options);
+  }
+
+  /** Records appended so far, by kind (checkpoint markers included). */
+  recordsByKind(): Record<RecordKind, number> {
+    return this.encoder.recordsByKind();
   }
 
   /** Records appended so far (the next record's seq). */

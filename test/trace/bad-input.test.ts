@@ -4,7 +4,7 @@ import { Level } from 'level';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { exportTrace, importTrace } from '../../src/trace/export.js';
-import { headerKey } from '../../src/trace/format.js';
+import { FORMAT_MAJOR, FORMAT_MINOR, headerKey } from '../../src/trace/format.js';
 import { decode, encode, pb, type PbTraceHeader } from '../../src/trace/proto.js';
 import { TraceReader } from '../../src/trace/reader.js';
 import { TraceWriter } from '../../src/trace/writer.js';
@@ -73,7 +73,7 @@ describe('bad input: one clear line each, nothing read is modified', () => {
 
   it('a trace of a newer format version, major or minor, naming both versions', async () => {
     const base2 = tempDir('ver');
-    for (const [major, minor] of [[1, 1], [2, 0]]) {
+    for (const [major, minor] of [[FORMAT_MAJOR, FORMAT_MINOR + 1], [FORMAT_MAJOR + 1, 0]]) {
       const dir = path.join(base2, `v${major}.${minor}`);
       await recordSample(dir, { steps: 50 });
       await setHeaderVersion(dir, major, minor);
@@ -81,7 +81,7 @@ describe('bad input: one clear line each, nothing read is modified', () => {
       await refuses(
         TraceReader.open(dir),
         'TRACE_VERSION_UNSUPPORTED',
-        new RegExp(`trace format ${major}\\.${minor}, newer than the format this migtrace reads \\(1\\.0\\)`),
+        new RegExp(`trace format ${major}\\.${minor}, newer than the format this migtrace reads \\(${FORMAT_MAJOR}\\.${FORMAT_MINOR}\\)`),
       );
       await refuses(exportTrace(dir, path.join(base2, 'x.mtx')), 'TRACE_VERSION_UNSUPPORTED');
       expect(dirHashes(dir)).toEqual(before);
@@ -94,7 +94,7 @@ describe('bad input: one clear line each, nothing read is modified', () => {
     const newer = path.join(base, 'newer.mtx');
     bytes.writeUInt16LE(3, 18); // minor 3
     fs.writeFileSync(newer, bytes);
-    await refuses(importTrace(newer, path.join(base, 'newer')), 'EXPORT_VERSION_UNSUPPORTED', /format 1\.3, newer than .* \(1\.0\)/);
+    await refuses(importTrace(newer, path.join(base, 'newer')), 'EXPORT_VERSION_UNSUPPORTED', new RegExp(`format 1\\.3, newer than .* \\(${FORMAT_MAJOR}\\.${FORMAT_MINOR}\\)`));
     expect(fs.existsSync(path.join(base, 'newer'))).toBe(false);
   });
 

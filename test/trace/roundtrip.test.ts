@@ -8,7 +8,7 @@ import { TraceWriter } from '../../src/trace/writer.js';
 import { exportTrace } from '../../src/trace/export.js';
 import { ChunkEncoder, contentHash } from '../../src/trace/packed.js';
 import { encode, pb } from '../../src/trace/proto.js';
-import { hex } from '../../src/trace/format.js';
+import { FORMAT_MAJOR, FORMAT_MINOR, hex } from '../../src/trace/format.js';
 import { DEV_NIC, DEV_PIC, DEV_UART, TestClock, collect, sampleHeader, tempDir } from './helpers.js';
 
 describe('trace round trip', () => {
@@ -47,7 +47,7 @@ describe('trace round trip', () => {
     const r = await TraceReader.open(dir);
     try {
       expect(r.header).toMatchObject({
-        formatVersion: { major: 1, minor: 0 },
+        formatVersion: { major: FORMAT_MAJOR, minor: FORMAT_MINOR },
         machine: header.machine,
         guestImageSha256: 'ab'.repeat(32),
         inputScriptSha256: 'cd'.repeat(32),
