@@ -3,10 +3,12 @@
  * Pass section names to run a subset: `npm run bench -- machine`.
  */
 import { benchMachine } from './machine.js';
+import { benchDevices } from './devices.js';
 import { printFigures, type Figure } from './harness.js';
 
 const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
   machine: benchMachine,
+  devices: benchDevices,
 };
 
 const wanted = process.argv.slice(2);
