@@ -22,7 +22,13 @@ import { Cpu, RunExit } from '../../src/machine/cpu/cpu.js';
 import { EXCLUDED } from './hardware-80286-exclusions.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const testDir = resolve(repoRoot, '../shared/cpu-tests/80286');
+/** Beside the checkout (../shared), or where MIGTRACE_SHARED or the workplace (/work/shared) keeps it. */
+const candidates = [
+  process.env.MIGTRACE_SHARED ? resolve(process.env.MIGTRACE_SHARED, 'cpu-tests/80286') : '',
+  resolve(repoRoot, '../shared/cpu-tests/80286'),
+  '/work/shared/cpu-tests/80286',
+].filter((d) => d !== '');
+const testDir = candidates.find((d) => existsSync(d)) ?? candidates[0];
 
 interface Regs {
   ax: number; bx: number; cx: number; dx: number; cs: number; ss: number; ds: number; es: number;
