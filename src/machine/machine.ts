@@ -95,6 +95,10 @@ export class Machine implements OutputSink {
   readonly taps: MachineTap[] = [];
   /** Called after a device changed state on its own (a timer event), with its bus id (the trace recorder checks it). */
   afterDeviceEvent: ((deviceId: number) => void) | null = null;
+  /** Instructions of virtual time that passed in HLT (skipped to the next event, not executed). */
+  haltedInstructions = 0;
+  /** Instructions of virtual time that passed with the guest paused (advancePaused). */
+  pausedInstructions = 0;
   private readonly oneByte = new Uint8Array(1);
   private stopReason: StopReason | null = null;
 
@@ -207,7 +211,9 @@ export class Machine implements OutputSink {
           return this.result('halted', `halted at ${cpu.describeLocation()} with nothing left that could wake it`);
         }
         // HLT with interrupts on: nothing happens until the next device event.
-        clock.icount = Math.max(clock.icount, Math.min(clock.nextEventAt, limit));
+        const wake = Math.max(clock.icount, Math.min(clock.nextEventAt, limit));
+        this.haltedInstructions += wake - clock.icount;
+        clock.icount = wake;
       }
     }
   }
@@ -220,6 +226,7 @@ export class Machine implements OutputSink {
   advancePaused(instructions: number): void {
     const clock = this.clock;
     const target = clock.icount + instructions;
+    this.pausedInstructions += instructions;
     while (clock.nextEventAt <= target) {
       clock.icount = Math.max(clock.icount, clock.nextEventAt);
       clock.runDue();
