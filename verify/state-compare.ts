@@ -10,7 +10,7 @@ import { diffSnapshots, fieldPath, isEssential } from '../src/devices/schema.js'
 import { PAGE_BYTES } from '../src/trace/pages.js';
 
 export interface StateDifference {
-  readonly kind: 'cpu' | 'device' | 'memory' | 'clock';
+  readonly kind: 'cpu' | 'device' | 'memory' | 'clock' | 'disk';
   /** "pic.master.auto_eoi", "cmos.ram[14]", "cpu.cs.base", "memory page 0x00123", "clock.icount". */
   readonly path: string;
   readonly reference: number | string | boolean | null;
@@ -27,6 +27,8 @@ export interface StateDifference {
   readonly doc?: string;
   /** Memory differences: the page number. */
   readonly page?: number;
+  /** More about the difference ("3 bytes differ, first at offset 0x010"). */
+  readonly detail?: string;
 }
 
 /** A device's state as a comparison sees it: its schema name and snapshot. */
@@ -149,6 +151,7 @@ export function formatValue(v: number | string | boolean | null, width?: number)
 
 /** "pic.master.auto_eoi: reference 1, destination 0" */
 export function describeDifference(d: StateDifference): string {
+  if (d.kind === 'memory') return `${d.path}: ${d.detail ?? `reference ${d.reference}, destination ${d.destination}`}`;
   return `${d.path}: reference ${formatValue(d.reference, d.width)}, destination ${formatValue(d.destination, d.width)}`;
 }
 

@@ -15,9 +15,14 @@ import { afterAll } from 'vitest';
 import { resolveImage } from '../../src/guests/catalog.js';
 import { Machine } from '../../src/machine/machine.js';
 import type { BusObserver } from '../../src/machine/bus.js';
-import { TraceWriter, describeDevices, sha256 } from '../../src/trace/writer.js';
+import { TraceWriter, describeDevices, sha256, type TraceHeaderInit } from '../../src/trace/writer.js';
+import { BLOB_GUEST_IMAGE, BLOB_INPUT_SCRIPT } from '../../src/trace/format.js';
+import { loadInputScript, type InputScript } from '../../src/devices/input-script.js';
+import { DEFAULT_RTC_START } from '../../src/devices/rtc-cmos.js';
+import { encodeInputEvents } from '../../verify/trace-machine.js';
 import { DeviceTransitionTracker } from '../../src/trace/transitions.js';
 import {
+  MACHINE_SNAPSHOT_BLOB,
   captureMachineSnapshot,
   encodeMachineSnapshot,
   restoreMachineSnapshot,
@@ -38,15 +43,28 @@ export interface GuestSpec {
   readonly guest: string;
   readonly args?: string;
   readonly memory?: number;
+  /** Path of an input script (serial bytes, frames at icounts), as `run --input` takes. */
+  readonly input?: string;
+}
+
+const scripts = new Map<string, InputScript>();
+function inputScript(spec: GuestSpec): InputScript | undefined {
+  if (spec.input === undefined) return undefined;
+  let s = scripts.get(spec.input);
+  if (s === undefined) scripts.set(spec.input, (s = loadInputScript(spec.input)));
+  return s;
 }
 
 export function bootGuest(spec: GuestSpec): Machine {
   const image = resolveImage(spec.guest);
-  return Machine.boot(image.bytes, { args: spec.args ?? image.guest?.args, memory: spec.memory });
+  return Machine.boot(image.bytes, { args: spec.args ?? image.guest?.args, memory: spec.memory, input: inputScript(spec) });
 }
 
-function headerFor(spec: GuestSpec, machine: Machine, firstIcount = 0) {
+/** A format 1.1 header: run configuration and blobs (guest image, canonical input script), so the verifier can re-run it. */
+function headerFor(spec: GuestSpec, machine: Machine, firstIcount = 0, blobs: { name: string; data: Uint8Array }[] = []): TraceHeaderInit {
   const image = resolveImage(spec.guest);
+  const args = spec.args ?? image.guest?.args;
+  const script = inputScript(spec);
   return {
     machine: {
       memoryBytes: machine.memory.size,
@@ -54,9 +72,22 @@ function headerFor(spec: GuestSpec, machine: Machine, firstIcount = 0) {
       devices: describeDevices(machine.devices),
     },
     guestImageSha256: sha256(image.bytes),
-    guestArgs: spec.args ?? image.guest?.args ?? '',
+    guestArgs: args ?? '',
+    inputScriptSha256: script?.hash,
     toolVersion: 'test',
     firstIcount,
+    run: {
+      guestArgsSet: args !== undefined,
+      rtcStart: DEFAULT_RTC_START,
+      disk: { kind: 'boot-image', sectors: machine.board.disk.backing.sectors },
+      inputEvents: script?.events.length ?? 0,
+      guestLabel: spec.guest,
+    },
+    blobs: [
+      { name: BLOB_GUEST_IMAGE, data: image.bytes },
+      ...(script === undefined ? [] : [{ name: BLOB_INPUT_SCRIPT, data: encodeInputEvents(script.events) }]),
+      ...blobs,
+    ],
   };
 }
 
@@ -65,12 +96,20 @@ export interface RecordOptions {
   readonly checkpointInterval?: number;
   /** Called with the writer before the first instruction (a switch-over event, say). */
   readonly start?: (writer: TraceWriter) => void;
+  /** Extra blobs for the header (the destination's machine snapshot). */
+  readonly blobs?: { name: string; data: Uint8Array }[];
+  /**
+   * Change the machine once, when the run reaches `icount` (a bug that strikes after the
+   * switch-over: a page served wrong, a hypervisor write). Re-running the trace's switch-over
+   * snapshot does not reproduce it.
+   */
+  readonly perturbAt?: { readonly icount: number; readonly perturb: (machine: Machine, writer: TraceWriter) => void };
 }
 
 /** Record `machine` from where it is to the end (or `until`) into a new trace at `dir`. */
 export async function recordMachine(dir: string, spec: GuestSpec, machine: Machine, options: RecordOptions = {}): Promise<void> {
   const clock = machine.clock;
-  const writer = await TraceWriter.create(dir, headerFor(spec, machine, clock.icount), {
+  const writer = await TraceWriter.create(dir, headerFor(spec, machine, clock.icount, options.blobs), {
     icount: () => clock.icount,
     checkpointInterval: options.checkpointInterval ?? 2_000_000,
   });
@@ -100,10 +139,16 @@ export async function recordMachine(dir: string, spec: GuestSpec, machine: Machi
   const until = options.until ?? 2_000_000_000;
   let status = 'limit';
   let committing: Promise<void> = Promise.resolve();
+  let late = options.perturbAt;
   for (;;) {
-    const target = Math.min(writer.nextCheckpointAt, until);
+    const target = Math.min(writer.nextCheckpointAt, until, late?.icount ?? Infinity);
     const r = machine.run({ maxInstructions: target });
     tracker.checkAll();
+    if (late !== undefined && clock.icount >= late.icount && r.status === 'limit') {
+      late.perturb(machine, writer);
+      tracker.checkAll();
+      late = undefined;
+    }
     if (clock.icount >= writer.nextCheckpointAt) {
       writer.checkpoint({ cpu: machine.cpu.getState(), devices: machine.devices, memory: machine.memory });
     }
@@ -142,7 +187,7 @@ export async function fabricateDestination(
   spec: GuestSpec,
   at: number,
   perturb: (machine: Machine) => void = () => {},
-  options: RecordOptions & { blob?: boolean } = {},
+  options: RecordOptions & { blob?: boolean; migrationEvent?: boolean } = {},
 ): Promise<Fabricated> {
   const source = bootGuest(spec);
   source.run({ maxInstructions: at });
@@ -152,10 +197,9 @@ export async function fabricateDestination(
   const snapshot = encodeMachineSnapshot(captureMachineSnapshot(destination));
   await recordMachine(dir, spec, destination, {
     ...options,
+    blobs: [...(options.blob === false ? [] : [{ name: MACHINE_SNAPSHOT_BLOB, data: snapshot }]), ...(options.blobs ?? [])],
     start: (w) => {
-      w.event({ type: 'migration', phase: 'switch-over', detail: 'fabricated by the verifier tests' });
-      const blobs = w as unknown as { putBlob?(name: string, bytes: Uint8Array): void };
-      if (options.blob !== false) blobs.putBlob?.('machine-snapshot@switch-over', snapshot);
+      if (options.migrationEvent !== false) w.event({ type: 'migration', phase: 'switch-over', detail: 'fabricated by the verifier tests' });
       options.start?.(w);
     },
   });

@@ -1,0 +1,52 @@
+/**
+ * A trace's machine, re-executed: built fresh from the trace (trace-machine.ts) and run
+ * forward to the icounts the verifier asks about. Running forward only; going back is
+ * MachineKeeper's job (bisect.ts).
+ */
+import type { Machine } from '../src/machine/machine.js';
+import { LivePageHashes } from './machine-state.js';
+import { fromMachine, type StatePoint } from './state-point.js';
+import type { MachineFactory } from './trace-machine.js';
+
+export class Replay {
+  readonly machine: Machine;
+  /** Set once the run stopped on its own (exit, halt for good, fault) before an asked-for icount. */
+  ended: { readonly status: string; readonly icount: number; readonly message: string } | null = null;
+  private hashes: LivePageHashes | null = null;
+
+  constructor(
+    factory: MachineFactory,
+    readonly side: string,
+    machine?: Machine,
+  ) {
+    this.machine = machine ?? factory.build();
+  }
+
+  get icount(): number {
+    return this.machine.clock.icount;
+  }
+
+  /** Run to `icount`. False when the run stopped before it (see `ended`). */
+  advanceTo(icount: number): boolean {
+    const m = this.machine;
+    if (m.clock.icount >= icount) return m.clock.icount === icount;
+    if (this.ended !== null) return false;
+    const r = m.run({ maxInstructions: icount });
+    if (r.status !== 'limit' || m.clock.icount < icount) {
+      this.ended = { status: r.status, icount: m.clock.icount, message: r.message };
+      return false;
+    }
+    return true;
+  }
+
+  /** The state now, with page hashes kept current from the dirty log. */
+  point(): StatePoint {
+    this.hashes ??= new LivePageHashes(this.machine);
+    return fromMachine(this.machine, `${this.side} re-executed`, this.hashes);
+  }
+
+  dispose(): void {
+    this.hashes?.dispose();
+    this.hashes = null;
+  }
+}

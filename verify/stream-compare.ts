@@ -1,0 +1,340 @@
+/**
+ * Record-by-record comparison of the destination's stream with the reference's, from the
+ * switch-over on.
+ *
+ * Compared exactly (icount and every field): guest port and MMIO accesses, DMA transfers,
+ * interrupt acknowledgements and deliveries, inputs and outputs. Expected extras in the
+ * destination, counted and never divergences: hypervisor-origin accesses and DMA (capture,
+ * reconstruction, dummy frames), hypervisor actions and migration events. Interrupt line
+ * raise/lower records are compared too, but a difference there is a note: line levels are
+ * not essential state (a destination's interrupt fabric starts with every line low and
+ * reports the first raise the reference never saw change). Transition records are state, not
+ * events: checkpoints compare state, and the cause finder reads transitions.
+ *
+ * At the switch-over icount itself the reference may hold records the source made before it
+ * stopped (a timer that fired at exactly that icount): the destination's records at that
+ * icount must equal the reference's last ones there, and the ones before are skipped.
+ */
+import { ORIGIN_HYPERVISOR } from '../src/machine/bus.js';
+import type { RecordKind } from '../src/trace/format.js';
+import type { TraceReader } from '../src/trace/reader.js';
+import type { TraceRecord } from '../src/trace/records.js';
+
+const COMPARED_KINDS: readonly RecordKind[] = ['pio', 'mmio', 'dma', 'interrupt', 'input', 'output', 'hypervisor', 'migration'];
+
+export interface StreamExtras {
+  hypervisorAccesses: number;
+  hypervisorDma: number;
+  hypervisorEvents: number;
+  migrationEvents: number;
+}
+
+export interface StreamDivergence {
+  /** 'differs': two records at the same position differ; 'missing': the destination ended first; 'extra': the reference ended first. */
+  readonly kind: 'differs' | 'missing' | 'extra';
+  /** Icount where the streams part. */
+  readonly icount: number;
+  readonly reference: TraceRecord | null;
+  readonly destination: TraceRecord | null;
+  /** Position among compared records (0 = first record after the switch-over). */
+  readonly index: number;
+}
+
+export interface StreamComparison {
+  /** Compared (essential) records that matched before the divergence, or all of them. */
+  readonly matched: number;
+  readonly lineRecordsMatched: number;
+  readonly extras: StreamExtras;
+  readonly divergence: StreamDivergence | null;
+  /** Line (raise/lower) differences, as notes. */
+  readonly lineNotes: string[];
+  /** Reference records at the switch-over icount that the source made before it stopped. */
+  readonly skippedAtSwitch: number;
+}
+
+function isLine(r: TraceRecord): boolean {
+  return r.kind === 'interrupt' && (r.action === 'raise' || r.action === 'lower');
+}
+
+/** Records the destination may have that the reference cannot: the migration's own. */
+export function isExpectedExtra(r: TraceRecord): boolean {
+  switch (r.kind) {
+    case 'pio':
+    case 'mmio':
+    case 'dma':
+      return r.origin === ORIGIN_HYPERVISOR;
+    case 'hypervisor':
+    case 'migration':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Same event at the same icount (seq aside: positions differ between traces). */
+export function sameRecord(a: TraceRecord, b: TraceRecord): boolean {
+  if (a.kind !== b.kind || a.icount !== b.icount) return false;
+  switch (a.kind) {
+    case 'pio':
+    case 'mmio': {
+      const y = b as typeof a;
+      return a.dir === y.dir && a.addr === y.addr && a.size === y.size && a.value === y.value && a.device === y.device && a.origin === y.origin;
+    }
+    case 'dma': {
+      const y = b as typeof a;
+      return a.dir === y.dir && a.device === y.device && a.addr === y.addr && a.length === y.length && a.hash === y.hash;
+    }
+    case 'interrupt': {
+      const y = b as typeof a;
+      return a.action === y.action && a.value === y.value;
+    }
+    case 'input':
+    case 'output': {
+      const y = b as typeof a;
+      return a.channel === y.channel && a.device === y.device && bytesEqual(a.data, y.data);
+    }
+    default:
+      return true;
+  }
+}
+
+/** Pulls records one at a time from a reader, with one record of look-ahead. */
+class Cursor {
+  private readonly it: AsyncIterator<TraceRecord>;
+  private head: TraceRecord | null = null;
+  private done = false;
+
+  constructor(reader: TraceReader, fromIcount: number) {
+    this.it = reader.records({ fromIcount, kinds: COMPARED_KINDS })[Symbol.asyncIterator]();
+  }
+
+  async peek(): Promise<TraceRecord | null> {
+    if (this.head === null && !this.done) {
+      const r = await this.it.next();
+      if (r.done) this.done = true;
+      else this.head = r.value;
+    }
+    return this.head;
+  }
+
+  async take(): Promise<TraceRecord | null> {
+    const r = await this.peek();
+    this.head = null;
+    return r;
+  }
+
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+}
+
+/** Separates one trace's records into the essential stream and the line stream, dropping extras. */
+class Stream {
+  readonly essential: TraceRecord[] = [];
+  readonly lines: TraceRecord[] = [];
+  ended = false;
+
+  constructor(
+    private readonly cursor: Cursor,
+    private readonly extras: StreamExtras | null,
+  ) {}
+
+  /** Read records until at least `want` essential ones wait, or the trace ends. */
+  async fill(want: number): Promise<void> {
+    while (this.essential.length < want && !this.ended) {
+      const r = await this.cursor.take();
+      if (r === null) {
+        this.ended = true;
+        break;
+      }
+      if (isExpectedExtra(r)) {
+        if (this.extras !== null) count(this.extras, r);
+        continue;
+      }
+      if (isLine(r)) this.lines.push(r);
+      else this.essential.push(r);
+    }
+  }
+}
+
+function count(extras: StreamExtras, r: TraceRecord): void {
+  if (r.kind === 'hypervisor') extras.hypervisorEvents++;
+  else if (r.kind === 'migration') extras.migrationEvents++;
+  else if (r.kind === 'dma') extras.hypervisorDma++;
+  else extras.hypervisorAccesses++;
+}
+
+/** Records of the reference at exactly `icount` made before the source stopped there (see the file comment). */
+async function alignAtSwitch(ref: Cursor, dst: Cursor, icount: number, extras: StreamExtras): Promise<{ skipped: number; refAt: TraceRecord[]; dstAt: TraceRecord[] }> {
+  const refAt: TraceRecord[] = [];
+  const dstAt: TraceRecord[] = [];
+  for (let r = await ref.peek(); r !== null && r.icount === icount; r = await ref.peek()) {
+    await ref.take();
+    if (!isExpectedExtra(r)) refAt.push(r);
+  }
+  for (let r = await dst.peek(); r !== null && r.icount === icount; r = await dst.peek()) {
+    await dst.take();
+    if (isExpectedExtra(r)) count(extras, r);
+    else dstAt.push(r);
+  }
+  // Essential and line records each align as a suffix.
+  const refE = refAt.filter((r) => !isLine(r));
+  const dstE = dstAt.filter((r) => !isLine(r));
+  const refL = refAt.filter(isLine);
+  const dstL = dstAt.filter(isLine);
+  const skipE = Math.max(0, refE.length - dstE.length);
+  const skipL = Math.max(0, refL.length - dstL.length);
+  return { skipped: skipE + skipL, refAt: [...refE.slice(skipE), ...refL.slice(skipL)], dstAt };
+}
+
+const LINE_NOTES_MAX = 5;
+/** How far ahead a line record may have moved before the line streams count as parted. */
+const LINE_RESYNC_WINDOW = 8;
+
+/** Compare the two traces' streams from `switchIcount` on. */
+export async function compareStreams(reference: TraceReader, destination: TraceReader, switchIcount: number): Promise<StreamComparison> {
+  const extras: StreamExtras = { hypervisorAccesses: 0, hypervisorDma: 0, hypervisorEvents: 0, migrationEvents: 0 };
+  const refCursor = new Cursor(reference, switchIcount);
+  const dstCursor = new Cursor(destination, switchIcount);
+  // Destination records before the switch-over (reconstruction) are all the migration's own.
+  try {
+    const aligned = await alignAtSwitch(refCursor, dstCursor, switchIcount, extras);
+    const ref = new Stream(refCursor, null);
+    const dst = new Stream(dstCursor, extras);
+    for (const r of aligned.refAt) (isLine(r) ? ref.lines : ref.essential).push(r);
+    for (const r of aligned.dstAt) (isLine(r) ? dst.lines : dst.essential).push(r);
+
+    const lineNotes: string[] = [];
+    let linesMatched = 0;
+    let linesParted = false;
+    const compareLines = (upTo: number, final: boolean): void => {
+      // Line records up to icount `upTo` (both streams have read past it) are compared, loosely.
+      const a = ref.lines;
+      const b = dst.lines;
+      while (!linesParted && a.length > 0 && b.length > 0 && a[0].icount <= upTo && b[0].icount <= upTo) {
+        if (sameRecord(a[0], b[0])) {
+          a.shift();
+          b.shift();
+          linesMatched++;
+          continue;
+        }
+        const skipA = a.slice(1, LINE_RESYNC_WINDOW).findIndex((x) => sameRecord(x, b[0]));
+        const skipB = b.slice(1, LINE_RESYNC_WINDOW).findIndex((x) => sameRecord(x, a[0]));
+        if (skipB >= 0 && (skipA < 0 || skipB <= skipA)) {
+          for (const x of b.splice(0, skipB + 1).slice(0, -1)) note(lineNotes, `destination only: ${describeRecordShort(x)}`);
+          b.unshift(a[0]);
+        } else if (skipA >= 0) {
+          for (const x of a.splice(0, skipA + 1).slice(0, -1)) note(lineNotes, `reference only: ${describeRecordShort(x)}`);
+          a.unshift(b[0]);
+        } else {
+          note(lineNotes, `interrupt line records part at icount ${Math.min(a[0].icount, b[0].icount)}: reference ${describeRecordShort(a[0])}, destination ${describeRecordShort(b[0])}; line levels are not compared further`);
+          linesParted = true;
+        }
+      }
+      if (final && !linesParted) {
+        for (const x of a.filter((r) => r.icount <= upTo)) note(lineNotes, `reference only: ${describeRecordShort(x)}`);
+        for (const x of b.filter((r) => r.icount <= upTo)) note(lineNotes, `destination only: ${describeRecordShort(x)}`);
+      }
+      if (a.length > 4096 || b.length > 4096) {
+        if (!linesParted) note(lineNotes, 'interrupt line records drift apart; not compared further');
+        linesParted = true;
+      }
+      if (linesParted) {
+        a.length = 0;
+        b.length = 0;
+      }
+    };
+
+    let matched = 0;
+    let divergence: StreamDivergence | null = null;
+    const BATCH = 1024;
+    for (;;) {
+      await Promise.all([ref.fill(BATCH), dst.fill(BATCH)]);
+      const n = Math.min(ref.essential.length, dst.essential.length);
+      let i = 0;
+      while (i < n && sameRecord(ref.essential[i], dst.essential[i])) i++;
+      matched += i;
+      if (i < n) {
+        const a = ref.essential[i];
+        const b = dst.essential[i];
+        divergence = { kind: 'differs', icount: Math.min(a.icount, b.icount), reference: a, destination: b, index: matched };
+        break;
+      }
+      const last = n > 0 ? ref.essential[n - 1].icount : -1;
+      ref.essential.splice(0, n);
+      dst.essential.splice(0, n);
+      compareLines(last - 1, false);
+      if (ref.essential.length === 0 && ref.ended && dst.essential.length === 0 && dst.ended) break;
+      if (ref.essential.length === 0 && ref.ended) {
+        const b = dst.essential[0];
+        divergence = { kind: 'extra', icount: b.icount, reference: null, destination: b, index: matched };
+        break;
+      }
+      if (dst.essential.length === 0 && dst.ended) {
+        const a = ref.essential[0];
+        divergence = { kind: 'missing', icount: a.icount, reference: a, destination: null, index: matched };
+        break;
+      }
+    }
+    const upTo = divergence === null ? Infinity : divergence.icount - 1;
+    if (divergence === null) {
+      // Both ended: the rest of the line records.
+      await Promise.all([ref.fill(Infinity), dst.fill(Infinity)]);
+    }
+    compareLines(upTo, true);
+    return { matched, lineRecordsMatched: linesMatched, extras, divergence, lineNotes, skippedAtSwitch: aligned.skipped };
+  } finally {
+    await Promise.all([refCursor.close(), dstCursor.close()]);
+  }
+}
+
+function note(notes: string[], line: string): void {
+  if (notes.length < LINE_NOTES_MAX) notes.push(line);
+  else if (notes.length === LINE_NOTES_MAX) notes.push('… more interrupt line differences');
+}
+
+function hex(n: number, digits = 2): string {
+  return `0x${n.toString(16).padStart(digits, '0')}`;
+}
+
+function dataPreview(data: Uint8Array): string {
+  const printable = data.every((b) => b >= 0x20 && b < 0x7f);
+  if (printable && data.length <= 32) return JSON.stringify(Buffer.from(data).toString('latin1'));
+  const head = Buffer.from(data.subarray(0, 16)).toString('hex');
+  return `${data.length} bytes ${head}${data.length > 16 ? '…' : ''}`;
+}
+
+/** One record as a short line: "pio write port 0x21 = 0x03 (1 byte)", "interrupt ack vector 0x20". */
+export function describeRecordShort(r: TraceRecord, deviceName?: (id: number) => string): string {
+  const dev = (id: number): string => (deviceName === undefined ? `device ${id}` : deviceName(id));
+  switch (r.kind) {
+    case 'pio':
+    case 'mmio': {
+      const dir = r.dir === 1 ? 'write' : 'read';
+      const where = r.kind === 'pio' ? `port ${hex(r.addr, 2)}` : `address ${hex(r.addr, 8)}`;
+      const origin = r.origin === ORIGIN_HYPERVISOR ? ' [hypervisor]' : '';
+      return `${r.kind} ${dir} ${where} = ${hex(r.value, r.size * 2)} (${dev(r.device)})${origin}`;
+    }
+    case 'dma':
+      return `dma ${r.dir === 1 ? 'write' : 'read'} ${r.length} bytes at ${hex(r.addr, 8)} (${dev(r.device)}) sha ${r.hash.slice(0, 8)}`;
+    case 'interrupt':
+      return r.action === 'raise' || r.action === 'lower' ? `interrupt ${r.action} IRQ${r.value}` : `interrupt ${r.action} vector ${hex(r.value)}`;
+    case 'input':
+    case 'output':
+      return `${r.kind} ${r.channel} ${dataPreview(r.data)} (${dev(r.device)})`;
+    case 'transition':
+      return `transition ${dev(r.device)}.${r.fieldName}${r.index >= 0 ? `[${r.index}]` : ''} ${r.oldValue} → ${r.newValue}`;
+    case 'hypervisor':
+      return `hypervisor ${r.action}${r.detail ? `: ${r.detail}` : ''}`;
+    case 'migration':
+      return `migration ${r.phase}${r.detail ? `: ${r.detail}` : ''}`;
+    case 'checkpoint':
+      return `checkpoint ${r.ordinal}`;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * A reference trace and a migrated destination trace, opened and checked that they can be
+ * compared at all: the same guest with the same inputs, identical machines, a destination
+ * that really is one (a migration event, a switch-over point), a reference that runs at least
+ * as far. Every refusal is one line naming both sides (exit status 2).
+ *
+ * The switch-over icount: the destination's machine snapshot says it (blob
+ * MACHINE_SNAPSHOT_BLOB), else its migration event named "switch-over", else the first icount
+ * of its records.
+ */
+import { InputError } from '../src/errors.js';
+import { MACHINE_SNAPSHOT_BLOB, decodeMachineSnapshot, type MachineSnapshot } from '../src/trace/machine-snapshot.js';
+import { TraceReader, type TraceHeaderInfo } from '../src/trace/reader.js';
+import type { MigrationRecord } from '../src/trace/records.js';
+import { machineFactoryFor, type MachineFactory } from './trace-machine.js';
+
+export interface TraceSide {
+  readonly reader: TraceReader;
+  readonly dir: string;
+  readonly factory: MachineFactory;
+  /** Icount of the trace's last record (its final icount when complete). */
+  readonly endIcount: number;
+  readonly recordCount: number;
+  /** The run's status at the end ("exited", "limit", …). */
+  readonly runStatus: string;
+}
+
+export interface TracePair {
+  readonly reference: TraceSide;
+  readonly destination: TraceSide;
+  readonly switchIcount: number;
+  /** How the switch-over icount was found. */
+  readonly switchFrom: 'snapshot' | 'migration event' | 'first icount';
+  /** The destination machine at the switch-over (null when the trace carries none). */
+  readonly snapshot: MachineSnapshot | null;
+  readonly migrationEvents: readonly MigrationRecord[];
+  close(): Promise<void>;
+}
+
+function shortHash(h: string): string {
+  return h.slice(0, 12);
+}
+
+function describeGuest(h: TraceHeaderInfo, label: string): string {
+  return `${label} (image ${shortHash(h.guestImageSha256)}, args "${h.guestArgs}"${h.inputScriptSha256 === null ? '' : `, input ${shortHash(h.inputScriptSha256)}`})`;
+}
+
+/** Why two headers describe different guests or machines, or null. */
+export function headerMismatch(ref: TraceHeaderInfo, dst: TraceHeaderInfo, refLabel: string, dstLabel: string): { code: string; message: string } | null {
+  if (ref.guestImageSha256 !== dst.guestImageSha256 || ref.guestArgs !== dst.guestArgs || ref.inputScriptSha256 !== dst.inputScriptSha256) {
+    return {
+      code: 'DIFFERENT_GUESTS',
+      message: `the traces are of different guests: reference ${describeGuest(ref, refLabel)}, destination ${describeGuest(dst, dstLabel)}`,
+    };
+  }
+  const a = ref.machine;
+  const b = dst.machine;
+  const machine = (what: string): { code: string; message: string } => ({
+    code: 'DIFFERENT_MACHINES',
+    message: `the traces are of different machine configurations: ${what}`,
+  });
+  if (b.memoryBytes < a.memoryBytes) {
+    return machine(`the destination has ${b.memoryBytes} bytes of RAM, less than the reference's ${a.memoryBytes}`);
+  }
+  if (a.instructionsPerSecond !== b.instructionsPerSecond) {
+    return machine(`reference runs ${a.instructionsPerSecond} instructions per virtual second, destination ${b.instructionsPerSecond}`);
+  }
+  const n = Math.max(a.devices.length, b.devices.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.devices[i];
+    const y = b.devices[i];
+    if (x === undefined || y === undefined) return machine(`reference has ${a.devices.length} devices, destination ${b.devices.length}`);
+    if (x.id !== y.id || x.name !== y.name) return machine(`device ${i} is ${x.name} (bus id ${x.id}) in the reference, ${y.name} (bus id ${y.id}) in the destination`);
+    if (x.schemaVersion !== y.schemaVersion || x.fields.join() !== y.fields.join()) {
+      return machine(`${x.name} has state schema version ${x.schemaVersion} in the reference, ${y.schemaVersion} in the destination`);
+    }
+  }
+  return null;
+}
+
+async function sideOf(reader: TraceReader, what: string): Promise<TraceSide> {
+  const s = reader.status;
+  if (!s.complete) throw new InputError('TRACE_INCOMPLETE', `${what} ${reader.dir} is incomplete: ${s.message}`);
+  const factory = await machineFactoryFor(reader, `${what} ${reader.dir}`);
+  return { reader, dir: reader.dir, factory, endIcount: s.finalIcount, recordCount: s.recordCount, runStatus: s.runStatus };
+}
+
+async function openTrace(dir: string, what: string): Promise<TraceReader> {
+  try {
+    return await TraceReader.open(dir);
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(err.code, `${what}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Open and check a reference/destination pair. Throws InputError (exit 2) for pairs that cannot be compared. */
+export async function openTracePair(referenceDir: string, destinationDir: string): Promise<TracePair> {
+  const refReader = await openTrace(referenceDir, 'reference');
+  let dstReader: TraceReader | null = null;
+  try {
+    dstReader = await openTrace(destinationDir, 'destination');
+    const reference = await sideOf(refReader, 'reference trace');
+    const destination = await sideOf(dstReader, 'destination trace');
+    const mismatch = headerMismatch(refReader.header, dstReader.header, reference.factory.label, destination.factory.label);
+    if (mismatch !== null) throw new InputError(mismatch.code, mismatch.message);
+
+    const migrationEvents: MigrationRecord[] = [];
+    for await (const r of dstReader.records({ kinds: ['migration'] })) migrationEvents.push(r as MigrationRecord);
+    if (migrationEvents.length === 0) {
+      throw new InputError(
+        'NOT_A_DESTINATION',
+        `destination trace ${destinationDir} has no migration event: it is not the destination of a migration (record one with \`migtrace migrate\`)`,
+      );
+    }
+
+    const blob = await dstReader.blob(MACHINE_SNAPSHOT_BLOB);
+    const snapshot = blob === undefined ? null : decodeMachineSnapshot(blob, `the switch-over snapshot in ${destinationDir}`);
+    const event = migrationEvents.find((e) => /switch/i.test(e.phase));
+    const switchIcount = snapshot?.icount ?? event?.icount ?? dstReader.header.firstIcount;
+    const switchFrom = snapshot !== null ? 'snapshot' : event !== undefined ? 'migration event' : 'first icount';
+
+    if (reference.endIcount < destination.endIcount) {
+      throw new InputError(
+        'REFERENCE_TOO_SHORT',
+        `the reference ends at icount ${reference.endIcount}, before the destination (icount ${destination.endIcount}): ` +
+          'record the reference at least as far as the destination ran',
+      );
+    }
+    if (switchIcount > reference.endIcount) {
+      throw new InputError('REFERENCE_TOO_SHORT', `the reference ends at icount ${reference.endIcount}, before the switch-over at icount ${switchIcount}`);
+    }
+    if (snapshot !== null && snapshot.memoryBytes !== dstReader.header.machine.memoryBytes) {
+      throw new InputError('BAD_MACHINE_SNAPSHOT', `the switch-over snapshot in ${destinationDir} is of a ${snapshot.memoryBytes}-byte machine, the trace's has ${dstReader.header.machine.memoryBytes}`);
+    }
+    const r = refReader;
+    const d = dstReader;
+    return {
+      reference,
+      destination,
+      switchIcount,
+      switchFrom,
+      snapshot,
+      migrationEvents,
+      close: async () => {
+        await Promise.all([r.close(), d.close()]);
+      },
+    };
+  } catch (err) {
+    await Promise.all([refReader.close(), dstReader?.close()]);
+    throw err;
+  }
+}
