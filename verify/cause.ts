@@ -44,6 +44,59 @@ function windows(checkpoints: readonly number[], atOrBefore: number): [number, n
   return out;
 }
 
+/** A field (element) whose origin is wanted. */
+export interface FieldKey {
+  readonly device: string;
+  readonly field: string;
+  readonly index?: number;
+}
+
+function keyOf(k: FieldKey): string {
+  return `${k.device}.${k.field}[${k.index ?? -1}]`;
+}
+
+/**
+ * When and how each field last changed in `reader` at or before `atOrBefore`: one backward
+ * scan per device over windows bounded by checkpoints, stopping once every field is found.
+ * Fields never changed get { transition: null }; unknown devices or fields are left out.
+ */
+export async function fieldOrigins(reader: TraceReader, checkpoints: readonly number[], keys: readonly FieldKey[], atOrBefore: number): Promise<Map<string, FieldOrigin>> {
+  const out = new Map<string, FieldOrigin>();
+  const byDevice = new Map<string, FieldKey[]>();
+  for (const k of keys) byDevice.set(k.device, [...(byDevice.get(k.device) ?? []), k]);
+  for (const [device, list] of byDevice) {
+    const desc = reader.header.machine.devices.find((d) => d.name === device);
+    if (desc === undefined) continue;
+    const want = new Map<string, string>(); // "field:index" → key
+    for (const k of list) {
+      const f = desc.fields.indexOf(k.field);
+      if (f >= 0) want.set(`${f}:${k.index ?? -1}`, keyOf(k));
+    }
+    for (const [from, to] of windows(checkpoints, atOrBefore)) {
+      if (want.size === 0) break;
+      const found = new Map<string, FieldOrigin>();
+      let lastAccess: AccessRecord | null = null;
+      for await (const r of reader.records({ fromIcount: from, toIcount: to, device: desc.id, kinds: ['transition', 'pio', 'mmio'] })) {
+        if (r.kind === 'transition') {
+          const key = want.get(`${r.field}:${r.index}`);
+          if (key !== undefined) found.set(key, { transition: r, access: lastAccess !== null && lastAccess.icount === r.icount ? lastAccess : null });
+        } else if (r.kind === 'pio' || r.kind === 'mmio') {
+          lastAccess = r;
+        }
+      }
+      for (const [w, key] of [...want]) {
+        const o = found.get(key);
+        if (o !== undefined) {
+          out.set(key, o);
+          want.delete(w);
+        }
+      }
+    }
+    for (const key of want.values()) out.set(key, { transition: null, access: null });
+  }
+  return out;
+}
+
 /** When and how `device.field[index]` last changed in `reader` at or before `atOrBefore`. */
 export async function fieldOrigin(
   reader: TraceReader,
@@ -53,28 +106,8 @@ export async function fieldOrigin(
   index: number | undefined,
   atOrBefore: number,
 ): Promise<FieldOrigin | null> {
-  const desc = reader.header.machine.devices.find((d) => d.name === device);
-  if (desc === undefined) return null;
-  const fieldIndex = desc.fields.indexOf(field);
-  if (fieldIndex < 0) return null;
-  const want = index ?? -1;
-  for (const [from, to] of windows(checkpoints, atOrBefore)) {
-    let found: TransitionRecord | null = null;
-    let access: AccessRecord | null = null;
-    let lastAccess: AccessRecord | null = null;
-    for await (const r of reader.records({ fromIcount: from, toIcount: to, device: desc.id, kinds: ['transition', 'pio', 'mmio'] })) {
-      if (r.kind === 'transition') {
-        if (r.field === fieldIndex && r.index === want) {
-          found = r;
-          access = lastAccess !== null && lastAccess.icount === r.icount ? lastAccess : null;
-        }
-      } else if (r.kind === 'pio' || r.kind === 'mmio') {
-        lastAccess = r;
-      }
-    }
-    if (found !== null) return { transition: found, access };
-  }
-  return { transition: null, access: null };
+  const key = { device, field, index };
+  return (await fieldOrigins(reader, checkpoints, [key], atOrBefore)).get(keyOf(key)) ?? null;
 }
 
 function hex(n: number, digits: number): string {
@@ -98,10 +131,10 @@ export function describeOrigin(d: StateDifference, o: FieldOrigin): string {
 }
 
 /** The last reference checkpoint interval in which `page` changed, at or before `atOrBefore`. */
-export function pageLastChanged(checkpoints: readonly CheckpointRecord[], page: number, atOrBefore: number): { from: number; to: number } | null {
+export function pageLastChanged(checkpoints: readonly CheckpointRecord[], page: number, atOrBefore: number): { from: number; to: number; first: boolean } | null {
   const sorted = checkpoints.filter((c) => c.icount <= atOrBefore).sort((a, b) => a.icount - b.icount);
   for (let i = sorted.length - 1; i >= 0; i--) {
-    if (sorted[i].changedPages.includes(page)) return { from: i > 0 ? sorted[i - 1].icount : 0, to: sorted[i].icount };
+    if (sorted[i].changedPages.includes(page)) return { from: i > 0 ? sorted[i - 1].icount : 0, to: sorted[i].icount, first: i === 0 };
   }
   return null;
 }
@@ -118,23 +151,34 @@ export async function explainDifferences(
   captureNote?: (d: StateDifference) => string | null,
 ): Promise<ExplainedDifference[]> {
   const cpIcounts = checkpoints.map((c) => c.icount);
+  // The trace is searched for the first few device fields only: a report shows no more.
+  const keys: FieldKey[] = [];
+  for (const d of diffs) {
+    if (keys.length >= MAX_TRACED) break;
+    if (d.kind === 'device' && d.device !== undefined && d.field !== undefined) keys.push({ device: d.device, field: d.field, index: d.index });
+  }
+  const origins = await fieldOrigins(reader, cpIcounts, keys, at);
   const out: ExplainedDifference[] = [];
   for (const d of diffs) {
     const parts = [describeClassification(d)];
     let origin: FieldOrigin | undefined;
     if (d.kind === 'device' && d.device !== undefined && d.field !== undefined) {
-      const o = await fieldOrigin(reader, cpIcounts, d.device, d.field, d.index, at);
-      if (o !== null) {
-        origin = o;
-        parts.push(describeOrigin(d, o));
-      }
+      origin = origins.get(keyOf({ device: d.device, field: d.field, index: d.index }));
+      if (origin !== undefined) parts.push(describeOrigin(d, origin));
     } else if (d.kind === 'memory' && d.page !== undefined) {
-      const w = pageLastChanged(checkpoints, d.page, at);
-      parts.push(w === null ? 'never written in the reference' : w.from === w.to ? `written by icount ${w.to}` : `last written between icount ${w.from} and ${w.to}`);
+      parts.push(describePageHistory(pageLastChanged(checkpoints, d.page, at)));
     }
     const extra = captureNote?.(d);
     if (extra) parts.push(extra);
     out.push({ ...d, explanation: `${describeDifference(d)} (${parts.join(', ')})`, origin });
   }
   return out;
+}
+
+const MAX_TRACED = 8;
+
+function describePageHistory(w: { from: number; to: number; first: boolean } | null): string {
+  if (w === null) return 'never written in the reference';
+  if (w.first) return `unchanged in the reference since its first checkpoint (icount ${w.to})`;
+  return `last written in the reference between icount ${w.from} and ${w.to}`;
 }

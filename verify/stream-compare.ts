@@ -16,11 +16,11 @@
  * icount must equal the reference's last ones there, and the ones before are skipped.
  */
 import { ORIGIN_HYPERVISOR } from '../src/machine/bus.js';
-import type { RecordKind } from '../src/trace/format.js';
 import type { TraceReader } from '../src/trace/reader.js';
 import type { TraceRecord } from '../src/trace/records.js';
+import { recordChunks } from './chunk-scan.js';
 
-const COMPARED_KINDS: readonly RecordKind[] = ['pio', 'mmio', 'dma', 'interrupt', 'input', 'output', 'hypervisor', 'migration'];
+const COMPARED = new Set<TraceRecord['kind']>(['pio', 'mmio', 'dma', 'interrupt', 'input', 'output', 'hypervisor', 'migration']);
 
 export interface StreamExtras {
   hypervisorAccesses: number;
@@ -104,33 +104,45 @@ export function sameRecord(a: TraceRecord, b: TraceRecord): boolean {
   }
 }
 
-/** Pulls records one at a time from a reader, with one record of look-ahead. */
+/** Pulls records from a reader a chunk at a time (chunk-scan.ts), with look-ahead. */
 class Cursor {
-  private readonly it: AsyncIterator<TraceRecord>;
-  private head: TraceRecord | null = null;
+  private readonly it: AsyncIterator<TraceRecord[]>;
+  private buf: TraceRecord[] = [];
+  private pos = 0;
   private done = false;
 
   constructor(reader: TraceReader, fromIcount: number) {
-    this.it = reader.records({ fromIcount, kinds: COMPARED_KINDS })[Symbol.asyncIterator]();
+    this.it = recordChunks(reader, fromIcount, (r) => COMPARED.has(r.kind))[Symbol.asyncIterator]();
   }
 
   async peek(): Promise<TraceRecord | null> {
-    if (this.head === null && !this.done) {
+    while (this.pos >= this.buf.length && !this.done) {
       const r = await this.it.next();
       if (r.done) this.done = true;
-      else this.head = r.value;
+      else {
+        this.buf = r.value;
+        this.pos = 0;
+      }
     }
-    return this.head;
+    return this.pos < this.buf.length ? this.buf[this.pos] : null;
   }
 
   async take(): Promise<TraceRecord | null> {
     const r = await this.peek();
-    this.head = null;
+    if (r !== null) this.pos++;
     return r;
   }
 
+  /** The records waiting in the current chunk (taken), or the next chunk's; empty at the end. */
+  async takeChunk(): Promise<TraceRecord[]> {
+    await this.peek();
+    const out = this.pos === 0 ? this.buf : this.buf.slice(this.pos);
+    this.pos = this.buf.length;
+    return out;
+  }
+
   async close(): Promise<void> {
-    await this.it.return?.();
+    await this.it.return?.(undefined);
   }
 }
 
@@ -148,17 +160,17 @@ class Stream {
   /** Read records until at least `want` essential ones wait, or the trace ends. */
   async fill(want: number): Promise<void> {
     while (this.essential.length < want && !this.ended) {
-      const r = await this.cursor.take();
-      if (r === null) {
+      const chunk = await this.cursor.takeChunk();
+      if (chunk.length === 0) {
         this.ended = true;
         break;
       }
-      if (isExpectedExtra(r)) {
-        if (this.extras !== null) count(this.extras, r);
-        continue;
+      for (const r of chunk) {
+        if (isExpectedExtra(r)) {
+          if (this.extras !== null) count(this.extras, r);
+        } else if (isLine(r)) this.lines.push(r);
+        else this.essential.push(r);
       }
-      if (isLine(r)) this.lines.push(r);
-      else this.essential.push(r);
     }
   }
 }
@@ -214,35 +226,42 @@ export async function compareStreams(reference: TraceReader, destination: TraceR
     let linesMatched = 0;
     let linesParted = false;
     const compareLines = (upTo: number, final: boolean): void => {
-      // Line records up to icount `upTo` (both streams have read past it) are compared, loosely.
+      // Line records up to icount `upTo` (both streams have read past it) are compared, loosely:
+      // a record on one side only is a note, and the two sides re-align after it.
       const a = ref.lines;
       const b = dst.lines;
-      while (!linesParted && a.length > 0 && b.length > 0 && a[0].icount <= upTo && b[0].icount <= upTo) {
-        if (sameRecord(a[0], b[0])) {
-          a.shift();
-          b.shift();
+      let i = 0;
+      let j = 0;
+      while (!linesParted && i < a.length && j < b.length && a[i].icount <= upTo && b[j].icount <= upTo) {
+        if (sameRecord(a[i], b[j])) {
+          i++;
+          j++;
           linesMatched++;
           continue;
         }
-        const skipA = a.slice(1, LINE_RESYNC_WINDOW).findIndex((x) => sameRecord(x, b[0]));
-        const skipB = b.slice(1, LINE_RESYNC_WINDOW).findIndex((x) => sameRecord(x, a[0]));
-        if (skipB >= 0 && (skipA < 0 || skipB <= skipA)) {
-          for (const x of b.splice(0, skipB + 1).slice(0, -1)) note(lineNotes, `destination only: ${describeRecordShort(x)}`);
-          b.unshift(a[0]);
-        } else if (skipA >= 0) {
-          for (const x of a.splice(0, skipA + 1).slice(0, -1)) note(lineNotes, `reference only: ${describeRecordShort(x)}`);
-          a.unshift(b[0]);
+        let skipA = -1;
+        let skipB = -1;
+        for (let k = 1; k < LINE_RESYNC_WINDOW && skipA < 0 && i + k < a.length; k++) if (sameRecord(a[i + k], b[j])) skipA = k;
+        for (let k = 1; k < LINE_RESYNC_WINDOW && skipB < 0 && j + k < b.length; k++) if (sameRecord(b[j + k], a[i])) skipB = k;
+        if (skipB > 0 && (skipA < 0 || skipB <= skipA)) {
+          for (const x of b.slice(j, j + skipB)) note(lineNotes, `destination only: ${describeRecordShort(x)}`);
+          j += skipB;
+        } else if (skipA > 0) {
+          for (const x of a.slice(i, i + skipA)) note(lineNotes, `reference only: ${describeRecordShort(x)}`);
+          i += skipA;
         } else {
-          note(lineNotes, `interrupt line records part at icount ${Math.min(a[0].icount, b[0].icount)}: reference ${describeRecordShort(a[0])}, destination ${describeRecordShort(b[0])}; line levels are not compared further`);
+          note(lineNotes, `interrupt line records part at icount ${Math.min(a[i].icount, b[j].icount)}: reference ${describeRecordShort(a[i])}, destination ${describeRecordShort(b[j])}; line levels are not compared further`);
           linesParted = true;
         }
       }
+      a.splice(0, i);
+      b.splice(0, j);
       if (final && !linesParted) {
         for (const x of a.filter((r) => r.icount <= upTo)) note(lineNotes, `reference only: ${describeRecordShort(x)}`);
         for (const x of b.filter((r) => r.icount <= upTo)) note(lineNotes, `destination only: ${describeRecordShort(x)}`);
       }
-      if (a.length > 4096 || b.length > 4096) {
-        if (!linesParted) note(lineNotes, 'interrupt line records drift apart; not compared further');
+      if (!linesParted && (a.length > 4096 || b.length > 4096)) {
+        note(lineNotes, 'interrupt line records drift apart; not compared further');
         linesParted = true;
       }
       if (linesParted) {
