@@ -10,7 +10,7 @@
  * A20: the gate masks physical address bit 20 of CPU accesses (not of DMA). The CPU applies
  * `a20Mask` when it forms a physical address; port 0x92 (see board) flips it.
  */
-import { InputError } from '../errors.js';
+import { InputError, MachineFault } from '../errors.js';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -22,6 +22,12 @@ export const MAX_MEMORY = 2 ** 32;
 export const PAGE_RAM = 0;
 export const PAGE_MMIO = 1;
 export const PAGE_UNMAPPED = 2;
+/**
+ * Post-copy migration: a RAM page whose contents have not arrived yet. The hot paths test for
+ * PAGE_RAM only, so an absent page takes the slow path, which asks the AbsentPageHandler for
+ * it first. With no absent pages nothing on the hot path changes (zero cost when off).
+ */
+export const PAGE_ABSENT = 3;
 
 export const A20_ENABLED_MASK = 0xffffffff | 0;
 export const A20_DISABLED_MASK = ~(1 << 20);
@@ -30,6 +36,24 @@ export const A20_DISABLED_MASK = ~(1 << 20);
 export interface MmioDispatch {
   mmioRead(addr: number, size: number): number;
   mmioWrite(addr: number, size: number, value: number): void;
+}
+
+/**
+ * Who supplies absent pages (the post-copy destination, src/migration/postcopy-destination.ts).
+ * Both calls are synchronous: the access that needed the page continues when they return.
+ */
+export interface AbsentPageHandler {
+  /**
+   * The CPU or a DMA transfer touched `page`: fetch it and call `memory.installPage` (the
+   * page becomes RAM). Leaving it absent stops the machine with a fault.
+   */
+  fault(page: number): void;
+  /**
+   * An observer (a trace checkpoint, a machine snapshot) reads `page` through `memory.page()`:
+   * put its contents into `memory.ram` and leave it absent, so the guest's first touch still
+   * counts as a fault. Observing changes nothing the guest can see.
+   */
+  observe(page: number): void;
 }
 
 /**
@@ -176,7 +200,10 @@ export class PhysicalMemory {
   readonly dirty: DirtyBitmap;
   /** ANDed into every CPU physical address; bit 20 clear while the A20 gate is closed. */
   a20Mask = A20_ENABLED_MASK;
+  /** Pages of kind PAGE_ABSENT (post-copy); 0 on every machine that is not a post-copy destination. */
+  absentPages = 0;
   private mmio: MmioDispatch | null = null;
+  private absentHandler: AbsentPageHandler | null = null;
 
   constructor(size: number) {
     if (!Number.isInteger(size) || size < PAGE_SIZE || size > MAX_MEMORY || size % PAGE_SIZE !== 0) {
@@ -211,6 +238,8 @@ export class PhysicalMemory {
 
   /** Claim pages for MMIO (they stop being RAM for the CPU and for DMA until released). */
   mapMmioPages(firstPage: number, count: number): void {
+    // An absent RAM page under a new MMIO window arrives first: its contents must survive the window.
+    if (this.absentPages !== 0) for (let p = firstPage; p < Math.min(firstPage + count, this.ramPages); p++) this.faultIn(p);
     this.pageKind.fill(PAGE_MMIO, firstPage, firstPage + count);
   }
 
@@ -218,6 +247,57 @@ export class PhysicalMemory {
     for (let p = firstPage; p < firstPage + count; p++) {
       this.pageKind[p] = p < this.ramPages ? PAGE_RAM : PAGE_UNMAPPED;
     }
+  }
+
+  // ---- post-copy: absent pages ----
+
+  /**
+   * Mark RAM pages absent (their contents are elsewhere) and name who supplies them. Pages
+   * that are not RAM right now (MMIO windows) are skipped. Returns how many became absent.
+   */
+  markAbsent(pages: ArrayLike<number>, handler: AbsentPageHandler): number {
+    this.absentHandler = handler;
+    let n = 0;
+    for (let i = 0; i < pages.length; i++) {
+      const p = pages[i];
+      if (p < this.ramPages && this.pageKind[p] === PAGE_RAM) {
+        this.pageKind[p] = PAGE_ABSENT;
+        n++;
+      }
+    }
+    this.absentPages += n;
+    return n;
+  }
+
+  isAbsent(page: number): boolean {
+    return this.pageKind[page] === PAGE_ABSENT;
+  }
+
+  /**
+   * An absent page arrived: copy `data` in (unless null: the bytes are already in `ram`,
+   * observed earlier) and make it RAM. Marks it dirty: its contents changed for every
+   * dirty-log consumer.
+   */
+  installPage(page: number, data: Uint8Array | null): void {
+    if (this.pageKind[page] !== PAGE_ABSENT) return;
+    if (data !== null) this.ram.set(data.subarray(0, PAGE_SIZE), page * PAGE_SIZE);
+    this.pageKind[page] = PAGE_RAM;
+    this.dirty.bytes[page] = 1;
+    if (--this.absentPages === 0) this.absentHandler = null;
+  }
+
+  /** The slow path met an absent page: have it fetched (synchronously), or fault the machine. */
+  faultIn(page: number): void {
+    if (this.pageKind[page] !== PAGE_ABSENT) return;
+    this.absentHandler?.fault(page);
+    if (this.pageKind[page] === PAGE_ABSENT) {
+      throw new MachineFault('ABSENT_PAGE', `page ${page} (0x${(page * PAGE_SIZE).toString(16)}) never arrived from the migration source`);
+    }
+  }
+
+  private faultInRange(addr: number, length: number): void {
+    const last = Math.min(this.ramPages - 1, Math.floor((addr + length - 1) / PAGE_SIZE));
+    for (let p = Math.floor(addr / PAGE_SIZE); p <= last; p++) this.faultIn(p);
   }
 
   // ---- CPU-side accesses (physical address, A20 already applied by the caller) ----
@@ -228,6 +308,10 @@ export class PhysicalMemory {
     const kind = this.pageKind[addr >>> PAGE_SHIFT];
     if (kind === PAGE_RAM) return this.ram[addr];
     if (kind === PAGE_MMIO) return this.mmio!.mmioRead(addr, 1) & 0xff;
+    if (kind === PAGE_ABSENT) {
+      this.faultIn(addr >>> PAGE_SHIFT);
+      return this.ram[addr];
+    }
     return 0xff;
   }
 
@@ -258,6 +342,9 @@ export class PhysicalMemory {
       this.dirty.bytes[page] = 1;
     } else if (kind === PAGE_MMIO) {
       this.mmio!.mmioWrite(addr, 1, value & 0xff);
+    } else if (kind === PAGE_ABSENT) {
+      this.faultIn(page);
+      this.write8(addr, value);
     }
   }
 
@@ -313,6 +400,7 @@ export class PhysicalMemory {
   writeBytes(addr: number, data: Uint8Array): void {
     const end = Math.min(this.size, addr + data.length);
     if (addr >= end) return;
+    if (this.absentPages !== 0) this.faultInRange(addr, end - addr);
     this.ram.set(data.subarray(0, end - addr), addr);
     this.dirty.markRange(addr, end - addr);
   }
@@ -321,12 +409,14 @@ export class PhysicalMemory {
   readBytes(addr: number, length: number): Uint8Array {
     const out = new Uint8Array(length).fill(0xff);
     const end = Math.min(this.size, addr + length);
+    if (addr < end && this.absentPages !== 0) this.faultInRange(addr, end - addr);
     if (addr < end) out.set(this.ram.subarray(addr, end), 0);
     return out;
   }
 
-  /** A view of one RAM page (no copy). */
+  /** A view of one RAM page (no copy). An absent page is observed first (AbsentPageHandler.observe). */
   page(pageNumber: number): Uint8Array {
+    if (this.absentPages !== 0 && this.pageKind[pageNumber] === PAGE_ABSENT) this.absentHandler?.observe(pageNumber);
     const base = pageNumber * PAGE_SIZE;
     return this.ram.subarray(base, base + PAGE_SIZE);
   }

@@ -16,7 +16,8 @@ import { InputError } from '../errors.js';
 
 export const STREAM_MAGIC = 'MIGSTRM\n';
 export const STREAM_MAJOR = 1;
-export const STREAM_MINOR = 0;
+/** 1.1: ENVIRONMENT section; Ack.reconstruct_instructions, dummy_frames; Done's link-model figures. */
+export const STREAM_MINOR = 1;
 export const HEADER_BYTES = 12;
 /** kind byte + le32 length before the payload, le32 CRC after it. */
 export const SECTION_OVERHEAD = 9;
@@ -33,6 +34,7 @@ export const SECTION = {
   POSTCOPY_MAP: 7,
   PAGE_RESPONSE: 8,
   END: 9,
+  ENVIRONMENT: 10,
   ACK: 16,
   PAGE_REQUEST: 17,
   DONE: 18,
@@ -82,6 +84,7 @@ export const SECTION_TYPES: Record<SectionKind, protobuf.Type> = {
   [SECTION.POSTCOPY_MAP]: type('PostCopyMap'),
   [SECTION.PAGE_RESPONSE]: type('PageResponse'),
   [SECTION.END]: type('StreamEnd'),
+  [SECTION.ENVIRONMENT]: type('Environment'),
   [SECTION.ACK]: type('Ack'),
   [SECTION.PAGE_REQUEST]: type('PageRequest'),
   [SECTION.DONE]: type('Done'),
@@ -154,8 +157,29 @@ export interface PbRoundSummary {
   endIcount: number;
 }
 export interface PbStreamEnd { sections: number; bytes: number; rounds: PbRoundSummary[] }
-export interface PbAck { ok: boolean; message: string }
-export interface PbDone { requests: number }
+export interface PbDiskConfig { file: boolean; path: string; sha256: string; sectors: number }
+export interface PbEnvironment {
+  guestLabel: string;
+  guestImage: Uint8Array;
+  guestArgsSet: boolean;
+  guestArgs: string;
+  rtcStart: number;
+  disk: PbDiskConfig | null;
+  inputScript: Uint8Array;
+  runUntil: number;
+  referenceStatus: string;
+  toolVersion: string;
+}
+export interface PbAck { ok: boolean; message: string; reconstructInstructions: number; dummyFrames: number }
+export interface PbDone {
+  requests: number;
+  faults: number;
+  faultPages: number;
+  pushedPages: number;
+  stallNanoseconds: number;
+  totalNanoseconds: number;
+  pageBytes: number;
+}
 
 // ---------------------------------------------------------------- writing
 

@@ -6,7 +6,7 @@
  *
  * Nothing here allocates. Every value is an int32 (see registers.ts).
  */
-import { PAGE_MMIO, PAGE_RAM } from '../memory.js';
+import { PAGE_ABSENT, PAGE_MMIO, PAGE_RAM } from '../memory.js';
 import {
   ATTR_DB, ATTR_P, ATTR_REAL_CODE, ATTR_REAL_DATA, ATTR_TYPE_CODE, ATTR_TYPE_DC, ATTR_TYPE_RW, ATTR_UNUSABLE,
   CR0_PE, CS, EXC_GP, EXC_SS, SS,
@@ -217,7 +217,13 @@ export class CpuCore extends CpuRegisters {
   /** A physical access to a non-RAM page (MMIO or unmapped), within one page. */
   private rdPhysSlow(p: number, size: number): number {
     const addr = p >>> 0;
-    if (this.pageKind[addr >>> 12] !== PAGE_MMIO) return size === 1 ? 0xff : size === 2 ? 0xffff : -1;
+    const kind = this.pageKind[addr >>> 12];
+    if (kind === PAGE_ABSENT) {
+      // Post-copy: the page is fetched (synchronously) and the access goes to RAM.
+      this.mem.faultIn(addr >>> 12);
+      return size === 1 ? this.mem.read8(addr) : size === 2 ? this.mem.read16(addr) : this.mem.read32(addr);
+    }
+    if (kind !== PAGE_MMIO) return size === 1 ? 0xff : size === 2 ? 0xffff : -1;
     const v = size === 1 ? this.mem.read8(addr) : size === 2 ? this.mem.read16(addr) : this.mem.read32(addr);
     this.afterIo();
     return v;
@@ -225,7 +231,15 @@ export class CpuCore extends CpuRegisters {
 
   private wrPhysSlow(p: number, size: number, v: number): void {
     const addr = p >>> 0;
-    if (this.pageKind[addr >>> 12] !== PAGE_MMIO) return;
+    const kind = this.pageKind[addr >>> 12];
+    if (kind === PAGE_ABSENT) {
+      this.mem.faultIn(addr >>> 12);
+      if (size === 1) this.mem.write8(addr, v & 0xff);
+      else if (size === 2) this.mem.write16(addr, v & 0xffff);
+      else this.mem.write32(addr, v);
+      return;
+    }
+    if (kind !== PAGE_MMIO) return;
     if (size === 1) this.mem.write8(addr, v & 0xff);
     else if (size === 2) this.mem.write16(addr, v & 0xffff);
     else this.mem.write32(addr, v);

@@ -1,0 +1,359 @@
+/**
+ * The destination side of a migration: check the source's machine against this one (it must
+ * be identical, with at least as much memory), apply pages as they arrive, and at END load
+ * the CPU, have the hypervisor reconstruct every device through its registers, and resume.
+ * For post-copy the pager (postcopy-destination.ts) then fetches pages as the guest needs them.
+ *
+ * Nothing is acted on before it has been read whole and its checksum verified (stream.ts).
+ * A destination that fails (a damaged stream, a dropped link, a refusal) tells the source
+ * when it still can (ACK with ok = false) and is left `failed`: its machine must be thrown
+ * away, and nothing it recorded may claim success (the migrate command deletes it).
+ */
+import type { CapturedDevice, ReconstructReport } from '../hypervisor/api.js';
+import type { CpuState } from '../machine/cpu/cpu.js';
+import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
+import type { Machine } from '../machine/machine.js';
+import type { DeviceReconstruction } from './devices.js';
+import { MigrationError, MigrationProtocolError, MigrationRefused } from './errors.js';
+import { LinkModel } from './link.js';
+import { computeMetrics, type MigrationFigures, type MigrationMetrics, type RoundReport } from './metrics.js';
+import { applyPageBatch } from './pages.js';
+import { PostCopyPager } from './postcopy-destination.js';
+import { captureFromPb, cpuFromPb, destinationMismatch, machineShape } from './sections.js';
+import {
+  HEADER_BYTES,
+  MigrationStreamError,
+  PHASE_PRECOPY_ROUND,
+  SECTION,
+  STRATEGY_POSTCOPY,
+  STRATEGY_PRECOPY,
+  StreamWriter,
+  decodeSection,
+  sectionKindName,
+  type PbCpu,
+  type PbDeviceCapture,
+  type PbDiskWrites,
+  type PbEnvironment,
+  type PbMachine,
+  type PbPageBatch,
+  type PbPostCopyMap,
+  type PbStreamEnd,
+  type PbSwitchOver,
+  type RawSection,
+} from './stream.js';
+import type { DestinationLink } from './transport.js';
+
+export interface DestinationSide {
+  /**
+   * Build the machine the source described. The engine checks that it is identical; throw a
+   * MigtraceError to refuse for another reason (a shared disk that is not there).
+   */
+  createMachine(source: PbMachine, environment: PbEnvironment): Machine;
+  /** The destination's hypervisor. */
+  readonly devices: DeviceReconstruction;
+}
+
+type Phase = 'machine' | 'environment' | 'pages' | 'state' | 'resumed' | 'failed';
+
+const WHERE = 'migration stream (source → destination)';
+
+export class MigrationDestination {
+  /** The source's description (MACHINE), once read. */
+  source: PbMachine | null = null;
+  environment: PbEnvironment | null = null;
+  /** The destination machine, once built; only usable when `resumed`. */
+  machine: Machine | null = null;
+  switchOver: PbSwitchOver | null = null;
+  reconstruct: ReconstructReport | null = null;
+  /** Post-copy only: fetches the pages the guest touches; `finish()` completes it. */
+  pager: PostCopyPager | null = null;
+  /** Why the destination failed, when it did. */
+  failure: Error | null = null;
+  /** Called once the guest has resumed here (state loaded, devices reconstructed, ACK sent). */
+  onResumed: (() => void) | null = null;
+
+  private phase: Phase = 'machine';
+  private readonly writer: StreamWriter;
+  private bytesRead = HEADER_BYTES;
+  private sectionsRead = 0;
+  private stateStart = 0;
+  private storageBytes = 0;
+  private stopCopyPages = 0;
+  private stopCopyZeroPages = 0;
+  private cpu: CpuState | null = null;
+  private readonly devices: CapturedDevice[] = [];
+  private postcopyMap: PbPostCopyMap | null = null;
+  private rounds: RoundReport[] = [];
+  private figures: MigrationFigures | null = null;
+  private pumping = false;
+
+  constructor(
+    readonly link: DestinationLink,
+    private readonly side: DestinationSide,
+  ) {
+    this.writer = new StreamWriter((bytes) => link.send(bytes));
+  }
+
+  get resumed(): boolean {
+    return this.phase === 'resumed';
+  }
+
+  get failed(): boolean {
+    return this.phase === 'failed';
+  }
+
+  get strategy(): 'precopy' | 'postcopy' {
+    return this.source?.strategy === STRATEGY_POSTCOPY ? 'postcopy' : 'precopy';
+  }
+
+  /** In-process: take whatever the source has sent so far (a no-op once resumed). */
+  pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.resumed && !this.failed) {
+        const s = this.guard(() => this.link.next());
+        if (s === null) break;
+        this.accept(s);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** TCP: read until the guest has resumed here (the link waits for each section). */
+  receiveAll(): void {
+    while (!this.resumed) {
+      if (this.failed) throw this.failure!;
+      const s = this.guard(() => this.link.next());
+      if (s === null) throw this.fail(new MigrationProtocolError('the source stopped sending before END'));
+      this.accept(s);
+    }
+  }
+
+  /** One section from the source. */
+  accept(section: RawSection): void {
+    this.guard(() => this.dispatch(section));
+    this.sectionsRead++;
+    this.bytesRead += section.bytes;
+  }
+
+  /**
+   * After the destination has run: post-copy fetches what is still absent and says DONE.
+   * Returns the migration's metrics as this side saw them.
+   */
+  finish(): MigrationMetrics {
+    if (!this.resumed || this.figures === null) throw new MigrationError('MIGRATION_NOT_RESUMED', 'the destination never resumed the guest');
+    const postcopy = this.pager === null ? null : this.guard(() => this.pager!.finish());
+    return computeMetrics({ ...this.figures, postcopy });
+  }
+
+  /** Metrics so far (post-copy figures without the rest of the push). */
+  get metrics(): MigrationMetrics | null {
+    return this.figures === null ? null : computeMetrics(this.figures);
+  }
+
+  // ---------------------------------------------------------------- sections
+
+  private dispatch(s: RawSection): void {
+    switch (this.phase) {
+      case 'machine':
+        this.source = decodeSection<PbMachine>(s, SECTION.MACHINE, WHERE);
+        if (this.source.strategy !== STRATEGY_PRECOPY && this.source.strategy !== STRATEGY_POSTCOPY) {
+          throw new MigrationStreamError('BAD_SECTION', `${WHERE}: unknown migration strategy ${this.source.strategy}`);
+        }
+        this.phase = 'environment';
+        return;
+      case 'environment':
+        this.environment = decodeSection<PbEnvironment>(s, SECTION.ENVIRONMENT, WHERE);
+        this.acceptMachine();
+        this.phase = this.strategy === 'precopy' ? 'pages' : 'state';
+        return;
+      case 'pages':
+        if (s.kind === SECTION.PAGES) {
+          const batch = decodeSection<PbPageBatch>(s, SECTION.PAGES, WHERE);
+          if (batch.phase !== PHASE_PRECOPY_ROUND) throw this.unexpected(s, 'a pre-copy round');
+          applyPageBatch(this.machine!.memory, batch, `${WHERE}: section ${s.index}`);
+          return;
+        }
+        this.switchOver = decodeSection<PbSwitchOver>(s, SECTION.SWITCH_OVER, WHERE);
+        this.stateStart = this.bytesRead;
+        this.phase = 'state';
+        return;
+      case 'state':
+        this.stateSection(s);
+        return;
+      default:
+        throw this.unexpected(s, this.phase === 'resumed' ? 'nothing (the guest has resumed)' : 'nothing (the migration failed)');
+    }
+  }
+
+  private stateSection(s: RawSection): void {
+    if (this.switchOver === null) {
+      this.switchOver = decodeSection<PbSwitchOver>(s, SECTION.SWITCH_OVER, WHERE);
+      this.stateStart = this.bytesRead;
+      return;
+    }
+    const memory = this.machine!.memory;
+    switch (s.kind) {
+      case SECTION.PAGES: {
+        const batch = decodeSection<PbPageBatch>(s, SECTION.PAGES, WHERE);
+        applyPageBatch(memory, batch, `${WHERE}: section ${s.index}`);
+        this.stopCopyPages += batch.pages.length + batch.zeroPages.length;
+        this.stopCopyZeroPages += batch.zeroPages.length;
+        return;
+      }
+      case SECTION.CPU:
+        this.cpu = cpuFromPb(decodeSection<PbCpu>(s, SECTION.CPU, WHERE));
+        return;
+      case SECTION.DEVICE:
+        this.devices.push(captureFromPb(decodeSection<PbDeviceCapture>(s, SECTION.DEVICE, WHERE)));
+        return;
+      case SECTION.STORAGE:
+        this.applyStorage(decodeSection<PbDiskWrites>(s, SECTION.STORAGE, WHERE));
+        this.storageBytes += s.bytes;
+        return;
+      case SECTION.POSTCOPY_MAP:
+        this.postcopyMap = decodeSection<PbPostCopyMap>(s, SECTION.POSTCOPY_MAP, WHERE);
+        return;
+      case SECTION.END:
+        this.end(decodeSection<PbStreamEnd>(s, SECTION.END, WHERE), s.bytes);
+        return;
+      default:
+        throw this.unexpected(s, 'the switch-over state');
+    }
+  }
+
+  /** The source's description against this machine: identical, or refused. */
+  private acceptMachine(): void {
+    const source = this.source!;
+    let machine: Machine;
+    try {
+      machine = this.side.createMachine(source, this.environment!);
+    } catch (err) {
+      throw this.refuse((err as Error).message);
+    }
+    const problem = destinationMismatch(source, machineShape(machine));
+    if (problem !== null) throw this.refuse(`not an identical machine: ${problem}`);
+    this.machine = machine;
+    this.writer.write(SECTION.ACK, { ok: true, message: '', reconstructInstructions: 0, dummyFrames: 0 });
+  }
+
+  private applyStorage(w: PbDiskWrites): void {
+    if (w.data.length !== w.lbas.length * SECTOR_SIZE) {
+      throw new MigrationStreamError('BAD_SECTION', `${WHERE}: STORAGE names ${w.lbas.length} sectors but carries ${w.data.length} bytes`);
+    }
+    if (w.lbas.length === 0) return;
+    const backing = this.machine!.board.disk.backing;
+    if (!(backing instanceof CopyOnWriteDiskBacking)) {
+      throw new MigrationRefused('the source wrote to its disk, but this destination\'s disk is not an overlay of the shared medium');
+    }
+    w.lbas.forEach((lba, i) => backing.written.set(lba, w.data.slice(i * SECTOR_SIZE, (i + 1) * SECTOR_SIZE)));
+  }
+
+  /** END: everything is here. Load it, reconstruct the devices, resume, ACK. */
+  private end(end: PbStreamEnd, endBytes: number): void {
+    if (end.sections !== this.sectionsRead || end.bytes !== this.bytesRead) {
+      throw new MigrationStreamError(
+        'STREAM_MISMATCH',
+        `${WHERE}: END says ${end.sections} sections and ${end.bytes} bytes came before it, this side read ${this.sectionsRead} and ${this.bytesRead}`,
+      );
+    }
+    const source = this.source!;
+    const machine = this.machine!;
+    const sw = this.switchOver!;
+    if (this.cpu === null) throw new MigrationStreamError('BAD_STREAM', `${WHERE}: END before the CPU section`);
+    const postcopy = this.strategy === 'postcopy';
+    if (postcopy && this.postcopyMap === null) throw new MigrationStreamError('BAD_STREAM', `${WHERE}: post-copy END without a POSTCOPY_MAP`);
+    const model = new LinkModel(source.link ?? undefined, source.instructionsPerSecond);
+
+    if (postcopy) {
+      const map = this.postcopyMap!;
+      if (map.ramPages * 4096 !== source.memoryBytes) {
+        throw new MigrationStreamError('BAD_SECTION', `${WHERE}: POSTCOPY_MAP covers ${map.ramPages} pages, the source has ${source.memoryBytes / 4096}`);
+      }
+      this.pager = new PostCopyPager(machine, this.link, this.writer, model, source.prepagePages, sw.switchIcount, map.ramPages);
+      this.pager.start(map.zeroPages);
+    }
+    machine.cpu.setState(this.cpu);
+    this.reconstruct = this.side.devices.reconstruct(machine, this.devices, sw.switchIcount);
+    if (machine.clock.icount !== sw.switchIcount) {
+      throw new MigrationError(
+        'MIGRATION_RECONSTRUCT_WINDOW',
+        `device reconstruction left the clock at icount ${machine.clock.icount}, not at the switch-over icount ${sw.switchIcount}`,
+      );
+    }
+
+    this.rounds = end.rounds.map((r, i, all) => ({
+      round: r.round,
+      pages: r.pages,
+      zeroPages: r.zeroPages,
+      bytes: r.bytes,
+      startIcount: r.startIcount,
+      endIcount: r.endIcount,
+      ns: model.transferNs(r.bytes),
+      dirtied: i + 1 < all.length ? all[i + 1].pages : this.stopCopyPages,
+    }));
+    this.figures = {
+      strategy: this.strategy,
+      link: { bandwidthBitsPerSecond: model.params.bandwidthBitsPerSecond, latencyNanoseconds: model.latencyNs },
+      instructionsPerSecond: source.instructionsPerSecond,
+      thresholdBytes: source.thresholdBytes,
+      maxRounds: source.maxRounds,
+      startIcount: source.startIcount,
+      rounds: this.rounds,
+      forced: sw.forced,
+      switchIcount: sw.switchIcount,
+      stopCopyPages: this.stopCopyPages,
+      stopCopyZeroPages: this.stopCopyZeroPages,
+      stopCopyBytes: this.bytesRead + endBytes - this.stateStart - this.storageBytes,
+      capturePausedInstructions: sw.pausedInstructions,
+      reconstructInstructions: this.reconstruct.budget,
+      postcopy: null,
+    };
+    this.pager?.resume(computeMetrics(this.figures).downtimeNs);
+    this.writer.write(SECTION.ACK, {
+      ok: true,
+      message: '',
+      reconstructInstructions: this.reconstruct.budget,
+      dummyFrames: this.reconstruct.dummyFrames,
+    });
+    this.phase = 'resumed';
+    this.onResumed?.();
+  }
+
+  // ---------------------------------------------------------------- failure
+
+  private unexpected(s: RawSection, expected: string): MigrationProtocolError {
+    return new MigrationProtocolError(`${WHERE}: section ${s.index} is ${sectionKindName(s.kind)} where ${expected} was expected`);
+  }
+
+  private refuse(why: string): MigrationRefused {
+    return new MigrationRefused(`the destination refuses the migration: ${why}`);
+  }
+
+  /** Run `fn`; on any error, tell the source (if the link still works), mark failed, rethrow. */
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw this.fail(err as Error);
+    }
+  }
+
+  private fail(err: Error): Error {
+    if (this.phase !== 'failed') {
+      const wasResumed = this.phase === 'resumed';
+      this.phase = 'failed';
+      this.failure = err;
+      if (!wasResumed) {
+        try {
+          this.writer.write(SECTION.ACK, { ok: false, message: err.message, reconstructInstructions: 0, dummyFrames: 0 });
+        } catch {
+          // the link is gone: the source finds out on its own
+        }
+      }
+    }
+    return err;
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Where device state comes from and goes to: the thin hypervisor (src/hypervisor/), never the
+ * device objects. The engine sees only these two interfaces, so the hypervisor's capture and
+ * reconstruction drivers plug in as they are, and tests can plug in what they need.
+ */
+import type { CaptureResult, CapturedDevice, ReconstructReport } from '../hypervisor/api.js';
+import type { Machine } from '../machine/machine.js';
+
+/** The source's hypervisor (ThinHypervisor satisfies it). */
+export interface DeviceCapture {
+  /** Stop-and-copy: with the guest stopped, capture every device through the bus. */
+  captureDevices(): CaptureResult;
+  /** The migration failed after capture: put the devices back so the guest resumes unharmed. */
+  restoreSource(capture: CaptureResult): void;
+}
+
+/** The destination's hypervisor. */
+export interface DeviceReconstruction {
+  /**
+   * Bring `machine`'s devices to the captured state through their registers (and DMA), in the
+   * window before `switchIcount`, leaving the clock at exactly `switchIcount`.
+   */
+  reconstruct(machine: Machine, devices: readonly CapturedDevice[], switchIcount: number): ReconstructReport;
+}

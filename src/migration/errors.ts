@@ -1,0 +1,62 @@
+/**
+ * Migration errors, with stable codes (src/errors.ts). Bad input (a flag, a trace, a damaged
+ * stream) is an InputError (CLI exit 2); a migration that ran and could not complete is a
+ * MigrationError (exit 1), whose message says what became of the guest.
+ *
+ * Codes:
+ * - MIGRATION_REFUSED: the destination is not an identical machine (less memory, other devices).
+ * - MIGRATION_LINK_DROPPED: the connection closed or failed mid-stream.
+ * - MIGRATION_PROTOCOL: the other side sent something out of order.
+ * - MIGRATION_GUEST_STOPPED: the guest exited, reset or faulted before the switch-over.
+ * - MIGRATION_AT_BEYOND_END: --at lies past the end of the trace (an InputError).
+ */
+import { InputError, MigtraceError } from '../errors.js';
+
+export class MigrationError extends MigtraceError {
+  constructor(code: string, message: string) {
+    super(code, message);
+    this.name = 'MigrationError';
+  }
+}
+
+/** The destination refused the machine: not identical (BLMVisor migrates between identical machines). */
+export class MigrationRefused extends MigrationError {
+  constructor(message: string) {
+    super('MIGRATION_REFUSED', message);
+    this.name = 'MigrationRefused';
+  }
+}
+
+export class LinkDropped extends MigrationError {
+  constructor(message: string) {
+    super('MIGRATION_LINK_DROPPED', message);
+    this.name = 'LinkDropped';
+  }
+}
+
+export class MigrationProtocolError extends MigrationError {
+  constructor(message: string) {
+    super('MIGRATION_PROTOCOL', message);
+    this.name = 'MigrationProtocolError';
+  }
+}
+
+export function atBeyondEnd(at: number, end: number, trace: string): InputError {
+  return new InputError(
+    'MIGRATION_AT_BEYOND_END',
+    `--at ${at} is beyond the end of trace ${trace}, which ends at icount ${end}: pick a migration point inside the recording`,
+  );
+}
+
+/**
+ * A migration that failed after the source stopped its guest: the hypervisor put the devices
+ * back and the guest runs on, and the message says so (the original code is kept).
+ */
+export function sourceResumed(err: unknown, icount: number): MigrationError {
+  const base = err instanceof MigtraceError ? err : null;
+  const why = err instanceof Error ? err.message : String(err);
+  return new MigrationError(
+    base?.code ?? 'MIGRATION_FAILED',
+    `${why}; the source was not harmed: its devices were restored and the guest resumed at icount ${icount}`,
+  );
+}

@@ -1,0 +1,44 @@
+/** A migration's parameters, with BLMVisor's defaults (64 MiB threshold, ~1 Gbps). */
+import { InputError } from '../errors.js';
+import { DEFAULT_LINK, type LinkParameters } from './link.js';
+import type { Strategy } from './metrics.js';
+
+export const DEFAULT_THRESHOLD_BYTES = 64 * 1024 * 1024;
+/** Xen's default too: past ~30 rounds a guest dirtying faster than the link will not converge. */
+export const DEFAULT_MAX_ROUNDS = 30;
+/** Post-copy prepaging: absent neighbours fetched with a faulting page, on each side. */
+export const DEFAULT_PREPAGE_PAGES = 4;
+
+export interface MigrationOptions {
+  readonly strategy: Strategy;
+  readonly link: LinkParameters;
+  readonly thresholdBytes: number;
+  readonly maxRounds: number;
+  readonly prepagePages: number;
+  /** Injected migration bugs by name (the hypervisor's fault catalog); recorded in the stream. */
+  readonly faults: readonly string[];
+}
+
+export function migrationOptions(o: Partial<MigrationOptions> = {}): MigrationOptions {
+  const opts: MigrationOptions = {
+    strategy: o.strategy ?? 'precopy',
+    link: o.link ?? DEFAULT_LINK,
+    thresholdBytes: o.thresholdBytes ?? DEFAULT_THRESHOLD_BYTES,
+    maxRounds: o.maxRounds ?? DEFAULT_MAX_ROUNDS,
+    prepagePages: o.prepagePages ?? DEFAULT_PREPAGE_PAGES,
+    faults: o.faults ?? [],
+  };
+  if (opts.strategy !== 'precopy' && opts.strategy !== 'postcopy') {
+    throw new InputError('BAD_STRATEGY', `strategy "${String(opts.strategy)}" is not precopy or postcopy`);
+  }
+  if (!Number.isSafeInteger(opts.maxRounds) || opts.maxRounds < 1) {
+    throw new InputError('BAD_MAX_ROUNDS', `max rounds must be at least 1, not ${opts.maxRounds}`);
+  }
+  if (!Number.isSafeInteger(opts.thresholdBytes) || opts.thresholdBytes < 0) {
+    throw new InputError('BAD_THRESHOLD', `threshold must be a non-negative number of bytes, not ${opts.thresholdBytes}`);
+  }
+  if (!Number.isSafeInteger(opts.prepagePages) || opts.prepagePages < 0 || opts.prepagePages > 1024) {
+    throw new InputError('BAD_PREPAGE', `prepage must be 0..1024 pages, not ${opts.prepagePages}`);
+  }
+  return opts;
+}

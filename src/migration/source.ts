@@ -1,0 +1,376 @@
+/**
+ * The source side of a migration: describe the machine, then pre-copy (pages in rounds while
+ * the guest runs, then stop-and-copy) or post-copy (stop at once, send CPU and devices, then
+ * serve pages on demand). Device state comes from the hypervisor's capture only.
+ *
+ * Virtual time: a round of B bytes takes B·8/bandwidth on the link, and the guest runs that
+ * many seconds' worth of instructions while it does (the machine's instructions per second).
+ * A round sends the pages as they are when it starts; whatever the guest writes meanwhile is
+ * in the dirty log for the next round. Pre-copy gets its own dirty-log client
+ * (src/machine/memory.ts), so trace checkpoints and the verifier keep theirs.
+ *
+ * Failure: until the destination ACKs the loaded state, the source can always go back. A
+ * failure after the capture has the hypervisor restore the source's devices, and the error
+ * says the guest resumed unharmed. After a post-copy destination has resumed, the guest's
+ * memory is split between the two machines: that failure is reported as the loss it is.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { CaptureResult } from '../hypervisor/api.js';
+import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
+import type { Machine } from '../machine/machine.js';
+import { PAGE_SIZE } from '../machine/memory.js';
+import type { DeviceCapture } from './devices.js';
+import { LinkDropped, MigrationError, MigrationProtocolError, MigrationRefused, sourceResumed } from './errors.js';
+import { LinkModel } from './link.js';
+import { computeMetrics, type MigrationMetrics, type PostCopyFigures, type RoundReport } from './metrics.js';
+import type { MigrationOptions } from './options.js';
+import { ZeroPageTest, sendPages } from './pages.js';
+import { captureToPb, cpuToPb, machineShape } from './sections.js';
+import {
+  PHASE_PRECOPY_ROUND,
+  PHASE_STOP_AND_COPY,
+  SECTION,
+  STRATEGY_POSTCOPY,
+  STRATEGY_PRECOPY,
+  StreamWriter,
+  decodeSection,
+  sectionKindName,
+  type PbAck,
+  type PbDone,
+  type PbEnvironment,
+  type PbMachine,
+  type PbPageRequest,
+  type RawSection,
+} from './stream.js';
+import type { SourceLink } from './transport.js';
+
+export interface SourceSide {
+  readonly machine: Machine;
+  /** The hypervisor, attached since boot (its shadows watched every write-only register). */
+  readonly devices: DeviceCapture;
+  /** What the destination must be attached to (a recording's setup); empty when not a recording. */
+  readonly environment?: PbEnvironment;
+  /** A pre-copy round is done (the progress line). */
+  readonly onRound?: (round: RoundReport) => void;
+}
+
+export interface SourceOutcome {
+  readonly metrics: MigrationMetrics;
+  readonly capture: CaptureResult;
+  /** Bytes the source wrote (header included) and their sha256: equal over every transport. */
+  readonly streamBytes: number;
+  readonly streamSha256: string;
+}
+
+export const EMPTY_ENVIRONMENT: PbEnvironment = {
+  guestLabel: '',
+  guestImage: new Uint8Array(0),
+  guestArgsSet: false,
+  guestArgs: '',
+  rtcStart: 0,
+  disk: null,
+  inputScript: new Uint8Array(0),
+  runUntil: 0,
+  referenceStatus: '',
+  toolVersion: '',
+};
+
+/** Writes the stream through the link, hashing every byte. */
+class SourceStream {
+  readonly writer: StreamWriter;
+  private readonly hash: Hash = createHash('sha256');
+
+  constructor(readonly link: SourceLink) {
+    this.writer = new StreamWriter((bytes) => {
+      this.hash.update(bytes);
+      link.send(bytes);
+    });
+  }
+
+  get bytes(): number {
+    return this.writer.bytes;
+  }
+
+  write(kind: Parameters<StreamWriter['write']>[0], body: object): number {
+    return this.writer.write(kind, body);
+  }
+
+  sha256(): string {
+    return this.hash.copy().digest('hex');
+  }
+}
+
+function describeMachine(machine: Machine, options: MigrationOptions): PbMachine {
+  const shape = machineShape(machine);
+  return {
+    memoryBytes: shape.memoryBytes,
+    instructionsPerSecond: shape.instructionsPerSecond,
+    devices: shape.devices.map((d) => ({ name: d.name, schemaVersion: d.schemaVersion })),
+    link: { ...options.link },
+    strategy: options.strategy === 'precopy' ? STRATEGY_PRECOPY : STRATEGY_POSTCOPY,
+    startIcount: machine.clock.icount,
+    thresholdBytes: options.thresholdBytes,
+    maxRounds: options.maxRounds,
+    prepagePages: options.prepagePages,
+    faults: [...options.faults],
+  };
+}
+
+function expectAck(section: RawSection, link: SourceLink, when: string): PbAck {
+  const ack = decodeSection<PbAck>(section, SECTION.ACK, 'migration stream (destination → source)');
+  if (!ack.ok) throw new MigrationRefused(`the destination (${link.peer}) refused ${when}: ${ack.message}`);
+  return ack;
+}
+
+/** MACHINE and ENVIRONMENT, then the destination's verdict on them. */
+async function handshake(s: SourceStream, side: SourceSide, options: MigrationOptions): Promise<void> {
+  s.write(SECTION.MACHINE, describeMachine(side.machine, options));
+  s.write(SECTION.ENVIRONMENT, side.environment ?? EMPTY_ENVIRONMENT);
+  await s.link.flush();
+  expectAck(await s.link.receive(), s.link, 'the machine');
+}
+
+/** CPU, every device as captured, and the source's disk writes (STORAGE). Returns STORAGE's bytes. */
+function writeState(s: SourceStream, machine: Machine, capture: CaptureResult): number {
+  s.write(SECTION.CPU, cpuToPb(machine.cpu.getState()));
+  for (const d of capture.devices) s.write(SECTION.DEVICE, captureToPb(d));
+  // Storage is shared in BLMVisor (iSCSI), never copied: this stands in for the shared
+  // medium, so it is left out of the link model's bytes.
+  const backing = machine.board.disk.backing;
+  const lbas: number[] = [];
+  let data = new Uint8Array(0);
+  if (backing instanceof CopyOnWriteDiskBacking) {
+    lbas.push(...[...backing.written.keys()].sort((a, b) => a - b));
+    data = new Uint8Array(lbas.length * SECTOR_SIZE);
+    lbas.forEach((lba, i) => data.set(backing.written.get(lba)!.subarray(0, SECTOR_SIZE), i * SECTOR_SIZE));
+  }
+  return s.write(SECTION.STORAGE, { lbas, data });
+}
+
+function guestStopped(machine: Machine, status: string, message: string, round: number): MigrationError {
+  return new MigrationError(
+    'MIGRATION_GUEST_STOPPED',
+    `the guest stopped during pre-copy round ${round} at icount ${machine.clock.icount} (${status}: ${message}); ` +
+      'nothing was switched over: migrate earlier or over a faster link',
+  );
+}
+
+/** Migrate `side.machine` to the destination at the far end of `link`. */
+export async function migrateSource(side: SourceSide, link: SourceLink, options: MigrationOptions): Promise<SourceOutcome> {
+  return options.strategy === 'precopy' ? preCopy(side, link, options) : postCopy(side, link, options);
+}
+
+async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOptions): Promise<SourceOutcome> {
+  const { machine } = side;
+  const memory = machine.memory;
+  const clock = machine.clock;
+  const model = new LinkModel(options.link, clock.hz);
+  const s = new SourceStream(link);
+  const startIcount = clock.icount;
+  const client = memory.dirty.createClient('precopy');
+  try {
+    client.markAll(); // round 1 sends every page
+    await handshake(s, side, options);
+
+    const rounds: RoundReport[] = [];
+    let forced = false;
+    for (let round = 1; ; round++) {
+      const pages = client.takeAndClear();
+      const start = clock.icount;
+      const sent = sendPages(s.writer, memory, pages, PHASE_PRECOPY_ROUND, round, start);
+      await link.flush();
+      const ns = model.transferNs(sent.bytes);
+      const r = machine.run({ maxInstructions: start + model.instructions(ns) });
+      if (r.status === 'exited' || r.status === 'reset' || r.status === 'fault') throw guestStopped(machine, r.status, r.message, round);
+      const report: RoundReport = {
+        round,
+        pages: sent.pages,
+        zeroPages: sent.zeroPages,
+        bytes: sent.bytes,
+        startIcount: start,
+        endIcount: clock.icount,
+        ns,
+        dirtied: client.count(),
+      };
+      rounds.push(report);
+      side.onRound?.(report);
+      if (report.dirtied * PAGE_SIZE <= options.thresholdBytes) break;
+      if (round >= options.maxRounds) {
+        forced = true;
+        break;
+      }
+    }
+
+    // Stop-and-copy. The capture may move guest memory (the NIC's dummy frames go through
+    // the rings by DMA), so the last dirty set is taken after it.
+    const capture = side.devices.captureDevices();
+    let ack: PbAck;
+    let stopCopy: { pages: number; zeroPages: number };
+    let stopCopyBytes: number;
+    try {
+      const before = s.bytes;
+      s.write(SECTION.SWITCH_OVER, {
+        switchIcount: capture.switchIcount,
+        pausedInstructions: capture.pausedInstructions,
+        rounds: rounds.length,
+        forced,
+      });
+      const sent = sendPages(s.writer, memory, client.takeAndClear(), PHASE_STOP_AND_COPY, rounds.length + 1, clock.icount);
+      stopCopy = sent;
+      const storageBytes = writeState(s, machine, capture);
+      s.write(SECTION.END, {
+        sections: s.writer.sections,
+        bytes: s.bytes,
+        rounds: rounds.map((r) => ({
+          round: r.round,
+          pages: r.pages,
+          zeroPages: r.zeroPages,
+          bytes: r.bytes,
+          startIcount: r.startIcount,
+          endIcount: r.endIcount,
+        })),
+      });
+      stopCopyBytes = s.bytes - before - storageBytes;
+      await link.flush();
+      ack = expectAck(await link.receive(), link, 'the migrated state');
+    } catch (err) {
+      side.devices.restoreSource(capture);
+      throw sourceResumed(err, clock.icount);
+    }
+
+    const metrics = computeMetrics({
+      strategy: 'precopy',
+      link: options.link,
+      instructionsPerSecond: clock.hz,
+      thresholdBytes: options.thresholdBytes,
+      maxRounds: options.maxRounds,
+      startIcount,
+      rounds,
+      forced,
+      switchIcount: capture.switchIcount,
+      stopCopyPages: stopCopy.pages,
+      stopCopyZeroPages: stopCopy.zeroPages,
+      stopCopyBytes,
+      capturePausedInstructions: capture.pausedInstructions,
+      reconstructInstructions: ack.reconstructInstructions,
+      postcopy: null,
+    });
+    return { metrics, capture, streamBytes: s.bytes, streamSha256: s.sha256() };
+  } finally {
+    memory.dirty.removeClient(client);
+  }
+}
+
+async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOptions): Promise<SourceOutcome> {
+  const { machine } = side;
+  const memory = machine.memory;
+  const clock = machine.clock;
+  const s = new SourceStream(link);
+  const startIcount = clock.icount;
+  await handshake(s, side, options);
+
+  const capture = side.devices.captureDevices();
+  let ack: PbAck | null = null;
+  let done: PbDone | null = null;
+  let failure: Error | null = null;
+  let stopCopyBytes: number;
+  let serving: Promise<void>;
+  const where = 'migration stream (destination → source)';
+  try {
+    const before = s.bytes;
+    s.write(SECTION.SWITCH_OVER, { switchIcount: capture.switchIcount, pausedInstructions: capture.pausedInstructions, rounds: 0, forced: false });
+    const storageBytes = writeState(s, machine, capture);
+    const zero = new ZeroPageTest(memory);
+    const zeroPages: number[] = [];
+    for (let p = 0; p < memory.ramPages; p++) if (zero.isZero(p)) zeroPages.push(p);
+    s.write(SECTION.POSTCOPY_MAP, { ramPages: memory.ramPages, zeroPages });
+    s.write(SECTION.END, { sections: s.writer.sections, bytes: s.bytes, rounds: [] });
+    stopCopyBytes = s.bytes - before - storageBytes;
+    // Serve from here on: the destination asks for pages as soon as it resumes, maybe before
+    // this side has seen its ACK.
+    let acked!: () => void;
+    const ackSeen = new Promise<void>((resolve) => (acked = resolve));
+    serving = link.serve((section) => {
+      try {
+        if (section.kind === SECTION.ACK) {
+          ack = expectAck(section, link, 'the migrated state');
+          acked();
+          return false;
+        }
+        if (ack === null) throw new MigrationProtocolError(`the destination sent ${sectionKindName(section.kind)} before its ACK`);
+        if (section.kind === SECTION.PAGE_REQUEST) {
+          const req = decodeSection<PbPageRequest>(section, SECTION.PAGE_REQUEST, where);
+          servePages(s, machine, req);
+          return false;
+        }
+        done = decodeSection<PbDone>(section, SECTION.DONE, where);
+        return true;
+      } catch (err) {
+        failure = err as Error;
+        acked();
+        return true;
+      }
+    });
+    await link.flush();
+    await Promise.race([ackSeen, serving]);
+    if (failure !== null) throw failure;
+    if (ack === null) throw new LinkDropped(`the link to ${link.peer} closed before the destination acknowledged the state`);
+  } catch (err) {
+    side.devices.restoreSource(capture);
+    throw sourceResumed(err, clock.icount);
+  }
+
+  // The guest runs on the destination now: there is no going back.
+  try {
+    await serving;
+    if (failure !== null) throw failure;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new MigrationError(
+      err instanceof LinkDropped ? err.code : 'MIGRATION_POSTCOPY_LOST',
+      `post-copy failed after the destination resumed: ${why}; the guest's memory is split between the two machines ` +
+        'and cannot be recovered (post-copy has no fallback)',
+    );
+  }
+  const d = done as PbDone | null;
+  if (d === null) throw new LinkDropped(`the link to ${link.peer} closed before the destination had every page`);
+  const a = ack as PbAck | null;
+  const postcopy: PostCopyFigures = {
+    requests: d.requests,
+    faults: d.faults,
+    faultPages: d.faultPages,
+    pushedPages: d.pushedPages,
+    stallNs: d.stallNanoseconds,
+    totalNs: d.totalNanoseconds,
+    pageBytes: d.pageBytes,
+  };
+  const metrics = computeMetrics({
+    strategy: 'postcopy',
+    link: options.link,
+    instructionsPerSecond: clock.hz,
+    thresholdBytes: options.thresholdBytes,
+    maxRounds: options.maxRounds,
+    startIcount,
+    rounds: [],
+    forced: false,
+    switchIcount: capture.switchIcount,
+    stopCopyPages: 0,
+    stopCopyZeroPages: 0,
+    stopCopyBytes,
+    capturePausedInstructions: capture.pausedInstructions,
+    reconstructInstructions: a?.reconstructInstructions ?? 0,
+    postcopy,
+  });
+  return { metrics, capture, streamBytes: s.bytes, streamSha256: s.sha256() };
+}
+
+/** Answer one PAGE_REQUEST from the frozen source memory. */
+function servePages(s: SourceStream, machine: Machine, req: PbPageRequest): void {
+  const memory = machine.memory;
+  const data = new Uint8Array(req.pages.length * PAGE_SIZE);
+  req.pages.forEach((p, i) => {
+    if (p >= memory.ramPages) throw new MigrationProtocolError(`the destination asked for page ${p}, beyond the source's ${memory.ramPages}`);
+    data.set(memory.ram.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE), i * PAGE_SIZE);
+  });
+  s.write(SECTION.PAGE_RESPONSE, { id: req.id, pages: req.pages, data });
+}
