@@ -1,0 +1,112 @@
+/**
+ * Guest agent protocol (docs/guest-agent.md). After a late attach the hypervisor cannot know
+ * write-only values the guest wrote before; a cooperating agent in the guest (it knows what
+ * its drivers programmed) reports them through two I/O ports that no device decodes:
+ *
+ *   0x0EE0  (32-bit write)  FIELD  = device << 16 | channel << 8 | field
+ *   0x0EE4  (32-bit write)  VALUE  — the value of FIELD; the pair is one report
+ *
+ * Device and field codes are the indices below. Reports go straight into the shadows (which
+ * then keep tracking the guest's writes from there), and capture marks those fields' values
+ * with provenance `agent`. The ports are trapped only when HypervisorOptions.agent is set.
+ */
+import type { CapturedDevice } from './api.js';
+import { DIR_WRITE, type Intercepts } from './intercepts.js';
+import type { Shadows } from './shadows/index.js';
+import { PIC_SHADOW_FIELDS, type PicShadowField } from './shadows/pic.js';
+import { PIT_CHANNEL_FIELDS } from './shadows/pit.js';
+import { CMOS_SHADOW_FIELDS } from './shadows/cmos.js';
+
+export const AGENT_FIELD_PORT = 0x0ee0;
+export const AGENT_VALUE_PORT = 0x0ee4;
+
+export const AGENT_DEVICES = ['', 'pic.master', 'pic.slave', 'pit', 'rtc', 'uart', 'ata0', 'post'] as const;
+export const AGENT_FIELDS: Record<string, readonly string[]> = {
+  'pic.master': PIC_SHADOW_FIELDS,
+  'pic.slave': PIC_SHADOW_FIELDS,
+  pit: PIT_CHANNEL_FIELDS,
+  rtc: CMOS_SHADOW_FIELDS,
+  uart: ['fcr'],
+  ata0: ['feature', 'command', 'devctl'],
+  post: ['code'],
+};
+
+/** The FIELD word for a report (what an agent writes to AGENT_FIELD_PORT). */
+export function agentFieldCode(device: string, field: string, channel = 0): number {
+  const d = AGENT_DEVICES.indexOf(device as (typeof AGENT_DEVICES)[number]);
+  const f = AGENT_FIELDS[device]?.indexOf(field) ?? -1;
+  if (d <= 0 || f < 0) throw new Error(`the guest agent protocol has no field ${device}.${field}`);
+  return ((d << 16) | (channel << 8) | f) >>> 0;
+}
+
+export class GuestAgent {
+  private field = -1;
+  /** "device.field" or "pit.field[i]" reported by the agent. */
+  readonly reported = new Set<string>();
+  reports = 0;
+
+  constructor(
+    intercepts: Intercepts,
+    private readonly shadows: Shadows,
+  ) {
+    intercepts.onPort(AGENT_FIELD_PORT, (a) => {
+      if (a.dir === DIR_WRITE && a.guest) this.field = a.value >>> 0;
+    });
+    intercepts.onPort(AGENT_VALUE_PORT, (a) => {
+      if (a.dir === DIR_WRITE && a.guest && this.field >= 0) this.report(this.field, a.value >>> 0);
+    });
+    intercepts.trapPort(AGENT_FIELD_PORT, DIR_WRITE);
+    intercepts.trapPort(AGENT_VALUE_PORT, DIR_WRITE);
+  }
+
+  private report(code: number, value: number): void {
+    const device = AGENT_DEVICES[(code >>> 16) & 0xff];
+    const channel = (code >>> 8) & 0xff;
+    const field = AGENT_FIELDS[device ?? '']?.[code & 0xff];
+    if (device === undefined || device === '' || field === undefined) return;
+    const s = this.shadows;
+    switch (device) {
+      case 'pic.master':
+        s.picMaster.supply(field as PicShadowField, value);
+        break;
+      case 'pic.slave':
+        s.picSlave.supply(field as PicShadowField, value);
+        break;
+      case 'pit':
+        if (channel > 2) return;
+        s.pit.supply(channel, field as (typeof PIT_CHANNEL_FIELDS)[number], value);
+        this.reported.add(`pit.${field}[${channel}]`);
+        this.reports++;
+        return;
+      case 'rtc':
+        s.cmos.supply(field as (typeof CMOS_SHADOW_FIELDS)[number], value);
+        break;
+      case 'uart':
+        s.uart.supply('fcr', value & 0xff);
+        break;
+      case 'ata0':
+        if (field === 'feature') s.ata.feature = value & 0xff;
+        else if (field === 'command') s.ata.command = value & 0xff;
+        else s.ata.devctl = value & 0x06;
+        s.ata.known.learn(field);
+        break;
+      case 'post':
+        s.post.code = value & 0xff;
+        s.post.known = true;
+        break;
+    }
+    this.reported.add(`${device}.${field}`);
+    this.reports++;
+  }
+
+  /** Mark the reported fields' provenance in a capture (their values came through the shadows). */
+  fill(devices: CapturedDevice[]): void {
+    for (const d of devices) {
+      for (const f of Object.keys(d.fields)) {
+        if (this.reported.has(`${d.device}.${f}`) || [0, 1, 2].some((i) => this.reported.has(`${d.device}.${f}[${i}]`))) {
+          d.provenance[f] = 'agent';
+        }
+      }
+    }
+  }
+}

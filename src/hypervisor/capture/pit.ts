@@ -1,0 +1,71 @@
+/**
+ * 8254 capture (Intel 8254 datasheet, "Read-Back Command").
+ *
+ * Shadow: count register, control word (RW, mode, BCD), write flip-flop and its latched low
+ * byte, read flip-flop, the latches the guest set and has not read, and the counting
+ * element's phase (when the count was loaded, the count it runs with, a reload pending) —
+ * all from trapped accesses and their times (shadows/pit.ts).
+ * Read: port 0x61 (GATE2, speaker data, NMI check bits); and, where the guest has no status
+ * latched, a read-back status byte per channel (OUT, null count, RW, mode, BCD) — our own
+ * latch, read at once, so nothing is left behind — to check the shadow against the chip.
+ * Timer: channel 0's next OUT transition, computed from the phase (datasheet timing).
+ */
+import type { CaptureContext } from './context.js';
+import { DeviceCaptureBuilder } from '../captured.js';
+import type { StateSchema } from '../../devices/schema.js';
+import { PIT_CHANNELS, icountAtTick, nextTransitionTick, outLevel, pitTicks } from '../../devices/pit8254-channel.js';
+import { PIT_CHANNEL_FIELDS } from '../shadows/pit.js';
+
+export function capturePit(ctx: CaptureContext, schema: StateSchema): DeviceCaptureBuilder {
+  const { io, notes } = ctx;
+  const shadow = ctx.shadows.pit;
+  const b = new DeviceCaptureBuilder(schema);
+  const now = io.now;
+  shadow.syncAll(now);
+  const s = shadow.s;
+  const portB = io.in8(0x61);
+
+  const mismatch: boolean[] = [false, false, false];
+  for (let i = 0; i < PIT_CHANNELS; i++) {
+    if (s.status_latched[i]) continue; // the guest's own status latch: reading it would consume it
+    const expected = (shadow.out(i, now) << 7) | (shadow.nullCount(i, now) << 6) | (s.rw_mode[i] << 4) | (s.mode[i] << 1) | s.bcd[i];
+    io.out8(0x43, 0xe0 | (2 << i)); // read-back: status only, channel i
+    const status = io.in8(0x40 + i);
+    if (status !== expected && shadow.known[i].unknown().length === 0) {
+      mismatch[i] = true;
+      notes.push(`pit: channel ${i} read-back status 0x${status.toString(16)} disagrees with the shadow's 0x${expected.toString(16)}`);
+    }
+    if (shadow.known[i].unknown().length > 0) {
+      // Late attach, channel not reprogrammed since: the read-back gives the control word.
+      s.rw_mode[i] = (status >> 4) & 3;
+      s.mode[i] = (status >> 1) & 7;
+      s.bcd[i] = status & 1;
+    }
+  }
+
+  for (const f of PIT_CHANNEL_FIELDS) {
+    const values = (s[f] as number[]).slice();
+    const unknown = shadow.known.some((k) => !k.has(f));
+    if (unknown && !(f === 'rw_mode' || f === 'mode' || f === 'bcd')) {
+      b.markUnknown(f);
+      continue;
+    }
+    const wo = f === 'count' || f === 'rw_mode' || f === 'mode' || f === 'bcd';
+    b.set(f, values, unknown ? 'read' : wo ? 'shadow' : 'inferred');
+  }
+  b.set('gate', [1, 1, portB & 1], 'read');
+  b.set('speaker_data', (portB >> 1) & 1, 'read');
+  b.set('nmi_check', (portB >> 2) & 3, 'read');
+  const hz = io.hz;
+  const nowTick = pitTicks(now, hz);
+  if (shadow.known[0].unknown().length > 0) {
+    b.markUnknown('irq_level');
+    b.markUnknown('next_transition_time');
+  } else {
+    b.set('irq_level', outLevel(s, 0, nowTick, hz), 'inferred');
+    const next = nextTransitionTick(s, 0, nowTick, hz);
+    b.set('next_transition_time', next < 0 ? -1 : icountAtTick(next, hz) - now, 'inferred');
+  }
+  if (mismatch.some((m) => m)) notes.push('pit: the shadow is out of step with the chip; the capture keeps the shadow');
+  return b;
+}

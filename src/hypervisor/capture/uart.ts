@@ -1,0 +1,101 @@
+/**
+ * 16550A capture (PC16550D datasheet, section 8).
+ *
+ * Read: LCR, the divisor latch (LCR.DLAB set, DLL/DLM read, LCR put back), IER (with DLAB
+ * clear), MCR, SCR, LSR, MSR, IIR — in an order that disturbs least: IIR first (reading it
+ * clears a THR-empty indication it reports; we re-raise that by re-enabling ETBEI, 8.6.4),
+ * LSR (reading clears the error bits: noted), MSR (clears the delta bits: noted).
+ * The receive FIFO is internal and readable only destructively through RBR: we read it out,
+ * then refill it on the source through loopback (MCR bit 4: the transmitter feeds the
+ * receiver, 8.6.4 "Loop") when the transmitter is idle; the report notes when it is not.
+ * Shadow: FCR (write-only) and the transmitter — THR/TX FIFO contents and the shift
+ * register with its remaining time — from the trapped THR writes (shadows/uart.ts).
+ * Inferred: IIR from the sources (Table IV); the character-timeout indication from IIR when
+ * ERBFI shows it; the timeout timer is not observable (a residual: taken as 4 character times).
+ */
+import type { CaptureContext } from './context.js';
+import { DeviceCaptureBuilder } from '../captured.js';
+import type { StateSchema } from '../../devices/schema.js';
+import { COM1, UART_FIFO } from '../shadows/uart.js';
+import { IER_ERBFI, IER_ETBEI, LSR_DR, LSR_ERRORS, LSR_THRE, MCR_LOOP, interruptIdentification } from '../uart-rules.js';
+import { refillReceiver, settleThrIndication } from '../uart-loopback.js';
+
+export function captureUart(ctx: CaptureContext, schema: StateSchema): DeviceCaptureBuilder {
+  const { io, notes } = ctx;
+  const shadow = ctx.shadows.uart;
+  const b = new DeviceCaptureBuilder(schema);
+  const now = io.now;
+  shadow.advance(now);
+
+  const lcr = io.in8(COM1 + 3);
+  io.out8(COM1 + 3, lcr | 0x80);
+  const dll = io.in8(COM1);
+  const dlm = io.in8(COM1 + 1);
+  io.out8(COM1 + 3, lcr & 0x7f);
+  const ier = io.in8(COM1 + 1);
+  const iir = io.in8(COM1 + 2);
+  if ((iir & 0x0f) === 0x02) {
+    // Reading IIR retired the THR-empty indication: re-enabling ETBEI with THR empty raises it again.
+    io.out8(COM1 + 1, ier & ~IER_ETBEI);
+    io.out8(COM1 + 1, ier);
+  }
+  io.out8(COM1 + 3, lcr);
+  const mcr = io.in8(COM1 + 4);
+  const scr = io.in8(COM1 + 7);
+  const lsr = io.in8(COM1 + 5);
+  if (lsr & LSR_ERRORS) notes.push(`uart: LSR error bits 0x${(lsr & LSR_ERRORS).toString(16)} cleared on the source by the capture's read`);
+  const msr = io.in8(COM1 + 6);
+  if (msr & 0x0f) notes.push(`uart: MSR delta bits 0x${(msr & 0x0f).toString(16)} cleared on the source by the capture's read`);
+
+  // Receive FIFO: read it out (RBR with DLAB clear), oldest first.
+  const rx: number[] = [];
+  if (lsr & LSR_DR) {
+    io.out8(COM1 + 3, lcr & 0x7f);
+    for (let i = 0; i < UART_FIFO && io.in8(COM1 + 5) & LSR_DR; i++) rx.push(io.in8(COM1));
+    io.out8(COM1 + 3, lcr);
+  }
+  const fcr = shadow.fcr;
+  const thrPending = (iir & 0x0f) === 0x02 ? 1 : lsr & LSR_THRE ? 1 : 0;
+  const timeoutPending = (iir & 0x0f) === 0x0c ? 1 : 0;
+  if ((iir & 0x0f) !== 0x02 && !(ier & IER_ETBEI) && lsr & LSR_THRE) {
+    notes.push('uart: the THR-empty indication is not observable with ETBEI off; taken as set (THR is empty)');
+  }
+  const charTime = shadow.characterTime(lcr, dll, dlm);
+  const fifoTimeout = rx.length > 0 && fcr & 1 && !timeoutPending ? 4 * charTime : -1;
+  if (fifoTimeout > 0) notes.push('uart: the receive FIFO timeout timer is internal and not observable: taken as restarted at the switch-over');
+
+  const rbr = new Array<number>(UART_FIFO).fill(0);
+  rx.forEach((v, i) => (rbr[i] = v));
+  const thr = new Array<number>(UART_FIFO).fill(0);
+  shadow.fifo.forEach((v, i) => (thr[i] = v));
+  const lsrCaptured = lsr;
+  b.set('dll', dll, 'read').set('dlm', dlm, 'read').set('ier', ier, 'read').set('lcr', lcr, 'read');
+  b.set('mcr', mcr, 'read').set('scr', scr, 'read').set('lsr', lsrCaptured, 'read').set('msr', msr, 'read');
+  if (shadow.known.has('fcr')) b.set('fcr', fcr, 'shadow');
+  else b.markUnknown('fcr');
+  b.set('rbr', rbr, 'read').set('rx_count', rx.length, 'read');
+  b.set('thr', thr, 'shadow').set('tx_count', shadow.fifo.length, 'shadow').set('tsr', shadow.tsr, 'shadow');
+  b.set('transmit_timer', shadow.tsrDoneAt < 0 ? -1 : shadow.tsrDoneAt - now, 'inferred');
+  b.set('thr_ipending', thrPending, 'inferred').set('timeout_ipending', timeoutPending, 'inferred');
+  b.set('iir', interruptIdentification({ ier, lsr: lsrCaptured, fcr, rxCount: rx.length, msr, thrPending, timeoutPending }), 'inferred');
+  b.set('fifo_timeout_timer', fifoTimeout, 'inferred');
+  if (iir !== b.build().fields.iir && (iir & 0x0f) !== 0x02) {
+    notes.push(`uart: IIR read 0x${iir.toString(16)}, the sources give 0x${(b.build().fields.iir as number).toString(16)}`);
+  }
+
+  // Put the receive FIFO back on the source.
+  if (rx.length > 0) {
+    const txIdle = shadow.tsrDoneAt < 0 && shadow.fifo.length === 0;
+    if (txIdle && !(mcr & MCR_LOOP)) {
+      refillReceiver(io, { lcr, dll, dlm, mcr, ier, fcr }, rx, false);
+      io.out8(COM1 + 3, lcr & 0x7f);
+      settleThrIndication(io, ier, thrPending);
+      io.out8(COM1 + 3, lcr);
+      if (timeoutPending) io.wait(4 * charTime + 1);
+    } else {
+      notes.push(`uart: ${rx.length} received byte(s) could not be put back on the source (its transmitter is busy)`);
+    }
+  }
+  void IER_ERBFI;
+  return b;
+}
