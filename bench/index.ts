@@ -4,11 +4,13 @@
  */
 import { benchMachine } from './machine.js';
 import { benchDevices } from './devices.js';
+import { benchTraceFigures } from './trace.js';
 import { printFigures, type Figure } from './harness.js';
 
 const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
   machine: benchMachine,
   devices: benchDevices,
+  trace: benchTraceFigures,
 };
 
 const wanted = process.argv.slice(2);

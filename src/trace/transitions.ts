@@ -7,6 +7,12 @@
  * compared in place against a shadow copy kept in one Float64Array; nothing is allocated
  * when nothing changed. Timer fields are not tracked: their value (instructions until the
  * timer fires) changes with every instruction; checkpoints carry them (device.oracle()).
+ *
+ * The comparison is generated per device from its schema (`new Function`, as protobufjs
+ * generates codecs): each field is then a fixed-name property load with its own inline
+ * cache. A generic loop over `state[field.name]` is a megamorphic keyed load per field:
+ * measured, 1.6 µs per check of the UART (17 fields, 47 values), which a guest polling the
+ * line status register pays on every read — 5× the run time of the timer guest.
  */
 import type { FieldValue, StateSchema } from '../devices/schema.js';
 
@@ -32,10 +38,38 @@ interface TrackedField {
   readonly offset: number;
 }
 
+type CheckFn = (state: Record<string, FieldValue>, shadow: Float64Array, sink: TransitionSink, id: number) => number;
+
 interface Tracked {
   readonly device: TrackedDevice;
   readonly fields: readonly TrackedField[];
   readonly shadow: Float64Array;
+  readonly check: CheckFn;
+}
+
+/**
+ * The generated check: for each field, compare and, on a change, update the shadow and emit.
+ * Same semantics as a loop over the fields: arrays compare min(actual length, declared length) elements.
+ */
+function compileCheck(fields: readonly TrackedField[]): CheckFn {
+  const lines = ['let n = 0, v = 0, b = 0, a, c = 0;'];
+  for (const f of fields) {
+    const key = JSON.stringify(f.name);
+    if (f.length < 0) {
+      lines.push(
+        `v = state[${key}]; b = shadow[${f.offset}];`,
+        `if (v !== b) { shadow[${f.offset}] = v; sink.transition(id, ${f.field}, -1, b, v); n++; }`,
+      );
+    } else {
+      lines.push(
+        `a = state[${key}]; c = a.length < ${f.length} ? a.length : ${f.length};`,
+        `for (let j = 0; j < c; j++) { v = a[j]; b = shadow[${f.offset} + j];`,
+        `  if (v !== b) { shadow[${f.offset} + j] = v; sink.transition(id, ${f.field}, j, b, v); n++; } }`,
+      );
+    }
+  }
+  lines.push('return n;');
+  return new Function('state', 'shadow', 'sink', 'id', lines.join('\n')) as CheckFn;
 }
 
 export class DeviceTransitionTracker {
@@ -54,7 +88,7 @@ export class DeviceTransitionTracker {
         fields.push({ name: f.name, field, length, offset });
         offset += Math.max(length, 1);
       });
-      const t: Tracked = { device, fields, shadow: new Float64Array(offset) };
+      const t: Tracked = { device, fields, shadow: new Float64Array(offset), check: compileCheck(fields) };
       this.byId[device.id] = t;
       this.copyIn(t);
     }
@@ -64,36 +98,7 @@ export class DeviceTransitionTracker {
   check(deviceId: number): number {
     const t = this.byId[deviceId];
     if (t === undefined) return 0;
-    const state = t.device.state;
-    const shadow = t.shadow;
-    const fields = t.fields;
-    let n = 0;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i];
-      const v = state[f.name];
-      if (f.length < 0) {
-        const now = v as number;
-        const before = shadow[f.offset];
-        if (now !== before) {
-          shadow[f.offset] = now;
-          this.sink.transition(deviceId, f.field, -1, before, now);
-          n++;
-        }
-      } else {
-        const arr = v as number[];
-        const count = Math.min(arr.length, f.length);
-        for (let j = 0; j < count; j++) {
-          const now = arr[j];
-          const before = shadow[f.offset + j];
-          if (now !== before) {
-            shadow[f.offset + j] = now;
-            this.sink.transition(deviceId, f.field, j, before, now);
-            n++;
-          }
-        }
-      }
-    }
-    return n;
+    return t.check(t.device.state, t.shadow, this.sink, deviceId);
   }
 
   /** check() every tracked device. */

@@ -26,7 +26,6 @@
  * the same calls give the same trace bytes.
  */
 import { createHash } from 'node:crypto';
-import type { AbstractChainedBatch } from 'abstract-level';
 import type { BusObserver } from '../machine/bus.js';
 import type { StateSchema } from '../devices/schema.js';
 import {
@@ -55,7 +54,7 @@ import { PageHashTracker, type CheckpointMemory } from './pages.js';
 import { SEGMENT_CHUNKS, SummaryBuilder } from './summary.js';
 import { encode, pb, type PbChunkSummary } from './proto.js';
 import { INTERRUPT_ACTIONS, type DataChannel, type InterruptAction, type TraceEvent } from './records.js';
-import { createTraceDb, type TraceDb } from './store.js';
+import { createTraceDb } from './store.js';
 
 export interface DeviceDescriptor {
   readonly id: number;
@@ -118,6 +117,8 @@ export interface CheckpointInput {
   /** Every device; `oracle()` must be JSON-able. */
   readonly devices: readonly { readonly id: number; readonly name: string; oracle(): unknown }[];
   readonly memory: CheckpointMemory;
+  /** First checkpoint only: the only pages that may be non-zero (PageHashTracker.take). Default: scan all memory. */
+  readonly firstPages?: ArrayLike<number>;
 }
 
 export interface CheckpointWritten {
@@ -168,11 +169,49 @@ function encodeRunConfig(r: RunConfigInit): object {
   };
 }
 
+function encodeHeader(header: TraceHeaderInit, options: TraceWriterOptions): Uint8Array {
+  return encode(pb.TraceHeader, {
+    magic: TRACE_MAGIC,
+    version: { major: FORMAT_MAJOR, minor: FORMAT_MINOR },
+    machine: {
+      memoryBytes: header.machine.memoryBytes,
+      instructionsPerSecond: header.machine.instructionsPerSecond,
+      devices: header.machine.devices.map((d) => ({ ...d, fields: [...d.fields] })),
+    },
+    guestImageSha256: shaBytes(header.guestImageSha256, 'guestImageSha256'),
+    guestArgs: header.guestArgs ?? '',
+    inputScriptSha256: shaBytes(header.inputScriptSha256, 'inputScriptSha256'),
+    toolVersion: header.toolVersion,
+    firstIcount: header.firstIcount ?? 0,
+    writer: {
+      chunkRecords: options.chunkRecords ?? DEFAULT_CHUNK_RECORDS,
+      chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+      checkpointInterval: options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL,
+      keyframeEvery: options.keyframeEvery ?? DEFAULT_KEYFRAME_EVERY,
+      pageHashBytes: HASH_BYTES,
+    },
+    run: header.run === undefined ? null : encodeRunConfig(header.run),
+  });
+}
+
 export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-type Batch = AbstractChainedBatch<TraceDb, Uint8Array, Uint8Array>;
+/** One batch of puts, committed together (a LevelDB chained batch satisfies it). */
+export interface TraceBatch {
+  put(key: Uint8Array, value: Uint8Array): unknown;
+  write(options: { sync: boolean }): Promise<void>;
+}
+
+/**
+ * Where a writer's batches go: a new LevelDB (`create`), or replay's comparison against a
+ * stored trace (src/trace/replay.ts), so the replay checks exactly what a recording writes.
+ */
+export interface TraceStore {
+  batch(): TraceBatch;
+  close(): Promise<void>;
+}
 
 const FLUSH_RECORDS = 1 << 20;
 
@@ -189,7 +228,7 @@ export class TraceWriter {
   private readonly pages = new PageHashTracker();
   /** Summary of the sealed chunks of the current segment. */
   private segment = new SummaryBuilder();
-  private batch: Batch;
+  private batch: TraceBatch;
   private pendingBytes = 0;
   /** recordCount at the last flush. */
   private flushedRecords = 0;
@@ -200,7 +239,7 @@ export class TraceWriter {
   private closed = false;
 
   private constructor(
-    private readonly db: TraceDb,
+    private readonly db: TraceStore,
     readonly dir: string,
     readonly firstIcount: number,
     options: TraceWriterOptions,
@@ -224,34 +263,27 @@ export class TraceWriter {
 
   /** Create a new trace at `dir` (which must not hold one) and commit its header. */
   static async create(dir: string, header: TraceHeaderInit, options: TraceWriterOptions): Promise<TraceWriter> {
-    const firstIcount = header.firstIcount ?? 0;
-    const headerBytes = encode(pb.TraceHeader, {
-      magic: TRACE_MAGIC,
-      version: { major: FORMAT_MAJOR, minor: FORMAT_MINOR },
-      machine: {
-        memoryBytes: header.machine.memoryBytes,
-        instructionsPerSecond: header.machine.instructionsPerSecond,
-        devices: header.machine.devices.map((d) => ({ ...d, fields: [...d.fields] })),
-      },
-      guestImageSha256: shaBytes(header.guestImageSha256, 'guestImageSha256'),
-      guestArgs: header.guestArgs ?? '',
-      inputScriptSha256: shaBytes(header.inputScriptSha256, 'inputScriptSha256'),
-      toolVersion: header.toolVersion,
-      firstIcount,
-      writer: {
-        chunkRecords: options.chunkRecords ?? DEFAULT_CHUNK_RECORDS,
-        chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
-        checkpointInterval: options.checkpointInterval ?? DEFAULT_CHECKPOINT_INTERVAL,
-        keyframeEvery: options.keyframeEvery ?? DEFAULT_KEYFRAME_EVERY,
-        pageHashBytes: HASH_BYTES,
-      },
-      run: header.run === undefined ? null : encodeRunConfig(header.run),
-    });
-    const db = await createTraceDb(dir);
-    const batch = db.batch().put(headerKey(), headerBytes);
+    const headerBytes = encodeHeader(header, options); // a bad header is refused before the directory is made
+    return TraceWriter.createIn(await createTraceDb(dir), dir, headerBytes, header, options);
+  }
+
+  /** A writer over another store (replay compares what it puts); `dir` only names it in messages. */
+  static async createInStore(store: TraceStore, dir: string, header: TraceHeaderInit, options: TraceWriterOptions): Promise<TraceWriter> {
+    return TraceWriter.createIn(store, dir, encodeHeader(header, options), header, options);
+  }
+
+  private static async createIn(
+    store: TraceStore,
+    dir: string,
+    headerBytes: Uint8Array,
+    header: TraceHeaderInit,
+    options: TraceWriterOptions,
+  ): Promise<TraceWriter> {
+    const batch = store.batch();
+    batch.put(headerKey(), headerBytes);
     for (const b of header.blobs ?? []) batch.put(blobKey(b.name), b.data);
     await batch.write({ sync: options.sync ?? false });
-    return new TraceWriter(db, dir, firstIcount, options);
+    return new TraceWriter(store, dir, header.firstIcount ?? 0, options);
   }
 
   /** Records appended so far, by kind (checkpoint markers included). */
@@ -320,7 +352,7 @@ export class TraceWriter {
     const icount = this.icount();
     const ordinal = this.checkpoints++;
     const seq = this.recordCount;
-    const delta = this.pages.take(input.memory);
+    const delta = this.pages.take(input.memory, input.firstPages);
     const body = encode(pb.Checkpoint, {
       seq,
       icount,

@@ -4,9 +4,9 @@
  * into a fresh machine, perturb one field (or none) through device restore(), and record
  * the rest of the run behind a switch-over event, with the snapshot as the trace's blob.
  *
- * The recording loop is the one src/trace/writer.ts documents; transitions are checked after
- * every access and after every run slice (a stand-in until src/trace/session.ts records them
- * after each device event).
+ * Recording is src/trace/session.ts's MachineRecorder: every access, transition (after each
+ * access and device event), interrupt, input and output, checkpoints, and a last checkpoint
+ * where the run stops.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,13 +14,12 @@ import path from 'node:path';
 import { afterAll } from 'vitest';
 import { resolveImage } from '../../src/guests/catalog.js';
 import { Machine } from '../../src/machine/machine.js';
-import type { BusObserver } from '../../src/machine/bus.js';
 import { TraceWriter, describeDevices, sha256, type TraceHeaderInit } from '../../src/trace/writer.js';
 import { BLOB_GUEST_IMAGE, BLOB_INPUT_SCRIPT } from '../../src/trace/format.js';
 import { loadInputScript, type InputScript } from '../../src/devices/input-script.js';
 import { DEFAULT_RTC_START } from '../../src/devices/rtc-cmos.js';
 import { encodeInputEvents } from '../../verify/trace-machine.js';
-import { DeviceTransitionTracker } from '../../src/trace/transitions.js';
+import { MachineRecorder, type RecordingOutcome } from '../../src/trace/session.js';
 import {
   MACHINE_SNAPSHOT_BLOB,
   captureMachineSnapshot,
@@ -113,60 +112,23 @@ export async function recordMachine(dir: string, spec: GuestSpec, machine: Machi
     icount: () => clock.icount,
     checkpointInterval: options.checkpointInterval ?? 2_000_000,
   });
-  const tracker = new DeviceTransitionTracker(machine.devices, writer);
-  const inner = writer.observer;
-  const observer: BusObserver = {
-    access(space, dir, addr, size, value, device, origin) {
-      inner.access(space, dir, addr, size, value, device, origin);
-      tracker.check(device);
-    },
-    dma(dir, device, addr, data, origin) {
-      inner.dma(dir, device, addr, data, origin);
-    },
-  };
-  machine.bus.addObserver(observer);
-  machine.interrupts.observer = {
-    line: (irq, level) => writer.interrupt(level ? 'raise' : 'lower', irq),
-    acknowledged: (vector) => writer.interrupt('ack', vector),
-  };
-  const uart = machine.board.uart.id;
-  const nic = machine.board.nic.id;
-  machine.taps.push({
-    input: (channel, data) => writer.input(channel, channel === 'serial' ? uart : nic, data),
-    output: (channel, data) => writer.output(channel, channel === 'serial' ? uart : nic, data),
-  });
+  const recorder = new MachineRecorder(machine, writer);
+  recorder.attach();
   options.start?.(writer);
   const until = options.until ?? 2_000_000_000;
-  let status = 'limit';
-  let committing: Promise<void> = Promise.resolve();
-  let late = options.perturbAt;
-  for (;;) {
-    const target = Math.min(writer.nextCheckpointAt, until, late?.icount ?? Infinity);
-    const r = machine.run({ maxInstructions: target });
-    tracker.checkAll();
-    if (late !== undefined && clock.icount >= late.icount && r.status === 'limit') {
+  const late = options.perturbAt;
+  let outcome: RecordingOutcome | undefined;
+  if (late !== undefined && late.icount < until) {
+    outcome = await recorder.run({ until: late.icount, finalCheckpoint: false });
+    if (outcome.status === 'limit') {
       late.perturb(machine, writer);
-      tracker.checkAll();
-      late = undefined;
-    }
-    if (clock.icount >= writer.nextCheckpointAt) {
-      writer.checkpoint({ cpu: machine.cpu.getState(), devices: machine.devices, memory: machine.memory });
-    }
-    if (writer.flushDue) {
-      await committing;
-      committing = writer.flush();
-    }
-    if (r.status !== 'limit' || clock.icount >= until) {
-      status = r.status;
-      break;
+      recorder.checkDevices(); // what the perturbation changed, as transitions at this icount
+      outcome = undefined;
     }
   }
-  await committing;
-  // A final checkpoint, so the end state is compared too.
-  if (writer.nextCheckpointAt !== clock.icount) {
-    writer.checkpoint({ cpu: machine.cpu.getState(), devices: machine.devices, memory: machine.memory });
-  }
-  await writer.close({ status });
+  outcome ??= await recorder.run({ until });
+  recorder.detach();
+  await writer.close({ status: outcome.status });
 }
 
 export async function recordReference(dir: string, spec: GuestSpec, options: RecordOptions = {}): Promise<void> {

@@ -1,0 +1,90 @@
+/**
+ * Issue 4 figures: recording overhead on real guests (a run with a trace ÷ the same run
+ * without, measured in the same bench run), bytes per record on disk, seeking in a 10 M-record
+ * trace, and records/s sustained (src/trace/bench.ts writes the synthetic trace).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { packageRoot, resolveImage } from '../src/guests/catalog.js';
+import { parseInputScript } from '../src/devices/input-script.js';
+import { benchTrace } from '../src/trace/bench.js';
+import { bootMachine, type RunSetup } from '../src/trace/run-setup.js';
+import { recordBoot, type RecordingSummary } from '../src/trace/session.js';
+import { timedAsync, timed, type Figure } from './harness.js';
+
+async function netEchoScript(options: { frames: number; spacing: number }): Promise<string> {
+  const url = pathToFileURL(join(packageRoot(), 'guests', 'inputs', 'make-net-input.mjs')).href;
+  const mod = (await import(url)) as { netEchoScript(o: object): string };
+  return mod.netEchoScript(options);
+}
+
+export interface OverheadResult {
+  untracedSeconds: number;
+  tracedSeconds: number;
+  ratio: number;
+  summary: RecordingSummary;
+}
+
+/** Best of `runs` each, interleaved (the machine is shared and noisy): boot + run, against boot + record + close. */
+export async function recordingOverhead(setup: RunSetup, runs = 5, checkpointInterval?: number): Promise<OverheadResult> {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'migtrace-bench-rec-'));
+  try {
+    let untraced = Infinity;
+    let traced = Infinity;
+    let summary: RecordingSummary | undefined;
+    for (let i = 0; i < runs; i++) {
+      untraced = Math.min(untraced, timed(() => bootMachine(setup).run({ maxInstructions: 4e9 })).seconds);
+      const dir = path.join(base, `t${i}`);
+      const t = await timedAsync(() => recordBoot(dir, setup, { until: 4e9, writer: { checkpointInterval } }));
+      traced = Math.min(traced, t.seconds);
+      summary = t.result;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return { untracedSeconds: untraced, tracedSeconds: traced, ratio: traced / untraced, summary: summary! };
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+}
+
+export async function benchSetups(): Promise<{ timer: RunSetup; net: RunSetup }> {
+  const timer: RunSetup = { label: 'timer', image: resolveImage('timer').bytes, args: 'hz=1000 every=1000 ticks=3000' };
+  const net: RunSetup = {
+    label: 'net-echo',
+    image: resolveImage('net-echo').bytes,
+    args: 'frames=10000',
+    input: parseInputScript(await netEchoScript({ frames: 10_000, spacing: 20_000 }), 'bench:net-echo'),
+  };
+  return { timer, net };
+}
+
+export async function benchTraceFigures(): Promise<Figure[]> {
+  const { timer, net } = await benchSetups();
+  const figures: Figure[] = [];
+  let guestBytes = 0;
+  let guestRecords = 0;
+  for (const [name, setup] of [['timer', timer], ['net-echo', net]] as const) {
+    const o = await recordingOverhead(setup);
+    guestBytes += o.summary.bytesOnDisk;
+    guestRecords += o.summary.records;
+    figures.push({
+      name: `recording overhead, ${name}`,
+      value: o.ratio,
+      unit: '×',
+      target: '<= 1.10',
+      note: `(${o.summary.records} records, ${o.summary.icount} instructions, ${(o.untracedSeconds * 1000).toFixed(0)} → ${(o.tracedSeconds * 1000).toFixed(0)} ms)`,
+    });
+  }
+  figures.push({ name: 'bytes per record on disk, timer + net-echo', value: guestBytes / guestRecords, unit: 'B', target: '<= 8' });
+  const t = await benchTrace({ records: 10_000_000, guest: false });
+  figures.push(
+    { name: 'bytes per record on disk, 10 M synthetic accesses', value: t.bytesPerRecord, unit: 'B', target: '<= 8' },
+    { name: 'seek to an icount, 10 M-record trace (median)', value: t.seekMs, unit: 'ms', target: '< 50' },
+    { name: 'records/s sustained (append + commit + close)', value: t.recordsPerSecond / 1e6, unit: 'M/s', note: `(append alone ${t.appendNsPerRecord.toFixed(0)} ns/record)` },
+    { name: 'trace open (snapshot + recovery)', value: t.openMs, unit: 'ms' },
+    { name: 'sequential scan', value: t.scanRecordsPerSecond / 1e6, unit: 'M records/s' },
+  );
+  return figures;
+}

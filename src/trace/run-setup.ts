@@ -1,0 +1,244 @@
+/**
+ * A run's setup — the guest image, its arguments, memory, input script, shared disk and RTC
+ * start — and the two ways it travels: into a trace header and its blobs when a run is
+ * recorded, and back out of them when `replay` re-runs the recording (format 1.1: a trace
+ * carries what it takes to re-run it).
+ *
+ * The input script is stored in canonical form (docs/input-script.md, "Identity"): the exact
+ * bytes whose sha256 is the script's hash, so the blob's hash is the header's
+ * input_script_sha256 and comments or spelling in the source file never matter.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../errors.js';
+import { packageRoot } from '../guests/catalog.js';
+import { BOOT_ADDRESS, DEFAULT_MEMORY, Machine } from '../machine/machine.js';
+import { CopyOnWriteDiskBacking, openDiskImage, type DiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
+import { hashInputEvents, type InputEvent, type InputScript } from '../devices/input-script.js';
+import { DEFAULT_RTC_START } from '../devices/rtc-cmos.js';
+import { BLOB_GUEST_IMAGE, BLOB_INPUT_SCRIPT } from './format.js';
+import { PAGE_BYTES } from './pages.js';
+import type { TraceHeaderInfo } from './reader.js';
+import { describeDevices, sha256, type TraceHeaderInit } from './writer.js';
+
+/** A raw disk image shared by every run of a recording: opened read-only, written through an overlay. */
+export interface SharedDisk {
+  /** Absolute path. */
+  readonly path: string;
+  readonly sha256: string;
+  readonly sectors: number;
+  /** A fresh copy-on-write view: the file is never written, so a replay finds it as the recording did. */
+  overlay(): DiskBacking;
+  close(): void;
+}
+
+export interface RunSetup {
+  /** What the run was asked to run: a guest name or an image path as given. */
+  readonly label: string;
+  readonly image: Uint8Array;
+  /** Guest arguments patched into the image; undefined leaves the image's argument region as built. */
+  readonly args?: string;
+  readonly memory?: number;
+  readonly instructionsPerSecond?: number;
+  /** RTC time at power-on, Unix seconds. */
+  readonly rtcStart?: number;
+  readonly input?: InputScript;
+  /** Undefined: a private copy of the boot image (Machine.boot's default). */
+  readonly disk?: SharedDisk;
+}
+
+/** Boot a fresh machine exactly as the setup says. */
+export function bootMachine(setup: RunSetup): Machine {
+  return Machine.boot(setup.image, {
+    memory: setup.memory ?? DEFAULT_MEMORY,
+    args: setup.args,
+    instructionsPerSecond: setup.instructionsPerSecond,
+    rtcStart: setup.rtcStart ?? DEFAULT_RTC_START,
+    input: setup.input,
+    disk: setup.disk?.overlay(),
+  });
+}
+
+/**
+ * The pages a machine just booted from `image` can have non-zero: the image's, at 0x7C00
+ * (Machine.boot writes nothing else), within `ramPages`.
+ */
+export function bootImagePages(image: Uint8Array, ramPages: number): Uint32Array {
+  const first = Math.floor(BOOT_ADDRESS / PAGE_BYTES);
+  const last = Math.min(ramPages - 1, Math.floor((BOOT_ADDRESS + Math.max(image.length, 1) - 1) / PAGE_BYTES));
+  return Uint32Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i);
+}
+
+/** Open a raw disk image read-only and hash it (a recording and its replay must see the same bytes). */
+export function openSharedDisk(path: string): SharedDisk {
+  const file = openDiskImage(path, { readOnly: true });
+  const h = createHash('sha256');
+  const buf = new Uint8Array(1 << 20);
+  const fd = openSync(file.path, 'r');
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return {
+    path: file.path,
+    sha256: h.digest('hex'),
+    sectors: file.sectors,
+    overlay: () => new CopyOnWriteDiskBacking(file),
+    close: () => file.close(),
+  };
+}
+
+let cachedToolVersion: string | undefined;
+
+/** "migtrace 0.1.0": the package version, for trace headers. */
+export function toolVersion(): string {
+  if (cachedToolVersion === undefined) {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { name: string; version: string };
+    cachedToolVersion = `${pkg.name} ${pkg.version}`;
+  }
+  return cachedToolVersion;
+}
+
+// ---------------------------------------------------------------- into a trace
+
+/** The header (with RunConfig and blobs) of a recording of `machine`, booted from `setup`. */
+export function traceHeaderFor(setup: RunSetup, machine: Machine, firstIcount = machine.clock.icount): TraceHeaderInit {
+  const blobs = [{ name: BLOB_GUEST_IMAGE, data: setup.image }];
+  let inputSha: string | undefined;
+  if (setup.input !== undefined) {
+    const canonical = encodeInputScript(setup.input.events);
+    inputSha = sha256(canonical);
+    if (inputSha !== setup.input.hash) {
+      throw new Error(`input script ${setup.input.source}: canonical encoding does not hash to the script's hash (encoding out of step)`);
+    }
+    blobs.push({ name: BLOB_INPUT_SCRIPT, data: canonical });
+  }
+  const imageSectors = Math.max(1, Math.ceil(setup.image.length / SECTOR_SIZE));
+  return {
+    machine: {
+      memoryBytes: machine.memory.size,
+      instructionsPerSecond: machine.clock.hz,
+      devices: describeDevices(machine.devices),
+    },
+    guestImageSha256: sha256(setup.image),
+    guestArgs: setup.args ?? '',
+    inputScriptSha256: inputSha,
+    toolVersion: toolVersion(),
+    firstIcount,
+    run: {
+      guestArgsSet: setup.args !== undefined,
+      rtcStart: setup.rtcStart ?? DEFAULT_RTC_START,
+      disk:
+        setup.disk === undefined
+          ? { kind: 'boot-image', sectors: imageSectors }
+          : { kind: 'file', path: setup.disk.path, sha256: setup.disk.sha256, sectors: setup.disk.sectors },
+      inputEvents: setup.input?.events.length ?? 0,
+      guestLabel: setup.label,
+    },
+    blobs,
+  };
+}
+
+// ---------------------------------------------------------------- out of a trace
+
+export interface TraceBlobs {
+  blob(name: string): Promise<Uint8Array | undefined>;
+}
+
+/**
+ * The setup a trace was recorded with, from its header and blobs. `disk` points a file disk
+ * elsewhere (it moved since the recording); its contents must still hash as recorded.
+ */
+export async function runSetupFromTrace(
+  dir: string,
+  header: TraceHeaderInfo,
+  blobs: TraceBlobs,
+  options: { disk?: string } = {},
+): Promise<RunSetup> {
+  const run = header.run;
+  if (run === null) {
+    throw new InputError(
+      'TRACE_NOT_REPLAYABLE',
+      `trace ${dir} does not say how to re-run it (format ${header.formatVersion.major}.${header.formatVersion.minor}, no run configuration)`,
+    );
+  }
+  const image = await blobs.blob(BLOB_GUEST_IMAGE);
+  if (image === undefined) throw new InputError('TRACE_NOT_REPLAYABLE', `trace ${dir} does not carry its guest image (blob "${BLOB_GUEST_IMAGE}")`);
+  if (sha256(image) !== header.guestImageSha256) {
+    throw new InputError('TRACE_CORRUPT', `trace ${dir} is corrupt: its guest image does not hash to the header's guest image sha256`);
+  }
+  let input: InputScript | undefined;
+  if (header.inputScriptSha256 !== null) {
+    const bytes = await blobs.blob(BLOB_INPUT_SCRIPT);
+    if (bytes === undefined) throw new InputError('TRACE_NOT_REPLAYABLE', `trace ${dir} does not carry its input script (blob "${BLOB_INPUT_SCRIPT}")`);
+    input = decodeInputScript(bytes, `${dir} (recorded input script)`);
+    if (input.hash !== header.inputScriptSha256 || input.events.length !== run.inputEvents) {
+      throw new InputError('TRACE_CORRUPT', `trace ${dir} is corrupt: its input script does not match the header's input script sha256`);
+    }
+  }
+  let disk: SharedDisk | undefined;
+  if (run.disk.kind === 'file') {
+    const path = options.disk ?? run.disk.path;
+    disk = openSharedDisk(path);
+    if (disk.sha256 !== run.disk.sha256) {
+      throw new InputError(
+        'DISK_CHANGED',
+        `disk image ${path} is not the one recorded in ${dir}: its sha256 is ${disk.sha256.slice(0, 16)}…, the recording's ${run.disk.sha256.slice(0, 16)}…`,
+      );
+    }
+  }
+  return {
+    label: run.guestLabel,
+    image,
+    args: run.guestArgsSet ? header.guestArgs : undefined,
+    memory: header.machine.memoryBytes,
+    instructionsPerSecond: header.machine.instructionsPerSecond,
+    rtcStart: run.rtcStart,
+    input,
+    disk,
+  };
+}
+
+// ---------------------------------------------------------------- canonical input scripts
+
+/** src/devices/input-script.ts hashes exactly these bytes (hashInputEvents); traceHeaderFor checks that they agree. */
+const CANONICAL_MAGIC = 'migtrace-input-script-v1\n';
+const EVENT_HEAD = 13;
+
+/** The canonical form of a script's events: magic line, then per event u64 LE icount, u8 target (0 serial, 1 nic), u32 LE length, bytes. */
+export function encodeInputScript(events: readonly InputEvent[]): Uint8Array {
+  let size = CANONICAL_MAGIC.length;
+  for (const e of events) size += EVENT_HEAD + e.data.length;
+  const out = Buffer.alloc(size);
+  let pos = out.write(CANONICAL_MAGIC, 0, 'latin1');
+  for (const e of events) {
+    out.writeBigUInt64LE(BigInt(e.icount), pos);
+    out.writeUInt8(e.target === 'serial' ? 0 : 1, pos + 8);
+    out.writeUInt32LE(e.data.length, pos + 9);
+    out.set(e.data, pos + EVENT_HEAD);
+    pos += EVENT_HEAD + e.data.length;
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+export function decodeInputScript(bytes: Uint8Array, source: string): InputScript {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bad = (why: string) => new InputError('TRACE_CORRUPT', `${source}: ${why}`);
+  if (buf.toString('latin1', 0, CANONICAL_MAGIC.length) !== CANONICAL_MAGIC) throw bad('not a canonical input script');
+  const events: InputEvent[] = [];
+  let pos = CANONICAL_MAGIC.length;
+  let previous = 0;
+  while (pos < buf.length) {
+    if (pos + EVENT_HEAD > buf.length) throw bad(`truncated event at byte ${pos}`);
+    const icount = Number(buf.readBigUInt64LE(pos));
+    const target = buf[pos + 8];
+    const length = buf.readUInt32LE(pos + 9);
+    if (target > 1 || icount < previous || pos + EVENT_HEAD + length > buf.length) throw bad(`bad event at byte ${pos}`);
+    events.push({ icount, target: target === 0 ? 'serial' : 'nic', data: Uint8Array.from(buf.subarray(pos + EVENT_HEAD, pos + EVENT_HEAD + length)) });
+    previous = icount;
+    pos += EVENT_HEAD + length;
+  }
+  return { source, events, hash: hashInputEvents(events) };
+}
