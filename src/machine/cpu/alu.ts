@@ -8,8 +8,10 @@
  * test/cpu/hardware-80286.test.ts accept (e.g. AF is cleared by logic operations and shifts,
  * MUL/IMUL leave SF/ZF/PF as the low half of the product gives them).
  */
-import { AF, CF, EXC_DE, OF } from './constants.js';
+import * as constants from './constants.js';
 import type { CpuCore } from './core.js';
+// Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
+const { AF, CF, EXC_DE, OF } = constants;
 
 export const ALU_ADD = 0;
 export const ALU_OR = 1;

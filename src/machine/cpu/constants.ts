@@ -1,6 +1,15 @@
 /**
  * Architectural constants of the i386: EFLAGS bits, segment register numbers, exception
  * vectors, CR0 bits and the layout of a segment's cached access rights.
+ *
+ * Imports in hot code: V8 (Node 20) reads an imported binding through its module cell, with
+ * a TDZ "hole" check, on every use - for a constant, a table and a function alike - but folds
+ * a module's own non-exported `const`s into optimised code (a constant becomes an immediate,
+ * a function a direct, inlinable call). So the interpreter's files import a module as a
+ * namespace and copy the bindings they use into module-local consts:
+ *   import * as constants from './constants.js';
+ *   const { CF, ZF } = constants;
+ * The module graph of cpu/ has no cycles, so every binding is initialised when copied.
  */
 
 // ---- EFLAGS (Intel SDM vol. 1, 3.4.3) ----
@@ -23,6 +32,17 @@ export const ARITH_FLAGS = CF | PF | AF | ZF | SF | OF;
 export const FLAGS_FIXED = 0x0002;
 /** Bits a 386 lets software write (the rest read as 0, bit 1 as 1). */
 export const FLAGS_WRITABLE = ARITH_FLAGS | TF | IF | DF | IOPL | NT | RF | VM;
+
+/** PF for each low result byte: set when the byte has an even number of one bits. */
+export const PARITY = new Uint8Array(256);
+for (let i = 0; i < 256; i++) {
+  let bits = 0;
+  for (let b = i; b !== 0; b >>= 1) bits += b & 1;
+  PARITY[i] = bits & 1 ? 0 : PF;
+}
+
+/** Index into the byte view of the registers for r8 encodings AL CL DL BL AH CH DH BH. */
+export const R8 = new Uint8Array([0, 4, 8, 12, 1, 5, 9, 13]);
 
 // ---- segment registers, in ModR/M `reg` order (SDM vol. 2, 3.1.1.3) ----
 export const ES = 0;

@@ -6,14 +6,20 @@
  *
  * Nothing here allocates. Every value is an int32 (see registers.ts).
  */
-import { PAGE_ABSENT, PAGE_MMIO, PAGE_RAM } from '../memory.js';
-import {
-  ATTR_DB, ATTR_P, ATTR_REAL_CODE, ATTR_REAL_DATA, ATTR_TYPE_CODE, ATTR_TYPE_DC, ATTR_TYPE_RW, ATTR_UNUSABLE,
-  CR0_PE, CS, EXC_GP, EXC_SS, SS,
-} from './constants.js';
-import { CpuRegisters, hex } from './registers.js';
+import * as memory from '../memory.js';
+import * as constants from './constants.js';
+import { CpuRegisters } from './registers.js';
+import * as registers from './registers.js';
+// Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
+const { PAGE_ABSENT, PAGE_MMIO, PAGE_RAM } = memory;
+const {
+  ATTR_DB, ATTR_P, ATTR_REAL_CODE, ATTR_REAL_DATA, ATTR_TYPE_CODE, ATTR_TYPE_DC, ATTR_TYPE_RW, ATTR_UNUSABLE, CR0_PE,
+  CS, EXC_GP, EXC_SS, SS,
+} = constants;
+const { hex } = registers;
 
-export { GUEST_EXCEPTION, PARITY, R8, hex } from './registers.js';
+export { GUEST_EXCEPTION, hex } from './registers.js';
+export { PARITY, R8 } from './constants.js';
 
 export class CpuCore extends CpuRegisters {
   // ================================================================ segments

@@ -8,25 +8,35 @@
  * outside `step` for the same reason: measured, folding it in made the whole thing slower.
  * Two-byte (0F xx) opcodes are in exec0f.ts.
  */
-import { aaa, aad, aam, daa, das } from './alu.js';
-import { CF, CR0_MP, CR0_TS, DF, DS, ES, EXC_GP, EXC_NM, EXC_UD, FS, GS } from './constants.js';
-import { R8, type CpuCore } from './core.js';
-import { exec0f } from './exec0f.js';
-import { iret } from './interrupts.js';
-import {
+import * as aluOps from './alu.js';
+import * as constants from './constants.js';
+import type { CpuCore } from './core.js';
+import * as exec0fOps from './exec0f.js';
+import * as interrupts from './interrupts.js';
+import * as arithOps from './ops-arith.js';
+import * as controlOps from './ops-control.js';
+import * as moveOps from './ops-move.js';
+import * as stringOps from './ops-string.js';
+import * as systemOps from './ops-system.js';
+// Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
+const { aaa, aad, aam, daa, das } = aluOps;
+const { CF, CR0_MP, CR0_TS, DF, DS, ES, EXC_GP, EXC_NM, EXC_UD, FS, GS, R8 } = constants;
+const { exec0f } = exec0fOps;
+const { iret } = interrupts;
+const {
   aluAccIz, aluAlIb, aluEbGb, aluEvGv, aluGbEb, aluGvEv, decReg, escape, group1, group2, group3, group45, imulImm,
   incReg, testAcc, testRm,
-} from './ops-arith.js';
-import {
-  bound, callFar, enter, farPointerLoad, int3, intN, into, jccShort, jmpRel, jmpShort, jumpFar, leave, loopOp,
-  popa, popSeg, pusha, retFar, retNear,
-} from './ops-control.js';
-import {
+} = arithOps;
+const {
+  bound, callFar, enter, farPointerLoad, int3, intN, into, jccShort, jmpRel, jmpShort, jumpFar, leave, loopOp, popa,
+  popSeg, pusha, retFar, retNear,
+} = controlOps;
+const {
   cbw, cwd, lea, movEbGb, movEImm, movEvGv, movEwSreg, movGbEb, movGvEv, movMoffs, movRegImm, movSregEw, popReg,
   popRm, pushImm, pushReg, pushSeg, xchgAcc, xchgRm, xlat,
-} from './ops-move.js';
-import { stringOp } from './ops-string.js';
-import { cli, hlt, icebp, ioIn, ioOut, lahf, popf, pushf, sahf, sti } from './ops-system.js';
+} = moveOps;
+const { stringOp } = stringOps;
+const { cli, hlt, icebp, ioIn, ioOut, lahf, popf, pushf, sahf, sti } = systemOps;
 
 /** An instruction longer than 15 bytes (prefixes included) raises #GP(0) on a 386. */
 const MAX_INSTRUCTION_LENGTH = 15;

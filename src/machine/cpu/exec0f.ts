@@ -3,12 +3,18 @@
  * instructions the brief asks for from later parts: CPUID and RDTSC. 486+ opcodes (XADD,
  * CMPXCHG, BSWAP, INVD, WBINVD, INVLPG) raise #UD as on a 386.
  */
-import { imulTrunc, shiftDouble } from './alu.js';
-import { CF, EXC_UD, FS, GS, SS, ZF } from './constants.js';
-import { R8, type CpuCore } from './core.js';
-import { ea, readRm16, readRm32, readRm8 } from './modrm.js';
-import { farPointerLoad, popSeg } from './ops-control.js';
-import { clts, cpuid, group6, group7, movCr, movDr, rdtsc } from './ops-system.js';
+import * as aluOps from './alu.js';
+import * as constants from './constants.js';
+import type { CpuCore } from './core.js';
+import * as modrm from './modrm.js';
+import * as controlOps from './ops-control.js';
+import * as systemOps from './ops-system.js';
+// Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
+const { imulTrunc, shiftDouble } = aluOps;
+const { CF, EXC_UD, FS, GS, SS, ZF, R8 } = constants;
+const { ea, readRm16, readRm32, readRm8 } = modrm;
+const { farPointerLoad, popSeg } = controlOps;
+const { clts, cpuid, group6, group7, movCr, movDr, rdtsc } = systemOps;
 
 export function exec0f(c: CpuCore): void {
   const op = c.fetch8();

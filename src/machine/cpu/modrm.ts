@@ -3,8 +3,10 @@
  * (Intel SDM vol. 2, tables 2-1 to 2-3). The offset is returned; the segment (default
  * or override) is left in `c.eaSeg`.
  */
-import { DS, SS } from './constants.js';
-import { R8, type CpuCore } from './core.js';
+import * as constants from './constants.js';
+import type { CpuCore } from './core.js';
+// Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
+const { DS, SS, R8 } = constants;
 
 /** Effective address of a memory ModR/M operand (mod != 3). */
 export function ea(c: CpuCore, modrm: number): number {

@@ -6,11 +6,16 @@
  * One small function per opcode form: V8 inlines the fetch/decode/memory helpers into
  * functions this size, which it stops doing inside the big dispatch switch (exec.ts).
  */
-import { alu, dec, divAcc, imulTrunc, inc, mulAcc, neg, shift } from './alu.js';
-import { CR0_EM, CR0_TS, EXC_NM, EXC_UD } from './constants.js';
-import { R8, type CpuCore } from './core.js';
-import { ea, readRm16, readRm32, readRm8 } from './modrm.js';
-import { callFar, callNear, jumpFar } from './ops-control.js';
+import * as aluOps from './alu.js';
+import * as constants from './constants.js';
+import type { CpuCore } from './core.js';
+import * as modrm from './modrm.js';
+import * as controlOps from './ops-control.js';
+// Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
+const { alu, dec, divAcc, imulTrunc, inc, mulAcc, neg, shift } = aluOps;
+const { CR0_EM, CR0_TS, EXC_NM, EXC_UD, R8 } = constants;
+const { ea, readRm16, readRm32, readRm8 } = modrm;
+const { callFar, callNear, jumpFar } = controlOps;
 
 /** 00, 08, ... 38: op r/m8, r8. */
 export function aluEbGb(c: CpuCore, op: number): void {

@@ -4,13 +4,18 @@
  * "Operation": every check is made before the stack or CS changes, so a fault leaves the
  * state as it was before the instruction.
  */
-import { CR0_PE, CS, EXC_BR, EXC_GP, EXC_OF, EXC_UD, SS, VM } from './constants.js';
+import * as constants from './constants.js';
 import type { CpuCore } from './core.js';
-import { deliverInterrupt, SOURCE_SOFTWARE } from './interrupts.js';
-import { ea } from './modrm.js';
-import {
+import * as interrupts from './interrupts.js';
+import * as modrm from './modrm.js';
+import * as segments from './segments.js';
+// Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
+const { CR0_PE, CS, EXC_BR, EXC_GP, EXC_OF, EXC_UD, SS, VM } = constants;
+const { deliverInterrupt, SOURCE_SOFTWARE } = interrupts;
+const { ea } = modrm;
+const {
   checkFarTarget, checkReturnTarget, commitCodeSegment, loadSeg, pendingCodeLimit, readCodeDescriptor,
-} from './segments.js';
+} = segments;
 
 function realMode(c: CpuCore): boolean {
   return !(c.cr0 & CR0_PE) || (c.flags & VM) !== 0;

@@ -5,11 +5,16 @@
  * One small function per opcode form: V8 inlines the fetch/decode/memory helpers into
  * functions this size, which it stops doing inside the big dispatch switch (exec.ts).
  */
-import { CS, DS, EXC_UD, SS } from './constants.js';
-import { R8, type CpuCore } from './core.js';
-import { ea, readRm16 } from './modrm.js';
-import { inhibitInterrupts } from './ops-control.js';
-import { loadSeg } from './segments.js';
+import * as constants from './constants.js';
+import type { CpuCore } from './core.js';
+import * as modrm from './modrm.js';
+import * as controlOps from './ops-control.js';
+import * as segments from './segments.js';
+// Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
+const { CS, DS, EXC_UD, SS, R8 } = constants;
+const { ea, readRm16 } = modrm;
+const { inhibitInterrupts } = controlOps;
+const { loadSeg } = segments;
 
 export function movEbGb(c: CpuCore): void {
   const m = c.fetch8();

@@ -7,9 +7,12 @@
  * ECX/ESI/EDI updated, and it resumes from there. The main loop adds one count for every
  * instruction it retires, so a REP instruction adds one less than its iterations.
  */
-import { DF, DS, ES } from './constants.js';
+import * as constants from './constants.js';
 import type { CpuCore } from './core.js';
-import { ioRead, ioWrite } from './ops-system.js';
+import * as systemOps from './ops-system.js';
+// Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
+const { DF, DS, ES } = constants;
+const { ioRead, ioWrite } = systemOps;
 
 const MOVS = 0;
 const CMPS = 1;

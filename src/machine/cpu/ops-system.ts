@@ -2,12 +2,14 @@
  * System instructions: flags transfer (PUSHF POPF SAHF LAHF CLI STI), HLT, port I/O,
  * descriptor-table registers, control and debug registers, CPUID and RDTSC.
  */
-import {
-  AF, CF, CR0_PE, CR0_PG, CR0_TS, EXC_GP, EXC_UD, IF, IOPL, PF, RF, SF, VM, ZF,
-} from './constants.js';
+import * as constants from './constants.js';
 import type { CpuCore } from './core.js';
-import { deliverInterrupt, SOURCE_EXCEPTION } from './interrupts.js';
-import { ea } from './modrm.js';
+import * as interrupts from './interrupts.js';
+import * as modrm from './modrm.js';
+// Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
+const { AF, CF, CR0_PE, CR0_PG, CR0_TS, EXC_GP, EXC_UD, IF, IOPL, PF, RF, SF, VM, ZF } = constants;
+const { deliverInterrupt, SOURCE_EXCEPTION } = interrupts;
+const { ea } = modrm;
 
 /** The CR0 bits a 386 has: PE MP EM TS ET and PG. Writes to the rest are dropped. */
 const CR0_386_BITS = 0x8000001f | 0;

@@ -12,25 +12,16 @@ import { MachineFault } from '../../errors.js';
 import type { Bus } from '../bus.js';
 import type { Clock } from '../clock.js';
 import type { PhysicalMemory } from '../memory.js';
-import { AF, ARITH_FLAGS, ATTR_UNUSABLE, CF, CR0_PE, CR0_RESET, CS, FLAGS_FIXED, OF, PF, SF, ZF } from './constants.js';
+import * as constants from './constants.js';
+// Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
+const { AF, ARITH_FLAGS, ATTR_UNUSABLE, CF, CR0_PE, CR0_RESET, CS, FLAGS_FIXED, OF, PARITY, PF, SF, ZF } = constants;
 
 /** Thrown to abort an instruction with a guest exception (the details are on the CPU). */
 export const GUEST_EXCEPTION = Object.freeze({ guestException: true });
 
-/** PF for each low result byte: set when the byte has an even number of one bits. */
-export const PARITY = new Uint8Array(256);
-for (let i = 0; i < 256; i++) {
-  let bits = 0;
-  for (let b = i; b !== 0; b >>= 1) bits += b & 1;
-  PARITY[i] = bits & 1 ? 0 : PF;
-}
-
-/** Index into the byte view of the registers for r8 encodings AL CL DL BL AH CH DH BH. */
-export const R8 = new Uint8Array([0, 4, 8, 12, 1, 5, 9, 13]);
-
 /** Lazy-flag operation kinds: which formula derives CF, AF and OF from la, lb and lres. */
-export const LOP_ADD = 0;
-export const LOP_SUB = 1;
+const LOP_ADD = 0;
+const LOP_SUB = 1;
 
 export class CpuRegisters {
   readonly mem: PhysicalMemory;
