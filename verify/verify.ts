@@ -20,7 +20,8 @@ import { explainDifferences, type ExplainedDifference } from './cause.js';
 import { deviceSchemas } from './machine-state.js';
 import { Replay } from './replay.js';
 import { checkCheckpoints, checkSwitchOver, checkpointsByIcount, type StateCheck } from './state-checks.js';
-import { compareStreams, describeRecordShort, type StreamExtras } from './stream-compare.js';
+import { compareStreamsInParallel } from './parallel-streams.js';
+import { describeRecordShort, type StreamExtras } from './stream-compare.js';
 import { openTracePair, type TracePair } from './trace-pair.js';
 
 export interface RecordView {
@@ -123,10 +124,13 @@ export async function verifyPair(pair: TracePair, options: VerifyOptions = {}): 
   const refCps = [...refCpMap.values()];
   const notes: string[] = [];
   try {
+    // Records are compared on another core while this one re-executes the reference.
+    const streaming = compareStreamsInParallel(pair);
+    streaming.catch(() => {}); // awaited below; an early state error must not leave it unhandled
     const switchCheck = await checkSwitchOver(pair, schemas, refCpMap, dstCpMap, replay);
     if (switchCheck === null) notes.push('the destination carries no state at the switch-over (no snapshot, no checkpoint there): the switch-over was not compared');
-    const stream = await compareStreams(pair.reference.reader, pair.destination.reader, pair.switchIcount);
     const cps = await checkCheckpoints(pair, schemas, refCpMap, dstCpMap, replay);
+    const stream = await streaming;
 
     const switchView = switchCheck === null ? null : await view(pair, refCps, switchCheck);
     const firstCpView = cps.first === null ? null : await view(pair, refCps, cps.first);
