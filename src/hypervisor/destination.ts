@@ -100,7 +100,7 @@ export function reconstructDevices(
     // Switch-over: requests and masks once every line has its level; APICs; CONFIG_ADDRESS.
     timeline.at(capture.switchIcount, '8259A: requests, priority, masks, OCW3', () => reconstructPicEnd(ctx, master, slave));
     timeline.at(capture.switchIcount, 'lapic + ioapic: requests, in-service, redirection table', () =>
-      reconstructLapicEnd(ctx, must('lapic'), () => reconstructIoapic(ctx, must('ioapic'))));
+      reconstructLapicEnd(ctx, must('lapic'), view(ctx, 'ioapic'), () => reconstructIoapic(ctx, must('ioapic'))));
     timeline.at(capture.switchIcount, 'pci: CONFIG_ADDRESS', () => reconstructPciAddress(ctx, must('pci')));
     const done = timeline.run(io);
     void done;

@@ -106,7 +106,9 @@ export class BareMetalHypervisor implements ThinHypervisor {
     byName.set('post', capturePost(ctx, schema('post')));
     byName.set('sysctl', captureSysctl(ctx, schema('sysctl')));
     byName.set('debug-exit', captureEmpty(schema('debug-exit')));
-    // Then what drives devices (their interrupt lines may bounce: keep that from the guest).
+    // Then what takes time: watching the LAPIC timer tick, then driving devices (their
+    // interrupt lines may bounce: keep that from the guest).
+    ctx.lapicTimerProbe?.(ctx.switchIcount);
     const capturedIrr = { master: byName.get('pic.master')!.build().fields.irr as number, slave: byName.get('pic.slave')!.build().fields.irr as number };
     const rs = { master: this.shadows.picMaster.v.read_reg_select, slave: this.shadows.picSlave.v.read_reg_select };
     const quiet = quiesceLines(io, [4, 11]);

@@ -126,3 +126,25 @@ export function reference(setup: GuestSetup): { serial: string; frames: Uint8Arr
 export function essential(diffs: FieldDiff[]): string[] {
   return diffs.filter((d) => d.essential).map((d) => `${d.path}: source ${d.source}, destination ${d.destination}`);
 }
+
+/**
+ * The icount right after the first instruction at which `predicate` (checked after every bus
+ * access; it may look at the oracle) holds, in an unmigrated run; -1 if never. Runs are
+ * deterministic, so a fresh machine run to that icount is at the same point.
+ */
+export function findIcount(setup: GuestSetup, predicate: (m: Machine) => boolean, from = 0): number {
+  const m = Machine.boot(guestImage(setup.guest), machineOptions(setup));
+  let found = -1;
+  const observer = {
+    access: () => {
+      if (found < 0 && m.clock.icount >= from && predicate(m)) found = m.clock.icount + 1;
+    },
+    dma: () => {},
+  };
+  m.bus.addObserver(observer);
+  while (found < 0 && !m.stopped) {
+    const r = m.run({ maxInstructions: m.clock.icount + 100_000 });
+    if (r.status !== 'limit') break;
+  }
+  return found;
+}

@@ -64,8 +64,25 @@ export function captureLapic(ctx: CaptureContext, schema: StateSchema): DeviceCa
   b.set('initial_count', initial, 'read');
   const current = r(0x390);
   const d = lapicDivisor(dc);
-  b.set('timer', current === 0 ? -1 : current * d, current === 0 || d === 1 ? 'read' : 'inferred');
-  if (current !== 0 && d > 1) notes.push(`lapic: timer remaining known to within the divisor (${d} instructions): current count ${current}`);
+  b.set('timer', current === 0 ? -1 : current * d, 'read');
+  if (current !== 0 && d > 1) {
+    // The current count is ceil(remaining / divisor) (10.5.4): exact to within the divisor. To
+    // pin it down, watch the count tick (guest paused): it drops to c-1 when `remaining`
+    // reaches (c-1)·divisor. Done first among the capture steps that take time (capture order).
+    b.set('timer', -2, 'inferred');
+    ctx.lapicTimerProbe = (at) => {
+      const start = io.now;
+      for (let k = 0; k <= d && current > 1; k++) {
+        if (r(0x390) < current) {
+          b.set('timer', (current - 1) * d + (io.now - start) + (start - at), 'inferred');
+          return;
+        }
+        io.wait(1);
+      }
+      b.set('timer', current * d, 'inferred');
+      notes.push(`lapic: timer remaining known to within the divisor (${d} instructions): current count ${current}`);
+    };
+  }
   b.set('lint0_level', 0, 'inferred'); // capture/lines.ts
   return b;
 }

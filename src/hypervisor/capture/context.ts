@@ -15,4 +15,6 @@ export interface CaptureContext {
   readonly switchIcount: number;
   /** Dummy frames the NIC probe sent and received (for the report). */
   nicFrames: number;
+  /** Set by the LAPIC capture when its timer needs watching (a step that takes time). */
+  lapicTimerProbe?: (switchIcount: number) => void;
 }

@@ -33,6 +33,9 @@ function nicMmioBase(io: HvIo): number {
   return bar >>> 0;
 }
 
+/** Lines whose driver puts its device back exactly (usable after the devices are reconstructed). */
+export const RESTORE_SAFE_LINES = new Set([11]);
+
 export function irqLineDriver(io: HvIo, irq: number): IrqLineDriver | null {
   const hz = io.hz;
   switch (irq) {
@@ -79,15 +82,22 @@ export function irqLineDriver(io: HvIo, irq: number): IrqLineDriver | null {
         },
       };
     case 11: {
+      // Restore-safe: IntrMask and a SWInt the guest had are put back, so this also works on a
+      // NIC that is already reconstructed.
       const base = nicMmioBase(io);
+      let mask = 0;
+      let had = 0;
       return {
         raise() {
+          mask = io.mmioRead(base + 0x3c, 2);
+          had = io.mmioRead(base + 0x3e, 2) & 0x0100;
           io.mmioWrite(base + 0x3c, 2, 0x0100);
           io.mmioWrite(base + 0x38, 1, 0x01);
         },
         lower() {
-          io.mmioWrite(base + 0x3e, 2, 0x0100);
+          if (!had) io.mmioWrite(base + 0x3e, 2, 0x0100);
           io.mmioWrite(base + 0x3c, 2, 0);
+          io.mmioWrite(base + 0x3c, 2, mask);
         },
       };
     }

@@ -19,7 +19,7 @@
 import type { ReconstructContext } from './context.js';
 import type { CapturedView } from '../captured.js';
 import type { HvIo } from '../hv-io.js';
-import { irqLineDriver } from './irq-lines.js';
+import { RESTORE_SAFE_LINES, irqLineDriver } from './irq-lines.js';
 import { ELCR_MASK_MASTER, ELCR_MASK_SLAVE } from '../capture/pic.js';
 
 interface Chip {
@@ -75,14 +75,26 @@ function pollAck(io: HvIo, c: Chip, k: number): boolean {
   return (r & 0x87) === (0x80 | k);
 }
 
+/**
+ * A chip the guest never programmed is left as the destination's power-on left it: its
+ * requests are then the same edges of the same lines (an ICW1 would clear them, and IRQ0's
+ * has no ELCR bit to raise it again).
+ */
+export function atPowerOn(t: CapturedView, isMaster: boolean): boolean {
+  const zero = ['irq_base', 'ltim', 'single_mode', 'init4', 'auto_eoi', 'special_fully_nested_mode', 'buffered_mode',
+    'microprocessor_mode', 'init_state', 'priority_add', 'rotate_on_auto_eoi', 'special_mask', 'read_reg_select',
+    'poll', 'imr', 'isr', 'elcr'];
+  return zero.every((f) => t.num(f) === 0) && t.num('icw3') === (isMaster ? 0x04 : 0x02);
+}
+
 export function reconstructPicStart(ctx: ReconstructContext, master: CapturedView, slave: CapturedView): void {
   const io = ctx.io;
   const chips: [Chip, Chip] = [
     { name: 'pic.master', base: 0x20, elcrPort: 0x4d0, elcrMask: ELCR_MASK_MASTER, isa: 0, t: master },
     { name: 'pic.slave', base: 0xa0, elcrPort: 0x4d1, elcrMask: ELCR_MASK_SLAVE, isa: 8, t: slave },
   ];
-  initialise(io, chips[0], true);
-  initialise(io, chips[1], false);
+  if (!atPowerOn(master, true)) initialise(io, chips[0], true);
+  if (!atPowerOn(slave, false)) initialise(io, chips[1], false);
   putInService(ctx, chips[0], chips[1]);
 }
 
@@ -159,7 +171,7 @@ export function reconstructPicEnd(ctx: ReconstructContext, master: CapturedView,
   ];
   // Slave first: clearing its requests may drop its INT, the master's IR2.
   for (const c of [chips[1], chips[0]]) fixRequests(ctx, c);
-  for (const c of chips) finish(ctx, c);
+  for (const c of chips) finish(ctx, c, atPowerOn(c.t, c.isa === 0));
 }
 
 function fixRequests(ctx: ReconstructContext, c: Chip): void {
@@ -185,9 +197,18 @@ function fixRequests(ctx: ReconstructContext, c: Chip): void {
   irr = readIrr(io, c.base);
   const missing = want & ~irr & ~level;
   for (let k = 0; k < 8; k++) {
-    if (!(missing & (1 << k)) || !(c.elcrMask & (1 << k))) continue;
-    io.out8(c.elcrPort, t.num('elcr') | (1 << k));
-    io.out8(c.elcrPort, t.num('elcr'));
+    if (!(missing & (1 << k))) continue;
+    if (c.elcrMask & (1 << k)) {
+      io.out8(c.elcrPort, t.num('elcr') | (1 << k));
+      io.out8(c.elcrPort, t.num('elcr'));
+      if (readIrr(io, c.base) & (1 << k)) continue;
+    }
+    // The line is low: pulse it where the device can be put back exactly (an edge is an edge).
+    if (RESTORE_SAFE_LINES.has(c.isa + k)) {
+      const d = irqLineDriver(io, c.isa + k)!;
+      d.raise();
+      d.lower();
+    }
   }
   irr = readIrr(io, c.base);
   if (irr !== want) {
@@ -195,9 +216,15 @@ function fixRequests(ctx: ReconstructContext, c: Chip): void {
   }
 }
 
-function finish(ctx: ReconstructContext, c: Chip): void {
+function finish(ctx: ReconstructContext, c: Chip, powerOn: boolean): void {
   const io = ctx.io;
   const t = c.t;
+  if (powerOn) {
+    // Only what fixRequests may have touched (IMR, OCW3 select); ICW-era state is the chip's own.
+    io.out8(c.base + 1, t.num('imr'));
+    io.out8(c.base, 0x0a | t.num('read_reg_select'));
+    return;
+  }
   // OCW2: rotate in auto-EOI mode (set 100 / clear 000); set priority (110).
   io.out8(c.base, t.num('rotate_on_auto_eoi') ? 0x80 : 0x00);
   io.out8(c.base, 0xc0 | ((t.num('priority_add') - 1) & 7));

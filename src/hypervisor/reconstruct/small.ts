@@ -17,6 +17,7 @@ import type { ReconstructContext } from './context.js';
 import type { CapturedView } from '../captured.js';
 import { PCI_ADDRESS, pciWrite } from '../pci-access.js';
 import { IOAPIC_BASE, IOAPIC_PINS, LAPIC_BASE, lapicDivisor } from '../capture/apic.js';
+import { RESTORE_SAFE_LINES, irqLineDriver, type IrqLineDriver } from './irq-lines.js';
 
 export function reconstructPciHost(ctx: ReconstructContext, t: CapturedView): void {
   const io = ctx.io;
@@ -128,8 +129,61 @@ export function reconstructLapicStart(ctx: ReconstructContext, t: CapturedView):
   }
 }
 
+/**
+ * A level-triggered acceptance (TMR = 1) happens only for a message from a level-triggered
+ * IOAPIC entry (SDM 10.8.4), and an IOAPIC sends one only while its pin is asserted. For a
+ * vector the capture has with TMR set, we send it through the pin its own entry routes it on
+ * when that pin is asserted, else through any asserted pin with a temporary entry, then mask
+ * the entry (remote IRR stays) so the EOI broadcast cannot make it send again.
+ */
+function levelDelivery(ctx: ReconstructContext, v: number, ioapic: CapturedView | null, keepInService: boolean): boolean {
+  const io = ctx.io;
+  if (ioapic === null) return false;
+  const pins = ioapic.num('pin_level');
+  const lo = ioapic.arr('ioredtbl_lo');
+  const hi = ioapic.arr('ioredtbl_hi');
+  let pin = -1;
+  let own = false;
+  for (let p = 0; p < IOAPIC_PINS; p++) {
+    if (!(pins & (1 << p))) continue;
+    if (((lo[p] ?? 0) & 0xff) === v && (lo[p] ?? 0) & LEVEL) {
+      pin = p;
+      own = true;
+      break;
+    }
+    if (pin < 0) pin = p;
+  }
+  let pulse: IrqLineDriver | null = null;
+  if (pin < 0) {
+    // No asserted pin: raise the line of the pin that routes v, if its device can be put back.
+    for (let p = 0; p < IOAPIC_PINS && pulse === null; p++) {
+      const irq = p === 2 ? 0 : p;
+      if (((lo[p] ?? 0) & 0xff) !== v || !((lo[p] ?? 0) & LEVEL) || !RESTORE_SAFE_LINES.has(irq)) continue;
+      pulse = irqLineDriver(io, irq);
+      pin = p;
+      own = true;
+    }
+    if (pulse === null) return false;
+    pulse.raise();
+  }
+  const wr = (index: number, value: number) => {
+    io.mmioWrite(IOAPIC_BASE, 4, index);
+    io.mmioWrite(IOAPIC_BASE + 0x10, 4, value >>> 0);
+  };
+  const id = io.mmioRead(LAPIC_BASE + 0x20, 4) >>> 24;
+  wr(0x11 + 2 * pin, own ? hi[pin] ?? 0 : id << 24);
+  wr(0x10 + 2 * pin, own ? (lo[pin] ?? 0) & ~0x10000 & ~REMOTE_IRR : v | LEVEL);
+  wr(0x10 + 2 * pin, (own ? (lo[pin] ?? 0) : v | LEVEL) | 0x10000);
+  const got = io.machine.cpu.interruptAcknowledge() & 0xff;
+  pulse?.lower();
+  if (got !== v) return false;
+  if (!keepInService) io.mmioWrite(LAPIC_BASE + 0xb0, 4, 0);
+  if (!own) wr(0x10 + 2 * pin, 0x10000); // back to reset (edge: remote IRR cleared)
+  return true;
+}
+
 /** IRR, ISR, TMR and TPR at the switch-over. */
-export function reconstructLapicEnd(ctx: ReconstructContext, t: CapturedView, ioapicAfter: () => void): void {
+export function reconstructLapicEnd(ctx: ReconstructContext, t: CapturedView, ioapic: CapturedView | null, ioapicAfter: () => void): void {
   const io = ctx.io;
   const cpu = io.machine.cpu;
   const w = (off: number, v: number) => io.mmioWrite(LAPIC_BASE + off, 4, v >>> 0);
@@ -154,11 +208,20 @@ export function reconstructLapicEnd(ctx: ReconstructContext, t: CapturedView, io
   for (let guard = 0; guard < 256 && bitsOf(Array.from({ length: 8 }, (_, i) => r(0x100 + 16 * i))).length > 0; guard++) w(0xb0, 0);
   const isr = bitsOf(t.arr('isr'));
   const tmr = t.arr('tmr');
+  const level = (v: number) => ((tmr[v >> 5] ?? 0) & (1 << (v & 31))) !== 0;
+  // TMR bits of vectors no longer requested or in service: a level acceptance, retired.
+  for (const v of bitsOf(tmr)) {
+    if (isr.includes(v) || bitsOf(t.arr('irr')).includes(v)) continue;
+    if (!levelDelivery(ctx, v, ioapic, false)) ctx.notes.push(`lapic: TMR bit of vector 0x${v.toString(16)} not reproduced (no asserted IOAPIC pin)`);
+  }
   for (const v of isr) {
+    if (level(v)) {
+      if (levelDelivery(ctx, v, ioapic, true)) continue;
+      ctx.notes.push(`lapic: in-service vector 0x${v.toString(16)} was level-triggered; no asserted pin: rebuilt as edge (TMR 0)`);
+    }
     w(0x300, 0x00044000 | v); // fixed, self
     const got = cpu.interruptAcknowledge() & 0xff;
     if (got !== v) ctx.notes.push(`lapic: vector 0x${v.toString(16)} could not be put in service (INTA gave 0x${got.toString(16)})`);
-    if ((tmr[v >> 5] ?? 0) & (1 << (v & 31))) ctx.notes.push(`lapic: in-service vector 0x${v.toString(16)} was level-triggered; rebuilt as edge (TMR 0): its EOI will not reach the IOAPIC`);
   }
   ioapicAfter();
   for (const v of bitsOf(t.arr('irr'))) {
