@@ -294,6 +294,24 @@ export class InputScheduler extends Device<InputSchedulerState> {
     this.armNext();
   }
 
+  /**
+   * The outside world carries on from event `next`: a migration destination joins the world
+   * where the source left it, and nothing before `next` is delivered again. (The world's
+   * position is not device state a hypervisor could capture; the migration carries it.)
+   */
+  continueFrom(next: number): void {
+    if (!Number.isSafeInteger(next) || next < 0 || next > this.script.events.length) {
+      throw new InputError('BAD_INPUT_POSITION', `input script ${this.script.source} has ${this.script.events.length} events; cannot continue from event ${next}`);
+    }
+    this.state.next_event = next;
+    this.armNext();
+  }
+
+  /** Events delivered so far: where a migration's destination continues (continueFrom). */
+  get delivered(): number {
+    return this.state.next_event;
+  }
+
   private deliver(now: number): void {
     const events = this.script.events;
     const s = this.state;

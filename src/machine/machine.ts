@@ -156,7 +156,8 @@ export class Machine implements OutputSink {
         `boot image of ${image.length} bytes does not fit in ${this.memory.size} bytes of memory at 0x7c00`,
       );
     }
-    const copy = image.slice();
+    // A copy, even of a Buffer (whose slice() is a view): patching the args must not touch the caller's image.
+    const copy = new Uint8Array(image);
     if (args !== undefined) patchGuestArgs(copy, args);
     this.memory.writeBytes(BOOT_ADDRESS, copy);
     this.memory.dirty.clear();
@@ -260,7 +261,7 @@ export class Machine implements OutputSink {
 }
 
 /** A private, writable view of the boot image as a disk (padded to whole sectors). */
-function imageDisk(image: Uint8Array): DiskBacking {
+export function imageDisk(image: Uint8Array): DiskBacking {
   const sectors = Math.max(1, Math.ceil(image.length / 512));
   const bytes = new Uint8Array(sectors * 512);
   bytes.set(image);

@@ -276,7 +276,14 @@ export class MigrationDestination {
       this.pager.start(map.zeroPages);
     }
     machine.cpu.setState(this.cpu);
-    this.reconstruct = this.side.devices.reconstruct(machine, this.devices, sw.switchIcount);
+    // The outside world goes on where the source left it (before the reconstruction window,
+    // so no recorded input reaches the destination's devices twice).
+    machine.board.input.continueFrom(sw.inputEventsDelivered);
+    this.reconstruct = this.side.devices.reconstruct(
+      machine,
+      { switchIcount: sw.switchIcount, devices: this.devices, pausedInstructions: sw.pausedInstructions },
+      source.faults,
+    );
     if (machine.clock.icount !== sw.switchIcount) {
       throw new MigrationError(
         'MIGRATION_RECONSTRUCT_WINDOW',

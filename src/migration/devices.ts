@@ -3,7 +3,7 @@
  * device objects. The engine sees only these two interfaces, so the hypervisor's capture and
  * reconstruction drivers plug in as they are, and tests can plug in what they need.
  */
-import type { CaptureResult, CapturedDevice, ReconstructReport } from '../hypervisor/api.js';
+import type { CaptureResult, ReconstructReport } from '../hypervisor/api.js';
 import type { Machine } from '../machine/machine.js';
 
 /** The source's hypervisor (ThinHypervisor satisfies it). */
@@ -17,8 +17,9 @@ export interface DeviceCapture {
 /** The destination's hypervisor. */
 export interface DeviceReconstruction {
   /**
-   * Bring `machine`'s devices to the captured state through their registers (and DMA), in the
-   * window before `switchIcount`, leaving the clock at exactly `switchIcount`.
+   * Bring `machine`'s devices to the captured state through their registers (and DMA), in a
+   * window before `capture.switchIcount`, leaving the clock at exactly the switch-over icount.
+   * `faults` are the injected bugs the source named (MACHINE section).
    */
-  reconstruct(machine: Machine, devices: readonly CapturedDevice[], switchIcount: number): ReconstructReport;
+  reconstruct(machine: Machine, capture: CaptureResult, faults: readonly string[]): ReconstructReport;
 }

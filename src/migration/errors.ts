@@ -10,7 +10,7 @@
  * - MIGRATION_GUEST_STOPPED: the guest exited, reset or faulted before the switch-over.
  * - MIGRATION_AT_BEYOND_END: --at lies past the end of the trace (an InputError).
  */
-import { InputError, MigtraceError } from '../errors.js';
+import { InputError, MachineFault, MigtraceError } from '../errors.js';
 
 export class MigrationError extends MigtraceError {
   constructor(code: string, message: string) {
@@ -49,14 +49,17 @@ export function atBeyondEnd(at: number, end: number, trace: string): InputError 
 }
 
 /**
- * A migration that failed after the source stopped its guest: the hypervisor put the devices
- * back and the guest runs on, and the message says so (the original code is kept).
+ * A migration that failed after the source stopped its guest for the stop-and-copy: the
+ * hypervisor has put the devices back, so the guest can resume (the original code is kept).
  */
-export function sourceResumed(err: unknown, icount: number): MigrationError {
-  const base = err instanceof MigtraceError ? err : null;
-  const why = err instanceof Error ? err.message : String(err);
-  return new MigrationError(
-    base?.code ?? 'MIGRATION_FAILED',
-    `${why}; the source was not harmed: its devices were restored and the guest resumed at icount ${icount}`,
-  );
+export function sourceResumed(err: unknown, icount: number): MigtraceError {
+  return withNote(err, `the source's hypervisor put its devices back and the guest resumed at icount ${icount}`);
+}
+
+/** The same error (class and code) with more said about it: what became of the guest. */
+export function withNote(err: unknown, note: string): MigtraceError {
+  const message = `${err instanceof Error ? err.message : String(err)}; ${note}`;
+  if (err instanceof InputError) return new InputError(err.code, message);
+  if (err instanceof MachineFault) return new MachineFault(err.code, message);
+  return new MigrationError(err instanceof MigtraceError ? err.code : 'MIGRATION_FAILED', message);
 }

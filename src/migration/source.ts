@@ -44,6 +44,9 @@ import {
 } from './stream.js';
 import type { SourceLink } from './transport.js';
 
+/** The code of a post-copy failure after the destination resumed: the guest is on neither machine. */
+export const POSTCOPY_LOST = 'MIGRATION_POSTCOPY_LOST';
+
 export interface SourceSide {
   readonly machine: Machine;
   /** The hypervisor, attached since boot (its shadows watched every write-only register). */
@@ -214,6 +217,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
         pausedInstructions: capture.pausedInstructions,
         rounds: rounds.length,
         forced,
+        inputEventsDelivered: machine.board.input.delivered,
       });
       const sent = sendPages(s.writer, memory, client.takeAndClear(), PHASE_STOP_AND_COPY, rounds.length + 1, clock.icount);
       stopCopy = sent;
@@ -278,7 +282,13 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
   const where = 'migration stream (destination → source)';
   try {
     const before = s.bytes;
-    s.write(SECTION.SWITCH_OVER, { switchIcount: capture.switchIcount, pausedInstructions: capture.pausedInstructions, rounds: 0, forced: false });
+    s.write(SECTION.SWITCH_OVER, {
+      switchIcount: capture.switchIcount,
+      pausedInstructions: capture.pausedInstructions,
+      rounds: 0,
+      forced: false,
+      inputEventsDelivered: machine.board.input.delivered,
+    });
     const storageBytes = writeState(s, machine, capture);
     const zero = new ZeroPageTest(memory);
     const zeroPages: number[] = [];
@@ -327,7 +337,7 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new MigrationError(
-      err instanceof LinkDropped ? err.code : 'MIGRATION_POSTCOPY_LOST',
+      POSTCOPY_LOST,
       `post-copy failed after the destination resumed: ${why}; the guest's memory is split between the two machines ` +
         'and cannot be recovered (post-copy has no fallback)',
     );

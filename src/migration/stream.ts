@@ -16,7 +16,7 @@ import { InputError } from '../errors.js';
 
 export const STREAM_MAGIC = 'MIGSTRM\n';
 export const STREAM_MAJOR = 1;
-/** 1.1: ENVIRONMENT section; Ack.reconstruct_instructions, dummy_frames; Done's link-model figures. */
+/** 1.1: ENVIRONMENT section; SwitchOver.input_events_delivered; Ack.reconstruct_instructions, dummy_frames; Done's link-model figures. */
 export const STREAM_MINOR = 1;
 export const HEADER_BYTES = 12;
 /** kind byte + le32 length before the payload, le32 CRC after it. */
@@ -118,7 +118,13 @@ export interface PbPageBatch {
   zeroPages: number[];
   sourceIcount: number;
 }
-export interface PbSwitchOver { switchIcount: number; pausedInstructions: number; rounds: number; forced: boolean }
+export interface PbSwitchOver {
+  switchIcount: number;
+  pausedInstructions: number;
+  rounds: number;
+  forced: boolean;
+  inputEventsDelivered: number;
+}
 export interface PbSegment { selector: number; base: number; limit: number; attributes: number }
 export interface PbCpu {
   gpr: number[];

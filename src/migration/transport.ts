@@ -60,9 +60,11 @@ export class InProcessLink {
   private readonly forward = new StreamReader('migration stream (source → destination)');
   private readonly backward = new StreamReader('migration stream (destination → source)');
   private readonly queued: RawSection[] = [];
-  private readonly waiting: ((s: RawSection) => void)[] = [];
+  /** receive() calls waiting for a section (null: the link closed). */
+  private readonly waiting: ((s: RawSection | null) => void)[] = [];
   private handler: ((s: RawSection) => boolean) | null = null;
   private served: (() => void) | null = null;
+  private failServe: ((err: Error) => void) | null = null;
   private closed = false;
   private delivering = false;
 
@@ -81,12 +83,14 @@ export class InProcessLink {
         const s = this.queued.shift();
         if (s !== undefined) return Promise.resolve(s);
         if (this.closed) return Promise.reject(this.dropped());
-        return new Promise((resolve) => this.waiting.push(resolve));
+        return new Promise((resolve, reject) => this.waiting.push((s) => (s === null ? reject(this.dropped()) : resolve(s))));
       },
       serve: (handler) =>
-        new Promise<void>((resolve) => {
+        new Promise<void>((resolve, reject) => {
+          if (this.closed) throw this.dropped();
           this.handler = handler;
           this.served = resolve;
+          this.failServe = reject;
           this.deliver();
         }),
       close: () => this.close(),
@@ -104,8 +108,15 @@ export class InProcessLink {
     };
   }
 
+  /** Drop the link: whoever waits on it (receive, serve) hears so. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    for (const w of this.waiting.splice(0)) w(null);
+    this.failServe?.(this.dropped());
+    this.handler = null;
+    this.served = null;
+    this.failServe = null;
   }
 
   private checkOpen(): void {
@@ -126,9 +137,11 @@ export class InProcessLink {
         if (this.handler !== null) {
           const s = this.queued.shift()!;
           if (this.handler(s)) {
+            const served = this.served;
             this.handler = null;
-            this.served?.();
             this.served = null;
+            this.failServe = null;
+            served?.();
           }
         } else if (this.waiting.length > 0) {
           this.waiting.shift()!(this.queued.shift()!);

@@ -33,12 +33,12 @@ export function bootGuest(guest: string, args: string | undefined, memory = 16 *
   return Machine.boot(image.bytes, { args: args ?? image.guest?.args, memory });
 }
 
-/** Capture through the oracle (tests only): every device's declared state, as read. */
+/** Capture through the oracle (tests only): every device's declared state, as read ('input' is the outside world: not captured). */
 export function oracleCapture(machine: Machine, log: string[] = []): DeviceCapture {
   return {
     captureDevices(): CaptureResult {
       log.push(`capture at ${machine.clock.icount}`);
-      const devices: CapturedDevice[] = machine.devices.map((d) => ({
+      const devices: CapturedDevice[] = machine.devices.filter((d) => d.name !== 'input').map((d) => ({
         device: d.name,
         schemaVersion: d.schema.version,
         fields: d.snapshot(),
@@ -53,11 +53,11 @@ export function oracleCapture(machine: Machine, log: string[] = []): DeviceCaptu
   };
 }
 
-/** Reconstruction through the oracle (tests only): restore() each device at the switch-over icount. */
+/** Reconstruction through the oracle (tests only): restore() each captured device at the switch-over icount. */
 export const oracleReconstruction: DeviceReconstruction = {
-  reconstruct(machine, devices, switchIcount) {
-    machine.clock.icount = switchIcount;
-    machine.devices.forEach((d, i) => d.restore(devices[i].fields));
+  reconstruct(machine, capture) {
+    machine.clock.icount = capture.switchIcount;
+    for (const c of capture.devices) machine.devices.find((d) => d.name === c.device)!.restore(c.fields);
     machine.interrupts.update();
     return { budget: 0, dummyFrames: 0, notes: [] };
   },
@@ -94,4 +94,28 @@ export function firstDifferentPage(a: Machine, b: Machine, pages = Math.min(a.me
     if (x.compare(y, p * 4096, (p + 1) * 4096, p * 4096, (p + 1) * 4096) !== 0) return p;
   }
   return -1;
+}
+
+import { recordTrace } from '../../src/trace/session.js';
+import { bootMachine, traceHeaderFor, type RunSetup } from '../../src/trace/run-setup.js';
+import { loadInputScript } from '../../src/devices/input-script.js';
+
+/** A run setup for a built-in guest (its default input script when it has one in guests/inputs). */
+export function guestSetup(guest: string, args?: string, memory = 16 * MiB, input?: string): RunSetup {
+  const image = resolveImage(guest);
+  return {
+    label: guest,
+    image: image.bytes,
+    args: args ?? image.guest?.args,
+    memory,
+    input: input === undefined ? undefined : loadInputScript(input),
+  };
+}
+
+/** Record a reference run of `setup` into a new trace; returns its directory. */
+export async function recordReference(setup: RunSetup, until?: number, checkpointInterval = 1_000_000): Promise<string> {
+  const dir = path.join(tempDir('reference'), 'trace');
+  const machine = bootMachine(setup);
+  await recordTrace(dir, machine, { header: traceHeaderFor(setup, machine, 0), until, writer: { checkpointInterval } });
+  return dir;
 }

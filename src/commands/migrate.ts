@@ -1,0 +1,166 @@
+import { Args, Flags } from '@oclif/core';
+import { MigtraceCommand } from '../cli/base-command.js';
+import { parseCount, parseSize } from '../cli/units.js';
+import { InputError } from '../errors.js';
+import { FAULT_NAMES } from '../hypervisor/faults.js';
+import type { DestinationRecording } from '../migration/destination-trace.js';
+import { parseBandwidth, parseLatency } from '../migration/link.js';
+import { formatMetrics, formatRound, type MigrationMetrics, type RoundReport } from '../migration/metrics.js';
+import { DEFAULT_MAX_ROUNDS, DEFAULT_PREPAGE_PAGES, migrationOptions, type MigrationOptions } from '../migration/options.js';
+import { migrateTraceOverTcp, receiveMigration } from '../migration/tcp-migration.js';
+import { migrateTraceInProcess } from '../migration/trace-migration.js';
+import { formatAddress, parseTcpAddress } from '../migration/transport-tcp.js';
+
+export interface MigrateOutput {
+  mode: 'in-process' | 'source' | 'destination';
+  trace?: string;
+  at?: number;
+  out?: string;
+  to?: string;
+  listen?: string;
+  metrics: MigrationMetrics;
+  stream?: { bytes: number; sha256: string };
+  destination?: { status: string; message: string; firstIcount: number; icount: number; records: number };
+}
+
+export default class Migrate extends MigtraceCommand {
+  static override description =
+    'Live-migrate a recorded guest: re-run the source from the trace to --at, migrate it (pre-copy or post-copy, ' +
+    'over a modeled link, in-process or over TCP), and record the destination to the end of the recording';
+
+  static override examples = [
+    '<%= config.bin %> migrate ref.trace --at 5000000 --out dest.trace',
+    '<%= config.bin %> migrate ref.trace --at 5e6 --strategy postcopy --bandwidth 10Gbps --out dest.trace --json',
+    '<%= config.bin %> migrate --incoming tcp:127.0.0.1:7000 --out dest.trace      # destination',
+    '<%= config.bin %> migrate ref.trace --at 5e6 --to tcp:127.0.0.1:7000          # source',
+  ];
+
+  static override args = {
+    trace: Args.string({ description: 'the reference trace to migrate (not with --incoming)' }),
+  };
+
+  static override flags = {
+    at: Flags.string({ description: 'icount at which the migration begins' }),
+    strategy: Flags.string({ description: 'precopy or postcopy', options: ['precopy', 'postcopy'], default: 'precopy' }),
+    bandwidth: Flags.string({ description: 'link bandwidth (virtual time)', default: '1Gbps' }),
+    latency: Flags.string({ description: 'link latency, one way', default: '100us' }),
+    threshold: Flags.string({ description: 'pre-copy: stop-and-copy once the dirty set is this small', default: '64MiB' }),
+    'max-rounds': Flags.string({ description: 'pre-copy: stop-and-copy after this many rounds at most', default: String(DEFAULT_MAX_ROUNDS) }),
+    prepage: Flags.string({ description: 'post-copy: absent neighbours fetched with a faulting page, each side', default: String(DEFAULT_PREPAGE_PAGES) }),
+    fault: Flags.string({ description: 'inject a migration bug by name (the hypervisor\'s fault catalog); repeatable', multiple: true }),
+    out: Flags.string({ description: 'directory for the destination trace (must not exist)' }),
+    to: Flags.string({ description: 'source over TCP: the destination, tcp:HOST:PORT' }),
+    incoming: Flags.string({ description: 'destination over TCP: listen here, tcp:HOST:PORT (tcp:PORT = loopback)' }),
+    'destination-memory': Flags.string({ description: 'RAM of the destination machine (default: the source\'s)' }),
+  };
+
+  async run(): Promise<MigrateOutput> {
+    const { args, flags } = await this.parse(Migrate);
+    const json = this.jsonEnabled();
+    const say = (line: string) => {
+      if (!json) this.log(line);
+    };
+    const memory = flags['destination-memory'] === undefined ? undefined : parseSize(flags['destination-memory'], '--destination-memory');
+
+    if (flags.incoming !== undefined) {
+      if (args.trace !== undefined || flags.to !== undefined || flags.at !== undefined) {
+        throw new InputError('BAD_USAGE', '--incoming takes no TRACE, --at or --to: the source sends everything');
+      }
+      const out = required(flags.out, '--out', 'the destination trace');
+      const listen = parseTcpAddress(flags.incoming, '--incoming');
+      const rec = await receiveMigration({
+        listen,
+        out,
+        memory,
+        onListening: (a) => say(`listening on ${formatAddress(a)}`),
+      });
+      this.report(rec.metrics, say);
+      say(destinationLine(rec));
+      return { mode: 'destination', listen: formatAddress(listen), out, metrics: rec.metrics, destination: destinationInfo(rec) };
+    }
+
+    const trace = required(args.trace, 'TRACE', 'the trace to migrate');
+    const at = parseCount(required(flags.at, '--at', 'the migration point'), '--at');
+    const options = parseOptions(flags);
+    const onRound = (r: RoundReport) => say(formatRound(r));
+
+    if (flags.to !== undefined) {
+      if (flags.out !== undefined) throw new InputError('BAD_USAGE', '--out belongs to the destination (migrate --incoming … --out DEST), not to the source');
+      const to = parseTcpAddress(flags.to, '--to');
+      say(`re-running ${trace} to icount ${at}, then migrating to ${formatAddress(to)} (${options.strategy})`);
+      const outcome = await migrateTraceOverTcp({ trace, at, to, options, onRound });
+      this.report(outcome.metrics, say);
+      say(`stream: ${outcome.streamBytes} bytes, sha256 ${outcome.streamSha256}`);
+      return {
+        mode: 'source',
+        trace,
+        at,
+        to: formatAddress(to),
+        metrics: outcome.metrics,
+        stream: { bytes: outcome.streamBytes, sha256: outcome.streamSha256 },
+      };
+    }
+
+    const out = required(flags.out, '--out', 'the destination trace');
+    say(`re-running ${trace} to icount ${at}, then migrating in-process (${options.strategy})`);
+    const result = await migrateTraceInProcess({ trace, at, out, options, destinationMemory: memory, onRound });
+    this.report(result.destination.metrics, say);
+    say(destinationLine(result.destination));
+    return {
+      mode: 'in-process',
+      trace,
+      at,
+      out,
+      metrics: result.destination.metrics,
+      stream: { bytes: result.source.streamBytes, sha256: result.source.streamSha256 },
+      destination: destinationInfo(result.destination),
+    };
+  }
+
+  private report(m: MigrationMetrics, say: (line: string) => void): void {
+    for (const line of formatMetrics(m)) say(line);
+  }
+}
+
+function required(v: string | undefined, flag: string, what: string): string {
+  if (v === undefined) throw new InputError('BAD_USAGE', `missing ${flag} (${what})`);
+  return v;
+}
+
+function parseOptions(flags: {
+  strategy: string;
+  bandwidth: string;
+  latency: string;
+  threshold: string;
+  'max-rounds': string;
+  prepage: string;
+  fault?: string[];
+}): MigrationOptions {
+  return migrationOptions({
+    strategy: flags.strategy as 'precopy' | 'postcopy',
+    link: { bandwidthBitsPerSecond: parseBandwidth(flags.bandwidth), latencyNanoseconds: parseLatency(flags.latency) },
+    thresholdBytes: parseSize(flags.threshold, '--threshold'),
+    maxRounds: parseCount(flags['max-rounds'], '--max-rounds'),
+    prepagePages: parseCount(flags.prepage, '--prepage'),
+    faults: checkFaultNames(flags.fault ?? []),
+  });
+}
+
+function checkFaultNames(faults: string[]): string[] {
+  for (const f of faults) {
+    if (!FAULT_NAMES.has(f)) {
+      throw new InputError('UNKNOWN_FAULT', `--fault ${f}: no such fault (known: ${[...FAULT_NAMES].join(', ')})`);
+    }
+  }
+  return faults;
+}
+
+function destinationInfo(rec: DestinationRecording): NonNullable<MigrateOutput['destination']> {
+  const o = rec.outcome;
+  return { status: o.status, message: o.message, firstIcount: o.firstIcount, icount: o.icount, records: o.records };
+}
+
+function destinationLine(rec: DestinationRecording): string {
+  const o = rec.outcome;
+  return `destination trace ${rec.dir}: icount ${o.firstIcount} → ${o.icount}, ${o.status} (${o.message}), ${o.records} records`;
+}

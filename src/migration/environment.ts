@@ -1,0 +1,89 @@
+/**
+ * The environment both machines of a migration are attached to (ENVIRONMENT section): the
+ * guest image and arguments a recording was made with, the shared disk, the outside world
+ * (the recorded input script) and how far the recording went. The source describes it from
+ * its run setup; the destination builds an identical machine from it and records a trace
+ * that `replay` and the verifier can re-run.
+ */
+import { InputError } from '../errors.js';
+import { DEFAULT_RTC_START } from '../devices/rtc-cmos.js';
+import { Machine, imageDisk } from '../machine/machine.js';
+import { decodeInputScript, encodeInputScript, openSharedDisk, toolVersion, type RunSetup } from '../trace/run-setup.js';
+import { sha256 } from '../trace/writer.js';
+import type { PbEnvironment, PbMachine } from './stream.js';
+
+/** The environment of a recording that ran to `runUntil` and ended with `status`. */
+export function environmentOf(setup: RunSetup, runUntil: number, status: string): PbEnvironment {
+  return {
+    guestLabel: setup.label,
+    guestImage: setup.image,
+    guestArgsSet: setup.args !== undefined,
+    guestArgs: setup.args ?? '',
+    rtcStart: setup.rtcStart ?? DEFAULT_RTC_START,
+    disk:
+      setup.disk === undefined
+        ? null
+        : { file: true, path: setup.disk.path, sha256: setup.disk.sha256, sectors: setup.disk.sectors },
+    inputScript: setup.input === undefined ? new Uint8Array(0) : encodeInputScript(setup.input.events),
+    runUntil,
+    referenceStatus: status,
+    toolVersion: toolVersion(),
+  };
+}
+
+/** True when the source described a recording (not a bare machine). */
+export function hasRecording(env: PbEnvironment): boolean {
+  return env.guestImage.length > 0;
+}
+
+/**
+ * The run setup the environment describes, for a destination with `memory` bytes of RAM (the
+ * source's, or more). A shared disk file must be there and hash as the source's did.
+ */
+export function setupOf(env: PbEnvironment, source: PbMachine, memory = source.memoryBytes): RunSetup {
+  if (!hasRecording(env)) throw new InputError('NO_ENVIRONMENT', 'the source did not describe a recording (no guest image in ENVIRONMENT)');
+  let disk: RunSetup['disk'];
+  if (env.disk !== null && env.disk.file) {
+    disk = openSharedDisk(env.disk.path);
+    if (disk.sha256 !== env.disk.sha256) {
+      disk.close();
+      throw new InputError(
+        'DISK_CHANGED',
+        `the shared disk ${env.disk.path} is not the source's: its sha256 is ${disk.sha256.slice(0, 16)}…, the source's ${env.disk.sha256.slice(0, 16)}…`,
+      );
+    }
+  }
+  return {
+    label: env.guestLabel,
+    image: env.guestImage,
+    args: env.guestArgsSet ? env.guestArgs : undefined,
+    memory,
+    instructionsPerSecond: source.instructionsPerSecond,
+    rtcStart: env.rtcStart,
+    input: env.inputScript.length === 0 ? undefined : decodeInputScript(env.inputScript, 'the source\'s input script'),
+    disk,
+  };
+}
+
+/**
+ * A fresh destination machine: the same board, memory (or `memory`), clock rate, disk and
+ * outside world; RAM empty, the CPU at reset. Nothing is loaded: everything else migrates.
+ */
+export function destinationMachine(source: PbMachine, env: PbEnvironment, memory = source.memoryBytes): Machine {
+  if (!hasRecording(env)) return new Machine({ memory, instructionsPerSecond: source.instructionsPerSecond });
+  const setup = setupOf(env, source, memory);
+  return new Machine({
+    memory,
+    instructionsPerSecond: setup.instructionsPerSecond,
+    rtcStart: setup.rtcStart,
+    input: setup.input,
+    // The disk both machines share: the file, or the boot image, each behind a private overlay
+    // that the source's writes (STORAGE) fill in.
+    disk: setup.disk?.overlay() ?? imageDisk(setup.image),
+  });
+}
+
+/** sha256 of the guest image, for messages. */
+export function imageId(env: PbEnvironment): string {
+  return sha256(env.guestImage).slice(0, 16);
+}

@@ -1,0 +1,132 @@
+/**
+ * Migrating a recording: re-run the source from the trace's inputs (its header and blobs
+ * carry the guest image, arguments, input script and disk) to the migration point with the
+ * hypervisor attached from power-on, migrate, and record the destination running on the
+ * remaining recorded inputs to where the recording ended.
+ */
+import { InputError } from '../errors.js';
+import type { Machine } from '../machine/machine.js';
+import { TraceReader } from '../trace/reader.js';
+import { bootMachine, runSetupFromTrace, type RunSetup } from '../trace/run-setup.js';
+import type { DeviceCapture, DeviceReconstruction } from './devices.js';
+import { checkOutput, recordDestination, type DestinationRecording } from './destination-trace.js';
+import type { DestinationSide } from './destination.js';
+import { destinationMachine, environmentOf } from './environment.js';
+import { MigrationError, atBeyondEnd, withNote } from './errors.js';
+import { attachHypervisor, hypervisorReconstruction } from './hypervisor-devices.js';
+import { startInProcessMigration } from './in-process.js';
+import type { RoundReport } from './metrics.js';
+import type { MigrationOptions } from './options.js';
+import { POSTCOPY_LOST, type SourceOutcome, type SourceSide } from './source.js';
+import type { PbEnvironment } from './stream.js';
+
+export interface PreparedSource {
+  readonly machine: Machine;
+  readonly devices: DeviceCapture;
+  readonly setup: RunSetup;
+  readonly environment: PbEnvironment;
+  /** The recording's last icount. */
+  readonly end: number;
+}
+
+/**
+ * Open `trace`, check `at` lies inside it, boot its guest with the hypervisor attached and
+ * run to `at`. `devices` replaces the hypervisor (tests).
+ */
+export async function prepareSource(
+  trace: string,
+  at: number,
+  options: { faults?: readonly string[]; devices?: (machine: Machine) => DeviceCapture } = {},
+): Promise<PreparedSource> {
+  const reader = await TraceReader.open(trace);
+  let setup: RunSetup;
+  let end: number;
+  let status: string;
+  try {
+    if (!reader.status.complete) {
+      throw new InputError('TRACE_INCOMPLETE', `trace ${trace} is incomplete (${reader.status.message}): migrate needs a finished recording`);
+    }
+    end = reader.status.finalIcount;
+    status = reader.status.runStatus;
+    if (at > end) throw atBeyondEnd(at, end, trace);
+    if (at < reader.header.firstIcount) {
+      throw new InputError('MIGRATION_AT_BEFORE_START', `--at ${at} is before trace ${trace} begins (icount ${reader.header.firstIcount})`);
+    }
+    if (reader.header.firstIcount !== 0) {
+      throw new InputError('TRACE_NOT_A_BOOT', `trace ${trace} starts at icount ${reader.header.firstIcount}, not at power-on: migrate re-runs a recording from boot`);
+    }
+    setup = await runSetupFromTrace(trace, reader.header, reader);
+  } finally {
+    await reader.close();
+  }
+  const machine = bootMachine(setup);
+  const devices = options.devices?.(machine) ?? attachHypervisor(machine, options.faults);
+  const r = machine.run({ maxInstructions: at });
+  if (r.status !== 'limit') {
+    throw new MigrationError(
+      'MIGRATION_GUEST_STOPPED',
+      `the guest stopped at icount ${r.icount}, at or before --at ${at} (${r.message}): there is nothing left to migrate; pick an earlier --at`,
+    );
+  }
+  return { machine, devices, setup, environment: environmentOf(setup, end, status), end };
+}
+
+/** The destination of a recording: an identical machine built from ENVIRONMENT, reconstructed by the hypervisor. */
+export function recordingDestination(memory?: number, devices: DeviceReconstruction = hypervisorReconstruction): DestinationSide {
+  return {
+    createMachine: (source, env) => destinationMachine(source, env, memory ?? source.memoryBytes),
+    devices,
+  };
+}
+
+export interface TraceMigrationRequest {
+  readonly trace: string;
+  readonly at: number;
+  readonly out: string;
+  readonly options: MigrationOptions;
+  /** RAM of the destination (default: the source's). */
+  readonly destinationMemory?: number;
+  readonly onRound?: (r: RoundReport) => void;
+  /** Replace the hypervisor on either side (tests). */
+  readonly sourceDevices?: (machine: Machine) => DeviceCapture;
+  readonly destinationDevices?: DeviceReconstruction;
+  readonly checkpointInterval?: number;
+}
+
+export interface TraceMigrationResult {
+  readonly source: SourceOutcome;
+  readonly destination: DestinationRecording;
+}
+
+/** Migrate a recording in one process and record the destination at `out`. */
+export async function migrateTraceInProcess(req: TraceMigrationRequest): Promise<TraceMigrationResult> {
+  checkOutput(req.out);
+  const prepared = await prepareSource(req.trace, req.at, { faults: req.options.faults, devices: req.sourceDevices });
+  const sourceSide: SourceSide = {
+    machine: prepared.machine,
+    devices: prepared.devices,
+    environment: prepared.environment,
+    onRound: req.onRound,
+  };
+  const m = startInProcessMigration(sourceSide, recordingDestination(req.destinationMemory, req.destinationDevices), req.options);
+  try {
+    await m.resumed;
+    const destination = await recordDestination(m.destination, req.out, { checkpointInterval: req.checkpointInterval });
+    return { source: await m.source, destination };
+  } catch (err) {
+    m.link.close(); // a post-copy source still serving hears the link go
+    const sourceErr = await m.source.then(() => null, (e: unknown) => e);
+    throw sourceRanOn(m.destination.failure ?? sourceErr ?? err, prepared.machine, prepared.end);
+  }
+}
+
+/**
+ * After a failed migration the guest is still the source's (unless post-copy had already
+ * resumed it on the destination): let it run on to the recording's end, and say so.
+ */
+export function sourceRanOn(err: unknown, machine: Machine, end: number): Error {
+  if ((err as { code?: string }).code === POSTCOPY_LOST) return err as Error;
+  const r = machine.stopped ? null : machine.run({ maxInstructions: end });
+  const ran = r === null ? 'the guest had already stopped' : `the guest ran on to icount ${r.icount} (${r.message})`;
+  return withNote(err, `the source kept running unharmed: ${ran}`);
+}
