@@ -14,7 +14,7 @@
 import type { Machine } from '../src/machine/machine.js';
 import type { StateSchema } from '../src/devices/schema.js';
 import { restoreMachineSnapshot } from '../src/trace/machine-snapshot.js';
-import { LivePageHashes, MachineKeeper } from './machine-state.js';
+import { LivePageHashes, MachineKeeper, WrittenPages } from './machine-state.js';
 import { compareStates, fromMachine } from './state-point.js';
 import type { StateDifference } from './state-compare.js';
 import type { MachineFactory } from './trace-machine.js';
@@ -42,14 +42,16 @@ class Runner {
   ended = false;
   executed = 0;
 
+  /** `nonZero`: the pages of `machine` that may be non-zero (see LivePageHashes). */
   constructor(
     machine: Machine,
     private readonly factory: MachineFactory,
     readonly side: string,
+    nonZero: readonly number[],
   ) {
     this.machine = machine;
-    this.keeper = new MachineKeeper(machine);
-    this.hashes = new LivePageHashes(machine);
+    this.keeper = new MachineKeeper(machine, nonZero);
+    this.hashes = new LivePageHashes(machine, nonZero);
   }
 
   get icount(): number {
@@ -106,11 +108,14 @@ export async function bisectFirstDifference(
   if (pair.snapshot === null) throw new Error('bisection needs the destination\'s switch-over snapshot');
   const T = pair.switchIcount;
   const refMachine = pair.reference.factory.build();
+  const written = new WrittenPages(refMachine, pair.reference.factory.bootPages);
   refMachine.run({ maxInstructions: T });
+  const refPages = written.take();
+  written.dispose();
   const dstMachine = pair.destination.factory.build();
   restoreMachineSnapshot(dstMachine, pair.snapshot);
-  const ref = new Runner(refMachine, pair.reference.factory, 'reference');
-  const dst = new Runner(dstMachine, pair.destination.factory, 'destination');
+  const ref = new Runner(refMachine, pair.reference.factory, 'reference', refPages);
+  const dst = new Runner(dstMachine, pair.destination.factory, 'destination', [...pair.snapshot.pages]);
   ref.executed = T;
   let steps = 0;
   try {

@@ -12,7 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../src/errors.js';
 import { listGuests } from '../src/guests/catalog.js';
-import { Machine } from '../src/machine/machine.js';
+import { BOOT_ADDRESS, Machine } from '../src/machine/machine.js';
+import { PAGE_BYTES } from '../src/trace/pages.js';
 import { BLOB_GUEST_IMAGE, BLOB_INPUT_SCRIPT } from '../src/trace/format.js';
 import type { TraceHeaderInfo, TraceReader } from '../src/trace/reader.js';
 import { sha256 } from '../src/trace/writer.js';
@@ -61,6 +62,8 @@ export interface MachineFactory {
   build(): Machine;
   /** What the trace calls its guest (for messages). */
   readonly label: string;
+  /** RAM pages the boot image occupies: the only non-zero memory of a fresh machine. */
+  readonly bootPages: readonly number[];
 }
 
 function findGuestImage(header: TraceHeaderInfo): { bytes: Uint8Array; label: string } | null {
@@ -114,8 +117,11 @@ export async function machineFactoryFor(reader: TraceReader, what = `trace ${rea
   const args = run === null ? (h.guestArgs === '' ? undefined : h.guestArgs) : run.guestArgsSet ? h.guestArgs : undefined;
   const label = run?.guestLabel || image.label;
   const bytes = image.bytes;
+  const firstPage = Math.floor(BOOT_ADDRESS / PAGE_BYTES);
+  const lastPage = Math.floor((BOOT_ADDRESS + bytes.length - 1) / PAGE_BYTES);
   return {
     label,
+    bootPages: Array.from({ length: lastPage - firstPage + 1 }, (_, i) => firstPage + i),
     build(): Machine {
       return Machine.boot(bytes, {
         memory: h.machine.memoryBytes,
