@@ -1,9 +1,8 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { EXIT_FAILED, EXIT_FAULT, MigtraceCommand } from '../cli/base-command.js';
-import { parseCount, parseSize, formatSize } from '../cli/units.js';
-import { resolveImage } from '../guests/catalog.js';
+import { guestArg, guestFlags, resolveGuestRequest } from '../cli/guest-options.js';
+import { parseCount, formatSize } from '../cli/units.js';
 import { DEFAULT_MEMORY, Machine, type RunResult } from '../machine/machine.js';
-import { loadInputScript } from '../devices/input-script.js';
 import { openDiskImage } from '../devices/disk-backing.js';
 
 export interface RunOutput extends RunResult {
@@ -19,30 +18,23 @@ export default class Run extends MigtraceCommand {
     '<%= config.bin %> run ./my.img --max-instructions 1e8 --json',
   ];
 
-  static override args = {
-    guest: Args.string({ description: 'built-in guest name (see `migtrace guests`) or path to a raw boot image', required: true }),
-  };
+  static override args = { guest: guestArg };
 
   static override flags = {
-    memory: Flags.string({ description: 'RAM size', default: '64MiB' }),
+    ...guestFlags,
     'max-instructions': Flags.string({ description: 'stop after this many instructions', default: '2000000000' }),
-    args: Flags.string({ description: 'guest arguments, e.g. "mb=16 passes=2" (replace the guest\'s defaults)' }),
-    input: Flags.string({ description: 'input script: serial bytes and NIC frames at given icounts (docs/input-script.md)' }),
-    disk: Flags.string({ description: 'disk image file for the primary ATA channel (default: a private copy of the boot image)' }),
     'disk-read-only': Flags.boolean({ description: 'open --disk read-only (guest writes fail with ABRT)', default: false }),
   };
 
   async run(): Promise<RunOutput> {
     const { args, flags } = await this.parse(Run);
-    const memory = parseSize(flags.memory, '--memory');
     const maxInstructions = parseCount(flags['max-instructions'], '--max-instructions');
-    const image = resolveImage(args.guest);
     // Every input is checked before the machine starts: a bad file is an error now, never mid-run.
-    const input = flags.input === undefined ? undefined : loadInputScript(flags.input);
-    const disk = flags.disk === undefined ? undefined : openDiskImage(flags.disk, { readOnly: flags['disk-read-only'] });
+    const { image, memory, args: guestArgs, input, diskPath } = resolveGuestRequest(args.guest, flags);
+    const disk = diskPath === undefined ? undefined : openDiskImage(diskPath, { readOnly: flags['disk-read-only'] });
     const machine = Machine.boot(image.bytes, {
       memory: memory || DEFAULT_MEMORY,
-      args: flags.args ?? image.guest?.args,
+      args: guestArgs,
       input,
       disk,
     });

@@ -1,0 +1,43 @@
+/**
+ * What `run` and `record` share: the guest argument, the flags that set up a run (memory,
+ * guest arguments, input script, disk), and checking all of them before a machine starts —
+ * a bad file is an error now, never mid-run.
+ */
+import { Args, Flags } from '@oclif/core';
+import { parseSize } from './units.js';
+import { resolveImage, type ResolvedImage } from '../guests/catalog.js';
+import { loadInputScript, type InputScript } from '../devices/input-script.js';
+
+export const guestArg = Args.string({
+  description: 'built-in guest name (see `migtrace guests`) or path to a raw boot image',
+  required: true,
+});
+
+export const guestFlags = {
+  memory: Flags.string({ description: 'RAM size', default: '64MiB' }),
+  args: Flags.string({ description: 'guest arguments, e.g. "mb=16 passes=2" (replace the guest\'s defaults)' }),
+  input: Flags.string({ description: 'input script: serial bytes and NIC frames at given icounts (docs/input-script.md)' }),
+  disk: Flags.string({ description: 'disk image file for the primary ATA channel (default: a private copy of the boot image)' }),
+};
+
+export interface GuestRequest {
+  readonly image: ResolvedImage;
+  readonly memory: number;
+  /** --args, else the guest's default arguments, else undefined (the image as built). */
+  readonly args: string | undefined;
+  readonly input: InputScript | undefined;
+  /** The --disk path, not yet opened (run opens it writable, record read-only under an overlay). */
+  readonly diskPath: string | undefined;
+}
+
+export function resolveGuestRequest(guest: string, flags: { memory: string; args?: string; input?: string; disk?: string }): GuestRequest {
+  const memory = parseSize(flags.memory, '--memory');
+  const image = resolveImage(guest);
+  return {
+    image,
+    memory,
+    args: flags.args ?? image.guest?.args,
+    input: flags.input === undefined ? undefined : loadInputScript(flags.input),
+    diskPath: flags.disk,
+  };
+}
