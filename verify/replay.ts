@@ -4,7 +4,7 @@
  * MachineKeeper's job (bisect.ts).
  */
 import type { Machine } from '../src/machine/machine.js';
-import { LivePageHashes } from './machine-state.js';
+import { LivePageHashes, WrittenPages } from './machine-state.js';
 import { fromMachine, type StatePoint } from './state-point.js';
 import type { MachineFactory } from './trace-machine.js';
 
@@ -13,13 +13,15 @@ export class Replay {
   /** Set once the run stopped on its own (exit, halt for good, fault) before an asked-for icount. */
   ended: { readonly status: string; readonly icount: number; readonly message: string } | null = null;
   private hashes: LivePageHashes | null = null;
+  /** Pages written since power-on: page hashes start from these, not from all of RAM. */
+  private written: WrittenPages | null;
 
   constructor(
     factory: MachineFactory,
     readonly side: string,
-    machine?: Machine,
   ) {
-    this.machine = machine ?? factory.build();
+    this.machine = factory.build();
+    this.written = new WrittenPages(this.machine, factory.bootPages);
   }
 
   get icount(): number {
@@ -41,12 +43,18 @@ export class Replay {
 
   /** The state now, with page hashes kept current from the dirty log. */
   point(): StatePoint {
-    this.hashes ??= new LivePageHashes(this.machine);
+    if (this.hashes === null) {
+      this.hashes = new LivePageHashes(this.machine, this.written?.take());
+      this.written?.dispose();
+      this.written = null;
+    }
     return fromMachine(this.machine, `${this.side} re-executed`, this.hashes);
   }
 
   dispose(): void {
     this.hashes?.dispose();
     this.hashes = null;
+    this.written?.dispose();
+    this.written = null;
   }
 }
