@@ -15,7 +15,7 @@ import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js'
 import type { Machine } from '../machine/machine.js';
 import type { DeviceReconstruction } from './devices.js';
 import { MigrationError, MigrationProtocolError, MigrationRefused } from './errors.js';
-import { LinkModel } from './link.js';
+import { LinkModel, roundNs } from './link.js';
 import { computeMetrics, type MigrationFigures, type MigrationMetrics, type RoundReport } from './metrics.js';
 import { applyPageBatch } from './pages.js';
 import { PostCopyPager } from './postcopy-destination.js';
@@ -174,6 +174,7 @@ export class MigrationDestination {
           const batch = decodeSection<PbPageBatch>(s, SECTION.PAGES, WHERE);
           if (batch.phase !== PHASE_PRECOPY_ROUND) throw this.unexpected(s, 'a pre-copy round');
           applyPageBatch(this.machine!.memory, batch, `${WHERE}: section ${s.index}`);
+          if (batch.roundEnd) this.writer.write(SECTION.ACK, { ok: true, message: `round ${batch.round}`, reconstructInstructions: 0, dummyFrames: 0 });
           return;
         }
         this.switchOver = decodeSection<PbSwitchOver>(s, SECTION.SWITCH_OVER, WHERE);
@@ -298,7 +299,7 @@ export class MigrationDestination {
       bytes: r.bytes,
       startIcount: r.startIcount,
       endIcount: r.endIcount,
-      ns: model.transferNs(r.bytes),
+      ns: roundNs(model, r.bytes, i === all.length - 1),
       dirtied: i + 1 < all.length ? all[i + 1].pages : this.stopCopyPages,
     }));
     this.figures = {

@@ -84,6 +84,14 @@ export class LinkModel {
   }
 }
 
+/**
+ * Virtual time of a pre-copy round of `bytes`. The last round also waits for the destination
+ * to confirm every round (its ACK's round trip) before the source stops the guest.
+ */
+export function roundNs(link: LinkModel, bytes: number, last: boolean): number {
+  return link.transferNs(bytes) + (last ? 2 * link.latencyNs : 0);
+}
+
 /** "1 Gbps", "100 Mbps", "2.5 Gbps", or a plain number of bits per second → bits per second. */
 export function parseBandwidth(text: string, what = '--bandwidth'): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:bps|bit\/s|b\/s)?\s*$/i.exec(text);

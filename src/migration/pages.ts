@@ -40,11 +40,13 @@ export function sendPages(
   phase: number,
   round: number,
   icount: number,
+  /** Mark the last batch as the end of a pre-copy round (an empty round still sends one). */
+  roundEnd = false,
 ): PagesSent {
   const zero = new ZeroPageTest(memory);
   const out: PagesSent = { pages: pages.length, zeroPages: 0, bytes: 0, sections: 0 };
   const ram = memory.ram;
-  for (let start = 0; start < pages.length; start += BATCH_PAGES) {
+  for (let start = 0; start < pages.length || (roundEnd && start === 0); start += BATCH_PAGES) {
     const end = Math.min(pages.length, start + BATCH_PAGES);
     const full: number[] = [];
     const zeros: number[] = [];
@@ -55,7 +57,7 @@ export function sendPages(
     }
     const data = new Uint8Array(full.length * PAGE_SIZE);
     for (let i = 0; i < full.length; i++) data.set(ram.subarray(full[i] * PAGE_SIZE, (full[i] + 1) * PAGE_SIZE), i * PAGE_SIZE);
-    const batch: PbPageBatch = { phase, round, pages: full, data, zeroPages: zeros, sourceIcount: icount };
+    const batch: PbPageBatch = { phase, round, pages: full, data, zeroPages: zeros, sourceIcount: icount, roundEnd: roundEnd && end >= pages.length };
     out.bytes += writer.write(SECTION.PAGES, batch);
     out.sections++;
     out.zeroPages += zeros.length;

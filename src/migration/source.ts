@@ -21,7 +21,7 @@ import type { Machine } from '../machine/machine.js';
 import { PAGE_SIZE } from '../machine/memory.js';
 import type { DeviceCapture } from './devices.js';
 import { LinkDropped, MigrationError, MigrationProtocolError, MigrationRefused, sourceResumed } from './errors.js';
-import { LinkModel } from './link.js';
+import { LinkModel, roundNs } from './link.js';
 import { computeMetrics, type MigrationMetrics, type PostCopyFigures, type RoundReport } from './metrics.js';
 import type { MigrationOptions } from './options.js';
 import { ZeroPageTest, sendPages } from './pages.js';
@@ -46,6 +46,14 @@ import type { SourceLink } from './transport.js';
 
 /** The code of a post-copy failure after the destination resumed: the guest is on neither machine. */
 export const POSTCOPY_LOST = 'MIGRATION_POSTCOPY_LOST';
+/** The link dropped between END and the destination's ACK: the source cannot know who has the guest. */
+export const OUTCOME_UNKNOWN = 'MIGRATION_OUTCOME_UNKNOWN';
+
+/** Failures after which the guest must not run on the source. */
+export function guestLeftSource(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === POSTCOPY_LOST || code === OUTCOME_UNKNOWN;
+}
 
 export interface SourceSide {
   readonly machine: Machine;
@@ -180,11 +188,19 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
     for (let round = 1; ; round++) {
       const pages = client.takeAndClear();
       const start = clock.icount;
-      const sent = sendPages(s.writer, memory, pages, PHASE_PRECOPY_ROUND, round, start);
+      const sent = sendPages(s.writer, memory, pages, PHASE_PRECOPY_ROUND, round, start, true);
       await link.flush();
-      const ns = model.transferNs(sent.bytes);
-      const r = machine.run({ maxInstructions: start + model.instructions(ns) });
-      if (r.status === 'exited' || r.status === 'reset' || r.status === 'fault') throw guestStopped(machine, r.status, r.message, round);
+      const run = (ns: number) => {
+        const r = machine.run({ maxInstructions: start + model.instructions(ns) });
+        if (r.status === 'exited' || r.status === 'reset' || r.status === 'fault') throw guestStopped(machine, r.status, r.message, round);
+      };
+      run(roundNs(model, sent.bytes, false));
+      const converged = client.count() * PAGE_SIZE <= options.thresholdBytes;
+      forced = !converged && round >= options.maxRounds;
+      const last = converged || forced;
+      // The last round also waits for the destination to confirm every round; the guest runs on meanwhile.
+      const ns = roundNs(model, sent.bytes, last);
+      if (last) run(ns);
       const report: RoundReport = {
         round,
         pages: sent.pages,
@@ -197,16 +213,21 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
       };
       rounds.push(report);
       side.onRound?.(report);
-      if (report.dirtied * PAGE_SIZE <= options.thresholdBytes) break;
-      if (round >= options.maxRounds) {
-        forced = true;
-        break;
+      if (last) break;
+    }
+    // Every round on the destination before the guest stops here: a link that dropped during
+    // the rounds is found now, while the source can simply run on.
+    for (const r of rounds) {
+      const ack = expectAck(await link.receive(), link, `round ${r.round}`);
+      if (ack.message !== `round ${r.round}`) {
+        throw new MigrationProtocolError(`the destination confirmed "${ack.message}" where round ${r.round} was expected`);
       }
     }
 
     // Stop-and-copy. The capture may move guest memory (the NIC's dummy frames go through
     // the rings by DMA), so the last dirty set is taken after it.
     const capture = side.devices.captureDevices();
+    let sentEnd = false;
     let ack: PbAck;
     let stopCopy: { pages: number; zeroPages: number };
     let stopCopyBytes: number;
@@ -235,11 +256,11 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
         })),
       });
       stopCopyBytes = s.bytes - before - storageBytes;
+      sentEnd = true;
       await link.flush();
       ack = expectAck(await link.receive(), link, 'the migrated state');
     } catch (err) {
-      side.devices.restoreSource(capture);
-      throw sourceResumed(err, clock.icount);
+      throw afterCapture(err, side, capture, clock.icount, sentEnd);
     }
 
     const metrics = computeMetrics({
@@ -274,6 +295,7 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
   await handshake(s, side, options);
 
   const capture = side.devices.captureDevices();
+  let sentEnd = false;
   let ack: PbAck | null = null;
   let done: PbDone | null = null;
   let failure: Error | null = null;
@@ -295,6 +317,7 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
     for (let p = 0; p < memory.ramPages; p++) if (zero.isZero(p)) zeroPages.push(p);
     s.write(SECTION.POSTCOPY_MAP, { ramPages: memory.ramPages, zeroPages });
     s.write(SECTION.END, { sections: s.writer.sections, bytes: s.bytes, rounds: [] });
+    sentEnd = true;
     stopCopyBytes = s.bytes - before - storageBytes;
     // Serve from here on: the destination asks for pages as soon as it resumes, maybe before
     // this side has seen its ACK.
@@ -326,8 +349,7 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
     if (failure !== null) throw failure;
     if (ack === null) throw new LinkDropped(`the link to ${link.peer} closed before the destination acknowledged the state`);
   } catch (err) {
-    side.devices.restoreSource(capture);
-    throw sourceResumed(err, clock.icount);
+    throw afterCapture(err, side, capture, clock.icount, sentEnd);
   }
 
   // The guest runs on the destination now: there is no going back.
@@ -372,6 +394,24 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
     postcopy,
   });
   return { metrics, capture, streamBytes: s.bytes, streamSha256: s.sha256() };
+}
+
+/**
+ * A failure after the capture. Mostly the source takes its guest back (the hypervisor restores
+ * the devices) and says so. But once the whole state has gone out, a link that drops before
+ * the destination's ACK leaves the outcome unknown: the destination may have resumed the
+ * guest, and resuming it here too would run it twice. Then the source keeps it stopped.
+ */
+function afterCapture(err: unknown, side: SourceSide, capture: CaptureResult, icount: number, sentEnd: boolean): Error {
+  if (sentEnd && err instanceof LinkDropped) {
+    return new MigrationError(
+      OUTCOME_UNKNOWN,
+      `${err.message}: the whole state had been sent but the destination never acknowledged it, so it may have resumed ` +
+        'the guest; the source keeps its guest stopped rather than risk running it twice',
+    );
+  }
+  side.devices.restoreSource(capture);
+  return sourceResumed(err, icount);
 }
 
 /** Answer one PAGE_REQUEST from the frozen source memory. */

@@ -16,7 +16,7 @@ import { InputError } from '../errors.js';
 
 export const STREAM_MAGIC = 'MIGSTRM\n';
 export const STREAM_MAJOR = 1;
-/** 1.1: ENVIRONMENT section; SwitchOver.input_events_delivered; Ack.reconstruct_instructions, dummy_frames; Done's link-model figures. */
+/** 1.1: ENVIRONMENT section; SwitchOver.input_events_delivered; PageBatch.round_end; Ack.reconstruct_instructions, dummy_frames; Done's link-model figures. */
 export const STREAM_MINOR = 1;
 export const HEADER_BYTES = 12;
 /** kind byte + le32 length before the payload, le32 CRC after it. */
@@ -117,6 +117,7 @@ export interface PbPageBatch {
   data: Uint8Array;
   zeroPages: number[];
   sourceIcount: number;
+  roundEnd: boolean;
 }
 export interface PbSwitchOver {
   switchIcount: number;

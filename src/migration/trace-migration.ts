@@ -17,7 +17,7 @@ import { attachHypervisor, hypervisorReconstruction } from './hypervisor-devices
 import { startInProcessMigration } from './in-process.js';
 import type { RoundReport } from './metrics.js';
 import type { MigrationOptions } from './options.js';
-import { POSTCOPY_LOST, type SourceOutcome, type SourceSide } from './source.js';
+import { guestLeftSource, type SourceOutcome, type SourceSide } from './source.js';
 import type { PbEnvironment } from './stream.js';
 
 export interface PreparedSource {
@@ -125,7 +125,7 @@ export async function migrateTraceInProcess(req: TraceMigrationRequest): Promise
  * resumed it on the destination): let it run on to the recording's end, and say so.
  */
 export function sourceRanOn(err: unknown, machine: Machine, end: number): Error {
-  if ((err as { code?: string }).code === POSTCOPY_LOST) return err as Error;
+  if (guestLeftSource(err)) return err as Error;
   const r = machine.stopped ? null : machine.run({ maxInstructions: end });
   const ran = r === null ? 'the guest had already stopped' : `the guest ran on to icount ${r.icount} (${r.message})`;
   return withNote(err, `the source kept running unharmed: ${ran}`);
