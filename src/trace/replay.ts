@@ -85,7 +85,10 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
         keyframeEvery: header.writer.keyframeEvery,
       });
       const recorder = new MachineRecorder(machine, writer, bootImagePages(setup.image, machine.memory.ramPages));
-      const until = status.complete ? status.finalIcount : (lastRecord?.icount ?? 0);
+      // A complete trace ends where the recording stopped (its last checkpoint). An incomplete one
+      // is run one instruction past its last record: records carry the icount of the instruction
+      // that made them, so those of the last one exist only once it has run.
+      const until = status.complete ? status.finalIcount : lastRecord === undefined ? 0 : lastRecord.icount + 1;
       const outcome = await recorder.run({
         until,
         stopWhen: () => store.done,
@@ -201,8 +204,12 @@ class ComparingStore implements TraceStore {
       else if (key[0] === KEY_END && key.length === 1) m = await this.compareEnd(value);
       if (m !== null) found.push(m);
     }
-    // Several may differ in one batch: the first in recording order is the one to report.
-    if (found.length > 0) this.mismatch = found.reduce((a, b) => (b.seq < a.seq ? b : a));
+    // Several may differ in one batch: the first in recording order is the one to report, and
+    // every record before it matched (later chunks of the batch may have been counted).
+    if (found.length > 0) {
+      this.mismatch = found.reduce((a, b) => (b.seq < a.seq ? b : a));
+      this.recordsChecked = Math.min(this.recordsChecked, this.mismatch.seq);
+    }
   }
 
   private beyondEnd(seq: number): boolean {
