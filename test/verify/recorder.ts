@@ -18,7 +18,7 @@ import { TraceWriter, describeDevices, sha256, type TraceHeaderInit } from '../.
 import { BLOB_GUEST_IMAGE, BLOB_INPUT_SCRIPT } from '../../src/trace/format.js';
 import { loadInputScript, type InputScript } from '../../src/devices/input-script.js';
 import { DEFAULT_RTC_START } from '../../src/devices/rtc-cmos.js';
-import { encodeInputEvents } from '../../verify/trace-machine.js';
+import { encodeInputScript } from '../../src/trace/run-setup.js';
 import { MachineRecorder, type RecordingOutcome } from '../../src/trace/session.js';
 import {
   MACHINE_SNAPSHOT_BLOB,
@@ -84,7 +84,7 @@ function headerFor(spec: GuestSpec, machine: Machine, firstIcount = 0, blobs: { 
     },
     blobs: [
       { name: BLOB_GUEST_IMAGE, data: image.bytes },
-      ...(script === undefined ? [] : [{ name: BLOB_INPUT_SCRIPT, data: encodeInputEvents(script.events) }]),
+      ...(script === undefined ? [] : [{ name: BLOB_INPUT_SCRIPT, data: encodeInputScript(script.events) }]),
       ...blobs,
     ],
   };
