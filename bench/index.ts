@@ -5,12 +5,14 @@
 import { benchMachine } from './machine.js';
 import { benchDevices } from './devices.js';
 import { benchTraceFigures } from './trace.js';
+import { benchMigration } from './migration.js';
 import { printFigures, type Figure } from './harness.js';
 
 const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
   machine: benchMachine,
   devices: benchDevices,
   trace: benchTraceFigures,
+  migration: benchMigration,
 };
 
 const wanted = process.argv.slice(2);

@@ -45,8 +45,9 @@ import type { DestinationLink } from './transport.js';
 
 export interface DestinationSide {
   /**
-   * Build the machine the source described. The engine checks that it is identical; throw a
-   * MigtraceError to refuse for another reason (a shared disk that is not there).
+   * Build the machine the source described: a fresh one, its RAM all zero. The engine checks
+   * that it is identical; throw a MigtraceError to refuse for another reason (a shared disk
+   * that is not there).
    */
   createMachine(source: PbMachine, environment: PbEnvironment): Machine;
   /** The destination's hypervisor. */
@@ -86,6 +87,8 @@ export class MigrationDestination {
   private rounds: RoundReport[] = [];
   private figures: MigrationFigures | null = null;
   private pumping = false;
+  /** Pages a PAGES batch has put data into (applyPageBatch). */
+  private written: Uint8Array | null = null;
 
   constructor(
     readonly link: DestinationLink,
@@ -173,7 +176,7 @@ export class MigrationDestination {
         if (s.kind === SECTION.PAGES) {
           const batch = decodeSection<PbPageBatch>(s, SECTION.PAGES, WHERE);
           if (batch.phase !== PHASE_PRECOPY_ROUND) throw this.unexpected(s, 'a pre-copy round');
-          applyPageBatch(this.machine!.memory, batch, `${WHERE}: section ${s.index}`);
+          applyPageBatch(this.machine!.memory, batch, this.written!, `${WHERE}: section ${s.index}`);
           if (batch.roundEnd) this.writer.write(SECTION.ACK, { ok: true, message: `round ${batch.round}`, reconstructInstructions: 0, dummyFrames: 0 });
           return;
         }
@@ -199,7 +202,7 @@ export class MigrationDestination {
     switch (s.kind) {
       case SECTION.PAGES: {
         const batch = decodeSection<PbPageBatch>(s, SECTION.PAGES, WHERE);
-        applyPageBatch(memory, batch, `${WHERE}: section ${s.index}`);
+        applyPageBatch(memory, batch, this.written!, `${WHERE}: section ${s.index}`);
         this.stopCopyPages += batch.pages.length + batch.zeroPages.length;
         this.stopCopyZeroPages += batch.zeroPages.length;
         return;
@@ -237,6 +240,7 @@ export class MigrationDestination {
     const problem = destinationMismatch(source, machineShape(machine));
     if (problem !== null) throw this.refuse(`not an identical machine: ${problem}`);
     this.machine = machine;
+    this.written = new Uint8Array(machine.memory.ramPages);
     this.writer.write(SECTION.ACK, { ok: true, message: '', reconstructInstructions: 0, dummyFrames: 0 });
   }
 

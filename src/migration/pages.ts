@@ -9,15 +9,23 @@ import { MigrationStreamError, SECTION, type PbPageBatch, type PbPageResponse, t
 export const BATCH_PAGES = 256;
 const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
 
-/** Zero-page test against RAM in place (memcmp, no allocation per page). */
+/**
+ * Zero-page test against RAM in place (memcmp, no allocation per page). `maybeNonZero`, when
+ * given, marks the only pages that can hold data (those written since a fresh boot): the rest
+ * are zero without reading them, so a large, mostly unused guest costs what it uses.
+ */
 export class ZeroPageTest {
   private readonly ram: Buffer;
 
-  constructor(memory: PhysicalMemory) {
+  constructor(
+    memory: PhysicalMemory,
+    private readonly maybeNonZero: Uint8Array | null = null,
+  ) {
     this.ram = Buffer.from(memory.ram.buffer, memory.ram.byteOffset, memory.ram.byteLength);
   }
 
   isZero(page: number): boolean {
+    if (this.maybeNonZero !== null && this.maybeNonZero[page] === 0) return true;
     const at = page * PAGE_SIZE;
     return this.ram.compare(ZERO_PAGE, 0, PAGE_SIZE, at, at + PAGE_SIZE) === 0;
   }
@@ -42,8 +50,8 @@ export function sendPages(
   icount: number,
   /** Mark the last batch as the end of a pre-copy round (an empty round still sends one). */
   roundEnd = false,
+  zero = new ZeroPageTest(memory),
 ): PagesSent {
-  const zero = new ZeroPageTest(memory);
   const out: PagesSent = { pages: pages.length, zeroPages: 0, bytes: 0, sections: 0 };
   const ram = memory.ram;
   for (let start = 0; start < pages.length || (roundEnd && start === 0); start += BATCH_PAGES) {
@@ -65,8 +73,13 @@ export function sendPages(
   return out;
 }
 
-/** Write a batch into the destination's RAM (zero pages cleared: they may have held data from an earlier round). */
-export function applyPageBatch(memory: PhysicalMemory, batch: PbPageBatch, where: string): void {
+/**
+ * Write a batch into the destination's RAM. `written` marks the pages that hold data from an
+ * earlier batch: only those need clearing for a zero page (the destination starts fresh, all
+ * zero, and writing zeros over untouched RAM would make the host allocate it: a 1 GiB guest
+ * would cost a gigabyte for nothing).
+ */
+export function applyPageBatch(memory: PhysicalMemory, batch: PbPageBatch, written: Uint8Array, where: string): void {
   checkPages(memory, batch.pages, batch.data, where);
   const ram = memory.ram;
   const dirty = memory.dirty.bytes;
@@ -74,11 +87,14 @@ export function applyPageBatch(memory: PhysicalMemory, batch: PbPageBatch, where
     const p = batch.pages[i];
     ram.set(batch.data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), p * PAGE_SIZE);
     dirty[p] = 1;
+    written[p] = 1;
   }
   for (const p of batch.zeroPages) {
     if (p >= memory.ramPages) throw new MigrationStreamError('BAD_SECTION', `${where}: zero page ${p} is outside the destination's RAM`);
+    if (written[p] === 0) continue;
     ram.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
     dirty[p] = 1;
+    written[p] = 0;
   }
 }
 

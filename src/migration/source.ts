@@ -63,6 +63,28 @@ export interface SourceSide {
   readonly environment?: PbEnvironment;
   /** A pre-copy round is done (the progress line). */
   readonly onRound?: (round: RoundReport) => void;
+  /**
+   * Pages that may hold data, 1 per page (those written since a fresh boot, see
+   * writtenSinceBoot): the others are known zero without reading them. Called once.
+   */
+  readonly maybeNonZero?: () => Uint8Array;
+}
+
+/**
+ * Track the pages a freshly booted machine writes from now on (its RAM is zero but for the
+ * boot image), for SourceSide.maybeNonZero. Call right after boot.
+ */
+export function writtenSinceBoot(machine: Machine, image: { readonly length: number }, loadAddress: number): () => Uint8Array {
+  const client = machine.memory.dirty.createClient('written-since-boot');
+  return () => {
+    const flags = new Uint8Array(machine.memory.ramPages);
+    const written = client.takeAndClear();
+    for (let i = 0; i < written.length; i++) flags[written[i]] = 1;
+    const last = Math.min(flags.length - 1, Math.floor((loadAddress + image.length - 1) / PAGE_SIZE));
+    for (let p = Math.floor(loadAddress / PAGE_SIZE); p <= last; p++) flags[p] = 1;
+    machine.memory.dirty.removeClient(client);
+    return flags;
+  };
 }
 
 export interface SourceOutcome {
@@ -185,10 +207,13 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
 
     const rounds: RoundReport[] = [];
     let forced = false;
+    // Round 1 sends every page; knowing which can only be zero saves reading them.
+    let zero = new ZeroPageTest(memory, side.maybeNonZero?.() ?? null);
     for (let round = 1; ; round++) {
       const pages = client.takeAndClear();
       const start = clock.icount;
-      const sent = sendPages(s.writer, memory, pages, PHASE_PRECOPY_ROUND, round, start, true);
+      const sent = sendPages(s.writer, memory, pages, PHASE_PRECOPY_ROUND, round, start, true, zero);
+      zero = new ZeroPageTest(memory); // later rounds send written pages only
       await link.flush();
       const run = (ns: number) => {
         const r = machine.run({ maxInstructions: start + model.instructions(ns) });
@@ -312,7 +337,7 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
       inputEventsDelivered: machine.board.input.delivered,
     });
     const storageBytes = writeState(s, machine, capture);
-    const zero = new ZeroPageTest(memory);
+    const zero = new ZeroPageTest(memory, side.maybeNonZero?.() ?? null);
     const zeroPages: number[] = [];
     for (let p = 0; p < memory.ramPages; p++) if (zero.isZero(p)) zeroPages.push(p);
     s.write(SECTION.POSTCOPY_MAP, { ramPages: memory.ramPages, zeroPages });

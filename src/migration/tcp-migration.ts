@@ -35,7 +35,13 @@ export async function migrateTraceOverTcp(req: TcpSourceRequest): Promise<Source
   }
   try {
     const outcome = await migrateSource(
-      { machine: prepared.machine, devices: prepared.devices, environment: prepared.environment, onRound: req.onRound },
+      {
+        machine: prepared.machine,
+        devices: prepared.devices,
+        environment: prepared.environment,
+        onRound: req.onRound,
+        maybeNonZero: prepared.maybeNonZero,
+      },
       link,
       req.options,
     );

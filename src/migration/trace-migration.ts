@@ -5,7 +5,7 @@
  * remaining recorded inputs to where the recording ended.
  */
 import { InputError } from '../errors.js';
-import type { Machine } from '../machine/machine.js';
+import { BOOT_ADDRESS, type Machine } from '../machine/machine.js';
 import { TraceReader } from '../trace/reader.js';
 import { bootMachine, runSetupFromTrace, type RunSetup } from '../trace/run-setup.js';
 import type { DeviceCapture, DeviceReconstruction } from './devices.js';
@@ -17,7 +17,7 @@ import { attachHypervisor, hypervisorReconstruction } from './hypervisor-devices
 import { startInProcessMigration } from './in-process.js';
 import type { RoundReport } from './metrics.js';
 import type { MigrationOptions } from './options.js';
-import { guestLeftSource, type SourceOutcome, type SourceSide } from './source.js';
+import { guestLeftSource, writtenSinceBoot, type SourceOutcome, type SourceSide } from './source.js';
 import type { PbEnvironment } from './stream.js';
 
 export interface PreparedSource {
@@ -27,6 +27,8 @@ export interface PreparedSource {
   readonly environment: PbEnvironment;
   /** The recording's last icount. */
   readonly end: number;
+  /** SourceSide.maybeNonZero: the pages written since boot. */
+  readonly maybeNonZero: () => Uint8Array;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function prepareSource(
     await reader.close();
   }
   const machine = bootMachine(setup);
+  const maybeNonZero = writtenSinceBoot(machine, setup.image, BOOT_ADDRESS);
   const devices = options.devices?.(machine) ?? attachHypervisor(machine, options.faults);
   const r = machine.run({ maxInstructions: at });
   if (r.status !== 'limit') {
@@ -68,7 +71,7 @@ export async function prepareSource(
       `the guest stopped at icount ${r.icount}, at or before --at ${at} (${r.message}): there is nothing left to migrate; pick an earlier --at`,
     );
   }
-  return { machine, devices, setup, environment: environmentOf(setup, end, status), end };
+  return { machine, devices, setup, environment: environmentOf(setup, end, status), end, maybeNonZero };
 }
 
 /** The destination of a recording: an identical machine built from ENVIRONMENT, reconstructed by the hypervisor. */
@@ -107,6 +110,7 @@ export async function migrateTraceInProcess(req: TraceMigrationRequest): Promise
     devices: prepared.devices,
     environment: prepared.environment,
     onRound: req.onRound,
+    maybeNonZero: prepared.maybeNonZero,
   };
   const m = startInProcessMigration(sourceSide, recordingDestination(req.destinationMemory, req.destinationDevices), req.options);
   try {
