@@ -11,7 +11,7 @@
 import { InputError } from '../src/errors.js';
 import { MACHINE_SNAPSHOT_BLOB, decodeMachineSnapshot, type MachineSnapshot } from '../src/trace/machine-snapshot.js';
 import { TraceReader, type TraceHeaderInfo } from '../src/trace/reader.js';
-import type { MigrationRecord } from '../src/trace/records.js';
+import type { HypervisorRecord, MigrationRecord } from '../src/trace/records.js';
 import { machineFactoryFor, type MachineFactory } from './trace-machine.js';
 
 export interface TraceSide {
@@ -34,6 +34,10 @@ export interface TracePair {
   /** The destination machine at the switch-over (null when the trace carries none). */
   readonly snapshot: MachineSnapshot | null;
   readonly migrationEvents: readonly MigrationRecord[];
+  /** The hypervisor's own records in the destination (reconstruction reports and notes). */
+  readonly hypervisorEvents: readonly HypervisorRecord[];
+  /** Faults the migration says were injected (its switch-over event lists them). */
+  readonly injectedFaults: readonly string[];
   close(): Promise<void>;
 }
 
@@ -94,6 +98,16 @@ async function openTrace(dir: string, what: string): Promise<TraceReader> {
   }
 }
 
+/** "…; injected faults: a, b" in a migration event's detail (the migrate command writes it so). */
+function injectedFaults(events: readonly MigrationRecord[]): string[] {
+  const out = new Set<string>();
+  for (const e of events) {
+    const m = /injected faults?: ([^;]+)/.exec(e.detail);
+    if (m !== null) for (const f of m[1].split(',')) if (f.trim() !== '') out.add(f.trim());
+  }
+  return [...out];
+}
+
 /** Open and check a reference/destination pair. Throws InputError (exit 2) for pairs that cannot be compared. */
 export async function openTracePair(referenceDir: string, destinationDir: string): Promise<TracePair> {
   const refReader = await openTrace(referenceDir, 'reference');
@@ -106,7 +120,11 @@ export async function openTracePair(referenceDir: string, destinationDir: string
     if (mismatch !== null) throw new InputError(mismatch.code, mismatch.message);
 
     const migrationEvents: MigrationRecord[] = [];
-    for await (const r of dstReader.records({ kinds: ['migration'] })) migrationEvents.push(r as MigrationRecord);
+    const hypervisorEvents: HypervisorRecord[] = [];
+    for await (const r of dstReader.records({ kinds: ['migration', 'hypervisor'] })) {
+      if (r.kind === 'migration') migrationEvents.push(r);
+      else if (r.kind === 'hypervisor') hypervisorEvents.push(r);
+    }
     if (migrationEvents.length === 0) {
       throw new InputError(
         'NOT_A_DESTINATION',
@@ -142,6 +160,8 @@ export async function openTracePair(referenceDir: string, destinationDir: string
       switchFrom,
       snapshot,
       migrationEvents,
+      hypervisorEvents,
+      injectedFaults: injectedFaults(migrationEvents),
       close: async () => {
         await Promise.all([r.close(), d.close()]);
       },

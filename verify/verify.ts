@@ -85,6 +85,8 @@ export interface VerifyReport {
     readonly referenceEnded: { readonly icount: number; readonly status: string } | null;
   };
   readonly firstDivergence: FirstDivergence | null;
+  /** Faults the migration reports it injected (its switch-over event). */
+  readonly injectedFaults: readonly string[];
   readonly notes: readonly string[];
 }
 
@@ -105,12 +107,15 @@ export function deviceNamer(pair: TracePair): (id: number) => string {
 
 async function view(pair: TracePair, refCps: CheckpointRecord[], check: StateCheck): Promise<StateCheckView> {
   const reader = pair.reference.reader;
+  // State at icount N is what instructions before N made it: records stamped N in the
+  // reference mostly belong to the instruction that runs after the point.
+  const before = Math.max(0, check.icount - 1);
   return {
     icount: check.icount,
     referenceSource: check.referenceSource,
     destinationSource: check.destinationSource,
-    failures: await explainDifferences(reader, refCps, check.failures, check.icount),
-    notes: await explainDifferences(reader, refCps, check.notes, check.icount),
+    failures: await explainDifferences(reader, refCps, check.failures, before),
+    notes: await explainDifferences(reader, refCps, check.notes, before),
   };
 }
 
@@ -141,6 +146,8 @@ export async function verifyPair(pair: TracePair, options: VerifyOptions = {}): 
     if (!divergent && pair.reference.endIcount === pair.destination.endIcount && pair.reference.runStatus !== pair.destination.runStatus) {
       notes.push(`the reference run ended "${pair.reference.runStatus}", the destination "${pair.destination.runStatus}" (same icount, same records)`);
     }
+    for (const h of pair.hypervisorEvents) if (h.detail !== '') notes.push(`hypervisor ${h.action}: ${h.detail}`);
+    if (pair.injectedFaults.length > 0) notes.push(`the migration ran with injected fault(s): ${pair.injectedFaults.join(', ')}`);
     if (pair.reference.endIcount > pair.destination.endIcount && d === null) {
       notes.push(`the destination trace stops at icount ${pair.destination.endIcount}, the reference runs on to ${pair.reference.endIcount}: compared up to the destination's end`);
     }
@@ -166,6 +173,7 @@ export async function verifyPair(pair: TracePair, options: VerifyOptions = {}): 
       stream: { matched: stream.matched, lineRecordsMatched: stream.lineRecordsMatched, skippedAtSwitch: stream.skippedAtSwitch, divergence: streamDivergence, notes: stream.lineNotes },
       checkpoints: { compared: cps.compared, differing: cps.differing, first: firstCpView, lastAgreeing: cps.lastAgreeing, notes: cpNotes, referenceEnded: cps.referenceEnded },
       firstDivergence: first,
+      injectedFaults: pair.injectedFaults,
       notes,
     };
   } finally {
@@ -188,7 +196,10 @@ async function firstDivergence(
 
   if (switchView !== null && switchView.failures.length > 0) {
     const f = switchView.failures;
-    const cause = `the migration did not carry the state right: at the switch-over (icount ${switchView.icount}) ${f[0].explanation}` + (f.length > 1 ? ` (and ${f.length - 1} more difference${f.length > 2 ? 's' : ''})` : '');
+    const cause =
+      `the migration did not carry the state right: at the switch-over (icount ${switchView.icount}) ${f[0].explanation}` +
+      (f.length > 1 ? ` (and ${f.length - 1} more difference${f.length > 2 ? 's' : ''})` : '') +
+      (pair.injectedFaults.length > 0 ? `; the migration reports injected fault(s): ${pair.injectedFaults.join(', ')}` : '');
     return { icount: switchView.icount, record: rec, state: { icount: switchView.icount, how: 'switch-over', differences: f, instruction: null, window: null }, cause, bisection: null };
   }
 
