@@ -47,6 +47,11 @@ export class HvIo {
     return bus.asHypervisor(() => bus.pioRead(port, 2));
   }
 
+  out16(port: number, value: number): void {
+    const bus = this.machine.bus;
+    bus.asHypervisor(() => bus.pioWrite(port, 2, value & 0xffff));
+  }
+
   mmioRead(addr: number, size: number): number {
     const bus = this.machine.bus;
     return bus.asHypervisor(() => bus.mmioRead(addr, size));

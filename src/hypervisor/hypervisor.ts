@@ -17,7 +17,7 @@ import { HvIo } from './hv-io.js';
 import { createShadows, type Shadows } from './shadows/index.js';
 import { DummyFrameFilter } from './nic/dummy-frames.js';
 import { schemaOf, type DeviceCaptureBuilder } from './captured.js';
-import type { CaptureContext } from './capture/context.js';
+import type { CaptureContext, Probe } from './capture/context.js';
 import { captureOnePic, ELCR_MASK_MASTER, ELCR_MASK_SLAVE } from './capture/pic.js';
 import { capturePit } from './capture/pit.js';
 import { captureRtc } from './capture/rtc.js';
@@ -29,12 +29,27 @@ import { captureEmpty, capturePciHost, capturePost, captureSysctl } from './capt
 import { inferLines } from './capture/lines.js';
 import { quiesceLines, retireSpuriousRequests } from './capture/quiesce.js';
 import { GuestAgent } from './agent.js';
-import { defaultGeometry } from '../devices/ata-identify.js';
+import { sharedStorage } from './storage.js';
 
 /** Devices the hypervisor captures, in board order. `input` is the outside world, not hardware. */
 export const NOT_CAPTURED = new Set(['input']);
 
 export const DEFAULT_OPTIONS: HypervisorOptions = { attach: 'boot', agent: false, faults: new Set() };
+
+/** Watch every probe from the switch-over on, one instruction of paused time at a time. */
+function runProbes(io: HvIo, probes: Probe[]): void {
+  const open = new Set(probes);
+  for (let elapsed = 0; open.size > 0; elapsed++) {
+    for (const p of [...open]) {
+      if (p.check(elapsed)) open.delete(p);
+      else if (elapsed >= p.limit) {
+        p.giveUp();
+        open.delete(p);
+      }
+    }
+    if (open.size > 0) io.wait(1);
+  }
+}
 
 export class BareMetalHypervisor implements ThinHypervisor {
   readonly intercepts: Intercepts;
@@ -49,7 +64,7 @@ export class BareMetalHypervisor implements ThinHypervisor {
   ) {
     checkFaults(options.faults);
     this.intercepts = new Intercepts(machine.bus, machine.clock);
-    this.shadows = createShadows(this.intercepts, options, machine.clock.icount, machine.clock.hz);
+    this.shadows = createShadows(this.intercepts, options, machine.clock.icount, machine.clock.hz, sharedStorage(machine));
     this.agent = options.agent ? new GuestAgent(this.intercepts, this.shadows) : null;
     this.intercepts.attach();
     machine.taps.unshift(this.filter);
@@ -89,7 +104,7 @@ export class BareMetalHypervisor implements ThinHypervisor {
     const machine = this.machine;
     const io = new HvIo(machine);
     const ctx: CaptureContext = {
-      io, shadows: this.shadows, options: this.options, notes: [], switchIcount: machine.clock.icount, nicFrames: 0,
+      io, shadows: this.shadows, options: this.options, notes: [], switchIcount: machine.clock.icount, nicFrames: 0, probes: [], after: [],
     };
     const byName = new Map<string, DeviceCaptureBuilder>();
     const schema = (name: string) => schemaOf(machine, name);
@@ -98,22 +113,23 @@ export class BareMetalHypervisor implements ThinHypervisor {
     byName.set('pic.slave', captureOnePic(ctx, schema('pic.slave'), this.shadows.picSlave, 0x4d1, ELCR_MASK_SLAVE));
     byName.set('pit', capturePit(ctx, schema('pit')));
     byName.set('rtc', captureRtc(ctx, schema('rtc')));
-    const geometry = defaultGeometry(machine.board.disk.backing.sectors);
-    byName.set('ata0', captureAta(ctx, schema('ata0'), geometry));
+    byName.set('ata0', captureAta(ctx, schema('ata0')));
     byName.set('pci', capturePciHost(ctx, schema('pci')));
     byName.set('ioapic', captureIoapic(ctx, schema('ioapic')));
     byName.set('lapic', captureLapic(ctx, schema('lapic')));
     byName.set('post', capturePost(ctx, schema('post')));
     byName.set('sysctl', captureSysctl(ctx, schema('sysctl')));
     byName.set('debug-exit', captureEmpty(schema('debug-exit')));
-    // Then what takes time: watching the LAPIC timer tick, then driving devices (their
-    // interrupt lines may bounce: keep that from the guest).
-    ctx.lapicTimerProbe?.(ctx.switchIcount);
+    // Still at the switch-over instant: the UART's receive FIFO is read out and the NIC frozen
+    // (both drive their interrupt lines: keep that from the guest's interrupt controllers).
     const capturedIrr = { master: byName.get('pic.master')!.build().fields.irr as number, slave: byName.get('pic.slave')!.build().fields.irr as number };
     const rs = { master: this.shadows.picMaster.v.read_reg_select, slave: this.shadows.picSlave.v.read_reg_select };
     const quiet = quiesceLines(io, [4, 11]);
     byName.set('uart', captureUart(ctx, schema('uart')));
     byName.set('rtl8169', captureNic(ctx, schema('rtl8169')));
+    // Then what takes time: watching counters tick and BSY drop, then driving devices back.
+    runProbes(io, ctx.probes);
+    for (const step of ctx.after) step();
     const retired = retireSpuriousRequests(io, [4, 11], capturedIrr, rs);
     quiet.restore();
     if (retired.length > 0) ctx.notes.push(`8259A: request(s) on IRQ ${retired.join(', ')} raised by capture's own work were retired on the source`);

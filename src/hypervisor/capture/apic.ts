@@ -70,18 +70,23 @@ export function captureLapic(ctx: CaptureContext, schema: StateSchema): DeviceCa
     // pin it down, watch the count tick (guest paused): it drops to c-1 when `remaining`
     // reaches (c-1)·divisor. Done first among the capture steps that take time (capture order).
     b.set('timer', -2, 'inferred');
-    ctx.lapicTimerProbe = (at) => {
-      const start = io.now;
-      for (let k = 0; k <= d && current > 1; k++) {
-        if (r(0x390) < current) {
-          b.set('timer', (current - 1) * d + (io.now - start) + (start - at), 'inferred');
-          return;
-        }
-        io.wait(1);
-      }
+    if (current > 1) {
+      ctx.probes.push({
+        limit: d + 1,
+        check(elapsed) {
+          if (r(0x390) >= current) return false;
+          b.set('timer', (current - 1) * d + elapsed, 'inferred');
+          return true;
+        },
+        giveUp() {
+          b.set('timer', current * d, 'inferred');
+          notes.push(`lapic: timer remaining known to within the divisor (${d} instructions): current count ${current}`);
+        },
+      });
+    } else {
       b.set('timer', current * d, 'inferred');
       notes.push(`lapic: timer remaining known to within the divisor (${d} instructions): current count ${current}`);
-    };
+    }
   }
   b.set('lint0_level', 0, 'inferred'); // capture/lines.ts
   return b;

@@ -1,28 +1,35 @@
 /**
  * ATA capture (ATA/ATAPI-6, 7.x "Command block registers").
  *
- * Read: alternate status (0x3F6: no side effect, unlike 0x1F7 which clears INTRQ), and when
- * BSY is clear the task file (error, sector count, LBA/CHS, device/head: reads without side
- * effects). Shadow: features, command, device control, and the settings SET MULTIPLE MODE
- * and INITIALIZE DEVICE PARAMETERS leave behind.
- * Internal (sector buffer, transfer position, INTRQ pending, BSY timer): inferred for an idle
- * drive; in the middle of a PIO transfer the data-port position is not observable without
- * trapping the data port — the report names the fields it could not learn.
+ * Read: the alternate status (0x3F6: no side effect, unlike 0x1F7, which clears INTRQ); when
+ * BSY is clear the task file (error, sector count, LBA/CHS, device/head — reads without side
+ * effects). While BSY they read as the status: the values come from the shadow then.
+ * Shadow: features, command, device control, the settings commands' results, and the PIO
+ * transfer — which sector, how far into it, how much of the DRQ block is left, the sector
+ * buffer (the words seen on the trapped data port, or the shared disk's sector).
+ * BSY time left: not readable and not known to the hypervisor (the drive's timing); measured
+ * by watching the alternate status, guest paused, until BSY drops (a step that takes time:
+ * done after the zero-time reads). The drive then carries on, as it would have for the guest.
+ * INTRQ pending (a `line`): set at each DRQ block and completion, cleared by the guest's
+ * status read, which is not trapped: taken as clear (the guest reads status in its handler).
  */
 import type { CaptureContext } from './context.js';
 import { DeviceCaptureBuilder } from '../captured.js';
 import type { StateSchema } from '../../devices/schema.js';
+import { CMD_WRITE } from '../shadows/ata.js';
 
 const BSY = 0x80;
 const DRQ = 0x08;
+const SECTOR = 512;
 
-export function captureAta(ctx: CaptureContext, schema: StateSchema, geometry: { heads: number; sectors: number }): DeviceCaptureBuilder {
+export function captureAta(ctx: CaptureContext, schema: StateSchema): DeviceCaptureBuilder {
   const { io, notes } = ctx;
   const sh = ctx.shadows.ata;
   const b = new DeviceCaptureBuilder(schema);
   const status = io.in8(0x3f6);
   b.set('status', status, 'read');
-  if (!(status & BSY)) {
+  const busy = (status & BSY) !== 0;
+  if (!busy) {
     b.set('error', io.in8(0x1f1), 'read');
     b.set('nsector', io.in8(0x1f2), 'read');
     b.set('sector', io.in8(0x1f3), 'read');
@@ -30,28 +37,53 @@ export function captureAta(ctx: CaptureContext, schema: StateSchema, geometry: {
     b.set('hcyl', io.in8(0x1f5), 'read');
     b.set('select', io.in8(0x1f6), 'read');
   } else {
-    // While BSY the task file reads as status; the values the guest wrote are in the shadow.
-    for (const f of ['error', 'nsector', 'sector', 'lcyl', 'hcyl', 'select']) b.markUnknown(f);
-    notes.push('ata0: BSY at capture: the task file is not readable');
+    const t = sh.taskfile;
+    b.set('nsector', t.nsector, 'shadow').set('sector', t.sector, 'shadow').set('lcyl', t.lcyl, 'shadow');
+    b.set('hcyl', t.hcyl, 'shadow').set('select', t.select, 'shadow');
+    b.markUnknown('error');
+    notes.push('ata0: BSY at capture: the error register is not readable');
   }
   const known = (f: 'feature' | 'command' | 'devctl') => sh.known.has(f);
   if (known('feature')) b.set('feature', sh.feature, 'shadow'); else b.markUnknown('feature');
   if (known('command')) b.set('command', sh.command, 'shadow'); else b.markUnknown('command');
   if (known('devctl')) b.set('devctl', sh.devctl, 'shadow'); else b.markUnknown('devctl');
-  const settings = sh.settings(status, geometry);
+  // A settings command takes effect when its BSY ends.
+  const settingsPending = busy && sh.transfer === null && (sh.command === 0xc6 || sh.command === 0x91);
+  const settings = settingsPending ? sh.settingsBefore : { mult: sh.mult, heads: sh.heads, sectors: sh.sectors };
   b.set('mult_sectors', settings.mult, 'shadow');
   b.set('chs_heads', settings.heads, 'shadow');
   b.set('chs_sectors', settings.sectors, 'shadow');
-  const idle = !(status & (BSY | DRQ));
-  if (idle) {
-    b.set('buf_pos', 0, 'inferred').set('buf_end', 0, 'inferred').set('xfer_cmd', 0, 'inferred');
-    b.set('xfer_phase', 0, 'inferred').set('xfer_remaining', 0, 'inferred').set('xfer_lba', 0, 'inferred');
-    b.set('block_remaining', 0, 'inferred').set('busy_timer', -1, 'inferred');
-    b.set('irq_pending', sh.irqPendingGuess(), 'inferred');
-  } else {
-    for (const f of ['buf_pos', 'buf_end', 'xfer_cmd', 'xfer_phase', 'xfer_remaining', 'xfer_lba', 'block_remaining', 'busy_timer', 'irq_pending']) b.markUnknown(f);
-    notes.push('ata0: a command or PIO transfer is in progress: its position is internal (not reconstructed)');
+
+  const x = sh.transfer;
+  if (status & DRQ && x !== null) sh.blockStarted();
+  let phase = 0;
+  if (sh.devctl & 0x04) phase = 5;
+  else if (busy) phase = x !== null && x.betweenBlocks ? 4 : 1;
+  else if (status & DRQ && x !== null) phase = CMD_WRITE.includes(x.command) ? 3 : 2;
+  const transferring = phase === 2 || phase === 3 || phase === 4;
+  b.set('xfer_phase', phase, 'inferred');
+  b.set('xfer_cmd', transferring ? x!.command : 0, 'inferred');
+  b.set('xfer_lba', transferring ? x!.lba : 0, 'inferred');
+  b.set('xfer_remaining', transferring ? x!.remaining : 0, 'inferred');
+  b.set('block_remaining', phase === 2 || phase === 3 ? x!.block : 0, 'inferred');
+  b.set('buf_pos', phase === 2 || phase === 3 ? x!.pos : 0, 'inferred');
+  b.set('buf_end', transferring ? SECTOR : 0, 'inferred');
+  b.set('buffer', Array.from(sh.buffer), 'inferred');
+  b.set('irq_pending', 0, 'inferred');
+  b.set('busy_timer', busy ? -2 : -1, 'inferred');
+  if (phase === 5) notes.push('ata0: SRST held at capture: the reset is not reconstructed');
+  if (busy) {
+    ctx.probes.push({
+      limit: 10_000_000,
+      check(elapsed) {
+        if (io.in8(0x3f6) & BSY) return false;
+        b.set('busy_timer', elapsed, 'inferred');
+        return true;
+      },
+      giveUp() {
+        notes.push('ata0: BSY did not drop within the probe limit');
+      },
+    });
   }
-  b.markUnknown('buffer');
   return b;
 }

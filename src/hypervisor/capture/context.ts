@@ -15,6 +15,18 @@ export interface CaptureContext {
   readonly switchIcount: number;
   /** Dummy frames the NIC probe sent and received (for the report). */
   nicFrames: number;
-  /** Set by the LAPIC capture when its timer needs watching (a step that takes time). */
-  lapicTimerProbe?: (switchIcount: number) => void;
+  /**
+   * Things to watch while virtual time passes, guest paused, one instruction at a time from
+   * the switch-over (the LAPIC timer's count ticking, an ATA drive's BSY dropping): each is
+   * checked with the instructions elapsed so far and returns true once it has its answer.
+   */
+  probes: Probe[];
+  /** Steps that drive devices (and take time), run after the probes: putting the source back. */
+  after: (() => void)[];
+}
+
+export interface Probe {
+  readonly limit: number;
+  check(elapsed: number): boolean;
+  giveUp(): void;
 }

@@ -78,6 +78,11 @@ export function captureNic(ctx: CaptureContext, schema: StateSchema): DeviceCapt
   const { io, notes } = ctx;
   const b = new DeviceCaptureBuilder(schema);
   const header = readHeader(io, NIC_SLOT, 2);
+  b.set('pci_command', header.pci_command, 'read');
+  b.set('pci_cache_line_size', header.pci_cache_line_size, 'read');
+  b.set('pci_latency_timer', header.pci_latency_timer, 'read');
+  b.set('pci_bars', header.pci_bars, 'read');
+  b.set('pci_interrupt_line', header.pci_interrupt_line, 'read');
   withRegisters(io, (regs) => {
     const v = readNicRegisters(regs);
     const rxMissed = regs.r32(REG_RX_MISSED) & 0xffffff;
@@ -96,21 +101,32 @@ export function captureNic(ctx: CaptureContext, schema: StateSchema): DeviceCapt
     regs.w32(REG_COUNTER_HI, v.counter_addr_hi);
     regs.w32(REG_COUNTER_LO, v.counter_addr_lo & ~0x08);
     closeScratch(io, scratch);
+    for (const [k, value] of Object.entries(v)) b.set(k, value as number | number[], 'read');
+    b.set('rx_missed', rxMissed, 'read');
+    b.set('tx_timer', v.tx_poll & 0xc0 ? 0 : -1, 'inferred');
+    if (v.tx_poll & 0xc0) notes.push('rtl8169: a TxPoll was pending (frames in flight); when the NIC would have serviced it is not observable: it is re-issued at the switch-over');
 
-    // The ring pointers: probe with dummy frames, then rebuild the NIC as captured.
     const lengths = guestRingLengths(ctx, v);
-    let pointers: RingPointers = { rxHead: 0, txTail: 0, txHpTail: 0 };
-    let frames = 0;
-    if (lengths.rx + lengths.tx + lengths.txh > 0) {
-      const probeArea = openScratch(io);
+    if (lengths.rx + lengths.tx + lengths.txh === 0) {
+      b.set('rx_head', 0, 'inferred').set('tx_tail', 0, 'inferred').set('tx_hp_tail', 0, 'inferred');
+      return;
+    }
+    // Freeze the NIC now, at the switch-over: interrupts masked and every ring pointed at a
+    // host-owned scratch copy, so while capture lets time pass a pending TxPoll walks nothing of
+    // the guest's and an arriving frame is dropped (as on a stopped machine), never stored.
+    const probeArea = openScratch(io);
+    regs.w16(REG_INTR_MASK, 0);
+    const driver = new RingDriver(io, regs, probeArea, v.idr);
+    driver.freeze({ rx: Math.max(lengths.rx, 1), tx: Math.max(lengths.tx, 1), txh: lengths.txh });
+    ctx.after.push(() => withRegisters(io, (regs2) => {
+      let pointers: RingPointers = { rxHead: 0, txTail: 0, txHpTail: 0 };
+      let frames = 0;
       try {
-        regs.w16(REG_INTR_MASK, 0);
-        regs.w32(REG_RX_CONFIG, v.rx_config | 0x02);
-        regs.w16(REG_RX_MAX_SIZE, 0);
-        regs.w16(REG_CPLUS_CMD, v.cplus_cmd & ~0x0040);
-        regs.w32(REG_TX_CONFIG, v.tx_config & ~0x00060000);
-        regs.w8(REG_CHIP_CMD, CMD_RX_ENABLE | CMD_TX_ENABLE);
-        const driver = new RingDriver(io, regs, probeArea, v.idr);
+        regs2.w32(REG_RX_CONFIG, v.rx_config | 0x02);
+        regs2.w16(REG_RX_MAX_SIZE, 0);
+        regs2.w16(REG_CPLUS_CMD, v.cplus_cmd & ~0x0040);
+        regs2.w32(REG_TX_CONFIG, v.tx_config & ~0x00060000);
+        regs2.w8(REG_CHIP_CMD, CMD_RX_ENABLE | CMD_TX_ENABLE);
         pointers = driver.probe({ rx: Math.max(lengths.rx, 1), tx: Math.max(lengths.tx, 1), txh: lengths.txh });
         if (lengths.rx === 0) pointers.rxHead = 0;
         if (lengths.tx === 0) pointers.txTail = 0;
@@ -118,29 +134,18 @@ export function captureNic(ctx: CaptureContext, schema: StateSchema): DeviceCapt
       } finally {
         closeScratch(io, probeArea);
       }
-      const rebuilt = buildNic(io, regs, v, lengths, pointers, { rxOffByOne: false, reissueTxPoll: true });
+      const rebuilt = buildNic(io, regs2, v, lengths, pointers, { rxOffByOne: false, reissueTxPoll: true });
       frames += rebuilt.frames;
       for (const n of rebuilt.notes) notes.push(`source ${n}`);
-      // Our probe may have cost a missed frame (RDU); RxMissed can only be cleared, not set.
-      if ((regs.r32(REG_RX_MISSED) & 0xffffff) !== rxMissed) {
+      if ((regs2.r32(REG_RX_MISSED) & 0xffffff) !== rxMissed) {
         notes.push('rtl8169: RxMissed / MissPkt advanced on the source by the probe (statistics)');
       }
       notes.push(`rtl8169: ring pointers probed with ${frames} dummy frame(s): rx_head ${pointers.rxHead}, tx_tail ${pointers.txTail}, tx_hp_tail ${pointers.txHpTail}`);
-    }
-    ctx.nicFrames += frames;
-
-    for (const [k, value] of Object.entries(v)) b.set(k, value as number | number[], k === 'tx_poll' ? 'read' : 'read');
-    b.set('rx_missed', rxMissed, 'read');
-    b.set('rx_head', pointers.rxHead, 'inferred');
-    b.set('tx_tail', pointers.txTail, 'inferred');
-    b.set('tx_hp_tail', pointers.txHpTail, 'inferred');
-    b.set('tx_timer', v.tx_poll & 0xc0 ? 0 : -1, 'inferred');
-    if (v.tx_poll & 0xc0) notes.push('rtl8169: a TxPoll was pending (frames in flight); when the NIC would have serviced it is not observable: it is re-issued at the switch-over');
+      ctx.nicFrames += frames;
+      b.set('rx_head', pointers.rxHead, 'inferred');
+      b.set('tx_tail', pointers.txTail, 'inferred');
+      b.set('tx_hp_tail', pointers.txHpTail, 'inferred');
+    }));
   });
-  b.set('pci_command', header.pci_command, 'read');
-  b.set('pci_cache_line_size', header.pci_cache_line_size, 'read');
-  b.set('pci_latency_timer', header.pci_latency_timer, 'read');
-  b.set('pci_bars', header.pci_bars, 'read');
-  b.set('pci_interrupt_line', header.pci_interrupt_line, 'read');
   return b;
 }

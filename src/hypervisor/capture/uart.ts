@@ -24,7 +24,8 @@ export function captureUart(ctx: CaptureContext, schema: StateSchema): DeviceCap
   const { io, notes } = ctx;
   const shadow = ctx.shadows.uart;
   const b = new DeviceCaptureBuilder(schema);
-  const now = io.now;
+  // The transmitter as it was at the switch-over (other capture steps may have let time pass).
+  const now = ctx.switchIcount;
   shadow.advance(now);
 
   const lcr = io.in8(COM1 + 3);
@@ -83,18 +84,20 @@ export function captureUart(ctx: CaptureContext, schema: StateSchema): DeviceCap
     notes.push(`uart: IIR read 0x${iir.toString(16)}, the sources give 0x${(b.build().fields.iir as number).toString(16)}`);
   }
 
-  // Put the receive FIFO back on the source.
+  // Put the receive FIFO back on the source — later, with the steps that let time pass.
   if (rx.length > 0) {
-    const txIdle = shadow.tsrDoneAt < 0 && shadow.fifo.length === 0;
-    if (txIdle && !(mcr & MCR_LOOP)) {
-      refillReceiver(io, { lcr, dll, dlm, mcr, ier, fcr }, rx, false);
-      io.out8(COM1 + 3, lcr & 0x7f);
-      settleThrIndication(io, ier, thrPending);
-      io.out8(COM1 + 3, lcr);
-      if (timeoutPending) io.wait(4 * charTime + 1);
-    } else {
-      notes.push(`uart: ${rx.length} received byte(s) could not be put back on the source (its transmitter is busy)`);
-    }
+    ctx.after.push(() => {
+      const txIdle = (io.in8(COM1 + 5) & 0x40) !== 0;
+      if (txIdle && !(mcr & MCR_LOOP)) {
+        refillReceiver(io, { lcr, dll, dlm, mcr, ier, fcr }, rx, false);
+        io.out8(COM1 + 3, lcr & 0x7f);
+        settleThrIndication(io, ier, thrPending);
+        io.out8(COM1 + 3, lcr);
+        if (timeoutPending) io.wait(4 * charTime + 1);
+      } else {
+        notes.push(`uart: ${rx.length} received byte(s) could not be put back on the source (its transmitter is busy)`);
+      }
+    });
   }
   void IER_ERBFI;
   return b;

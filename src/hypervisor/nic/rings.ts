@@ -168,10 +168,13 @@ export class RingDriver {
    * enabled, loopback off, our MAC accepted. Leaves every pointer somewhere else: the caller
    * resets and drives them back (drive()).
    */
-  probe(n: RingLengths): RingPointers {
+  /**
+   * Every ring the NIC could walk points at scratch, all host-owned: a TxPoll the guest issued
+   * and the NIC has not serviced yet then walks our rings, never the guest's, and a frame that
+   * arrives is dropped. The pointers do not move.
+   */
+  freeze(n: RingLengths): void {
     const { io, regs, l } = this;
-    // Every ring the NIC could walk points at scratch first, all host-owned: a TxPoll the guest
-    // issued and the NIC has not serviced yet then walks our rings, never the guest's.
     buildTxRing(io, l.tx, n.tx, l.txBuf, () => false);
     buildTxRing(io, l.txh, Math.max(1, n.txh), l.txBuf, () => false);
     buildRxRing(io, l.rx, Math.max(1, n.rx), l.rxBuf, () => false);
@@ -181,6 +184,11 @@ export class RingDriver {
     regs.w32(REG_TXH_DESC + 4, 0);
     regs.w32(REG_RX_DESC, l.rx);
     regs.w32(REG_RX_DESC + 4, 0);
+  }
+
+  probe(n: RingLengths): RingPointers {
+    const { io, regs, l } = this;
+    this.freeze(n);
     // TX, normal priority: first descriptor unowned, the rest owned.
     this.setFrame(HYPERVISOR_DESTINATION);
     buildTxRing(io, l.tx, n.tx, l.txBuf, (i) => i > 0);

@@ -119,6 +119,7 @@ function putInService(ctx: ReconstructContext, m: Chip, s: Chip): void {
     if (k === 2 && cascade) {
       // The cascade: a slave request raises the slave's INT, which is the master's IR2 edge.
       const j = lowFirst(s).find((x) => irqLineDriver(io, s.isa + x) !== null && (wantS & (1 << x)) !== 0)
+        ?? lowFirst(s).find((x) => RESTORE_SAFE_LINES.has(s.isa + x))
         ?? lowFirst(s).find((x) => irqLineDriver(io, s.isa + x) !== null);
       if (j === undefined) {
         ctx.notes.push('pic.master: IR2 (cascade) in service could not be reconstructed: no slave line can be raised');

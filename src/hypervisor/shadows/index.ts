@@ -5,7 +5,7 @@ import { PicShadow } from './pic.js';
 import { PitShadow } from './pit.js';
 import { CmosShadow } from './cmos.js';
 import { UartShadow } from './uart.js';
-import { AtaShadow } from './ata.js';
+import { AtaShadow, type AtaGeometry } from './ata.js';
 import { PostShadow } from './post.js';
 
 export interface Shadows {
@@ -18,7 +18,13 @@ export interface Shadows {
   readonly post: PostShadow;
 }
 
-export function createShadows(intercepts: Intercepts, options: HypervisorOptions, now: number, hz: number): Shadows {
+/** The shared disk as the hypervisor reaches it (storage is shared: BLMVisor 4.3). */
+export interface SharedStorage {
+  geometry: AtaGeometry;
+  readSector(lba: number): Uint8Array;
+}
+
+export function createShadows(intercepts: Intercepts, options: HypervisorOptions, now: number, hz: number, storage: SharedStorage): Shadows {
   const boot = options.attach === 'boot';
   const picOptions = { skipIcw4: options.faults.has('icw4-shadow-skipped'), knownAtStart: boot };
   return {
@@ -31,7 +37,7 @@ export function createShadows(intercepts: Intercepts, options: HypervisorOptions
     }),
     cmos: new CmosShadow(intercepts, hz, now, boot),
     uart: new UartShadow(intercepts, hz, boot),
-    ata: new AtaShadow(intercepts, boot),
+    ata: new AtaShadow(intercepts, boot, storage.geometry, (lba) => storage.readSector(lba)),
     post: new PostShadow(intercepts, boot),
   };
 }

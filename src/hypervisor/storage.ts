@@ -1,0 +1,28 @@
+/**
+ * The shared disk as the hypervisor sees it. Storage is shared between source and destination
+ * (BLMVisor 4.3: an iSCSI target both machines reach), so the hypervisor reads sectors from it
+ * directly — to know what a drive's sector buffer holds — and never writes it. The geometry is
+ * what ATA-6 defines for a drive of that capacity at power-on.
+ */
+import type { Machine } from '../machine/machine.js';
+import { SECTOR_SIZE } from '../devices/disk-backing.js';
+import { defaultGeometry, logicalCylinders } from '../devices/ata-identify.js';
+import type { SharedStorage } from './shadows/index.js';
+
+export function sharedStorage(machine: Machine): SharedStorage {
+  const backing = machine.board.disk.backing;
+  const g = defaultGeometry(backing.sectors);
+  return {
+    geometry: {
+      heads: g.heads,
+      sectors: g.sectors,
+      total: backing.sectors,
+      cylinders: (heads, sectors) => logicalCylinders(backing.sectors, heads, sectors),
+    },
+    readSector(lba: number): Uint8Array {
+      const buf = new Uint8Array(SECTOR_SIZE);
+      if (lba >= 0 && lba < backing.sectors) backing.readSector(lba, buf);
+      return buf;
+    },
+  };
+}
