@@ -277,21 +277,26 @@ export class CpuCore extends CpuRegisters {
 
   // ================================================================ code fetch
 
+  // The window test is `0 <= eip - fLo < fLen` in int32 arithmetic: the same as the unsigned
+  // `(eip - fLo) >>> 0 < fLen` (fLen <= 4096), which V8 compiles to float64 compares.
+
   fetch8(): number {
     const e = this.eip;
-    if ((e - this.fLo) >>> 0 < this.fLen) {
+    const d = (e - this.fLo) | 0;
+    if (d >= 0 && d < this.fLen) {
       this.eip = (e + 1) | 0;
-      return this.ram[e + this.fDelta];
+      return this.ram[(e + this.fDelta) | 0];
     }
     return this.fetchSlow(1);
   }
 
   fetch16(): number {
     const e = this.eip;
-    if ((e - this.fLo) >>> 0 < this.fLen - 1) {
+    const d = (e - this.fLo) | 0;
+    if (d >= 0 && d < this.fLen - 1) {
       this.eip = (e + 2) | 0;
       const r = this.ram;
-      const p = e + this.fDelta;
+      const p = (e + this.fDelta) | 0;
       return r[p] | (r[p + 1] << 8);
     }
     return this.fetchSlow(2);
@@ -300,10 +305,11 @@ export class CpuCore extends CpuRegisters {
   /** A signed int32. */
   fetch32(): number {
     const e = this.eip;
-    if ((e - this.fLo) >>> 0 < this.fLen - 3) {
+    const d = (e - this.fLo) | 0;
+    if (d >= 0 && d < this.fLen - 3) {
       this.eip = (e + 4) | 0;
       const r = this.ram;
-      const p = e + this.fDelta;
+      const p = (e + this.fDelta) | 0;
       return r[p] | (r[p + 1] << 8) | (r[p + 2] << 16) | (r[p + 3] << 24);
     }
     return this.fetchSlow(4);
