@@ -163,6 +163,16 @@ async function handshake(s: SourceStream, side: SourceSide, options: MigrationOp
   expectAck(await s.link.receive(), s.link, 'the machine');
 }
 
+/**
+ * Where the outside world is when the guest stops: the recorded inputs delivered so far. Taken
+ * before the capture, whose paused time may see more arrive at the source; the destination's
+ * world delivers those again at their own icounts, after the switch-over, as a run that never
+ * migrated would have seen them.
+ */
+function worldPosition(machine: Machine): number {
+  return machine.board.input.delivered;
+}
+
 /** CPU, every device as captured, and the source's disk writes (STORAGE). Returns STORAGE's bytes. */
 function writeState(s: SourceStream, machine: Machine, capture: CaptureResult): number {
   s.write(SECTION.CPU, cpuToPb(machine.cpu.getState()));
@@ -251,6 +261,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
 
     // Stop-and-copy. The capture may move guest memory (the NIC's dummy frames go through
     // the rings by DMA), so the last dirty set is taken after it.
+    const delivered = worldPosition(machine);
     const capture = side.devices.captureDevices();
     let sentEnd = false;
     let ack: PbAck;
@@ -263,7 +274,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
         pausedInstructions: capture.pausedInstructions,
         rounds: rounds.length,
         forced,
-        inputEventsDelivered: machine.board.input.delivered,
+        inputEventsDelivered: delivered,
       });
       const sent = sendPages(s.writer, memory, client.takeAndClear(), PHASE_STOP_AND_COPY, rounds.length + 1, clock.icount);
       stopCopy = sent;
@@ -319,7 +330,9 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
   const startIcount = clock.icount;
   await handshake(s, side, options);
 
+  const delivered = worldPosition(machine);
   const capture = side.devices.captureDevices();
+  let endOnItsWay = false;
   let sentEnd = false;
   let ack: PbAck | null = null;
   let done: PbDone | null = null;
@@ -334,18 +347,16 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
       pausedInstructions: capture.pausedInstructions,
       rounds: 0,
       forced: false,
-      inputEventsDelivered: machine.board.input.delivered,
+      inputEventsDelivered: delivered,
     });
     const storageBytes = writeState(s, machine, capture);
     const zero = new ZeroPageTest(memory, side.maybeNonZero?.() ?? null);
     const zeroPages: number[] = [];
     for (let p = 0; p < memory.ramPages; p++) if (zero.isZero(p)) zeroPages.push(p);
     s.write(SECTION.POSTCOPY_MAP, { ramPages: memory.ramPages, zeroPages });
-    s.write(SECTION.END, { sections: s.writer.sections, bytes: s.bytes, rounds: [] });
-    sentEnd = true;
-    stopCopyBytes = s.bytes - before - storageBytes;
-    // Serve from here on: the destination asks for pages as soon as it resumes, maybe before
-    // this side has seen its ACK.
+    // Serve from here on: the destination asks for pages as soon as it has the state (its
+    // hypervisor's reconstruction may read guest memory, the NIC's rings), before its ACK. In
+    // process that happens inside the write of END itself.
     let acked!: () => void;
     const ackSeen = new Promise<void>((resolve) => (acked = resolve));
     serving = link.serve((section) => {
@@ -355,12 +366,13 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
           acked();
           return false;
         }
-        if (ack === null) throw new MigrationProtocolError(`the destination sent ${sectionKindName(section.kind)} before its ACK`);
         if (section.kind === SECTION.PAGE_REQUEST) {
+          if (!endOnItsWay) throw new MigrationProtocolError('the destination asked for pages before it had the whole state');
           const req = decodeSection<PbPageRequest>(section, SECTION.PAGE_REQUEST, where);
           servePages(s, machine, req);
           return false;
         }
+        if (ack === null) throw new MigrationProtocolError(`the destination sent ${sectionKindName(section.kind)} before its ACK`);
         done = decodeSection<PbDone>(section, SECTION.DONE, where);
         return true;
       } catch (err) {
@@ -369,6 +381,12 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
         return true;
       }
     });
+    const beforeEnd = s.bytes;
+    endOnItsWay = true;
+    const endBytes = s.write(SECTION.END, { sections: s.writer.sections, bytes: s.bytes, rounds: [] });
+    sentEnd = true;
+    // (Page responses written while END was on its way in process are not state.)
+    stopCopyBytes = beforeEnd + endBytes - before - storageBytes;
     await link.flush();
     await Promise.race([ackSeen, serving]);
     if (failure !== null) throw failure;
