@@ -8,6 +8,9 @@ import { LivePageHashes, WrittenPages } from './machine-state.js';
 import { fromMachine, type StatePoint } from './state-point.js';
 import type { MachineFactory } from './trace-machine.js';
 
+/** Instructions between looks at the event loop (~10–20 ms of machine time). */
+const REPLAY_SLICE = 2_000_000;
+
 export class Replay {
   readonly machine: Machine;
   /** Set once the run stopped on its own (exit, halt for good, fault) before an asked-for icount. */
@@ -28,17 +31,19 @@ export class Replay {
     return this.machine.clock.icount;
   }
 
-  /** Run to `icount`. False when the run stopped before it (see `ended`). */
-  advanceTo(icount: number): boolean {
+  /**
+   * Run to `icount`, in slices with the event loop let through between them (so a stream
+   * comparison reading the traces meanwhile gets its LevelDB reads answered while the machine
+   * runs). False when the run stopped before `icount` (see `ended`).
+   */
+  async advanceTo(icount: number): Promise<boolean> {
     const m = this.machine;
-    if (m.clock.icount >= icount) return m.clock.icount === icount;
-    if (this.ended !== null) return false;
-    const r = m.run({ maxInstructions: icount });
-    if (r.status !== 'limit' || m.clock.icount < icount) {
-      this.ended = { status: r.status, icount: m.clock.icount, message: r.message };
-      return false;
+    while (m.clock.icount < icount && this.ended === null) {
+      const r = m.run({ maxInstructions: Math.min(icount, m.clock.icount + REPLAY_SLICE) });
+      if (r.status !== 'limit') this.ended = { status: r.status, icount: m.clock.icount, message: r.message };
+      else if (m.clock.icount < icount) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    return true;
+    return m.clock.icount === icount;
   }
 
   /** The state now, with page hashes kept current from the dirty log. */

@@ -56,10 +56,10 @@ function split(icount: number, ref: StatePoint, dst: StatePoint, diffs: StateDif
 }
 
 /** The reference's state at `icount`: its checkpoint there, or the re-executed machine (null: the run ended before). */
-export function referenceAt(pair: TracePair, refCps: ReadonlyMap<number, CheckpointRecord>, replay: Replay, icount: number): StatePoint | null {
+export async function referenceAt(pair: TracePair, refCps: ReadonlyMap<number, CheckpointRecord>, replay: Replay, icount: number): Promise<StatePoint | null> {
   const cp = refCps.get(icount);
   if (cp !== undefined) return fromCheckpoint(pair.reference.reader, cp, 'reference');
-  return replay.advanceTo(icount) ? replay.point() : null;
+  return (await replay.advanceTo(icount)) ? replay.point() : null;
 }
 
 /** The destination as reconstructed at the switch-over, or null when the trace carries neither a snapshot nor a checkpoint there. */
@@ -78,7 +78,7 @@ export async function checkSwitchOver(
 ): Promise<StateCheck | null> {
   const dst = destinationAtSwitch(pair, dstCps);
   if (dst === null) return null;
-  const ref = referenceAt(pair, refCps, replay, pair.switchIcount);
+  const ref = await referenceAt(pair, refCps, replay, pair.switchIcount);
   if (ref === null) return null; // cannot happen: the pair was checked to reach the switch-over
   return split(pair.switchIcount, ref, dst, await compareStates(schemas, ref, dst));
 }
@@ -103,7 +103,7 @@ export async function checkCheckpoints(
   const icounts = [...dstCps.keys()].filter((i) => i > pair.switchIcount).sort((a, b) => a - b);
   for (const icount of icounts) {
     const cp = dstCps.get(icount)!;
-    const ref = referenceAt(pair, refCps, replay, icount);
+    const ref = await referenceAt(pair, refCps, replay, icount);
     if (ref === null) {
       referenceEnded = { icount: replay.ended?.icount ?? replay.icount, status: replay.ended?.status ?? 'ended' };
       break;
