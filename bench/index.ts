@@ -6,6 +6,7 @@ import { benchMachine } from './machine.js';
 import { benchDevices } from './devices.js';
 import { benchTraceFigures } from './trace.js';
 import { benchMigration } from './migration.js';
+import { benchVerify } from './verify.js';
 import { printFigures, type Figure } from './harness.js';
 
 const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
@@ -13,6 +14,7 @@ const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
   devices: benchDevices,
   trace: benchTraceFigures,
   migration: benchMigration,
+  verify: benchVerify,
 };
 
 const wanted = process.argv.slice(2);
