@@ -20,6 +20,8 @@ export interface MigrateOutput {
   listen?: string;
   metrics: MigrationMetrics;
   stream?: { bytes: number; sha256: string };
+  /** The source hypervisor's VM exits (monitored accesses that trapped), by device, boot to switch-over. */
+  vmExits?: Record<string, number>;
   destination?: { status: string; message: string; firstIcount: number; icount: number; records: number };
 }
 
@@ -91,7 +93,9 @@ export default class Migrate extends MigtraceCommand {
       const outcome = await migrateTraceOverTcp({ trace, at, to, options, onRound });
       this.report(outcome.metrics, say);
       say(`stream: ${outcome.streamBytes} bytes, sha256 ${outcome.streamSha256}`);
+      say(exitsLine(outcome.vmExits));
       return {
+        vmExits: outcome.vmExits,
         mode: 'source',
         trace,
         at,
@@ -105,8 +109,10 @@ export default class Migrate extends MigtraceCommand {
     say(`re-running ${trace} to icount ${at}, then migrating in-process (${options.strategy})`);
     const result = await migrateTraceInProcess({ trace, at, out, options, destinationMemory: memory, onRound });
     this.report(result.destination.metrics, say);
+    say(exitsLine(result.vmExits));
     say(destinationLine(result.destination));
     return {
+      vmExits: result.vmExits,
       mode: 'in-process',
       trace,
       at,
@@ -163,4 +169,10 @@ function destinationInfo(rec: DestinationRecording): NonNullable<MigrateOutput['
 function destinationLine(rec: DestinationRecording): string {
   const o = rec.outcome;
   return `destination trace ${rec.dir}: icount ${o.firstIcount} → ${o.icount}, ${o.status} (${o.message}), ${o.records} records`;
+}
+
+function exitsLine(exits: Record<string, number>): string {
+  const entries = Object.entries(exits).filter(([, n]) => n > 0);
+  const total = entries.reduce((a, [, n]) => a + n, 0);
+  return `source hypervisor: ${total} VM exits${entries.length > 0 ? ` (${entries.map(([d, n]) => `${d} ${n}`).join(', ')})` : ''}`;
 }

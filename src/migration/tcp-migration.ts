@@ -25,7 +25,7 @@ export interface TcpSourceRequest {
 }
 
 /** Re-run `trace` to `at` and migrate it to the destination listening at `to`. */
-export async function migrateTraceOverTcp(req: TcpSourceRequest): Promise<SourceOutcome> {
+export async function migrateTraceOverTcp(req: TcpSourceRequest): Promise<SourceOutcome & { vmExits: Record<string, number> }> {
   const prepared = await prepareSource(req.trace, req.at, { faults: req.options.faults, devices: req.sourceDevices });
   let link;
   try {
@@ -46,7 +46,7 @@ export async function migrateTraceOverTcp(req: TcpSourceRequest): Promise<Source
       req.options,
     );
     link.close();
-    return outcome;
+    return { ...outcome, vmExits: prepared.vmExits() };
   } catch (err) {
     link.close();
     throw sourceRanOn(err, prepared.machine, prepared.end);

@@ -29,6 +29,8 @@ export interface PreparedSource {
   readonly end: number;
   /** SourceSide.maybeNonZero: the pages written since boot. */
   readonly maybeNonZero: () => Uint8Array;
+  /** The source hypervisor's VM exits so far (monitored accesses that trapped), by device. */
+  readonly vmExits: () => Record<string, number>;
 }
 
 /**
@@ -71,7 +73,8 @@ export async function prepareSource(
       `the guest stopped at icount ${r.icount}, at or before --at ${at} (${r.message}): there is nothing left to migrate; pick an earlier --at`,
     );
   }
-  return { machine, devices, setup, environment: environmentOf(setup, end, status), end, maybeNonZero };
+  const vmExits = () => ('exits' in devices && typeof devices.exits === 'function' ? (devices.exits as () => Record<string, number>)() : {});
+  return { machine, devices, setup, environment: environmentOf(setup, end, status), end, maybeNonZero, vmExits };
 }
 
 /** The destination of a recording: an identical machine built from ENVIRONMENT, reconstructed by the hypervisor. */
@@ -99,6 +102,8 @@ export interface TraceMigrationRequest {
 export interface TraceMigrationResult {
   readonly source: SourceOutcome;
   readonly destination: DestinationRecording;
+  /** The source hypervisor's VM exits from boot to the end of the migration. */
+  readonly vmExits: Record<string, number>;
 }
 
 /** Migrate a recording in one process and record the destination at `out`. */
@@ -116,7 +121,7 @@ export async function migrateTraceInProcess(req: TraceMigrationRequest): Promise
   try {
     await m.resumed;
     const destination = await recordDestination(m.destination, req.out, { checkpointInterval: req.checkpointInterval });
-    return { source: await m.source, destination };
+    return { source: await m.source, destination, vmExits: prepared.vmExits() };
   } catch (err) {
     m.link.close(); // a post-copy source still serving hears the link go
     const sourceErr = await m.source.then(() => null, (e: unknown) => e);
