@@ -7,10 +7,11 @@
  * - device transitions: the DeviceTransitionTracker checks the accessed device after each
  *   access, and the timer's device after each device timer event (Machine.afterDeviceEvent).
  *   Either can change other devices too, and those are checked then: an interrupt line moving
- *   changes the controllers' IRR/ISR; an access to one controller reaches the others (PIC
- *   cascade, LAPIC LINT0, IOAPIC EOI broadcast); PCI configuration cycles program the NIC;
- *   the input scheduler's events feed the UART and the NIC. (test/trace/session.test.ts
- *   checks every device after every step of every guest and finds nothing these miss.)
+ *   changes the controllers' IRR/ISR; INTA changes the LAPIC's and the PICs'; an access to one
+ *   controller reaches others (PIC cascade, LAPIC LINT0, IOAPIC EOI broadcast and delivery);
+ *   PCI configuration cycles program the NIC; the input scheduler's events feed the UART and
+ *   the NIC. (test/trace/session.test.ts checks every device after every step of every guest
+ *   and finds nothing these miss.)
  *   Transitions thus depend only on what the machine did, never on where a run slice ended
  *   or a checkpoint fell, so slicing, flushing and progress reporting cannot change the
  *   trace, and a destination recorded from the switch-over lines up with the reference;
@@ -39,19 +40,30 @@ import { TraceWriter, type CheckpointWritten, type TraceHeaderInit, type TraceWr
  */
 export const DEFAULT_SLICE_INSTRUCTIONS = 2_000_000;
 
+// The interrupt controllers, as bits: which of them a step can have changed.
+const PIC_MASTER = 1;
+const PIC_SLAVE = 2;
+const IOAPIC = 4;
+const LAPIC = 8;
+
 /** Every hook a recording puts on a machine, in one object so the bus calls it without a closure. */
 class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
   private readonly encoder: BusObserver;
   private readonly tracker: DeviceTransitionTracker;
-  /** 1 for the interrupt controllers, by bus device id. */
-  private readonly controller: Uint8Array;
-  private readonly controllers: readonly number[];
+  /** Bus device ids of PIC_MASTER, PIC_SLAVE, IOAPIC, LAPIC (bit order). */
+  private readonly controllerIds: readonly number[];
+  /**
+   * By bus device id: the other controllers an access to it can change. The PICs reach the
+   * LAPIC (LINT0 follows the master's INT output) and each other (cascade); the LAPIC reaches
+   * the IOAPIC (EOI broadcast for level-triggered entries) and the IOAPIC the LAPIC (delivery).
+   */
+  private readonly reach: Uint8Array;
   private readonly pci: number;
   private readonly nic: number;
   private readonly uart: number;
   private readonly inputDevice: number;
-  /** An ISA line moved since the controllers were last checked. */
-  private interruptsMoved = false;
+  /** Controllers a moved ISA line may have changed, not yet checked (lines move before the controllers see them). */
+  private pending = 0;
   /**
    * The last access changed no device state and nothing happened since (no transition, device
    * event or interrupt): an identical access finds the device as the last one did and does
@@ -74,9 +86,12 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
     this.encoder = writer.observer;
     this.tracker = new DeviceTransitionTracker(machine.devices, writer);
     const b = machine.board;
-    this.controllers = [b.pic.master.id, b.pic.slave.id, b.ioapic.id, b.lapic.id];
-    this.controller = new Uint8Array(Math.max(...machine.devices.map((d) => d.id)) + 1);
-    for (const id of this.controllers) this.controller[id] = 1;
+    this.controllerIds = [b.pic.master.id, b.pic.slave.id, b.ioapic.id, b.lapic.id];
+    this.reach = new Uint8Array(Math.max(...machine.devices.map((d) => d.id)) + 1);
+    this.reach[b.pic.master.id] = PIC_SLAVE | LAPIC;
+    this.reach[b.pic.slave.id] = PIC_MASTER | LAPIC;
+    this.reach[b.ioapic.id] = LAPIC;
+    this.reach[b.lapic.id] = IOAPIC;
     this.pci = b.pci.id;
     this.nic = b.nic.id;
     this.uart = b.uart.id;
@@ -106,7 +121,8 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
     const tracker = this.tracker;
     let n = tracker.check(device);
     if (device === this.pci) n += tracker.check(this.nic);
-    if (this.interruptsMoved || this.controller[device] === 1) n += this.checkControllers();
+    const more = this.pending | this.reach[device];
+    if (more !== 0) n += this.checkControllers(more, device);
     this.quiet = n === 0;
   }
 
@@ -118,13 +134,15 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
   line(irq: number, level: boolean): void {
     this.writer.interrupt(level ? 'raise' : 'lower', irq);
     // Called before the controllers see the line: the access or event around it checks them.
-    this.interruptsMoved = true;
+    // A slave line reaches the master through the cascade; every line reaches an IOAPIC pin.
+    this.pending |= (irq < 8 ? PIC_MASTER : PIC_MASTER | PIC_SLAVE) | IOAPIC | LAPIC;
     this.quiet = false;
   }
 
   acknowledged(vector: number): void {
     this.writer.interrupt('ack', vector);
-    this.checkControllers(); // INTA has updated ISR/IRR by now
+    // INTA has updated the LAPIC's ISR/IRR, or (ExtINT) the PICs', by now; the IOAPIC takes no part.
+    this.checkControllers(this.pending | PIC_MASTER | PIC_SLAVE | LAPIC, -1);
     this.quiet = false;
   }
 
@@ -137,14 +155,15 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
       tracker.check(this.uart);
       tracker.check(this.nic);
     }
-    if (this.interruptsMoved) this.checkControllers();
+    const more = this.pending | this.reach[deviceId];
+    if (more !== 0) this.checkControllers(more, deviceId);
     this.quiet = false;
   }
 
   /** Every device (after state was changed other than through the bus or a timer). */
   checkAll(): void {
     this.tracker.checkAll();
-    this.interruptsMoved = false;
+    this.pending = 0;
     this.quiet = false;
   }
 
@@ -156,14 +175,16 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
     this.writer.output(channel, channel === 'serial' ? this.uart : this.nic, data);
   }
 
-  private checkControllers(): number {
-    this.interruptsMoved = false;
-    const c = this.controllers;
+  /** Check the controllers in `mask` (in a fixed order), except `done` (just checked). */
+  private checkControllers(mask: number, done: number): number {
+    this.pending = 0;
+    const ids = this.controllerIds;
     let n = 0;
-    for (let i = 0; i < c.length; i++) n += this.tracker.check(c[i]);
+    for (let i = 0; i < 4; i++) {
+      if ((mask & (1 << i)) !== 0 && ids[i] !== done) n += this.tracker.check(ids[i]);
+    }
     return n;
   }
-
 }
 
 export interface RecordingProgress {
