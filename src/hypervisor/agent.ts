@@ -27,7 +27,7 @@ export const AGENT_FIELDS: Record<string, readonly string[]> = {
   pit: PIT_CHANNEL_FIELDS,
   rtc: CMOS_SHADOW_FIELDS,
   uart: ['fcr'],
-  ata0: ['feature', 'command', 'devctl'],
+  ata0: ['feature', 'command', 'devctl', 'mult_sectors', 'chs_heads', 'chs_sectors'],
   post: ['code'],
 };
 
@@ -85,10 +85,7 @@ export class GuestAgent {
         s.uart.supply('fcr', value & 0xff);
         break;
       case 'ata0':
-        if (field === 'feature') s.ata.feature = value & 0xff;
-        else if (field === 'command') s.ata.command = value & 0xff;
-        else s.ata.devctl = value & 0x06;
-        s.ata.known.learn(field);
+        s.ata.supply(field as 'feature', value);
         break;
       case 'post':
         s.post.code = value & 0xff;

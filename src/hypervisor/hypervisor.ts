@@ -94,7 +94,7 @@ export class BareMetalHypervisor implements ThinHypervisor {
     });
     for (const f of s.cmos.known.unknown()) out.push(`rtc.${f}`);
     for (const f of s.uart.known.unknown()) if (f === 'fcr') out.push(`uart.${f}`);
-    for (const f of s.ata.known.unknown()) if (f === 'feature' || f === 'command' || f === 'devctl') out.push(`ata0.${f}`);
+    for (const f of s.ata.known.unknown()) out.push(`ata0.${f}`);
     if (!s.post.known) out.push('post.code');
     return out;
   }

@@ -50,9 +50,9 @@ export function captureAta(ctx: CaptureContext, schema: StateSchema): DeviceCapt
   // A settings command takes effect when its BSY ends.
   const settingsPending = busy && sh.transfer === null && (sh.command === 0xc6 || sh.command === 0x91);
   const settings = settingsPending ? sh.settingsBefore : { mult: sh.mult, heads: sh.heads, sectors: sh.sectors };
-  b.set('mult_sectors', settings.mult, 'shadow');
-  b.set('chs_heads', settings.heads, 'shadow');
-  b.set('chs_sectors', settings.sectors, 'shadow');
+  if (sh.known.has('mult_sectors')) b.set('mult_sectors', settings.mult, 'shadow'); else b.markUnknown('mult_sectors');
+  if (sh.known.has('chs_heads')) b.set('chs_heads', settings.heads, 'shadow'); else b.markUnknown('chs_heads');
+  if (sh.known.has('chs_sectors')) b.set('chs_sectors', settings.sectors, 'shadow'); else b.markUnknown('chs_sectors');
 
   const x = sh.transfer;
   if (status & DRQ && x !== null) sh.blockStarted();

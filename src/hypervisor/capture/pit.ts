@@ -25,26 +25,22 @@ export function capturePit(ctx: CaptureContext, schema: StateSchema): DeviceCapt
   const s = shadow.s;
   const portB = io.in8(0x61);
 
-  const mismatch: boolean[] = [false, false, false];
+  // The shadow's values now, before any access of ours (a read-back would overwrite `status`).
+  const saved = PIT_CHANNEL_FIELDS.map((f) => (s[f] as number[]).slice());
   for (let i = 0; i < PIT_CHANNELS; i++) {
-    if (s.status_latched[i]) continue; // the guest's own status latch: reading it would consume it
-    const expected = (shadow.out(i, now) << 7) | (shadow.nullCount(i, now) << 6) | (s.rw_mode[i] << 4) | (s.mode[i] << 1) | s.bcd[i];
-    io.out8(0x43, 0xe0 | (2 << i)); // read-back: status only, channel i
+    if (shadow.known[i].unknown().length === 0 || s.status_latched[i]) continue;
+    // Late attach, channel not reprogrammed since: the read-back status gives the control word
+    // (our own status latch, read at once; it replaces the chip's stale status byte).
+    io.out8(0x43, 0xe0 | (2 << i));
     const status = io.in8(0x40 + i);
-    if (status !== expected && shadow.known[i].unknown().length === 0) {
-      mismatch[i] = true;
-      notes.push(`pit: channel ${i} read-back status 0x${status.toString(16)} disagrees with the shadow's 0x${expected.toString(16)}`);
-    }
-    if (shadow.known[i].unknown().length > 0) {
-      // Late attach, channel not reprogrammed since: the read-back gives the control word.
-      s.rw_mode[i] = (status >> 4) & 3;
-      s.mode[i] = (status >> 1) & 7;
-      s.bcd[i] = status & 1;
-    }
+    saved[PIT_CHANNEL_FIELDS.indexOf('rw_mode')][i] = (status >> 4) & 3;
+    saved[PIT_CHANNEL_FIELDS.indexOf('mode')][i] = (status >> 1) & 7;
+    saved[PIT_CHANNEL_FIELDS.indexOf('bcd')][i] = status & 1;
+    notes.push(`pit: channel ${i} control word read back (status 0x${status.toString(16)}): it was programmed before the hypervisor attached`);
   }
 
-  for (const f of PIT_CHANNEL_FIELDS) {
-    const values = (s[f] as number[]).slice();
+  for (const [k, f] of PIT_CHANNEL_FIELDS.entries()) {
+    const values = saved[k];
     const unknown = shadow.known.some((k) => !k.has(f));
     if (unknown && !(f === 'rw_mode' || f === 'mode' || f === 'bcd')) {
       b.markUnknown(f);
@@ -66,6 +62,5 @@ export function capturePit(ctx: CaptureContext, schema: StateSchema): DeviceCapt
     const next = nextTransitionTick(s, 0, nowTick, hz);
     b.set('next_transition_time', next < 0 ? -1 : icountAtTick(next, hz) - now, 'inferred');
   }
-  if (mismatch.some((m) => m)) notes.push('pit: the shadow is out of step with the chip; the capture keeps the shadow');
   return b;
 }

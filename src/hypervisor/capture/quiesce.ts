@@ -27,11 +27,15 @@ export function quiesceLines(io: HvIo, irqs: number[]): Quiesced {
     if (!(value & MASKED)) io.mmioWrite(IOAPIC_BASE + 0x10, 4, (value | MASKED) >>> 0);
   }
   io.mmioWrite(IOAPIC_BASE, 4, sel);
+  // LINT0 latches a request only in fixed delivery mode (ExtINT passes the 8259A's INT through
+  // and latches nothing); only then is it masked. (A write to a software-disabled LAPIC's LVT
+  // would set the mask for good: SDM 10.4.7.2.)
   const lint0 = io.mmioRead(LAPIC_BASE + LVT_LINT0, 4) >>> 0;
-  if (!(lint0 & MASKED)) io.mmioWrite(LAPIC_BASE + LVT_LINT0, 4, (lint0 | MASKED) >>> 0);
+  const maskLint0 = !(lint0 & MASKED) && ((lint0 >>> 8) & 7) === 0;
+  if (maskLint0) io.mmioWrite(LAPIC_BASE + LVT_LINT0, 4, (lint0 | MASKED) >>> 0);
   return {
     restore() {
-      if (!(lint0 & MASKED)) io.mmioWrite(LAPIC_BASE + LVT_LINT0, 4, lint0);
+      if (maskLint0) io.mmioWrite(LAPIC_BASE + LVT_LINT0, 4, lint0);
       const s = io.mmioRead(IOAPIC_BASE, 4) & 0xff;
       for (const e of saved) {
         io.mmioWrite(IOAPIC_BASE, 4, e.index);
@@ -56,6 +60,7 @@ export function retireSpuriousRequests(io: HvIo, irqs: number[], capturedIrr: { 
     const want = isSlave ? capturedIrr.slave : capturedIrr.master;
     io.out8(base, 0x0a);
     const irr = io.in8(base);
+    io.out8(base, 0x0a | (isSlave ? rs.slave : rs.master));
     if (!(irr & bit) || want & bit) continue;
     io.out8(base, 0x0b);
     const isr = io.in8(base);

@@ -86,12 +86,17 @@ export function captureUart(ctx: CaptureContext, schema: StateSchema): DeviceCap
 
   // Put the receive FIFO back on the source — later, with the steps that let time pass.
   if (rx.length > 0) {
+    const txBusy = shadow.tsrDoneAt >= 0;
     ctx.after.push(() => {
+      // The transmitter first finishes what the guest gave it (as it would while paused),
+      // so loopback carries only our bytes.
+      for (let i = 0; i < 64 && !(io.in8(COM1 + 5) & 0x40); i++) io.wait(charTime);
       const txIdle = (io.in8(COM1 + 5) & 0x40) !== 0;
       if (txIdle && !(mcr & MCR_LOOP)) {
         refillReceiver(io, { lcr, dll, dlm, mcr, ier, fcr }, rx, false);
         io.out8(COM1 + 3, lcr & 0x7f);
-        settleThrIndication(io, ier, thrPending);
+        // A transmitter that emptied meanwhile raised the THR-empty indication, as on a twin.
+        settleThrIndication(io, ier, txBusy ? 1 : thrPending);
         io.out8(COM1 + 3, lcr);
         if (timeoutPending) io.wait(4 * charTime + 1);
       } else {

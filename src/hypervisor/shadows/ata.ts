@@ -156,11 +156,13 @@ export class AtaShadow {
     if (cmd === 0xc6) {
       const n = t.nsector;
       if (n <= 16 && (n & (n - 1)) === 0) this.mult = n;
+      this.known.learn('mult_sectors');
       return;
     }
     if (cmd === 0x91) {
       this.heads = (t.select & 0x0f) + 1;
       this.sectors = t.nsector;
+      this.known.learn('chs_heads', 'chs_sectors');
       return;
     }
     if (cmd === CMD_IDENTIFY) {
@@ -260,10 +262,13 @@ export class AtaShadow {
     if (!isWrite) this.pendingLoad = x.lba;
   }
 
-  supply(field: 'feature' | 'command' | 'devctl', value: number): void {
+  supply(field: (typeof ATA_SHADOW_FIELDS)[number], value: number): void {
     if (field === 'feature') this.feature = value & 0xff;
     else if (field === 'command') this.command = value & 0xff;
-    else this.devctl = value & 0x06;
+    else if (field === 'devctl') this.devctl = value & 0x06;
+    else if (field === 'mult_sectors') this.mult = value & 0xff;
+    else if (field === 'chs_heads') this.heads = value & 0xff;
+    else this.sectors = value & 0xff;
     this.known.learn(field);
   }
 }
