@@ -14,6 +14,11 @@
  * (Machine.advancePaused). On the destination, reconstruction runs in the window
  * [switchIcount - budget, switchIcount] and ends exactly at the switch-over icount, so the
  * guest resumes at the same virtual time it stopped at on the source.
+ *
+ * Implementations: BareMetalHypervisor (hypervisor.ts) is the source's ThinHypervisor;
+ * reconstructDevices and reconstructionBudget (destination.ts) are the destination's side.
+ * docs/hypervisor.md has the intercept policy, each device's read / shadow / inferred fields
+ * and the residuals; docs/guest-agent.md the late-attach agent ports.
  */
 import type { Machine } from '../machine/machine.js';
 import type { FieldValue } from '../devices/schema.js';
