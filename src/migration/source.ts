@@ -24,7 +24,7 @@ import { LinkDropped, MigrationError, MigrationProtocolError, MigrationRefused, 
 import { LinkModel, roundNs } from './link.js';
 import { computeMetrics, type MigrationMetrics, type PostCopyFigures, type RoundReport } from './metrics.js';
 import type { MigrationOptions } from './options.js';
-import { ZeroPageTest, sendPages } from './pages.js';
+import { BATCH_PAGES, ZeroPageTest, sendPages, type PagesSent } from './pages.js';
 import { captureToPb, cpuToPb, machineShape } from './sections.js';
 import {
   PHASE_PRECOPY_ROUND,
@@ -173,6 +173,29 @@ function worldPosition(machine: Machine): number {
   return machine.board.input.delivered;
 }
 
+/** Pages per slice of a round between waits for the link (64 batches: 64 MiB at most in flight). */
+const ROUND_SLICE_PAGES = 64 * BATCH_PAGES;
+
+/**
+ * One pre-copy round's pages, a slice at a time with a wait for the link in between, so a
+ * TCP source never holds more than a slice in its socket buffer. The batches (and bytes) are
+ * the same as in one go.
+ */
+async function sendRound(s: SourceStream, memory: Machine['memory'], pages: Uint32Array, round: number, icount: number, zero: ZeroPageTest): Promise<PagesSent> {
+  const total: PagesSent = { pages: 0, zeroPages: 0, bytes: 0, sections: 0 };
+  for (let at = 0; at < pages.length || at === 0; at += ROUND_SLICE_PAGES) {
+    const slice = pages.subarray(at, at + ROUND_SLICE_PAGES);
+    const last = at + ROUND_SLICE_PAGES >= pages.length;
+    const sent = sendPages(s.writer, memory, slice, PHASE_PRECOPY_ROUND, round, icount, last, zero);
+    total.pages += sent.pages;
+    total.zeroPages += sent.zeroPages;
+    total.bytes += sent.bytes;
+    total.sections += sent.sections;
+    await s.link.flush();
+  }
+  return total;
+}
+
 /** CPU, every device as captured, and the source's disk writes (STORAGE). Returns STORAGE's bytes. */
 function writeState(s: SourceStream, machine: Machine, capture: CaptureResult): number {
   s.write(SECTION.CPU, cpuToPb(machine.cpu.getState()));
@@ -222,9 +245,8 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
     for (let round = 1; ; round++) {
       const pages = client.takeAndClear();
       const start = clock.icount;
-      const sent = sendPages(s.writer, memory, pages, PHASE_PRECOPY_ROUND, round, start, true, zero);
+      const sent = await sendRound(s, memory, pages, round, start, zero);
       zero = new ZeroPageTest(memory); // later rounds send written pages only
-      await link.flush();
       const run = (ns: number) => {
         const r = machine.run({ maxInstructions: start + model.instructions(ns) });
         if (r.status === 'exited' || r.status === 'reset' || r.status === 'fault') throw guestStopped(machine, r.status, r.message, round);
