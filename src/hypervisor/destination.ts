@@ -37,8 +37,15 @@ import { DEFAULT_OPTIONS } from './hypervisor.js';
  * divider release (up to one second, plus half a second when an update must happen inside the
  * window), two periods of the slowest PIT channel, the UART's refill and transmitter.
  */
-export function reconstructionBudget(capture: CaptureResult, hz = 100_000_000): number {
+export function reconstructionBudget(capture: CaptureResult, hz = 100_000_000, options: { exact?: boolean } = {}): number {
   let budget = Math.ceil(hz / 100);
+  if (options.exact) {
+    // A window reaching back to every running PIT channel's own load time: count_load_time equal
+    // too, not just its phase (docs/hypervisor.md, 8254 residual).
+    const pit = capture.devices.find((d) => d.device === 'pit');
+    const loads = ((pit?.fields.count_load_time as number[] | undefined) ?? []).filter((_, i) => ((pit?.fields.counting as number[] | undefined) ?? [])[i] === 1);
+    for (const L of loads) budget = Math.max(budget, capture.switchIcount - L + 1);
+  }
   const rtc = capture.devices.find((d) => d.device === 'rtc');
   if (rtc !== undefined && 'divider_phase' in rtc.fields) budget = Math.max(budget, hz + Math.ceil(hz / 2) + 1000);
   const pit = capture.devices.find((d) => d.device === 'pit');

@@ -130,7 +130,7 @@ export class BareMetalHypervisor implements ThinHypervisor {
     // Then what takes time: watching counters tick and BSY drop, then driving devices back.
     runProbes(io, ctx.probes);
     for (const step of ctx.after) step();
-    const retired = retireSpuriousRequests(io, [4, 11], capturedIrr, rs);
+    const retired = retireSpuriousRequests(io, [4, 11], capturedIrr, rs, { master: this.shadows.picMaster.v.poll === 1, slave: this.shadows.picSlave.v.poll === 1 });
     quiet.restore();
     if (retired.length > 0) ctx.notes.push(`8259A: request(s) on IRQ ${retired.join(', ')} raised by capture's own work were retired on the source`);
 

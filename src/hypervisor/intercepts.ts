@@ -136,6 +136,7 @@ export class Intercepts implements BusObserver {
       if (!trapped) return;
       handler = this.portHandlers.get(addr);
     } else {
+      if (this.mmioPages.size === 0) return; // the usual case: no page is trapped
       const page = addr >>> PAGE_SHIFT;
       trapped = this.mmioPages.has(page);
       if (!trapped) return;

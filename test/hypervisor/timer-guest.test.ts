@@ -5,17 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/machine/machine.js';
-import { guestImage } from '../guests/expectations.js';
-import { bootWithHypervisor, essential, finish, migrate, reference, type GuestSetup } from './helpers.js';
+import { bootWithHypervisor, essential, findIcount, finish, migrate, reference, type GuestSetup } from './helpers.js';
 
-/** Run until `predicate` holds (checked every `step` instructions) or the guest stops. */
-export function runUntil(m: Machine, predicate: () => boolean, step = 50, limit = 200_000_000): boolean {
-  while (m.clock.icount < limit && !m.stopped) {
-    if (predicate()) return true;
-    const r = m.run({ maxInstructions: m.clock.icount + step });
-    if (r.status !== 'limit') return predicate();
-  }
-  return predicate();
+/** Stop at the first instruction after which `predicate` holds (a deterministic re-run gets there). */
+function at(setup: GuestSetup, predicate: (m: Machine) => boolean, from = 0): (m: Machine) => void {
+  return (m) => {
+    const icount = findIcount(setup, predicate, from);
+    expect(icount).toBeGreaterThan(0);
+    m.run({ maxInstructions: icount });
+    expect(predicate(m)).toBe(true);
+  };
 }
 
 function migrateAt(setup: GuestSetup, position: (m: Machine) => void): void {
@@ -44,28 +43,15 @@ describe('timer guest migration', () => {
   });
 
   it('inside the IRQ0 handler: the in-service bit survives migration', () => {
-    migrateAt(normal, (m) => {
-      m.run({ maxInstructions: 5_000_000 });
-      const isr = () => m.board.pic.master.oracle().state.isr as number;
-      expect(runUntil(m, () => (isr() & 1) === 1, 7)).toBe(true);
-    });
+    migrateAt(normal, at(normal, (m) => ((m.board.pic.master.oracle().state.isr as number) & 1) === 1, 5_000_000));
   });
 
   it('between the lobyte and hibyte of the PIT count: the write flip-flop survives migration', () => {
-    migrateAt(normal, (m) => {
-      const ws = () => (m.board.pit.oracle().state.write_state as number[])[0];
-      expect(runUntil(m, () => ws() === 4, 1)).toBe(true);
-    });
+    migrateAt(normal, at(normal, (m) => (m.board.pit.oracle().state.write_state as number[])[0] === 4));
   });
 
   it('in the middle of the ICW sequence: the 8259A init state survives migration', () => {
-    migrateAt(normal, (m) => {
-      const st = () => m.board.pic.master.oracle().state.init_state as number;
-      expect(runUntil(m, () => st() === 2, 1)).toBe(true);
-    });
+    migrateAt(normal, at(normal, (m) => m.board.pic.master.oracle().state.init_state === 2));
   });
 
-  it('the image under test is the committed one', () => {
-    expect(guestImage('timer').length).toBeGreaterThan(512);
-  });
 });

@@ -51,10 +51,14 @@ export function quiesceLines(io: HvIo, irqs: number[]): Quiesced {
  * capture disturbed are looked at: other requests that came while the guest was paused are
  * the machine's own doing. Returns the IRQs it retired.
  */
-export function retireSpuriousRequests(io: HvIo, irqs: number[], capturedIrr: { master: number; slave: number }, rs: { master: number; slave: number }): number[] {
+export function retireSpuriousRequests(
+  io: HvIo, irqs: number[], capturedIrr: { master: number; slave: number }, rs: { master: number; slave: number },
+  pollPending: { master: boolean; slave: boolean },
+): number[] {
   const out: number[] = [];
   for (const irq of irqs) {
     const isSlave = irq >= 8;
+    if (isSlave ? pollPending.slave : pollPending.master) continue; // any read would be the guest's poll
     const base = isSlave ? 0xa0 : 0x20;
     const bit = 1 << (irq & 7);
     const want = isSlave ? capturedIrr.slave : capturedIrr.master;
