@@ -93,6 +93,7 @@ export class BareMetalHypervisor implements ThinHypervisor {
       for (const f of k.unknown()) out.push(`pit.${f}[${i}]`);
     });
     for (const f of s.cmos.known.unknown()) out.push(`rtc.${f}`);
+    // Write-only fields only (the api's contract); the transmitter's internal state is reported per capture.
     for (const f of s.uart.known.unknown()) if (f === 'fcr') out.push(`uart.${f}`);
     for (const f of s.ata.known.unknown()) out.push(`ata0.${f}`);
     if (!s.post.known) out.push('post.code');

@@ -75,8 +75,18 @@ export function captureUart(ctx: CaptureContext, schema: StateSchema): DeviceCap
   if (shadow.known.has('fcr')) b.set('fcr', fcr, 'shadow');
   else b.markUnknown('fcr');
   b.set('rbr', rbr, 'read').set('rx_count', rx.length, 'read');
-  b.set('thr', thr, 'shadow').set('tx_count', shadow.fifo.length, 'shadow').set('tsr', shadow.tsr, 'shadow');
-  b.set('transmit_timer', shadow.tsrDoneAt < 0 ? -1 : shadow.tsrDoneAt - now, 'inferred');
+  // After a late attach the transmitter model knows nothing of bytes written before it: it is
+  // trusted once the transmitter has been seen empty (LSR.TEMT), which also resets the model.
+  if (!shadow.known.has('tsr') && lsr & 0x40 && shadow.tsrDoneAt < 0 && shadow.fifo.length === 0) {
+    shadow.known.learn('thr', 'tx_count', 'tsr', 'transmit_timer');
+  }
+  if (shadow.known.has('tsr')) {
+    b.set('thr', thr, 'shadow').set('tx_count', shadow.fifo.length, 'shadow').set('tsr', shadow.tsr, 'shadow');
+    b.set('transmit_timer', shadow.tsrDoneAt < 0 ? -1 : shadow.tsrDoneAt - now, 'inferred');
+  } else {
+    for (const f of ['thr', 'tx_count', 'tsr', 'transmit_timer']) b.markUnknown(f);
+    notes.push('uart: the transmitter was busy with bytes written before the hypervisor attached: its contents are unknown');
+  }
   b.set('thr_ipending', thrPending, 'inferred').set('timeout_ipending', timeoutPending, 'inferred');
   b.set('iir', interruptIdentification({ ier, lsr: lsrCaptured, fcr, rxCount: rx.length, msr, thrPending, timeoutPending }), 'inferred');
   b.set('fifo_timeout_timer', fifoTimeout, 'inferred');
