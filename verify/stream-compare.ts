@@ -20,7 +20,6 @@ import type { TraceReader } from '../src/trace/reader.js';
 import type { TraceRecord } from '../src/trace/records.js';
 import { recordChunks } from './chunk-scan.js';
 
-const COMPARED = new Set<TraceRecord['kind']>(['pio', 'mmio', 'dma', 'interrupt', 'input', 'output', 'hypervisor', 'migration']);
 
 export interface StreamExtras {
   hypervisorAccesses: number;
@@ -50,6 +49,11 @@ export interface StreamComparison {
   readonly lineNotes: string[];
   /** Reference records at the switch-over icount that the source made before it stopped. */
   readonly skippedAtSwitch: number;
+}
+
+/** Transitions and checkpoint markers: state, compared at checkpoints, not as events. */
+function isState(r: TraceRecord): boolean {
+  return r.kind === 'transition' || r.kind === 'checkpoint';
 }
 
 function isLine(r: TraceRecord): boolean {
@@ -112,7 +116,7 @@ class Cursor {
   private done = false;
 
   constructor(reader: TraceReader, fromIcount: number) {
-    this.it = recordChunks(reader, fromIcount, (r) => COMPARED.has(r.kind))[Symbol.asyncIterator]();
+    this.it = recordChunks(reader, fromIcount)[Symbol.asyncIterator]();
   }
 
   async peek(): Promise<TraceRecord | null> {
@@ -146,32 +150,72 @@ class Cursor {
   }
 }
 
-/** Separates one trace's records into the essential stream and the line stream, dropping extras. */
+/**
+ * One trace's records as the comparison consumes them: the current chunk and a position in
+ * it; extras are counted and line records set aside as the position passes them. Nothing is
+ * copied per record (the comparison runs at the speed of chunk decoding).
+ */
 class Stream {
-  readonly essential: TraceRecord[] = [];
   readonly lines: TraceRecord[] = [];
   ended = false;
+  private buf: readonly TraceRecord[] = [];
+  private pos = 0;
 
   constructor(
     private readonly cursor: Cursor,
     private readonly extras: StreamExtras | null,
-  ) {}
+    first: readonly TraceRecord[],
+  ) {
+    this.buf = first;
+  }
 
-  /** Read records until at least `want` essential ones wait, or the trace ends. */
-  async fill(want: number): Promise<void> {
-    while (this.essential.length < want && !this.ended) {
-      const chunk = await this.cursor.takeChunk();
-      if (chunk.length === 0) {
-        this.ended = true;
-        break;
-      }
-      for (const r of chunk) {
-        if (isExpectedExtra(r)) {
-          if (this.extras !== null) count(this.extras, r);
-        } else if (isLine(r)) this.lines.push(r);
-        else this.essential.push(r);
+  /** The next essential record in the current chunk, or undefined when the chunk is used up. */
+  peek(): TraceRecord | undefined {
+    const buf = this.buf;
+    let p = this.pos;
+    while (p < buf.length) {
+      const r = buf[p];
+      const k = r.kind;
+      if (k === 'transition' || k === 'checkpoint') {
+        p++;
+      } else if (isExpectedExtra(r)) {
+        if (this.extras !== null) count(this.extras, r);
+        p++;
+      } else if (k === 'interrupt' && (r.action === 'raise' || r.action === 'lower')) {
+        this.lines.push(r);
+        p++;
+      } else {
+        this.pos = p;
+        return r;
       }
     }
+    this.pos = p;
+    return undefined;
+  }
+
+  /** The next essential record, reading chunks as needed; null at the end of the trace. */
+  async next(): Promise<TraceRecord | null> {
+    for (;;) {
+      const r = this.peek();
+      if (r !== undefined) return r;
+      if (this.ended) return null;
+      const chunk = await this.cursor.takeChunk();
+      if (chunk.length === 0) this.ended = true;
+      else {
+        this.buf = chunk;
+        this.pos = 0;
+      }
+    }
+  }
+
+  /** Past the record `peek`/`next` returned. */
+  advance(): void {
+    this.pos++;
+  }
+
+  /** Read to the end (collecting line records and extras). */
+  async drain(): Promise<void> {
+    while ((await this.next()) !== null) this.advance();
   }
 }
 
@@ -188,12 +232,12 @@ async function alignAtSwitch(ref: Cursor, dst: Cursor, icount: number, extras: S
   const dstAt: TraceRecord[] = [];
   for (let r = await ref.peek(); r !== null && r.icount === icount; r = await ref.peek()) {
     await ref.take();
-    if (!isExpectedExtra(r)) refAt.push(r);
+    if (!isExpectedExtra(r) && !isState(r)) refAt.push(r);
   }
   for (let r = await dst.peek(); r !== null && r.icount === icount; r = await dst.peek()) {
     await dst.take();
     if (isExpectedExtra(r)) count(extras, r);
-    else dstAt.push(r);
+    else if (!isState(r)) dstAt.push(r);
   }
   // Essential and line records each align as a suffix.
   const refE = refAt.filter((r) => !isLine(r));
@@ -217,10 +261,8 @@ export async function compareStreams(reference: TraceReader, destination: TraceR
   // Destination records before the switch-over (reconstruction) are all the migration's own.
   try {
     const aligned = await alignAtSwitch(refCursor, dstCursor, switchIcount, extras);
-    const ref = new Stream(refCursor, null);
-    const dst = new Stream(dstCursor, extras);
-    for (const r of aligned.refAt) (isLine(r) ? ref.lines : ref.essential).push(r);
-    for (const r of aligned.dstAt) (isLine(r) ? dst.lines : dst.essential).push(r);
+    const ref = new Stream(refCursor, null, aligned.refAt);
+    const dst = new Stream(dstCursor, extras, aligned.dstAt);
 
     const lineNotes: string[] = [];
     let linesMatched = 0;
@@ -272,39 +314,28 @@ export async function compareStreams(reference: TraceReader, destination: TraceR
 
     let matched = 0;
     let divergence: StreamDivergence | null = null;
-    const BATCH = 1024;
     for (;;) {
-      await Promise.all([ref.fill(BATCH), dst.fill(BATCH)]);
-      const n = Math.min(ref.essential.length, dst.essential.length);
-      let i = 0;
-      while (i < n && sameRecord(ref.essential[i], dst.essential[i])) i++;
-      matched += i;
-      if (i < n) {
-        const a = ref.essential[i];
-        const b = dst.essential[i];
+      // Synchronous within chunks: an await only where a chunk runs out.
+      const a = ref.peek() ?? (await ref.next());
+      const b = dst.peek() ?? (await dst.next());
+      if (a === null || b === null) {
+        if (a !== null) divergence = { kind: 'missing', icount: a.icount, reference: a, destination: null, index: matched };
+        else if (b !== null) divergence = { kind: 'extra', icount: b.icount, reference: null, destination: b, index: matched };
+        break;
+      }
+      if (!sameRecord(a, b)) {
         divergence = { kind: 'differs', icount: Math.min(a.icount, b.icount), reference: a, destination: b, index: matched };
         break;
       }
-      const last = n > 0 ? ref.essential[n - 1].icount : -1;
-      ref.essential.splice(0, n);
-      dst.essential.splice(0, n);
-      compareLines(last - 1, false);
-      if (ref.essential.length === 0 && ref.ended && dst.essential.length === 0 && dst.ended) break;
-      if (ref.essential.length === 0 && ref.ended) {
-        const b = dst.essential[0];
-        divergence = { kind: 'extra', icount: b.icount, reference: null, destination: b, index: matched };
-        break;
-      }
-      if (dst.essential.length === 0 && dst.ended) {
-        const a = ref.essential[0];
-        divergence = { kind: 'missing', icount: a.icount, reference: a, destination: null, index: matched };
-        break;
-      }
+      ref.advance();
+      dst.advance();
+      matched++;
+      if (ref.lines.length + dst.lines.length >= 256) compareLines(a.icount - 1, false);
     }
     const upTo = divergence === null ? Infinity : divergence.icount - 1;
     if (divergence === null) {
       // Both ended: the rest of the line records.
-      await Promise.all([ref.fill(Infinity), dst.fill(Infinity)]);
+      await Promise.all([ref.drain(), dst.drain()]);
     }
     compareLines(upTo, true);
     return { matched, lineRecordsMatched: linesMatched, extras, divergence, lineNotes, skippedAtSwitch: aligned.skipped };
