@@ -51,6 +51,20 @@ interface Tracked {
 const UNROLL_MAX = 128;
 
 /**
+ * Checks by device schema and layout: every recording (and replay) of a machine tracks the same
+ * devices, and a new function per tracker would be parsed and optimized all over again each
+ * time (measured: most of a short recording's transition cost, with deopts of the old code).
+ */
+const compiled = new Map<string, CheckFn>();
+
+function checkFor(device: string, fields: readonly TrackedField[]): CheckFn {
+  const key = `${device}\u0000${fields.map((f) => `${f.name}:${f.field}:${f.length}:${f.offset}`).join(',')}`;
+  let fn = compiled.get(key);
+  if (fn === undefined) compiled.set(key, (fn = compileCheck(device, fields)));
+  return fn;
+}
+
+/**
  * The generated check: for each field, compare and, on a change, update the shadow and emit.
  * Same semantics as a loop over the fields: arrays compare min(actual length, declared length) elements.
  */
@@ -96,7 +110,7 @@ export class DeviceTransitionTracker {
         fields.push({ name: f.name, field, length, offset });
         offset += Math.max(length, 1);
       });
-      const t: Tracked = { device, fields, shadow: new Float64Array(offset), check: compileCheck(device.schema.device, fields) };
+      const t: Tracked = { device, fields, shadow: new Float64Array(offset), check: checkFor(device.schema.device, fields) };
       this.byId[device.id] = t;
       this.copyIn(t);
     }
