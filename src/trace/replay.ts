@@ -290,7 +290,12 @@ class ComparingStore implements TraceStore {
         message: `the replay ended (${replay.status}: ${replay.message}) where the trace goes on`,
       };
     }
-    if (replay.status !== status.runStatus || replay.message !== status.message || replay.finalIcount !== status.finalIcount) {
+    // A recording stopped from outside (Ctrl-C) ends where it was stopped; the replay stops there at its limit.
+    const stoppedFromOutside = status.runStatus === 'aborted' || status.runStatus === 'stopped';
+    const sameEnd = stoppedFromOutside
+      ? replay.status === 'limit' && replay.finalIcount === status.finalIcount
+      : replay.status === status.runStatus && replay.message === status.message && replay.finalIcount === status.finalIcount;
+    if (!sameEnd || replay.recordCount !== status.recordCount) {
       return {
         seq: replay.recordCount,
         icount: replay.finalIcount,

@@ -40,6 +40,9 @@ import { TraceWriter, type CheckpointWritten, type TraceHeaderInit, type TraceWr
  */
 export const DEFAULT_SLICE_INSTRUCTIONS = 2_000_000;
 
+/** Batches being committed at once (each ~1 MiB of packed records). */
+const COMMITS_IN_FLIGHT = 2;
+
 // The interrupt controllers, as bits: which of them a step can have changed.
 const PIC_MASTER = 1;
 const PIC_SLAVE = 2;
@@ -325,7 +328,10 @@ export class MachineRecorder {
     let status: RecordingStatus = 'limit';
     let message = '';
     let exitStatus: number | null = null;
-    let committing: Promise<void> = Promise.resolve();
+    // Commits in flight, oldest first. LevelDB writes them in order on its own thread while the
+    // machine runs on; two in flight keep a busy machine (two cores, shared) from stalling the
+    // run on each commit.
+    const committing: Promise<void>[] = [];
     try {
       for (;;) {
         if (clock.icount >= writer.nextCheckpointAt) this.checkpoint();
@@ -342,9 +348,11 @@ export class MachineRecorder {
           break;
         }
         if (writer.flushDue) {
-          await committing; // the previous batch is on disk (or its error throws here)
-          committing = writer.flush(); // commit this one while the next slice runs
+          if (committing.length >= COMMITS_IN_FLIGHT) await committing.shift(); // on disk, or its error throws here
+          committing.push(writer.flush()); // committed while the next slices run
         }
+        // Let the event loop run (commit callbacks, a Ctrl-C handler) between slices.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         options.onProgress?.({ icount: clock.icount, records: writer.recordCount, checkpoints: this.checkpoints });
         if (options.signal?.aborted === true) {
           status = 'aborted';
@@ -358,11 +366,11 @@ export class MachineRecorder {
         }
       }
       if (options.finalCheckpoint !== false && this.lastCheckpointIcount !== clock.icount) this.checkpoint();
-      await committing;
+      while (committing.length > 0) await committing.shift();
       await writer.flush();
     } finally {
       // A rejected commit must not go unhandled while the caller deals with the first error.
-      committing.catch(() => {});
+      for (const c of committing) c.catch(() => {});
     }
     return {
       status,

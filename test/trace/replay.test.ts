@@ -89,6 +89,23 @@ describe('replay', () => {
     expect(err.message).toMatch(/^disk image .*disk\.img is not the one recorded in/);
   });
 
+  it('replays a recording that was interrupted (Ctrl-C): it ends where it was stopped', async () => {
+    const dir = path.join(tempDir('aborted'), 't');
+    const { setup } = shortRun('timer');
+    const stop = new AbortController();
+    const recorded = await recordBoot(dir, setup, {
+      sliceInstructions: 1_000_000,
+      signal: stop.signal,
+      onProgress: (p) => {
+        if (p.icount >= 3_000_000) stop.abort();
+      },
+    });
+    expect(recorded).toMatchObject({ status: 'aborted', icount: 3_000_000, message: 'recording interrupted at icount 3000000' });
+    const r = await replayTrace(dir);
+    expect(r.mismatch).toBeNull();
+    expect(r).toMatchObject({ complete: true, status: 'limit', icount: 3_000_000, recordsChecked: recorded.records });
+  });
+
   it('refuses a trace that starts at a switch-over', async () => {
     const { setup } = shortRun('hello');
     const machine = bootMachine(setup);
