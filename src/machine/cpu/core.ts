@@ -21,6 +21,9 @@ const { hex } = registers;
 export { GUEST_EXCEPTION, hex } from './registers.js';
 export { PARITY, R8 } from './constants.js';
 
+/** Flipping bit 31 of two int32s makes their signed order the unsigned order. */
+const SIGN_BIT = 0x80000000 | 0;
+
 export class CpuCore extends CpuRegisters {
   // ================================================================ segments
 
@@ -54,8 +57,10 @@ export class CpuCore extends CpuRegisters {
     this.segHiR[s] = hiR;
     this.segHiW[s] = hiW;
     this.segFast[s] = lo === 0 ? (hiR === 0xffffffff ? 1 : 0) | (hiW === 0xffffffff ? 2 : 0) : 0;
+    this.updateFlat(s);
     if (s === CS) {
       this.csD = (attr >> 14) & 1;
+      this.csLimitFlipped = this.segLimit[CS] ^ SIGN_BIT;
       if (!this.prefixed) {
         this.o32 = this.csD;
         this.a32 = this.csD;
@@ -64,6 +69,15 @@ export class CpuCore extends CpuRegisters {
     } else if (s === SS) {
       this.ssB = (attr >> 14) & 1;
     }
+  }
+
+  /** Recompute segment s's bits of flatRead / flatWrite (after its base or segFast changed). */
+  private updateFlat(s: number): void {
+    const bit = 1 << s;
+    const base0 = this.segBase[s] === 0;
+    const fast = this.segFast[s];
+    this.flatRead = base0 && (fast & 1) !== 0 ? this.flatRead | bit : this.flatRead & ~bit;
+    this.flatWrite = base0 && (fast & 2) !== 0 ? this.flatWrite | bit : this.flatWrite & ~bit;
   }
 
   refreshAllSegs(): void {
@@ -75,6 +89,7 @@ export class CpuCore extends CpuRegisters {
     sel &= 0xffff;
     this.segSel[s] = sel;
     this.segBase[s] = sel << 4;
+    this.updateFlat(s);
     if (s === CS) this.fLen = 0;
   }
 
@@ -105,32 +120,47 @@ export class CpuCore extends CpuRegisters {
   // ================================================================ memory through segments
 
   rd8(s: number, off: number): number {
+    if ((this.flatRead >> s) & 1) return this.rdLin8(off);
     if ((this.segFast[s] & 1) === 0) this.checkRead(s, off, 1);
     return this.rdLin8((this.segBase[s] + off) | 0);
   }
 
   rd16(s: number, off: number): number {
+    if ((this.flatRead >> s) & 1) return this.rdLin16(off);
     if ((this.segFast[s] & 1) === 0) this.checkRead(s, off, 2);
     return this.rdLin16((this.segBase[s] + off) | 0);
   }
 
   /** A signed int32. */
   rd32(s: number, off: number): number {
+    if ((this.flatRead >> s) & 1) return this.rdLin32(off);
     if ((this.segFast[s] & 1) === 0) this.checkRead(s, off, 4);
     return this.rdLin32((this.segBase[s] + off) | 0);
   }
 
   wr8(s: number, off: number, v: number): void {
+    if ((this.flatWrite >> s) & 1) {
+      this.wrLin8(off, v);
+      return;
+    }
     if ((this.segFast[s] & 2) === 0) this.checkWrite(s, off, 1);
     this.wrLin8((this.segBase[s] + off) | 0, v);
   }
 
   wr16(s: number, off: number, v: number): void {
+    if ((this.flatWrite >> s) & 1) {
+      this.wrLin16(off, v);
+      return;
+    }
     if ((this.segFast[s] & 2) === 0) this.checkWrite(s, off, 2);
     this.wrLin16((this.segBase[s] + off) | 0, v);
   }
 
   wr32(s: number, off: number, v: number): void {
+    if ((this.flatWrite >> s) & 1) {
+      this.wrLin32(off, v);
+      return;
+    }
     if ((this.segFast[s] & 2) === 0) this.checkWrite(s, off, 4);
     this.wrLin32((this.segBase[s] + off) | 0, v);
   }
@@ -454,7 +484,7 @@ export class CpuCore extends CpuRegisters {
   /** Jump to `target` in the current code segment (masked to 16 bits for 16-bit operand size). */
   jumpNear(target: number): void {
     if (!this.o32) target &= 0xffff;
-    if (target >>> 0 > this.segLimit[CS] >>> 0) this.raise(EXC_GP, 0);
+    if ((target ^ SIGN_BIT) > this.csLimitFlipped) this.raise(EXC_GP, 0);
     this.eip = target | 0;
   }
 }

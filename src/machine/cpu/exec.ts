@@ -63,159 +63,168 @@ export function execute(c: CpuCore): void {
     }
     c.startEip = c.eip;
     let op = c.fetch8();
-    if (PREFIX[op] !== 0) op = prefixes(c, op);
-    switch (op) {
-      // ---------------------------------------------------------------- ALU rows
-      case 0x00: case 0x08: case 0x10: case 0x18: case 0x20: case 0x28: case 0x30: case 0x38:
-        aluEbGb(c, op >> 3);
-        break;
-      case 0x01: case 0x09: case 0x11: case 0x19: case 0x21: case 0x29: case 0x31: case 0x39:
-        aluEvGv(c, op >> 3);
-        break;
-      case 0x02: case 0x0a: case 0x12: case 0x1a: case 0x22: case 0x2a: case 0x32: case 0x3a:
-        aluGbEb(c, op >> 3);
-        break;
-      case 0x03: case 0x0b: case 0x13: case 0x1b: case 0x23: case 0x2b: case 0x33: case 0x3b:
-        aluGvEv(c, op >> 3);
-        break;
-      case 0x04: case 0x0c: case 0x14: case 0x1c: case 0x24: case 0x2c: case 0x34: case 0x3c:
-        aluAlIb(c, op >> 3);
-        break;
-      case 0x05: case 0x0d: case 0x15: case 0x1d: case 0x25: case 0x2d: case 0x35: case 0x3d:
-        aluAccIz(c, op >> 3);
-        break;
-      case 0x06: case 0x0e: case 0x16: case 0x1e: pushSeg(c, op >> 3); break;
-      case 0x07: case 0x17: case 0x1f: popSeg(c, op >> 3); break;
-      case 0x0f: exec0f(c); break;
-      case 0x27: daa(c); break;
-      case 0x2f: das(c); break;
-      case 0x37: aaa(c, false); break;
-      case 0x3f: aaa(c, true); break;
+    for (;;) {
+      switch (op) {
+        case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65: case 0x66: case 0x67:
+        case 0xf0: case 0xf2: case 0xf3:
+          // Prefixes: consume them all, then dispatch the opcode that follows (once). A case
+          // of the switch costs nothing on the unprefixed path, where a table test did
+          // (measured: 74 -> 57 host instructions per NOP).
+          op = prefixes(c, op);
+          continue;
+        // ---------------------------------------------------------------- ALU rows
+        case 0x00: case 0x08: case 0x10: case 0x18: case 0x20: case 0x28: case 0x30: case 0x38:
+          aluEbGb(c, op >> 3);
+          break;
+        case 0x01: case 0x09: case 0x11: case 0x19: case 0x21: case 0x29: case 0x31: case 0x39:
+          aluEvGv(c, op >> 3);
+          break;
+        case 0x02: case 0x0a: case 0x12: case 0x1a: case 0x22: case 0x2a: case 0x32: case 0x3a:
+          aluGbEb(c, op >> 3);
+          break;
+        case 0x03: case 0x0b: case 0x13: case 0x1b: case 0x23: case 0x2b: case 0x33: case 0x3b:
+          aluGvEv(c, op >> 3);
+          break;
+        case 0x04: case 0x0c: case 0x14: case 0x1c: case 0x24: case 0x2c: case 0x34: case 0x3c:
+          aluAlIb(c, op >> 3);
+          break;
+        case 0x05: case 0x0d: case 0x15: case 0x1d: case 0x25: case 0x2d: case 0x35: case 0x3d:
+          aluAccIz(c, op >> 3);
+          break;
+        case 0x06: case 0x0e: case 0x16: case 0x1e: pushSeg(c, op >> 3); break;
+        case 0x07: case 0x17: case 0x1f: popSeg(c, op >> 3); break;
+        case 0x0f: exec0f(c); break;
+        case 0x27: daa(c); break;
+        case 0x2f: das(c); break;
+        case 0x37: aaa(c, false); break;
+        case 0x3f: aaa(c, true); break;
 
-      // ---------------------------------------------------------------- 40-7F
-      case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
-        incReg(c, op);
-        break;
-      case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f:
-        decReg(c, op);
-        break;
-      case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
-        pushReg(c, op);
-        break;
-      case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
-        popReg(c, op);
-        break;
-      case 0x60: pusha(c); break;
-      case 0x61: popa(c); break;
-      case 0x62: bound(c); break;
-      case 0x63: // ARPL: protected mode only (both calls throw)
-        if (!c.protectedMode) c.raise(EXC_UD);
-        c.unimplemented('ARPL', '63 /r');
-        break;
-      case 0x68: case 0x6a: pushImm(c, op); break;
-      case 0x69: case 0x6b: imulImm(c, op); break;
-      case 0x6c: case 0x6d: case 0x6e: case 0x6f: stringOp(c, op); break;
-      case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
-      case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
-        jccShort(c, op);
-        break;
+        // ---------------------------------------------------------------- 40-7F
+        case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
+          incReg(c, op);
+          break;
+        case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f:
+          decReg(c, op);
+          break;
+        case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
+          pushReg(c, op);
+          break;
+        case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
+          popReg(c, op);
+          break;
+        case 0x60: pusha(c); break;
+        case 0x61: popa(c); break;
+        case 0x62: bound(c); break;
+        case 0x63: // ARPL: protected mode only (both calls throw)
+          if (!c.protectedMode) c.raise(EXC_UD);
+          c.unimplemented('ARPL', '63 /r');
+          break;
+        case 0x68: case 0x6a: pushImm(c, op); break;
+        case 0x69: case 0x6b: imulImm(c, op); break;
+        case 0x6c: case 0x6d: case 0x6e: case 0x6f: stringOp(c, op); break;
+        case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
+        case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
+          jccShort(c, op);
+          break;
 
-      // ---------------------------------------------------------------- 80-BF
-      case 0x80: case 0x81: case 0x82: case 0x83: group1(c, op); break;
-      case 0x84: case 0x85: testRm(c, op); break;
-      case 0x86: case 0x87: xchgRm(c, op); break;
-      case 0x88: movEbGb(c); break;
-      case 0x89: movEvGv(c); break;
-      case 0x8a: movGbEb(c); break;
-      case 0x8b: movGvEv(c); break;
-      case 0x8c: movEwSreg(c); break;
-      case 0x8d: lea(c); break;
-      case 0x8e: movSregEw(c); break;
-      case 0x8f: popRm(c); break;
-      case 0x90: break; // NOP (PAUSE with F3)
-      case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97: xchgAcc(c, op); break;
-      case 0x98: cbw(c); break;
-      case 0x99: cwd(c); break;
-      case 0x9a: { // CALL ptr16:16/32
-        const off = c.o32 ? c.fetch32() : c.fetch16();
-        callFar(c, c.fetch16(), off);
-        break;
+        // ---------------------------------------------------------------- 80-BF
+        case 0x80: case 0x81: case 0x82: case 0x83: group1(c, op); break;
+        case 0x84: case 0x85: testRm(c, op); break;
+        case 0x86: case 0x87: xchgRm(c, op); break;
+        case 0x88: movEbGb(c); break;
+        case 0x89: movEvGv(c); break;
+        case 0x8a: movGbEb(c); break;
+        case 0x8b: movGvEv(c); break;
+        case 0x8c: movEwSreg(c); break;
+        case 0x8d: lea(c); break;
+        case 0x8e: movSregEw(c); break;
+        case 0x8f: popRm(c); break;
+        case 0x90: break; // NOP (PAUSE with F3)
+        case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97: xchgAcc(c, op); break;
+        case 0x98: cbw(c); break;
+        case 0x99: cwd(c); break;
+        case 0x9a: { // CALL ptr16:16/32
+          const off = c.o32 ? c.fetch32() : c.fetch16();
+          callFar(c, c.fetch16(), off);
+          break;
+        }
+        case 0x9b: // WAIT: #NM when MP and TS are both set; there is no FPU to wait for
+          if ((c.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) c.raise(EXC_NM);
+          break;
+        case 0x9c: pushf(c); break;
+        case 0x9d: popf(c); break;
+        case 0x9e: sahf(c); break;
+        case 0x9f: lahf(c); break;
+        case 0xa0: case 0xa1: case 0xa2: case 0xa3: movMoffs(c, op); break;
+        case 0xa4: case 0xa5: case 0xa6: case 0xa7: case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
+          stringOp(c, op);
+          break;
+        case 0xa8: case 0xa9: testAcc(c, op); break;
+        case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:
+          c.r8[R8[op & 7]] = c.fetch8();
+          break;
+        case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
+          movRegImm(c, op);
+          break;
+
+        // ---------------------------------------------------------------- C0-FF
+        case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: group2(c, op); break;
+        case 0xc2: retNear(c, c.fetch16()); break;
+        case 0xc3: retNear(c, 0); break;
+        case 0xc4: farPointerLoad(c, ES); break;
+        case 0xc5: farPointerLoad(c, DS); break;
+        case 0xc6: case 0xc7: movEImm(c, op); break;
+        case 0xc8: enter(c); break;
+        case 0xc9: leave(c); break;
+        case 0xca: retFar(c, c.fetch16()); break;
+        case 0xcb: retFar(c, 0); break;
+        case 0xcc: int3(c); break;
+        case 0xcd: intN(c, c.fetch8()); break;
+        case 0xce: into(c); break;
+        case 0xcf:
+          iret(c);
+          c.sliceEnd = 0; // IF may have come on: look at INTR before the next instruction
+          break;
+        case 0xd4: aam(c, c.fetch8()); break;
+        case 0xd5: aad(c, c.fetch8()); break;
+        case 0xd6: // SALC (undocumented, but every 386 has it): AL = CF ? FF : 00
+          c.r8[0] = c.getCF() ? 0xff : 0;
+          break;
+        case 0xd7: xlat(c); break;
+        case 0xd8: case 0xd9: case 0xda: case 0xdb: case 0xdc: case 0xdd: case 0xde: case 0xdf:
+          escape(c, op);
+          break;
+        case 0xe0: case 0xe1: case 0xe2: case 0xe3: loopOp(c, op); break;
+        case 0xe4: ioIn(c, c.fetch8(), 1); break;
+        case 0xe5: ioIn(c, c.fetch8(), c.o32 ? 4 : 2); break;
+        case 0xe6: ioOut(c, c.fetch8(), 1); break;
+        case 0xe7: ioOut(c, c.fetch8(), c.o32 ? 4 : 2); break;
+        case 0xe8: jmpRel(c, true); break;
+        case 0xe9: jmpRel(c, false); break;
+        case 0xea: { // JMP ptr16:16/32
+          const off = c.o32 ? c.fetch32() : c.fetch16();
+          jumpFar(c, c.fetch16(), off);
+          break;
+        }
+        case 0xeb: jmpShort(c); break;
+        case 0xec: ioIn(c, c.r16[4], 1); break;
+        case 0xed: ioIn(c, c.r16[4], c.o32 ? 4 : 2); break;
+        case 0xee: ioOut(c, c.r16[4], 1); break;
+        case 0xef: ioOut(c, c.r16[4], c.o32 ? 4 : 2); break;
+        case 0xf1: icebp(c); break;
+        case 0xf4: hlt(c); break;
+        case 0xf5: c.setFlags(c.getFlags() ^ CF, CF); break;
+        case 0xf6: case 0xf7: group3(c, op); break;
+        case 0xf8: case 0xf9: c.setFlags(op & 1, CF); break;
+        case 0xfa: cli(c); break;
+        case 0xfb: sti(c); break;
+        case 0xfc: c.flags &= ~DF; break;
+        case 0xfd: c.flags |= DF; break;
+        case 0xfe: case 0xff: group45(c, op); break;
+        default:
+          c.raise(EXC_UD);
       }
-      case 0x9b: // WAIT: #NM when MP and TS are both set; there is no FPU to wait for
-        if ((c.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) c.raise(EXC_NM);
-        break;
-      case 0x9c: pushf(c); break;
-      case 0x9d: popf(c); break;
-      case 0x9e: sahf(c); break;
-      case 0x9f: lahf(c); break;
-      case 0xa0: case 0xa1: case 0xa2: case 0xa3: movMoffs(c, op); break;
-      case 0xa4: case 0xa5: case 0xa6: case 0xa7: case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
-        stringOp(c, op);
-        break;
-      case 0xa8: case 0xa9: testAcc(c, op); break;
-      case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:
-        c.r8[R8[op & 7]] = c.fetch8();
-        break;
-      case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
-        movRegImm(c, op);
-        break;
-
-      // ---------------------------------------------------------------- C0-FF
-      case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: group2(c, op); break;
-      case 0xc2: retNear(c, c.fetch16()); break;
-      case 0xc3: retNear(c, 0); break;
-      case 0xc4: farPointerLoad(c, ES); break;
-      case 0xc5: farPointerLoad(c, DS); break;
-      case 0xc6: case 0xc7: movEImm(c, op); break;
-      case 0xc8: enter(c); break;
-      case 0xc9: leave(c); break;
-      case 0xca: retFar(c, c.fetch16()); break;
-      case 0xcb: retFar(c, 0); break;
-      case 0xcc: int3(c); break;
-      case 0xcd: intN(c, c.fetch8()); break;
-      case 0xce: into(c); break;
-      case 0xcf:
-        iret(c);
-        c.sliceEnd = 0; // IF may have come on: look at INTR before the next instruction
-        break;
-      case 0xd4: aam(c, c.fetch8()); break;
-      case 0xd5: aad(c, c.fetch8()); break;
-      case 0xd6: // SALC (undocumented, but every 386 has it): AL = CF ? FF : 00
-        c.r8[0] = c.getCF() ? 0xff : 0;
-        break;
-      case 0xd7: xlat(c); break;
-      case 0xd8: case 0xd9: case 0xda: case 0xdb: case 0xdc: case 0xdd: case 0xde: case 0xdf:
-        escape(c, op);
-        break;
-      case 0xe0: case 0xe1: case 0xe2: case 0xe3: loopOp(c, op); break;
-      case 0xe4: ioIn(c, c.fetch8(), 1); break;
-      case 0xe5: ioIn(c, c.fetch8(), c.o32 ? 4 : 2); break;
-      case 0xe6: ioOut(c, c.fetch8(), 1); break;
-      case 0xe7: ioOut(c, c.fetch8(), c.o32 ? 4 : 2); break;
-      case 0xe8: jmpRel(c, true); break;
-      case 0xe9: jmpRel(c, false); break;
-      case 0xea: { // JMP ptr16:16/32
-        const off = c.o32 ? c.fetch32() : c.fetch16();
-        jumpFar(c, c.fetch16(), off);
-        break;
-      }
-      case 0xeb: jmpShort(c); break;
-      case 0xec: ioIn(c, c.r16[4], 1); break;
-      case 0xed: ioIn(c, c.r16[4], c.o32 ? 4 : 2); break;
-      case 0xee: ioOut(c, c.r16[4], 1); break;
-      case 0xef: ioOut(c, c.r16[4], c.o32 ? 4 : 2); break;
-      case 0xf1: icebp(c); break;
-      case 0xf4: hlt(c); break;
-      case 0xf5: c.setFlags(c.getFlags() ^ CF, CF); break;
-      case 0xf6: case 0xf7: group3(c, op); break;
-      case 0xf8: case 0xf9: c.setFlags(op & 1, CF); break;
-      case 0xfa: cli(c); break;
-      case 0xfb: sti(c); break;
-      case 0xfc: c.flags &= ~DF; break;
-      case 0xfd: c.flags |= DF; break;
-      case 0xfe: case 0xff: group45(c, op); break;
-      default:
-        c.raise(EXC_UD);
+      break;
     }
     clock.icount++;
   }

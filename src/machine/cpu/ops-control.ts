@@ -23,7 +23,7 @@ function realMode(c: CpuCore): boolean {
 
 export function callNear(c: CpuCore, target: number): void {
   if (!c.o32) target &= 0xffff;
-  if (target >>> 0 > c.segLimit[CS] >>> 0) c.raise(EXC_GP, 0);
+  if ((target ^ 0x80000000) > c.csLimitFlipped) c.raise(EXC_GP, 0);
   if (c.o32) c.push32(c.eip);
   else c.push16(c.eip);
   c.eip = target;
