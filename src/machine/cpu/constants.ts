@@ -9,7 +9,9 @@
  * namespace and copy the bindings they use into module-local consts:
  *   import * as constants from './constants.js';
  *   const { CF, ZF } = constants;
- * The module graph of cpu/ has no cycles, so every binding is initialised when copied.
+ * The module graph of cpu/ has no cycles, so every binding is initialised when copied. A
+ * module's own exports are cells for its own code too, so hot code inside a module uses
+ * non-exported names (alu.ts's ALU_* switch, ops-system.ts's portRead behind `ioRead`).
  */
 
 // ---- EFLAGS (Intel SDM vol. 1, 3.4.3) ----

@@ -72,21 +72,24 @@ function ea32(c: CpuCore, modrm: number): number {
   return off;
 }
 
-/** The r/m operand of ModR/M byte `m`: a register, or memory at its effective address. */
+/**
+ * The r/m operand of ModR/M byte `m`: a register, or memory at its effective address. (These
+ * call ea16/ea32 themselves: `ea`, being exported, would be read through its module cell.)
+ */
 export function readRm8(c: CpuCore, m: number): number {
   if (m >= 0xc0) return c.r8[R8[m & 7]];
-  const off = ea(c, m);
+  const off = c.a32 ? ea32(c, m) : ea16(c, m);
   return c.rd8(c.eaSeg, off);
 }
 
 export function readRm16(c: CpuCore, m: number): number {
   if (m >= 0xc0) return c.r16[(m & 7) << 1];
-  const off = ea(c, m);
+  const off = c.a32 ? ea32(c, m) : ea16(c, m);
   return c.rd16(c.eaSeg, off);
 }
 
 export function readRm32(c: CpuCore, m: number): number {
   if (m >= 0xc0) return c.regs[m & 7];
-  const off = ea(c, m);
+  const off = c.a32 ? ea32(c, m) : ea16(c, m);
   return c.rd32(c.eaSeg, off);
 }

@@ -21,13 +21,16 @@ function realMode(c: CpuCore): boolean {
   return !(c.cr0 & CR0_PE) || (c.flags & VM) !== 0;
 }
 
-export function callNear(c: CpuCore, target: number): void {
+function nearCall(c: CpuCore, target: number): void {
   if (!c.o32) target &= 0xffff;
   if ((target ^ 0x80000000) > c.csLimitFlipped) c.raise(EXC_GP, 0);
   if (c.o32) c.push32(c.eip);
   else c.push16(c.eip);
   c.eip = target;
 }
+
+// Exported under a second name: the module's own call (CALL rel) then skips the export cell.
+export const callNear = nearCall;
 
 export function retNear(c: CpuCore, release: number): void {
   if (c.o32) {
@@ -295,6 +298,6 @@ export function jmpShort(c: CpuCore): void {
 /** E9: JMP rel16/32. E8: CALL rel16/32. */
 export function jmpRel(c: CpuCore, call: boolean): void {
   const d = c.o32 ? c.fetch32() : c.fetch16();
-  if (call) callNear(c, (c.eip + d) | 0);
+  if (call) nearCall(c, (c.eip + d) | 0);
   else c.jumpNear((c.eip + d) | 0);
 }

@@ -85,28 +85,32 @@ function checkIo(c: CpuCore): void {
 }
 
 /** One port read through the bus; clock.icount is already the count of retired instructions. */
-export function ioRead(c: CpuCore, port: number, size: number): number {
+function portRead(c: CpuCore, port: number, size: number): number {
   checkIo(c);
   const v = c.bus.pioRead(port & 0xffff, size);
   c.afterIo();
   return v;
 }
 
-export function ioWrite(c: CpuCore, port: number, size: number, v: number): void {
+function portWrite(c: CpuCore, port: number, size: number, v: number): void {
   checkIo(c);
   c.bus.pioWrite(port & 0xffff, size, size === 4 ? v >>> 0 : v & (size === 1 ? 0xff : 0xffff));
   c.afterIo();
 }
 
+// Exported under second names: the module's own calls (IN, OUT) then skip the export cell.
+export const ioRead = portRead;
+export const ioWrite = portWrite;
+
 export function ioIn(c: CpuCore, port: number, size: number): void {
-  const v = ioRead(c, port, size);
+  const v = portRead(c, port, size);
   if (size === 1) c.r8[0] = v;
   else if (size === 2) c.r16[0] = v;
   else c.regs[0] = v;
 }
 
 export function ioOut(c: CpuCore, port: number, size: number): void {
-  ioWrite(c, port, size, size === 1 ? c.r8[0] : size === 2 ? c.r16[0] : c.regs[0]);
+  portWrite(c, port, size, size === 1 ? c.r8[0] : size === 2 ? c.r16[0] : c.regs[0]);
 }
 
 // ---------------------------------------------------------------- 0F 00 and 0F 01
