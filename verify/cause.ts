@@ -169,8 +169,7 @@ export async function explainDifferences(
       parts.push(describePageHistory(pageLastChanged(checkpoints, d.page, at)));
     }
     const extra = captureNote?.(d);
-    if (extra) parts.push(extra);
-    out.push({ ...d, explanation: `${describeDifference(d)} (${parts.join(', ')})`, origin });
+    out.push({ ...d, explanation: `${describeDifference(d)} (${parts.join(', ')}${extra ? `; ${extra}` : ''})`, origin });
   }
   return out;
 }

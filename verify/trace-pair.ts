@@ -6,11 +6,13 @@
  *
  * The switch-over icount: the destination's machine snapshot says it (blob
  * MACHINE_SNAPSHOT_BLOB), else its migration event named "switch-over", else the first icount
- * of its records.
+ * of its records. What the source captured and sent (blob SWITCH_OVER_CAPTURE_BLOB) comes
+ * along when the destination carries it.
  */
 import { InputError } from '../src/errors.js';
 import { MACHINE_SNAPSHOT_BLOB, decodeMachineSnapshot, type MachineSnapshot } from '../src/trace/machine-snapshot.js';
 import { TraceReader, type TraceHeaderInfo } from '../src/trace/reader.js';
+import { SWITCH_OVER_CAPTURE_BLOB, decodeSwitchOverCapture, type SwitchOverCapture } from '../src/trace/switch-over-capture.js';
 import type { HypervisorRecord, MigrationRecord } from '../src/trace/records.js';
 import { machineFactoryFor, type MachineFactory } from './trace-machine.js';
 
@@ -33,6 +35,8 @@ export interface TracePair {
   readonly switchFrom: 'snapshot' | 'migration event' | 'first icount';
   /** The destination machine at the switch-over (null when the trace carries none). */
   readonly snapshot: MachineSnapshot | null;
+  /** What the source captured and sent at the switch-over (null: an older destination trace). */
+  readonly capture: SwitchOverCapture | null;
   readonly migrationEvents: readonly MigrationRecord[];
   /** The hypervisor's own records in the destination (reconstruction reports and notes). */
   readonly hypervisorEvents: readonly HypervisorRecord[];
@@ -134,6 +138,8 @@ export async function openTracePair(referenceDir: string, destinationDir: string
 
     const blob = await dstReader.blob(MACHINE_SNAPSHOT_BLOB);
     const snapshot = blob === undefined ? null : decodeMachineSnapshot(blob, `the switch-over snapshot in ${destinationDir}`);
+    const captureBlob = await dstReader.blob(SWITCH_OVER_CAPTURE_BLOB);
+    const capture = captureBlob === undefined ? null : decodeSwitchOverCapture(captureBlob, `the switch-over capture record in ${destinationDir}`);
     const event = migrationEvents.find((e) => /switch/i.test(e.phase));
     const switchIcount = snapshot?.icount ?? event?.icount ?? dstReader.header.firstIcount;
     const switchFrom = snapshot !== null ? 'snapshot' : event !== undefined ? 'migration event' : 'first icount';
@@ -159,6 +165,7 @@ export async function openTracePair(referenceDir: string, destinationDir: string
       switchIcount,
       switchFrom,
       snapshot,
+      capture,
       migrationEvents,
       hypervisorEvents,
       injectedFaults: injectedFaults(migrationEvents),

@@ -16,6 +16,7 @@ import type { StateSchema } from '../src/devices/schema.js';
 import type { CheckpointRecord } from '../src/trace/reader.js';
 import type { TraceRecord } from '../src/trace/records.js';
 import { bisectFirstDifference, type BisectionResult } from './bisect.js';
+import { captureNote, uncapturedFields } from './capture-notes.js';
 import { explainDifferences, type ExplainedDifference } from './cause.js';
 import { deviceSchemas } from './machine-state.js';
 import { Replay } from './replay.js';
@@ -86,6 +87,17 @@ export interface VerifyReport {
   readonly firstDivergence: FirstDivergence | null;
   /** Faults the migration reports it injected (its switch-over event). */
   readonly injectedFaults: readonly string[];
+  /**
+   * What the source captured, from the destination's record of it (null: the trace has none):
+   * how its hypervisor attached, the fields it could not capture, what it said about the state.
+   */
+  readonly capture: {
+    readonly attach: 'boot' | 'late';
+    readonly attachIcount: number;
+    readonly agent: boolean;
+    readonly uncaptured: readonly string[];
+    readonly sourceNotes: readonly string[];
+  } | null;
   readonly notes: readonly string[];
 }
 
@@ -104,17 +116,20 @@ export function deviceNamer(pair: TracePair): (id: number) => string {
   return (id) => names.get(id) ?? `device ${id}`;
 }
 
-async function view(pair: TracePair, refCps: CheckpointRecord[], check: StateCheck): Promise<StateCheckView> {
+/** `withCapture`: add what the source captured of each field (the switch-over's check). */
+async function view(pair: TracePair, refCps: CheckpointRecord[], check: StateCheck, withCapture = false): Promise<StateCheckView> {
   const reader = pair.reference.reader;
   // State at icount N is what instructions before N made it: records stamped N in the
   // reference mostly belong to the instruction that runs after the point.
   const before = Math.max(0, check.icount - 1);
+  const capture = pair.capture;
+  const note = withCapture && capture !== null ? (d: Parameters<typeof captureNote>[1]) => captureNote(capture, d) : undefined;
   return {
     icount: check.icount,
     referenceSource: check.referenceSource,
     destinationSource: check.destinationSource,
-    failures: await explainDifferences(reader, refCps, check.failures, before),
-    notes: await explainDifferences(reader, refCps, check.notes, before),
+    failures: await explainDifferences(reader, refCps, check.failures, before, note),
+    notes: await explainDifferences(reader, refCps, check.notes, before, note),
   };
 }
 
@@ -137,7 +152,7 @@ export async function verifyPair(pair: TracePair, options: VerifyOptions = {}): 
     const cps = await checkCheckpoints(pair, schemas, refCpMap, dstCpMap, replay);
     const stream = await streaming;
 
-    const switchView = switchCheck === null ? null : await view(pair, refCps, switchCheck);
+    const switchView = switchCheck === null ? null : await view(pair, refCps, switchCheck, true);
     const firstCpView = cps.first === null ? null : await view(pair, refCps, cps.first);
     const d = stream.divergence;
     const streamDivergence = d === null ? null : { kind: d.kind, icount: d.icount, reference: recordView(d.reference, names), destination: recordView(d.destination, names) };
@@ -148,6 +163,9 @@ export async function verifyPair(pair: TracePair, options: VerifyOptions = {}): 
     }
     for (const h of pair.hypervisorEvents) if (h.detail !== '') notes.push(`hypervisor ${h.action}: ${h.detail}`);
     if (pair.injectedFaults.length > 0) notes.push(`the migration ran with injected fault(s): ${pair.injectedFaults.join(', ')}`);
+    // (What the source could not capture is among its notes, the hypervisor source-note events.)
+    const c = pair.capture;
+    const uncaptured = c === null ? [] : uncapturedFields(c);
     if (pair.reference.endIcount > pair.destination.endIcount && d === null) {
       notes.push(`the destination trace stops at icount ${pair.destination.endIcount}, the reference runs on to ${pair.reference.endIcount}: compared up to the destination's end`);
     }
@@ -174,6 +192,7 @@ export async function verifyPair(pair: TracePair, options: VerifyOptions = {}): 
       checkpoints: { compared: cps.compared, differing: cps.differing, first: firstCpView, lastAgreeing: cps.lastAgreeing, notes: cpNotes, referenceEnded: cps.referenceEnded },
       firstDivergence: first,
       injectedFaults: pair.injectedFaults,
+      capture: c === null ? null : { attach: c.attach.mode, attachIcount: c.attach.icount, agent: c.attach.agent, uncaptured, sourceNotes: [...c.notes] },
       notes,
     };
   } finally {

@@ -2,13 +2,14 @@ import { Args, Flags } from '@oclif/core';
 import { MigtraceCommand } from '../cli/base-command.js';
 import { parseCount, parseSize } from '../cli/units.js';
 import { InputError } from '../errors.js';
-import { FAULT_NAMES } from '../hypervisor/faults.js';
+import type { CaptureResult } from '../hypervisor/api.js';
+import { ALL_FAULT_NAMES, checkFaultNames } from '../migration/faults.js';
 import type { DestinationRecording } from '../migration/destination-trace.js';
 import { parseBandwidth, parseLatency } from '../migration/link.js';
 import { formatMetrics, formatRound, type MigrationMetrics, type RoundReport } from '../migration/metrics.js';
 import { DEFAULT_MAX_ROUNDS, DEFAULT_PREPAGE_PAGES, migrationOptions, type MigrationOptions } from '../migration/options.js';
 import { migrateTraceOverTcp, receiveMigration } from '../migration/tcp-migration.js';
-import { migrateTraceInProcess } from '../migration/trace-migration.js';
+import { migrateTraceInProcess, type SourceAttachRequest } from '../migration/trace-migration.js';
 import { formatAddress, parseTcpAddress } from '../migration/transport-tcp.js';
 
 export interface MigrateOutput {
@@ -23,6 +24,8 @@ export interface MigrateOutput {
   /** The source hypervisor's VM exits (monitored accesses that trapped), by device, boot to switch-over. */
   vmExits?: Record<string, number>;
   destination?: { status: string; message: string; firstIcount: number; icount: number; records: number };
+  /** Source side: how its hypervisor attached, the write-only fields it could not capture, and what it said about the state it sent. */
+  hypervisor?: { attach: 'boot' | 'late'; attachAt: number; agent: boolean; uncaptured: string[]; notes: string[] };
 }
 
 export default class Migrate extends MigtraceCommand {
@@ -49,7 +52,10 @@ export default class Migrate extends MigtraceCommand {
     threshold: Flags.string({ description: 'pre-copy: stop-and-copy once the dirty set is this small', default: '64MiB' }),
     'max-rounds': Flags.string({ description: 'pre-copy: stop-and-copy after this many rounds at most', default: String(DEFAULT_MAX_ROUNDS) }),
     prepage: Flags.string({ description: 'post-copy: absent neighbours fetched with a faulting page, each side', default: String(DEFAULT_PREPAGE_PAGES) }),
-    fault: Flags.string({ description: 'inject a migration bug by name (the hypervisor\'s fault catalog); repeatable', multiple: true }),
+    fault: Flags.string({ description: `inject a migration bug by name; repeatable (${ALL_FAULT_NAMES.join(', ')})`, multiple: true }),
+    attach: Flags.string({ description: 'when the source\'s hypervisor attaches: at boot, or late (a dynamic hypervisor: at --attach-at, default the migration point)', options: ['boot', 'late'] }),
+    'attach-at': Flags.string({ description: 'with --attach late: the icount at which the hypervisor attaches (write-only state written before is unknown)' }),
+    agent: Flags.boolean({ description: 'accept guest agent reports of write-only state (docs/guest-agent.md); meaningful with --attach late', default: false }),
     out: Flags.string({ description: 'directory for the destination trace (must not exist)' }),
     to: Flags.string({ description: 'source over TCP: the destination, tcp:HOST:PORT' }),
     incoming: Flags.string({ description: 'destination over TCP: listen here, tcp:HOST:PORT (tcp:PORT = loopback)' }),
@@ -85,16 +91,24 @@ export default class Migrate extends MigtraceCommand {
     const at = parseCount(required(flags.at, '--at', 'the migration point'), '--at');
     const options = parseOptions(flags);
     const onRound = (r: RoundReport) => say(formatRound(r));
+    const attach: SourceAttachRequest = {
+      mode: flags.attach as 'boot' | 'late' | undefined,
+      at: flags['attach-at'] === undefined ? undefined : parseCount(flags['attach-at'], '--attach-at'),
+      agent: flags.agent,
+    };
 
     if (flags.to !== undefined) {
       if (flags.out !== undefined) throw new InputError('BAD_USAGE', '--out belongs to the destination (migrate --incoming … --out DEST), not to the source');
       const to = parseTcpAddress(flags.to, '--to');
       say(`re-running ${trace} to icount ${at}, then migrating to ${formatAddress(to)} (${options.strategy})`);
-      const outcome = await migrateTraceOverTcp({ trace, at, to, options, onRound });
+      const outcome = await migrateTraceOverTcp({ trace, at, to, options, onRound, attach });
       this.report(outcome.metrics, say);
       say(`stream: ${outcome.streamBytes} bytes, sha256 ${outcome.streamSha256}`);
       say(exitsLine(outcome.vmExits));
+      const hv = hypervisorInfo(outcome.attachment, outcome.capture, outcome.notes);
+      for (const line of hypervisorLines(hv)) say(line);
       return {
+        hypervisor: hv,
         vmExits: outcome.vmExits,
         mode: 'source',
         trace,
@@ -107,11 +121,14 @@ export default class Migrate extends MigtraceCommand {
 
     const out = required(flags.out, '--out', 'the destination trace');
     say(`re-running ${trace} to icount ${at}, then migrating in-process (${options.strategy})`);
-    const result = await migrateTraceInProcess({ trace, at, out, options, destinationMemory: memory, onRound });
+    const result = await migrateTraceInProcess({ trace, at, out, options, destinationMemory: memory, onRound, attach });
     this.report(result.destination.metrics, say);
     say(exitsLine(result.vmExits));
+    const hv = hypervisorInfo(result.attachment, result.source.capture, result.source.notes);
+    for (const line of hypervisorLines(hv)) say(line);
     say(destinationLine(result.destination));
     return {
+      hypervisor: hv,
       vmExits: result.vmExits,
       mode: 'in-process',
       trace,
@@ -152,13 +169,27 @@ function parseOptions(flags: {
   });
 }
 
-function checkFaultNames(faults: string[]): string[] {
-  for (const f of faults) {
-    if (!FAULT_NAMES.has(f)) {
-      throw new InputError('UNKNOWN_FAULT', `--fault ${f}: no such fault (known: ${[...FAULT_NAMES].join(', ')})`);
-    }
+function hypervisorInfo(a: { mode: 'boot' | 'late'; icount: number; agent: boolean }, capture: CaptureResult, notes: readonly string[]): NonNullable<MigrateOutput['hypervisor']> {
+  return {
+    attach: a.mode,
+    attachAt: a.icount,
+    agent: a.agent,
+    uncaptured: capture.devices.flatMap((d) => d.unknown.map((f) => `${d.device}.${f}`)),
+    notes: [...notes],
+  };
+}
+
+/** The late attach and what the source could not capture (the migration must say so), and the faults' effects. */
+function hypervisorLines(hv: NonNullable<MigrateOutput['hypervisor']>): string[] {
+  const out: string[] = [];
+  if (hv.attach === 'late') {
+    out.push(`source hypervisor attached late at icount ${hv.attachAt}, ${hv.agent ? 'with a guest agent' : 'without a guest agent'}`);
   }
-  return faults;
+  if (hv.uncaptured.length > 0) {
+    out.push(`NOT CAPTURED: ${hv.uncaptured.length} field(s) the source could not learn; the destination reconstructs them as zero: ${hv.uncaptured.join(', ')}`);
+  }
+  for (const n of hv.notes) if (!n.startsWith('not captured')) out.push(`source: ${n}`);
+  return out;
 }
 
 function destinationInfo(rec: DestinationRecording): NonNullable<MigrateOutput['destination']> {

@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { captureMachineSnapshot, encodeMachineSnapshot, MACHINE_SNAPSHOT_BLOB } from '../trace/machine-snapshot.js';
+import { SWITCH_OVER_CAPTURE_BLOB, encodeSwitchOverCapture, type SwitchOverCapture } from '../trace/switch-over-capture.js';
 import { traceHeaderFor } from '../trace/run-setup.js';
 import { MachineRecorder, type RecordingOutcome } from '../trace/session.js';
 import { TraceWriter } from '../trace/writer.js';
@@ -73,7 +74,10 @@ export async function recordDestination(
     const snapshot = encodeMachineSnapshot(captureMachineSnapshot(machine));
     writer = await TraceWriter.create(
       tmp,
-      { ...header, blobs: [...(header.blobs ?? []), { name: MACHINE_SNAPSHOT_BLOB, data: snapshot }] },
+      {
+        ...header,
+        blobs: [...(header.blobs ?? []), { name: MACHINE_SNAPSHOT_BLOB, data: snapshot }, { name: SWITCH_OVER_CAPTURE_BLOB, data: encodeSwitchOverCapture(carriedRecord(destination)) }],
+      },
       { icount: () => machine.clock.icount, checkpointInterval: options.checkpointInterval },
     );
     const w = writer;
@@ -115,6 +119,23 @@ export async function recordDestination(
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** What the source captured and sent, as the trace's record of it (src/trace/switch-over-capture.ts). */
+function carriedRecord(d: MigrationDestination): SwitchOverCapture {
+  const c = d.carried!;
+  const a = c.switchOver.attach;
+  return {
+    icount: c.switchOver.switchIcount,
+    strategy: d.strategy,
+    faults: [...d.source!.faults],
+    attach: a === null || !a.late ? { mode: 'boot', icount: 0, agent: a?.agent ?? false } : { mode: 'late', icount: a.icount, agent: a.agent },
+    notes: [...c.switchOver.notes],
+    cpu: c.cpu,
+    devices: c.devices.map((x) => ({ device: x.device, schemaVersion: x.schemaVersion, fields: x.fields, provenance: x.provenance, unknown: x.unknown })),
+    rounds: (d.metrics?.rounds ?? []).map((r) => ({ round: r.round, startIcount: r.startIcount, endIcount: r.endIcount })),
+    pageRounds: c.pageRounds,
+  };
 }
 
 /** The migration as events at the switch-over: rounds, stop-and-copy, switch-over, reconstruction. */
@@ -159,6 +180,7 @@ function writeMigrationEvents(w: TraceWriter, d: MigrationDestination): void {
       `downtime ${m.downtimeNs} ns (capture ${m.capturePausedInstructions} and reconstruction ${m.reconstructInstructions} instructions)` +
       (d.source!.faults.length > 0 ? `; injected faults: ${d.source!.faults.join(', ')}` : ''),
   });
+  for (const note of d.carried?.switchOver.notes ?? []) w.event({ type: 'hypervisor', action: 'source-note', detail: note });
   const r = d.reconstruct!;
   w.event({
     type: 'hypervisor',

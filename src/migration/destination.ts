@@ -13,6 +13,7 @@ import type { CapturedDevice, ReconstructReport } from '../hypervisor/api.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
 import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
 import type { Machine } from '../machine/machine.js';
+import { PAGE_ROUND_STOP_AND_COPY } from '../trace/switch-over-capture.js';
 import type { DeviceReconstruction } from './devices.js';
 import { MigrationError, MigrationProtocolError, MigrationRefused } from './errors.js';
 import { LinkModel, roundNs } from './link.js';
@@ -56,6 +57,24 @@ export interface DestinationSide {
 
 type Phase = 'machine' | 'environment' | 'pages' | 'state' | 'resumed' | 'failed';
 
+/** pageRounds: rounds beyond this are counted as this one. */
+const PAGE_ROUND_MAX = PAGE_ROUND_STOP_AND_COPY - 1;
+
+/** What the source sent at the switch-over, as this side loaded it (for the destination's trace). */
+export interface CarriedState {
+  readonly switchOver: PbSwitchOver;
+  /** The CPU section. */
+  readonly cpu: CpuState;
+  /** The DEVICE sections: values, provenance, unknown fields. */
+  readonly devices: readonly CapturedDevice[];
+  /**
+   * Pre-copy: per page, the last batch that brought it (0 none, 1..253 the round,
+   * PAGE_ROUND_STOP_AND_COPY the stop-and-copy); null for post-copy (every page comes from the
+   * stopped source).
+   */
+  readonly pageRounds: Uint8Array | null;
+}
+
 const WHERE = 'migration stream (source → destination)';
 
 export class MigrationDestination {
@@ -89,6 +108,8 @@ export class MigrationDestination {
   private pumping = false;
   /** Pages a PAGES batch has put data into (applyPageBatch). */
   private written: Uint8Array | null = null;
+  /** CarriedState.pageRounds. */
+  private pageRounds: Uint8Array | null = null;
 
   constructor(
     readonly link: DestinationLink,
@@ -151,6 +172,19 @@ export class MigrationDestination {
     return computeMetrics({ ...this.figures, postcopy });
   }
 
+  /** What the source sent at the switch-over, once the guest has resumed here. */
+  get carried(): CarriedState | null {
+    if (this.switchOver === null || this.cpu === null || !this.resumed) return null;
+    return { switchOver: this.switchOver, cpu: this.cpu, devices: this.devices, pageRounds: this.pageRounds };
+  }
+
+  private notePages(batch: PbPageBatch, mark: number): void {
+    const rounds = this.pageRounds;
+    if (rounds === null) return;
+    for (const p of batch.pages) rounds[p] = mark;
+    for (const p of batch.zeroPages) rounds[p] = mark;
+  }
+
   /** Metrics so far (post-copy figures without the rest of the push). */
   get metrics(): MigrationMetrics | null {
     return this.figures === null ? null : computeMetrics(this.figures);
@@ -177,6 +211,7 @@ export class MigrationDestination {
           const batch = decodeSection<PbPageBatch>(s, SECTION.PAGES, WHERE);
           if (batch.phase !== PHASE_PRECOPY_ROUND) throw this.unexpected(s, 'a pre-copy round');
           applyPageBatch(this.machine!.memory, batch, this.written!, `${WHERE}: section ${s.index}`);
+          this.notePages(batch, Math.min(Math.max(batch.round, 1), PAGE_ROUND_MAX));
           if (batch.roundEnd) this.writer.write(SECTION.ACK, { ok: true, message: `round ${batch.round}`, reconstructInstructions: 0, dummyFrames: 0 });
           return;
         }
@@ -203,6 +238,7 @@ export class MigrationDestination {
       case SECTION.PAGES: {
         const batch = decodeSection<PbPageBatch>(s, SECTION.PAGES, WHERE);
         applyPageBatch(memory, batch, this.written!, `${WHERE}: section ${s.index}`);
+        this.notePages(batch, PAGE_ROUND_STOP_AND_COPY);
         this.stopCopyPages += batch.pages.length + batch.zeroPages.length;
         this.stopCopyZeroPages += batch.zeroPages.length;
         return;
@@ -241,6 +277,7 @@ export class MigrationDestination {
     if (problem !== null) throw this.refuse(`not an identical machine: ${problem}`);
     this.machine = machine;
     this.written = new Uint8Array(machine.memory.ramPages);
+    if (this.strategy === 'precopy') this.pageRounds = new Uint8Array(machine.memory.ramPages);
     this.writer.write(SECTION.ACK, { ok: true, message: '', reconstructInstructions: 0, dummyFrames: 0 });
   }
 

@@ -12,6 +12,8 @@ export interface DeviceCapture {
   captureDevices(): CaptureResult;
   /** The migration failed after capture: put the devices back so the guest resumes unharmed. */
   restoreSource(capture: CaptureResult): void;
+  /** What the last capture disturbed on the source, and its residuals (sent along to the destination's trace). */
+  readonly lastNotes?: readonly string[];
 }
 
 /** The destination's hypervisor. */

@@ -1,5 +1,6 @@
 /** A migration's parameters, with BLMVisor's defaults (64 MiB threshold, ~1 Gbps). */
 import { InputError } from '../errors.js';
+import { checkFaultNames, checkFaultsForStrategy } from './faults.js';
 import { DEFAULT_LINK, type LinkParameters } from './link.js';
 import type { Strategy } from './metrics.js';
 
@@ -15,7 +16,7 @@ export interface MigrationOptions {
   readonly thresholdBytes: number;
   readonly maxRounds: number;
   readonly prepagePages: number;
-  /** Injected migration bugs by name (the hypervisor's fault catalog); recorded in the stream. */
+  /** Injected migration bugs by name (the hypervisor's and the engine's catalogs: faults.ts); recorded in the stream. */
   readonly faults: readonly string[];
 }
 
@@ -40,5 +41,7 @@ export function migrationOptions(o: Partial<MigrationOptions> = {}): MigrationOp
   if (!Number.isSafeInteger(opts.prepagePages) || opts.prepagePages < 0 || opts.prepagePages > 1024) {
     throw new InputError('BAD_PREPAGE', `prepage must be 0..1024 pages, not ${opts.prepagePages}`);
   }
+  checkFaultNames(opts.faults);
+  checkFaultsForStrategy(opts.faults, opts.strategy);
   return opts;
 }

@@ -17,7 +17,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { CaptureResult } from '../hypervisor/api.js';
 import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
+import type { CpuState } from '../machine/cpu/cpu.js';
 import type { Machine } from '../machine/machine.js';
+import { cpuAsSent } from './cpu-faults.js';
+import { DirtyLogFaults } from './dirty-faults.js';
+import { BOOT_ATTACHMENT, type HypervisorAttachment } from './hypervisor-devices.js';
 import { PAGE_SIZE } from '../machine/memory.js';
 import type { DeviceCapture } from './devices.js';
 import { LinkDropped, MigrationError, MigrationProtocolError, MigrationRefused, sourceResumed } from './errors.js';
@@ -40,6 +44,7 @@ import {
   type PbEnvironment,
   type PbMachine,
   type PbPageRequest,
+  type PbSwitchOver,
   type RawSection,
 } from './stream.js';
 import type { SourceLink } from './transport.js';
@@ -57,8 +62,10 @@ export function guestLeftSource(err: unknown): boolean {
 
 export interface SourceSide {
   readonly machine: Machine;
-  /** The hypervisor, attached since boot (its shadows watched every write-only register). */
+  /** The hypervisor, attached since boot (its shadows watched every write-only register) or late (`attachment`). */
   readonly devices: DeviceCapture;
+  /** How the hypervisor came to the guest (default: at power-on); the destination's trace keeps it. */
+  readonly attachment?: HypervisorAttachment;
   /** What the destination must be attached to (a recording's setup); empty when not a recording. */
   readonly environment?: PbEnvironment;
   /** A pre-copy round is done (the progress line). */
@@ -93,6 +100,8 @@ export interface SourceOutcome {
   /** Bytes the source wrote (header included) and their sha256: equal over every transport. */
   readonly streamBytes: number;
   readonly streamSha256: string;
+  /** What the source said about the state it sent (SWITCH_OVER.notes): uncaptured fields, capture notes, faults' effects. */
+  readonly notes: readonly string[];
 }
 
 export const EMPTY_ENVIRONMENT: PbEnvironment = {
@@ -196,9 +205,36 @@ async function sendRound(s: SourceStream, memory: Machine['memory'], pages: Uint
   return total;
 }
 
-/** CPU, every device as captured, and the source's disk writes (STORAGE). Returns STORAGE's bytes. */
-function writeState(s: SourceStream, machine: Machine, capture: CaptureResult): number {
-  s.write(SECTION.CPU, cpuToPb(machine.cpu.getState()));
+/**
+ * What the source says about the state it sends (SWITCH_OVER.notes, kept in the destination's
+ * trace): the fields the hypervisor could not capture, its capture notes, the faults' effects.
+ */
+function sourceNotes(side: SourceSide, capture: CaptureResult, more: readonly string[]): string[] {
+  const notes: string[] = [];
+  const unknown = capture.devices.flatMap((d) => d.unknown.map((f) => `${d.device}.${f}`));
+  if (unknown.length > 0) {
+    const a = side.attachment ?? BOOT_ATTACHMENT;
+    const why = a.mode === 'late' ? `the hypervisor attached late, at icount ${a.icount}, ${a.agent ? 'and the guest agent did not report them' : 'with no guest agent'}` : 'the hypervisor never saw them written';
+    notes.push(`not captured (${why}): ${unknown.join(', ')}`);
+  }
+  for (const n of side.devices.lastNotes ?? []) notes.push(`capture: ${n}`);
+  return [...notes, ...more];
+}
+
+function switchOverSection(side: SourceSide, capture: CaptureResult, fields: Omit<PbSwitchOver, 'switchIcount' | 'pausedInstructions' | 'attach' | 'notes'>, notes: readonly string[]): PbSwitchOver {
+  const a = side.attachment ?? BOOT_ATTACHMENT;
+  return {
+    switchIcount: capture.switchIcount,
+    pausedInstructions: capture.pausedInstructions,
+    ...fields,
+    attach: { late: a.mode === 'late', icount: a.icount, agent: a.agent },
+    notes: sourceNotes(side, capture, notes),
+  };
+}
+
+/** CPU (as `cpu`: the faults may have changed it), every device as captured, and the source's disk writes (STORAGE). Returns STORAGE's bytes. */
+function writeState(s: SourceStream, machine: Machine, capture: CaptureResult, cpu: CpuState): number {
+  s.write(SECTION.CPU, cpuToPb(cpu));
   for (const d of capture.devices) s.write(SECTION.DEVICE, captureToPb(d));
   // Storage is shared in BLMVisor (iSCSI), never copied: this stands in for the shared
   // medium, so it is left out of the link model's bytes.
@@ -234,6 +270,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
   const s = new SourceStream(link);
   const startIcount = clock.icount;
   const client = memory.dirty.createClient('precopy');
+  const dirtyFaults = new DirtyLogFaults(options.faults, memory.ram);
   try {
     client.markAll(); // round 1 sends every page
     await handshake(s, side, options);
@@ -246,6 +283,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
       const pages = client.takeAndClear();
       const start = clock.icount;
       const sent = await sendRound(s, memory, pages, round, start, zero);
+      dirtyFaults.sent(pages, round, start);
       zero = new ZeroPageTest(memory); // later rounds send written pages only
       const run = (ns: number) => {
         const r = machine.run({ maxInstructions: start + model.instructions(ns) });
@@ -289,18 +327,17 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
     let ack: PbAck;
     let stopCopy: { pages: number; zeroPages: number };
     let stopCopyBytes: number;
+    let notes: string[] = [];
     try {
       const before = s.bytes;
-      s.write(SECTION.SWITCH_OVER, {
-        switchIcount: capture.switchIcount,
-        pausedInstructions: capture.pausedInstructions,
-        rounds: rounds.length,
-        forced,
-        inputEventsDelivered: delivered,
-      });
-      const sent = sendPages(s.writer, memory, client.takeAndClear(), PHASE_STOP_AND_COPY, rounds.length + 1, clock.icount);
+      const finalSet = dirtyFaults.finalSet(client.takeAndClear(), rounds.length);
+      const cpu = cpuAsSent(machine.cpu.getState(), memory, options.faults);
+      const sw = switchOverSection(side, capture, { rounds: rounds.length, forced, inputEventsDelivered: delivered }, [...finalSet.notes, ...cpu.notes]);
+      notes = sw.notes;
+      s.write(SECTION.SWITCH_OVER, sw);
+      const sent = sendPages(s.writer, memory, finalSet.pages, PHASE_STOP_AND_COPY, rounds.length + 1, clock.icount);
       stopCopy = sent;
-      const storageBytes = writeState(s, machine, capture);
+      const storageBytes = writeState(s, machine, capture, cpu.state);
       s.write(SECTION.END, {
         sections: s.writer.sections,
         bytes: s.bytes,
@@ -338,7 +375,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
       reconstructInstructions: ack.reconstructInstructions,
       postcopy: null,
     });
-    return { metrics, capture, streamBytes: s.bytes, streamSha256: s.sha256() };
+    return { metrics, capture, streamBytes: s.bytes, streamSha256: s.sha256(), notes };
   } finally {
     memory.dirty.removeClient(client);
   }
@@ -361,17 +398,15 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
   let failure: Error | null = null;
   let stopCopyBytes: number;
   let serving: Promise<void>;
+  let notes: string[] = [];
   const where = 'migration stream (destination → source)';
   try {
     const before = s.bytes;
-    s.write(SECTION.SWITCH_OVER, {
-      switchIcount: capture.switchIcount,
-      pausedInstructions: capture.pausedInstructions,
-      rounds: 0,
-      forced: false,
-      inputEventsDelivered: delivered,
-    });
-    const storageBytes = writeState(s, machine, capture);
+    const cpu = cpuAsSent(machine.cpu.getState(), memory, options.faults);
+    const sw = switchOverSection(side, capture, { rounds: 0, forced: false, inputEventsDelivered: delivered }, cpu.notes);
+    notes = sw.notes;
+    s.write(SECTION.SWITCH_OVER, sw);
+    const storageBytes = writeState(s, machine, capture, cpu.state);
     const zero = new ZeroPageTest(memory, side.maybeNonZero?.() ?? null);
     const zeroPages: number[] = [];
     for (let p = 0; p < memory.ramPages; p++) if (zero.isZero(p)) zeroPages.push(p);
@@ -458,7 +493,7 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
     reconstructInstructions: a?.reconstructInstructions ?? 0,
     postcopy,
   });
-  return { metrics, capture, streamBytes: s.bytes, streamSha256: s.sha256() };
+  return { metrics, capture, streamBytes: s.bytes, streamSha256: s.sha256(), notes };
 }
 
 /**

@@ -16,8 +16,11 @@ import { InputError } from '../errors.js';
 
 export const STREAM_MAGIC = 'MIGSTRM\n';
 export const STREAM_MAJOR = 1;
-/** 1.1: ENVIRONMENT section; SwitchOver.input_events_delivered; PageBatch.round_end; Ack.reconstruct_instructions, dummy_frames; Done's link-model figures. */
-export const STREAM_MINOR = 1;
+/**
+ * 1.1: ENVIRONMENT section; SwitchOver.input_events_delivered; PageBatch.round_end; Ack.reconstruct_instructions, dummy_frames; Done's link-model figures.
+ * 1.2: SwitchOver.attach (late attach, guest agent) and SwitchOver.notes.
+ */
+export const STREAM_MINOR = 2;
 export const HEADER_BYTES = 12;
 /** kind byte + le32 length before the payload, le32 CRC after it. */
 export const SECTION_OVERHEAD = 9;
@@ -125,7 +128,11 @@ export interface PbSwitchOver {
   rounds: number;
   forced: boolean;
   inputEventsDelivered: number;
+  /** Null in a 1.1 stream: attached at power-on. */
+  attach: PbAttach | null;
+  notes: string[];
 }
+export interface PbAttach { late: boolean; icount: number; agent: boolean }
 export interface PbSegment { selector: number; base: number; limit: number; attributes: number }
 export interface PbCpu {
   gpr: number[];

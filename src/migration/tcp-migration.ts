@@ -11,9 +11,10 @@ import { withNote } from './errors.js';
 import type { RoundReport } from './metrics.js';
 import type { MigrationOptions } from './options.js';
 import { migrateSource, type SourceOutcome } from './source.js';
-import { prepareSource, recordingDestination, sourceRanOn } from './trace-migration.js';
+import { prepareSource, recordingDestination, sourceRanOn, type SourceAttachRequest } from './trace-migration.js';
 import { TcpDestinationLink, connectSource, type TcpAddress } from './transport-tcp.js';
 import type { DeviceCapture, DeviceReconstruction } from './devices.js';
+import type { HypervisorAttachment } from './hypervisor-devices.js';
 
 export interface TcpSourceRequest {
   readonly trace: string;
@@ -22,11 +23,12 @@ export interface TcpSourceRequest {
   readonly options: MigrationOptions;
   readonly onRound?: (r: RoundReport) => void;
   readonly sourceDevices?: (machine: Machine) => DeviceCapture;
+  readonly attach?: SourceAttachRequest;
 }
 
 /** Re-run `trace` to `at` and migrate it to the destination listening at `to`. */
-export async function migrateTraceOverTcp(req: TcpSourceRequest): Promise<SourceOutcome & { vmExits: Record<string, number> }> {
-  const prepared = await prepareSource(req.trace, req.at, { faults: req.options.faults, devices: req.sourceDevices });
+export async function migrateTraceOverTcp(req: TcpSourceRequest): Promise<SourceOutcome & { vmExits: Record<string, number>; attachment: HypervisorAttachment }> {
+  const prepared = await prepareSource(req.trace, req.at, { faults: req.options.faults, devices: req.sourceDevices, attach: req.attach });
   let link;
   try {
     link = await connectSource(req.to);
@@ -38,6 +40,7 @@ export async function migrateTraceOverTcp(req: TcpSourceRequest): Promise<Source
       {
         machine: prepared.machine,
         devices: prepared.devices,
+        attachment: prepared.attachment,
         environment: prepared.environment,
         onRound: req.onRound,
         maybeNonZero: prepared.maybeNonZero,
@@ -46,7 +49,7 @@ export async function migrateTraceOverTcp(req: TcpSourceRequest): Promise<Source
       req.options,
     );
     link.close();
-    return { ...outcome, vmExits: prepared.vmExits() };
+    return { ...outcome, vmExits: prepared.vmExits(), attachment: prepared.attachment };
   } catch (err) {
     link.close();
     throw sourceRanOn(err, prepared.machine, prepared.end);
