@@ -18,6 +18,15 @@
  *
  * GATE low suspends counting in modes 0, 2, 3, 4 (and holds OUT high in 2 and 3): the CE is
  * frozen at the edges counted up to `gate_fall_time`. Modes 6 and 7 are modes 2 and 3.
+ *
+ * Canonical state (settleChannel): two channels that behave the same from now on hold the same
+ * fields, whatever their history. Modes 2 and 3 reload the CE from the count register at each
+ * terminal count ("Modes of Operation": the counter reloads itself and continues), so what
+ * matters is the latest reload, not the guest's original write; one-shot modes wrap through
+ * the modulus once OUT has settled. count_load_time is therefore re-based to the latest reload
+ * (the latest wrap), a stopped channel has none, and a frozen one keeps only how far it got.
+ * (QEMU's i8254 keeps the guest's load time and migrates it verbatim; KVM's in-kernel PIT reads
+ * channel 0's elapsed time from its periodic timer, i.e. since the latest reload.)
  * These functions assume clock.hz >= the PIT clock (one edge per instruction at most); the
  * default 100 M instructions per second is 84 instructions per PIT tick.
  */
@@ -210,3 +219,111 @@ export function nextTransitionTick(s: Pit8254State, i: number, nowTick: number, 
   }
   return base + next;
 }
+
+/**
+ * Edges after the load at which a channel's behaviour becomes periodic, and that period:
+ * modes 2/3 from the load edge on, every N; modes 0/1 once OUT went high at terminal count,
+ * modes 4/5 once the strobe is over, then every modulus (the CE wraps, OUT stays high).
+ */
+function settledPhase(s: Pit8254State, i: number): { from: number; period: number } {
+  const N = activeCount(s, i);
+  switch (effectiveMode(s.mode[i])) {
+    case 2:
+    case 3:
+      return { from: 1, period: N };
+    case 4:
+    case 5:
+      return { from: N + 2, period: modulus(s.bcd[i]) };
+    default:
+      return { from: N + 1, period: modulus(s.bcd[i]) };
+  }
+}
+
+/**
+ * Modes 2/3: a count written while counting is taken at the period's reload edge (datasheet,
+ * mode 2: "a new count is loaded at the end of the current counting cycle"). Mutates `s`.
+ */
+export function takePendingReload(s: Pit8254State, i: number, nowTick: number, hz: number): void {
+  if (!s.counting[i] || !s.cr_pending[i] || isSuspended(s, i)) return;
+  const m = effectiveMode(s.mode[i]);
+  if (m !== 2 && m !== 3) return;
+  const N = activeCount(s, i);
+  const base = pitTicks(s.count_load_time[i], hz);
+  if (nowTick - base >= N + 1) {
+    s.active_count[i] = s.count[i];
+    s.count_load_time[i] = icountAtTick(base + N, hz);
+    s.cr_pending[i] = 0;
+  }
+}
+
+/**
+ * Bring channel `i` to its canonical form at `nowTick` without changing anything it will do
+ * (OUT, IRQ0, every count and status a read can return, every later transition). Mutates `s`.
+ *
+ * - Not counting (a control word, or the low byte of a mode-0 word, stopped it): no phase,
+ *   count_load_time = gate_fall_time = 0.
+ * - Counting, not held by GATE: count_load_time = the latest reload (modes 2/3) or wrap
+ *   (one-shot modes after OUT settled) at or before now — the icount of that CLK edge; before
+ *   the first one, the guest's own write. gate_fall_time = 0 (it only matters while GATE is low).
+ * - Counting, held by GATE low (modes 0, 2, 3, 4): only the edges counted before the fall
+ *   matter (reduced by whole periods once settled); count_load_time = 0 and gate_fall_time =
+ *   the icount of that edge number, so `edgesCounted` gives the same frozen count.
+ */
+export function settleChannel(s: Pit8254State, i: number, nowTick: number, hz: number): void {
+  takePendingReload(s, i, nowTick, hz);
+  if (s.counting[i] === 0) {
+    s.count_load_time[i] = 0;
+    s.gate_fall_time[i] = 0;
+    return;
+  }
+  const base = pitTicks(s.count_load_time[i], hz);
+  const n = nowTick - base;
+  if (n < 1) {
+    // Not loaded yet (the null-count window): a fall before the load edge does not hold it.
+    s.gate_fall_time[i] = 0;
+    return;
+  }
+  const { from, period } = settledPhase(s, i);
+  if (isSuspended(s, i)) {
+    const frozen = edgesCounted(s, i, nowTick, hz);
+    const f = frozen < from ? frozen : from + ((frozen - from) % period);
+    s.count_load_time[i] = 0;
+    s.gate_fall_time[i] = icountAtTick(f, hz);
+    return;
+  }
+  s.gate_fall_time[i] = 0;
+  if (n >= from + period) {
+    const periods = Math.floor((n - from) / period);
+    s.count_load_time[i] = icountAtTick(base + periods * period, hz);
+  }
+}
+
+/** The canonical form of every channel at `nowTick` (settleChannel). Mutates `s`. */
+export function settleChannels(s: Pit8254State, nowTick: number, hz: number): void {
+  for (let i = 0; i < PIT_CHANNELS; i++) settleChannel(s, i, nowTick, hz);
+}
+
+/**
+ * The state a PC leaves the 8254 in when reset at `poweredOnAt` (every channel in mode 3 with
+ * count 65536, word access, counting; GATE0/1 tied high, GATE2 low), settled at `at`: what the
+ * device holds if nobody programs it, and what a hypervisor expects of such a chip.
+ */
+export function powerOnPitState(poweredOnAt: number, hz: number, at = poweredOnAt): Pit8254State {
+  const now = poweredOnAt;
+  const three = (v: number) => [v, v, v];
+  const s: Pit8254State = {
+    count: three(0x10000), latched_count: three(0), count_latched: three(0), status_latched: three(0), status: three(0),
+    read_state: three(3), write_state: three(3), write_latch: three(0), rw_mode: three(3), mode: three(3), bcd: three(0),
+    gate: [1, 1, 0], count_load_time: three(now), active_count: three(0x10000), counting: three(1), cr_pending: three(0),
+    gate_fall_time: three(now), irq_level: 0, speaker_data: 0, nmi_check: 0,
+  };
+  settleChannels(s, pitTicks(at, hz), hz);
+  s.irq_level = outLevel(s, 0, pitTicks(at, hz), hz);
+  return s;
+}
+
+/** The per-channel fields of Pit8254State (one array element per channel). */
+export const PIT_CHANNEL_STATE_FIELDS = [
+  'count', 'latched_count', 'count_latched', 'status_latched', 'status', 'read_state', 'write_state', 'write_latch',
+  'rw_mode', 'mode', 'bcd', 'gate', 'count_load_time', 'active_count', 'counting', 'cr_pending', 'gate_fall_time',
+] as const;

@@ -13,7 +13,10 @@
  *
  * Time: counters are functions of the icount (pit8254-channel.ts), never stepped; the only
  * timer is channel 0's next OUT transition (`next_transition_time`), so IRQ0 changes at the
- * exact icount of the CLK edge. Reset state is what a PC BIOS leaves and QEMU resets to:
+ * exact icount of the CLK edge. The phase fields are kept canonical (pit8254-channel.ts,
+ * settleChannel): re-based to the latest reload at every access, every timer event and in
+ * every snapshot, so two machines that will behave the same hold the same state, however
+ * long ago the guest wrote its count. Reset state is what a PC BIOS leaves and QEMU resets to:
  * every channel in mode 3, count 0 (65536), lobyte/hibyte, counting (IRQ0 at 18.2 Hz).
  *
  * Datasheet: Intel 8254 (231164): "Control Word Format", "Read-Back Command", "Counter Latch
@@ -25,9 +28,11 @@
 import { SIZE_8, type Bus, type IoHandler } from '../machine/bus.js';
 import { Device } from './device.js';
 import type { FieldSpec, StateSchema } from './schema.js';
+import type { StateSnapshot } from './schema.js';
 import {
   PIT_CHANNELS, activeCount, bcdToBinary, counterValue, edgesCounted, effectiveMode, icountAtTick, isSuspended,
-  modulus, nextTransitionTick, nullCount, outLevel, pitTicks, readableCount, type Pit8254State,
+  modulus, nextTransitionTick, nullCount, outLevel, pitTicks, readableCount, settleChannels,
+  takePendingReload, type Pit8254State,
 } from './pit8254-channel.js';
 
 export { PIT_HZ, type Pit8254State } from './pit8254-channel.js';
@@ -51,7 +56,8 @@ function perChannel(name: string, width: number, access: FieldSpec['access'], ro
 
 const SCHEMA: StateSchema = {
   device: 'pit',
-  version: 1,
+  // 2: count_load_time and gate_fall_time are canonical (pit8254-channel.ts, settleChannel).
+  version: 2,
   fields: [
     perChannel('count', 32, 'wo', 'config', 'count register: the reload value in counting units, 1..65536 (binary) or 1..10000 (BCD); 0 written means the maximum'),
     perChannel('latched_count', 16, 'ro', 'processing', 'output latch from a counter-latch or read-back command'),
@@ -65,11 +71,11 @@ const SCHEMA: StateSchema = {
     perChannel('mode', 3, 'wo', 'config', 'control word M2–M0'),
     perChannel('bcd', 1, 'wo', 'config', 'control word BCD'),
     perChannel('gate', 1, 'rw', 'config', 'GATE input: channel 2 from port 0x61 bit 0; channels 0 and 1 tied high'),
-    perChannel('count_load_time', 64, 'internal', 'processing', 'icount the CE phase starts at (the next CLK edge loads N)'),
+    perChannel('count_load_time', 64, 'internal', 'processing', 'icount the CE phase starts at (the next CLK edge loads N): the latest reload (modes 2/3) or wrap after OUT settled (modes 0/1/4/5), else the count\'s write; 0 when not counting or held by GATE'),
     perChannel('active_count', 32, 'internal', 'processing', 'N the CE is counting with (the count register at the last load)'),
     perChannel('counting', 1, 'internal', 'processing', 'the CE holds a count and runs per its mode (0: waiting for a count or a GATE trigger)'),
     perChannel('cr_pending', 1, 'internal', 'processing', 'a written count waits for the next reload (modes 2/3) or trigger (modes 1/5): null count'),
-    perChannel('gate_fall_time', 64, 'internal', 'processing', 'icount GATE last went low (counting frozen there in modes 0, 2, 3, 4)'),
+    perChannel('gate_fall_time', 64, 'internal', 'processing', 'while GATE holds the count (modes 0, 2, 3, 4): the icount of the last CLK edge counted, from count_load_time 0; else 0'),
     { name: 'irq_level', width: 1, access: 'ro', role: 'line', doc: 'channel 0 OUT as driven on IRQ0 (readable in the read-back status)' },
     { name: 'speaker_data', width: 1, access: 'rw', role: 'config', doc: 'port 0x61 bit 1: speaker data enable' },
     { name: 'nmi_check', width: 2, access: 'rw', role: 'config', doc: 'port 0x61 bits 3–2: parity / IOCHK NMI check disable' },
@@ -91,7 +97,7 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
     gate_fall_time: zeros(), irq_level: 0, speaker_data: 0, nmi_check: 0,
   };
   private readonly transitionTimer = this.addTimer('next_transition_time', (now) => {
-    this.sync(0, now);
+    this.settle(now);
     this.updateIrq0(now);
   });
 
@@ -126,6 +132,7 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
     }
     s.speaker_data = 0;
     s.nmi_check = 0;
+    this.settle(now);
     s.irq_level = outLevel(s, 0, this.ticks(now), this.ctx.clock.hz);
     this.ctx.irq.setIrq(PIT_IRQ, s.irq_level === 1);
     this.updateIrq0(now);
@@ -133,13 +140,38 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
 
   read(port: number): number {
     const now = this.ctx.clock.icount;
-    if (port === PORT_B) return this.readPortB(now);
-    if (port === PIT_CONTROL_PORT) return 0xff;
-    return this.readCounter(port & 3, now);
+    this.settle(now);
+    let v: number;
+    if (port === PORT_B) v = this.readPortB(now);
+    else if (port === PIT_CONTROL_PORT) v = 0xff;
+    else v = this.readCounter(port & 3, now);
+    this.settle(now);
+    return v;
   }
 
   write(port: number, _size: number, value: number): void {
     const now = this.ctx.clock.icount;
+    this.settle(now);
+    this.writeRegister(port, value, now);
+    this.settle(now);
+  }
+
+  /**
+   * Every channel in its canonical form (settleChannel): before an access, so the control logic
+   * sees reloads that happened since, and after it, so the state recorded is canonical too.
+   */
+  private settle(now: number): void {
+    settleChannels(this.state, this.ticks(now), this.ctx.clock.hz);
+  }
+
+  /** The declared state in canonical form at the current icount (the live state is only settled at events). */
+  override snapshot(): StateSnapshot {
+    const out = super.snapshot();
+    settleChannels(out as unknown as Pit8254State, this.ticks(this.ctx.clock.icount), this.ctx.clock.hz);
+    return out;
+  }
+
+  private writeRegister(port: number, value: number, now: number): void {
     if (port === PORT_B) {
       this.state.speaker_data = (value >> 1) & 1;
       this.state.nmi_check = (value >> 2) & 3;
@@ -200,17 +232,7 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
 
   /** Modes 2/3: a count written while counting is loaded at the period's reload edge. */
   private sync(i: number, now: number): void {
-    const s = this.state;
-    if (!s.counting[i] || !s.cr_pending[i] || isSuspended(s, i)) return;
-    const m = effectiveMode(s.mode[i]);
-    if (m !== 2 && m !== 3) return;
-    const N = activeCount(s, i);
-    const base = this.ticks(s.count_load_time[i]);
-    if (this.ticks(now) - base >= N + 1) {
-      s.active_count[i] = s.count[i];
-      s.count_load_time[i] = icountAtTick(base + N, this.ctx.clock.hz);
-      s.cr_pending[i] = 0;
-    }
+    takePendingReload(this.state, i, this.ticks(now), this.ctx.clock.hz);
   }
 
   private writeControl(value: number, now: number): void {

@@ -19,7 +19,7 @@ import { schemaOf } from './captured.js';
 import { DummyFrameFilter } from './nic/dummy-frames.js';
 import { view, type ReconstructContext } from './reconstruct/context.js';
 import { reconstructPicEnd, reconstructPicStart } from './reconstruct/pic.js';
-import { reconstructPit } from './reconstruct/pit.js';
+import { pitWindow, reconstructPit } from './reconstruct/pit.js';
 import { reconstructRtc } from './reconstruct/rtc.js';
 import { reconstructUart } from './reconstruct/uart.js';
 import { reconstructNic } from './reconstruct/nic.js';
@@ -35,25 +35,15 @@ import { DEFAULT_OPTIONS } from './hypervisor.js';
 /**
  * Instructions of destination window that make every timed reconstruction exact: the RTC's
  * divider release (up to one second, plus half a second when an update must happen inside the
- * window), two periods of the slowest PIT channel, the UART's refill and transmitter.
+ * window), every running PIT channel's load (its canonical phase: under two periods, or a
+ * modulus after a one-shot settled — reconstruct/pit.ts), the UART's refill and transmitter.
  */
-export function reconstructionBudget(capture: CaptureResult, hz = 100_000_000, options: { exact?: boolean } = {}): number {
+export function reconstructionBudget(capture: CaptureResult, hz = 100_000_000): number {
   let budget = Math.ceil(hz / 100);
-  if (options.exact) {
-    // A window reaching back to every running PIT channel's own load time: count_load_time equal
-    // too, not just its phase (docs/hypervisor.md, 8254 residual).
-    const pit = capture.devices.find((d) => d.device === 'pit');
-    const loads = ((pit?.fields.count_load_time as number[] | undefined) ?? []).filter((_, i) => ((pit?.fields.counting as number[] | undefined) ?? [])[i] === 1);
-    for (const L of loads) budget = Math.max(budget, capture.switchIcount - L + 1);
-  }
   const rtc = capture.devices.find((d) => d.device === 'rtc');
   if (rtc !== undefined && 'divider_phase' in rtc.fields) budget = Math.max(budget, hz + Math.ceil(hz / 2) + 1000);
   const pit = capture.devices.find((d) => d.device === 'pit');
-  if (pit !== undefined) {
-    const n = (pit.fields.active_count as number[] | undefined) ?? [];
-    const longest = Math.max(0, ...n.map((x) => x + 2));
-    budget = Math.max(budget, Math.ceil((2 * longest * hz) / 1_193_182) + 1000);
-  }
+  if (pit !== undefined) budget = Math.max(budget, pitWindow(pit, capture.switchIcount, hz) + 1000);
   return budget;
 }
 

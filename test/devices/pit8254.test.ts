@@ -286,6 +286,118 @@ describe('8254 PIT', () => {
     expect(refresh).toEqual([0, 0, 1, 1, 0]);
   });
 
+  describe('canonical phase (settleChannel): the same behaviour from now on is the same state', () => {
+    /** A fresh PIT whose channel `ch` got `control` and `count` at icount `when`; then run to `until`. */
+    function loadedAt(when: number, until: number, ch: number, control: number, count: number, gate2 = 1): Pit8254 {
+      const { board, pit } = setup();
+      outb(board, 0x61, gate2);
+      board.advance(when - board.clock.icount);
+      outb(board, 0x43, control);
+      writeWord(board, 0x40 + ch, count);
+      board.advance(until - board.clock.icount);
+      return pit;
+    }
+    const ch = (pit: Pit8254, field: string, i: number) => (pit.snapshot()[field] as number[])[i];
+
+    it('mode 2 re-bases count_load_time to the latest reload: the CLK edge before the reload edge', () => {
+      const { board, pit } = setup();
+      outb(board, 0x43, 0x34);
+      board.advance(40); // inside PIT clock period 0: the write is not on a tick
+      writeWord(board, 0x40, 100);
+      toTick(board, 50);
+      expect(ch(pit, 'count_load_time', 0)).toBe(40); // first period: the guest's write
+      toTick(board, 100); // OUT low (CE = 1): still the first period
+      expect(ch(pit, 'count_load_time', 0)).toBe(40);
+      toTick(board, 101); // the reload edge: the phase now starts at tick 100
+      expect(ch(pit, 'count_load_time', 0)).toBe(at(board, 100));
+      toTick(board, 1050);
+      expect(ch(pit, 'count_load_time', 0)).toBe(at(board, 1000));
+      expect(pit.state.count_load_time[0]).toBe(at(board, 1000)); // the live state too: re-based at the timer event
+    });
+
+    it('two mode 2 counters loaded whole periods apart hold the same state once the later one has reloaded', () => {
+      const N = 1193;
+      const a = loadedAt(at({ clock: { hz: 100_000_000 } } as TestBoard, 10), 250_000_000, 0, 0x34, N);
+      const b = loadedAt(at({ clock: { hz: 100_000_000 } } as TestBoard, 10 + 170 * N), 250_000_000, 0, 0x34, N);
+      expect(b.snapshot()).toEqual(a.snapshot());
+      // Loaded within the same PIT clock period: the same edges, and the same state from the first reload on.
+      const c = loadedAt(at({ clock: { hz: 100_000_000 } } as TestBoard, 10) + 3, 250_000_000, 0, 0x34, N);
+      expect(c.snapshot()).toEqual(a.snapshot());
+    });
+
+    it('mode 3 (the power-on square wave) agrees the same way', () => {
+      const hz = { clock: { hz: 100_000_000 } } as TestBoard;
+      const a = loadedAt(at(hz, 5), 300_000_000, 0, 0x36, 0);
+      const b = loadedAt(at(hz, 5 + 3 * 0x10000), 300_000_000, 0, 0x36, 0);
+      expect(b.snapshot()).toEqual(a.snapshot());
+    });
+
+    it('one-shot modes: after terminal count the CE wraps, and loads a modulus apart agree', () => {
+      const hz = { clock: { hz: 100_000_000 } } as TestBoard;
+      for (const control of [0x30, 0x38]) { // mode 0, mode 4
+        const a = loadedAt(at(hz, 7), 90_000_000, 0, control, 500);
+        const b = loadedAt(at(hz, 7 + 2 * 0x10000), 90_000_000, 0, control, 500);
+        expect(b.snapshot(), `control 0x${control.toString(16)}`).toEqual(a.snapshot());
+        // Before OUT settles they differ: the later one has not reached terminal count yet.
+        const early = loadedAt(at(hz, 7), at(hz, 7 + 2 * 0x10000 + 300), 0, control, 500);
+        const late = loadedAt(at(hz, 7 + 2 * 0x10000), at(hz, 7 + 2 * 0x10000 + 300), 0, control, 500);
+        expect(late.snapshot().count_load_time).not.toEqual(early.snapshot().count_load_time);
+        // (Same count, but only the later one still has terminal count / the strobe ahead of it.)
+        expect(late.oracle().derived.ch0_count).toBe(early.oracle().derived.ch0_count);
+        expect(late.snapshot().next_transition_time).toBeGreaterThan(0);
+        expect(early.snapshot().next_transition_time).toBe(-1);
+      }
+    });
+
+    it('a stopped channel has no phase: count_load_time and gate_fall_time are 0', () => {
+      const { board, pit } = setup();
+      outb(board, 0x43, 0x34);
+      writeWord(board, 0x40, 100);
+      toTick(board, 250);
+      outb(board, 0x43, 0x34); // control word: the channel waits for a count
+      expect(ch(pit, 'counting', 0)).toBe(0);
+      expect(ch(pit, 'count_load_time', 0)).toBe(0);
+      expect(ch(pit, 'gate_fall_time', 0)).toBe(0);
+    });
+
+    it('a count held by GATE keeps only how far it got: loads and falls at other times with the same frozen count agree', () => {
+      const hz = { clock: { hz: 100_000_000 } } as TestBoard;
+      const held = (load: number, fall: number) => {
+        const { board, pit } = setup();
+        outb(board, 0x61, 0x01);
+        board.advance(at(hz, load) - board.clock.icount);
+        outb(board, 0x43, 0xb4);
+        writeWord(board, 0x42, 100);
+        board.advance(at(hz, fall) - board.clock.icount);
+        outb(board, 0x61, 0x00);
+        board.advance(at(hz, 5000) - board.clock.icount);
+        return pit;
+      };
+      const a = held(10, 40); // 30 edges counted: CE 71
+      const b = held(1000, 1030 + 7 * 100); // 730 edges: the same CE after whole periods
+      expect(b.snapshot()).toEqual(a.snapshot());
+      expect(ch(a, 'count_load_time', 2)).toBe(0);
+      expect(ch(a, 'gate_fall_time', 2)).toBe(at(hz, 30));
+      expect(a.oracle().derived.ch2_count).toBe(71);
+      // A GATE that is high again: the fall no longer matters.
+      const { board, pit } = setup();
+      outb(board, 0x61, 0x01);
+      outb(board, 0x61, 0x00);
+      outb(board, 0x61, 0x01);
+      board.advance(1000);
+      expect(ch(pit, 'gate_fall_time', 2)).toBe(0);
+    });
+
+    it('a canonical snapshot restores exactly and the restored channel behaves the same', () => {
+      const a = loadedAt(at({ clock: { hz: 100_000_000 } } as TestBoard, 10), 50_000_000, 0, 0x34, 1193);
+      const snap = a.snapshot();
+      const { board, pit } = setup();
+      board.advance(50_000_000);
+      pit.restore(snap);
+      expect(pit.snapshot()).toEqual(snap);
+    });
+  });
+
   it('reset leaves channel 0 in mode 3 with count 65536: IRQ0 at 18.2 Hz', () => {
     const { board } = setup();
     board.advance(at(board, 0x10000 + 1));
@@ -303,6 +415,10 @@ function create(board: TestBoard): { device: AnyDevice; windows: { space: 'pio';
 describeConformance({
   name: '8254 PIT',
   create,
+  unrestorable: {
+    count_load_time: 'canonical (settleChannel): a snapshot gives the equivalent latest reload, so an arbitrary value comes back re-based; canonical values restore exactly (tests above)',
+    gate_fall_time: 'canonical (settleChannel): 0 unless GATE holds the count, then the edge it got to; canonical values restore exactly (tests above)',
+  },
   exercise(board) {
     outb(board, 0x43, 0x34);
     writeWord(board, 0x40, 1193);

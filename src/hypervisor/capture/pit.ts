@@ -21,7 +21,7 @@ export function capturePit(ctx: CaptureContext, schema: StateSchema): DeviceCapt
   const shadow = ctx.shadows.pit;
   const b = new DeviceCaptureBuilder(schema);
   const now = io.now;
-  shadow.syncAll(now);
+  shadow.settleAll(now);
   const s = shadow.s;
   const portB = io.in8(0x61);
 

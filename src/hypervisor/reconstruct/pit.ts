@@ -6,12 +6,13 @@
  * next CLK edge (BLMVisor 3.4, reconstructing an unwritable state by triggering the
  * transition that sets it).
  *
- * Phase: modes 2 and 3 repeat every N CLK edges, so a load k·N edges before the source's
- * (at the same offset within the PIT clock period) is indistinguishable from it; modes 0, 1,
- * 4 and 5 wrap through the 65536 (10000 BCD) modulus after terminal count. When the source's
- * load lies inside the window we write at exactly its icount and count_load_time is equal;
- * otherwise count_load_time differs by whole periods — a residual the report names, with no
- * effect on OUT, IRQ0 or any count the guest can read.
+ * Phase: the captured phase is canonical (pit8254-channel.ts, settleChannel): count_load_time
+ * is the latest reload (modes 2/3) or wrap (one-shot modes after OUT settled), so it lies
+ * less than `from + period` CLK edges before the switch-over, and a load there — or whole
+ * periods earlier, when it is a reload edge — leaves the destination's own chip, settled at
+ * the switch-over, with the very same count_load_time. The window (pitWindow) covers that.
+ * A count held by GATE low is rebuilt by counting the same number of edges with GATE high
+ * and dropping GATE; a stopped channel only needs its count element's last count.
  *
  * Then, at the switch-over, what the guest left half-done: a pending reload (a count written
  * mid-period), the low byte of a word write (write flip-flop), a read flip-flop after the
@@ -20,9 +21,10 @@
  */
 import type { ReconstructContext } from './context.js';
 import type { CapturedView } from '../captured.js';
+import type { CapturedDevice } from '../api.js';
 import {
-  PIT_CHANNELS, binaryToBcd, effectiveMode, icountAtTick, modulus, nullCount, outLevel, pitTicks, readableCount,
-  type Pit8254State,
+  PIT_CHANNELS, PIT_CHANNEL_STATE_FIELDS, activeCount, binaryToBcd, effectiveMode, icountAtTick, isSuspended, modulus,
+  nullCount, outLevel, pitTicks, powerOnPitState, readableCount, type Pit8254State,
 } from '../../devices/pit8254-channel.js';
 
 const RW_LSB = 1;
@@ -46,69 +48,108 @@ function writeCount(ctx: ReconstructContext, i: number, rw: number, raw: number)
   }
 }
 
-/** Is channel `i` exactly as power-on left it (then the destination's own reset already matches)? */
-function untouched(t: CapturedView, i: number): boolean {
-  return t.at('mode', i) === 3 && t.at('rw_mode', i) === 3 && t.at('bcd', i) === 0 && t.at('count', i) === 0x10000
-    && t.at('active_count', i) === 0x10000 && t.at('counting', i) === 1 && t.at('cr_pending', i) === 0
-    && t.at('count_load_time', i) === 0 && t.at('gate_fall_time', i) === 0 && t.at('write_state', i) === 3
-    && t.at('read_state', i) === 3 && t.at('count_latched', i) === 0 && t.at('status_latched', i) === 0;
+/** The captured fields as a Pit8254State (unknown fields as power-on), for the datasheet timing functions. */
+function capturedState(fields: CapturedDevice['fields'], switchIcount: number, hz: number): Pit8254State {
+  const s = powerOnPitState(0, hz, switchIcount);
+  for (const f of PIT_CHANNEL_STATE_FIELDS) {
+    const v = fields[f];
+    if (Array.isArray(v)) (s[f] as number[]) = v.slice();
+  }
+  return s;
 }
 
-/** The load time to use: the source's, or an equivalent one inside the window. */
-function equivalentLoad(ctx: ReconstructContext, t: CapturedView, i: number): number {
-  const hz = ctx.io.hz;
-  const L = t.at('count_load_time', i);
-  const start = ctx.timeline.start;
-  const end = ctx.timeline.end;
-  if (L >= start) return L;
-  const m = effectiveMode(t.at('mode', i));
-  const N = t.at('active_count', i) || modulus(t.at('bcd', i));
-  const periodic = m === 2 || m === 3;
-  const period = periodic ? N : modulus(t.at('bcd', i));
-  const baseTick = pitTicks(L, hz);
-  const offset = L - icountAtTick(baseTick, hz);
-  const endTick = pitTicks(end, hz);
-  // One-shot modes: the equivalence holds only once terminal count has passed on both sides.
-  const needEdges = periodic ? 0 : N + 2;
-  const edgesAtSwitch = endTick - baseTick;
-  if (!periodic && edgesAtSwitch < needEdges) return L; // cannot be moved: the timeline records it as late
-  // The latest equivalent load that still leaves a whole period (and TC for one-shots) before the switch.
-  let k = Math.floor((endTick - baseTick - Math.max(period, needEdges)) / period);
-  if (k < 0) k = 0;
-  const tick = baseTick + k * period;
-  let at = icountAtTick(tick, hz) + offset;
-  if (pitTicks(at, hz) !== tick) at = icountAtTick(tick, hz);
-  if (at < start) {
-    ctx.notes.push(`pit: channel ${i}: no load time equivalent to the source's fits the window; phase is off`);
-  } else if (at !== L) {
-    ctx.notes.push(`pit: channel ${i} count_load_time ${at} instead of ${L} (${k} periods of ${period} CLK edges later: same OUT and counts)`);
+/** Is channel `i` exactly what power-on leaves (then the destination's own chip already matches)? */
+function untouched(target: Pit8254State, powerOn: Pit8254State, i: number): boolean {
+  return PIT_CHANNEL_STATE_FIELDS.every((f) => (target[f] as number[])[i] === (powerOn[f] as number[])[i]);
+}
+
+/** How a counting channel's phase is rebuilt. */
+type PhasePlan =
+  | { kind: 'load'; at: number }
+  | { kind: 'held'; at: number; edges: number };
+
+/**
+ * When to load channel `i` (see the header): at the captured load time, or one period earlier
+ * when that is a reload / wrap edge (so the window shows a whole period: latches), or, for a
+ * count held by GATE, `edges` + 2 CLK edges before the switch-over.
+ */
+function phasePlan(s: Pit8254State, i: number, switchIcount: number, hz: number): PhasePlan {
+  const endTick = pitTicks(switchIcount, hz);
+  if (isSuspended(s, i) && s.count_load_time[i] === 0 && s.gate_fall_time[i] !== 0) {
+    const edges = pitTicks(s.gate_fall_time[i], hz);
+    return { kind: 'held', at: icountAtTick(endTick - edges - 2, hz), edges };
   }
-  return at;
+  const L = s.count_load_time[i];
+  const baseTick = pitTicks(L, hz);
+  const N = activeCount(s, i);
+  const m = effectiveMode(s.mode[i]);
+  const periodic = m === 2 || m === 3;
+  const period = periodic ? N : modulus(s.bcd[i]);
+  const from = periodic ? 1 : m === 4 || m === 5 ? N + 2 : N + 1;
+  const onEdge = L === icountAtTick(baseTick, hz);
+  if (onEdge && endTick - baseTick >= from) return { kind: 'load', at: icountAtTick(baseTick - period, hz) };
+  return { kind: 'load', at: L };
+}
+
+/**
+ * Instructions of window the PIT needs: back to every running channel's load (phasePlan), a
+ * few edges spare. Bounded by the canonical phase: under 2 × (N + 2 + 65536) CLK edges.
+ */
+export function pitWindow(pit: CapturedDevice, switchIcount: number, hz: number): number {
+  const s = capturedState(pit.fields, switchIcount, hz);
+  const powerOn = powerOnPitState(0, hz, switchIcount);
+  let need = 0;
+  for (let i = 0; i < PIT_CHANNELS; i++) {
+    if (s.counting[i] !== 1 || untouched(s, powerOn, i)) continue;
+    const plan = phasePlan(s, i, switchIcount, hz);
+    need = Math.max(need, switchIcount - plan.at + Math.ceil((4 * hz) / 1_193_182));
+  }
+  return need;
 }
 
 export function reconstructPit(ctx: ReconstructContext, t: CapturedView): void {
   const io = ctx.io;
+  const hz = io.hz;
   const tl = ctx.timeline;
+  const target = capturedState(t.dev.fields, tl.end, hz);
+  // The destination is a fresh machine, powered on at icount 0 (api.ts).
+  const powerOn = powerOnPitState(0, hz, tl.end);
+  const portB = (gate2: number) => gate2 | (t.num('speaker_data') << 1) | (t.num('nmi_check') << 2);
   for (let i = 0; i < PIT_CHANNELS; i++) {
-    if (untouched(t, i)) continue;
+    if (untouched(target, powerOn, i)) continue;
     const rw = t.at('rw_mode', i);
     const control = (i << 6) | (rw << 4) | (t.at('mode', i) << 1) | t.at('bcd', i);
     const bcd = t.at('bcd', i);
     const counting = t.at('counting', i) === 1;
     const pending = t.at('cr_pending', i) === 1;
     const m = effectiveMode(t.at('mode', i));
+    const oneShotTrigger = m === 1 || m === 5;
     let loadAt = -1;
     if (counting) {
-      loadAt = equivalentLoad(ctx, t, i);
-      tl.at(loadAt, `pit ch${i}: control word and count (phase)`, () => {
+      let plan = phasePlan(target, i, tl.end, hz);
+      // A short window: the captured load time itself still gives the same phase (latches may miss).
+      if (plan.kind === 'load' && plan.at < tl.start && target.count_load_time[i] >= tl.start) plan = { kind: 'load', at: target.count_load_time[i] };
+      loadAt = plan.at;
+      if (plan.at < tl.start) ctx.notes.push(`pit: channel ${i}: the window starts after the load time its phase needs (${plan.at}); phase is off`);
+      tl.at(plan.at, `pit ch${i}: control word and count (phase${plan.kind === 'held' ? `, then ${plan.edges} edges before GATE falls` : ''})`, () => {
+        // GATE2 high first, so the count runs from its load (a power-on GATE2 is low).
+        if (i === 2 && (plan.kind === 'held' || t.at('gate', 2) === 1) && !oneShotTrigger) io.out8(0x61, portB(1));
         io.out8(0x43, control);
         writeCount(ctx, i, rw, rawCount(t.at('active_count', i), bcd));
+        // Modes 1 and 5 start on a GATE rising edge (only GATE2 is wired to anything).
+        if (oneShotTrigger && i === 2) {
+          io.out8(0x61, portB(0));
+          io.out8(0x61, portB(1));
+        }
       });
-    } else if (t.at('count_load_time', i) !== 0 || t.at('active_count', i) !== 0x10000) {
-      // Stopped by a control word (or a mode-0 low byte) after an earlier count: the CE keeps
-      // that count's load time. Load it as it was, then stop the channel the way the guest did.
-      loadAt = t.at('count_load_time', i);
-      tl.at(loadAt, `pit ch${i}: the earlier count (stale phase)`, () => {
+      if (plan.kind === 'held') {
+        const fallAt = icountAtTick(pitTicks(plan.at, hz) + plan.edges, hz);
+        tl.at(fallAt, `pit ch2: GATE low after ${plan.edges} edges (count held)`, () => io.out8(0x61, portB(0)));
+      }
+    } else if (t.at('active_count', i) !== 0x10000) {
+      // Stopped by a control word (or a mode-0 low byte) after an earlier count: the CE holds
+      // that count, with no phase. Load it, then stop the channel the way the guest did (below).
+      tl.at(tl.end, `pit ch${i}: the earlier count`, () => {
         io.out8(0x43, (i << 6) | 0x34);
         writeCount(ctx, i, RW_WORD0, rawCount(t.at('active_count', i), 0));
       });
@@ -116,31 +157,13 @@ export function reconstructPit(ctx: ReconstructContext, t: CapturedView): void {
     tl.at(tl.end, `pit ch${i}: control word, pending count, flip-flops`, () => {
       if (!counting) {
         io.out8(0x43, control);
-        if (pending && (m === 1 || m === 5)) writeCount(ctx, i, rw, rawCount(t.at('count', i), bcd));
+        if (pending && oneShotTrigger) writeCount(ctx, i, rw, rawCount(t.at('count', i), bcd));
       }
       finishChannel(ctx, t, i);
     });
-    if (counting) scheduleLatches(ctx, t, i, loadAt);
+    if (counting) scheduleLatches(ctx, t, i, target, loadAt);
   }
-  tl.at(tl.end, 'pit: port 0x61', () => {
-    const gate2 = t.at('gate', 2);
-    io.out8(0x61, gate2 | (t.num('speaker_data') << 1) | (t.num('nmi_check') << 2));
-  });
-}
-
-/** The target channel as a Pit8254State-shaped record with our load time, for the datasheet timing functions. */
-function targetState(t: CapturedView, loadAt: number): Pit8254State {
-  const arr = (f: string) => t.arr(f, [0, 0, 0]).slice();
-  const s = {
-    count: arr('count'), latched_count: arr('latched_count'), count_latched: arr('count_latched'),
-    status_latched: arr('status_latched'), status: arr('status'), read_state: arr('read_state'),
-    write_state: arr('write_state'), write_latch: arr('write_latch'), rw_mode: arr('rw_mode'), mode: arr('mode'),
-    bcd: arr('bcd'), gate: arr('gate'), count_load_time: arr('count_load_time'), active_count: arr('active_count'),
-    counting: arr('counting'), cr_pending: arr('cr_pending'), gate_fall_time: arr('gate_fall_time'),
-    irq_level: t.num('irq_level'), speaker_data: t.num('speaker_data'), nmi_check: t.num('nmi_check'),
-  };
-  if (loadAt >= 0) for (let i = 0; i < PIT_CHANNELS; i++) s.count_load_time[i] = loadAt;
-  return s;
+  tl.at(tl.end, 'pit: port 0x61', () => io.out8(0x61, portB(t.at('gate', 2))));
 }
 
 /**
@@ -181,14 +204,16 @@ function finishChannel(ctx: ReconstructContext, t: CapturedView, i: number): voi
  * pending or already read — is re-issued at an icount where the count (status) had the
  * captured value, within the last counter period, and read out as far as the guest had.
  */
-function scheduleLatches(ctx: ReconstructContext, t: CapturedView, i: number, loadAt: number): void {
+function scheduleLatches(ctx: ReconstructContext, t: CapturedView, i: number, target: Pit8254State, loadAt: number): void {
   const io = ctx.io;
   const hz = io.hz;
   const tl = ctx.timeline;
   const rw = t.at('rw_mode', i);
   const bcd = t.at('bcd', i);
   const port = 0x40 + i;
-  const s = targetState(t, loadAt);
+  // The channel as the destination will run it: loaded at `loadAt` (a held count keeps its canonical form).
+  const s: Pit8254State = { ...target, count_load_time: target.count_load_time.slice() };
+  if (!(isSuspended(s, i) && s.count_load_time[i] === 0)) s.count_load_time[i] = loadAt;
   const endTick = pitTicks(tl.end, hz);
   const loadTick = pitTicks(loadAt, hz);
   const N = t.at('active_count', i) || modulus(bcd);

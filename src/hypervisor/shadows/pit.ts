@@ -17,7 +17,7 @@
 import { DIR_READ, DIR_WRITE, type Intercepts, type TrappedAccess } from '../intercepts.js';
 import {
   PIT_CHANNELS, activeCount, bcdToBinary, edgesCounted, effectiveMode, icountAtTick, isSuspended, modulus,
-  nullCount, outLevel, pitTicks, readableCount, type Pit8254State,
+  nullCount, outLevel, pitTicks, powerOnPitState, readableCount, settleChannels, takePendingReload, type Pit8254State,
 } from '../../devices/pit8254-channel.js';
 import { KnownFields } from './known.js';
 
@@ -44,10 +44,6 @@ export interface PitShadowOptions {
   loseFlipFlop: boolean;
 }
 
-function zeros(): number[] {
-  return new Array<number>(PIT_CHANNELS).fill(0);
-}
-
 export class PitShadow {
   /** The chip as the hypervisor believes it is (same layout as the device's declared state). */
   readonly s: Pit8254State;
@@ -62,25 +58,8 @@ export class PitShadow {
     now: number,
     private readonly options: PitShadowOptions,
   ) {
-    const s: Pit8254State = {
-      count: zeros(), latched_count: zeros(), count_latched: zeros(), status_latched: zeros(), status: zeros(),
-      read_state: zeros(), write_state: zeros(), write_latch: zeros(), rw_mode: zeros(), mode: zeros(), bcd: zeros(),
-      gate: zeros(), count_load_time: zeros(), active_count: zeros(), counting: zeros(), cr_pending: zeros(),
-      gate_fall_time: zeros(), irq_level: 0, speaker_data: 0, nmi_check: 0,
-    };
     // Power-on state (8254 + a PC's reset, as the device documents it): mode 3, count 65536, word access.
-    for (let i = 0; i < PIT_CHANNELS; i++) {
-      s.count[i] = 0x10000;
-      s.active_count[i] = 0x10000;
-      s.rw_mode[i] = RW_WORD0;
-      s.read_state[i] = RW_WORD0;
-      s.write_state[i] = RW_WORD0;
-      s.mode[i] = 3;
-      s.gate[i] = i === 2 ? 0 : 1;
-      s.count_load_time[i] = now;
-      s.gate_fall_time[i] = now;
-      s.counting[i] = 1;
-    }
+    const s = powerOnPitState(now, hz);
     this.s = s;
     this.known = [0, 1, 2].map(() => new KnownFields(PIT_CHANNEL_FIELDS, options.knownAtStart));
     for (let p = PIT_PORT; p <= PIT_CONTROL; p++) {
@@ -98,11 +77,14 @@ export class PitShadow {
 
   private onPortB(a: TrappedAccess): void {
     if (a.dir !== DIR_WRITE) return;
+    this.settleAll(a.icount);
     this.setGate(2, a.value & 1, a.icount);
+    this.settleAll(a.icount);
   }
 
   private onAccess(a: TrappedAccess): void {
     const now = a.icount;
+    this.settleAll(now);
     if (a.dir === DIR_READ) {
       this.read(a.addr & 3, now);
     } else if (a.addr === PIT_CONTROL) {
@@ -110,6 +92,7 @@ export class PitShadow {
     } else {
       this.writeCounter(a.addr & 3, a.value & 0xff, now);
     }
+    this.settleAll(now);
   }
 
   // The control logic below follows the datasheet as the device model does (pit8254.ts):
@@ -159,17 +142,7 @@ export class PitShadow {
 
   /** Modes 2/3: a count written while counting is taken at the period's reload edge. */
   sync(i: number, now: number): void {
-    const s = this.s;
-    if (!s.counting[i] || !s.cr_pending[i] || isSuspended(s, i)) return;
-    const m = effectiveMode(s.mode[i]);
-    if (m !== 2 && m !== 3) return;
-    const N = activeCount(s, i);
-    const base = this.ticks(s.count_load_time[i]);
-    if (this.ticks(now) - base >= N + 1) {
-      s.active_count[i] = s.count[i];
-      s.count_load_time[i] = icountAtTick(base + N, this.hz);
-      s.cr_pending[i] = 0;
-    }
+    takePendingReload(this.s, i, this.ticks(now), this.hz);
   }
 
   private writeControl(value: number, now: number): void {
@@ -293,9 +266,13 @@ export class PitShadow {
     else if (s.read_state[i] === RW_WORD1) s.read_state[i] = RW_WORD0;
   }
 
-  /** Bring pending reloads up to `now` (a mode-2/3 count written mid-period takes effect at its end). */
-  syncAll(now: number): void {
-    for (let i = 0; i < PIT_CHANNELS; i++) this.sync(i, now);
+  /**
+   * The chip's canonical state at `now` (pit8254-channel.ts, settleChannel): pending reloads
+   * taken, the phase re-based to the latest reload — what the device itself holds, so a
+   * capture describes the phase as the chip does, however long ago the guest loaded it.
+   */
+  settleAll(now: number): void {
+    settleChannels(this.s, this.ticks(now), this.hz);
   }
 
   /** OUT of channel `i` at `now` per the shadow. */
