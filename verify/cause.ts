@@ -166,7 +166,7 @@ export async function explainDifferences(
       origin = origins.get(keyOf({ device: d.device, field: d.field, index: d.index }));
       if (origin !== undefined) parts.push(describeOrigin(d, origin));
     } else if (d.kind === 'memory' && d.page !== undefined) {
-      parts.push(describePageHistory(pageLastChanged(checkpoints, d.page, at)));
+      parts.push(describePageHistory(pageLastChanged(checkpoints, d.page, at), lastCheckpoint(checkpoints, at)));
     }
     const extra = captureNote?.(d);
     out.push({ ...d, explanation: `${describeDifference(d)} (${parts.join(', ')}${extra ? `; ${extra}` : ''})`, origin });
@@ -176,8 +176,16 @@ export async function explainDifferences(
 
 const MAX_TRACED = 8;
 
-function describePageHistory(w: { from: number; to: number; first: boolean } | null): string {
-  if (w === null) return 'never written in the reference';
+/** Icount of the reference's last checkpoint at or before `at`, or null. */
+function lastCheckpoint(checkpoints: readonly CheckpointRecord[], at: number): number | null {
+  let last: number | null = null;
+  for (const c of checkpoints) if (c.icount <= at && (last === null || c.icount > last)) last = c.icount;
+  return last;
+}
+
+function describePageHistory(w: { from: number; to: number; first: boolean } | null, lastCp: number | null): string {
+  // No checkpoint lists the page: it was never written — or written after the last checkpoint before here.
+  if (w === null) return lastCp === null ? 'never written in the reference' : `not changed at any reference checkpoint up to icount ${lastCp}: written after it, if at all`;
   if (w.first) return `unchanged in the reference since its first checkpoint (icount ${w.to})`;
   return `last written in the reference between icount ${w.from} and ${w.to}`;
 }

@@ -1,0 +1,90 @@
+/**
+ * The engine's half of the fault catalog (src/migration/faults.ts): unknown names are refused,
+ * dirty-log faults need pre-copy, the hypervisor is handed only its own faults, and each fault
+ * does exactly what it says — and says so — on the state it is given. End to end (record →
+ * migrate --fault → verify): test/cli/fault-catalog.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { ATTR_REAL_CODE, ATTR_UNUSABLE } from '../../src/machine/cpu/constants.js';
+import type { CpuState } from '../../src/machine/cpu/cpu.js';
+import { cacheFromSelector, cpuAsSent } from '../../src/migration/cpu-faults.js';
+import { DirtyLogFaults } from '../../src/migration/dirty-faults.js';
+import { ALL_FAULT_NAMES, hypervisorFaults } from '../../src/migration/faults.js';
+import { migrationOptions } from '../../src/migration/options.js';
+
+const flat = { selector: 0x10, base: 0, limit: 0xffffffff, attributes: 0xc093 };
+function cpu(over: Partial<CpuState> = {}): CpuState {
+  return {
+    eax: 0, ecx: 0, edx: 0, ebx: 0, esp: 0, ebp: 0, esi: 0, edi: 0, eip: 0, eflags: 0x202,
+    es: flat, cs: { ...flat, selector: 8, attributes: 0xc09b }, ss: flat, ds: flat, fs: flat, gs: flat,
+    ldtr: { selector: 0, base: 0, limit: 0, attributes: ATTR_UNUSABLE }, tr: { selector: 0, base: 0, limit: 0, attributes: ATTR_UNUSABLE },
+    gdtr: { base: 0x100, limit: 23 }, idtr: { base: 0, limit: 0x3ff },
+    cr0: 0x11, cr2: 0, cr3: 0, cr4: 0, dr0: 0, dr1: 0, dr2: 0, dr3: 0, dr6: 0, dr7: 0, cpl: 0, interruptShadow: true, halted: false,
+    ...over,
+  } as CpuState;
+}
+
+/** RAM with the boot stub's flat GDT at 0x100 (null, code 0x08, data 0x10; accessed bits set as after a load). */
+function ramWithGdt(): { ram: Uint8Array } {
+  const ram = new Uint8Array(0x1000);
+  const v = new DataView(ram.buffer);
+  v.setUint32(0x108, 0x0000ffff, true);
+  v.setUint32(0x10c, 0x00cf9b00, true);
+  v.setUint32(0x110, 0x0000ffff, true);
+  v.setUint32(0x114, 0x00cf9300, true);
+  return { ram };
+}
+
+describe('the engine fault catalog', () => {
+  it('refuses unknown names, and dirty-log faults under post-copy', () => {
+    expect(() => migrationOptions({ faults: ['no-such-fault'] })).toThrow(/--fault no-such-fault: no such fault \(known: .*dirty-bit-lost/);
+    expect(() => migrationOptions({ strategy: 'postcopy', faults: ['last-dirty-round-skipped'] })).toThrow(/pre-copy's dirty log/);
+    expect(migrationOptions({ strategy: 'postcopy', faults: ['segment-cache-lost', 'icw4-shadow-skipped'] }).faults).toHaveLength(2);
+    expect(ALL_FAULT_NAMES).toHaveLength(12);
+    expect([...hypervisorFaults(['segment-cache-lost', 'icw4-shadow-skipped', 'dirty-bit-lost'])]).toEqual(['icw4-shadow-skipped']);
+  });
+
+  it('cpu-interrupt-shadow-lost clears the shadow, and says whether there was one', () => {
+    const r = cpuAsSent(cpu(), ramWithGdt(), ['cpu-interrupt-shadow-lost']);
+    expect(r.state.interruptShadow).toBe(false);
+    expect(r.notes[0]).toMatch(/stopped in an interrupt shadow/);
+    expect(cpuAsSent(cpu({ interruptShadow: false }), ramWithGdt(), ['cpu-interrupt-shadow-lost']).notes[0]).toMatch(/nothing to lose/);
+    expect(cpuAsSent(cpu(), ramWithGdt(), []).state).toEqual(cpu());
+  });
+
+  it('segment-cache-lost rebuilds caches from selectors: the GDT in protected mode, selector × 16 in real mode', () => {
+    const ram = ramWithGdt();
+    // Flat protected mode after the loads: the caches are what the GDT gives, nothing lost.
+    const flatPm = cpuAsSent(cpu(), ram, ['segment-cache-lost']);
+    expect(flatPm.state).toEqual(cpu());
+    expect(flatPm.notes[0]).toMatch(/nothing to lose/);
+    // CR0.PE set, far jump not yet taken: CS 0 holds a real-mode cache; its "reload" is the null descriptor.
+    const real = { selector: 0, base: 0, limit: 0xffff, attributes: ATTR_REAL_CODE };
+    const mid = cpuAsSent(cpu({ cs: real }), ram, ['segment-cache-lost']);
+    expect(mid.state.cs).toEqual({ selector: 0, base: 0, limit: 0, attributes: ATTR_UNUSABLE });
+    expect(mid.notes[0]).toMatch(/CS \(selector 0x0\): base 0x0 limit 0xffff attributes 0x9b rebuilt as base 0x0 limit 0x0 attributes 0x10000/);
+    // Unreal mode (real mode with a 4 GiB DS cache): the reload gives back the 64 KiB limit.
+    const unreal = cpu({ cr0: 0x10, ds: { selector: 0x10, base: 0, limit: 0xffffffff, attributes: 0x93 } });
+    expect(cacheFromSelector(unreal, 'ds', ram)).toEqual({ selector: 0x10, base: 0x100, limit: 0xffff, attributes: 0x93 });
+  });
+
+  it('last-dirty-round-skipped sends none of the final dirty set; dirty-bit-lost drops the lowest page the guest really changed', () => {
+    const ram = new Uint8Array(8 * 4096);
+    const skip = new DirtyLogFaults(['last-dirty-round-skipped'], ram);
+    const s = skip.finalSet(Uint32Array.from([2, 5]), 1);
+    expect([...s.pages]).toEqual([]);
+    expect(s.notes[0]).toMatch(/did not send the 2 page\(s\) dirtied during round 1 and the capture \(0x00002, 0x00005\)/);
+
+    const drop = new DirtyLogFaults(['dirty-bit-lost'], ram);
+    drop.sent(Uint32Array.from([0, 1, 2, 3, 4, 5, 6, 7]), 1, 1000);
+    ram[2 * 4096] = 0; // page 2 written with its own contents: dirty, not changed
+    ram[5 * 4096 + 7] = 9; // page 5 really changed
+    ram[6 * 4096] = 1; // so did page 6
+    const d = drop.finalSet(Uint32Array.from([2, 5, 6]), 1);
+    expect([...d.pages]).toEqual([2, 6]);
+    expect(d.notes[0]).toBe('dirty-bit-lost: page 0x00005\'s dirty bit was dropped from the stop-and-copy\'s dirty set; the guest had changed it since, and the destination keeps the copy round 1 sent (source icount 1000)');
+    const none = new DirtyLogFaults(['dirty-bit-lost'], ram);
+    none.sent(Uint32Array.from([2]), 1, 0);
+    expect([...none.finalSet(Uint32Array.from([2]), 1).pages]).toEqual([2]);
+  });
+});
