@@ -54,6 +54,16 @@ function roundText(c: SwitchOverCapture, r: number): string {
   return round === undefined ? `pre-copy round ${r}` : `pre-copy round ${r} (the source ran icount ${round.startIcount}–${round.endIcount} meanwhile)`;
 }
 
+/**
+ * What the source hypervisor said about a field in its notes, when a note (after the source's
+ * "capture: ") starts with the field's name ("uart.fifo_timeout_timer: inferred; not exactly
+ * reconstructible (…)"): a residual it knew it could not capture, or have rebuilt, exactly.
+ */
+function sourceSaid(c: SwitchOverCapture, field: string): string {
+  const said = c.notes.map((n) => n.replace(/^capture: /, '')).filter((n) => n.startsWith(`${field}: `)).map((n) => n.slice(field.length + 2));
+  return said.length === 0 ? '' : `; the source hypervisor noted: ${said.join('; ')}`;
+}
+
 /** The note for one difference, or null when the record says nothing about it. */
 export function captureNote(c: SwitchOverCapture, d: StateDifference): string | null {
   if (d.kind === 'device' && d.device !== undefined && d.field !== undefined) {
@@ -63,7 +73,7 @@ export function captureNote(c: SwitchOverCapture, d: StateDifference): string | 
     if (f.value === null) return null;
     const by = f.provenance === null ? 'captured' : `captured by ${PROVENANCE_WORDS[f.provenance]}`;
     const verdict = judge(f.value, d, { right: ': right when captured, the destination did not rebuild it', wrong: ': the capture was already wrong' });
-    return `${by} as ${formatValue(f.value, d.width)}${verdict}`;
+    return `${by} as ${formatValue(f.value, d.width)}${verdict}${sourceSaid(c, `${d.device}.${d.field}`)}`;
   }
   if (d.kind === 'cpu' && d.path.startsWith('cpu.')) {
     const v = cpuLeaf(c.cpu, d.path);

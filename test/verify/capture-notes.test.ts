@@ -89,6 +89,16 @@ describe('what the verifier says the migration knew about a differing field', ()
     expect(captureNote(c, field('uart', 'fcr', 1, 0))).toBeNull();
   });
 
+  it('a field the source noted as not exactly reconstructible: the note is quoted', () => {
+    const c = record({
+      notes: ['capture: uart.fifo_timeout_timer: inferred; not exactly reconstructible (a full receive FIFO while the transmitter is busy)', 'capture: uart: something else'],
+      devices: [{ device: 'uart', schemaVersion: 2, fields: { fifo_timeout_timer: 30000 }, provenance: { fifo_timeout_timer: 'inferred' }, unknown: [] }],
+    });
+    expect(captureNote(c, field('uart', 'fifo_timeout_timer', 30000, 29000))).toBe(
+      'captured by inference as 0x7530: right when captured, the destination did not rebuild it; the source hypervisor noted: inferred; not exactly reconstructible (a full receive FIFO while the transmitter is busy)',
+    );
+  });
+
   it('a CPU field: what the CPU section carried', () => {
     expect(captureNote(c, { kind: 'cpu', path: 'cpu.interruptShadow', reference: true, destination: false, essential: true })).toBe('the CPU section carried false: the source sent it wrong');
     expect(captureNote(c, { kind: 'cpu', path: 'cpu.cs.limit', reference: 0xffffffff, destination: 0xffff, essential: true })).toBe('the CPU section carried 0xffffffff: sent right, the destination did not load it');

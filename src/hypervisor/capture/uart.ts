@@ -10,8 +10,10 @@
  * receiver, 8.6.4 "Loop") when the transmitter is idle; the report notes when it is not.
  * Shadow: FCR (write-only) and the transmitter — THR/TX FIFO contents and the shift
  * register with its remaining time — from the trapped THR writes (shadows/uart.ts).
- * Inferred: IIR from the sources (Table IV); the character-timeout indication from IIR when
- * ERBFI shows it; the timeout timer is not observable (a residual: taken as 4 character times).
+ * Inferred: IIR from the sources (Table IV). The character-timeout timer and indication are
+ * measured (capture/uart-timeout.ts): with the guest paused and the line cut off, IIR is
+ * watched one instruction at a time until the timeout shows; the receive FIFO is read out
+ * only then, since a read restarts the timer.
  */
 import type { CaptureContext } from './context.js';
 import { DeviceCaptureBuilder } from '../captured.js';
@@ -19,6 +21,7 @@ import type { StateSchema } from '../../devices/schema.js';
 import { COM1, UART_FIFO } from '../shadows/uart.js';
 import { IER_ERBFI, IER_ETBEI, LSR_DR, LSR_ERRORS, LSR_THRE, MCR_LOOP, interruptIdentification } from '../uart-rules.js';
 import { refillReceiver, settleThrIndication } from '../uart-loopback.js';
+import { TIMER_INEXACT, restoreRegisters, timeoutProbe, type TimeoutMeasurement } from './uart-timeout.js';
 
 export function captureUart(ctx: CaptureContext, schema: StateSchema): DeviceCaptureBuilder {
   const { io, notes } = ctx;
@@ -48,33 +51,18 @@ export function captureUart(ctx: CaptureContext, schema: StateSchema): DeviceCap
   const msr = io.in8(COM1 + 6);
   if (msr & 0x0f) notes.push(`uart: MSR delta bits 0x${(msr & 0x0f).toString(16)} cleared on the source by the capture's read`);
 
-  // Receive FIFO: read it out (RBR with DLAB clear), oldest first.
-  const rx: number[] = [];
-  if (lsr & LSR_DR) {
-    io.out8(COM1 + 3, lcr & 0x7f);
-    for (let i = 0; i < UART_FIFO && io.in8(COM1 + 5) & LSR_DR; i++) rx.push(io.in8(COM1));
-    io.out8(COM1 + 3, lcr);
-  }
   const fcr = shadow.fcr;
   const thrPending = (iir & 0x0f) === 0x02 ? 1 : lsr & LSR_THRE ? 1 : 0;
-  const timeoutPending = (iir & 0x0f) === 0x0c ? 1 : 0;
   if ((iir & 0x0f) !== 0x02 && !(ier & IER_ETBEI) && lsr & LSR_THRE) {
     notes.push('uart: the THR-empty indication is not observable with ETBEI off; taken as set (THR is empty)');
   }
   const charTime = shadow.characterTime(lcr, dll, dlm);
-  const fifoTimeout = rx.length > 0 && fcr & 1 && !timeoutPending ? 4 * charTime : -1;
-  if (fifoTimeout > 0) notes.push('uart: the receive FIFO timeout timer is internal and not observable: taken as restarted at the switch-over');
-
-  const rbr = new Array<number>(UART_FIFO).fill(0);
-  rx.forEach((v, i) => (rbr[i] = v));
   const thr = new Array<number>(UART_FIFO).fill(0);
   shadow.fifo.forEach((v, i) => (thr[i] = v));
-  const lsrCaptured = lsr;
   b.set('dll', dll, 'read').set('dlm', dlm, 'read').set('ier', ier, 'read').set('lcr', lcr, 'read');
-  b.set('mcr', mcr, 'read').set('scr', scr, 'read').set('lsr', lsrCaptured, 'read').set('msr', msr, 'read');
+  b.set('mcr', mcr, 'read').set('scr', scr, 'read').set('lsr', lsr, 'read').set('msr', msr, 'read');
   if (shadow.known.has('fcr')) b.set('fcr', fcr, 'shadow');
   else b.markUnknown('fcr');
-  b.set('rbr', rbr, 'read').set('rx_count', rx.length, 'read');
   // After a late attach the transmitter model knows nothing of bytes written before it: it is
   // trusted once the transmitter has been seen empty (LSR.TEMT), which also resets the model.
   if (!shadow.known.has('tsr') && lsr & 0x40 && shadow.tsrDoneAt < 0 && shadow.fifo.length === 0) {
@@ -87,33 +75,74 @@ export function captureUart(ctx: CaptureContext, schema: StateSchema): DeviceCap
     for (const f of ['thr', 'tx_count', 'tsr', 'transmit_timer']) b.markUnknown(f);
     notes.push('uart: the transmitter was busy with bytes written before the hypervisor attached: its contents are unknown');
   }
-  b.set('thr_ipending', thrPending, 'inferred').set('timeout_ipending', timeoutPending, 'inferred');
-  b.set('iir', interruptIdentification({ ier, lsr: lsrCaptured, fcr, rxCount: rx.length, msr, thrPending, timeoutPending }), 'inferred');
-  b.set('fifo_timeout_timer', fifoTimeout, 'inferred');
-  if (iir !== b.build().fields.iir && (iir & 0x0f) !== 0x02) {
-    notes.push(`uart: IIR read 0x${iir.toString(16)}, the sources give 0x${(b.build().fields.iir as number).toString(16)}`);
-  }
+  // The transmitter at the switch-over (the shadow moves on while the timeout is watched).
+  const txDoneAt = shadow.tsrDoneAt;
+  const txBusy = txDoneAt >= 0;
 
-  // Put the receive FIFO back on the source — later, with the steps that let time pass.
-  if (rx.length > 0) {
-    const txBusy = shadow.tsrDoneAt >= 0;
-    ctx.after.push(() => {
-      // The transmitter first finishes what the guest gave it (as it would while paused),
-      // so loopback carries only our bytes.
-      for (let i = 0; i < 64 && !(io.in8(COM1 + 5) & 0x40); i++) io.wait(charTime);
-      const txIdle = (io.in8(COM1 + 5) & 0x40) !== 0;
-      if (txIdle && !(mcr & MCR_LOOP)) {
-        refillReceiver(io, { lcr, dll, dlm, mcr, ier, fcr }, rx, false);
-        io.out8(COM1 + 3, lcr & 0x7f);
-        // A transmitter that emptied meanwhile raised the THR-empty indication, as on a twin.
-        settleThrIndication(io, ier, txBusy ? 1 : thrPending);
-        io.out8(COM1 + 3, lcr);
-        if (timeoutPending) io.wait(4 * charTime + 1);
-      } else {
-        notes.push(`uart: ${rx.length} received byte(s) could not be put back on the source (its transmitter is busy)`);
-      }
-    });
+  /** The receive side, once known: FIFO contents, the timeout indication and timer, IIR. */
+  const receiver = (rx: number[], timeout: TimeoutMeasurement) => {
+    const rbr = new Array<number>(UART_FIFO).fill(0);
+    rx.forEach((v, i) => (rbr[i] = v));
+    const timeoutPending = timeout.pending ? 1 : 0;
+    b.set('rbr', rbr, 'read').set('rx_count', rx.length, 'read');
+    b.set('thr_ipending', thrPending, 'inferred').set('timeout_ipending', timeoutPending, 'inferred');
+    b.set('fifo_timeout_timer', timeout.remaining, 'inferred');
+    if (timeout.inexact !== null) {
+      notes.push(`${TIMER_INEXACT} (${timeout.inexact}): taken as ${timeout.remaining} instructions`);
+    } else if (!timeoutPending && timeout.remaining >= 0 && rx.length >= UART_FIFO && txDoneAt >= 0
+      && timeout.remaining > 3 * charTime + (txDoneAt - now) - 1) {
+      // Measured exactly, but the destination cannot restart the timer at that instruction: the
+      // last byte must arrive through loopback while the guest's byte is in the transmitter,
+      // and a full FIFO leaves no spare byte for an RBR read to take (reconstruct/uart.ts).
+      notes.push(`${TIMER_INEXACT} (a full receive FIFO while the transmitter is busy: the destination restarts it up to a character time early)`);
+    }
+    const sources = interruptIdentification({ ier, lsr, fcr, rxCount: rx.length, msr, thrPending, timeoutPending });
+    b.set('iir', sources, 'inferred');
+    if (iir !== sources && (iir & 0x0f) !== 0x02) {
+      notes.push(`uart: IIR read 0x${iir.toString(16)}, the sources give 0x${sources.toString(16)}`);
+    }
+    if (rx.length > 0) ctx.after.push(() => refillSource(rx, timeoutPending));
+  };
+
+  /** RBR with DLAB clear, oldest first, while LSR.DR says there is more. */
+  const readFifo = (): number[] => {
+    const rx: number[] = [];
+    io.out8(COM1 + 3, lcr & 0x7f);
+    for (let i = 0; i < UART_FIFO && io.in8(COM1 + 5) & LSR_DR; i++) rx.push(io.in8(COM1));
+    io.out8(COM1 + 3, lcr);
+    return rx;
+  };
+
+  /** Put the receive FIFO back on the source — later, with the steps that let time pass. */
+  const refillSource = (rx: number[], timeoutPending: number) => {
+    // The transmitter first finishes what the guest gave it (as it would while paused),
+    // so loopback carries only our bytes.
+    for (let i = 0; i < 64 && !(io.in8(COM1 + 5) & 0x40); i++) io.wait(charTime);
+    const txIdle = (io.in8(COM1 + 5) & 0x40) !== 0;
+    if (txIdle && !(mcr & MCR_LOOP)) {
+      refillReceiver(io, { lcr, dll, dlm, mcr, ier, fcr }, rx, false);
+      io.out8(COM1 + 3, lcr & 0x7f);
+      // A transmitter that emptied meanwhile raised the THR-empty indication, as on a twin.
+      settleThrIndication(io, ier, txBusy ? 1 : thrPending);
+      io.out8(COM1 + 3, lcr);
+      if (timeoutPending) io.wait(4 * charTime + 1);
+    } else {
+      notes.push(`uart: ${rx.length} received byte(s) could not be put back on the source (its transmitter is busy)`);
+    }
+  };
+
+  const none: TimeoutMeasurement = { pending: false, remaining: -1, inexact: null };
+  if (!(lsr & LSR_DR)) {
+    receiver([], none);
+  } else if (!(fcr & 1)) {
+    receiver(readFifo(), none); // 16450 mode: no FIFO, no character timeout
+  } else {
+    const regs = { lcr, ier, mcr };
+    ctx.probes.push(timeoutProbe(io, shadow, regs, charTime, (timeout) => {
+      const rx = readFifo();
+      restoreRegisters(io, regs);
+      receiver(rx, timeout);
+    }));
   }
-  void IER_ERBFI;
   return b;
 }

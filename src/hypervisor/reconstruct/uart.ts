@@ -6,8 +6,12 @@
  * driving the chip:
  * - the receive FIFO: its bytes sent through loopback (uart-loopback.ts) so they arrive in
  *   order; an overrun (LSR.OE) by sending one byte more than the FIFO holds first. Timed so
- *   the last byte arrives less than four character times before the switch-over (no
- *   character timeout yet) — or more, when the capture had the timeout indication set;
+ *   the character-timeout timer (8.6.3: restarted by each byte received and each RBR read)
+ *   has exactly the captured time left at the switch-over: the last byte arrives 4 character
+ *   times before the timer runs out; when the transmitter is needed for the guest's own byte
+ *   by then, the bytes go in earlier behind one extra byte, and reading that byte out (an RBR
+ *   read) restarts the timer at the right instruction. With the indication set, the last
+ *   byte arrives more than 4 character times before the switch-over;
  * - the transmitter: the byte in the shift register written to THR at the icount that leaves
  *   it the captured time to finish, the TX FIFO's bytes right behind it;
  * - MSR delta bits: made by toggling the loopback outputs (loopback inputs follow them);
@@ -18,6 +22,7 @@ import type { CapturedView } from '../captured.js';
 import { COM1 } from '../shadows/uart.js';
 import { characterTime, refillReceiver, settleThrIndication } from '../uart-loopback.js';
 import { LSR_ERRORS } from '../uart-rules.js';
+import { TIMER_INEXACT } from '../capture/uart-timeout.js';
 
 const MCR_QUIET = 0x0b;
 const MCR_LOOP = 0x10;
@@ -40,10 +45,23 @@ export function reconstructUart(ctx: ReconstructContext, t: CapturedView): void 
   const txBytes = t.arr('thr').slice(0, t.num('tx_count'));
   const tsrAt = txTimer >= 0 ? tl.end - (ct - txTimer) : tl.end;
   const timeoutPending = t.num('timeout_ipending') === 1;
+  const fifoTimer = t.num('fifo_timeout_timer', -1);
   const depth = fcr & 1 ? 16 : 1;
-  const refillBytes = rx.length + (overrun ? depth + 1 : 0);
+  // When the character-timeout timer last restarted (the last byte's arrival or an RBR read).
+  const restartAt = fcr & 1 && fifoTimer >= 0 && rx.length > 0 ? tl.end + fifoTimer - 4 * ct : -1;
+  // The transmitter is free for loopback until the guest's own byte goes into it (tsrAt).
+  const byRead = restartAt >= 0 && restartAt + 1 > tsrAt && rx.length < depth;
+  if (restartAt >= 0 && restartAt + 1 > tsrAt && !byRead) {
+    ctx.notes.push(`${TIMER_INEXACT} (a full receive FIFO while the transmitter is busy): the timer restarts up to a character time early`);
+  }
+  const sent = byRead ? [0, ...rx] : rx; // a leading byte for the RBR read to take
+  const refillBytes = sent.length + (overrun ? depth + 1 : 0);
   const refillTime = refillBytes * (ct + 1);
-  const refillEnd = timeoutPending ? Math.min(tsrAt, tl.end - 4 * ct - 2) : Math.min(tsrAt, tl.end) - 1;
+  // refillReceiver's last byte arrives one instruction before the refill ends.
+  const refillEnd = timeoutPending ? Math.min(tsrAt, tl.end - 4 * ct - 2)
+    : byRead ? Math.min(tsrAt, restartAt)
+    : restartAt >= 0 ? Math.min(restartAt + 1, tsrAt)
+    : Math.min(tsrAt, tl.end) - 1;
   const regs = { lcr, dll, dlm, mcr, ier, fcr };
 
   tl.at(tl.start, 'uart: FIFOs reset, FCR, divisor latch, LCR', () => {
@@ -58,8 +76,15 @@ export function reconstructUart(ctx: ReconstructContext, t: CapturedView): void 
   });
   if (refillBytes > 0) {
     tl.at(refillEnd - refillTime, `uart: ${rx.length} byte(s) into the receive FIFO through loopback${overrun ? ', after an overrun' : ''}`, () => {
-      refillReceiver(io, regs, rx, overrun);
+      refillReceiver(io, regs, sent, overrun);
       io.out8(COM1 + 3, lcr & 0x7f);
+    });
+  }
+  if (byRead) {
+    tl.at(restartAt, 'uart: RBR read (restarts the character timeout)', () => {
+      io.out8(COM1 + 3, lcr & 0x7f);
+      io.in8(COM1);
+      io.out8(COM1 + 3, lcr);
     });
   }
   if (txTimer >= 0) {
