@@ -124,13 +124,13 @@ export async function recordDestination(
 /** What the source captured and sent, as the trace's record of it (src/trace/switch-over-capture.ts). */
 function carriedRecord(d: MigrationDestination): SwitchOverCapture {
   const c = d.carried!;
-  const a = c.switchOver.attach;
+  const a = c.sourceNotes.attach;
   return {
     icount: c.switchOver.switchIcount,
     strategy: d.strategy,
     faults: [...d.source!.faults],
     attach: a === null || !a.late ? { mode: 'boot', icount: 0, agent: a?.agent ?? false } : { mode: 'late', icount: a.icount, agent: a.agent },
-    notes: [...c.switchOver.notes],
+    notes: [...c.sourceNotes.notes],
     cpu: c.cpu,
     devices: c.devices.map((x) => ({ device: x.device, schemaVersion: x.schemaVersion, fields: x.fields, provenance: x.provenance, unknown: x.unknown })),
     rounds: (d.metrics?.rounds ?? []).map((r) => ({ round: r.round, startIcount: r.startIcount, endIcount: r.endIcount })),
@@ -180,7 +180,7 @@ function writeMigrationEvents(w: TraceWriter, d: MigrationDestination): void {
       `downtime ${m.downtimeNs} ns (capture ${m.capturePausedInstructions} and reconstruction ${m.reconstructInstructions} instructions)` +
       (d.source!.faults.length > 0 ? `; injected faults: ${d.source!.faults.join(', ')}` : ''),
   });
-  for (const note of d.carried?.switchOver.notes ?? []) w.event({ type: 'hypervisor', action: 'source-note', detail: note });
+  for (const note of d.carried?.sourceNotes.notes ?? []) w.event({ type: 'hypervisor', action: 'source-note', detail: note });
   const r = d.reconstruct!;
   w.event({
     type: 'hypervisor',

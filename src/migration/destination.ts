@@ -38,6 +38,7 @@ import {
   type PbMachine,
   type PbPageBatch,
   type PbPostCopyMap,
+  type PbSourceNotes,
   type PbStreamEnd,
   type PbSwitchOver,
   type RawSection,
@@ -63,6 +64,8 @@ const PAGE_ROUND_MAX = PAGE_ROUND_STOP_AND_COPY - 1;
 /** What the source sent at the switch-over, as this side loaded it (for the destination's trace). */
 export interface CarriedState {
   readonly switchOver: PbSwitchOver;
+  /** How the source's hypervisor attached and what the source said (absent from a 1.1 stream: at boot, no notes). */
+  readonly sourceNotes: PbSourceNotes;
   /** The CPU section. */
   readonly cpu: CpuState;
   /** The DEVICE sections: values, provenance, unknown fields. */
@@ -97,7 +100,9 @@ export class MigrationDestination {
   private bytesRead = HEADER_BYTES;
   private sectionsRead = 0;
   private stateStart = 0;
-  private storageBytes = 0;
+  /** STORAGE and SOURCE_NOTES: not state, left out of the link model. */
+  private uncountedBytes = 0;
+  private sourceNotes: PbSourceNotes = { attach: null, notes: [] };
   private stopCopyPages = 0;
   private stopCopyZeroPages = 0;
   private cpu: CpuState | null = null;
@@ -175,7 +180,7 @@ export class MigrationDestination {
   /** What the source sent at the switch-over, once the guest has resumed here. */
   get carried(): CarriedState | null {
     if (this.switchOver === null || this.cpu === null || !this.resumed) return null;
-    return { switchOver: this.switchOver, cpu: this.cpu, devices: this.devices, pageRounds: this.pageRounds };
+    return { switchOver: this.switchOver, sourceNotes: this.sourceNotes, cpu: this.cpu, devices: this.devices, pageRounds: this.pageRounds };
   }
 
   private notePages(batch: PbPageBatch, mark: number): void {
@@ -251,7 +256,12 @@ export class MigrationDestination {
         return;
       case SECTION.STORAGE:
         this.applyStorage(decodeSection<PbDiskWrites>(s, SECTION.STORAGE, WHERE));
-        this.storageBytes += s.bytes;
+        this.uncountedBytes += s.bytes;
+        return;
+      case SECTION.SOURCE_NOTES:
+        // Not state: like STORAGE, left out of the link model's bytes.
+        this.sourceNotes = decodeSection<PbSourceNotes>(s, SECTION.SOURCE_NOTES, WHERE);
+        this.uncountedBytes += s.bytes;
         return;
       case SECTION.POSTCOPY_MAP:
         this.postcopyMap = decodeSection<PbPostCopyMap>(s, SECTION.POSTCOPY_MAP, WHERE);
@@ -355,7 +365,7 @@ export class MigrationDestination {
       switchIcount: sw.switchIcount,
       stopCopyPages: this.stopCopyPages,
       stopCopyZeroPages: this.stopCopyZeroPages,
-      stopCopyBytes: this.bytesRead + endBytes - this.stateStart - this.storageBytes,
+      stopCopyBytes: this.bytesRead + endBytes - this.stateStart - this.uncountedBytes,
       capturePausedInstructions: sw.pausedInstructions,
       reconstructInstructions: this.reconstruct.budget,
       postcopy: null,

@@ -44,6 +44,7 @@ import {
   type PbEnvironment,
   type PbMachine,
   type PbPageRequest,
+  type PbSourceNotes,
   type PbSwitchOver,
   type RawSection,
 } from './stream.js';
@@ -100,7 +101,7 @@ export interface SourceOutcome {
   /** Bytes the source wrote (header included) and their sha256: equal over every transport. */
   readonly streamBytes: number;
   readonly streamSha256: string;
-  /** What the source said about the state it sent (SWITCH_OVER.notes): uncaptured fields, capture notes, faults' effects. */
+  /** What the source said about the state it sent (SOURCE_NOTES): uncaptured fields, capture notes, faults' effects. */
   readonly notes: readonly string[];
 }
 
@@ -206,7 +207,7 @@ async function sendRound(s: SourceStream, memory: Machine['memory'], pages: Uint
 }
 
 /**
- * What the source says about the state it sends (SWITCH_OVER.notes, kept in the destination's
+ * What the source says about the state it sends (SOURCE_NOTES, kept in the destination's
  * trace): the fields the hypervisor could not capture, its capture notes, the faults' effects.
  */
 function sourceNotes(side: SourceSide, capture: CaptureResult, more: readonly string[]): string[] {
@@ -221,15 +222,22 @@ function sourceNotes(side: SourceSide, capture: CaptureResult, more: readonly st
   return [...notes, ...more];
 }
 
-function switchOverSection(side: SourceSide, capture: CaptureResult, fields: Omit<PbSwitchOver, 'switchIcount' | 'pausedInstructions' | 'attach' | 'notes'>, notes: readonly string[]): PbSwitchOver {
+/**
+ * SWITCH_OVER, then SOURCE_NOTES (the attachment and `sourceNotes`). Returns the notes and
+ * SOURCE_NOTES' bytes, which the link model leaves out (like STORAGE: not state).
+ */
+function writeSwitchOver(
+  s: SourceStream,
+  side: SourceSide,
+  capture: CaptureResult,
+  fields: Omit<PbSwitchOver, 'switchIcount' | 'pausedInstructions'>,
+  more: readonly string[],
+): { notes: string[]; notesBytes: number } {
+  s.write(SECTION.SWITCH_OVER, { switchIcount: capture.switchIcount, pausedInstructions: capture.pausedInstructions, ...fields });
   const a = side.attachment ?? BOOT_ATTACHMENT;
-  return {
-    switchIcount: capture.switchIcount,
-    pausedInstructions: capture.pausedInstructions,
-    ...fields,
-    attach: { late: a.mode === 'late', icount: a.icount, agent: a.agent },
-    notes: sourceNotes(side, capture, notes),
-  };
+  const notes = sourceNotes(side, capture, more);
+  const body: PbSourceNotes = { attach: { late: a.mode === 'late', icount: a.icount, agent: a.agent }, notes };
+  return { notes, notesBytes: s.write(SECTION.SOURCE_NOTES, body) };
 }
 
 /** CPU (as `cpu`: the faults may have changed it), every device as captured, and the source's disk writes (STORAGE). Returns STORAGE's bytes. */
@@ -332,9 +340,8 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
       const before = s.bytes;
       const finalSet = dirtyFaults.finalSet(client.takeAndClear(), rounds.length);
       const cpu = cpuAsSent(machine.cpu.getState(), memory, options.faults);
-      const sw = switchOverSection(side, capture, { rounds: rounds.length, forced, inputEventsDelivered: delivered }, [...finalSet.notes, ...cpu.notes]);
+      const sw = writeSwitchOver(s, side, capture, { rounds: rounds.length, forced, inputEventsDelivered: delivered }, [...finalSet.notes, ...cpu.notes]);
       notes = sw.notes;
-      s.write(SECTION.SWITCH_OVER, sw);
       const sent = sendPages(s.writer, memory, finalSet.pages, PHASE_STOP_AND_COPY, rounds.length + 1, clock.icount);
       stopCopy = sent;
       const storageBytes = writeState(s, machine, capture, cpu.state);
@@ -350,7 +357,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
           endIcount: r.endIcount,
         })),
       });
-      stopCopyBytes = s.bytes - before - storageBytes;
+      stopCopyBytes = s.bytes - before - storageBytes - sw.notesBytes;
       sentEnd = true;
       await link.flush();
       ack = expectAck(await link.receive(), link, 'the migrated state');
@@ -403,9 +410,8 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
   try {
     const before = s.bytes;
     const cpu = cpuAsSent(machine.cpu.getState(), memory, options.faults);
-    const sw = switchOverSection(side, capture, { rounds: 0, forced: false, inputEventsDelivered: delivered }, cpu.notes);
+    const sw = writeSwitchOver(s, side, capture, { rounds: 0, forced: false, inputEventsDelivered: delivered }, cpu.notes);
     notes = sw.notes;
-    s.write(SECTION.SWITCH_OVER, sw);
     const storageBytes = writeState(s, machine, capture, cpu.state);
     const zero = new ZeroPageTest(memory, side.maybeNonZero?.() ?? null);
     const zeroPages: number[] = [];
@@ -443,7 +449,7 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
     const endBytes = s.write(SECTION.END, { sections: s.writer.sections, bytes: s.bytes, rounds: [] });
     sentEnd = true;
     // (Page responses written while END was on its way in process are not state.)
-    stopCopyBytes = beforeEnd + endBytes - before - storageBytes;
+    stopCopyBytes = beforeEnd + endBytes - before - storageBytes - sw.notesBytes;
     await link.flush();
     await Promise.race([ackSeen, serving]);
     if (failure !== null) throw failure;

@@ -18,7 +18,7 @@ export const STREAM_MAGIC = 'MIGSTRM\n';
 export const STREAM_MAJOR = 1;
 /**
  * 1.1: ENVIRONMENT section; SwitchOver.input_events_delivered; PageBatch.round_end; Ack.reconstruct_instructions, dummy_frames; Done's link-model figures.
- * 1.2: SwitchOver.attach (late attach, guest agent) and SwitchOver.notes.
+ * 1.2: SOURCE_NOTES section (late attach, guest agent, the source's notes).
  */
 export const STREAM_MINOR = 2;
 export const HEADER_BYTES = 12;
@@ -38,6 +38,7 @@ export const SECTION = {
   PAGE_RESPONSE: 8,
   END: 9,
   ENVIRONMENT: 10,
+  SOURCE_NOTES: 11,
   ACK: 16,
   PAGE_REQUEST: 17,
   DONE: 18,
@@ -88,6 +89,7 @@ export const SECTION_TYPES: Record<SectionKind, protobuf.Type> = {
   [SECTION.PAGE_RESPONSE]: type('PageResponse'),
   [SECTION.END]: type('StreamEnd'),
   [SECTION.ENVIRONMENT]: type('Environment'),
+  [SECTION.SOURCE_NOTES]: type('SourceNotes'),
   [SECTION.ACK]: type('Ack'),
   [SECTION.PAGE_REQUEST]: type('PageRequest'),
   [SECTION.DONE]: type('Done'),
@@ -128,11 +130,10 @@ export interface PbSwitchOver {
   rounds: number;
   forced: boolean;
   inputEventsDelivered: number;
-  /** Null in a 1.1 stream: attached at power-on. */
-  attach: PbAttach | null;
-  notes: string[];
 }
 export interface PbAttach { late: boolean; icount: number; agent: boolean }
+/** Null attach: attached at power-on. */
+export interface PbSourceNotes { attach: PbAttach | null; notes: string[] }
 export interface PbSegment { selector: number; base: number; limit: number; attributes: number }
 export interface PbCpu {
   gpr: number[];
