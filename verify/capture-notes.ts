@@ -55,13 +55,20 @@ function roundText(c: SwitchOverCapture, r: number): string {
 }
 
 /**
- * What the source hypervisor said about a field in its notes, when a note (after the source's
- * "capture: ") starts with the field's name ("uart.fifo_timeout_timer: inferred; not exactly
- * reconstructible (…)"): a residual it knew it could not capture, or have rebuilt, exactly.
+ * What the hypervisor said about a field in its notes — the source's (after its "capture: ")
+ * and, when the caller adds them, the destination's reconstruction notes — when a note starts
+ * with the field's name ("uart.fifo_timeout_timer: inferred; not exactly reconstructible (…)",
+ * "rtc.cmos[12]: …"): a residual it knew it could not capture, or rebuild, exactly.
  */
-function sourceSaid(c: SwitchOverCapture, field: string): string {
-  const said = c.notes.map((n) => n.replace(/^capture: /, '')).filter((n) => n.startsWith(`${field}: `)).map((n) => n.slice(field.length + 2));
-  return said.length === 0 ? '' : `; the source hypervisor noted: ${said.join('; ')}`;
+function sourceSaid(c: SwitchOverCapture, field: string, index?: number): string {
+  const names = index === undefined ? [field] : [field, `${field}[${index}]`];
+  const said: string[] = [];
+  for (const n of c.notes.map((x) => x.replace(/^capture: /, ''))) {
+    const name = names.find((f) => n.startsWith(`${f}: `));
+    const text = name === undefined ? '' : n.slice(name.length + 2);
+    if (text !== '' && !said.includes(text)) said.push(text);
+  }
+  return said.length === 0 ? '' : `; the hypervisor noted: ${said.join('; ')}`;
 }
 
 /** The note for one difference, or null when the record says nothing about it. */
@@ -73,7 +80,7 @@ export function captureNote(c: SwitchOverCapture, d: StateDifference): string | 
     if (f.value === null) return null;
     const by = f.provenance === null ? 'captured' : `captured by ${PROVENANCE_WORDS[f.provenance]}`;
     const verdict = judge(f.value, d, { right: ': right when captured, the destination did not rebuild it', wrong: ': the capture was already wrong' });
-    return `${by} as ${formatValue(f.value, d.width)}${verdict}${sourceSaid(c, `${d.device}.${d.field}`)}`;
+    return `${by} as ${formatValue(f.value, d.width)}${verdict}${sourceSaid(c, `${d.device}.${d.field}`, d.index)}`;
   }
   if (d.kind === 'cpu' && d.path.startsWith('cpu.')) {
     const v = cpuLeaf(c.cpu, d.path);

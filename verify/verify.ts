@@ -122,7 +122,11 @@ async function view(pair: TracePair, refCps: CheckpointRecord[], check: StateChe
   // State at icount N is what instructions before N made it: records stamped N in the
   // reference mostly belong to the instruction that runs after the point.
   const before = Math.max(0, check.icount - 1);
-  const capture = pair.capture;
+  // The destination hypervisor's reconstruction notes beside the source's: a field either names is quoted.
+  const capture = pair.capture === null ? null : {
+    ...pair.capture,
+    notes: [...pair.capture.notes, ...pair.hypervisorEvents.filter((h) => h.action === 'reconstruct-note').map((h) => h.detail)],
+  };
   const note = withCapture && capture !== null ? (d: Parameters<typeof captureNote>[1]) => captureNote(capture, d) : undefined;
   return {
     icount: check.icount,

@@ -95,7 +95,17 @@ describe('what the verifier says the migration knew about a differing field', ()
       devices: [{ device: 'uart', schemaVersion: 2, fields: { fifo_timeout_timer: 30000 }, provenance: { fifo_timeout_timer: 'inferred' }, unknown: [] }],
     });
     expect(captureNote(c, field('uart', 'fifo_timeout_timer', 30000, 29000))).toBe(
-      'captured by inference as 0x7530: right when captured, the destination did not rebuild it; the source hypervisor noted: inferred; not exactly reconstructible (a full receive FIFO while the transmitter is busy)',
+      'captured by inference as 0x7530: right when captured, the destination did not rebuild it; the hypervisor noted: inferred; not exactly reconstructible (a full receive FIFO while the transmitter is busy)',
+    );
+  });
+
+  it('an array element the hypervisor noted by its index (a reconstruction note): quoted once', () => {
+    const c = record({
+      notes: ['rtc.cmos[12]: register C flag 0x20 needs an event before the window: not reconstructed', 'rtc.cmos[12]: register C flag 0x20 needs an event before the window: not reconstructed', 'rtc.cmos[11]: something else'],
+      devices: [{ device: 'rtc', schemaVersion: 1, fields: { cmos: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20] }, provenance: { cmos: 'read' }, unknown: [] }],
+    });
+    expect(captureNote(c, field('rtc', 'cmos', 0x20, 0, 12))).toBe(
+      'captured by reading the register as 0x20: right when captured, the destination did not rebuild it; the hypervisor noted: register C flag 0x20 needs an event before the window: not reconstructed',
     );
   });
 

@@ -107,7 +107,7 @@ export function captureOnePic(
   if (unknownBefore.has('priority_add') && !shadow.known.has('priority_add')) b.markUnknown('priority_add');
   else b.set('priority_add', v.priority_add, 'inferred');
   if (shadow.priorityUncertain) {
-    notes.push(`${schema.device}: priority_add may have rotated at INTA cycles (rotate on auto-EOI / rotating EOI): the hypervisor does not see INTA, the value is the last one written`);
+    notes.push(`${schema.device}.priority_add: inferred; not exactly reconstructible (rotate on auto-EOI / rotating non-specific EOI: which IR it retired is not seen — INTA is no bus access, and the exit is seen after the EOI): the value is the last one known`);
   }
   return b;
 }

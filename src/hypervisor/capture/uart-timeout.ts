@@ -32,6 +32,8 @@ import { IER_ERBFI, MCR_LOOP } from '../uart-rules.js';
  * rebuild exactly (the verifier quotes the source's notes on the field: verify/capture-notes.ts).
  */
 export const TIMER_INEXACT = 'uart.fifo_timeout_timer: inferred; not exactly reconstructible';
+/** The residual both sides foresee: no spare byte for an RBR read, no free transmitter for a byte. */
+export const TIMER_FULL_FIFO = `${TIMER_INEXACT} (a full receive FIFO while the transmitter is busy: the destination restarts it up to a character time early)`;
 
 const MCR_QUIET = 0x0b; // DTR | RTS | OUT2: what CTS, DSR and DCD see from the far end
 const IIR_CTI = 0x0c;

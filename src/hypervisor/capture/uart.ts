@@ -21,7 +21,7 @@ import type { StateSchema } from '../../devices/schema.js';
 import { COM1, UART_FIFO } from '../shadows/uart.js';
 import { IER_ERBFI, IER_ETBEI, LSR_DR, LSR_ERRORS, LSR_THRE, MCR_LOOP, interruptIdentification } from '../uart-rules.js';
 import { refillReceiver, settleThrIndication } from '../uart-loopback.js';
-import { TIMER_INEXACT, restoreRegisters, timeoutProbe, type TimeoutMeasurement } from './uart-timeout.js';
+import { TIMER_FULL_FIFO, TIMER_INEXACT, restoreRegisters, timeoutProbe, type TimeoutMeasurement } from './uart-timeout.js';
 
 export function captureUart(ctx: CaptureContext, schema: StateSchema): DeviceCaptureBuilder {
   const { io, notes } = ctx;
@@ -94,7 +94,7 @@ export function captureUart(ctx: CaptureContext, schema: StateSchema): DeviceCap
       // Measured exactly, but the destination cannot restart the timer at that instruction: the
       // last byte must arrive through loopback while the guest's byte is in the transmitter,
       // and a full FIFO leaves no spare byte for an RBR read to take (reconstruct/uart.ts).
-      notes.push(`${TIMER_INEXACT} (a full receive FIFO while the transmitter is busy: the destination restarts it up to a character time early)`);
+      notes.push(TIMER_FULL_FIFO);
     }
     const sources = interruptIdentification({ ier, lsr, fcr, rxCount: rx.length, msr, thrPending, timeoutPending });
     b.set('iir', sources, 'inferred');

@@ -6,8 +6,9 @@
  * 2. the pointers are driven to their values with dummy frames (rings.ts), and the interrupt
  *    status bits the capture holds are made by the events that set them (datasheet 6,
  *    "Interrupt Status Register": ROK by a receive, TOK by a send, TDU when a TX walk stops
- *    at a host-owned descriptor, RDU by a receive with none owned, SWInt by TxPoll FSWInt,
- *    LinkChg by powering the PHY down and up); the rest are written 1 to clear;
+ *    at a host-owned descriptor, RDU by a receive with none owned, TER by an owned TX
+ *    descriptor that starts no frame, SWInt by TxPoll FSWInt, LinkChg by powering the PHY down
+ *    and up); FOVW needs a frame from the wire (noted); the rest are written 1 to clear;
  * 3. the registers are written: IDR and Config0–5 need Cfg9346 unlocked (EEM = 11), the PHY
  *    registers go through PHYAR, and PHYAR itself is left as the guest's last MDIO access did;
  * 4. a TxPoll that was pending (frames in flight) is issued again, last.
@@ -16,7 +17,7 @@
 import type { HvIo } from '../hv-io.js';
 import { NicRegs } from './regs.js';
 import {
-  CMD_RESET, CMD_RX_ENABLE, CMD_TX_ENABLE, INTR_LINK_CHG, INTR_RDU, INTR_ROK, INTR_SWINT, INTR_TDU, INTR_TOK,
+  CMD_RESET, CMD_RX_ENABLE, CMD_TX_ENABLE, INTR_FOVW, INTR_LINK_CHG, INTR_RDU, INTR_ROK, INTR_SWINT, INTR_TDU, INTR_TER, INTR_TOK,
   REG_CHIP_CMD, REG_CPLUS_CMD, REG_INTR_MASK, REG_INTR_STATUS, REG_RX_CONFIG, REG_RX_DESC, REG_RX_MAX_SIZE,
   REG_TX_CONFIG, REG_TX_DESC, REG_TXH_DESC, REG_TX_POLL, RingDriver, TXPOLL_FSWINT, closeScratch, openScratch,
   type RingLengths, type RingPointers,
@@ -128,7 +129,14 @@ export function buildNic(
     const p = { ...pointers };
     const rxRound = (v.intr_status & INTR_ROK) !== 0 && p.rxHead === 0 && lengths.rx > 0;
     driver.drive(lengths, { rxHead: rxRound ? lengths.rx : p.rxHead, txTail: 0, txHpTail: 0 }, options.rxOffByOne ? 1 : 0);
-    if (v.intr_status & INTR_RDU) notes.push('rtl8169: IntrStatus.RDU is not reproduced (it needs a receive into a host-owned descriptor)');
+    // Still at TX tail 0 (the loopback sends use a one-descriptor ring): the error events.
+    if (v.intr_status & INTR_RDU) driver.rxUnavailable(lengths);
+    if (v.intr_status & INTR_TER) driver.txError();
+    if (v.intr_status & INTR_FOVW) {
+      // FIFO overflow needs a frame received with bus mastering off, and a looped-back frame
+      // needs bus mastering to be sent: only a frame from the wire could set it.
+      notes.push('rtl8169.intr_status: FOVW (Rx FIFO overflow) cannot be produced through the bus: not reproduced');
+    }
     const txRound = (v.intr_status & INTR_TOK) !== 0 && p.txTail === 0 && p.txHpTail === 0 && lengths.tx > 0;
     driver.drive(lengths, { rxHead: 0, txTail: txRound ? lengths.tx : p.txTail, txHpTail: p.txHpTail });
     if (v.intr_status & INTR_SWINT) regs.w8(REG_TX_POLL, TXPOLL_FSWINT);

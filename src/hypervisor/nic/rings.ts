@@ -43,6 +43,7 @@ export const INTR_ROK = 0x0001;
 export const INTR_TOK = 0x0004;
 export const INTR_TER = 0x0008;
 export const INTR_RDU = 0x0010;
+export const INTR_FOVW = 0x0040;
 export const INTR_LINK_CHG = 0x0020;
 export const INTR_TDU = 0x0080;
 export const INTR_SWINT = 0x0100;
@@ -232,6 +233,34 @@ export class RingDriver {
     regs.w32(REG_TX_DESC, l.tx);
     pollAndWait(io, regs, TXPOLL_NPQ);
     this.frames++;
+  }
+
+  /**
+   * IntrStatus.RDU without moving the RX head: every scratch RX descriptor host-owned, one
+   * frame looped back, dropped for want of a descriptor (datasheet 6, ISR bit 4; RxMissed, a
+   * statistic, counts it). Uses the one-descriptor TX ring: call while the TX tail is 0.
+   */
+  rxUnavailable(n: RingLengths): void {
+    const { io, regs, l } = this;
+    buildRxRing(io, l.rx, Math.max(1, n.rx), l.rxBuf, () => false);
+    regs.w32(REG_RX_DESC, l.rx);
+    regs.w32(REG_RX_DESC + 4, 0);
+    regs.w32(REG_TX_CONFIG, regs.r32(REG_TX_CONFIG) | TX_CONFIG_LOOPBACK);
+    this.setFrame(this.mac);
+    this.sendOne();
+    regs.w32(REG_TX_CONFIG, regs.r32(REG_TX_CONFIG) & ~TX_CONFIG_LOOPBACK);
+  }
+
+  /**
+   * IntrStatus.TER without moving the TX tail: a one-descriptor ring (EOR) whose descriptor is
+   * NIC-owned but starts no frame (no FS) is released as an error and the walk wraps back to
+   * index 0 (tally TxErr, a statistic, counts it). Call while the TX tail is 0.
+   */
+  txError(): void {
+    const { io, regs, l } = this;
+    writeDesc(io, l.tx, OWN | LS | EOR | 60, l.txBuf);
+    regs.w32(REG_TX_DESC, l.tx);
+    pollAndWait(io, regs, TXPOLL_NPQ);
   }
 
   /**

@@ -139,11 +139,11 @@ export function reconstructRtc(ctx: ReconstructContext, t: CapturedView): void {
   }
   for (const e of events) {
     if (regC & e.flag && (e.at === -Infinity || e.at < L)) {
-      ctx.notes.push(`rtc: register C flag 0x${e.flag.toString(16)} needs an event before the window: not reconstructed`);
+      ctx.notes.push(`rtc.cmos[12]: register C flag 0x${e.flag.toString(16)} needs an event before the window: not reconstructed`);
     }
   }
   if (clearAt >= before) {
-    ctx.notes.push(`rtc: register C 0x${regC.toString(16)} cannot be reproduced exactly in this window`);
+    ctx.notes.push(`rtc.cmos[12]: register C 0x${regC.toString(16)} cannot be reproduced exactly in this window`);
   }
   tl.at(clearAt, 'rtc: read register C (clears the flags the capture does not have)', () => {
     io.out8(0x70, REG_C);

@@ -59,7 +59,7 @@ export function reconstructIoapic(ctx: ReconstructContext, t: CapturedView): voi
       io.mmioWrite(IOAPIC_BASE, 4, 0x10 + 2 * pin);
       const got = io.mmioRead(IOAPIC_BASE + 0x10, 4) >>> 0;
       if ((got & REMOTE_IRR) !== ((lo[pin] ?? 0) & REMOTE_IRR) && (lo[pin] ?? 0) & LEVEL) {
-        ctx.notes.push(`ioapic: pin ${pin} remote IRR ${got & REMOTE_IRR ? 1 : 0}, captured ${(lo[pin] ?? 0) & REMOTE_IRR ? 1 : 0}`);
+        ctx.notes.push(`ioapic.ioredtbl_lo[${pin}]: remote IRR ${got & REMOTE_IRR ? 1 : 0}, captured ${(lo[pin] ?? 0) & REMOTE_IRR ? 1 : 0} (set only by a level interrupt a LAPIC accepts, which needs the pin asserted)`);
       }
     }
   }

@@ -22,7 +22,7 @@ import type { CapturedView } from '../captured.js';
 import { COM1 } from '../shadows/uart.js';
 import { characterTime, refillReceiver, settleThrIndication } from '../uart-loopback.js';
 import { LSR_ERRORS } from '../uart-rules.js';
-import { TIMER_INEXACT } from '../capture/uart-timeout.js';
+import { TIMER_FULL_FIFO } from '../capture/uart-timeout.js';
 
 const MCR_QUIET = 0x0b;
 const MCR_LOOP = 0x10;
@@ -52,7 +52,7 @@ export function reconstructUart(ctx: ReconstructContext, t: CapturedView): void 
   // The transmitter is free for loopback until the guest's own byte goes into it (tsrAt).
   const byRead = restartAt >= 0 && restartAt + 1 > tsrAt && rx.length < depth;
   if (restartAt >= 0 && restartAt + 1 > tsrAt && !byRead) {
-    ctx.notes.push(`${TIMER_INEXACT} (a full receive FIFO while the transmitter is busy): the timer restarts up to a character time early`);
+    ctx.notes.push(TIMER_FULL_FIFO);
   }
   const sent = byRead ? [0, ...rx] : rx; // a leading byte for the RBR read to take
   const refillBytes = sent.length + (overrun ? depth + 1 : 0);
