@@ -74,6 +74,9 @@ export default class Migrate extends MigtraceCommand {
       if (args.trace !== undefined || flags.to !== undefined || flags.at !== undefined) {
         throw new InputError('BAD_USAGE', '--incoming takes no TRACE, --at or --to: the source sends everything');
       }
+      if (flags.attach !== undefined || flags['attach-at'] !== undefined || flags.agent || (flags.fault ?? []).length > 0) {
+        throw new InputError('BAD_USAGE', '--attach, --attach-at, --agent and --fault belong to the source: the destination learns them from the stream');
+      }
       const out = required(flags.out, '--out', 'the destination trace');
       const listen = parseTcpAddress(flags.incoming, '--incoming');
       const rec = await receiveMigration({
