@@ -62,20 +62,14 @@ export function alu(c: CpuCore, op: number, a: number, b: number, sh: number): n
 
 /** INC and DEC leave CF alone (SDM vol. 2, INC). */
 export function inc(c: CpuCore, a: number, sh: number): number {
-  const cf = c.getCF();
   const r = sh === 31 ? (a + 1) | 0 : a + 1;
-  c.setAdd(a, 1, r, sh);
-  c.flags = (c.flags & ~CF) | cf;
-  c.lazy &= ~CF;
+  c.setInc(a, r, sh);
   return r;
 }
 
 export function dec(c: CpuCore, a: number, sh: number): number {
-  const cf = c.getCF();
   const r = sh === 31 ? (a - 1) | 0 : a - 1;
-  c.setSub(a, 1, r, sh);
-  c.flags = (c.flags & ~CF) | cf;
-  c.lazy &= ~CF;
+  c.setDec(a, r, sh);
   return r;
 }
 

@@ -201,6 +201,30 @@ export class CpuRegisters {
     this.lazy = ARITH_FLAGS;
   }
 
+  /**
+   * INC / DEC: as setAdd / setSub with b = 1, but CF keeps its value (SDM vol. 2, INC): a
+   * lazy CF is made concrete first and then left out of `lazy`.
+   */
+  setInc(a: number, res: number, sh: number): void {
+    if (this.lazy & CF) this.flags = (this.flags & ~CF) | this.lazyCarry();
+    this.la = a;
+    this.lb = 1;
+    this.lres = res;
+    this.lop = LOP_ADD;
+    this.lsh = sh;
+    this.lazy = ARITH_FLAGS & ~CF;
+  }
+
+  setDec(a: number, res: number, sh: number): void {
+    if (this.lazy & CF) this.flags = (this.flags & ~CF) | this.lazyCarry();
+    this.la = a;
+    this.lb = 1;
+    this.lres = res;
+    this.lop = LOP_SUB;
+    this.lsh = sh;
+    this.lazy = ARITH_FLAGS & ~CF;
+  }
+
   /** AND/OR/XOR/TEST: CF = OF = 0, AF = 0 (undefined), SF ZF PF from the result. */
   setLogic(res: number, sh: number): void {
     this.flags &= ~(CF | OF | AF);
