@@ -164,6 +164,24 @@ export class ChunkEncoder implements BusObserver {
     this.buf = bigger;
   }
 
+  /**
+   * The access the last record was, again (the caller compared every field): counted as a
+   * repeat when it came as far after the last one as that one after its predecessor — what
+   * access() would decide. False when it cannot be a repeat (another record came between, a
+   * new chunk began, or the stride changed): the caller then calls access(). A polling loop
+   * pays this and nothing more per read (see RecordingHooks.access in session.ts).
+   */
+  again(): boolean {
+    if (this.lastKind < 0) return false;
+    const icount = this.icount();
+    if (icount - this.lastIcount !== this.lastDelta) return false;
+    this.lastIcount = icount;
+    this.repeat++;
+    this.kinds[this.lastKind & 1]++;
+    if (++this.count >= this.maxRecords) this.onFull();
+    return true;
+  }
+
   /** BusObserver.access, the hot path (every bus access): flat, no allocation. */
   access(space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number): void {
     const icount = this.icount();

@@ -26,6 +26,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BusObserver } from '../machine/bus.js';
+import type { ChunkEncoder } from './packed.js';
 import type { InterruptObserver } from '../machine/interrupts.js';
 import type { Machine, MachineTap, RunStatus } from '../machine/machine.js';
 import type { RecordKind } from './format.js';
@@ -51,7 +52,7 @@ const LAPIC = 8;
 
 /** Every hook a recording puts on a machine, in one object so the bus calls it without a closure. */
 class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
-  private readonly encoder: BusObserver;
+  private readonly encoder: ChunkEncoder;
   private readonly tracker: DeviceTransitionTracker;
   /** Bus device ids of PIC_MASTER, PIC_SLAVE, IOAPIC, LAPIC (bit order). */
   private readonly controllerIds: readonly number[];
@@ -75,10 +76,9 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
    * otherwise pay a full device comparison per read.
    */
   private quiet = false;
-  private lastSpace = -1;
-  private lastDir = -1;
+  /** The last access: space | dir << 1 | size << 2 | origin << 5, address, value, device. */
+  private lastShape = -1;
   private lastAddr = -1;
-  private lastSize = -1;
   private lastValue = -1;
   private lastDevice = -1;
 
@@ -102,23 +102,33 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
   }
 
   // ---- bus (hot path: nothing allocated)
+  /**
+   * Split in two so that V8 inlines this part into the bus's dispatch: a polling loop (the
+   * same access, nothing changed since, at the same stride) costs these compares and the
+   * encoder's repeat count, and nothing else. Everything else goes to record().
+   */
   access(space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number): void {
-    this.encoder.access(space, dir, addr, size, value, device, origin);
     if (
       this.quiet &&
       value === this.lastValue &&
       addr === this.lastAddr &&
       device === this.lastDevice &&
-      dir === this.lastDir &&
-      space === this.lastSpace &&
-      size === this.lastSize
+      (space | (dir << 1) | (size << 2) | (origin << 5)) === this.lastShape &&
+      this.encoder.again()
     ) {
       return;
     }
-    this.lastSpace = space;
-    this.lastDir = dir;
+    this.record(space, dir, addr, size, value, device, origin);
+  }
+
+  private record(space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number): void {
+    this.encoder.access(space, dir, addr, size, value, device, origin);
+    const shape = space | (dir << 1) | (size << 2) | (origin << 5);
+    if (this.quiet && value === this.lastValue && addr === this.lastAddr && device === this.lastDevice && shape === this.lastShape) {
+      return;
+    }
+    this.lastShape = shape;
     this.lastAddr = addr;
-    this.lastSize = size;
     this.lastValue = value;
     this.lastDevice = device;
     const tracker = this.tracker;

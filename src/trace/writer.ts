@@ -26,7 +26,6 @@
  * the same calls give the same trace bytes.
  */
 import { createHash } from 'node:crypto';
-import type { BusObserver } from '../machine/bus.js';
 import type { StateSchema } from '../devices/schema.js';
 import {
   DEFAULT_CHECKPOINT_INTERVAL,
@@ -217,7 +216,7 @@ const FLUSH_RECORDS = 1 << 20;
 
 export class TraceWriter {
   /** Hand this to `bus.observer`: it records every access and DMA transfer. */
-  readonly observer: BusObserver;
+  readonly observer: ChunkEncoder;
   readonly checkpointInterval: number;
 
   private readonly encoder: ChunkEncoder;
