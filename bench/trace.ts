@@ -11,9 +11,11 @@ import { pathToFileURL } from 'node:url';
 import { packageRoot, resolveImage } from '../src/guests/catalog.js';
 import { parseInputScript } from '../src/devices/input-script.js';
 import { benchTrace } from '../src/trace/bench.js';
+import { JS_MAX, sha256Into } from '../src/trace/sha256-js.js';
+import { hash } from 'node:crypto';
 import { bootMachine, type RunSetup } from '../src/trace/run-setup.js';
 import { recordBoot, type RecordingSummary } from '../src/trace/session.js';
-import { timedAsync, timed, type Figure } from './harness.js';
+import { medianSeconds, timedAsync, timed, type Figure } from './harness.js';
 
 async function netEchoScript(options: { frames: number; spacing: number }): Promise<string> {
   const url = pathToFileURL(join(packageRoot(), 'guests', 'inputs', 'make-net-input.mjs')).href;
@@ -78,6 +80,32 @@ async function fixedCostMs(setup: RunSetup): Promise<number> {
   }
 }
 
+/**
+ * A DMA record's content hash, JS (sha256Into) ÷ crypto, per transfer size: where JS_MAX
+ * should sit. Sizes: a descriptor, a small frame, JS_MAX, a full Ethernet frame.
+ */
+function sha256Figures(): Figure[] {
+  const out = new Uint8Array(16);
+  const figures: Figure[] = [];
+  for (const size of [16, JS_MAX, 150, 1514]) {
+    const data = new Uint8Array(size).map((_, i) => (i * 131) & 0xff);
+    const n = Math.max(2000, Math.floor(4_000_000 / (size + 64)));
+    const js = medianSeconds(5, () => {
+      for (let i = 0; i < n; i++) sha256Into(data, out, 0, 16);
+    });
+    const native = medianSeconds(5, () => {
+      for (let i = 0; i < n; i++) out.set(hash('sha256', data, 'buffer').subarray(0, 16));
+    });
+    figures.push({
+      name: `DMA content hash of ${size} B: JS ÷ crypto`,
+      value: js / native,
+      unit: '×',
+      note: `(${((js / n) * 1e9).toFixed(0)} ns against ${((native / n) * 1e9).toFixed(0)} ns; JS is used up to ${JS_MAX} B)`,
+    });
+  }
+  return figures;
+}
+
 export async function benchSetups(): Promise<{ timer: RunSetup; net: RunSetup }> {
   const timer: RunSetup = { label: 'timer', image: resolveImage('timer').bytes, args: 'hz=1000 every=1000 ticks=3000' };
   const net: RunSetup = {
@@ -118,6 +146,7 @@ export async function benchTraceFigures(): Promise<Figure[]> {
     { name: 'bytes per record on disk, timer + net-echo', value: guestBytes / guestRecords, unit: 'B', target: '<= 8' },
     { name: 'records/s while recording net-echo', value: recordsPerSecond / 1e6, unit: 'M/s' },
   );
+  figures.push(...sha256Figures());
   const t = await benchTrace({ records: 10_000_000, guest: false });
   figures.push(
     { name: 'bytes per record on disk, 10 M synthetic accesses', value: t.bytesPerRecord, unit: 'B', target: '<= 8' },

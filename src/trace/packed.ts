@@ -13,7 +13,7 @@
  * (summary.ts builds summaries from it).
  */
 import { hash } from 'node:crypto';
-import { SHORT_MAX, sha256Short } from './sha256-short.js';
+import { JS_MAX, sha256Into } from './sha256-js.js';
 import {
   HASH_BYTES,
   KC_CHECKPOINT,
@@ -263,8 +263,8 @@ export class ChunkEncoder implements BusObserver {
     p = putVarint(buf, p, device);
     p = putVarint(buf, p, addr);
     p = putVarint(buf, p, data.length);
-    // Descriptors (4–16 bytes) are hashed in place; frames go to crypto.
-    if (data.length <= SHORT_MAX) sha256Short(data, buf, p, HASH_BYTES);
+    // Descriptors and short frames are hashed in place; long frames go to crypto.
+    if (data.length <= JS_MAX) sha256Into(data, buf, p, HASH_BYTES);
     else buf.set(contentHash(data), p);
     p += HASH_BYTES;
     this.kindMask |= KC_DMA;
