@@ -7,16 +7,32 @@
 import { periodicTicks } from '../devices/rtc-cmos.js';
 
 export const DIVIDER_HZ = 32768;
-export const REG_B_SET = 0x80;
-export const REG_B_PIE = 0x40;
-export const REG_B_AIE = 0x20;
-export const REG_B_UIE = 0x10;
-export const REG_B_DM_BINARY = 0x04;
-export const REG_B_24H = 0x02;
-export const REG_C_IRQF = 0x80;
-export const REG_C_PF = 0x40;
-export const REG_C_AF = 0x20;
-export const REG_C_UF = 0x10;
+// Register bits as the datasheet gives them (shared with the device model: facts, not state).
+import {
+  REG_B_SET,
+  REG_B_PIE,
+  REG_B_AIE,
+  REG_B_UIE,
+  REG_B_DM_BINARY,
+  REG_B_24H,
+  REG_C_IRQF,
+  REG_C_PF,
+  REG_C_AF,
+  REG_C_UF,
+} from '../devices/rtc-cmos.js';
+
+export {
+  REG_B_SET,
+  REG_B_PIE,
+  REG_B_AIE,
+  REG_B_UIE,
+  REG_B_DM_BINARY,
+  REG_B_24H,
+  REG_C_IRQF,
+  REG_C_PF,
+  REG_C_AF,
+  REG_C_UF,
+};
 
 export { periodicTicks };
 

@@ -23,39 +23,64 @@ import { dummyFrame } from './dummy-frames.js';
 
 export const REG_TX_DESC = 0x20;
 export const REG_TXH_DESC = 0x28;
-export const REG_CHIP_CMD = 0x37;
-export const REG_TX_POLL = 0x38;
-export const REG_INTR_MASK = 0x3c;
-export const REG_INTR_STATUS = 0x3e;
-export const REG_TX_CONFIG = 0x40;
-export const REG_RX_CONFIG = 0x44;
-export const REG_RX_MAX_SIZE = 0xda;
-export const REG_CPLUS_CMD = 0xe0;
+// Register offsets and bits as the datasheet gives them (shared with the device model: facts, not state).
+import {
+  REG_CHIP_CMD,
+  REG_TX_POLL,
+  REG_INTR_MASK,
+  REG_INTR_STATUS,
+  REG_TX_CONFIG,
+  REG_RX_CONFIG,
+  REG_RX_MAX_SIZE,
+  REG_CPLUS_CMD,
+  CMD_RESET,
+  CMD_RX_ENABLE,
+  CMD_TX_ENABLE,
+  TXPOLL_HPQ,
+  TXPOLL_NPQ,
+  TXPOLL_FSWINT,
+  INTR_ROK,
+  INTR_TOK,
+  INTR_TER,
+  INTR_RDU,
+  INTR_FOVW,
+  INTR_LINK_CHG,
+  INTR_TDU,
+  INTR_SWINT,
+} from '../../devices/rtl8169-regs.js';
+import { DESC_EOR, DESC_FS, DESC_LS, DESC_OWN, DESC_SIZE, RING_MAX, RX_ACCEPT_MY_PHYS, TX_CONFIG_LOOPBACK } from '../../devices/rtl8169-regs.js';
+
+export {
+  REG_CHIP_CMD,
+  REG_TX_POLL,
+  REG_INTR_MASK,
+  REG_INTR_STATUS,
+  REG_TX_CONFIG,
+  REG_RX_CONFIG,
+  REG_RX_MAX_SIZE,
+  REG_CPLUS_CMD,
+  CMD_RESET,
+  CMD_RX_ENABLE,
+  CMD_TX_ENABLE,
+  TXPOLL_HPQ,
+  TXPOLL_NPQ,
+  TXPOLL_FSWINT,
+  INTR_ROK,
+  INTR_TOK,
+  INTR_TER,
+  INTR_RDU,
+  INTR_FOVW,
+  INTR_LINK_CHG,
+  INTR_TDU,
+  INTR_SWINT,
+};
 export const REG_RX_DESC = 0xe4;
 
-export const CMD_RESET = 0x10;
-export const CMD_RX_ENABLE = 0x08;
-export const CMD_TX_ENABLE = 0x04;
-export const TXPOLL_HPQ = 0x80;
-export const TXPOLL_NPQ = 0x40;
-export const TXPOLL_FSWINT = 0x01;
-export const INTR_ROK = 0x0001;
-export const INTR_TOK = 0x0004;
-export const INTR_TER = 0x0008;
-export const INTR_RDU = 0x0010;
-export const INTR_FOVW = 0x0040;
-export const INTR_LINK_CHG = 0x0020;
-export const INTR_TDU = 0x0080;
-export const INTR_SWINT = 0x0100;
-const TX_CONFIG_LOOPBACK = 0x00060000;
-const RX_ACCEPT_MY_PHYS = 0x02;
-
-const DESC = 16;
-const RING_MAX = 1024;
-const OWN = 0x80000000;
-const EOR = 0x40000000;
-const FS = 0x20000000;
-const LS = 0x10000000;
+const DESC = DESC_SIZE;
+const OWN = DESC_OWN;
+const EOR = DESC_EOR;
+const FS = DESC_FS;
+const LS = DESC_LS;
 const RX_BUFFER = 128;
 
 /** Descriptors in the ring at `base`: up to and including the first marked EOR (1024 without one). */
