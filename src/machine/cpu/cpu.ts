@@ -96,6 +96,11 @@ export class Cpu extends CpuCore {
     this.stopRequested = false;
   }
 
+  /** EFLAGS.IF, read directly: IF is never lazy, so there is no need to build a CpuState for it. */
+  get interruptsEnabled(): boolean {
+    return (this.flags & IF) !== 0;
+  }
+
   /** CS:EIP of the next instruction, e.g. "0008:00001a2c". */
   describeLocation(): string {
     return this.location(this.eip);
