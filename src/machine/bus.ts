@@ -88,6 +88,11 @@ export class Bus implements MmioDispatch {
 
   private readonly portHandler = new Uint16Array(65536);
   private readonly portDevice = new Uint16Array(65536);
+  /**
+   * The handler's `sizes` per port: a typed-array load where `handler.sizes` is a megamorphic
+   * property load (a dozen device classes share the call site), on every IN and OUT.
+   */
+  private readonly portSizes = new Uint8Array(65536).fill(SIZES_ALL);
   private readonly handlers: IoHandler[] = [UNMAPPED_HANDLER];
 
   private readonly mmioPage = new Uint16Array(1 << 20);
@@ -146,11 +151,13 @@ export class Bus implements MmioDispatch {
     const index = this.handlers.push(handler) - 1;
     this.portHandler.fill(index, first, first + count);
     this.portDevice.fill(device, first, first + count);
+    this.portSizes.fill(handler.sizes, first, first + count);
   }
 
   unmapPorts(first: number, count: number): void {
     this.portHandler.fill(0, first, first + count);
     this.portDevice.fill(0, first, first + count);
+    this.portSizes.fill(UNMAPPED_HANDLER.sizes, first, first + count);
   }
 
   /** The device id a port is mapped to (DEVICE_UNMAPPED when none). */
@@ -161,7 +168,7 @@ export class Bus implements MmioDispatch {
   pioRead(port: number, size: number): number {
     port &= 0xffff;
     const handler = this.handlers[this.portHandler[port]];
-    if (!(handler.sizes & size)) return this.splitPioRead(port, size, handler);
+    if (!(this.portSizes[port] & size)) return this.splitPioRead(port, size, handler);
     const value = handler.read(port, size) & SIZE_MASK[size];
     const result = size === 4 ? value >>> 0 : value;
     if (this.observer !== null) {
@@ -173,7 +180,7 @@ export class Bus implements MmioDispatch {
   pioWrite(port: number, size: number, value: number): void {
     port &= 0xffff;
     const handler = this.handlers[this.portHandler[port]];
-    if (!(handler.sizes & size)) {
+    if (!(this.portSizes[port] & size)) {
       this.splitPioWrite(port, size, value, handler);
       return;
     }

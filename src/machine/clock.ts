@@ -90,8 +90,14 @@ export class Clock {
   /** @internal use Timer.cancel */
   unschedule(timer: Timer): void {
     if (timer.at < 0) return;
-    const i = this.armed.indexOf(timer);
-    if (i >= 0) this.armed.splice(i, 1);
+    // Swap-remove: the order of `armed` means nothing (runDue picks by deadline, then arming
+    // order), and splice was a visible cost at two PIT events per timer tick.
+    const armed = this.armed;
+    const i = armed.indexOf(timer);
+    if (i >= 0) {
+      armed[i] = armed[armed.length - 1];
+      armed.pop();
+    }
     timer.at = -1;
     this.recompute();
   }

@@ -86,14 +86,11 @@ export class InterruptFabric implements IrqSink {
     }
   }
 
+  /** INTA as the 8259A pair answers it (0xff, a floating bus, without one). Made once: INTA runs on every interrupt. */
+  private readonly picAcknowledge = (): number => (this.pic !== null ? this.pic.acknowledge() : 0xff);
+
   private acknowledge(): number {
-    const pic = this.pic;
-    let vector: number;
-    if (this.lapic !== null) {
-      vector = this.lapic.acknowledge(() => (pic !== null ? pic.acknowledge() : 0xff));
-    } else {
-      vector = pic !== null ? pic.acknowledge() : 0xff;
-    }
+    const vector = this.lapic !== null ? this.lapic.acknowledge(this.picAcknowledge) : this.picAcknowledge();
     this.update();
     this.observer?.acknowledged(vector);
     return vector;
