@@ -19,6 +19,12 @@ export const PAGE_MASK = PAGE_SIZE - 1;
 export const ADDRESS_SPACE_PAGES = 1 << 20;
 export const MAX_MEMORY = 2 ** 32;
 
+/**
+ * DMA transfers up to this many bytes are copied in a loop: descriptors (4, 8, 16 bytes) are
+ * most of a NIC's transfers, and a subarray view plus a set() cost more than the loop there.
+ */
+const SHORT_COPY = 64;
+
 export const PAGE_RAM = 0;
 export const PAGE_MMIO = 1;
 export const PAGE_UNMAPPED = 2;
@@ -400,17 +406,30 @@ export class PhysicalMemory {
   writeBytes(addr: number, data: Uint8Array): void {
     const end = Math.min(this.size, addr + data.length);
     if (addr >= end) return;
-    if (this.absentPages !== 0) this.faultInRange(addr, end - addr);
-    this.ram.set(data.subarray(0, end - addr), addr);
-    this.dirty.markRange(addr, end - addr);
+    const n = end - addr;
+    if (this.absentPages !== 0) this.faultInRange(addr, n);
+    if (n <= SHORT_COPY) {
+      const ram = this.ram;
+      for (let i = 0; i < n; i++) ram[addr + i] = data[i];
+    } else {
+      this.ram.set(n === data.length ? data : data.subarray(0, n), addr);
+    }
+    this.dirty.markRange(addr, n);
   }
 
   /** Copy bytes out of RAM; bytes outside RAM read as 0xff. */
   readBytes(addr: number, length: number): Uint8Array {
-    const out = new Uint8Array(length).fill(0xff);
+    const out = new Uint8Array(length);
     const end = Math.min(this.size, addr + length);
-    if (addr < end && this.absentPages !== 0) this.faultInRange(addr, end - addr);
-    if (addr < end) out.set(this.ram.subarray(addr, end), 0);
+    const n = addr < end ? end - addr : 0;
+    if (n < length) out.fill(0xff, n);
+    if (n > 0 && this.absentPages !== 0) this.faultInRange(addr, n);
+    if (n <= SHORT_COPY) {
+      const ram = this.ram;
+      for (let i = 0; i < n; i++) out[i] = ram[addr + i];
+    } else {
+      out.set(this.ram.subarray(addr, end), 0);
+    }
     return out;
   }
 
