@@ -206,6 +206,11 @@ export class PhysicalMemory {
   readonly dirty: DirtyBitmap;
   /** ANDed into every CPU physical address; bit 20 clear while the A20 gate is closed. */
   a20Mask = A20_ENABLED_MASK;
+  /**
+   * Bumped whenever a20Mask or any pageKind entry changes: the CPU compares it after every
+   * device access and re-validates its cached view of memory only when it moved.
+   */
+  mapEpoch = 0;
   /** Pages of kind PAGE_ABSENT (post-copy); 0 on every machine that is not a post-copy destination. */
   absentPages = 0;
   private mmio: MmioDispatch | null = null;
@@ -236,6 +241,7 @@ export class PhysicalMemory {
 
   setA20(enabled: boolean): void {
     this.a20Mask = enabled ? A20_ENABLED_MASK : A20_DISABLED_MASK;
+    this.mapEpoch++;
   }
 
   attachMmio(dispatch: MmioDispatch): void {
@@ -247,12 +253,14 @@ export class PhysicalMemory {
     // An absent RAM page under a new MMIO window arrives first: its contents must survive the window.
     if (this.absentPages !== 0) for (let p = firstPage; p < Math.min(firstPage + count, this.ramPages); p++) this.faultIn(p);
     this.pageKind.fill(PAGE_MMIO, firstPage, firstPage + count);
+    this.mapEpoch++;
   }
 
   unmapMmioPages(firstPage: number, count: number): void {
     for (let p = firstPage; p < firstPage + count; p++) {
       this.pageKind[p] = p < this.ramPages ? PAGE_RAM : PAGE_UNMAPPED;
     }
+    this.mapEpoch++;
   }
 
   // ---- post-copy: absent pages ----
@@ -272,6 +280,7 @@ export class PhysicalMemory {
       }
     }
     this.absentPages += n;
+    this.mapEpoch++;
     return n;
   }
 
@@ -288,6 +297,7 @@ export class PhysicalMemory {
     if (this.pageKind[page] !== PAGE_ABSENT) return;
     if (data !== null) this.ram.set(data.subarray(0, PAGE_SIZE), page * PAGE_SIZE);
     this.pageKind[page] = PAGE_RAM;
+    this.mapEpoch++;
     this.dirty.bytes[page] = 1;
     if (--this.absentPages === 0) this.absentHandler = null;
   }

@@ -289,13 +289,15 @@ export class CpuCore extends CpuRegisters {
    * (INTR and stop cut it themselves).
    */
   afterIo(): void {
-    this.revalidateMemory();
+    // Most accesses change neither A20 nor the memory map: one compare, and a call only when one did.
+    if (this.mem.mapEpoch !== this.memEpoch) this.revalidateMemory();
     const next = this.clock.nextEventAt;
     if (next < this.sliceEnd) this.sliceEnd = next;
   }
 
   /** Re-read memory.a20Mask; keep the fetch window only while its page is still RAM under the same mask. */
   revalidateMemory(): void {
+    this.memEpoch = this.mem.mapEpoch;
     const a20 = this.mem.a20Mask;
     if (a20 !== this.a20) {
       this.a20 = a20;

@@ -84,16 +84,24 @@ function checkIo(c: CpuCore): void {
   if ((c.cr0 & CR0_PE && c.cpl > iopl(c)) || c.flags & VM) c.unsupported('I/O permission bitmap check (needs a TSS)');
 }
 
+/**
+ * Whether checkIo has anything to check: at CPL 0 outside virtual-8086 mode (every guest here,
+ * on every IN and OUT) CPL > IOPL cannot hold, and the out-of-line call is skipped.
+ */
+function ioNeedsCheck(c: CpuCore): boolean {
+  return (c.cpl !== 0 && (c.cr0 & CR0_PE) !== 0) || (c.flags & VM) !== 0;
+}
+
 /** One port read through the bus; clock.icount is already the count of retired instructions. */
 function portRead(c: CpuCore, port: number, size: number): number {
-  checkIo(c);
+  if (ioNeedsCheck(c)) checkIo(c);
   const v = c.bus.pioRead(port & 0xffff, size);
   c.afterIo();
   return v;
 }
 
 function portWrite(c: CpuCore, port: number, size: number, v: number): void {
-  checkIo(c);
+  if (ioNeedsCheck(c)) checkIo(c);
   c.bus.pioWrite(port & 0xffff, size, size === 4 ? v >>> 0 : v & (size === 1 ? 0xff : 0xffff));
   c.afterIo();
 }

@@ -37,6 +37,8 @@ export class CpuRegisters {
   declare readonly dirty: Uint8Array;
   /** memory.a20Mask, re-read after every I/O or MMIO access and on entry to run(). */
   a20 = -1;
+  /** memory.mapEpoch when a20 and the fetch window were last validated (afterIo skips the work while it holds). */
+  memEpoch = -1;
 
   // ---- general registers: one buffer, three views (little-endian, as x86) ----
   readonly regs = new Int32Array(8);
