@@ -218,12 +218,18 @@ export function walkTxRing(ring: DescriptorRing, base: number, tail: number, sen
     let length = 0;
     for (const x of descs) length += x.opts1 & TX_FRAME_LENGTH_MASK;
     const tagged = (first.opts2 & TX_OPTS2_TAGC) !== 0;
-    let frame = new Uint8Array(length);
-    let offset = 0;
-    for (const x of descs) {
-      const n = x.opts1 & TX_FRAME_LENGTH_MASK;
-      if (n > 0) frame.set(ring.readBuffer(x.addr, n), offset);
-      offset += n;
+    let frame: Uint8Array;
+    if (descs.length === 1) {
+      // One descriptor (the usual case): the DMA read is already a fresh copy of the frame.
+      frame = length > 0 ? ring.readBuffer(first.addr, length) : new Uint8Array(0);
+    } else {
+      frame = new Uint8Array(length);
+      let offset = 0;
+      for (const x of descs) {
+        const n = x.opts1 & TX_FRAME_LENGTH_MASK;
+        if (n > 0) frame.set(ring.readBuffer(x.addr, n), offset);
+        offset += n;
+      }
     }
     if (tagged && length >= 12) {
       const withTag = new Uint8Array(length + 4);

@@ -454,7 +454,11 @@ export class Rtl8169 extends Device<Rtl8169State> implements IoHandler, PciFunct
     }
     const payload = new Uint8Array(frame.length + 4);
     payload.set(frame, 0);
-    new DataView(payload.buffer).setUint32(frame.length, ethernetFcs(frame), true);
+    const fcs = ethernetFcs(frame); // little-endian after the frame (no DataView: one allocation less per frame)
+    payload[frame.length] = fcs;
+    payload[frame.length + 1] = fcs >>> 8;
+    payload[frame.length + 2] = fcs >>> 16;
+    payload[frame.length + 3] = fcs >>> 24;
     // Longer than RxMaxSize, or than the 14-bit length field can say: dropped as an error.
     if (payload.length > RX_BUFFER_SIZE_MASK || (s.rx_max_size !== 0 && payload.length > s.rx_max_size)) {
       s.tally_rx_err = (s.tally_rx_err + 1) >>> 0;
