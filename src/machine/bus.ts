@@ -165,15 +165,16 @@ export class Bus implements MmioDispatch {
     return this.portDevice[port & 0xffff];
   }
 
+  // pioRead and pioWrite are kept small (the observer call and the split out of line) because
+  // the CPU's execute loop inlines them into IN and OUT only while its inlining budget lasts.
+
   pioRead(port: number, size: number): number {
     port &= 0xffff;
     const handler = this.handlers[this.portHandler[port]];
     if (!(this.portSizes[port] & size)) return this.splitPioRead(port, size, handler);
     const value = handler.read(port, size) & SIZE_MASK[size];
     const result = size === 4 ? value >>> 0 : value;
-    if (this.observer !== null) {
-      this.observer.access(SPACE_PIO, DIR_READ, port, size, result, this.portDevice[port], this.origin);
-    }
+    if (this.observer !== null) this.observePio(DIR_READ, port, size, result);
     return result;
   }
 
@@ -186,9 +187,11 @@ export class Bus implements MmioDispatch {
     }
     const v = size === 4 ? value >>> 0 : value & SIZE_MASK[size];
     handler.write(port, size, v);
-    if (this.observer !== null) {
-      this.observer.access(SPACE_PIO, DIR_WRITE, port, size, v, this.portDevice[port], this.origin);
-    }
+    if (this.observer !== null) this.observePio(DIR_WRITE, port, size, v);
+  }
+
+  private observePio(dir: number, port: number, size: number, value: number): void {
+    this.observer!.access(SPACE_PIO, dir, port, size, value, this.portDevice[port], this.origin);
   }
 
   private splitPioRead(port: number, size: number, handler: IoHandler): number {
