@@ -1,7 +1,7 @@
 /**
  * Issue 4 figures: recording overhead on real guests (a run with a trace ÷ the same run
  * without, measured in the same bench run), bytes per record on disk, seeking in a 10 M-record
- * trace, and records/s sustained (src/trace/bench.ts writes the synthetic trace).
+ * trace, and records/s sustained (trace-synthetic.ts writes the synthetic trace).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot, resolveImage } from '../src/guests/catalog.js';
 import { parseInputScript } from '../src/devices/input-script.js';
-import { benchTrace } from '../src/trace/bench.js';
+import { benchTrace } from './trace-synthetic.js';
 import { JS_MAX, sha256Into } from '../src/trace/sha256-js.js';
 import { hash } from 'node:crypto';
 import { bootMachine, type RunSetup } from '../src/trace/run-setup.js';

@@ -13,9 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { TraceReader } from './reader.js';
-import { TraceWriter } from './writer.js';
-import type { CheckpointMemory, DirtyLogClient } from './pages.js';
+import { TraceReader } from '../src/trace/reader.js';
+import { TraceWriter } from '../src/trace/writer.js';
+import type { CheckpointMemory, DirtyLogClient } from '../src/trace/pages.js';
 
 export interface TraceBenchResult {
   records: number;
@@ -259,11 +259,11 @@ async function benchCheckpoints(dir: string): Promise<{ firstCheckpointMs: numbe
  * times, flushing between 5 M-instruction slices as a recording loop does, close included.
  */
 async function benchGuestRecording(dir: string, name = 'cpu-selftest'): Promise<TraceBenchResult['guest']> {
-  const candidates = ['../../guests/build', '../../../guests/build'].map((rel) => fileURLToPath(new URL(`${rel}/${name}.img`, import.meta.url)));
+  const candidates = ['../../guests/build', '../guests/build'].map((rel) => fileURLToPath(new URL(`${rel}/${name}.img`, import.meta.url)));
   const file = candidates.find((f) => fs.existsSync(f));
   if (file === undefined) return undefined;
   const image = fs.readFileSync(file);
-  const { Machine } = await import('../machine/machine.js');
+  const { Machine } = await import('../src/machine/machine.js');
   const once = async (traced: boolean) => {
     const m = Machine.boot(image, { memory: 64 << 20 });
     fs.rmSync(dir, { recursive: true, force: true });
