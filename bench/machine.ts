@@ -6,7 +6,7 @@
  * taken per pair: the best pair's ratio is steadier than MIPS alone.
  */
 import { resolveImage } from '../src/guests/catalog.js';
-import { benchCpuLoop } from '../src/machine/cpu/bench.js';
+import { benchCpuLoop } from './cpu-loop.js';
 import { Machine } from '../src/machine/machine.js';
 import { referenceOpsPerSecond, timed, type Figure } from './harness.js';
 
@@ -50,7 +50,7 @@ export function benchMachine(): Figure[] {
   // memtouch with a long spin between stores is a compute-bound C loop that still dirties pages.
   const compute = paired(3, () => guestMips('memtouch', 'base=1 mb=1 passes=0 spin=2000', 200_000_000, 1));
   // The CPU alone on a gcc-like instruction mix (loads, stores, ALU, LEA, Jcc, CALL/RET) in flat
-  // protected mode: src/machine/cpu/bench.ts.
+  // protected mode: bench/cpu-loop.ts.
   const cpuLoop = paired(3, () => benchCpuLoop(100_000_000).mips);
   const selftest = paired(1, () => guestMips('cpu-selftest', undefined, 200_000_000, 1));
   return [

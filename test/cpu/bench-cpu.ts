@@ -1,5 +1,5 @@
 // CPU micro-benchmark: `npx tsx test/cpu/bench-cpu.ts [instructions]` (or `npm run bench`, which calls benchCpuLoop).
-import { benchCpuLoop } from '../../src/machine/cpu/bench.js';
+import { benchCpuLoop } from '../../bench/cpu-loop.js';
 
 const n = Number(process.argv[2] ?? 200_000_000);
 const r = benchCpuLoop(n);

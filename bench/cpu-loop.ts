@@ -7,10 +7,10 @@
  * process.cpuUsage) to time the run - the one place in the CPU that does; the simulation
  * itself never does.
  */
-import { Bus } from '../bus.js';
-import { Clock } from '../clock.js';
-import { PhysicalMemory } from '../memory.js';
-import { Cpu, RunExit } from './cpu.js';
+import { Bus } from '../src/machine/bus.js';
+import { Clock } from '../src/machine/clock.js';
+import { PhysicalMemory } from '../src/machine/memory.js';
+import { Cpu, RunExit } from '../src/machine/cpu/cpu.js';
 
 const CODE_AT = 0x1000;
 
