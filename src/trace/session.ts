@@ -17,7 +17,8 @@
  *   trace, and a destination recorded from the switch-over lines up with the reference;
  * - interrupts: the fabric's observer (line raised/lowered, INTA with its vector);
  * - inputs and outputs: a machine tap;
- * - checkpoints: at the writer's interval from the first icount, and once more at the end.
+ * - checkpoints: at the first icount, at every multiple of the writer's interval, and once more
+ *   at the end.
  *
  * A recording can start from any machine: a freshly booted guest (firstIcount 0) or a
  * destination restored at the switch-over icount, with a `start` hook that writes migration

@@ -303,9 +303,16 @@ export class TraceWriter {
     return this.pendingBytes + this.encoder.pos >= this.flushBytes || this.recordCount - this.flushedRecords >= FLUSH_RECORDS;
   }
 
-  /** Icount at which the next checkpoint is due (run slices should stop there). */
+  /**
+   * Icount at which the next checkpoint is due (run slices should stop there): the first icount,
+   * then every multiple of the interval. A trace recorded from power-on has them at k × interval;
+   * so does a destination recorded from a switch-over after its first: the verifier then finds
+   * the reference's recorded state at every destination checkpoint instead of re-executing it.
+   */
   get nextCheckpointAt(): number {
-    return this.lastCheckpointIcount < 0 ? this.firstIcount : this.lastCheckpointIcount + this.checkpointInterval;
+    if (this.lastCheckpointIcount < 0) return this.firstIcount;
+    const interval = this.checkpointInterval;
+    return (Math.floor(this.lastCheckpointIcount / interval) + 1) * interval;
   }
 
   // ---------------------------------------------------------------- records

@@ -42,6 +42,21 @@ async function recordCheckpoints(dir: string, keyframeEvery: number, rounds = 20
 }
 
 describe('checkpoints', () => {
+  it('fall at the first icount, then on multiples of the interval: a trace started mid-run (a destination) shares its reference\'s grid', async () => {
+    const clock = new TestClock();
+    clock.icount = 2_345; // a switch-over, off the grid
+    const mem = new FakeMemory(4);
+    const w = await TraceWriter.create(path.join(tempDir('cp-grid'), 't'), sampleHeader({ firstIcount: 2_345 }), { icount: clock.source, checkpointInterval: 1000 });
+    const at: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      clock.icount = w.nextCheckpointAt;
+      at.push(clock.icount);
+      w.checkpoint({ cpu: {}, devices: fakeDevices(i), memory: mem });
+    }
+    await w.close({ status: 'limit' });
+    expect(at).toEqual([2_345, 3_000, 4_000, 5_000]);
+  });
+
   it('reconstruct the full page-hash map at every checkpoint, with or without keyframes in between', async () => {
     for (const keyframeEvery of [1, 3, 64]) {
       const dir = path.join(tempDir('cp'), `t${keyframeEvery}`);
