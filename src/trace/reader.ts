@@ -130,7 +130,7 @@ interface RawCheckpoint {
 const ALL_KINDS = (1 << 10) - 1;
 
 function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInfo {
-  if (bytes === undefined) throw new InputError('NOT_A_TRACE', `${dir} is not a trace: it is a LevelDB database with no migtrace header`);
+  if (bytes === undefined) throw new InputError('NOT_A_TRACE', `${dir} is not a trace: it is a LevelDB database with no migtrace header (a recording killed before its first commit leaves one)`);
   let h: PbTraceHeader;
   try {
     h = decode<PbTraceHeader>(pb.TraceHeader, bytes);

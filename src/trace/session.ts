@@ -423,7 +423,8 @@ export async function recordTrace(dir: string, machine: Machine, options: Record
   if (firstIcount !== clock.icount) {
     throw new Error(`the header's first icount (${firstIcount}) is not the machine's icount (${clock.icount})`);
   }
-  const writer = await TraceWriter.create(dir, options.header, { ...options.writer, icount: () => clock.icount });
+  // LevelDB opens while the machine runs its first slices (TraceWriter.start).
+  const writer = TraceWriter.start(dir, options.header, { ...options.writer, icount: () => clock.icount });
   const recorder = new MachineRecorder(machine, writer, options.firstPages);
   let outcome: RecordingOutcome;
   try {

@@ -53,7 +53,7 @@ import { PageHashTracker, type CheckpointMemory } from './pages.js';
 import { SEGMENT_CHUNKS, SummaryBuilder } from './summary.js';
 import { encode, pb, type PbChunkSummary } from './proto.js';
 import { INTERRUPT_ACTIONS, type DataChannel, type InterruptAction, type TraceEvent } from './records.js';
-import { createTraceDb } from './store.js';
+import { DeferredTraceStore, createTraceDb } from './store.js';
 
 export interface DeviceDescriptor {
   readonly id: number;
@@ -264,6 +264,19 @@ export class TraceWriter {
   static async create(dir: string, header: TraceHeaderInit, options: TraceWriterOptions): Promise<TraceWriter> {
     const headerBytes = encodeHeader(header, options); // a bad header is refused before the directory is made
     return TraceWriter.createIn(await createTraceDb(dir), dir, headerBytes, header, options);
+  }
+
+  /**
+   * Start a new trace at `dir` without waiting for LevelDB to open (DeferredTraceStore): the
+   * directory and header are checked now, the header is committed with the first flush. For a
+   * recording, which can run its machine meanwhile; an open that fails fails that flush.
+   */
+  static start(dir: string, header: TraceHeaderInit, options: TraceWriterOptions): TraceWriter {
+    const headerBytes = encodeHeader(header, options);
+    const writer = new TraceWriter(new DeferredTraceStore(dir), dir, header.firstIcount ?? 0, options);
+    writer.put(headerKey(), headerBytes);
+    for (const b of header.blobs ?? []) writer.put(blobKey(b.name), b.data);
+    return writer;
   }
 
   /** A writer over another store (replay compares what it puts); `dir` only names it in messages. */

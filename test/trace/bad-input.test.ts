@@ -170,6 +170,24 @@ describe('bad input: one clear line each, nothing read is modified', () => {
     await r.close();
   });
 
+  it('a writer started without waiting for LevelDB (a recording): the same refusals, at once or at its first flush', async () => {
+    // Refused before anything is made: an existing trace, a non-empty directory.
+    expect(() => TraceWriter.start(trace, sampleHeader(), { icount: () => 0 })).toThrow(/already holds a trace/);
+    // Two writers racing for one new directory: the one that loses the LOCK fails its first flush with one line.
+    const dir = path.join(tempDir('start'), 't');
+    const clock = new TestClock();
+    const first = TraceWriter.start(dir, sampleHeader(), { icount: clock.source });
+    const second = TraceWriter.start(dir, sampleHeader(), { icount: clock.source });
+    await refuses(second.flush(), 'TRACE_LOCKED', /is locked/);
+    await second.abandon().catch(() => {});
+    first.interrupt('raise', 4);
+    await first.close({ status: 'limit' });
+    const r = await TraceReader.open(dir);
+    expect(r.status).toMatchObject({ complete: true, recordCount: 1 });
+    expect(r.header.guestArgs).toBe(sampleHeader().guestArgs);
+    await r.close();
+  });
+
   it('reading, seeking, listing checkpoints and exporting never modify the trace directory', async () => {
     const before = dirHashes(trace);
     const r = await TraceReader.open(trace);
