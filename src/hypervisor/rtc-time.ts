@@ -4,35 +4,10 @@
  * divider's second boundaries, periodic flags at the register A rate, the time bytes'
  * formats (BCD / binary, 12 / 24 hour) and stepping them by whole seconds.
  */
-import { periodicTicks } from '../devices/rtc-cmos.js';
+// Register bits as the datasheet gives them (shared with the device model: facts, not state).
+import { REG_B_24H, REG_B_DM_BINARY, periodicTicks } from '../devices/rtc-cmos.js';
 
 export const DIVIDER_HZ = 32768;
-// Register bits as the datasheet gives them (shared with the device model: facts, not state).
-import {
-  REG_B_SET,
-  REG_B_PIE,
-  REG_B_AIE,
-  REG_B_UIE,
-  REG_B_DM_BINARY,
-  REG_B_24H,
-  REG_C_IRQF,
-  REG_C_PF,
-  REG_C_AF,
-  REG_C_UF,
-} from '../devices/rtc-cmos.js';
-
-export {
-  REG_B_SET,
-  REG_B_PIE,
-  REG_B_AIE,
-  REG_B_UIE,
-  REG_B_DM_BINARY,
-  REG_B_24H,
-  REG_C_IRQF,
-  REG_C_PF,
-  REG_C_AF,
-  REG_C_UF,
-};
 
 export { periodicTicks };
 

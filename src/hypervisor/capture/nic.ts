@@ -18,8 +18,11 @@ import { readHeader } from '../pci-access.js';
 import { NIC_SLOT, withRegisters, type NicRegs } from '../nic/regs.js';
 import {
   CMD_RX_ENABLE, CMD_TX_ENABLE, REG_CHIP_CMD, REG_CPLUS_CMD, REG_INTR_MASK, REG_INTR_STATUS, REG_RX_CONFIG,
-  REG_RX_DESC, REG_RX_MAX_SIZE, REG_TX_CONFIG, REG_TX_DESC, REG_TXH_DESC, REG_TX_POLL, RingDriver, closeScratch,
-  openScratch, ringLength, SCRATCH_BYTES, type RingLengths, type RingPointers,
+  REG_RX_MAX_SIZE, REG_TX_CONFIG, REG_TX_POLL,
+} from '../../devices/rtl8169-regs.js';
+import {
+  REG_RX_DESC, REG_TX_DESC, REG_TXH_DESC, RingDriver, closeScratch, openScratch, ringLength, SCRATCH_BYTES,
+  type RingLengths, type RingPointers,
 } from '../nic/rings.js';
 import {
   REG_CFG9346, REG_CONFIG0, REG_COUNTER_HI, REG_COUNTER_LO, REG_INTR_MITIGATE, REG_MAR0, REG_MAX_TX_PACKET,

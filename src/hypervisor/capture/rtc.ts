@@ -17,9 +17,10 @@ import type { CaptureContext } from './context.js';
 import { DeviceCaptureBuilder } from '../captured.js';
 import type { StateSchema } from '../../devices/schema.js';
 import { REG_A, REG_B, REG_C, dividerRunning } from '../shadows/cmos.js';
+import { REG_B_SET, REG_C_AF, REG_C_IRQF, REG_C_PF, REG_C_UF } from '../../devices/rtc-cmos.js';
 import {
-  REG_B_SET, REG_C_AF, REG_C_IRQF, REG_C_PF, REG_C_UF, alarmMatches, lastPeriodicAtOrBefore,
-  lastUpdateAtOrBefore, nextPeriodicAfter, nextUpdateAfter, periodicTicks, previousSecond, readTime,
+  alarmMatches, lastPeriodicAtOrBefore, lastUpdateAtOrBefore, nextPeriodicAfter, nextUpdateAfter, periodicTicks,
+  previousSecond, readTime,
 } from '../rtc-time.js';
 
 const CMOS_SIZE = 128;

@@ -17,10 +17,12 @@
 import type { HvIo } from '../hv-io.js';
 import { NicRegs } from './regs.js';
 import {
-  CMD_RESET, CMD_RX_ENABLE, CMD_TX_ENABLE, INTR_FOVW, INTR_LINK_CHG, INTR_RDU, INTR_ROK, INTR_SWINT, INTR_TDU, INTR_TER, INTR_TOK,
-  REG_CHIP_CMD, REG_CPLUS_CMD, REG_INTR_MASK, REG_INTR_STATUS, REG_RX_CONFIG, REG_RX_DESC, REG_RX_MAX_SIZE,
-  REG_TX_CONFIG, REG_TX_DESC, REG_TXH_DESC, REG_TX_POLL, RingDriver, TXPOLL_FSWINT, closeScratch, openScratch,
-  type RingLengths, type RingPointers,
+  CMD_RESET, CMD_RX_ENABLE, CMD_TX_ENABLE, INTR_FOVW, INTR_LINK_CHG, INTR_RDU, INTR_ROK, INTR_SWINT, INTR_TDU,
+  INTR_TER, INTR_TOK, REG_CHIP_CMD, REG_CPLUS_CMD, REG_INTR_MASK, REG_INTR_STATUS, REG_RX_CONFIG, REG_RX_MAX_SIZE,
+  REG_TX_CONFIG, REG_TX_POLL, TXPOLL_FSWINT,
+} from '../../devices/rtl8169-regs.js';
+import {
+  REG_RX_DESC, REG_TX_DESC, REG_TXH_DESC, RingDriver, closeScratch, openScratch, type RingLengths, type RingPointers,
 } from './rings.js';
 
 export const REG_MAR0 = 0x08;

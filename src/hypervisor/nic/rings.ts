@@ -20,61 +20,17 @@ import type { HvIo } from '../hv-io.js';
 import { HypervisorError } from '../errors.js';
 import { NicRegs } from './regs.js';
 import { dummyFrame } from './dummy-frames.js';
-
-export const REG_TX_DESC = 0x20;
-export const REG_TXH_DESC = 0x28;
 // Register offsets and bits as the datasheet gives them (shared with the device model: facts, not state).
 import {
-  REG_CHIP_CMD,
-  REG_TX_POLL,
-  REG_INTR_MASK,
-  REG_INTR_STATUS,
-  REG_TX_CONFIG,
-  REG_RX_CONFIG,
-  REG_RX_MAX_SIZE,
-  REG_CPLUS_CMD,
-  CMD_RESET,
-  CMD_RX_ENABLE,
-  CMD_TX_ENABLE,
-  TXPOLL_HPQ,
-  TXPOLL_NPQ,
-  TXPOLL_FSWINT,
-  INTR_ROK,
-  INTR_TOK,
-  INTR_TER,
-  INTR_RDU,
-  INTR_FOVW,
-  INTR_LINK_CHG,
-  INTR_TDU,
-  INTR_SWINT,
+  DESC_EOR, DESC_FS, DESC_LS, DESC_OWN, DESC_SIZE, INTR_RDU, REG_INTR_STATUS, REG_RX_DESC_ADDR_LOW, REG_TX_CONFIG,
+  REG_TX_DESC_START_ADDR_LOW, REG_TXH_DESC_START_ADDR_LOW, REG_TX_POLL, RING_MAX, RX_ACCEPT_MY_PHYS, TX_CONFIG_LOOPBACK,
+  TXPOLL_HPQ, TXPOLL_NPQ,
 } from '../../devices/rtl8169-regs.js';
-import { DESC_EOR, DESC_FS, DESC_LS, DESC_OWN, DESC_SIZE, RING_MAX, RX_ACCEPT_MY_PHYS, TX_CONFIG_LOOPBACK } from '../../devices/rtl8169-regs.js';
 
-export {
-  REG_CHIP_CMD,
-  REG_TX_POLL,
-  REG_INTR_MASK,
-  REG_INTR_STATUS,
-  REG_TX_CONFIG,
-  REG_RX_CONFIG,
-  REG_RX_MAX_SIZE,
-  REG_CPLUS_CMD,
-  CMD_RESET,
-  CMD_RX_ENABLE,
-  CMD_TX_ENABLE,
-  TXPOLL_HPQ,
-  TXPOLL_NPQ,
-  TXPOLL_FSWINT,
-  INTR_ROK,
-  INTR_TOK,
-  INTR_TER,
-  INTR_RDU,
-  INTR_FOVW,
-  INTR_LINK_CHG,
-  INTR_TDU,
-  INTR_SWINT,
-};
-export const REG_RX_DESC = 0xe4;
+// The descriptor ring addresses (the low dwords; the hypervisor keeps its rings below 4 GiB).
+export const REG_TX_DESC = REG_TX_DESC_START_ADDR_LOW;
+export const REG_TXH_DESC = REG_TXH_DESC_START_ADDR_LOW;
+export const REG_RX_DESC = REG_RX_DESC_ADDR_LOW;
 
 const DESC = DESC_SIZE;
 const OWN = DESC_OWN;

@@ -17,9 +17,9 @@
 import type { ReconstructContext } from './context.js';
 import type { CapturedView } from '../captured.js';
 import { REG_A, REG_B, REG_C, dividerRunning } from '../shadows/cmos.js';
+import { REG_B_SET, REG_C_AF, REG_C_PF, REG_C_UF } from '../../devices/rtc-cmos.js';
 import {
-  REG_B_SET, REG_C_AF, REG_C_PF, REG_C_UF, alarmMatches, lastPeriodicAtOrBefore, lastUpdateAtOrBefore,
-  periodicTicks, previousSecond, readTime, type TimeBytes,
+  alarmMatches, lastPeriodicAtOrBefore, lastUpdateAtOrBefore, periodicTicks, previousSecond, readTime, type TimeBytes,
 } from '../rtc-time.js';
 
 const TIME_INDEX = [0, 2, 4, 6, 7, 8, 9] as const;
