@@ -22,7 +22,6 @@
  * One deflate stream over all pages compresses better and runs faster than one per page;
  * zero pages are left out entirely (a fresh 64 MiB machine is a few KiB).
  */
-import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
@@ -30,6 +29,7 @@ import type { Machine } from '../machine/machine.js';
 import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
 import type { StateSnapshot } from '../devices/schema.js';
 import { PAGE_BYTES, isZeroPage } from './pages.js';
+import { badBlob, openSealedBlob, sealBlob, type SealedFormat } from './sealed-blob.js';
 
 export const MACHINE_SNAPSHOT_MAGIC = 'MIGTRACE-MSNAP\n\0';
 export const MACHINE_SNAPSHOT_MAJOR = 1;
@@ -37,8 +37,15 @@ export const MACHINE_SNAPSHOT_MINOR = 0;
 /** The blob name under which a destination trace carries its machine snapshot at the switch-over. */
 export const MACHINE_SNAPSHOT_BLOB = 'machine-snapshot@switch-over';
 
-const MAGIC_BYTES = Buffer.from(MACHINE_SNAPSHOT_MAGIC, 'latin1');
-const CHECKSUM_BYTES = 32;
+const FORMAT: SealedFormat = {
+  magic: MACHINE_SNAPSHOT_MAGIC,
+  major: MACHINE_SNAPSHOT_MAJOR,
+  minor: MACHINE_SNAPSHOT_MINOR,
+  noun: 'machine snapshot',
+  versionNoun: 'snapshot format',
+  badCode: 'BAD_MACHINE_SNAPSHOT',
+  versionCode: 'MACHINE_SNAPSHOT_VERSION_UNSUPPORTED',
+};
 
 export interface DeviceSnapshotEntry {
   /** Bus device id. */
@@ -124,61 +131,18 @@ export function encodeMachineSnapshot(s: MachineSnapshot): Uint8Array {
     pages: [...s.pages],
     diskSectors: s.diskSectors === null ? null : [...s.diskSectors],
   };
-  const head = Buffer.from(JSON.stringify(json), 'utf8');
-  const raw = Buffer.concat([s.pageData, s.diskData]);
-  const body = deflateRawSync(raw, { level: 1 });
-  const fixed = Buffer.alloc(4 + 4);
-  fixed.writeUInt16LE(MACHINE_SNAPSHOT_MAJOR, 0);
-  fixed.writeUInt16LE(MACHINE_SNAPSHOT_MINOR, 2);
-  fixed.writeUInt32LE(head.length, 4);
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(body.length, 0);
-  const unsigned = Buffer.concat([MAGIC_BYTES, fixed, head, len, body]);
-  const sum = createHash('sha256').update(unsigned).digest();
-  return new Uint8Array(Buffer.concat([unsigned, sum]));
-}
-
-function bad(what: string, why: string): InputError {
-  return new InputError('BAD_MACHINE_SNAPSHOT', `${what} is not a usable machine snapshot: ${why}`);
+  return sealBlob(FORMAT, json, deflateRawSync(Buffer.concat([s.pageData, s.diskData]), { level: 1 }));
 }
 
 /** Parse and check a snapshot. `what` names it in errors ("the snapshot in trace d"). */
 export function decodeMachineSnapshot(bytes: Uint8Array, what = 'machine snapshot'): MachineSnapshot {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < MAGIC_BYTES.length + 8 + CHECKSUM_BYTES || !buf.subarray(0, MAGIC_BYTES.length).equals(MAGIC_BYTES)) {
-    throw bad(what, 'no snapshot magic');
-  }
-  const major = buf.readUInt16LE(16);
-  const minor = buf.readUInt16LE(18);
-  if (major !== MACHINE_SNAPSHOT_MAJOR || minor > MACHINE_SNAPSHOT_MINOR) {
-    const newer = major > MACHINE_SNAPSHOT_MAJOR || (major === MACHINE_SNAPSHOT_MAJOR && minor > MACHINE_SNAPSHOT_MINOR);
-    throw new InputError(
-      'MACHINE_SNAPSHOT_VERSION_UNSUPPORTED',
-      `${what} uses snapshot format ${major}.${minor}, ${newer ? 'newer than' : 'incompatible with'} the format this migtrace reads ` +
-        `(${MACHINE_SNAPSHOT_MAJOR}.${MACHINE_SNAPSHOT_MINOR})`,
-    );
-  }
-  const end = buf.length - CHECKSUM_BYTES;
-  const sum = createHash('sha256').update(buf.subarray(0, end)).digest();
-  if (!sum.equals(buf.subarray(end))) throw bad(what, 'checksum mismatch (truncated or damaged)');
-  const headLen = buf.readUInt32LE(20);
-  let p = 24;
-  if (p + headLen + 4 > end) throw bad(what, 'header runs past the end');
-  let json: SnapshotJson;
-  try {
-    json = JSON.parse(buf.subarray(p, p + headLen).toString('utf8')) as SnapshotJson;
-  } catch {
-    throw bad(what, 'header does not parse');
-  }
-  p += headLen;
-  const bodyLen = buf.readUInt32LE(p);
-  p += 4;
-  if (p + bodyLen !== end) throw bad(what, 'body length does not match');
-  const raw = inflateRawSync(buf.subarray(p, end));
+  const opened = openSealedBlob(FORMAT, bytes, what, 'snapshot');
+  const json = opened.json as SnapshotJson;
+  const raw = inflateRawSync(opened.body);
   const pageBytes = json.pages.length * PAGE_BYTES;
   const sectors = json.diskSectors;
   const diskBytes = sectors === null ? 0 : sectors.length * SECTOR_SIZE;
-  if (raw.length !== pageBytes + diskBytes) throw bad(what, 'page data does not match the page list');
+  if (raw.length !== pageBytes + diskBytes) throw badBlob(FORMAT, what, 'page data does not match the page list');
   const copy = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   return {
     icount: json.icount,

@@ -31,10 +31,9 @@
  *     le32 m, m bytes                 raw deflate of pageRounds (m = 0: none)
  *     sha256 of every byte before it  32 bytes
  */
-import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { InputError } from '../errors.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
+import { badBlob, openSealedBlob, sealBlob, type SealedFormat } from './sealed-blob.js';
 
 export const SWITCH_OVER_CAPTURE_MAGIC = 'MIGTRACE-CAPTURE';
 export const SWITCH_OVER_CAPTURE_MAJOR = 1;
@@ -45,8 +44,15 @@ export const SWITCH_OVER_CAPTURE_BLOB = 'capture@switch-over';
 /** pageRounds: the page came in the stop-and-copy. */
 export const PAGE_ROUND_STOP_AND_COPY = 254;
 
-const MAGIC_BYTES = Buffer.from(SWITCH_OVER_CAPTURE_MAGIC, 'latin1');
-const CHECKSUM_BYTES = 32;
+const FORMAT: SealedFormat = {
+  magic: SWITCH_OVER_CAPTURE_MAGIC,
+  major: SWITCH_OVER_CAPTURE_MAJOR,
+  minor: SWITCH_OVER_CAPTURE_MINOR,
+  noun: 'switch-over capture record',
+  versionNoun: 'capture record format',
+  badCode: 'BAD_SWITCH_OVER_CAPTURE',
+  versionCode: 'SWITCH_OVER_CAPTURE_VERSION_UNSUPPORTED',
+};
 
 /** How the source's hypervisor learned a field's value. */
 export type FieldProvenance = 'read' | 'shadow' | 'inferred' | 'agent' | 'constant';
@@ -93,57 +99,18 @@ export function encodeSwitchOverCapture(c: SwitchOverCapture): Uint8Array {
     rounds: c.rounds,
     ramPages: c.pageRounds === null ? null : c.pageRounds.length,
   };
-  const head = Buffer.from(JSON.stringify(json), 'utf8');
   const body = c.pageRounds === null ? Buffer.alloc(0) : deflateRawSync(c.pageRounds, { level: 6 });
-  const fixed = Buffer.alloc(8);
-  fixed.writeUInt16LE(SWITCH_OVER_CAPTURE_MAJOR, 0);
-  fixed.writeUInt16LE(SWITCH_OVER_CAPTURE_MINOR, 2);
-  fixed.writeUInt32LE(head.length, 4);
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(body.length, 0);
-  const unsigned = Buffer.concat([MAGIC_BYTES, fixed, head, len, body]);
-  return new Uint8Array(Buffer.concat([unsigned, createHash('sha256').update(unsigned).digest()]));
-}
-
-function bad(what: string, why: string): InputError {
-  return new InputError('BAD_SWITCH_OVER_CAPTURE', `${what} is not a usable switch-over capture record: ${why}`);
+  return sealBlob(FORMAT, json, body);
 }
 
 /** Parse and check a record. `what` names it in errors ("the capture record in trace d"). */
 export function decodeSwitchOverCapture(bytes: Uint8Array, what = 'switch-over capture record'): SwitchOverCapture {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < MAGIC_BYTES.length + 12 + CHECKSUM_BYTES || !buf.subarray(0, MAGIC_BYTES.length).equals(MAGIC_BYTES)) {
-    throw bad(what, 'no capture record magic');
-  }
-  const major = buf.readUInt16LE(16);
-  const minor = buf.readUInt16LE(18);
-  if (major !== SWITCH_OVER_CAPTURE_MAJOR || minor > SWITCH_OVER_CAPTURE_MINOR) {
-    const newer = major > SWITCH_OVER_CAPTURE_MAJOR || (major === SWITCH_OVER_CAPTURE_MAJOR && minor > SWITCH_OVER_CAPTURE_MINOR);
-    throw new InputError(
-      'SWITCH_OVER_CAPTURE_VERSION_UNSUPPORTED',
-      `${what} uses capture record format ${major}.${minor}, ${newer ? 'newer than' : 'incompatible with'} the format this migtrace reads ` +
-        `(${SWITCH_OVER_CAPTURE_MAJOR}.${SWITCH_OVER_CAPTURE_MINOR})`,
-    );
-  }
-  const end = buf.length - CHECKSUM_BYTES;
-  if (!createHash('sha256').update(buf.subarray(0, end)).digest().equals(buf.subarray(end))) throw bad(what, 'checksum mismatch (truncated or damaged)');
-  const headLen = buf.readUInt32LE(20);
-  let p = 24;
-  if (p + headLen + 4 > end) throw bad(what, 'header runs past the end');
-  let json: CaptureJson;
-  try {
-    json = JSON.parse(buf.subarray(p, p + headLen).toString('utf8')) as CaptureJson;
-  } catch {
-    throw bad(what, 'header does not parse');
-  }
-  p += headLen;
-  const bodyLen = buf.readUInt32LE(p);
-  p += 4;
-  if (p + bodyLen !== end) throw bad(what, 'body length does not match');
+  const opened = openSealedBlob(FORMAT, bytes, what, 'capture record');
+  const json = opened.json as CaptureJson;
   let pageRounds: Uint8Array | null = null;
   if (json.ramPages !== null) {
-    const raw = inflateRawSync(buf.subarray(p, end));
-    if (raw.length !== json.ramPages) throw bad(what, `page rounds cover ${raw.length} pages, the header says ${json.ramPages}`);
+    const raw = inflateRawSync(opened.body);
+    if (raw.length !== json.ramPages) throw badBlob(FORMAT, what, `page rounds cover ${raw.length} pages, the header says ${json.ramPages}`);
     pageRounds = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   }
   const { ramPages: _ramPages, ...rest } = json;
