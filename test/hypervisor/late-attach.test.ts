@@ -7,9 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/machine/machine.js';
 import { BareMetalHypervisor } from '../../src/hypervisor/hypervisor.js';
-import { AGENT_FIELD_PORT, AGENT_FIELDS, AGENT_VALUE_PORT, agentFieldCode } from '../../src/hypervisor/agent.js';
 import { guestImage } from '../guests/expectations.js';
 import { essential, finish, machineOptions, migrate, reference, type GuestSetup } from './helpers.js';
+import { runTestAgent } from './test-agent.js';
 
 const setup: GuestSetup = { guest: 'timer', args: 'hz=1000 every=100 ticks=500 eoi=auto' };
 
@@ -19,27 +19,6 @@ function lateAttach(agent: boolean): { machine: Machine; hv: BareMetalHypervisor
   machine.run({ maxInstructions: Math.floor(total / 2) });
   const hv = BareMetalHypervisor.attach(machine, { attach: 'late', agent });
   return { machine, hv, total };
-}
-
-/**
- * The test's guest agent: it reports what the guest's drivers programmed (here read off the
- * oracle, standing in for the drivers' own records) by writing the agent ports, as guest code.
- */
-function runAgent(m: Machine): number {
-  let reports = 0;
-  const report = (device: string, field: string, value: number, channel = 0) => {
-    m.bus.pioWrite(AGENT_FIELD_PORT, 4, agentFieldCode(device, field, channel));
-    m.bus.pioWrite(AGENT_VALUE_PORT, 4, value >>> 0);
-    reports++;
-  };
-  const state = (name: string) => m.devices.find((d) => d.name === name)!.oracle().state;
-  for (const chip of ['pic.master', 'pic.slave']) for (const f of AGENT_FIELDS[chip]) report(chip, f, state(chip)[f] as number);
-  for (let ch = 0; ch < 3; ch++) for (const f of AGENT_FIELDS.pit) report('pit', f, (state('pit')[f] as number[])[ch], ch);
-  for (const f of AGENT_FIELDS.rtc) report('rtc', f, state('rtc')[f] as number);
-  report('uart', 'fcr', state('uart').fcr as number);
-  for (const f of AGENT_FIELDS.ata0) report('ata0', f, state('ata0')[f] as number);
-  report('post', 'code', state('post').code as number);
-  return reports;
 }
 
 describe('late attach', () => {
@@ -68,7 +47,7 @@ describe('late attach', () => {
 
   it('with a guest agent the unknown fields are filled (provenance agent) and the migration is exact', () => {
     const { machine, hv } = lateAttach(true);
-    const reports = runAgent(machine);
+    const reports = runTestAgent(machine);
     expect(hv.unknownFields()).toEqual([]);
     expect(hv.agent!.reports).toBe(reports);
     expect(hv.exits().unmapped).toBe(2 * reports);

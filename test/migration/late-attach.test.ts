@@ -7,33 +7,13 @@
  */
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_FIELD_PORT, AGENT_FIELDS, AGENT_VALUE_PORT, agentFieldCode } from '../../src/hypervisor/agent.js';
-import type { Machine } from '../../src/machine/machine.js';
 import { migrationOptions } from '../../src/migration/options.js';
 import { migrateTraceInProcess, resolveAttachment } from '../../src/migration/trace-migration.js';
 import { SWITCH_OVER_CAPTURE_BLOB, decodeSwitchOverCapture } from '../../src/trace/switch-over-capture.js';
 import { TraceReader } from '../../src/trace/reader.js';
 import { verifyTraces } from '../../verify/verify.js';
 import { MiB, guestSetup, recordReference, tempDir } from './helpers.js';
-
-/**
- * The test's guest agent: what the guest's drivers programmed (read off the oracle, standing
- * in for the drivers' own records), written to the agent ports as guest accesses right after
- * the hypervisor attached (docs/guest-agent.md).
- */
-function testAgent(m: Machine): void {
-  const report = (device: string, field: string, value: number, channel = 0) => {
-    m.bus.pioWrite(AGENT_FIELD_PORT, 4, agentFieldCode(device, field, channel));
-    m.bus.pioWrite(AGENT_VALUE_PORT, 4, value >>> 0);
-  };
-  const state = (name: string) => m.devices.find((d) => d.name === name)!.oracle().state;
-  for (const chip of ['pic.master', 'pic.slave']) for (const f of AGENT_FIELDS[chip]) report(chip, f, state(chip)[f] as number);
-  for (let ch = 0; ch < 3; ch++) for (const f of AGENT_FIELDS.pit) report('pit', f, (state('pit')[f] as number[])[ch], ch);
-  for (const f of AGENT_FIELDS.rtc) report('rtc', f, state('rtc')[f] as number);
-  report('uart', 'fcr', state('uart').fcr as number);
-  for (const f of AGENT_FIELDS.ata0) report('ata0', f, state('ata0')[f] as number);
-  report('post', 'code', state('post').code as number);
-}
+import { runTestAgent } from '../hypervisor/test-agent.js';
 
 const AT = 5_000_000;
 const ATTACH_AT = 4_000_000;
@@ -78,7 +58,7 @@ describe('migrate with a late-attached hypervisor', () => {
       at: AT,
       out,
       options: migrationOptions({ strategy: 'postcopy' }),
-      attach: { mode: 'late', at: ATTACH_AT, agent: true, onAttach: (m) => testAgent(m) },
+      attach: { mode: 'late', at: ATTACH_AT, agent: true, onAttach: (m) => runTestAgent(m) },
     });
     const master = r.source.capture.devices.find((d) => d.device === 'pic.master')!;
     expect(master.provenance.auto_eoi).toBe('agent');
