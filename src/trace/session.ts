@@ -109,25 +109,16 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
    * encoder's repeat count, and nothing else. Everything else goes to record().
    */
   access(space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number): void {
-    if (
-      this.quiet &&
-      value === this.lastValue &&
-      addr === this.lastAddr &&
-      device === this.lastDevice &&
-      (space | (dir << 1) | (size << 2) | (origin << 5)) === this.lastShape &&
-      this.encoder.again()
-    ) {
-      return;
-    }
-    this.record(space, dir, addr, size, value, device, origin);
+    const shape = space | (dir << 1) | (size << 2) | (origin << 5);
+    const same = this.quiet && value === this.lastValue && addr === this.lastAddr && device === this.lastDevice && shape === this.lastShape;
+    if (same && this.encoder.again()) return;
+    this.record(space, dir, addr, size, value, device, origin, shape, same);
   }
 
-  private record(space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number): void {
+  /** `same`: the access the last one was, with nothing changed since (the encoder still encodes it: its stride changed). */
+  private record(space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number, shape: number, same: boolean): void {
     this.encoder.access(space, dir, addr, size, value, device, origin);
-    const shape = space | (dir << 1) | (size << 2) | (origin << 5);
-    if (this.quiet && value === this.lastValue && addr === this.lastAddr && device === this.lastDevice && shape === this.lastShape) {
-      return;
-    }
+    if (same) return;
     this.lastShape = shape;
     this.lastAddr = addr;
     this.lastValue = value;
