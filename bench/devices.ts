@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot, resolveImage } from '../src/guests/catalog.js';
-import { Machine } from '../src/machine/machine.js';
+import { Machine } from '../src/board/machine.js';
 import { parseInputScript } from '../src/devices/input-script.js';
 import { guestMips } from './machine.js';
 import { timed, type Figure } from './harness.js';

@@ -7,7 +7,7 @@
  */
 import { resolveImage } from '../src/guests/catalog.js';
 import { benchCpuLoop } from './cpu-loop.js';
-import { Machine } from '../src/machine/machine.js';
+import { Machine } from '../src/board/machine.js';
 import { referenceOpsPerSecond, timed, type Figure } from './harness.js';
 
 interface Paired {

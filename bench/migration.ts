@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { resolveImage } from '../src/guests/catalog.js';
-import { BOOT_ADDRESS, Machine } from '../src/machine/machine.js';
+import { BOOT_ADDRESS, Machine } from '../src/board/machine.js';
 import { PAGE_SIZE } from '../src/machine/memory.js';
 
 import type { DeviceCapture, DeviceReconstruction } from '../src/migration/devices.js';

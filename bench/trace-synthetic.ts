@@ -263,7 +263,7 @@ async function benchGuestRecording(dir: string, name = 'cpu-selftest'): Promise<
   const file = candidates.find((f) => fs.existsSync(f));
   if (file === undefined) return undefined;
   const image = fs.readFileSync(file);
-  const { Machine } = await import('../src/machine/machine.js');
+  const { Machine } = await import('../src/board/machine.js');
   const once = async (traced: boolean) => {
     const m = Machine.boot(image, { memory: 64 << 20 });
     fs.rmSync(dir, { recursive: true, force: true });

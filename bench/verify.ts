@@ -18,7 +18,7 @@ import path from 'node:path';
 import { resolveImage, packageRoot } from '../src/guests/catalog.js';
 import { parseInputScript } from '../src/devices/input-script.js';
 import { pathToFileURL } from 'node:url';
-import type { Machine } from '../src/machine/machine.js';
+import type { Machine } from '../src/board/machine.js';
 import { MACHINE_SNAPSHOT_BLOB, captureMachineSnapshot, encodeMachineSnapshot, restoreMachineSnapshot } from '../src/trace/machine-snapshot.js';
 import { TraceReader } from '../src/trace/reader.js';
 import { bootMachine, traceHeaderFor, type RunSetup } from '../src/trace/run-setup.js';

@@ -11,7 +11,7 @@
  * re-execution of its own snapshot: something outside the guest changed the destination
  * after the switch-over (a hypervisor write, a page served wrong by post-copy).
  */
-import type { Machine } from '../src/machine/machine.js';
+import type { Machine } from '../src/board/machine.js';
 import type { StateSchema } from '../src/devices/schema.js';
 import { restoreMachineSnapshot } from '../src/trace/machine-snapshot.js';
 import { LivePageHashes, MachineKeeper, WrittenPages } from './machine-state.js';

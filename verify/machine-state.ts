@@ -10,8 +10,8 @@
  *   save and back on restore, so a save costs microseconds plus the pages touched since the
  *   last one.
  */
-import type { Machine } from '../src/machine/machine.js';
-import type { AnyDevice } from '../src/machine/board.js';
+import type { Machine } from '../src/board/machine.js';
+import type { AnyDevice } from '../src/board/board.js';
 import type { CpuState } from '../src/machine/cpu/cpu.js';
 import { CopyOnWriteDiskBacking } from '../src/devices/disk-backing.js';
 import type { StateSchema, StateSnapshot } from '../src/devices/schema.js';

@@ -10,7 +10,7 @@
  */
 import { createTwoFilesPatch } from 'diff';
 import { InputError } from '../src/errors.js';
-import type { Machine } from '../src/machine/machine.js';
+import type { Machine } from '../src/board/machine.js';
 import type { StateSchema } from '../src/devices/schema.js';
 import { MACHINE_SNAPSHOT_BLOB, decodeMachineSnapshot, restoreMachineSnapshot } from '../src/trace/machine-snapshot.js';
 import { PAGE_BYTES } from '../src/trace/pages.js';

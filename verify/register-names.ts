@@ -1,8 +1,14 @@
 /**
  * What the guest's write that sets a field is called in its datasheet, so a report can say
  * "set by ICW4" rather than "set by a write to port 0x21". Only fields whose setting write has
- * a name worth knowing are listed; the report falls back to the port and value.
+ * a name worth knowing are listed; the report falls back to the port and value. Ports are the
+ * board's (src/board/layout.ts).
  */
+import { BOARD } from '../src/board/layout.js';
+
+const port = (p: number): string => `port 0x${p.toString(16)}`;
+const PIT_CONTROL_WORD = `a control word (${port(BOARD.pit.ports.base + 3)})`;
+const CMOS_INDEX_WRITE = `the CMOS index write (${port(BOARD.rtc.ports.base)})`;
 const PIC: Record<string, string> = {
   init4: 'ICW1',
   single_mode: 'ICW1',
@@ -26,9 +32,9 @@ const BY_DEVICE: Record<string, Record<string, string>> = {
   'pic.master': PIC,
   'pic.slave': PIC,
   pit: {
-    rw_mode: 'a control word (port 0x43)',
-    mode: 'a control word (port 0x43)',
-    bcd: 'a control word (port 0x43)',
+    rw_mode: PIT_CONTROL_WORD,
+    mode: PIT_CONTROL_WORD,
+    bcd: PIT_CONTROL_WORD,
     count: 'a count write',
     write_state: 'a count byte or control word',
     write_latch: 'a count low byte',
@@ -37,7 +43,7 @@ const BY_DEVICE: Record<string, Record<string, string>> = {
     latched_count: 'a counter-latch or read-back command',
     status_latched: 'a read-back command',
   },
-  rtc: { cmos_index: 'the CMOS index write (port 0x70)', nmi_disable: 'the CMOS index write (port 0x70)' },
+  rtc: { cmos_index: CMOS_INDEX_WRITE, nmi_disable: CMOS_INDEX_WRITE },
   uart: {
     dll: 'a divisor latch write (DLAB=1)',
     dlm: 'a divisor latch write (DLAB=1)',

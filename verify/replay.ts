@@ -3,7 +3,7 @@
  * forward to the icounts the verifier asks about. Running forward only; going back is
  * MachineKeeper's job (bisect.ts).
  */
-import type { Machine } from '../src/machine/machine.js';
+import type { Machine } from '../src/board/machine.js';
 import { LivePageHashes, WrittenPages } from './machine-state.js';
 import { fromMachine, type StatePoint } from './state-point.js';
 import type { MachineFactory } from './trace-machine.js';

@@ -6,7 +6,7 @@
  * Memory compares by bytes when both sides have them, else by page hashes (the trace's page
  * hash definition: src/trace/pages.ts), root first: equal roots, equal memory.
  */
-import type { Machine } from '../src/machine/machine.js';
+import type { Machine } from '../src/board/machine.js';
 import { CopyOnWriteDiskBacking } from '../src/devices/disk-backing.js';
 import type { StateSchema } from '../src/devices/schema.js';
 import type { MachineSnapshot } from '../src/trace/machine-snapshot.js';

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../src/errors.js';
 import { listGuests } from '../src/guests/catalog.js';
-import { BOOT_ADDRESS, type Machine } from '../src/machine/machine.js';
+import { BOOT_ADDRESS, type Machine } from '../src/board/machine.js';
 import { PAGE_BYTES } from '../src/trace/pages.js';
 import type { TraceHeaderInfo, TraceReader } from '../src/trace/reader.js';
 import { bootMachine, runSetupFromTrace, type RunSetup } from '../src/trace/run-setup.js';

@@ -19,6 +19,11 @@
  *   is the master's IR2. The NIC's INTA# is ISA IRQ 11 (level).
  */
 
+import { PIT_HZ } from '../devices/pit8254-channel.js';
+import type { PortRange } from '../machine/bus.js';
+
+export type { PortRange };
+
 /** A machine type, as QEMU names them ("pc-i440fx-7.2"): a trace made on one is refused on another. */
 export interface MachineType {
   readonly name: string;
@@ -33,11 +38,6 @@ export function machineTypeLabel(t: MachineType): string {
   return `${t.name} v${t.version}`;
 }
 
-export interface PortRange {
-  readonly base: number;
-  readonly count: number;
-}
-
 export const BOARD = {
   pic: {
     master: { ports: { base: 0x20, count: 2 }, elcr: 0x4d0 },
@@ -45,7 +45,7 @@ export const BOARD = {
     /** The master's input the slave's INT drives. */
     cascadeIrq: 2,
   },
-  pit: { ports: { base: 0x40, count: 4 }, portB: 0x61, irq: 0, /** CLK input, Hz. */ clockHz: 1_193_182 },
+  pit: { ports: { base: 0x40, count: 4 }, portB: 0x61, irq: 0, /** CLK input, Hz. */ clockHz: PIT_HZ },
   rtc: { ports: { base: 0x70, count: 2 }, irq: 8 },
   uart: { ports: { base: 0x3f8, count: 8 }, irq: 4 },
   ata: { command: { base: 0x1f0, count: 8 }, control: 0x3f6, irq: 14 },

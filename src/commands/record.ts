@@ -4,7 +4,7 @@ import { guestArg, guestFlags, resolveGuestRequest } from '../cli/guest-options.
 import { ProgressLine } from '../cli/progress.js';
 import { formatBytes, formatCount, parseCount } from '../cli/units.js';
 import { InputError } from '../errors.js';
-import { DEFAULT_MEMORY } from '../machine/machine.js';
+import { DEFAULT_MEMORY } from '../board/machine.js';
 import { KIND_CLASSES, type RecordKind } from '../trace/format.js';
 import { openSharedDisk, type RunSetup } from '../trace/run-setup.js';
 import { recordBoot, type RecordingSummary } from '../trace/session.js';

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { EXIT_FAILED, EXIT_FAULT, MigtraceCommand } from '../cli/base-command.js';
 import { guestArg, guestFlags, resolveGuestRequest } from '../cli/guest-options.js';
 import { parseCount, formatSize } from '../cli/units.js';
-import { DEFAULT_MEMORY, Machine, type RunResult } from '../machine/machine.js';
+import { DEFAULT_MEMORY, Machine, type RunResult } from '../board/machine.js';
 import { openDiskImage } from '../devices/disk-backing.js';
 
 export interface RunOutput extends RunResult {

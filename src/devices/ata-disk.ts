@@ -8,7 +8,7 @@
  * high (sector, cylinder low/high in CHS), 0x1F6 device/head, 0x1F7 status/command,
  * 0x3F6 alternate status/device control. IRQ 14 (ISA, edge), through ctx.irq.setIrq.
  *
- * Board wiring: `const disk = new AtaDisk(ctx, backing, options?)`, then `disk.attach(bus)`
+ * Board wiring: `const disk = new AtaDisk(ctx, BOARD.ata, backing, options?)`, then `disk.attach(bus)`
  * (registers the device "ata0" and maps both windows), then `disk.reset()` with the others.
  *
  * Commands: IDENTIFY DEVICE, READ/WRITE SECTORS (with and without retry), READ/WRITE
@@ -26,16 +26,19 @@
  * INTRQ; nIEN (device control bit 1) masks it. Selecting device 1 (absent) reads status 0
  * and ignores commands other than EXECUTE DEVICE DIAGNOSTIC.
  */
-import { SIZE_8, SIZES_ALL, type Bus, type IoHandler } from '../machine/bus.js';
+import { SIZE_8, SIZES_ALL, type Bus, type IoHandler, type PortRange } from '../machine/bus.js';
 import type { Timer } from '../machine/clock.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 import { SECTOR_SIZE, type DiskBacking } from './disk-backing.js';
 import { defaultGeometry, fillIdentify, LBA28_LIMIT, logicalCylinders, MAX_MULTIPLE_SECTORS } from './ata-identify.js';
 
-export const ATA_PRIMARY_BASE = 0x1f0;
-export const ATA_PRIMARY_CONTROL = 0x3f6;
-export const ATA_PRIMARY_IRQ = 14;
+/** Where the board puts an ATA channel: the command block (data at +0), the control port, the ISA line INTRQ drives. */
+export interface AtaWiring {
+  readonly command: PortRange;
+  readonly control: number;
+  readonly irq: number;
+}
 
 // Status register (ATA-6 7.15.6)
 export const ATA_SR_BSY = 0x80;
@@ -183,6 +186,7 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
 
   constructor(
     ctx: DeviceContext,
+    readonly wiring: AtaWiring,
     readonly backing: DiskBacking,
     options: AtaDiskOptions = {},
   ) {
@@ -201,12 +205,13 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
     };
   }
 
-  /** Register "ata0" on the bus and map 0x1F0 (data), 0x1F1–0x1F7 and 0x3F6. */
+  /** Register "ata0" on the bus and map the data port, the rest of the command block and the control port. */
   attach(bus: Bus): void {
+    const w = this.wiring;
     this.id = bus.registerDevice(this.name);
-    bus.mapPorts(this.id, ATA_PRIMARY_BASE, 1, this.dataPort);
-    bus.mapPorts(this.id, ATA_PRIMARY_BASE + 1, 7, this);
-    bus.mapPorts(this.id, ATA_PRIMARY_CONTROL, 1, this);
+    bus.mapPorts(this.id, w.command.base, 1, this.dataPort);
+    bus.mapPorts(this.id, w.command.base + 1, w.command.count - 1, this);
+    bus.mapPorts(this.id, w.control, 1, this);
   }
 
   /** Power-on / hardware reset: signature, diagnostic code 1, default geometry, multiple mode off. */
@@ -232,8 +237,8 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
 
   read(port: number): number {
     const s = this.state;
-    if (port === ATA_PRIMARY_CONTROL) return this.statusValue();
-    const offset = port - ATA_PRIMARY_BASE;
+    if (port === this.wiring.control) return this.statusValue();
+    const offset = port - this.wiring.command.base;
     if (offset === 7) {
       const value = this.statusValue();
       if (s.irq_pending && !(s.select & ATA_DEV_DEV1)) {
@@ -254,13 +259,13 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
   }
 
   write(port: number, _size: number, value: number): void {
-    if (port === ATA_PRIMARY_CONTROL) {
+    if (port === this.wiring.control) {
       this.writeDeviceControl(value);
       return;
     }
     const s = this.state;
     if (s.status & ATA_SR_BSY) return; // the host may not write command block registers while BSY
-    switch (port - ATA_PRIMARY_BASE) {
+    switch (port - this.wiring.command.base) {
       case 1: s.feature = value; break;
       case 2: s.nsector = value; break;
       case 3: s.sector = value; break;
@@ -622,7 +627,7 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
     const level = this.irqLevel();
     if (force || level !== this.irqLine) {
       this.irqLine = level;
-      this.ctx.irq.setIrq(ATA_PRIMARY_IRQ, level);
+      this.ctx.irq.setIrq(this.wiring.irq, level);
     }
   }
 

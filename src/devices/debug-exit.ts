@@ -7,9 +7,6 @@ import { SIZES_ALL, type IoHandler } from '../machine/bus.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 
-export const DEBUG_EXIT_PORT = 0xf4;
-export const DEBUG_EXIT_PORTS = 4;
-
 const SCHEMA: StateSchema = { device: 'debug-exit', version: 1, fields: [] };
 
 export class DebugExit extends Device<Record<string, never>> implements IoHandler {

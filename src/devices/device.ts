@@ -11,13 +11,10 @@
 import type { Bus } from '../machine/bus.js';
 import type { Clock, Timer } from '../machine/clock.js';
 import type { PhysicalMemory } from '../machine/memory.js';
+import type { IrqSink } from '../machine/interrupts.js';
 import { InputError } from '../errors.js';
 import { clampToWidth, validateSnapshot, type FieldValue, type StateSchema, type StateSnapshot } from './schema.js';
 
-/** Interrupt request lines of the board (ISA IRQ numbers 0–15, fanned out to PIC and IOAPIC). */
-export interface IrqSink {
-  setIrq(line: number, level: boolean): void;
-}
 
 /** What the machine sends to the outside world. */
 export interface OutputSink {
@@ -42,6 +39,8 @@ export interface OracleState {
   readonly state: StateSnapshot;
   readonly derived: Record<string, number | string>;
 }
+
+export type { IrqSink } from '../machine/interrupts.js';
 
 export abstract class Device<S extends Record<string, FieldValue>> {
   abstract readonly schema: StateSchema;

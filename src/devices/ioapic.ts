@@ -2,7 +2,7 @@
  * I/O APIC, 82093AA-style (Intel 82093AA I/O APIC datasheet, sections 3.0–3.2): 24 input pins,
  * each with a 64-bit redirection entry, delivering fixed interrupts to the one local APIC.
  *
- * Address: IOAPIC_BASE (0xFEC00000): IOREGSEL at +0x00 (8 bits, any access width), IOWIN at
+ * Address: where the board maps it (BOARD.ioapic.mmioBase, 0xFEC00000): IOREGSEL at +0x00 (8 bits, any access width), IOWIN at
  * +0x10 (32-bit accesses only; narrower ones read 0 and are ignored, as QEMU's
  * ioapic_mem_read/write). Indirect registers: 0x00 ID (bits 27:24), 0x01 VER (0x00170011: 24
  * entries, version 0x11), 0x02 ARB (reads the ID), 0x10 + 2n / 0x11 + 2n entry n low / high.
@@ -25,7 +25,7 @@
  *    reads 0: delivery is immediate.
  *
  * Board wiring: `const ioapic = new IoApic(ctx)`; register it as "ioapic" and map
- * IOAPIC_BASE, IOAPIC_MMIO_SIZE; `fabric.ioapic = ioapic`; `connectApics(ioapic, lapic)`.
+ * BOARD.ioapic.mmioBase, IOAPIC_MMIO_SIZE; `fabric.ioapic = ioapic`; `connectApics(ioapic, lapic)`.
  */
 import { SIZES_ALL, type IoHandler } from '../machine/bus.js';
 import type { IrqInputs } from '../machine/interrupts.js';
@@ -33,7 +33,6 @@ import { Device } from './device.js';
 import type { LocalApic } from './lapic.js';
 import type { StateSchema } from './schema.js';
 
-export const IOAPIC_BASE = 0xfec00000;
 export const IOAPIC_MMIO_SIZE = 0x20;
 export const IOAPIC_PINS = 24;
 export const IOAPIC_VERSION = 0x00170011;

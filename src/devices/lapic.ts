@@ -2,7 +2,7 @@
  * Local APIC of the one CPU (xAPIC, version 0x14 with 6 LVT entries; Intel SDM vol. 3A
  * chapter 10 — section numbers below are from it).
  *
- * Address: LAPIC_BASE (0xFEE00000), a 4 KiB MMIO page; registers on 16-byte boundaries.
+ * Address: where the board maps it (BOARD.lapic.mmioBase, 0xFEE00000), a 4 KiB MMIO page; registers on 16-byte boundaries.
  * Writes must be 32-bit and aligned (others are ignored, as QEMU and KVM do); reads may be
  * narrower, within the register's first 4 bytes (KVM). Relocation through IA32_APIC_BASE and
  * x2APIC are not modelled.
@@ -22,7 +22,7 @@
  *
  * Board / fabric wiring:
  *   const lapic = new LocalApic(ctx, () => fabric.update());
- *   lapic.id = bus.registerDevice(lapic.name); bus.mapMmio(lapic.id, LAPIC_BASE, LAPIC_MMIO_SIZE, lapic);
+ *   lapic.id = bus.registerDevice(lapic.name); bus.mapMmio(lapic.id, BOARD.lapic.mmioBase, LAPIC_MMIO_SIZE, lapic);
  *   fabric.lapic = lapic;  connectApics(ioapic, lapic)  (ioapic.ts: IOAPIC delivery + EOI broadcast)
  * `onOutputChange` is called whenever intrPending() may have changed, except inside
  * `setLint0` and `acknowledge`, which the fabric calls and follows with its own update.
@@ -33,7 +33,6 @@ import type { LapicPort } from '../machine/interrupts.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 
-export const LAPIC_BASE = 0xfee00000;
 export const LAPIC_MMIO_SIZE = 0x1000;
 /** Version register: version 0x14 (xAPIC), max LVT entry 5 (timer, thermal, perf, LINT0, LINT1, error). */
 export const LAPIC_VERSION = 0x00050014;

@@ -16,15 +16,15 @@
  * attached by the board with `attach(slot, fn)`: the RTL8169 sits in slot RTL8169_PCI_SLOT.
  *
  * Board wiring: `const pci = new PciHost(ctx)`, register it on the bus as "pci" and map
- * ports PCI_CONFIG_PORT (8 ports) to it; `pci.attach(RTL8169_PCI_SLOT, nic)`. No IRQ.
+ * ports BOARD.pci.config (8 ports) to it; `pci.attach(BOARD.nic.slot, nic)`. No IRQ.
  */
-import { SIZES_ALL, type IoHandler } from '../machine/bus.js';
+import { SIZES_ALL, type Bus, type IoHandler, type PortRange } from '../machine/bus.js';
 import { Device, type DeviceContext } from './device.js';
 import { PciConfigHeader, pciHeaderFields, pciHeaderReset, type PciIdentity } from './pci-config.js';
 import type { StateSchema } from './schema.js';
 
-export const PCI_CONFIG_PORT = 0xcf8;
-export const PCI_CONFIG_PORTS = 8;
+/** CONFIG_DATA follows CONFIG_ADDRESS (mechanism #1: 0xCF8 address, 0xCFC–0xCFF data). */
+export const PCI_CONFIG_DATA_OFFSET = 4;
 export const PCI_CONFIG_ADDRESS_ENABLE = 0x80000000;
 /** Devices on bus 0 (slots 0–31). */
 export const PCI_SLOTS = 32;
@@ -86,12 +86,25 @@ export class PciHost extends Device<PciHostState> implements IoHandler {
   private readonly slots: (PciFunction | null)[] = new Array<PciFunction | null>(PCI_SLOTS).fill(null);
   private readonly header = new PciConfigHeader(I440FX_IDENTITY, this.state, () => {}, () => false);
 
-  constructor(ctx: DeviceContext) {
+  private readonly configPort: number;
+
+  constructor(
+    ctx: DeviceContext,
+    /** CONFIG_ADDRESS and CONFIG_DATA (8 ports). */
+    readonly ports: PortRange,
+  ) {
     super(ctx);
+    this.configPort = ports.base;
     this.slots[0] = {
       pciConfigRead: (offset, size) => this.header.read(offset, size),
       pciConfigWrite: (offset, size, value) => this.header.write(offset, size, value),
     };
+  }
+
+  /** Register "pci" on the bus and map CONFIG_ADDRESS and CONFIG_DATA. */
+  mapPorts(bus: Bus): void {
+    this.id = bus.registerDevice(this.name);
+    bus.mapPorts(this.id, this.ports.base, this.ports.count, this);
   }
 
   /** Plug a single-function device into `slot` (1–31) of bus 0. */
@@ -108,8 +121,8 @@ export class PciHost extends Device<PciHostState> implements IoHandler {
   }
 
   read(port: number, size: number): number {
-    if (port < PCI_CONFIG_PORT + 4) {
-      return port === PCI_CONFIG_PORT && size === 4 ? this.state.config_address : 0xffffffff >>> (32 - 8 * size);
+    if (port < this.configPort + PCI_CONFIG_DATA_OFFSET) {
+      return port === this.configPort && size === 4 ? this.state.config_address : 0xffffffff >>> (32 - 8 * size);
     }
     const lane = port & 3;
     const fn = this.selected();
@@ -126,9 +139,9 @@ export class PciHost extends Device<PciHostState> implements IoHandler {
   }
 
   write(port: number, size: number, value: number): void {
-    if (port < PCI_CONFIG_PORT + 4) {
+    if (port < this.configPort + PCI_CONFIG_DATA_OFFSET) {
       // Bits 1:0 and 30:24 are reserved and read back as 0.
-      if (port === PCI_CONFIG_PORT && size === 4) this.state.config_address = (value & 0x80fffffc) >>> 0;
+      if (port === this.configPort && size === 4) this.state.config_address = (value & 0x80fffffc) >>> 0;
       return;
     }
     const lane = port & 3;

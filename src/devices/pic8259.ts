@@ -10,7 +10,7 @@
  * `Pic8259Pair.setInput` (0–7 master, 8–15 slave; IRQ2 is the cascade and ignored as an input:
  * on a PC the ISA IRQ2 pin is routed to IRQ9).
  *
- * Board: `const pic = new Pic8259Pair(ctx, () => fabric.update()); pic.mapPorts(ctx.bus);`
+ * Board: `const pic = new Pic8259Pair(ctx, BOARD.pic, () => fabric.update()); pic.mapPorts(ctx.bus);`
  * then `fabric.pic = pic` and add `pic.master`, `pic.slave` (devices "pic.master",
  * "pic.slave") to the device list so they are reset and snapshotted.
  *
@@ -25,17 +25,24 @@
  * Not modelled: MCS-80/85 mode CALL sequences (an x86 always runs the 8259A in 8086 mode;
  * the µPM bit is kept but has no effect) and buffered-mode SP/EN as an output (kept, no effect).
  */
-import { SIZE_8, type Bus, type IoHandler } from '../machine/bus.js';
+import { SIZE_8, type Bus, type IoHandler, type PortRange } from '../machine/bus.js';
 import type { PicPort } from '../machine/interrupts.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 
-export const PIC_MASTER_PORT = 0x20;
-export const PIC_SLAVE_PORT = 0xa0;
-export const PIC_MASTER_ELCR_PORT = 0x4d0;
-export const PIC_SLAVE_ELCR_PORT = 0x4d1;
-/** The master input the slave's INT drives. */
-export const PIC_CASCADE_IRQ = 2;
+/** Where the board puts one 8259A: its two ports (A0 = 0, 1) and its edge/level control register. */
+export interface PicChipWiring {
+  readonly ports: PortRange;
+  readonly elcr: number;
+}
+
+/** The pair: both chips and the master input the slave's INT drives. */
+export interface PicWiring {
+  readonly master: PicChipWiring;
+  readonly slave: PicChipWiring;
+  readonly cascadeIrq: number;
+}
+
 /** ELCR bits that exist (PIIX): IRQ0/1/2 on the master and IRQ8/13 on the slave are always edge. */
 export const PIC_MASTER_ELCR_MASK = 0xf8;
 export const PIC_SLAVE_ELCR_MASK = 0xde;
@@ -138,13 +145,14 @@ export class Pic8259 extends Device<Pic8259State> implements IoHandler {
   constructor(
     ctx: DeviceContext,
     readonly isMaster: boolean,
+    readonly wiring: PicChipWiring,
     /** Called when the INT output changes level. */
     private readonly onOutput: (level: boolean) => void,
   ) {
     super(ctx);
     this.schema = picSchema(isMaster ? 'pic.master' : 'pic.slave');
-    this.basePort = isMaster ? PIC_MASTER_PORT : PIC_SLAVE_PORT;
-    this.elcrPort = isMaster ? PIC_MASTER_ELCR_PORT : PIC_SLAVE_ELCR_PORT;
+    this.basePort = wiring.ports.base;
+    this.elcrPort = wiring.elcr;
     this.elcrMask = isMaster ? PIC_MASTER_ELCR_MASK : PIC_SLAVE_ELCR_MASK;
   }
 
@@ -377,9 +385,12 @@ export class Pic8259Pair implements PicPort {
   readonly slave: Pic8259;
   readonly devices: readonly Pic8259[];
 
-  constructor(ctx: DeviceContext, onOutputChange: () => void) {
-    this.master = new Pic8259(ctx, true, () => onOutputChange());
-    this.slave = new Pic8259(ctx, false, (level) => this.master.setInput(PIC_CASCADE_IRQ, level));
+  private readonly cascadeIrq: number;
+
+  constructor(ctx: DeviceContext, wiring: PicWiring, onOutputChange: () => void) {
+    this.cascadeIrq = wiring.cascadeIrq;
+    this.master = new Pic8259(ctx, true, wiring.master, () => onOutputChange());
+    this.slave = new Pic8259(ctx, false, wiring.slave, (level) => this.master.setInput(this.cascadeIrq, level));
     this.devices = [this.master, this.slave];
   }
 
@@ -387,7 +398,7 @@ export class Pic8259Pair implements PicPort {
   mapPorts(bus: Bus): void {
     for (const chip of this.devices) {
       chip.id = bus.registerDevice(chip.name);
-      bus.mapPorts(chip.id, chip.basePort, 2, chip);
+      bus.mapPorts(chip.id, chip.basePort, chip.wiring.ports.count, chip);
       bus.mapPorts(chip.id, chip.elcrPort, 1, chip);
     }
   }
@@ -395,7 +406,7 @@ export class Pic8259Pair implements PicPort {
   /** ISA IRQ `pin` (0–15) changed level. IRQ2 is the cascade and not an ISA input. */
   setInput(pin: number, level: boolean): void {
     if (pin < 8) {
-      if (pin !== PIC_CASCADE_IRQ) this.master.setInput(pin, level);
+      if (pin !== this.cascadeIrq) this.master.setInput(pin, level);
     } else if (pin < 16) {
       this.slave.setInput(pin - 8, level);
     }
@@ -417,7 +428,7 @@ export class Pic8259Pair implements PicPort {
     let vector: number;
     if (master.cascadesOn(irq)) {
       const slave = this.slave;
-      if (irq === PIC_CASCADE_IRQ && slave.answersCascade(PIC_CASCADE_IRQ)) {
+      if (irq === this.cascadeIrq && slave.answersCascade(this.cascadeIrq)) {
         const irq2 = slave.pendingIrq();
         if (irq2 >= 0) {
           slave.intack(irq2);

@@ -5,10 +5,10 @@
  * Ports: 0x40–0x42 channel 0–2 data, 0x43 control word (write-only; reads float: 0xFF);
  * 0x61: bit 0 GATE2 (rw), bit 1 speaker data (rw), bits 3–2 parity/IOCHK check disable (rw),
  * bit 4 refresh toggle (ro), bit 5 OUT2 (ro), bits 7–6 NMI sources (ro, none: 0).
- * IRQ0 follows channel 0's OUT (PIT_IRQ); channel 1 (DRAM refresh) and channel 2 (speaker)
+ * IRQ0 follows channel 0's OUT (the wiring's irq); channel 1 (DRAM refresh) and channel 2 (speaker)
  * drive no interrupt. GATE0/GATE1 are tied high.
  *
- * Board: `const pit = new Pit8254(ctx); pit.mapPorts(ctx.bus);` (device "pit", ports
+ * Board: `const pit = new Pit8254(ctx, BOARD.pit); pit.mapPorts(ctx.bus);` (device "pit", ports
  * 0x40–0x43 and 0x61), and add it to the device list. IRQ0 goes through ctx.irq.setIrq(0, …).
  *
  * Time: counters are functions of the icount (pit8254-channel.ts), never stepped; the only
@@ -25,8 +25,8 @@
  * (the datasheet has mode 3 take it at the end of the half-cycle); in mode 0, between the
  * two bytes of a word write, reads return the previous count rather than the frozen CE.
  */
-import { SIZE_8, type Bus, type IoHandler } from '../machine/bus.js';
-import { Device } from './device.js';
+import { SIZE_8, type Bus, type IoHandler, type PortRange } from '../machine/bus.js';
+import { Device, type DeviceContext } from './device.js';
 import type { FieldSpec, StateSchema } from './schema.js';
 import type { StateSnapshot } from './schema.js';
 import {
@@ -36,11 +36,14 @@ import {
 } from './pit8254-channel.js';
 
 export { PIT_HZ, type Pit8254State } from './pit8254-channel.js';
-export const PIT_PORT = 0x40;
-export const PIT_PORTS = 4;
-export const PIT_CONTROL_PORT = 0x43;
-export const PORT_B = 0x61;
-export const PIT_IRQ = 0;
+/** Where the board puts the 8254: its four ports (counters 0–2, control word at +3), port B, and IRQ0. */
+export interface PitWiring {
+  readonly ports: PortRange;
+  readonly portB: number;
+  readonly irq: number;
+}
+/** Control word register: the last of the four ports. */
+export const PIT_CONTROL_OFFSET = 3;
 /** The BIOS programs channel 1 with 18 for DRAM refresh: port 0x61 bit 4 toggles every 18 PIT clocks (15.09 µs). */
 export const REFRESH_DIVISOR = 18;
 
@@ -101,11 +104,22 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
     this.updateIrq0(now);
   });
 
-  /** Register on the bus and map 0x40–0x43 and 0x61. */
+  private readonly portB: number;
+  private readonly controlPort: number;
+  private readonly irq: number;
+
+  constructor(ctx: DeviceContext, readonly wiring: PitWiring) {
+    super(ctx);
+    this.portB = wiring.portB;
+    this.controlPort = wiring.ports.base + PIT_CONTROL_OFFSET;
+    this.irq = wiring.irq;
+  }
+
+  /** Register on the bus and map the four counter/control ports and port B. */
   mapPorts(bus: Bus): void {
     this.id = bus.registerDevice(this.name);
-    bus.mapPorts(this.id, PIT_PORT, PIT_PORTS, this);
-    bus.mapPorts(this.id, PORT_B, 1, this);
+    bus.mapPorts(this.id, this.wiring.ports.base, this.wiring.ports.count, this);
+    bus.mapPorts(this.id, this.portB, 1, this);
   }
 
   reset(): void {
@@ -134,7 +148,7 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
     s.nmi_check = 0;
     this.settle(now);
     s.irq_level = outLevel(s, 0, this.ticks(now), this.ctx.clock.hz);
-    this.ctx.irq.setIrq(PIT_IRQ, s.irq_level === 1);
+    this.ctx.irq.setIrq(this.irq, s.irq_level === 1);
     this.updateIrq0(now);
   }
 
@@ -142,8 +156,8 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
     const now = this.ctx.clock.icount;
     this.settle(now);
     let v: number;
-    if (port === PORT_B) v = this.readPortB(now);
-    else if (port === PIT_CONTROL_PORT) v = 0xff;
+    if (port === this.portB) v = this.readPortB(now);
+    else if (port === this.controlPort) v = 0xff;
     else v = this.readCounter(port & 3, now);
     this.settle(now);
     return v;
@@ -172,11 +186,11 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
   }
 
   private writeRegister(port: number, value: number, now: number): void {
-    if (port === PORT_B) {
+    if (port === this.portB) {
       this.state.speaker_data = (value >> 1) & 1;
       this.state.nmi_check = (value >> 2) & 3;
       this.setGate(2, value & 1, now);
-    } else if (port === PIT_CONTROL_PORT) {
+    } else if (port === this.controlPort) {
       this.writeControl(value, now);
     } else {
       this.writeCounter(port & 3, value, now);
@@ -396,7 +410,7 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
     const out = outLevel(s, 0, nowTick, hz);
     if (out !== s.irq_level) {
       s.irq_level = out;
-      this.ctx.irq.setIrq(PIT_IRQ, out === 1);
+      this.ctx.irq.setIrq(this.irq, out === 1);
     }
     const next = nextTransitionTick(s, 0, nowTick, hz);
     if (next < 0) this.transitionTimer.cancel();
@@ -409,7 +423,7 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
 
   /** IRQ0 is re-driven at its saved level; the transition timer was restored with the state. */
   protected override afterRestore(): void {
-    this.ctx.irq.setIrq(PIT_IRQ, this.state.irq_level === 1);
+    this.ctx.irq.setIrq(this.irq, this.state.irq_level === 1);
   }
 
   protected override derived(): Record<string, number | string> {

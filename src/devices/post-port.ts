@@ -6,8 +6,6 @@ import { SIZE_8, type IoHandler } from '../machine/bus.js';
 import { Device } from './device.js';
 import type { StateSchema } from './schema.js';
 
-export const POST_PORT = 0x80;
-
 const SCHEMA: StateSchema = {
   device: 'post',
   version: 1,

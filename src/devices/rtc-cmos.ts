@@ -2,12 +2,12 @@
  * Motorola MC146818A real-time clock and its 128 bytes of CMOS RAM, as on a PC/AT.
  *
  * Ports: 0x70 index (write-only: bits 6–0 select the byte, bit 7 = NMI disable, kept apart
- * from the index; reads float: 0xFF), 0x71 data. IRQ8 (RTC_IRQ) follows register C's IRQF.
+ * from the index; reads float: 0xFF), 0x71 data. IRQ8 (the wiring's irq) follows register C's IRQF.
  * Bytes 0x00–0x09: seconds, alarm seconds, minutes, alarm minutes, hours, alarm hours, day of
  * week (1 = Sunday), date, month, year (00–99); 0x0A–0x0D registers A–D; 0x0E–0x7F NVRAM
  * (0x32: century, BCD, set from the start time).
  *
- * Board: `const rtc = new RtcCmos(ctx, startTime)` (startTime in Unix seconds from the
+ * Board: `const rtc = new RtcCmos(ctx, BOARD.rtc, startTime)` (startTime in Unix seconds from the
  * machine configuration, default DEFAULT_RTC_START = 2026-01-01T00:00:00Z);
  * `rtc.mapPorts(ctx.bus)` (device "rtc", ports 0x70–0x71); add it to the device list.
  *
@@ -24,14 +24,18 @@
  * Datasheet: Motorola MC146818A: "Address Map", "Time, Calendar and Alarm Locations",
  * "Register A"–"Register D", "Update Cycle", "Interrupts".
  */
-import { SIZE_8, type Bus, type IoHandler } from '../machine/bus.js';
+import { SIZE_8, type Bus, type IoHandler, type PortRange } from '../machine/bus.js';
 import { mulDivFloor } from '../machine/clock.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 
-export const RTC_INDEX_PORT = 0x70;
-export const RTC_DATA_PORT = 0x71;
-export const RTC_IRQ = 8;
+/** Where the board puts the RTC: index and data port, and the ISA line IRQF drives. */
+export interface RtcWiring {
+  readonly ports: PortRange;
+  readonly irq: number;
+}
+/** The data port follows the index port. */
+export const RTC_DATA_OFFSET = 1;
 /** 2026-01-01T00:00:00Z in Unix seconds. */
 export const DEFAULT_RTC_START = 1_767_225_600;
 export const CMOS_SIZE = 128;
@@ -137,16 +141,17 @@ export class RtcCmos extends Device<RtcCmosState> implements IoHandler {
 
   constructor(
     ctx: DeviceContext,
+    readonly wiring: RtcWiring,
     /** Wall-clock time at reset, Unix seconds (machine configuration; never read from the host). */
     readonly startTime: number = DEFAULT_RTC_START,
   ) {
     super(ctx);
   }
 
-  /** Register on the bus and map 0x70–0x71. */
+  /** Register on the bus and map the index and data ports. */
   mapPorts(bus: Bus): void {
     this.id = bus.registerDevice(this.name);
-    bus.mapPorts(this.id, RTC_INDEX_PORT, 2, this);
+    bus.mapPorts(this.id, this.wiring.ports.base, this.wiring.ports.count, this);
   }
 
   /** NMI masked by port 0x70 bit 7 (for the board's NMI logic). */
@@ -178,13 +183,13 @@ export class RtcCmos extends Device<RtcCmosState> implements IoHandler {
     s.nmi_disable = 0;
     const hz = this.ctx.clock.hz;
     s.divider_phase = this.ctx.clock.icount % hz;
-    this.ctx.irq.setIrq(RTC_IRQ, false);
+    this.ctx.irq.setIrq(this.wiring.irq, false);
     this.armUpdate(this.ctx.clock.icount);
     this.armPeriodic(this.ctx.clock.icount);
   }
 
   read(port: number): number {
-    if (port === RTC_INDEX_PORT) return 0xff;
+    if (port === this.wiring.ports.base) return 0xff;
     const s = this.state;
     const c = s.cmos;
     switch (s.cmos_index) {
@@ -194,7 +199,7 @@ export class RtcCmos extends Device<RtcCmosState> implements IoHandler {
         // Reading C clears all flags and releases IRQ8 (datasheet, "Register C").
         const v = c[RTC_REG_C];
         c[RTC_REG_C] = 0;
-        if (v & REG_C_IRQF) this.ctx.irq.setIrq(RTC_IRQ, false);
+        if (v & REG_C_IRQF) this.ctx.irq.setIrq(this.wiring.irq, false);
         return v;
       }
       case RTC_REG_D:
@@ -206,7 +211,7 @@ export class RtcCmos extends Device<RtcCmosState> implements IoHandler {
 
   write(port: number, _size: number, value: number): void {
     const s = this.state;
-    if (port === RTC_INDEX_PORT) {
+    if (port === this.wiring.ports.base) {
       s.cmos_index = value & 0x7f;
       s.nmi_disable = (value >> 7) & 1;
       return;
@@ -343,11 +348,11 @@ export class RtcCmos extends Device<RtcCmosState> implements IoHandler {
     const now = (c[RTC_REG_C] & c[RTC_REG_B] & (REG_C_PF | REG_C_AF | REG_C_UF)) !== 0;
     if (now) c[RTC_REG_C] |= REG_C_IRQF;
     else c[RTC_REG_C] &= ~REG_C_IRQF;
-    if (now !== was) this.ctx.irq.setIrq(RTC_IRQ, now);
+    if (now !== was) this.ctx.irq.setIrq(this.wiring.irq, now);
   }
 
   protected override afterRestore(): void {
-    this.ctx.irq.setIrq(RTC_IRQ, (this.state.cmos[RTC_REG_C] & REG_C_IRQF) !== 0);
+    this.ctx.irq.setIrq(this.wiring.irq, (this.state.cmos[RTC_REG_C] & REG_C_IRQF) !== 0);
   }
 
   protected override derived(): Record<string, number | string> {

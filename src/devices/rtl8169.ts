@@ -6,20 +6,20 @@
  * Addresses: the same 256-byte register file behind BAR0 (I/O) and BAR1 (32-bit memory); the
  * NIC maps and moves its own windows on the bus whenever the guest (or the firmware stand-in
  * below) programs a BAR or the command register's I/O / memory enables.
- * IRQ: INTA#, raised on the board's ISA IRQ line `irq` (default RTL8169_IRQ = 11) through
+ * IRQ: INTA#, raised on the board's ISA IRQ line `wiring.irq` (11 on our board) through
  * ctx.irq.setIrq, i.e. PIC IRQ 11 and IOAPIC pin 11 — level-triggered, as PCI INTx is: the
  * guest programs the IOAPIC entry level-triggered (polarity is not modelled). The line is
  * (IntrStatus & IntrMask) != 0, unless the PCI command's INTx-disable bit is set.
  * DMA: descriptors, buffers and the tally dump through ctx.bus.dmaRead/dmaWrite with the NIC's
  * bus id, only while the PCI command's bus-master bit is set.
  *
- * Board wiring: `const nic = new Rtl8169(ctx, options)`; `nic.id = bus.registerDevice(nic.name)`
- * BEFORE `nic.reset()` (reset maps the BARs); `pci.attach(RTL8169_PCI_SLOT, nic)`. The input
+ * Board wiring: `const nic = new Rtl8169(ctx, BOARD.nic, options)`; `nic.id = bus.registerDevice(nic.name)`
+ * BEFORE `nic.reset()` (reset maps the BARs); `pci.attach(BOARD.nic.slot, nic)`. The input
  * script delivers frames with `nic.receiveFrame(bytes)`; transmitted frames go to
  * ctx.output.frame.
  *
  * Reset: there is no BIOS, so `reset()` leaves the PCI header as firmware would: BAR0 =
- * options.ioBase (0xC000), BAR1 = options.mmioBase (0xFEBFF000), I/O + memory + bus master
+ * wiring.ioBase (0xC000), BAR1 = wiring.mmioBase (0xFEBFF000), I/O + memory + bus master
  * enabled, interrupt line = irq. The MAC comes from the "EEPROM" (options.mac).
  *
  * Timing: a TxPoll NPQ/HPQ write is serviced RTL8169_TX_DELAY_NS of virtual time later (a
@@ -56,10 +56,12 @@ import { DescriptorRing, ethernetFcs, multicastHashBit, placeRxFrame, stripVlanT
 
 export { RTL8169_SCHEMA, type Rtl8169State } from './rtl8169-regs.js';
 
-export const RTL8169_PCI_SLOT = 3;
-export const RTL8169_IRQ = 11;
-export const RTL8169_DEFAULT_IO_BASE = 0xc000;
-export const RTL8169_DEFAULT_MMIO_BASE = 0xfebff000;
+/** Where the board puts the NIC: the ISA line INTA# is routed to, and where "firmware" puts BAR0 (I/O) and BAR1 (memory) at reset. */
+export interface Rtl8169Wiring {
+  readonly irq: number;
+  readonly ioBase: number;
+  readonly mmioBase: number;
+}
 export const RTL8169_DEFAULT_MAC: readonly number[] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
 /** Virtual time from a TxPoll write to the NIC walking the TX ring(s). */
 export const RTL8169_TX_DELAY_NS = 1000;
@@ -67,11 +69,6 @@ export const RTL8169_TX_DELAY_NS = 1000;
 export interface Rtl8169Options {
   /** The MAC address in the NIC's EEPROM (6 bytes). */
   mac?: readonly number[];
-  /** Board IRQ line INTA# is routed to. */
-  irq?: number;
-  /** Where "firmware" puts BAR0 (I/O) and BAR1 (memory) at reset. */
-  ioBase?: number;
-  mmioBase?: number;
 }
 
 const MIN_FRAME = 14;
@@ -96,13 +93,13 @@ export class Rtl8169 extends Device<Rtl8169State> implements IoHandler, PciFunct
   private ioMapped = -1;
   private irqOut = false;
 
-  constructor(ctx: DeviceContext, options: Rtl8169Options = {}) {
+  constructor(ctx: DeviceContext, wiring: Rtl8169Wiring, options: Rtl8169Options = {}) {
     super(ctx);
     this.eepromMac = (options.mac ?? RTL8169_DEFAULT_MAC).slice(0, 6);
     if (this.eepromMac.length !== 6) throw new Error('an RTL8169 MAC address has 6 bytes');
-    this.irqLine = options.irq ?? RTL8169_IRQ;
-    this.firmwareIoBase = options.ioBase ?? RTL8169_DEFAULT_IO_BASE;
-    this.firmwareMmioBase = options.mmioBase ?? RTL8169_DEFAULT_MMIO_BASE;
+    this.irqLine = wiring.irq;
+    this.firmwareIoBase = wiring.ioBase;
+    this.firmwareMmioBase = wiring.mmioBase;
     this.state = this.resetState();
     this.pci = new PciConfigHeader(RTL8169_PCI_IDENTITY, this.state, () => this.pciChanged(), () => this.interruptPending());
     this.ring = new DescriptorRing(ctx.bus, () => this.id);

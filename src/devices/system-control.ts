@@ -7,8 +7,6 @@ import { SIZE_8, type IoHandler } from '../machine/bus.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 
-export const SYSTEM_CONTROL_PORT = 0x92;
-
 const SCHEMA: StateSchema = {
   device: 'sysctl',
   version: 1,

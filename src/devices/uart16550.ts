@@ -1,9 +1,9 @@
 /**
- * 16550A UART (National PC16550D datasheet), as COM1: ports 0x3F8–0x3FF, ISA IRQ 4.
+ * 16550A UART (National PC16550D datasheet), as COM1 (the board's wiring: ports 0x3F8–0x3FF, ISA IRQ 4).
  *
- * Board wiring: `new Uart16550(ctx)` (optional 2nd argument `{ baudBase }`, default 115200 =
- * 1.8432 MHz / 16), mapped on 8 ports at COM1_PORT with 8-bit accesses. Its interrupt output
- * goes to ctx.irq.setIrq(COM1_IRQ, level), gated as on a PC by the OUT2 pin (MCR bit 3).
+ * Board wiring: `new Uart16550(ctx, BOARD.uart)` (optional 3rd argument `{ baudBase }`, default 115200 =
+ * 1.8432 MHz / 16), mapped on the 8 ports of its wiring with 8-bit accesses. Its interrupt output
+ * goes to ctx.irq.setIrq(wiring.irq, level), gated as on a PC by the OUT2 pin (MCR bit 3).
  * Bytes from the outside world arrive through `receiveByte(b)` (the input scheduler calls it
  * at their scheduled icount); bytes sent leave through ctx.output.serialByte at the line rate.
  *
@@ -33,13 +33,16 @@
  * scr, fcr) plus what QEMU keeps outside its VMState and v86 forgot: both FIFOs, the TSR, the
  * pending THRE and timeout indications, and the two timers.
  */
-import { SIZE_8, type IoHandler } from '../machine/bus.js';
+import { SIZE_8, type Bus, type IoHandler, type PortRange } from '../machine/bus.js';
 import { mulDivFloor, type Timer } from '../machine/clock.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 
-export const COM1_PORT = 0x3f8;
-export const COM1_IRQ = 4;
+/** Where the board puts a UART: its 8 ports and the ISA line its INTR drives (through OUT2). */
+export interface UartWiring {
+  readonly ports: PortRange;
+  readonly irq: number;
+}
 /** Receive and transmit FIFO depth. */
 export const UART_FIFO_SIZE = 16;
 /** 1.8432 MHz crystal / 16: the baud rate at divisor 1. */
@@ -162,11 +165,17 @@ export class Uart16550 extends Device<UartState> implements IoHandler {
   /** Level last driven on the IRQ line (a cache; re-driven in afterRestore). */
   private irqLine = false;
 
-  constructor(ctx: DeviceContext, options: UartOptions = {}) {
+  constructor(ctx: DeviceContext, readonly wiring: UartWiring, options: UartOptions = {}) {
     super(ctx);
     this.baudBase = options.baudBase ?? UART_DEFAULT_BAUD_BASE;
     this.transmitTimer = this.addTimer('transmit_timer', () => this.transmitDone());
     this.fifoTimeoutTimer = this.addTimer('fifo_timeout_timer', () => this.fifoTimeout());
+  }
+
+  /** Register on the bus and map the wiring's 8 ports. */
+  mapPorts(bus: Bus): void {
+    this.id = bus.registerDevice(this.name);
+    bus.mapPorts(this.id, this.wiring.ports.base, this.wiring.ports.count, this);
   }
 
   /** Master reset (datasheet Table III); the divisor is left at 12 (9600 baud), as a BIOS sets it. */
@@ -466,7 +475,7 @@ export class Uart16550 extends Device<UartState> implements IoHandler {
     const level = this.irqLevel();
     if (force || level !== this.irqLine) {
       this.irqLine = level;
-      this.ctx.irq.setIrq(COM1_IRQ, level);
+      this.ctx.irq.setIrq(this.wiring.irq, level);
     }
   }
 

@@ -20,7 +20,7 @@
  * docs/hypervisor.md has the intercept policy, each device's read / shadow / inferred fields
  * and the residuals; docs/guest-agent.md the late-attach agent ports.
  */
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 import type { FieldValue } from '../devices/schema.js';
 
 /** How the hypervisor learned a field's value. */

@@ -3,7 +3,7 @@
  * reading one back on the destination. Field names are the device schema's, so the stream,
  * the verifier and the tests all speak the same names.
  */
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 import type { FieldValue, StateSchema } from '../devices/schema.js';
 import type { CapturedDevice, Provenance } from './api.js';
 import { HypervisorError } from './errors.js';

@@ -9,7 +9,7 @@
  * NIC's ring lengths are read from the guest's descriptors); the CPU is the engine's.
  * `reconstructionBudget` says how long a window makes every timed action exact.
  */
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 import type { CaptureResult, HypervisorOptions, ReconstructReport } from './api.js';
 import { HypervisorError } from './errors.js';
 import { checkFaults } from './faults.js';

@@ -6,7 +6,7 @@
  *
  * Never the device objects: no oracle(), state, snapshot() or restore() (DESIGN.md, "One bus").
  */
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 
 export class HvIo {
   /** Instructions of virtual time that passed, guest paused, while the hypervisor waited. */

@@ -8,7 +8,7 @@
  * the guest wrote before the attach is unknown until it is written again, or a guest agent
  * reports it (agent.ts). Capture lists such fields in CapturedDevice.unknown.
  */
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 import type { CaptureResult, CapturedDevice, HypervisorOptions, ThinHypervisor } from './api.js';
 import { checkFaults } from './faults.js';
 import { HypervisorError } from './errors.js';

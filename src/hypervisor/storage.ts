@@ -4,7 +4,7 @@
  * directly — to know what a drive's sector buffer holds — and never writes it. The geometry is
  * what ATA-6 defines for a drive of that capacity at power-on.
  */
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 import { SECTOR_SIZE } from '../devices/disk-backing.js';
 import { defaultGeometry, logicalCylinders } from '../devices/ata-identify.js';
 import type { SharedStorage } from './shadows/index.js';

@@ -34,6 +34,12 @@ export const ORIGIN_HYPERVISOR = 1;
 /** Device index 0 is "nothing there". */
 export const DEVICE_UNMAPPED = 0;
 
+/** A block of consecutive I/O ports (the board says where each device sits). */
+export interface PortRange {
+  readonly base: number;
+  readonly count: number;
+}
+
 export interface IoHandler {
   /** Access sizes implemented, as a mask of 1 | 2 | 4. Other sizes are split. */
   readonly sizes: number;

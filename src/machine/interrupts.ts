@@ -9,7 +9,11 @@
  * their output may have changed, and the fabric recomputes the CPU's INTR pin. Nothing here
  * holds state of its own: the controllers do.
  */
-import type { IrqSink } from '../devices/device.js';
+/** Interrupt request lines of the board (ISA IRQ numbers 0–15, fanned out to PIC and IOAPIC). */
+export interface IrqSink {
+  setIrq(line: number, level: boolean): void;
+}
+
 
 /** A controller with input pins (PIC: 0–15; IOAPIC: 0–23). */
 export interface IrqInputs {
@@ -40,10 +44,6 @@ export interface CpuIntrPin {
   interruptAcknowledge: () => number;
 }
 
-/** GSI for an ISA IRQ: the timer's IRQ0 is wired to IOAPIC pin 2 (the usual MP/ACPI override). */
-export function isaIrqToGsi(irq: number): number {
-  return irq === 0 ? 2 : irq;
-}
 
 /** Sees interrupt traffic (the trace records it). Called synchronously; must not allocate. */
 export interface InterruptObserver {
@@ -61,7 +61,14 @@ export class InterruptFabric implements IrqSink {
   /** Current level of each ISA line (derived from the devices; used to report changes only). */
   private readonly levels = new Uint8Array(16);
 
-  constructor(private readonly cpu: CpuIntrPin) {
+  /** The IOAPIC pin (GSI) of each ISA line, as the board wires them. */
+  private readonly gsi: Uint8Array;
+
+  constructor(
+    private readonly cpu: CpuIntrPin,
+    isaIrqToGsi: (irq: number) => number,
+  ) {
+    this.gsi = Uint8Array.from({ length: 16 }, (_, irq) => isaIrqToGsi(irq));
     cpu.interruptAcknowledge = () => this.acknowledge();
   }
 
@@ -72,7 +79,7 @@ export class InterruptFabric implements IrqSink {
       this.observer?.line(line, level);
     }
     this.pic?.setInput(line, level);
-    this.ioapic?.setInput(isaIrqToGsi(line), level);
+    this.ioapic?.setInput(this.gsi[line], level);
   }
 
   /** Recompute the CPU's INTR pin after any controller output change. */

@@ -12,7 +12,7 @@
 import type { CapturedDevice, ReconstructReport } from '../hypervisor/api.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
 import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 import { PAGE_ROUND_STOP_AND_COPY } from '../trace/switch-over-capture.js';
 import type { DeviceReconstruction } from './devices.js';
 import { MigrationError, MigrationProtocolError, MigrationRefused } from './errors.js';

@@ -4,7 +4,7 @@
  * reconstruction drivers plug in as they are, and tests can plug in what they need.
  */
 import type { CaptureResult, ReconstructReport } from '../hypervisor/api.js';
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 
 /** The source's hypervisor (ThinHypervisor satisfies it). */
 export interface DeviceCapture {

@@ -7,7 +7,7 @@
  */
 import { InputError } from '../errors.js';
 import { DEFAULT_RTC_START } from '../devices/rtc-cmos.js';
-import { Machine, imageDisk } from '../machine/machine.js';
+import { Machine, imageDisk } from '../board/machine.js';
 import { decodeInputScript, encodeInputScript, openSharedDisk, toolVersion, type RunSetup } from '../trace/run-setup.js';
 import { sha256 } from '../trace/writer.js';
 import type { PbEnvironment, PbMachine } from './stream.js';

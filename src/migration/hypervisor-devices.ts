@@ -8,7 +8,7 @@
 import type { CaptureResult, ReconstructReport } from '../hypervisor/api.js';
 import { reconstructDevices, reconstructionBudget } from '../hypervisor/destination.js';
 import { BareMetalHypervisor } from '../hypervisor/hypervisor.js';
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 import type { DeviceReconstruction } from './devices.js';
 import { hypervisorFaults } from './faults.js';
 

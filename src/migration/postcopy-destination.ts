@@ -20,7 +20,7 @@
  */
 import type { AbsentPageHandler, PhysicalMemory } from '../machine/memory.js';
 import { PAGE_SIZE } from '../machine/memory.js';
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 import { MigrationProtocolError } from './errors.js';
 import type { LinkModel } from './link.js';
 import type { PostCopyFigures } from './metrics.js';

@@ -5,7 +5,7 @@
  */
 import type { CapturedDevice, Provenance } from '../hypervisor/api.js';
 import type { CpuState, SegmentCache } from '../machine/cpu/cpu.js';
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 import type { FieldValue } from '../devices/schema.js';
 import { MigrationStreamError, type PbCpu, type PbDeviceCapture, type PbMachine, type PbSegment } from './stream.js';
 

@@ -18,7 +18,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { CaptureResult } from '../hypervisor/api.js';
 import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 import { cpuAsSent } from './cpu-faults.js';
 import { DirtyLogFaults } from './dirty-faults.js';
 import { BOOT_ATTACHMENT, type HypervisorAttachment } from './hypervisor-devices.js';

@@ -4,7 +4,7 @@
  * Both use the same engine and the same destination recording as an in-process migration,
  * so the destination trace is the same byte for byte.
  */
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 import { recordDestination, checkOutput, type DestinationRecording } from './destination-trace.js';
 import { MigrationDestination } from './destination.js';
 import { withNote } from './errors.js';

@@ -7,7 +7,7 @@
  */
 import { InputError } from '../errors.js';
 import type { BareMetalHypervisor } from '../hypervisor/hypervisor.js';
-import { BOOT_ADDRESS, type Machine } from '../machine/machine.js';
+import { BOOT_ADDRESS, type Machine } from '../board/machine.js';
 import { TraceReader } from '../trace/reader.js';
 import { bootMachine, runSetupFromTrace, type RunSetup } from '../trace/run-setup.js';
 import type { DeviceCapture, DeviceReconstruction } from './devices.js';

@@ -25,7 +25,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
 import type { StateSnapshot } from '../devices/schema.js';
 import { PAGE_BYTES, isZeroPage } from './pages.js';

@@ -21,7 +21,7 @@ import { describeRecordBody, deviceNames, type DeviceNames } from './describe.js
 import { bootImagePages, bootMachine, runSetupFromTrace, traceHeaderFor } from './run-setup.js';
 import { MachineRecorder, type RecordingProgress, type RecordingStatus } from './session.js';
 import { TraceWriter, describeDevices, type TraceBatch, type TraceStore } from './writer.js';
-import type { Machine } from '../machine/machine.js';
+import type { Machine } from '../board/machine.js';
 
 export interface ReplayOptions {
   /** A file disk's new path, when it moved since the recording (its contents must hash the same). */

@@ -13,7 +13,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { packageRoot } from '../guests/catalog.js';
-import { BOOT_ADDRESS, DEFAULT_MEMORY, Machine } from '../machine/machine.js';
+import { BOOT_ADDRESS, DEFAULT_MEMORY, Machine } from '../board/machine.js';
 import { CopyOnWriteDiskBacking, openDiskImage, type DiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
 import { hashInputEvents, type InputEvent, type InputScript } from '../devices/input-script.js';
 import { DEFAULT_RTC_START } from '../devices/rtc-cmos.js';

@@ -29,7 +29,7 @@ import path from 'node:path';
 import type { BusObserver } from '../machine/bus.js';
 import type { ChunkEncoder } from './packed.js';
 import type { InterruptObserver } from '../machine/interrupts.js';
-import type { Machine, MachineTap, RunStatus } from '../machine/machine.js';
+import type { Machine, MachineTap, RunStatus } from '../board/machine.js';
 import type { RecordKind } from './format.js';
 import { bootImagePages, bootMachine, traceHeaderFor, type RunSetup } from './run-setup.js';
 import { DeviceTransitionTracker } from './transitions.js';

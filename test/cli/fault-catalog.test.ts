@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine } from '../../src/board/machine.js';
 import type { CpuState } from '../../src/machine/cpu/cpu.js';
 import { TraceReader } from '../../src/trace/reader.js';
 import type { TraceRecord } from '../../src/trace/records.js';

@@ -4,11 +4,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeConformance, makeTestBoard, type TestBoard } from './conformance.js';
 import {
-  AtaDisk, ATA_PRIMARY_BASE, ATA_PRIMARY_CONTROL, ATA_PRIMARY_IRQ, ATA_ER_ABRT, ATA_ER_IDNF, ATA_SR_BSY, ATA_SR_DRQ,
+  AtaDisk, ATA_ER_ABRT, ATA_ER_IDNF, ATA_SR_BSY, ATA_SR_DRQ,
   ATA_SR_ERR, PHASE_DATA_IN, PHASE_NEXT_BLOCK,
 } from '../../src/devices/ata-disk.js';
 import { CopyOnWriteDiskBacking, MemoryDiskBacking, openDiskImage, type DiskBacking } from '../../src/devices/disk-backing.js';
 import { InputError } from '../../src/errors.js';
+import { BOARD } from '../../src/board/layout.js';
+
+const ATA_PRIMARY_BASE = BOARD.ata.command.base;
+const ATA_PRIMARY_CONTROL = BOARD.ata.control;
+const ATA_PRIMARY_IRQ = BOARD.ata.irq;
 
 const DATA = 0, ERROR = 1, FEATURES = 1, NSECT = 2, LBA0 = 3, LBA1 = 4, LBA2 = 5, DEVICE = 6, STATUS = 7, COMMAND = 7;
 const SECTORS = 2048; // 1 MiB
@@ -48,7 +53,7 @@ interface Rig {
 
 function rig(backing: DiskBacking = patternDisk()): Rig {
   const board = makeTestBoard();
-  const disk = new AtaDisk(board.ctx, backing, DELAYS);
+  const disk = new AtaDisk(board.ctx, BOARD.ata, backing, DELAYS);
   disk.attach(board.bus);
   disk.reset();
   const bus = board.bus;
@@ -425,7 +430,7 @@ const windows = [
 ];
 
 function conformanceDisk(board: TestBoard): AtaDisk {
-  const disk = new AtaDisk(board.ctx, patternDisk(64), DELAYS);
+  const disk = new AtaDisk(board.ctx, BOARD.ata, patternDisk(64), DELAYS);
   disk.attach(board.bus);
   disk.reset();
   return disk;

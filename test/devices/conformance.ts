@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { Bus } from '../../src/machine/bus.js';
 import { Clock } from '../../src/machine/clock.js';
 import { PhysicalMemory } from '../../src/machine/memory.js';
-import type { AnyDevice } from '../../src/machine/board.js';
+import type { AnyDevice } from '../../src/board/board.js';
 import type { DeviceContext } from '../../src/devices/device.js';
 import { clampToWidth, validateSnapshot, type StateSnapshot } from '../../src/devices/schema.js';
 

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeConformance, makeTestBoard } from './conformance.js';
 import { InputScheduler, loadInputScript, parseInputScript, type InputScript } from '../../src/devices/input-script.js';
-import { COM1_PORT, Uart16550 } from '../../src/devices/uart16550.js';
+import { Uart16550 } from '../../src/devices/uart16550.js';
 import { InputError } from '../../src/errors.js';
+import { BOARD } from '../../src/board/layout.js';
+
+const COM1_PORT = BOARD.uart.ports.base;
 
 const FRAME_HEX = 'ffffffffffff 525400123456 0806' + ' 00'.repeat(46); // broadcast ARP-type, 60 bytes
 
@@ -146,7 +149,7 @@ describe('input scheduler', () => {
 
   it('serial bytes of one event reach the UART together; its FIFO and overrun rules apply', () => {
     const board = makeTestBoard();
-    const uart = new Uart16550(board.ctx);
+    const uart = new Uart16550(board.ctx, BOARD.uart);
     uart.id = board.bus.registerDevice(uart.name);
     board.bus.mapPorts(uart.id, COM1_PORT, 8, uart);
     uart.reset();

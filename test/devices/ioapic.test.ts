@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { LocalApic, LAPIC_BASE, LAPIC_MMIO_SIZE } from '../../src/devices/lapic.js';
-import { IoApic, IOAPIC_BASE, IOAPIC_MMIO_SIZE, connectApics } from '../../src/devices/ioapic.js';
+import { LocalApic, LAPIC_MMIO_SIZE } from '../../src/devices/lapic.js';
+import { IoApic, IOAPIC_MMIO_SIZE, connectApics } from '../../src/devices/ioapic.js';
 import { describeConformance, makeTestBoard, type TestBoard } from './conformance.js';
+import { BOARD } from '../../src/board/layout.js';
+
+const LAPIC_BASE = BOARD.lapic.mmioBase;
+const IOAPIC_BASE = BOARD.ioapic.mmioBase;
 
 const EOI = 0x0b0;
 const SVR = 0x0f0;

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { LocalApic, LAPIC_BASE, LAPIC_MMIO_SIZE } from '../../src/devices/lapic.js';
+import { LocalApic, LAPIC_MMIO_SIZE } from '../../src/devices/lapic.js';
 import { InterruptFabric, type CpuIntrPin, type PicPort } from '../../src/machine/interrupts.js';
 import { describeConformance, makeTestBoard, type TestBoard } from './conformance.js';
+import { BOARD, isaIrqToGsi } from '../../src/board/layout.js';
+
+const LAPIC_BASE = BOARD.lapic.mmioBase;
 
 const TPR = 0x080;
 const PPR = 0x0a0;
@@ -160,7 +163,7 @@ describe('local APIC', () => {
     const board = makeTestBoard();
     let intr = false;
     const cpu: CpuIntrPin = { setIntrLine: (level) => { intr = level; }, interruptAcknowledge: () => -1 };
-    const fabric = new InterruptFabric(cpu);
+    const fabric = new InterruptFabric(cpu, isaIrqToGsi);
     let picInt = false;
     const pic: PicPort = { setInput: (_p, level) => { picInt = level; fabric.update(); }, intOutput: () => picInt, acknowledge: () => { picInt = false; return 0x08; } };
     fabric.pic = pic;

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { PciHost, PCI_CONFIG_PORT, PCI_CONFIG_PORTS } from '../../src/devices/pci-host.js';
-import { Rtl8169, RTL8169_DEFAULT_MMIO_BASE, RTL8169_PCI_SLOT } from '../../src/devices/rtl8169.js';
+import { PciHost } from '../../src/devices/pci-host.js';
+import { Rtl8169 } from '../../src/devices/rtl8169.js';
 import { describeConformance, makeTestBoard, type TestBoard } from './conformance.js';
+import { BOARD } from '../../src/board/layout.js';
+
+const RTL8169_DEFAULT_MMIO_BASE = BOARD.nic.mmioBase;
+const RTL8169_PCI_SLOT = BOARD.nic.slot;
 
 function setup(board: TestBoard = makeTestBoard()) {
-  const pci = new PciHost(board.ctx);
+  const pci = new PciHost(board.ctx, BOARD.pci.config);
   pci.id = board.bus.registerDevice(pci.name);
-  board.bus.mapPorts(pci.id, PCI_CONFIG_PORT, PCI_CONFIG_PORTS, pci);
+  board.bus.mapPorts(pci.id, BOARD.pci.config.base, BOARD.pci.config.count, pci);
   pci.reset();
-  const nic = new Rtl8169(board.ctx);
+  const nic = new Rtl8169(board.ctx, BOARD.nic);
   nic.id = board.bus.registerDevice(nic.name);
   nic.reset();
   pci.attach(RTL8169_PCI_SLOT, nic);
@@ -111,7 +115,7 @@ describeConformance({
   name: 'PCI host bridge',
   create(board) {
     const p = setup(board);
-    return { device: p.pci, windows: [{ space: 'pio', base: PCI_CONFIG_PORT, length: PCI_CONFIG_PORTS }] };
+    return { device: p.pci, windows: [{ space: 'pio', base: BOARD.pci.config.base, length: BOARD.pci.config.count }] };
   },
   exercise(board) {
     board.bus.pioWrite(0xcf8, 4, 0x8000000c);

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Pic8259Pair, type Pic8259 } from '../../src/devices/pic8259.js';
-import type { AnyDevice } from '../../src/machine/board.js';
+import type { AnyDevice } from '../../src/board/board.js';
 import { describeConformance, makeTestBoard, type TestBoard } from './conformance.js';
+import { BOARD } from '../../src/board/layout.js';
 
 function setup(): { board: TestBoard; pic: Pic8259Pair; outputs: boolean[] } {
   const board = makeTestBoard();
   const outputs: boolean[] = [];
-  const pic: Pic8259Pair = new Pic8259Pair(board.ctx, () => outputs.push(pic.intOutput()));
+  const pic: Pic8259Pair = new Pic8259Pair(board.ctx, BOARD.pic, () => outputs.push(pic.intOutput()));
   pic.mapPorts(board.bus);
   for (const d of pic.devices) d.reset();
   return { board, pic, outputs };
@@ -272,7 +273,7 @@ const pairs = new Map<AnyDevice, Pic8259Pair>();
  * the master, and only the master's INT is logged (as irq23).
  */
 function createChip(board: TestBoard, which: 'master' | 'slave'): { device: AnyDevice; windows: { space: 'pio'; base: number; length: number }[] } {
-  const pic: Pic8259Pair = new Pic8259Pair(board.ctx, () => {
+  const pic: Pic8259Pair = new Pic8259Pair(board.ctx, BOARD.pic, () => {
     if (which === 'master') board.ctx.irq.setIrq(23, pic.intOutput());
   });
   pic.mapPorts(board.bus);

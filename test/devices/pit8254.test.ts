@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Pit8254, PIT_HZ } from '../../src/devices/pit8254.js';
-import type { AnyDevice } from '../../src/machine/board.js';
+import type { AnyDevice } from '../../src/board/board.js';
 import { describeConformance, makeTestBoard, type TestBoard } from './conformance.js';
+import { BOARD } from '../../src/board/layout.js';
 
 /** The first icount at which PIT clock edge `tick` has happened, computed independently of the device. */
 function at(board: TestBoard, tick: number): number {
@@ -12,7 +13,7 @@ function at(board: TestBoard, tick: number): number {
 
 function setup(): { board: TestBoard; pit: Pit8254 } {
   const board = makeTestBoard();
-  const pit = new Pit8254(board.ctx);
+  const pit = new Pit8254(board.ctx, BOARD.pit);
   pit.mapPorts(board.bus);
   pit.reset();
   board.irqLog.length = 0;
@@ -406,7 +407,7 @@ describe('8254 PIT', () => {
 });
 
 function create(board: TestBoard): { device: AnyDevice; windows: { space: 'pio'; base: number; length: number }[] } {
-  const pit = new Pit8254(board.ctx);
+  const pit = new Pit8254(board.ctx, BOARD.pit);
   pit.mapPorts(board.bus);
   pit.reset();
   return { device: pit, windows: [{ space: 'pio', base: 0x40, length: 4 }, { space: 'pio', base: 0x61, length: 1 }] };

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RTC_START, RtcCmos } from '../../src/devices/rtc-cmos.js';
-import type { AnyDevice } from '../../src/machine/board.js';
+import type { AnyDevice } from '../../src/board/board.js';
 import { describeConformance, makeTestBoard, type TestBoard } from './conformance.js';
+import { BOARD } from '../../src/board/layout.js';
 
 const SECOND = 100_000_000; // makeTestBoard's clock: DEFAULT_INSTRUCTIONS_PER_SECOND
 const UIP_WINDOW = 24_400; // 244 µs at 100 M instructions per second
 
 function setup(start?: number): { board: TestBoard; rtc: RtcCmos } {
   const board = makeTestBoard();
-  const rtc = new RtcCmos(board.ctx, start);
+  const rtc = new RtcCmos(board.ctx, BOARD.rtc, start);
   rtc.mapPorts(board.bus);
   rtc.reset();
   return { board, rtc };
@@ -232,7 +233,7 @@ describe('MC146818 RTC/CMOS', () => {
 describeConformance({
   name: 'MC146818 RTC/CMOS',
   create(board: TestBoard): { device: AnyDevice; windows: { space: 'pio'; base: number; length: number }[] } {
-    const rtc = new RtcCmos(board.ctx);
+    const rtc = new RtcCmos(board.ctx, BOARD.rtc);
     rtc.mapPorts(board.bus);
     rtc.reset();
     return { device: rtc, windows: [{ space: 'pio', base: 0x70, length: 2 }] };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rtl8169, RTL8169_DEFAULT_IO_BASE, RTL8169_DEFAULT_MAC, RTL8169_DEFAULT_MMIO_BASE, RTL8169_IRQ } from '../../src/devices/rtl8169.js';
+import { Rtl8169, RTL8169_DEFAULT_MAC } from '../../src/devices/rtl8169.js';
 import {
   CMD_RESET, CMD_RX_ENABLE, CMD_TX_ENABLE, DESC_EOR, DESC_FS, DESC_LS, DESC_OWN, INTR_RDU, INTR_ROK, INTR_TDU,
   INTR_TOK, REG_CFG9346, REG_CHIP_CMD, REG_COUNTER_ADDR_HIGH, REG_COUNTER_ADDR_LOW, REG_CPLUS_CMD, REG_INTR_MASK,
@@ -9,6 +9,11 @@ import {
 } from '../../src/devices/rtl8169-regs.js';
 import { ethernetFcs, multicastHashBit } from '../../src/devices/rtl8169-rings.js';
 import { describeConformance, makeTestBoard, type TestBoard } from './conformance.js';
+import { BOARD } from '../../src/board/layout.js';
+
+const RTL8169_DEFAULT_IO_BASE = BOARD.nic.ioBase;
+const RTL8169_DEFAULT_MMIO_BASE = BOARD.nic.mmioBase;
+const RTL8169_IRQ = BOARD.nic.irq;
 
 const MMIO = RTL8169_DEFAULT_MMIO_BASE;
 const RX_RING = 0x10000;
@@ -22,7 +27,7 @@ const MAC = RTL8169_DEFAULT_MAC;
 type Nic = ReturnType<typeof setup>;
 
 function setup(board: TestBoard = makeTestBoard()) {
-  const nic = new Rtl8169(board.ctx);
+  const nic = new Rtl8169(board.ctx, BOARD.nic);
   nic.id = board.bus.registerDevice(nic.name);
   nic.reset();
   const bus = board.bus;

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { describeConformance, makeTestBoard, type TestBoard } from './conformance.js';
 import {
-  COM1_IRQ, COM1_PORT, IIR_CTI, IIR_MSI, IIR_NO_INT, IIR_RDI, IIR_RLSI, IIR_THRI, LSR_DR, LSR_OE, LSR_TEMT, LSR_THRE,
+  IIR_CTI, IIR_MSI, IIR_NO_INT, IIR_RDI, IIR_RLSI, IIR_THRI, LSR_DR, LSR_OE, LSR_TEMT, LSR_THRE,
   MSR_CTS, MSR_DCD, MSR_DCTS, MSR_DDCD, MSR_DDSR, MSR_DSR, MSR_RI, MSR_TERI, Uart16550,
 } from '../../src/devices/uart16550.js';
+import { BOARD } from '../../src/board/layout.js';
+
+const COM1_PORT = BOARD.uart.ports.base;
+const COM1_IRQ = BOARD.uart.irq;
 
 const RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7;
 /** 8N1 at 115200 baud: 10 bits × 100e6 / 115200 instructions, floored. */
@@ -11,7 +15,7 @@ const CHAR_115200 = 8680;
 
 function setup(): { board: TestBoard; uart: Uart16550; out(reg: number, v: number): void; inp(reg: number): number } {
   const board = makeTestBoard();
-  const uart = new Uart16550(board.ctx);
+  const uart = new Uart16550(board.ctx, BOARD.uart);
   uart.id = board.bus.registerDevice(uart.name);
   board.bus.mapPorts(uart.id, COM1_PORT, 8, uart);
   uart.reset();
@@ -325,7 +329,7 @@ describe('16550A UART', () => {
 describeConformance({
   name: '16550A UART',
   create(board) {
-    const uart = new Uart16550(board.ctx);
+    const uart = new Uart16550(board.ctx, BOARD.uart);
     uart.id = board.bus.registerDevice(uart.name);
     board.bus.mapPorts(uart.id, COM1_PORT, 8, uart);
     uart.reset();

@@ -6,7 +6,7 @@
  * (and send) exactly what the unmigrated run did.
  */
 import { describe, expect, it } from 'vitest';
-import type { Machine } from '../../src/machine/machine.js';
+import type { Machine } from '../../src/board/machine.js';
 import {
   bootWithHypervisor, essential, findIcount, finish, migrate, reference, type GuestSetup,
 } from './helpers.js';

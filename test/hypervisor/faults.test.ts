@@ -4,7 +4,7 @@
  * something to catch. The same migration without the fault is exact (device-guests.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { Machine } from '../../src/machine/machine.js';
+import type { Machine } from '../../src/board/machine.js';
 import { bootWithHypervisor, essential, findIcount, migrate, type GuestSetup } from './helpers.js';
 
 const num = (m: Machine, name: string, field: string) => m.devices.find((d) => d.name === name)!.oracle().state[field] as number;

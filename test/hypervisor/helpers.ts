@@ -6,7 +6,7 @@
  * the hypervisor may not).
  */
 import { join } from 'node:path';
-import { Machine, type MachineOptions } from '../../src/machine/machine.js';
+import { Machine, type MachineOptions } from '../../src/board/machine.js';
 import { CopyOnWriteDiskBacking, type DiskBacking } from '../../src/devices/disk-backing.js';
 import { loadInputScript, type InputScript } from '../../src/devices/input-script.js';
 import { diffSnapshots, fieldPath, isEssential, type StateSnapshot } from '../../src/devices/schema.js';

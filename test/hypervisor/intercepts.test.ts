@@ -4,7 +4,7 @@
  * registers) is never trapped. VM exits are counted per device.
  */
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine } from '../../src/board/machine.js';
 import { guestImage } from '../guests/expectations.js';
 import { bootWithHypervisor, machineOptions, reference, type GuestSetup } from './helpers.js';
 import { checkFaults, HYPERVISOR_FAULTS } from '../../src/hypervisor/faults.js';

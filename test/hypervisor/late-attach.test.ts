@@ -5,7 +5,7 @@
  * (docs/guest-agent.md).
  */
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine } from '../../src/board/machine.js';
 import { BareMetalHypervisor } from '../../src/hypervisor/hypervisor.js';
 import { guestImage } from '../guests/expectations.js';
 import { essential, finish, machineOptions, migrate, reference, type GuestSetup } from './helpers.js';

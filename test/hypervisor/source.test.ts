@@ -5,7 +5,7 @@
  * resumes unharmed.
  */
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine } from '../../src/board/machine.js';
 import { diffSnapshots, fieldPath, type StateSnapshot } from '../../src/devices/schema.js';
 import { guestImage } from '../guests/expectations.js';
 import { bootWithHypervisor, finish, findIcount, machineOptions, oracleStates, reference, type GuestSetup } from './helpers.js';

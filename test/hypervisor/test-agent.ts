@@ -4,7 +4,7 @@
  * as guest accesses. No built-in guest runs one. Returns how many fields it reported.
  */
 import { AGENT_FIELD_PORT, AGENT_FIELDS, AGENT_VALUE_PORT, agentFieldCode } from '../../src/hypervisor/agent.js';
-import type { Machine } from '../../src/machine/machine.js';
+import type { Machine } from '../../src/board/machine.js';
 
 export function runTestAgent(m: Machine): number {
   let reports = 0;

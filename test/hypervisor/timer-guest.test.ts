@@ -4,7 +4,7 @@
  * unmigrated run printed.
  */
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine } from '../../src/board/machine.js';
 import { bootWithHypervisor, essential, findIcount, finish, migrate, reference, type GuestSetup } from './helpers.js';
 
 /** Stop at the first instruction after which `predicate` holds (a deterministic re-run gets there). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine } from '../../src/board/machine.js';
 import { resolveImage } from '../../src/guests/catalog.js';
 
 /** A one-sector boot image holding `code` at 0x7C00. */

@@ -46,7 +46,7 @@ describe('migtrace migrate', () => {
       expect(await t.blob(MACHINE_SNAPSHOT_BLOB)).toBeDefined();
       const events = [];
       for await (const e of t.records({ kinds: ['migration', 'hypervisor'] })) events.push(e);
-      expect(events.map((e) => ('phase' in e ? e.phase : e.action))).toEqual(
+      expect(events.map((e) => ('phase' in e ? e.phase : 'action' in e ? e.action : e.kind))).toEqual(
         expect.arrayContaining(['precopy-round', 'stop-and-copy', 'switch-over', 'reconstruct']),
       );
       expect(events.every((e) => e.icount === first)).toBe(true);

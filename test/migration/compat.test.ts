@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine } from '../../src/board/machine.js';
 import { MigrationDestination } from '../../src/migration/destination.js';
 import { destinationMismatch, machineShape } from '../../src/migration/sections.js';
 import { EMPTY_ENVIRONMENT } from '../../src/migration/source.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveImage } from '../../src/guests/catalog.js';
-import { GUEST_ARGS_OFFSET, Machine } from '../../src/machine/machine.js';
+import { GUEST_ARGS_OFFSET, Machine } from '../../src/board/machine.js';
 import { destinationMachine, environmentOf, setupOf } from '../../src/migration/environment.js';
 import { bootMachine } from '../../src/trace/run-setup.js';
 import type { PbMachine } from '../../src/migration/stream.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll } from 'vitest';
 import { resolveImage } from '../../src/guests/catalog.js';
 import type { CaptureResult, CapturedDevice } from '../../src/hypervisor/api.js';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine } from '../../src/board/machine.js';
 import type { DeviceCapture, DeviceReconstruction } from '../../src/migration/devices.js';
 import type { DestinationSide } from '../../src/migration/destination.js';
 import type { PbMachine } from '../../src/migration/stream.js';

@@ -3,7 +3,7 @@ import { migrateInProcess } from '../../src/migration/in-process.js';
 import { migrationOptions } from '../../src/migration/options.js';
 import type { RoundReport } from '../../src/migration/metrics.js';
 import { PAGE_SIZE } from '../../src/machine/memory.js';
-import { BOOT_ADDRESS, Machine } from '../../src/machine/machine.js';
+import { BOOT_ADDRESS, Machine } from '../../src/board/machine.js';
 import { resolveImage } from '../../src/guests/catalog.js';
 import { writtenSinceBoot } from '../../src/migration/source.js';
 import { MiB, bootGuest, firstDifferentPage, freshDestination, machineState, oracleCapture } from './helpers.js';

@@ -45,6 +45,7 @@ const batch: PbPageBatch = {
   data: new Uint8Array(8192).map((_, i) => i & 0xff),
   zeroPages: [0, 1, 2],
   sourceIcount: 2 ** 40 + 7,
+  roundEnd: false,
 };
 
 describe('migration stream', () => {

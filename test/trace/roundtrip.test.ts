@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Bus, DIR_READ, DIR_WRITE, ORIGIN_HYPERVISOR, SPACE_MMIO, SPACE_PIO } from '../../src/machine/bus.js';
 import { PhysicalMemory } from '../../src/machine/memory.js';
 import { TraceReader } from '../../src/trace/reader.js';
+import type { AccessRecord } from '../../src/trace/records.js';
 import { TraceWriter } from '../../src/trace/writer.js';
 import { exportTrace } from '../../src/trace/export.js';
 import { ChunkEncoder, contentHash } from '../../src/trace/packed.js';
@@ -185,7 +186,7 @@ describe('trace round trip', () => {
       const recs = await collect(r.records());
       expect(recs.length).toBe(20_000);
       recs.forEach((x, i) => expect(x.seq).toBe(i));
-      const accesses = recs.filter((x) => x.kind === 'pio');
+      const accesses = recs.filter((x): x is AccessRecord => x.kind === 'pio');
       expect(accesses.map((x) => ({ icount: x.icount, addr: x.addr, value: x.value, dir: x.dir }))).toEqual(expected);
       // Seeks and ranges that start inside a run land on the right access.
       for (const at of [5, 1000, 12_345, 30_001]) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { TraceReader } from '../../src/trace/reader.js';
 import { ROOT } from '../cli/cli.js';
 import { fabricateDestination, recordReference, tempDir, type GuestSpec, type RecordOptions } from './recorder.js';
-import type { Machine } from '../../src/machine/machine.js';
+import type { Machine } from '../../src/board/machine.js';
 import { verifyTraces, type VerifyReport } from '../../verify/verify.js';
 
 export const TIMER: GuestSpec = { guest: 'timer', args: 'hz=1000 every=100 ticks=200 eoi=auto' };

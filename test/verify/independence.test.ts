@@ -33,7 +33,7 @@ describe('verify/ independence', () => {
       "export { x } from '../src/hypervisor/captured.js';",
       "const m = await import('../src/migration/link.js');",
       "import '../src/hypervisor';",
-      "import { Machine } from '../src/machine/machine.js';",
+      "import { Machine } from '../src/board/machine.js';",
       "import { diffLines } from 'diff';",
     ].join('\n');
     expect(importSpecifiers(sample)).toHaveLength(7);

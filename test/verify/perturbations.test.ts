@@ -4,7 +4,7 @@
  * fails verification with a report whose first divergence names that device and field.
  */
 import { describe, expect, it } from 'vitest';
-import type { Machine } from '../../src/machine/machine.js';
+import type { Machine } from '../../src/board/machine.js';
 import { renderVerifyReport } from '../../verify/report.js';
 import { setField } from './recorder.js';
 import { APIC, HELLO, MEMTOUCH, NET, RTC, TIMER, setCpu, verifyPerturbed } from './helpers.js';

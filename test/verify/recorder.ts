@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { resolveImage } from '../../src/guests/catalog.js';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine } from '../../src/board/machine.js';
 import { TraceWriter, describeDevices, sha256, type TraceHeaderInit } from '../../src/trace/writer.js';
 import { BLOB_GUEST_IMAGE, BLOB_INPUT_SCRIPT } from '../../src/trace/format.js';
 import { loadInputScript, type InputScript } from '../../src/devices/input-script.js';

@@ -46,8 +46,8 @@ describe('verify: destinations that are the same machine', () => {
   });
 
   it.each([
-    ['ioapic.pin_level', (m: import('../../src/machine/machine.js').Machine) => (m.board.ioapic.state.pin_level ^= 1 << 2)],
-    ['lapic.lint0_level', (m: import('../../src/machine/machine.js').Machine) => (m.board.lapic.state.lint0_level ^= 1)],
+    ['ioapic.pin_level', (m: import('../../src/board/machine.js').Machine) => (m.board.ioapic.state.pin_level ^= 1 << 2)],
+    ['lapic.lint0_level', (m: import('../../src/board/machine.js').Machine) => (m.board.lapic.state.lint0_level ^= 1)],
   ] as const)('a different interrupt line level at the switch-over (%s) passes, with a note', async (path, perturb) => {
     const report = await verifyPerturbed(TIMER, 5_000_000, (m) => void perturb(m));
     const text = renderVerifyReport(report);

@@ -5,7 +5,7 @@
  * sees them) recognises and swallows them: they never reach the outside world, and received
  * ones land only in the hypervisor's own scratch buffers, never in the guest's.
  */
-import type { MachineTap } from '../../machine/machine.js';
+import type { MachineTap } from '../../board/machine.js';
 
 export const DUMMY_ETHERTYPE = 0x88b5;
 export const DUMMY_SIGNATURE = 'MIGTRACE-HV-DUMMY';

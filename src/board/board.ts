@@ -1,43 +1,30 @@
 /**
- * The PC board: which device sits at which port or address, and how interrupt lines are
- * wired. Devices are built here with their host resources (bus, clock, memory, sinks) and
- * mapped onto the one bus.
- *
- * Port map:
- *   0x0020–0x0021  8259A master        0x00A0–0x00A1  8259A slave   0x04D0–0x04D1 ELCR
- *   0x0040–0x0043  8254 PIT            0x0061         port B (PIT gate 2, speaker, OUT2)
- *   0x0070–0x0071  MC146818 RTC/CMOS   0x0080         POST code port
- *   0x0092         System Control Port A (fast A20, fast reset)
- *   0x00F4–0x00F7  isa-debug-exit (QEMU-compatible)
- *   0x01F0–0x01F7, 0x03F6  ATA primary channel, master = the shared disk (IRQ14)
- *   0x03F8–0x03FF  COM1 16550A UART (IRQ4)
- *   0x0CF8–0x0CFF  PCI configuration mechanism #1 (host bridge in slot 0, RTL8169 in slot 3)
- * MMIO: 0xFEBFF000 RTL8169 BAR1 (relocatable; I/O BAR at 0xC000), 0xFEC00000 IOAPIC,
- *       0xFEE00000 local APIC.
- * Interrupts: ISA IRQ lines go to the PIC pair and the IOAPIC (see interrupts.ts); the NIC's
- * INTA# is ISA IRQ 11 (level).
+ * The PC board: builds every device with its host resources (bus, clock, memory, sinks) and its
+ * wiring from layout.ts (ports, windows, IRQ lines), maps it onto the one bus, and connects the
+ * interrupt controllers to the fabric.
  *
  * Every machine has every device, in the same order, with or without an input script or a
  * disk of its own: a migration's destination must be an identical machine.
  */
-import type { Bus, IoHandler } from './bus.js';
+import type { Bus, IoHandler, PortRange } from '../machine/bus.js';
+import type { InterruptFabric } from '../machine/interrupts.js';
 import type { Device, DeviceContext } from '../devices/device.js';
 import type { FieldValue } from '../devices/schema.js';
-import type { InterruptFabric } from './interrupts.js';
-import { DebugExit, DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS } from '../devices/debug-exit.js';
-import { PostPort, POST_PORT } from '../devices/post-port.js';
-import { SystemControlPort, SYSTEM_CONTROL_PORT } from '../devices/system-control.js';
-import { Uart16550, COM1_PORT } from '../devices/uart16550.js';
+import { DebugExit } from '../devices/debug-exit.js';
+import { PostPort } from '../devices/post-port.js';
+import { SystemControlPort } from '../devices/system-control.js';
+import { Uart16550 } from '../devices/uart16550.js';
 import { Pic8259Pair } from '../devices/pic8259.js';
 import { Pit8254 } from '../devices/pit8254.js';
 import { DEFAULT_RTC_START, RtcCmos } from '../devices/rtc-cmos.js';
 import { AtaDisk } from '../devices/ata-disk.js';
 import type { DiskBacking } from '../devices/disk-backing.js';
 import { InputScheduler, type InputScript } from '../devices/input-script.js';
-import { PciHost, PCI_CONFIG_PORT, PCI_CONFIG_PORTS } from '../devices/pci-host.js';
-import { Rtl8169, RTL8169_PCI_SLOT } from '../devices/rtl8169.js';
-import { IoApic, IOAPIC_BASE, IOAPIC_MMIO_SIZE, connectApics } from '../devices/ioapic.js';
-import { LocalApic, LAPIC_BASE, LAPIC_MMIO_SIZE } from '../devices/lapic.js';
+import { PciHost } from '../devices/pci-host.js';
+import { Rtl8169 } from '../devices/rtl8169.js';
+import { IoApic, IOAPIC_MMIO_SIZE, connectApics } from '../devices/ioapic.js';
+import { LocalApic, LAPIC_MMIO_SIZE } from '../devices/lapic.js';
+import { BOARD } from './layout.js';
 
 export type AnyDevice = Device<Record<string, FieldValue>>;
 
@@ -82,9 +69,9 @@ export interface Board {
   interruptsPossible(): boolean;
 }
 
-function mapPorts(bus: Bus, device: AnyDevice & IoHandler, first: number, count: number): void {
+function mapPorts(bus: Bus, device: AnyDevice & IoHandler, ports: PortRange): void {
   device.id = bus.registerDevice(device.name);
-  bus.mapPorts(device.id, first, count, device);
+  bus.mapPorts(device.id, ports.base, ports.count, device);
 }
 
 function mapMmio(bus: Bus, device: AnyDevice & IoHandler, base: number, length: number): void {
@@ -93,16 +80,16 @@ function mapMmio(bus: Bus, device: AnyDevice & IoHandler, base: number, length: 
 }
 
 export function buildBoard(ctx: DeviceContext, fabric: InterruptFabric, hooks: BoardHooks, options: BoardOptions): Board {
-  const pic = new Pic8259Pair(ctx, () => fabric.update());
-  const pit = new Pit8254(ctx);
-  const rtc = new RtcCmos(ctx, options.rtcStart ?? DEFAULT_RTC_START);
-  const uart = new Uart16550(ctx);
+  const pic = new Pic8259Pair(ctx, BOARD.pic, () => fabric.update());
+  const pit = new Pit8254(ctx, BOARD.pit);
+  const rtc = new RtcCmos(ctx, BOARD.rtc, options.rtcStart ?? DEFAULT_RTC_START);
+  const uart = new Uart16550(ctx, BOARD.uart);
   const sysctl = new SystemControlPort(ctx, () => hooks.resetRequest());
   const post = new PostPort(ctx);
   const debugExit = new DebugExit(ctx, (status) => hooks.exit(status));
-  const disk = new AtaDisk(ctx, options.disk);
-  const pci = new PciHost(ctx);
-  const nic = new Rtl8169(ctx);
+  const disk = new AtaDisk(ctx, BOARD.ata, options.disk);
+  const pci = new PciHost(ctx, BOARD.pci.config);
+  const nic = new Rtl8169(ctx, BOARD.nic);
   const ioapic = new IoApic(ctx);
   const lapic = new LocalApic(ctx, () => fabric.update());
   const input = new InputScheduler(ctx, options.input, {
@@ -119,16 +106,16 @@ export function buildBoard(ctx: DeviceContext, fabric: InterruptFabric, hooks: B
   pic.mapPorts(ctx.bus);
   pit.mapPorts(ctx.bus);
   rtc.mapPorts(ctx.bus);
-  mapPorts(ctx.bus, post, POST_PORT, 1);
-  mapPorts(ctx.bus, sysctl, SYSTEM_CONTROL_PORT, 1);
-  mapPorts(ctx.bus, debugExit, DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS);
-  mapPorts(ctx.bus, uart, COM1_PORT, 8);
+  mapPorts(ctx.bus, post, { base: BOARD.post.port, count: 1 });
+  mapPorts(ctx.bus, sysctl, { base: BOARD.sysctl.port, count: 1 });
+  mapPorts(ctx.bus, debugExit, BOARD.debugExit.ports);
+  uart.mapPorts(ctx.bus);
   disk.attach(ctx.bus);
-  mapPorts(ctx.bus, pci, PCI_CONFIG_PORT, PCI_CONFIG_PORTS);
+  pci.mapPorts(ctx.bus);
   nic.id = ctx.bus.registerDevice(nic.name); // before reset: reset maps its BARs
-  pci.attach(RTL8169_PCI_SLOT, nic);
-  mapMmio(ctx.bus, ioapic, IOAPIC_BASE, IOAPIC_MMIO_SIZE);
-  mapMmio(ctx.bus, lapic, LAPIC_BASE, LAPIC_MMIO_SIZE);
+  pci.attach(BOARD.nic.slot, nic);
+  mapMmio(ctx.bus, ioapic, BOARD.ioapic.mmioBase, IOAPIC_MMIO_SIZE);
+  mapMmio(ctx.bus, lapic, BOARD.lapic.mmioBase, LAPIC_MMIO_SIZE);
   connectApics(ioapic, lapic);
   input.attach(ctx.bus);
   fabric.pic = pic;

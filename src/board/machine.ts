@@ -11,14 +11,15 @@
  * the image, the configuration and the inputs: there is no wall clock anywhere.
  */
 import { InputError, MachineFault } from '../errors.js';
-import { Bus } from './bus.js';
-import { Clock } from './clock.js';
-import { PhysicalMemory } from './memory.js';
-import { Cpu, RunExit } from './cpu/cpu.js';
+import { Bus } from '../machine/bus.js';
+import { Clock } from '../machine/clock.js';
+import { PhysicalMemory } from '../machine/memory.js';
+import { Cpu, RunExit } from '../machine/cpu/cpu.js';
 import { buildBoard, emptyInputScript, type AnyDevice, type Board } from './board.js';
 import { CopyOnWriteDiskBacking, MemoryDiskBacking, type DiskBacking } from '../devices/disk-backing.js';
 import type { InputScript } from '../devices/input-script.js';
-import { InterruptFabric } from './interrupts.js';
+import { InterruptFabric } from '../machine/interrupts.js';
+import { isaIrqToGsi } from './layout.js';
 import type { DeviceContext, OutputSink } from '../devices/device.js';
 
 export const MiB = 1024 * 1024;
@@ -106,7 +107,7 @@ export class Machine implements OutputSink {
     this.memory = new PhysicalMemory(options.memory ?? DEFAULT_MEMORY);
     this.bus = new Bus(this.memory);
     this.cpu = new Cpu(this.memory, this.bus, this.clock);
-    this.interrupts = new InterruptFabric(this.cpu);
+    this.interrupts = new InterruptFabric(this.cpu, isaIrqToGsi);
     const ctx: DeviceContext = {
       bus: this.bus,
       clock: this.clock,
