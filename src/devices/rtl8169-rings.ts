@@ -73,6 +73,11 @@ export function nextIndex(index: number, opts1: number): number {
 }
 
 export class DescriptorRing {
+  /** Transfer buffers, reused: a descriptor read, a status write-back (opts1+opts2), an OWN release. */
+  private readonly descriptor = new Uint8Array(DESC_SIZE);
+  private readonly writeBackBytes = new Uint8Array(8);
+  private readonly releaseBytes = new Uint8Array(4);
+
   constructor(
     private readonly bus: Bus,
     private readonly device: () => number,
@@ -83,13 +88,13 @@ export class DescriptorRing {
   }
 
   read(base: number, index: number): Descriptor {
-    const b = this.bus.dmaRead(this.device(), this.address(base, index), DESC_SIZE);
+    const b = this.bus.dmaReadInto(this.device(), this.address(base, index), this.descriptor);
     return { opts1: le32(b, 0), opts2: le32(b, 4), addr: le32(b, 8), addrHigh: le32(b, 12) };
   }
 
   /** Write back opts1 and opts2 (one 8-byte DMA, so OWN clears together with the status). */
   writeBack(base: number, index: number, opts1: number, opts2: number): void {
-    const b = new Uint8Array(8);
+    const b = this.writeBackBytes;
     put32(b, 0, opts1);
     put32(b, 4, opts2);
     this.bus.dmaWrite(this.device(), this.address(base, index), b);
@@ -97,7 +102,7 @@ export class DescriptorRing {
 
   /** Clear OWN only (a transmitted descriptor keeps its other bits). */
   release(base: number, index: number, opts1: number): void {
-    const b = new Uint8Array(4);
+    const b = this.releaseBytes;
     put32(b, 0, (opts1 & ~DESC_OWN) >>> 0);
     this.bus.dmaWrite(this.device(), this.address(base, index), b);
   }

@@ -51,7 +51,7 @@ export interface IoHandler {
 export interface BusObserver {
   /** Called after every device-level access. `value` is unsigned. */
   access(space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number): void;
-  /** Called after every DMA transfer, with the bytes moved. */
+  /** Called after every DMA transfer, with the bytes moved (a scratch buffer for word transfers: read it, don't keep it). */
   dma(dir: number, device: number, addr: number, data: Uint8Array, origin: number): void;
 }
 
@@ -298,11 +298,19 @@ export class Bus implements MmioDispatch {
 
   // ---------------------------------------------------------------- DMA
 
+  /** The bytes of a 32-bit DMA word, reused (observers read them during the call only). */
+  private readonly dmaWord = new Uint8Array(4);
+
   /** A device reads guest RAM (bus-master DMA). Bytes outside RAM read as 0xff. */
   dmaRead(device: number, addr: number, length: number): Uint8Array {
-    const data = this.memory.readBytes(addr >>> 0, length);
-    if (this.observer !== null) this.observer.dma(DIR_READ, device, addr >>> 0, data, this.origin);
-    return data;
+    return this.dmaReadInto(device, addr, new Uint8Array(length));
+  }
+
+  /** dmaRead into the device's own buffer (descriptors, words): no allocation per transfer. */
+  dmaReadInto(device: number, addr: number, out: Uint8Array): Uint8Array {
+    this.memory.readInto(addr >>> 0, out);
+    if (this.observer !== null) this.observer.dma(DIR_READ, device, addr >>> 0, out, this.origin);
+    return out;
   }
 
   /** A device writes guest RAM (bus-master DMA), marking the pages dirty. */
@@ -313,12 +321,12 @@ export class Bus implements MmioDispatch {
 
   /** Little-endian 32-bit DMA read, for descriptor fields. */
   dmaRead32(device: number, addr: number): number {
-    const b = this.dmaRead(device, addr, 4);
+    const b = this.dmaReadInto(device, addr, this.dmaWord);
     return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
   }
 
   dmaWrite32(device: number, addr: number, value: number): void {
-    const b = new Uint8Array(4);
+    const b = this.dmaWord;
     b[0] = value;
     b[1] = value >>> 8;
     b[2] = value >>> 16;

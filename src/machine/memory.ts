@@ -429,7 +429,12 @@ export class PhysicalMemory {
 
   /** Copy bytes out of RAM; bytes outside RAM read as 0xff. */
   readBytes(addr: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
+    return this.readInto(addr, new Uint8Array(length));
+  }
+
+  /** readBytes into `out` (its length is the length read). */
+  readInto(addr: number, out: Uint8Array): Uint8Array {
+    const length = out.length;
     const end = Math.min(this.size, addr + length);
     const n = addr < end ? end - addr : 0;
     if (n < length) out.fill(0xff, n);
