@@ -24,6 +24,18 @@ import type { DeviceContext, OutputSink } from '../devices/device.js';
 
 export const MiB = 1024 * 1024;
 export const DEFAULT_MEMORY = 64 * MiB;
+/** The boot image, its stack and the low megabyte the guests assume. */
+export const MIN_MEMORY = 1 * MiB;
+/** The CPU's fast paths index RAM with int32 physical addresses. */
+export const MAX_MEMORY = 2048 * MiB;
+
+/** Why `bytes` cannot be this machine's RAM size, or null when it can. */
+export function memorySizeProblem(bytes: number): string | null {
+  if (!Number.isSafeInteger(bytes) || bytes < MIN_MEMORY) return `${bytes} bytes is less than the ${MIN_MEMORY / MiB} MiB the machine needs`;
+  if (bytes > MAX_MEMORY) return `${bytes} bytes is more than the ${MAX_MEMORY / MiB} MiB (2 GiB) this CPU can address`;
+  if (bytes % 4096 !== 0) return `${bytes} bytes is not a whole number of 4 KiB pages`;
+  return null;
+}
 export const BOOT_ADDRESS = 0x7c00;
 export const BOOT_DRIVE = 0x80;
 /** The guest argument string lives in the boot sector (guests/README.md). */
@@ -104,6 +116,8 @@ export class Machine implements OutputSink {
 
   constructor(options: MachineOptions = {}) {
     this.clock = new Clock(options.instructionsPerSecond);
+    const memoryProblem = memorySizeProblem(options.memory ?? DEFAULT_MEMORY);
+    if (memoryProblem !== null) throw new InputError('BAD_MEMORY_SIZE', `memory size: ${memoryProblem}`);
     this.memory = new PhysicalMemory(options.memory ?? DEFAULT_MEMORY);
     this.bus = new Bus(this.memory);
     this.cpu = new Cpu(this.memory, this.bus, this.clock);

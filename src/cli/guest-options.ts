@@ -5,6 +5,8 @@
  */
 import { Args, Flags } from '@oclif/core';
 import { parseSize } from './units.js';
+import { InputError } from '../errors.js';
+import { memorySizeProblem } from '../board/machine.js';
 import { resolveImage, type ResolvedImage } from '../guests/catalog.js';
 import { loadInputScript, type InputScript } from '../devices/input-script.js';
 
@@ -32,6 +34,8 @@ export interface GuestRequest {
 
 export function resolveGuestRequest(guest: string, flags: { memory: string; args?: string; input?: string; disk?: string }): GuestRequest {
   const memory = parseSize(flags.memory, '--memory');
+  const problem = memorySizeProblem(memory);
+  if (problem !== null) throw new InputError('BAD_MEMORY_SIZE', `--memory ${flags.memory}: ${problem}`);
   const image = resolveImage(guest);
   return {
     image,

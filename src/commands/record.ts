@@ -4,7 +4,6 @@ import { guestArg, guestFlags, resolveGuestRequest } from '../cli/guest-options.
 import { ProgressLine } from '../cli/progress.js';
 import { formatBytes, formatCount, parseCount } from '../cli/units.js';
 import { InputError } from '../errors.js';
-import { DEFAULT_MEMORY } from '../board/machine.js';
 import { KIND_CLASSES, type RecordKind } from '../trace/format.js';
 import { openSharedDisk, type RunSetup } from '../trace/run-setup.js';
 import { recordBoot, type RecordingSummary } from '../trace/session.js';
@@ -47,7 +46,7 @@ export default class Record extends MigtraceCommand {
       label: request.image.label,
       image: request.image.bytes,
       args: request.args,
-      memory: request.memory || DEFAULT_MEMORY,
+      memory: request.memory,
       input: request.input,
       disk,
     };

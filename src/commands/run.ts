@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { EXIT_FAILED, EXIT_FAULT, MigtraceCommand } from '../cli/base-command.js';
 import { guestArg, guestFlags, resolveGuestRequest } from '../cli/guest-options.js';
 import { parseCount, formatSize } from '../cli/units.js';
-import { DEFAULT_MEMORY, Machine, type RunResult } from '../board/machine.js';
+import { Machine, type RunResult } from '../board/machine.js';
 import { openDiskImage } from '../devices/disk-backing.js';
 
 export interface RunOutput extends RunResult {
@@ -33,7 +33,7 @@ export default class Run extends MigtraceCommand {
     const { image, memory, args: guestArgs, input, diskPath } = resolveGuestRequest(args.guest, flags);
     const disk = diskPath === undefined ? undefined : openDiskImage(diskPath, { readOnly: flags['disk-read-only'] });
     const machine = Machine.boot(image.bytes, {
-      memory: memory || DEFAULT_MEMORY,
+      memory,
       args: guestArgs,
       input,
       disk,

@@ -13,6 +13,7 @@
  *   run) each take an overlay over the same image.
  */
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { statRegularFile } from '../files.js';
 import { InputError, MachineFault } from '../errors.js';
 
 export const SECTOR_SIZE = 512;
@@ -130,6 +131,8 @@ export class FileDiskBacking implements DiskBacking {
  */
 export function openDiskImage(path: string, options: OpenDiskOptions = {}): FileDiskBacking {
   const readOnly = options.readOnly === true;
+  // Before opening: opening a FIFO blocks until someone writes to it.
+  statRegularFile(path, 'disk image', { notFound: 'DISK_NOT_FOUND', bad: 'BAD_DISK_IMAGE' });
   let fd: number;
   try {
     fd = openSync(path, readOnly ? 'r' : 'r+');

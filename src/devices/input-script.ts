@@ -18,10 +18,10 @@
  * the UART's FIFO and overrun rules decide what the guest sees (`every N` spaces them out).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Bus } from '../machine/bus.js';
 import type { Timer } from '../machine/clock.js';
 import { InputError } from '../errors.js';
+import { readRegularFile } from '../files.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 
@@ -62,7 +62,8 @@ function tokenize(text: string, fail: (msg: string) => InputError): Token[] {
   let i = 0;
   while (i < text.length) {
     const c = text[i];
-    if (c === ' ' || c === '\t' || c === '\r') {
+    // Any whitespace separates (a BOM, NBSP, VT or FF too): a word is what lies between.
+    if (/\s/.test(c)) {
       i++;
     } else if (c === '#') {
       break;
@@ -215,16 +216,13 @@ export function parseInputScript(text: string, sourceName: string): InputScript 
   return { source: sourceName, events, hash: hashInputEvents(events) };
 }
 
+const INPUT_FILE_CODES = { notFound: 'INPUT_NOT_FOUND', bad: 'BAD_INPUT_SCRIPT' };
+/** An input script is text a person writes; 64 MiB is far past any real one. */
+export const MAX_INPUT_SCRIPT_BYTES = 64 * 1024 * 1024;
+
 /** Read and parse a script file; a missing or unreadable file is an InputError. */
 export function loadInputScript(path: string): InputScript {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError('INPUT_NOT_FOUND', `input script ${path}: no such file`);
-    throw new InputError('BAD_INPUT_SCRIPT', `input script ${path}: ${(err as Error).message}`);
-  }
+  const text = readRegularFile(path, 'input script', INPUT_FILE_CODES, MAX_INPUT_SCRIPT_BYTES).toString('utf8');
   return parseInputScript(text, path);
 }
 

@@ -3,7 +3,8 @@
  * (guests/build/NAME.img). `migtrace run NAME` resolves names here; anything else is taken
  * as a path to a raw boot image.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { readRegularFile } from '../files.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
@@ -73,6 +74,6 @@ export function resolveImage(nameOrPath: string): ResolvedImage {
     );
   }
   if (!existsSync(path)) throw new InputError('NO_SUCH_FILE', `image of guest ${nameOrPath} is missing: ${path}`);
-  if (!statSync(path).isFile()) throw new InputError('NOT_A_FILE', `not a file: ${nameOrPath}`);
-  return { label: nameOrPath, path, bytes: new Uint8Array(readFileSync(path)), guest };
+  const bytes = readRegularFile(path, 'guest image', { notFound: 'NO_SUCH_FILE', bad: 'NOT_A_FILE' });
+  return { label: nameOrPath, path, bytes: new Uint8Array(bytes), guest };
 }

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { InputError } from '../errors.js';
+import { readRegularFile } from '../files.js';
 import {
   KEY_BLOB,
   KEY_CHECKPOINT,
@@ -95,6 +96,9 @@ function frameBytes(frame: object): Uint8Array {
 
 /** Write the trace at `dir` to one portable file (replaced atomically if it exists). Returns its sha256. */
 export async function exportTrace(dir: string, file: string): Promise<{ bytes: number; sha256: string; frames: number }> {
+  if (fs.existsSync(file) && !fs.statSync(file).isFile()) {
+    throw new InputError('BAD_EXPORT_PATH', `${file} exists and is not a file (a directory?): name the export file to write`);
+  }
   const reader = await TraceReader.open(dir);
   const tmp = `${file}.tmp-${process.pid}`;
   try {
@@ -225,15 +229,10 @@ function corruptExport(file: string, why: string): InputError {
 
 /** Recreate a trace directory from an export file. `dir` must not hold anything yet. */
 export async function importTrace(file: string, dir: string): Promise<{ records: number; chunks: number }> {
-  let bytes: Buffer;
-  try {
-    bytes = await fsp.readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError('EXPORT_NOT_FOUND', `no export file at ${file}`);
-    if (code === 'EISDIR') throw new InputError('NOT_AN_EXPORT', `${file} is a directory, not an export file (a trace? use it directly)`);
-    throw err;
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+    throw new InputError('NOT_AN_EXPORT', `${file} is a directory, not an export file (a trace? use it directly)`);
   }
+  const bytes = readRegularFile(file, 'export file', { notFound: 'EXPORT_NOT_FOUND', bad: 'NOT_AN_EXPORT' });
   const parsed = parseExport(bytes, file);
   const existed = fs.existsSync(dir);
   const db = await createTraceDb(dir);

@@ -179,6 +179,9 @@ export async function runSetupFromTrace(
     }
   }
   let disk: SharedDisk | undefined;
+  if (options.disk !== undefined && run.disk.kind !== 'file') {
+    throw new InputError('DISK_NOT_USED', `--disk ${options.disk}: trace ${dir} was recorded without a disk file (its disk was the guest image), so there is none to replace`);
+  }
   if (run.disk.kind === 'file') {
     const path = options.disk ?? run.disk.path;
     disk = openSharedDisk(path);

@@ -66,8 +66,10 @@ describe('migtrace run', () => {
   });
 
   it('refuses an image larger than memory', () => {
-    const r = migtrace(['run', 'hello', '--memory', '28KiB']);
-    expectOneLineError(r.stderr, /does not fit in 28672 bytes of memory/);
+    const big = new Uint8Array(1024 * 1024);
+    big.set(bootImage([0xf4]));
+    const r = migtrace(['run', tempImage(big), '--memory', '1MiB']);
+    expectOneLineError(r.stderr, /does not fit in 1048576 bytes of memory/);
     expect(r.status).toBe(2);
   });
 
