@@ -10,6 +10,7 @@ function cell(s: string | null): string {
 
 export function renderPostMortem(p: PostMortem): string {
   const out: string[] = [];
+  out.push(`point: ${p.point.explanation}`);
   out.push(`a: ${p.a.dir} at icount ${p.a.icount}, ${p.a.source}`);
   out.push(`b: ${p.b.dir} at icount ${p.b.icount}, ${p.b.source}`);
   const nothing = p.cpu === null && p.devices.length === 0 && p.memory.pagesDiffering === 0;

@@ -64,6 +64,8 @@ export interface AccessRow {
 }
 
 export interface PostMortem {
+  /** Why the diff looks where it does: the point given, where the streams part, or (neither) the end both reach. */
+  readonly point: { readonly chosen: 'given' | 'divergence' | 'end'; readonly explanation: string };
   readonly a: SideView;
   readonly b: SideView;
   readonly cpu: PatchView | null;
@@ -246,7 +248,14 @@ export async function postMortem(aText: string, bText: string, at?: string, opti
         rows.push({ a: fmt(fa[i]), b: fmt(fb[i]), same: fa[i] !== undefined && fb[i] !== undefined && sameShort(fa[i], fb[i]), divergence: i === 0 && part !== null });
       }
 
+      const given = specA.at !== null || specB.at !== null;
+      const point: PostMortem['point'] = given
+        ? { chosen: 'given', explanation: 'the point given (--at or DIR@POINT)' }
+        : part !== null
+          ? { chosen: 'divergence', explanation: `where the two streams part (icount ${part.icount})` }
+          : { chosen: 'end', explanation: `the streams never part, so the end both runs reach (icount ${fallback}); give --at ICOUNT or --at #SEQ to look elsewhere` };
       return {
+        point,
         a: { dir: specA.dir, icount: ma.machine.clock.icount, source: ma.source },
         b: { dir: specB.dir, icount: mb.machine.clock.icount, source: mb.source },
         cpu,

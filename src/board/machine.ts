@@ -42,6 +42,16 @@ export const BOOT_DRIVE = 0x80;
 export const GUEST_ARGS_OFFSET = 0x1a0;
 export const GUEST_ARGS_SIZE = 94;
 
+/**
+ * isa-debug-exit turns the value v a guest writes into the exit status (v << 1) | 1 (QEMU's
+ * convention, so a guest can never exit 0): say both, and what the guest meant by it.
+ * "guest exited with status 1 (it wrote 0 to isa-debug-exit: success)".
+ */
+export function describeGuestExit(status: number): string {
+  const code = status >>> 1;
+  return `guest exited with status ${status} (it wrote ${code} to isa-debug-exit: ${code === 0 ? 'success' : `failure, code ${code}`})`;
+}
+
 export type RunStatus = 'exited' | 'halted' | 'limit' | 'fault' | 'reset';
 
 export interface RunResult {
@@ -262,7 +272,7 @@ export class Machine implements OutputSink {
   private finish(): RunResult {
     const reason = this.stopReason!;
     if (reason.status === 'exited') {
-      const r = this.result('exited', `guest exited with status ${reason.exitStatus}`);
+      const r = this.result('exited', describeGuestExit(reason.exitStatus));
       r.exitStatus = reason.exitStatus;
       return r;
     }

@@ -14,6 +14,23 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_FAULT = 3;
 
+/**
+ * oclif's parse errors as one complete line: "Missing 2 required args:" followed by a table
+ * on the lines below becomes "missing 2 required arguments: REFERENCE (the reference trace),
+ * DEST (...); see migtrace verify --help".
+ */
+export function usageMessage(err: Error & { args?: { name: string; description?: string }[] }, command: string): string {
+  const help = `see migtrace ${command.replace(/:/g, ' ')} --help`.replace(/\s+--help$/, ' --help');
+  const missing = /^Missing (\d+) required args?:/.exec(err.message);
+  if (missing !== null && Array.isArray(err.args) && err.args.length > 0) {
+    const names = err.args.map((a) => (a.description ? `${a.name.toUpperCase()} (${a.description})` : a.name.toUpperCase()));
+    return `missing ${missing[1]} required argument${missing[1] === '1' ? '' : 's'}: ${names.join(', ')}; ${help}`;
+  }
+  const lines = err.message.split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !/^See more help with/.test(l));
+  const text = lines.join('; ').replace(/:;/g, ':');
+  return `${text.length > 0 ? text : 'bad usage'}; ${help}`;
+}
+
 export abstract class MigtraceCommand extends Command {
   static override enableJsonFlag = true;
 
@@ -21,7 +38,7 @@ export abstract class MigtraceCommand extends Command {
     // oclif's own exit requests (this.exit) and parse errors keep oclif's handling.
     if (err.oclif?.exit !== undefined && !(err instanceof MigtraceError)) {
       if (err.message.startsWith('EEXIT')) throw err;
-      return this.fail(err.message.split('\n')[0], EXIT_USAGE, 'USAGE');
+      return this.fail(usageMessage(err, this.id ?? ''), EXIT_USAGE, 'USAGE');
     }
     if (err instanceof InputError) return this.fail(err.message, EXIT_USAGE, err.code);
     if (err instanceof MachineFault) return this.fail(err.message, EXIT_FAULT, err.code);

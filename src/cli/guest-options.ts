@@ -7,7 +7,7 @@ import { Args, Flags } from '@oclif/core';
 import { parseSize } from './units.js';
 import { InputError } from '../errors.js';
 import { memorySizeProblem } from '../board/machine.js';
-import { resolveImage, type ResolvedImage } from '../guests/catalog.js';
+import { checkGuestArgs, resolveImage, type ResolvedImage } from '../guests/catalog.js';
 import { loadInputScript, type InputScript } from '../devices/input-script.js';
 
 export const guestArg = Args.string({
@@ -37,6 +37,7 @@ export function resolveGuestRequest(guest: string, flags: { memory: string; args
   const problem = memorySizeProblem(memory);
   if (problem !== null) throw new InputError('BAD_MEMORY_SIZE', `--memory ${flags.memory}: ${problem}`);
   const image = resolveImage(guest);
+  checkGuestArgs(image.guest, flags.args);
   return {
     image,
     memory,

@@ -10,7 +10,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveImage } from '../guests/catalog.js';
+import { InputError } from '../errors.js';
+import { checkGuestArgs, resolveImage } from '../guests/catalog.js';
+import { checkFaultNames, checkFaultsForStrategy } from '../migration/faults.js';
 import { formatMetrics, type MigrationMetrics } from '../migration/metrics.js';
 import { migrationOptions } from '../migration/options.js';
 import { migrateTraceInProcess } from '../migration/trace-migration.js';
@@ -45,12 +47,19 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'migtrace-demo-'));
   if (keep) fs.mkdirSync(dir, { recursive: true });
   try {
+    // Everything that can be refused is refused before the first instruction runs.
+    checkFaultNames([o.fault]);
+    checkFaultsForStrategy([o.fault], o.strategy);
     const image = resolveImage(o.guest);
+    checkGuestArgs(image.guest, o.args);
     const args = o.args ?? image.guest?.args;
     const ref = path.join(dir, 'reference');
     say(`1. record ${o.guest}${args ? ` (${args})` : ''} from power-on`);
     const rec = await recordBoot(ref, { label: o.guest, image: image.bytes, args });
     say(`   ${rec.icount} instructions, ${rec.records} records, ${rec.status}`);
+    if (o.at > rec.icount) {
+      throw new InputError('MIGRATION_AT_BEYOND_END', `--at ${o.at} is past the end of the ${o.guest} run (it ends at icount ${rec.icount}): pick a point inside it`);
+    }
 
     const migrate = async (out: string, faults: string[]) => {
       const r = await migrateTraceInProcess({ trace: ref, at: o.at, out, options: migrationOptions({ strategy: o.strategy, faults }) });

@@ -138,6 +138,11 @@ export async function checkGolden(options: { dir?: string; only?: string; say?: 
   const dir = options.dir ?? goldenDir();
   const say = options.say ?? (() => {});
   const manifest = readManifest(dir);
+  const only = options.only;
+  if (only !== undefined && !manifest.guests.some((g) => g.name === only) && !manifest.scenarios.some((s) => s.name.includes(only))) {
+    const names = manifest.guests.map((g) => g.name).join(', ');
+    throw new InputError('UNKNOWN_GOLDEN', `--only ${only}: no golden guest or scenario matches (guests: ${names}; or part of a scenario name, e.g. "${manifest.scenarios[0]?.name ?? 'timer@…'}")`);
+  }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'migtrace-golden-'));
   const results: ScenarioResult[] = [];
   try {

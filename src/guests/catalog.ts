@@ -18,6 +18,8 @@ export interface GuestInfo {
   expectExit: number | null;
   /** Default guest arguments, if any. */
   args?: string;
+  /** The argument keys it understands (its C source's known_args; empty: it takes none). */
+  argKeys: readonly string[];
 }
 
 /** The package root: the nearest directory above this module holding package.json. */
@@ -41,6 +43,7 @@ export function listGuests(): GuestInfo[] {
     image: string;
     expectExit?: number;
     args?: string;
+    argKeys?: string[];
   }[];
   return entries.map((e) => ({
     name: e.name,
@@ -48,6 +51,7 @@ export function listGuests(): GuestInfo[] {
     image: join(root, 'guests', e.image),
     expectExit: e.expectExit ?? null,
     args: e.args,
+    argKeys: e.argKeys ?? [],
   }));
 }
 
@@ -76,4 +80,22 @@ export function resolveImage(nameOrPath: string): ResolvedImage {
   if (!existsSync(path)) throw new InputError('NO_SUCH_FILE', `image of guest ${nameOrPath} is missing: ${path}`);
   const bytes = readRegularFile(path, 'guest image', { notFound: 'NO_SUCH_FILE', bad: 'NOT_A_FILE' });
   return { label: nameOrPath, path, bytes: new Uint8Array(bytes), guest };
+}
+
+/**
+ * Refuse guest arguments a built-in guest would not understand, before it runs: "k=v" words
+ * with keys from its manifest entry. An image given by path is not checked (we cannot know).
+ */
+export function checkGuestArgs(guest: GuestInfo | null, args: string | undefined, flag = '--args'): void {
+  if (guest === null || args === undefined) return;
+  const words = args.split(/\s+/).filter((w) => w.length > 0);
+  if (words.length === 0) return;
+  if (guest.argKeys.length === 0) throw new InputError('BAD_GUEST_ARGS', `${flag} "${args}": guest ${guest.name} takes no arguments`);
+  const takes = guest.argKeys.map((k) => `${k}=`).join(' ');
+  for (const w of words) {
+    const eq = w.indexOf('=');
+    if (eq <= 0) throw new InputError('BAD_GUEST_ARGS', `${flag} "${args}": "${w}" is not key=value (guest ${guest.name} takes ${takes})`);
+    const key = w.slice(0, eq);
+    if (!guest.argKeys.includes(key)) throw new InputError('BAD_GUEST_ARGS', `${flag} "${args}": guest ${guest.name} has no argument "${key}" (it takes ${takes})`);
+  }
 }
