@@ -22,7 +22,7 @@
  */
 import type { Bus, IoHandler } from './bus.js';
 import type { Device, DeviceContext } from '../devices/device.js';
-import type { FieldValue } from '../devices/schema.js';
+import type { FieldValue } from './state-schema.js';
 import type { InterruptFabric } from './interrupts.js';
 import { DebugExit, DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS } from '../devices/debug-exit.js';
 import { PostPort, POST_PORT } from '../devices/post-port.js';
