@@ -48,6 +48,18 @@ export interface StateSchema {
   readonly fields: readonly FieldSpec[];
 }
 
+/**
+ * What decoding needs of a field: its name and shape. A StateSchema is a StateLayout; a trace
+ * reader builds one from the header's descriptors (it has no device code to ask).
+ */
+export type FieldShape = Pick<FieldSpec, 'name' | 'width' | 'length' | 'timer'>;
+
+export interface StateLayout {
+  readonly device: string;
+  readonly version: number;
+  readonly fields: readonly FieldShape[];
+}
+
 /** A field's value: a number (flags are 0/1) or an array of numbers. */
 export type FieldValue = number | number[];
 /** A device's declared state, keyed by field name. */
@@ -62,7 +74,7 @@ export function fieldByName(schema: StateSchema, name: string): FieldSpec | unde
 }
 
 /** Mask a value to the field's width (64-bit fields are icounts: non-negative safe integers). */
-export function clampToWidth(field: FieldSpec, value: number): number {
+export function clampToWidth(field: Pick<FieldSpec, 'width' | 'timer'>, value: number): number {
   if (field.timer) return value < 0 ? -1 : Math.floor(value);
   if (field.width >= 53) return Math.floor(value);
   if (field.width === 32) return value >>> 0;
@@ -153,7 +165,7 @@ export class StateEncodingError extends InputError {
 }
 
 /** The snapshot's values in declaration order (arrays as length, elements). Refuses a snapshot that does not fit its schema. */
-export function encodeState(schema: StateSchema, snap: StateSnapshot): number[] {
+export function encodeState(schema: StateLayout, snap: StateSnapshot): number[] {
   const out: number[] = [];
   for (const f of schema.fields) {
     const v = snap[f.name];
@@ -169,7 +181,7 @@ export function encodeState(schema: StateSchema, snap: StateSnapshot): number[] 
   return out;
 }
 
-function checkedValue(schema: StateSchema, f: FieldSpec, v: number): number {
+function checkedValue(schema: StateLayout, f: FieldShape, v: number): number {
   if (!Number.isSafeInteger(v) || clampToWidth(f, v) !== v) {
     throw new StateEncodingError(`${schema.device}.${f.name}: ${v} is not a ${f.width}-bit value`);
   }
@@ -177,10 +189,10 @@ function checkedValue(schema: StateSchema, f: FieldSpec, v: number): number {
 }
 
 /** The snapshot a value list encodes (encodeState's inverse); `what` names the container in errors. */
-export function decodeState(schema: StateSchema, values: readonly number[], what: string): StateSnapshot {
+export function decodeState(schema: StateLayout, values: readonly number[], what: string): StateSnapshot {
   const out: StateSnapshot = {};
   let i = 0;
-  const take = (f: FieldSpec): number => {
+  const take = (f: FieldShape): number => {
     if (i >= values.length) {
       throw new StateEncodingError(`${what}: ${schema.device} state ends at ${f.name} (${values.length} values for schema version ${schema.version})`);
     }
