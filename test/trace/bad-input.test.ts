@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Level } from 'level';
@@ -132,6 +133,32 @@ describe('bad input: one clear line each, nothing read is modified', () => {
       await changeHeader(dir, (h) => ({ ...h, machine: change(h.machine!) }));
       await refuses(TraceReader.open(dir), 'TRACE_MACHINE_TYPE', message);
     }
+  });
+
+  it('an export of a trace made on another machine type', async () => {
+    const dir = path.join(tempDir('export-type'), 't');
+    await recordSample(dir, { steps: 50 });
+    const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    const h = decode<PbTraceHeader>(pb.TraceHeader, (await db.get(headerKey()))!);
+    await db.close();
+    // An export file built by hand (migtrace cannot export a trace it refuses to read).
+    const frame = (f: object) => {
+      const body = Buffer.from(encode(pb.ExportFrame, f));
+      return Buffer.concat([Buffer.from([body.length & 0x7f | (body.length > 0x7f ? 0x80 : 0), ...(body.length > 0x7f ? [body.length >> 7] : [])]), body]);
+    };
+    const header = encode(pb.TraceHeader, { ...h, machine: { ...h.machine!, type: { name: 'migtrace-pc', version: 5 } } });
+    const pre = Buffer.alloc(20);
+    pre.write('MIGTRACE-EXPORT\n', 0, 'latin1');
+    pre.writeUInt16LE(FORMAT_MAJOR, 16);
+    pre.writeUInt16LE(FORMAT_MINOR, 18);
+    const body = Buffer.concat([pre, frame({ header }), frame({ exportEnd: { frames: 1 } })]);
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(body.length + 8 + 32));
+    const withLen = Buffer.concat([body, len]);
+    const file = path.join(base, 'other-type.mtx');
+    fs.writeFileSync(file, Buffer.concat([withLen, createHash('sha256').update(withLen).digest()]));
+    await refuses(importTrace(file, path.join(base, 'other-type')), 'EXPORT_MACHINE_TYPE', /^export .* was made on machine type migtrace-pc v5; this migtrace simulates migtrace-pc v1/);
+    expect(fs.existsSync(path.join(base, 'other-type'))).toBe(false);
   });
 
   it('a trace whose header declares another CPU state schema', async () => {
