@@ -14,7 +14,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { TraceReader } from '../src/trace/reader.js';
-import { TraceWriter } from '../src/trace/writer.js';
+import { TraceWriter, describeDevices } from '../src/trace/writer.js';
+import { CPU_SCHEMA, cpuStateFromSnapshot } from '../src/machine/cpu/state.js';
 import type { CheckpointMemory, DirtyLogClient } from '../src/trace/pages.js';
 
 export interface TraceBenchResult {
@@ -224,13 +225,13 @@ async function benchCheckpoints(dir: string): Promise<{ firstCheckpointMs: numbe
   for (let i = 0; i < (4 << 20); i += 64) mem.ram[i] = 1 + (i & 0x7f); // 4 MiB of non-zero pages
   const devices = Array.from({ length: 12 }, (_, id) => ({
     id,
-    name: `dev${id}`,
-    oracle: () => ({ device: `dev${id}`, state: Object.fromEntries(Array.from({ length: 24 }, (_, k) => [`f${k}`, k * id])), derived: {} }),
+    schema: { device: `dev${id}`, version: 1, fields: Array.from({ length: 24 }, (_, k) => ({ name: `f${k}`, width: 32 })) },
+    snapshot: () => Object.fromEntries(Array.from({ length: 24 }, (_, k) => [`f${k}`, k * id])),
   }));
-  const cpu = { eax: 1, ebx: 2, ecx: 3, edx: 4, esi: 5, edi: 6, ebp: 7, esp: 8, eip: 9, eflags: 0x202, cr0: 0x11, segs: [1, 2, 3, 4, 5, 6] };
+  const cpu = cpuStateFromSnapshot(Object.fromEntries(CPU_SCHEMA.fields.map((f, i) => [f.name, f.width === 1 ? 1 : i + 1])));
   const w = await TraceWriter.create(
     dir,
-    { machine: { memoryBytes: 64 << 20, instructionsPerSecond: 1e8, devices: [] }, guestImageSha256: '00'.repeat(32), toolVersion: 'bench' },
+    { machine: { memoryBytes: 64 << 20, instructionsPerSecond: 1e8, devices: describeDevices(devices) }, guestImageSha256: '00'.repeat(32), toolVersion: 'bench' },
     { icount: () => icount },
   );
   const f0 = performance.now();

@@ -15,6 +15,8 @@
  */
 import { PAGE_ROUND_STOP_AND_COPY, capturedField, type FieldProvenance, type SwitchOverCapture } from '../src/trace/switch-over-capture.js';
 import { formatValue, type StateDifference } from './state-compare.js';
+import type { CpuState } from '../src/machine/cpu/cpu.js';
+import { cpuSnapshot } from '../src/machine/cpu/state.js';
 
 const PROVENANCE_WORDS: Record<FieldProvenance, string> = {
   read: 'reading the register',
@@ -39,14 +41,9 @@ function judge(carried: unknown, d: StateDifference, what: { right: string; wron
   return '';
 }
 
-/** A leaf of the carried CPU state by its difference path ("cpu.cs.limit"). */
-function cpuLeaf(cpu: unknown, path: string): unknown {
-  let v: unknown = cpu;
-  for (const k of path.replace(/^cpu\./, '').split('.')) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return v;
+/** A field of the carried CPU state by its difference path ("cpu.cs.limit"), as the CPU schema names it. */
+function cpuLeaf(cpu: CpuState, path: string): unknown {
+  return cpuSnapshot(cpu)[path.replace(/^cpu\./, '')];
 }
 
 function roundText(c: SwitchOverCapture, r: number): string {
@@ -84,9 +81,9 @@ export function captureNote(c: SwitchOverCapture, d: StateDifference): string | 
   }
   if (d.kind === 'cpu' && d.path.startsWith('cpu.')) {
     const v = cpuLeaf(c.cpu, d.path);
-    if (v === undefined || (typeof v !== 'number' && typeof v !== 'boolean')) return null;
+    if (typeof v !== 'number') return null;
     const verdict = judge(v, d, { right: ': sent right, the destination did not load it', wrong: ': the source sent it wrong' });
-    return `the CPU section carried ${formatValue(v)}${verdict}`;
+    return `the CPU section carried ${formatValue(v, d.width)}${verdict}`;
   }
   if (d.kind === 'memory' && d.page !== undefined) {
     if (c.pageRounds === null) return c.strategy === 'postcopy' ? 'post-copy: the page came from the stopped source after the switch-over' : null;

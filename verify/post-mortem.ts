@@ -8,6 +8,8 @@
  *
  * Without --at, the point is where the two streams part (or the end both reach).
  */
+import type { CpuState } from '../src/machine/cpu/cpu.js';
+import { CPU_SCHEMA, cpuSnapshot } from '../src/machine/cpu/state.js';
 import { createTwoFilesPatch } from 'diff';
 import { InputError } from '../src/errors.js';
 import type { Machine } from '../src/board/machine.js';
@@ -81,13 +83,13 @@ export interface PostMortemOptions {
   readonly context?: number;
 }
 
-function cpuLines(cpu: unknown, prefix = '', out: string[] = []): string[] {
-  if (cpu !== null && typeof cpu === 'object') {
-    for (const [k, v] of Object.entries(cpu as Record<string, unknown>)) cpuLines(v, prefix === '' ? k : `${prefix}.${k}`, out);
-  } else {
-    out.push(`${prefix} = ${typeof cpu === 'number' ? `0x${(cpu >>> 0).toString(16).padStart(8, '0')}` : String(cpu)}`);
-  }
-  return out;
+/** One line per CPU schema field, in declaration order ("cs.base = 0x000f0000"). */
+function cpuLines(cpu: CpuState): string[] {
+  const snap = cpuSnapshot(cpu);
+  return CPU_SCHEMA.fields.map((f) => {
+    const v = snap[f.name] as number;
+    return `${f.name} = ${f.width === 1 ? String(v) : `0x${v.toString(16).padStart(Math.ceil(f.width / 4), '0')}`}`;
+  });
 }
 
 function deviceLines(schema: StateSchema, state: Record<string, unknown>): string[] {

@@ -8,6 +8,8 @@
 import type { FieldAccess, FieldRole, FieldSpec, StateSchema, StateSnapshot } from '../src/devices/schema.js';
 import { diffSnapshots, fieldPath, isEssential } from '../src/devices/schema.js';
 import { PAGE_BYTES } from '../src/trace/pages.js';
+import type { CpuState } from '../src/machine/cpu/cpu.js';
+import { CPU_SCHEMA, cpuSnapshot } from '../src/machine/cpu/state.js';
 
 export interface StateDifference {
   readonly kind: 'cpu' | 'device' | 'memory' | 'clock' | 'disk';
@@ -81,28 +83,22 @@ export function compareDevices(
   return out;
 }
 
-/** Leaves of a JSON-able object as "a.b.c" → value. */
-function flatten(value: unknown, prefix: string, out: Map<string, number | string | boolean | null>): void {
-  if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flatten(v, prefix === '' ? k : `${prefix}.${k}`, out);
-  } else {
-    out.set(prefix, value as number | string | boolean | null);
-  }
-}
-
-/** CPU differences (every CPU field is essential: registers, segment caches, descriptor tables, interrupt shadow, halted). */
-export function compareCpu(reference: unknown, destination: unknown): StateDifference[] {
-  const a = new Map<string, number | string | boolean | null>();
-  const b = new Map<string, number | string | boolean | null>();
-  flatten(reference, '', a);
-  flatten(destination, '', b);
-  const out: StateDifference[] = [];
-  for (const [k, va] of a) {
-    const vb = b.has(k) ? b.get(k)! : null;
-    if (va !== vb) out.push({ kind: 'cpu', path: `cpu.${k}`, reference: va, destination: vb, essential: true });
-  }
-  for (const [k, vb] of b) if (!a.has(k)) out.push({ kind: 'cpu', path: `cpu.${k}`, reference: null, destination: vb, essential: true });
-  return out;
+/**
+ * CPU differences, field by field in the CPU schema's declaration order (src/machine/cpu/state.ts:
+ * registers, segment selectors and hidden caches, descriptor tables, control and debug
+ * registers, CPL, interrupt shadow, halted), named "cpu.cs.base". Every CPU field is essential.
+ */
+export function compareCpu(reference: CpuState, destination: CpuState): StateDifference[] {
+  return diffSnapshots(CPU_SCHEMA, cpuSnapshot(reference), cpuSnapshot(destination)).map((d) => ({
+    kind: 'cpu',
+    path: fieldPath(d),
+    reference: d.a,
+    destination: d.b,
+    essential: isEssential(d.field),
+    field: d.field.name,
+    width: d.field.width,
+    doc: d.field.doc,
+  }));
 }
 
 export function pageLabel(page: number): string {

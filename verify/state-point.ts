@@ -7,6 +7,7 @@
  * hash definition: src/trace/pages.ts), root first: equal roots, equal memory.
  */
 import type { Machine } from '../src/board/machine.js';
+import type { CpuState } from '../src/machine/cpu/cpu.js';
 import { CopyOnWriteDiskBacking } from '../src/devices/disk-backing.js';
 import type { StateSchema } from '../src/devices/schema.js';
 import type { MachineSnapshot } from '../src/trace/machine-snapshot.js';
@@ -32,17 +33,13 @@ export interface StatePoint {
   readonly icount: number;
   /** Where the state comes from: "reference checkpoint 3", "destination snapshot", "reference re-executed". */
   readonly source: string;
-  readonly cpu: unknown;
+  readonly cpu: CpuState;
   /** A20 gate (unknown in checkpoints). */
   readonly a20: boolean | null;
   readonly devices: readonly DeviceState[];
   readonly memory: MemoryView;
   /** Written sectors of a copy-on-write disk overlay (unknown in checkpoints). */
   readonly disk: ReadonlyMap<number, Uint8Array> | null;
-}
-
-interface OracleJson {
-  readonly state?: Record<string, number | number[]>;
 }
 
 export function fromCheckpoint(reader: TraceReader, cp: CheckpointRecord, side: string): StatePoint {
@@ -52,7 +49,7 @@ export function fromCheckpoint(reader: TraceReader, cp: CheckpointRecord, side: 
     source: `${side} checkpoint ${cp.ordinal}`,
     cpu: cp.cpu,
     a20: null,
-    devices: cp.devices.map((d) => ({ name: d.name, state: (d.oracle as OracleJson | null)?.state ?? {} })),
+    devices: cp.devices.map((d) => ({ name: d.name, state: d.state })),
     memory: { kind: 'hashes', root: cp.root, load: () => (map ??= reader.pageHashesAt(cp)) },
     disk: null,
   };

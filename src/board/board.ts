@@ -9,7 +9,7 @@
 import type { Bus, IoHandler, PortRange } from '../machine/bus.js';
 import type { InterruptFabric } from '../machine/interrupts.js';
 import type { Device, DeviceContext } from '../devices/device.js';
-import type { FieldValue } from '../devices/schema.js';
+import type { FieldValue } from '../machine/state-schema.js';
 import { DebugExit } from '../devices/debug-exit.js';
 import { PostPort } from '../devices/post-port.js';
 import { SystemControlPort } from '../devices/system-control.js';

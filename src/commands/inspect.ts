@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { machineTypeLabel } from '../board/layout.js';
 import { MigtraceCommand } from '../cli/base-command.js';
 import { recordFilter } from '../cli/trace-filters.js';
 import { formatBytes, formatSize, parseCount } from '../cli/units.js';
@@ -13,7 +14,7 @@ export interface InspectOutput {
   records: Record<string, unknown>[];
   /** More records match than were shown. */
   more: boolean;
-  checkpoints?: { ordinal: number; seq: number; icount: number; changedPages: number; root: string }[];
+  checkpoints?: { ordinal: number; seq: number; icount: number; cs: number; eip: number; halted: boolean; changedPages: number; root: string }[];
 }
 
 export default class Inspect extends MigtraceCommand {
@@ -67,7 +68,16 @@ export default class Inspect extends MigtraceCommand {
       if (flags.checkpoints) {
         out.checkpoints = [];
         for await (const c of reader.checkpoints()) {
-          out.checkpoints.push({ ordinal: c.ordinal, seq: c.seq, icount: c.icount, changedPages: c.changedPages.length, root: c.root });
+          out.checkpoints.push({
+            ordinal: c.ordinal,
+            seq: c.seq,
+            icount: c.icount,
+            cs: c.cpu.cs.selector,
+            eip: c.cpu.eip,
+            halted: c.cpu.halted,
+            changedPages: c.changedPages.length,
+            root: c.root,
+          });
         }
       }
       if (!this.jsonEnabled()) this.print(out, lines, limit);
@@ -88,7 +98,7 @@ export default class Inspect extends MigtraceCommand {
       const d = run.disk;
       this.log(`  disk         ${d.kind === 'file' ? `${d.path} (${d.sectors} sectors, sha256 ${d.sha256.slice(0, 16)}…)` : `the boot image (${d.sectors} sectors)`}`);
     }
-    this.log(`  machine      ${formatSize(h.machine.memoryBytes)} RAM, ${h.machine.instructionsPerSecond} instructions per virtual second, ${h.machine.devices.length} devices`);
+    this.log(`  machine      ${machineTypeLabel(h.machine.type)}, ${formatSize(h.machine.memoryBytes)} RAM, ${h.machine.instructionsPerSecond} instructions per virtual second, ${h.machine.devices.length} devices`);
     this.log(`  first icount ${h.firstIcount}`);
     this.log(`  checkpoints  every ${h.writer.checkpointInterval} instructions; chunks of ${h.writer.chunkRecords} records / ${formatBytes(h.writer.chunkBytes)}`);
     const s = out.status;
@@ -99,7 +109,10 @@ export default class Inspect extends MigtraceCommand {
     );
     if (out.checkpoints !== undefined) {
       this.log(`checkpoints (${out.checkpoints.length}):`);
-      for (const c of out.checkpoints) this.log(`  #${c.ordinal} seq ${c.seq} icount ${c.icount}: ${c.changedPages} pages changed, memory root ${c.root}`);
+      for (const c of out.checkpoints) {
+        const at = `${hex(c.cs, 4)}:${hex(c.eip, 8)}${c.halted ? ' (halted)' : ''}`;
+        this.log(`  #${c.ordinal} seq ${c.seq} icount ${c.icount}: cs:eip ${at}, ${c.changedPages} pages changed, memory root ${c.root}`);
+      }
     }
     if (lines.length > 0) {
       this.log(`records${out.more ? ` (first ${lines.length}; more match: raise --limit)` : ` (${lines.length})`}:`);
@@ -108,4 +121,8 @@ export default class Inspect extends MigtraceCommand {
       this.log('records: none match');
     }
   }
+}
+
+function hex(v: number, digits: number): string {
+  return v.toString(16).padStart(digits, '0');
 }

@@ -4,78 +4,32 @@
  * CapturedDevice that goes through the stream comes back equal.
  */
 import type { CapturedDevice, Provenance } from '../hypervisor/api.js';
-import type { CpuState, SegmentCache } from '../machine/cpu/cpu.js';
+import type { CpuState } from '../machine/cpu/cpu.js';
+import { CPU_SCHEMA, decodeCpuState, encodeCpuState } from '../machine/cpu/state.js';
+import { MACHINE_TYPE, machineTypeLabel, type MachineType } from '../board/layout.js';
 import type { Machine } from '../board/machine.js';
 import type { FieldValue } from '../devices/schema.js';
-import { MigrationStreamError, type PbCpu, type PbDeviceCapture, type PbMachine, type PbSegment } from './stream.js';
+import { MigrationStreamError, type PbCpu, type PbDeviceCapture, type PbMachine } from './stream.js';
 
 // ---------------------------------------------------------------- CPU
 
-const GPRS = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
-const SEGMENTS = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
-const DRS = ['dr0', 'dr1', 'dr2', 'dr3', 'dr6', 'dr7'] as const;
-
-function seg(s: SegmentCache): PbSegment {
-  return { selector: s.selector, base: s.base, limit: s.limit, attributes: s.attributes };
-}
-
-function unseg(s: PbSegment | null, what: string): SegmentCache {
-  if (s === null) throw new MigrationStreamError('BAD_SECTION', `CPU section: ${what} is missing`);
-  return { selector: s.selector, base: s.base >>> 0, limit: s.limit >>> 0, attributes: s.attributes >>> 0 };
-}
-
+/** The CPU section: the CPU schema's binary state encoding (its field list lives in src/machine/cpu/state.ts only). */
 export function cpuToPb(s: CpuState): PbCpu {
-  return {
-    gpr: GPRS.map((r) => s[r]),
-    eip: s.eip,
-    eflags: s.eflags,
-    segments: SEGMENTS.map((r) => seg(s[r])),
-    ldtr: seg(s.ldtr),
-    tr: seg(s.tr),
-    gdtr: { base: s.gdtr.base, limit: s.gdtr.limit },
-    idtr: { base: s.idtr.base, limit: s.idtr.limit },
-    cr0: s.cr0,
-    cr2: s.cr2,
-    cr3: s.cr3,
-    cr4: s.cr4,
-    dr: DRS.map((r) => s[r]),
-    cpl: s.cpl,
-    interruptShadow: s.interruptShadow,
-    halted: s.halted,
-    cachesOmitted: false,
-  };
+  return { schemaVersion: CPU_SCHEMA.version, values: encodeCpuState(s) };
 }
 
 export function cpuFromPb(p: PbCpu): CpuState {
-  if (p.cachesOmitted) {
+  if (p.schemaVersion !== CPU_SCHEMA.version) {
     throw new MigrationStreamError(
       'UNSUPPORTED_CPU_STATE',
-      'CPU section omits the hidden segment caches: this migtrace needs them (a guest between loading CR0.PE and the far jump depends on them)',
+      `CPU section: CPU state schema version ${p.schemaVersion}, this migtrace has version ${CPU_SCHEMA.version}`,
     );
   }
-  if (p.gpr.length !== 8 || p.segments.length !== 6 || p.dr.length !== 6) {
-    throw new MigrationStreamError('BAD_SECTION', `CPU section: expected 8 GPRs, 6 segments and 6 debug registers, got ${p.gpr.length}, ${p.segments.length}, ${p.dr.length}`);
+  try {
+    return decodeCpuState(p.values, 'CPU section');
+  } catch (err) {
+    throw new MigrationStreamError('BAD_SECTION', (err as Error).message);
   }
-  const u = (v: number) => v >>> 0;
-  const s = {
-    eip: u(p.eip),
-    eflags: u(p.eflags),
-    ldtr: unseg(p.ldtr, 'LDTR'),
-    tr: unseg(p.tr, 'TR'),
-    gdtr: { base: u(p.gdtr?.base ?? 0), limit: p.gdtr?.limit ?? 0 },
-    idtr: { base: u(p.idtr?.base ?? 0), limit: p.idtr?.limit ?? 0 },
-    cr0: u(p.cr0),
-    cr2: u(p.cr2),
-    cr3: u(p.cr3),
-    cr4: u(p.cr4),
-    cpl: p.cpl,
-    interruptShadow: p.interruptShadow,
-    halted: p.halted,
-  } as Partial<CpuState> as CpuState;
-  GPRS.forEach((r, i) => (s[r] = u(p.gpr[i])));
-  SEGMENTS.forEach((r, i) => (s[r] = unseg(p.segments[i], r.toUpperCase())));
-  DRS.forEach((r, i) => (s[r] = u(p.dr[i])));
-  return s;
 }
 
 // ---------------------------------------------------------------- devices
@@ -114,6 +68,7 @@ export function captureFromPb(p: PbDeviceCapture): CapturedDevice {
 // ---------------------------------------------------------------- machine
 
 export interface MachineShape {
+  readonly machineType: MachineType;
   readonly memoryBytes: number;
   readonly instructionsPerSecond: number;
   readonly devices: readonly { readonly name: string; readonly schemaVersion: number }[];
@@ -121,6 +76,7 @@ export interface MachineShape {
 
 export function machineShape(machine: Machine): MachineShape {
   return {
+    machineType: MACHINE_TYPE,
     memoryBytes: machine.memory.size,
     instructionsPerSecond: machine.clock.hz,
     devices: machine.devices.map((d) => ({ name: d.name, schemaVersion: d.schema.version })),
@@ -129,10 +85,16 @@ export function machineShape(machine: Machine): MachineShape {
 
 /**
  * Why a machine of shape `have` cannot take a migration from `want`, or null when it can:
- * the destination must be an identical machine (same devices in the same slots with the same
- * state schemas, the same instruction rate) with at least as much memory.
+ * the destination must be an identical machine (the same machine type, so the same board and
+ * CPU state schema; the same devices in the same slots with the same state schemas; the same
+ * instruction rate) with at least as much memory.
  */
 export function destinationMismatch(want: PbMachine | MachineShape, have: MachineShape): string | null {
+  const type = want.machineType;
+  if (type === null || type.name !== have.machineType.name || type.version !== have.machineType.version) {
+    const source = type === null ? 'an unnamed machine type' : machineTypeLabel(type);
+    return `the source is ${source}, the destination ${machineTypeLabel(have.machineType)}`;
+  }
   if (have.memoryBytes < want.memoryBytes) {
     return `the destination has ${mib(have.memoryBytes)} of memory, less than the source's ${mib(want.memoryBytes)}`;
   }

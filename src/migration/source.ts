@@ -156,6 +156,7 @@ function describeMachine(machine: Machine, options: MigrationOptions): PbMachine
     maxRounds: options.maxRounds,
     prepagePages: options.prepagePages,
     faults: [...options.faults],
+    machineType: { ...shape.machineType },
   };
 }
 

@@ -15,12 +15,13 @@ import protobuf from 'protobufjs';
 import { InputError } from '../errors.js';
 
 export const STREAM_MAGIC = 'MIGSTRM\n';
-export const STREAM_MAJOR = 1;
 /**
  * 1.1: ENVIRONMENT section; SwitchOver.input_events_delivered; PageBatch.round_end; Ack.reconstruct_instructions, dummy_frames; Done's link-model figures.
  * 1.2: SOURCE_NOTES section (late attach, guest agent, the source's notes).
+ * 2.0: the CPU section is the CPU schema's binary state encoding (CpuState.values); MachineDescription.machine_type.
  */
-export const STREAM_MINOR = 2;
+export const STREAM_MAJOR = 2;
+export const STREAM_MINOR = 0;
 export const HEADER_BYTES = 12;
 /** kind byte + le32 length before the payload, le32 CRC after it. */
 export const SECTION_OVERHEAD = 9;
@@ -112,7 +113,10 @@ export interface PbMachine {
   maxRounds: number;
   prepagePages: number;
   faults: string[];
+  /** 2.0; null only in a hand-made description. */
+  machineType: PbMachineType | null;
 }
+export interface PbMachineType { name: string; version: number }
 export const PHASE_PRECOPY_ROUND = 1;
 export const PHASE_STOP_AND_COPY = 2;
 export interface PbPageBatch {
@@ -134,26 +138,8 @@ export interface PbSwitchOver {
 export interface PbAttach { late: boolean; icount: number; agent: boolean }
 /** Null attach: attached at power-on. */
 export interface PbSourceNotes { attach: PbAttach | null; notes: string[] }
-export interface PbSegment { selector: number; base: number; limit: number; attributes: number }
-export interface PbCpu {
-  gpr: number[];
-  eip: number;
-  eflags: number;
-  segments: PbSegment[];
-  ldtr: PbSegment | null;
-  tr: PbSegment | null;
-  gdtr: { base: number; limit: number } | null;
-  idtr: { base: number; limit: number } | null;
-  cr0: number;
-  cr2: number;
-  cr3: number;
-  cr4: number;
-  dr: number[];
-  cpl: number;
-  interruptShadow: boolean;
-  halted: boolean;
-  cachesOmitted: boolean;
-}
+/** The CPU schema's version and its values in declaration order (src/machine/state-schema.ts encodeState). */
+export interface PbCpu { schemaVersion: number; values: number[] }
 export interface PbFieldValue { name: string; values: number[]; array: boolean; provenance: number }
 export interface PbDeviceCapture { device: string; schemaVersion: number; fields: PbFieldValue[]; unknown: string[] }
 export interface PbDiskWrites { lbas: number[]; data: Uint8Array }
@@ -334,9 +320,10 @@ export class StreamReader {
     const major = dv.getUint16(8, true);
     const minor = dv.getUint16(10, true);
     if (major !== STREAM_MAJOR || minor > STREAM_MINOR) {
+      const why = major < STREAM_MAJOR ? ' (an older migtrace wrote it: run the same migtrace release at both ends)' : '';
       throw new MigrationStreamError(
         'UNSUPPORTED_VERSION',
-        `${this.what}: stream format version ${major}.${minor} is not supported: this migtrace reads version ${STREAM_MAJOR}.0 to ${STREAM_MAJOR}.${STREAM_MINOR}`,
+        `${this.what}: stream format version ${major}.${minor} is not supported${why}: this migtrace reads version ${STREAM_MAJOR}.0 to ${STREAM_MAJOR}.${STREAM_MINOR}`,
       );
     }
   }

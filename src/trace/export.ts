@@ -28,6 +28,7 @@ import {
   TRACE_MAGIC,
   blobKey,
   checkFormatVersion,
+  checkMachineType,
   chunkKey,
   endKey,
   headerKey,
@@ -213,6 +214,7 @@ export function parseExport(bytes: Uint8Array, file: string): ParsedExport {
   const h = decode<PbTraceHeader>(pb.TraceHeader, out.header);
   if (h.magic !== TRACE_MAGIC) throw corruptExport(file, 'its header magic is wrong');
   checkFormatVersion(`export ${file}`, h.version ?? { major: 0, minor: 0 }, 'EXPORT_VERSION_UNSUPPORTED');
+  checkMachineType(`export ${file}`, h.machine?.type ?? null, 'EXPORT_MACHINE_TYPE');
   return out;
 }
 

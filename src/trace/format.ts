@@ -3,12 +3,18 @@
  * docs/trace-format.md is the prose version of this file; keep the two in step.
  */
 import { InputError } from '../errors.js';
+import { MACHINE_TYPE, machineTypeLabel, type MachineType } from '../board/layout.js';
 
 export const TRACE_MAGIC = 'MIGTRACE';
-/** A different major is refused; so is a newer minor (Firecracker's rule). */
-export const FORMAT_MAJOR = 1;
-/** 1.1: the header's RunConfig and blobs (key "B"): a trace carries what it takes to re-run it. */
-export const FORMAT_MINOR = 1;
+/**
+ * A different major is refused; so is a newer minor (Firecracker's rule).
+ * 2.0: checkpoints carry CPU and device state in the schemas' binary state encoding instead
+ * of JSON (device oracles' derived values are no longer stored); the header carries the
+ * machine type, the CPU state schema and each device field's shape.
+ */
+export const FORMAT_MAJOR = 2;
+/** Minor versions of 2.x: none yet (1.1 added the header's RunConfig and blobs). */
+export const FORMAT_MINOR = 0;
 
 export interface FormatVersion {
   readonly major: number;
@@ -17,14 +23,29 @@ export interface FormatVersion {
 
 /** Refuse a version this build cannot read, naming both (what the file says, what we read). */
 export function checkFormatVersion(what: string, v: FormatVersion, code: string): void {
-  if (v.major !== FORMAT_MAJOR || v.minor > FORMAT_MINOR) {
-    const newer = v.major > FORMAT_MAJOR || (v.major === FORMAT_MAJOR && v.minor > FORMAT_MINOR);
+  if (v.major < FORMAT_MAJOR) {
     throw new InputError(
       code,
-      `${what} uses trace format ${v.major}.${v.minor}, ${newer ? 'newer than' : 'incompatible with'} the ` +
-        `format this migtrace reads (${FORMAT_MAJOR}.${FORMAT_MINOR})`,
+      `${what} was written by trace format ${v.major}.${v.minor}; this migtrace reads ${FORMAT_MAJOR}.x: ` +
+        're-record it with `migtrace record`, or regenerate golden traces with `migtrace golden update`',
     );
   }
+  if (v.major !== FORMAT_MAJOR || v.minor > FORMAT_MINOR) {
+    throw new InputError(
+      code,
+      `${what} uses trace format ${v.major}.${v.minor}, newer than the format this migtrace reads (${FORMAT_MAJOR}.${FORMAT_MINOR})`,
+    );
+  }
+}
+
+/** Refuse a trace made on another machine type (board layout), naming both. */
+export function checkMachineType(what: string, t: MachineType | null, code: string): void {
+  if (t !== null && t.name === MACHINE_TYPE.name && t.version === MACHINE_TYPE.version) return;
+  throw new InputError(
+    code,
+    `${what} was made on machine type ${t === null ? '(none recorded)' : machineTypeLabel(t)}; this migtrace simulates ${machineTypeLabel(MACHINE_TYPE)}: ` +
+      're-record it with `migtrace record`',
+  );
 }
 
 // ---------------------------------------------------------------- LevelDB keys
@@ -172,8 +193,9 @@ export const DEFAULT_CHUNK_RECORDS = 4096;
 /** A chunk is sealed once its packed bytes pass this (large inputs/outputs). */
 export const DEFAULT_CHUNK_BYTES = 60 * 1024;
 /**
- * Instructions between checkpoints. Measured: a checkpoint costs ~0.2 ms fixed (CPU state and
- * a dozen device oracles as JSON) plus ~7 µs per changed page (sha256). At 50–100 MIPS, 10 M
+ * Instructions between checkpoints. Measured (format 1.x): a checkpoint cost ~0.2 ms fixed (CPU
+ * state and a dozen device oracles as JSON; 2.0's binary state encoding is cheaper) plus
+ * ~7 µs per changed page (sha256). At 50–100 MIPS, 10 M
  * instructions run 0.1–0.2 s, so the fixed part stays under 0.2% and a hot working set of 64
  * pages re-hashed each time under 0.5% (at 1 M they would be ~2% and ~5%); a verifier reaches
  * any icount by replaying at most 10 M instructions (0.1–0.2 s) from the checkpoint before it.

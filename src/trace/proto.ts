@@ -50,12 +50,22 @@ export interface PbDeviceDescriptor {
   name: string;
   schemaVersion: number;
   fields: string[];
+  /** 2.0 */
+  shapes: { width: number; length: number; timer: boolean }[];
 }
 
 export interface PbTraceHeader {
   magic: string;
   version: { major: number; minor: number } | null;
-  machine: { memoryBytes: number; instructionsPerSecond: number; devices: PbDeviceDescriptor[] } | null;
+  machine: {
+    memoryBytes: number;
+    instructionsPerSecond: number;
+    devices: PbDeviceDescriptor[];
+    /** 2.0 */
+    type: { name: string; version: number } | null;
+    /** 2.0: the CPU state schema. */
+    cpu: PbDeviceDescriptor | null;
+  } | null;
   guestImageSha256: Uint8Array;
   guestArgs: string;
   inputScriptSha256: Uint8Array;
@@ -122,9 +132,10 @@ export interface PbCheckpoint {
   seq: number;
   icount: number;
   ordinal: number;
-  cpuJson: string;
-  devices: { device: number; name: string; oracleJson: string }[];
   pages: PbPageHashDelta | null;
+  /** 2.0: the CPU schema's binary state encoding. */
+  cpu: number[];
+  deviceStates: { device: number; values: number[] }[];
 }
 
 export interface PbPageHashKeyframe {

@@ -7,6 +7,9 @@
  * chunk summary, and only chunks that may match are read and decoded.
  */
 import { InputError } from '../errors.js';
+import type { MachineType } from '../board/layout.js';
+import type { CpuState } from '../machine/cpu/cpu.js';
+import { CheckpointStateDecoder, checkCpuDescriptor, type CheckpointDevice } from './checkpoint-state.js';
 import {
   HASH_BYTES,
   KEY_CHECKPOINT,
@@ -17,6 +20,7 @@ import {
   TRACE_MAGIC,
   blobKey,
   checkFormatVersion,
+  checkMachineType,
   chunkKey,
   endKey,
   headerKey,
@@ -34,6 +38,7 @@ import {
   pb,
   type PbCheckpoint,
   type PbChunk,
+  type PbDeviceDescriptor,
   type PbChunkSummary,
   type PbPageHashKeyframe,
   type PbRunConfig,
@@ -50,6 +55,10 @@ export interface TraceHeaderInfo {
     readonly memoryBytes: number;
     readonly instructionsPerSecond: number;
     readonly devices: readonly DeviceDescriptor[];
+    /** 2.0: the board the trace was made on (a reader of another type refuses it). */
+    readonly type: MachineType;
+    /** 2.0: the CPU state schema, as a descriptor (id 0, name "cpu"). */
+    readonly cpu: DeviceDescriptor;
   };
   readonly guestImageSha256: string;
   readonly guestArgs: string;
@@ -112,9 +121,10 @@ export interface CheckpointRecord {
   readonly ordinal: number;
   readonly seq: number;
   readonly icount: number;
-  /** What the writer was given as `cpu` (cpu.getState()). */
-  readonly cpu: unknown;
-  readonly devices: readonly { readonly device: number; readonly name: string; readonly oracle: unknown }[];
+  /** The CPU state (cpu.getState() when the checkpoint was written). */
+  readonly cpu: CpuState;
+  /** Every device's declared state (device.snapshot()), in bus id order. */
+  readonly devices: readonly CheckpointDevice[];
   readonly ramPages: number;
   /** Pages whose hash changed since the previous checkpoint, ascending (all non-zero pages at the first). */
   readonly changedPages: readonly number[];
@@ -139,13 +149,17 @@ function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInf
   }
   if (h.magic !== TRACE_MAGIC) throw new InputError('NOT_A_TRACE', `${dir} is not a trace: header magic is not ${TRACE_MAGIC}`);
   checkFormatVersion(`trace ${dir}`, h.version ?? { major: 0, minor: 0 }, 'TRACE_VERSION_UNSUPPORTED');
-  const m = h.machine ?? { memoryBytes: 0, instructionsPerSecond: 0, devices: [] };
+  const m = h.machine ?? { memoryBytes: 0, instructionsPerSecond: 0, devices: [], type: null, cpu: null };
+  checkMachineType(`trace ${dir}`, m.type, 'TRACE_MACHINE_TYPE');
+  checkCpuDescriptor(`trace ${dir}`, m.cpu === null ? null : descriptor(m.cpu));
   return {
     formatVersion: { major: h.version!.major, minor: h.version!.minor },
     machine: {
       memoryBytes: m.memoryBytes,
       instructionsPerSecond: m.instructionsPerSecond,
-      devices: m.devices.map((d) => ({ id: d.id, name: d.name, schemaVersion: d.schemaVersion, fields: d.fields })),
+      devices: m.devices.map(descriptor),
+      type: { name: m.type!.name, version: m.type!.version },
+      cpu: descriptor(m.cpu!),
     },
     guestImageSha256: hex(h.guestImageSha256),
     guestArgs: h.guestArgs,
@@ -159,6 +173,16 @@ function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInf
       keyframeEvery: h.writer?.keyframeEvery ?? 0,
     },
     run: h.run === null || h.run === undefined ? null : runConfigInfo(h.run),
+  };
+}
+
+function descriptor(d: PbDeviceDescriptor): DeviceDescriptor {
+  return {
+    id: d.id,
+    name: d.name,
+    schemaVersion: d.schemaVersion,
+    fields: d.fields,
+    shapes: d.shapes.map((s) => ({ width: s.width, length: s.length, timer: s.timer })),
   };
 }
 
@@ -176,13 +200,13 @@ function runConfigInfo(r: PbRunConfig): RunConfigInfo {
   };
 }
 
-function checkpointRecord(c: PbCheckpoint): CheckpointRecord {
+function checkpointRecord(c: PbCheckpoint, state: CheckpointStateDecoder): CheckpointRecord {
   return {
     ordinal: c.ordinal,
     seq: c.seq,
     icount: c.icount,
-    cpu: JSON.parse(c.cpuJson),
-    devices: c.devices.map((d) => ({ device: d.device, name: d.name, oracle: JSON.parse(d.oracleJson) })),
+    cpu: state.cpu(c),
+    devices: state.devices(c),
     ramPages: c.pages?.ramPages ?? 0,
     changedPages: c.pages?.pages ?? [],
     root: hex(c.pages?.root ?? new Uint8Array(HASH_BYTES)),
@@ -191,6 +215,7 @@ function checkpointRecord(c: PbCheckpoint): CheckpointRecord {
 
 export class TraceReader {
   private readonly fields: FieldNames;
+  private readonly state: CheckpointStateDecoder;
 
   private constructor(
     private readonly snapshot: DbSnapshot,
@@ -199,6 +224,7 @@ export class TraceReader {
     readonly status: TraceStatus,
   ) {
     this.fields = new Map(header.machine.devices.map((d) => [d.id, d.fields]));
+    this.state = new CheckpointStateDecoder(`trace ${dir}`, header.machine.devices);
   }
 
   private get db(): TraceDb {
@@ -345,7 +371,7 @@ export class TraceReader {
   // ---------------------------------------------------------------- checkpoints
 
   async *checkpoints(): AsyncGenerator<CheckpointRecord> {
-    for await (const raw of this.rawCheckpoints(prefixRange(KEY_CHECKPOINT))) yield checkpointRecord(raw.pb);
+    for await (const raw of this.rawCheckpoints(prefixRange(KEY_CHECKPOINT))) yield checkpointRecord(raw.pb, this.state);
   }
 
   /** The last checkpoint at or before `icount`. */
@@ -353,7 +379,7 @@ export class TraceReader {
     const v = await this.db
       .values({ gte: Uint8Array.of(KEY_CHECKPOINT), lte: icountSeqKey(KEY_CHECKPOINT, icount, Number.MAX_SAFE_INTEGER), reverse: true, limit: 1 })
       .all();
-    return v.length === 1 ? checkpointRecord(decode<PbCheckpoint>(pb.Checkpoint, v[0])) : undefined;
+    return v.length === 1 ? checkpointRecord(decode<PbCheckpoint>(pb.Checkpoint, v[0]), this.state) : undefined;
   }
 
   /** The full page → hash map at a checkpoint: the keyframe at or before it, plus the deltas since. */

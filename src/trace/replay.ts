@@ -7,11 +7,14 @@
  * the stored trace as it arrives (streaming; one batch, ~1 MiB, in memory at a time). Chunks
  * whose bytes are equal hold equal records (the packed layout is a function of the records,
  * and chunk boundaries depend on nothing else); a chunk that differs is decoded on both
- * sides to name the first record that differs. Checkpoint bodies (CPU state, device oracle
+ * sides to name the first record that differs. Checkpoint bodies (CPU state, device declared
  * state, page hashes) and the end marker are compared too. The run stops at the first
  * mismatch.
  */
 import { InputError } from '../errors.js';
+import { CPU_SCHEMA } from '../machine/cpu/state.js';
+import { diffSnapshots } from '../machine/state-schema.js';
+import { CheckpointStateDecoder } from './checkpoint-state.js';
 import { KEY_CHECKPOINT, KEY_CHUNK, KEY_END, KEY_KEYFRAME, hex, readBe64 } from './format.js';
 import { decodeChunk, type FieldNames } from './packed.js';
 import { decode, pb, type PbCheckpoint, type PbChunk, type PbTraceEnd } from './proto.js';
@@ -159,6 +162,7 @@ class ComparingStore implements TraceStore {
   private pending: Promise<void> = Promise.resolve();
   private readonly fields: FieldNames;
   private readonly names: DeviceNames;
+  private readonly state: CheckpointStateDecoder;
 
   /** `lastSeq`: the last stored record of an incomplete trace; null for a complete one. */
   constructor(
@@ -168,6 +172,7 @@ class ComparingStore implements TraceStore {
     const devices = reader.header.machine.devices;
     this.fields = new Map(devices.map((d) => [d.id, d.fields]));
     this.names = deviceNames(devices);
+    this.state = new CheckpointStateDecoder(`trace ${reader.dir}`, devices);
   }
 
   /** Stop the run: a mismatch was found, or the replay is past the end of an incomplete trace. */
@@ -263,7 +268,7 @@ class ComparingStore implements TraceStore {
         ? `the replay took a ${what} the trace does not have`
         : key[0] === KEY_KEYFRAME
           ? 'the page-hash keyframes differ'
-          : checkpointDifference(decode<PbCheckpoint>(pb.Checkpoint, stored), decode<PbCheckpoint>(pb.Checkpoint, value));
+          : checkpointDifference(decode<PbCheckpoint>(pb.Checkpoint, stored), decode<PbCheckpoint>(pb.Checkpoint, value), this.state);
     const marker = await this.reader.recordAt(seq);
     return {
       seq,
@@ -354,17 +359,17 @@ export function sameRecord(a: TraceRecord, b: TraceRecord): boolean {
   return Object.keys(rb).length === Object.keys(ra).length;
 }
 
-/** What differs between two checkpoint bodies, in words: CPU registers, device oracles, memory. */
-function checkpointDifference(expected: PbCheckpoint, actual: PbCheckpoint): string {
+/** What differs between two checkpoint bodies, in words: CPU fields (by the CPU schema's names), device states, memory. */
+function checkpointDifference(expected: PbCheckpoint, actual: PbCheckpoint, state: CheckpointStateDecoder): string {
   const parts: string[] = [];
-  if (expected.cpuJson !== actual.cpuJson) {
-    const a = JSON.parse(expected.cpuJson) as Record<string, unknown>;
-    const b = JSON.parse(actual.cpuJson) as Record<string, unknown>;
-    const keys = Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
-    parts.push(`CPU state differs (${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''})`);
+  const cpu = diffSnapshots(CPU_SCHEMA, state.cpuSnapshot(expected), state.cpuSnapshot(actual));
+  if (cpu.length > 0) {
+    const names = [...new Set(cpu.map((d) => d.field.name))];
+    parts.push(`CPU state differs (${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''})`);
   }
-  const devices = new Map(actual.devices.map((d) => [d.device, d]));
-  const differing = expected.devices.filter((d) => devices.get(d.device)?.oracleJson !== d.oracleJson).map((d) => d.name);
+  const devices = new Map(actual.deviceStates.map((d) => [d.device, d.values]));
+  const same = (a: readonly number[], b: readonly number[] | undefined) => b !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+  const differing = expected.deviceStates.filter((d) => !same(d.values, devices.get(d.device))).map((d) => state.deviceName(d.device));
   if (differing.length > 0) parts.push(`device state differs (${differing.join(', ')})`);
   const root = (c: PbCheckpoint) => hex(c.pages?.root ?? new Uint8Array(0));
   if (root(expected) !== root(actual)) parts.push(`memory differs (root ${root(expected).slice(0, 12)}… vs ${root(actual).slice(0, 12)}…)`);

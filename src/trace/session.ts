@@ -300,7 +300,7 @@ export class MachineRecorder {
     this.hooks.checkAll();
   }
 
-  /** A checkpoint now: CPU, every device's oracle state, page hashes. */
+  /** A checkpoint now: CPU state, every device's declared state, page hashes. */
   checkpoint(): CheckpointWritten {
     const m = this.machine;
     const written = this.writer.checkpoint({

@@ -6,7 +6,7 @@
  * device timer event (DeviceContext.afterDeviceEvent). Each device's declared fields are
  * compared in place against a shadow copy kept in one Float64Array; nothing is allocated
  * when nothing changed. Timer fields are not tracked: their value (instructions until the
- * timer fires) changes with every instruction; checkpoints carry them (device.oracle()).
+ * timer fires) changes with every instruction; checkpoints carry them (device.snapshot()).
  *
  * The comparison is generated per device from its schema (`new Function`, as protobufjs
  * generates codecs): each field is then a fixed-name property load with its own inline

@@ -26,7 +26,10 @@
  * the same calls give the same trace bytes.
  */
 import { createHash } from 'node:crypto';
-import type { StateSchema } from '../devices/schema.js';
+import { MACHINE_TYPE } from '../board/layout.js';
+import type { CpuState } from '../machine/cpu/cpu.js';
+import { CPU_SCHEMA, encodeCpuState } from '../machine/cpu/state.js';
+import { encodeState, type StateLayout, type StateSnapshot } from '../machine/state-schema.js';
 import {
   DEFAULT_CHECKPOINT_INTERVAL,
   DEFAULT_CHUNK_BYTES,
@@ -61,6 +64,15 @@ export interface DeviceDescriptor {
   readonly schemaVersion: number;
   /** Schema field names in declaration order (a transition's `field` indexes this). */
   readonly fields: readonly string[];
+  /** Each field's shape, same order (2.0): what decoding a checkpoint's state needs. */
+  readonly shapes: readonly FieldShapeInfo[];
+}
+
+/** proto FieldShape: a declared field's width, array length (0: a scalar), timer or not. */
+export interface FieldShapeInfo {
+  readonly width: number;
+  readonly length: number;
+  readonly timer: boolean;
 }
 
 export interface TraceHeaderInit {
@@ -110,11 +122,17 @@ export interface TraceWriterOptions {
   readonly sync?: boolean;
 }
 
+/** What a checkpoint takes of a device: its bus id, its declared state and the declaration. */
+export interface CheckpointDevice {
+  readonly id: number;
+  readonly schema: StateLayout;
+  snapshot(): StateSnapshot;
+}
+
 export interface CheckpointInput {
-  /** `cpu.getState()`: any JSON-able object. */
-  readonly cpu: unknown;
-  /** Every device; `oracle()` must be JSON-able. */
-  readonly devices: readonly { readonly id: number; readonly name: string; oracle(): unknown }[];
+  readonly cpu: CpuState;
+  /** Every device, in bus id order. */
+  readonly devices: readonly CheckpointDevice[];
   readonly memory: CheckpointMemory;
   /** First checkpoint only: the only pages that may be non-zero (PageHashTracker.take). Default: scan all memory. */
   readonly firstPages?: ArrayLike<number>;
@@ -135,16 +153,20 @@ export interface TraceEndInit {
   readonly message?: string;
 }
 
+/** A header descriptor of a declared state (a device's, or the CPU's with id 0). */
+export function describeState(id: number, schema: StateLayout): DeviceDescriptor {
+  return {
+    id,
+    name: schema.device,
+    schemaVersion: schema.version,
+    fields: schema.fields.map((f) => f.name),
+    shapes: schema.fields.map((f) => ({ width: f.width, length: f.length ?? 0, timer: f.timer ?? false })),
+  };
+}
+
 /** Header device descriptors from device objects (src/devices/device.ts). */
-export function describeDevices(devices: readonly { readonly id: number; readonly schema: StateSchema }[]): DeviceDescriptor[] {
-  return devices
-    .map((d) => ({
-      id: d.id,
-      name: d.schema.device,
-      schemaVersion: d.schema.version,
-      fields: d.schema.fields.map((f) => f.name),
-    }))
-    .sort((a, b) => a.id - b.id);
+export function describeDevices(devices: readonly { readonly id: number; readonly schema: StateLayout }[]): DeviceDescriptor[] {
+  return devices.map((d) => describeState(d.id, d.schema)).sort((a, b) => a.id - b.id);
 }
 
 function shaBytes(v: string | Uint8Array | undefined, what: string): Uint8Array {
@@ -175,7 +197,10 @@ function encodeHeader(header: TraceHeaderInit, options: TraceWriterOptions): Uin
     machine: {
       memoryBytes: header.machine.memoryBytes,
       instructionsPerSecond: header.machine.instructionsPerSecond,
-      devices: header.machine.devices.map((d) => ({ ...d, fields: [...d.fields] })),
+      devices: header.machine.devices.map((d) => ({ ...d, fields: [...d.fields], shapes: d.shapes.map((x) => ({ ...x })) })),
+      // This build's board and CPU declaration: a trace always says what it was made on.
+      type: { ...MACHINE_TYPE },
+      cpu: describeState(0, CPU_SCHEMA),
     },
     guestImageSha256: shaBytes(header.guestImageSha256, 'guestImageSha256'),
     guestArgs: header.guestArgs ?? '',
@@ -363,7 +388,8 @@ export class TraceWriter {
   }
 
   /**
-   * Record a checkpoint now: CPU state, every device's oracle state, and the hashes of the
+   * Record a checkpoint now: CPU state and every device's declared state (the binary state
+   * encoding of their schemas), and the hashes of the
    * pages that changed since the previous checkpoint (all non-zero pages the first time).
    */
   checkpoint(input: CheckpointInput): CheckpointWritten {
@@ -376,8 +402,8 @@ export class TraceWriter {
       seq,
       icount,
       ordinal,
-      cpuJson: JSON.stringify(input.cpu) ?? 'null',
-      devices: input.devices.map((d) => ({ device: d.id, name: d.name, oracleJson: JSON.stringify(d.oracle()) ?? 'null' })),
+      cpu: encodeCpuState(input.cpu),
+      deviceStates: input.devices.map((d) => ({ device: d.id, values: encodeState(d.schema, d.snapshot()) })),
       pages: {
         ramPages: delta.ramPages,
         pages: delta.pages,

@@ -153,8 +153,8 @@ const faults: Fault[] = [
     // right after an STI with IRQ0 already pending: the interrupt waits one instruction
     at: async () => stepTo('timer', TIMER_ARGS, (await firstAck(refs.timer)) - 2_000, (s, m) => s.interruptShadow && (s.eflags & IF) !== 0 && m.cpu.intrLine),
     strategy: 'postcopy',
-    fields: ['cpu.interruptShadow'],
-    says: /the CPU section carried false: the source sent it wrong/,
+    fields: ['cpu.interrupt_shadow'],
+    says: /the CPU section carried 0: the source sent it wrong/,
   },
   {
     fault: 'segment-cache-lost',

@@ -93,6 +93,13 @@ describe('migtrace record, inspect, export, import, replay', () => {
     expect(r.stdout).toMatch(/^ {2}input {8}\d+ events, sha256 [0-9a-f]{16}…$/m);
     expect(r.stdout).toMatch(/^ {2}status {7}complete: limit at icount 8000000, \d+ records/m);
     expect(r.stdout).toMatch(/^records \(first 3; more match: raise --limit\):\n {2}seq 0 icount 0: checkpoint #0\n/m);
+    expect(r.stdout).toMatch(/^ {2}machine {6}migtrace-pc v1, /m);
+
+    const cps = migtrace(['inspect', trace, '--checkpoints', '--limit', '0']);
+    expect(cps.status).toBe(0);
+    expect(cps.stdout).toMatch(/^checkpoints \(9\):\n {2}#0 seq 0 icount 0: cs:eip [0-9a-f]{4}:[0-9a-f]{8}, \d+ pages changed, memory root [0-9a-f]{32}$/m);
+    const cpJson = JSON.parse(migtrace(['inspect', trace, '--checkpoints', '--limit', '0', '--json']).stdout);
+    expect(cpJson.checkpoints[1]).toMatchObject({ ordinal: 1, icount: 1_000_000, halted: expect.any(Boolean) });
 
     const inputs = JSON.parse(migtrace(['inspect', trace, '--kind', 'input', '--limit', '1000', '--json']).stdout);
     expect(inputs.records.length).toBeGreaterThan(0);

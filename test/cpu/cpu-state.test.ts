@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunExit, type CpuState } from '../../src/machine/cpu/cpu.js';
+import { CPU_FIELDS, CPU_SCHEMA, cpuSnapshot, cpuStateFromSnapshot, decodeCpuState, encodeCpuState } from '../../src/machine/cpu/state.js';
+import { StateEncodingError, clampToWidth, validateSnapshot } from '../../src/machine/state-schema.js';
 import { attachIntrDevice, boot, machine, read32, RES, runToHalt, type TestMachine } from './helpers.js';
 import { realInterrupts, workload } from './programs.js';
 
@@ -71,5 +73,60 @@ describe('CPU state capture', () => {
       runToHalt(dest);
       expectSameMachine(reference, dest);
     }
+  });
+});
+
+/** Every leaf of a CpuState as "cs.base" (what a schema field's `at` names). */
+function leaves(value: unknown, prefix = ''): string[] {
+  if (value === null || typeof value !== 'object') return [prefix];
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => leaves(v, prefix === '' ? k : `${prefix}.${k}`));
+}
+
+describe('the CPU state schema', () => {
+  it('declares every CpuState field exactly once (a register added to CpuState without a declaration fails here)', () => {
+    const m = boot(workload);
+    m.cpu.run(3000);
+    const declared = CPU_FIELDS.map((f) => f.at.join('.'));
+    expect(new Set(declared).size).toBe(declared.length);
+    expect(new Set(CPU_FIELDS.map((f) => f.name)).size).toBe(CPU_FIELDS.length);
+    expect([...declared].sort()).toEqual(leaves(m.cpu.getState()).sort());
+    for (const f of CPU_FIELDS) {
+      expect(f.doc, f.name).not.toBe('');
+      expect(['config', 'processing'], `${f.name}: every CPU field is essential`).toContain(f.role);
+    }
+  });
+
+  it('captures a snapshot the schema validates, in the fields\' widths', () => {
+    const m = boot(realInterrupts);
+    attachIntrDevice(m);
+    for (const at of [1, 500, 5000]) {
+      m.cpu.run(at);
+      const snap = cpuSnapshot(m.cpu.getState());
+      expect(validateSnapshot(CPU_SCHEMA, snap)).toEqual([]);
+      expect(cpuStateFromSnapshot(snap)).toEqual(m.cpu.getState());
+    }
+  });
+
+  it('round-trips exactly through the binary state encoding, extreme values included', () => {
+    const m = boot(workload);
+    m.cpu.run(4100);
+    const s = m.cpu.getState();
+    const values = encodeCpuState(s);
+    expect(values).toHaveLength(CPU_FIELDS.length);
+    expect(decodeCpuState(values, 'test')).toEqual(s);
+    // Every field at its largest value.
+    const max = cpuStateFromSnapshot(Object.fromEntries(CPU_FIELDS.map((f) => [f.name, clampToWidth(f, 2 ** 32 - 1)])));
+    expect(decodeCpuState(encodeCpuState(max), 'test')).toEqual(max);
+    expect(max.interruptShadow).toBe(true);
+    expect(max.cs.selector).toBe(0xffff);
+  });
+
+  it('refuses a value list that does not match the schema, naming the container', () => {
+    const values = encodeCpuState(boot(workload).cpu.getState());
+    expect(() => decodeCpuState(values.slice(0, -1), 'checkpoint 3')).toThrow(/checkpoint 3: cpu state ends at halted/);
+    expect(() => decodeCpuState([...values, 0], 'checkpoint 3')).toThrow(StateEncodingError);
+    const wide = values.slice();
+    wide[CPU_FIELDS.findIndex((f) => f.name === 'cs.selector')] = 0x10000;
+    expect(() => decodeCpuState(wide, 'x')).toThrow(/cpu\.cs\.selector: 65536 is not a 16-bit value/);
   });
 });

@@ -6,6 +6,7 @@
  * - reset state matches the schema, and `state` holds exactly the declared fields;
  * - snapshot → restore into a fresh device is exact, pending timers included;
  * - every declared field is actually restored (change it in a snapshot, restore, read back);
+ * - an exercised snapshot round-trips exactly through the binary state encoding (checkpoints);
  * - a restored device behaves like the original from then on (same reads, same IRQs, same output);
  * - every declared access width, and odd widths, on every register; unmapped offsets.
  */
@@ -15,7 +16,7 @@ import { Clock } from '../../src/machine/clock.js';
 import { PhysicalMemory } from '../../src/machine/memory.js';
 import type { AnyDevice } from '../../src/board/board.js';
 import type { DeviceContext } from '../../src/devices/device.js';
-import { clampToWidth, validateSnapshot, type StateSnapshot } from '../../src/devices/schema.js';
+import { clampToWidth, decodeState, encodeState, validateSnapshot, type StateSnapshot } from '../../src/devices/schema.js';
 
 export interface TestBoard {
   readonly ctx: DeviceContext;
@@ -126,6 +127,15 @@ export function describeConformance(subject: ConformanceSubject): void {
       dst.restore(snap);
       expect(dst.snapshot()).toEqual(snap);
       expect(b.clock.pending().map((t) => t.at)).toEqual(a.clock.pending().map((t) => t.at));
+    });
+
+    it('an exercised snapshot round-trips exactly through the binary state encoding', () => {
+      const a = makeTestBoard();
+      const { device } = subject.create(a);
+      subject.exercise(a, device);
+      const snap = device.snapshot();
+      const values = encodeState(device.schema, snap);
+      expect(decodeState(device.schema, values, 'conformance')).toEqual(snap);
     });
 
     it('every declared field is actually restored', () => {

@@ -20,6 +20,7 @@ function describeSource(machine: Machine, change: (m: PbMachine) => void = () =>
     maxRounds: 1,
     prepagePages: 0,
     faults: [],
+    machineType: { ...shape.machineType },
   };
   change(m);
   return m;
@@ -34,7 +35,7 @@ describe('the destination must be an identical machine', () => {
     expect(destinationMismatch(describeSource(m), { ...here, memoryBytes: 32 * MiB })).toBeNull();
   });
 
-  it('names what differs: memory, clock rate, a device in another slot, another schema, a missing or extra device', () => {
+  it('names what differs: machine type, memory, clock rate, a device in another slot, another schema, a missing or extra device', () => {
     const m = new Machine({ memory: 16 * MiB });
     const cases: [(p: PbMachine) => void, RegExp][] = [
       [(p) => (p.memoryBytes = 32 * MiB), /has 16 MiB of memory, less than the source's 32 MiB/],
@@ -43,8 +44,33 @@ describe('the destination must be an identical machine', () => {
       [(p) => (p.devices[2] = { ...p.devices[2], schemaVersion: 99 }), new RegExp(`pit has state schema version 99 on the source but ${here.devices[2].schemaVersion} on the destination`)],
       [(p) => p.devices.push({ name: 'floppy', schemaVersion: 1 }), /lacks the source's device in slot \d+ \(floppy\)/],
       [(p) => p.devices.pop(), /has a device the source lacks in slot \d+ \(input\)/],
+      [(p) => (p.machineType = { name: 'migtrace-pc', version: 99 }), /the source is migtrace-pc v99, the destination migtrace-pc v1/],
+      [(p) => (p.machineType = { name: 'other-pc', version: 1 }), /the source is other-pc v1, the destination migtrace-pc v1/],
+      [(p) => (p.machineType = null), /the source is an unnamed machine type, the destination migtrace-pc v1/],
     ];
     for (const [change, re] of cases) expect(destinationMismatch(describeSource(m, change), here)).toMatch(re);
+  });
+
+  it('refuses a source of another machine type before any page arrives, naming both types to the source', () => {
+    const link = new InProcessLink();
+    const destination = new MigrationDestination(link.destination, freshDestination());
+    link.onForward = () => {
+      try {
+        destination.pump();
+      } catch {
+        // recorded in destination.failure
+      }
+    };
+    const w = new StreamWriter((b) => link.source.send(b));
+    w.write(SECTION.MACHINE, describeSource(new Machine({ memory: 16 * MiB }), (p) => (p.machineType = { name: 'migtrace-pc', version: 2 })));
+    w.write(SECTION.ENVIRONMENT, EMPTY_ENVIRONMENT);
+    expect(destination.failed).toBe(true);
+    expect(destination.failure).toMatchObject({ code: 'MIGRATION_REFUSED' });
+    return link.source.receive().then((s) => {
+      const ack = decodeSection<PbAck>(s, SECTION.ACK);
+      expect(ack.ok).toBe(false);
+      expect(ack.message).toMatch(/not an identical machine: the source is migtrace-pc v2, the destination migtrace-pc v1/);
+    });
   });
 
   it('refuses a source with other devices before any page arrives, and says why to the source', () => {

@@ -30,6 +30,7 @@ describe('migration environment', () => {
       maxRounds: 1,
       prepagePages: 0,
       faults: [],
+      machineType: { name: 'migtrace-pc', version: 1 },
     };
     const back = setupOf(env, source);
     expect(back).toMatchObject({ label: 'memtouch', args: 'mb=2', memory: 16 << 20, rtcStart: env.rtcStart });

@@ -17,6 +17,7 @@ import {
   type PbPageBatch,
 } from '../../src/migration/stream.js';
 import { captureFromPb, captureToPb, cpuFromPb, cpuToPb } from '../../src/migration/sections.js';
+import { CPU_SCHEMA, encodeCpuState } from '../../src/machine/cpu/state.js';
 import { bootGuest } from './helpers.js';
 
 function writeAll(sections: [number, object][]): Uint8Array {
@@ -87,6 +88,15 @@ describe('migration stream', () => {
     state.ds = { selector: 0x10, base: 0x12340000, limit: 0xfffff, attributes: 0xc093 };
     const s = readAllSections(writeAll([[SECTION.CPU, cpuToPb(state)]]))[0];
     expect(cpuFromPb(decodeSection<PbCpu>(s, SECTION.CPU))).toEqual(state);
+    // The section is the schema's values, nothing else: one per declared CPU field.
+    expect(decodeSection<PbCpu>(s, SECTION.CPU)).toEqual({ schemaVersion: CPU_SCHEMA.version, values: encodeCpuState(state) });
+  });
+
+  it('refuses a CPU section of another CPU schema version, or with values missing', () => {
+    const state = bootGuest('hello', undefined).cpu.getState();
+    const pbCpu = cpuToPb(state);
+    expectCode(() => cpuFromPb({ ...pbCpu, schemaVersion: CPU_SCHEMA.version + 1 }), 'UNSUPPORTED_CPU_STATE', new RegExp(`CPU state schema version ${CPU_SCHEMA.version + 1}, this migtrace has version ${CPU_SCHEMA.version}`));
+    expectCode(() => cpuFromPb({ ...pbCpu, values: pbCpu.values.slice(0, 20) }), 'BAD_SECTION', /CPU section: cpu state ends at/);
   });
 
   it('carries captured devices with provenance and unknown fields', () => {
@@ -104,9 +114,12 @@ describe('migration stream', () => {
   it('refuses a stream of an unknown version, naming both versions', () => {
     const body = encodeSection(SECTION.END, { sections: 0, bytes: 0, rounds: [] });
     const newer = new Uint8Array(Buffer.concat([streamHeader(STREAM_MAJOR, STREAM_MINOR + 1), body]));
-    expectCode(() => readAllSections(newer), 'UNSUPPORTED_VERSION', new RegExp(`version 1\\.${STREAM_MINOR + 1} is not supported.*1\\.0 to 1\\.${STREAM_MINOR}`));
+    expectCode(() => readAllSections(newer), 'UNSUPPORTED_VERSION', new RegExp(`version ${STREAM_MAJOR}\\.${STREAM_MINOR + 1} is not supported.*${STREAM_MAJOR}\\.0 to ${STREAM_MAJOR}\\.${STREAM_MINOR}`));
     const major = new Uint8Array(Buffer.concat([streamHeader(STREAM_MAJOR + 1, 0), body]));
-    expectCode(() => readAllSections(major), 'UNSUPPORTED_VERSION', /version 2\.0 is not supported/);
+    expectCode(() => readAllSections(major), 'UNSUPPORTED_VERSION', new RegExp(`version ${STREAM_MAJOR + 1}\\.0 is not supported: this`));
+    // A 1.x stream (hand-listed CPU registers) is refused before any section is read.
+    const old = new Uint8Array(Buffer.concat([streamHeader(1, 2), body]));
+    expectCode(() => readAllSections(old), 'UNSUPPORTED_VERSION', new RegExp(`version 1\\.2 is not supported \\(an older migtrace wrote it: run the same migtrace release at both ends\\): this migtrace reads version ${STREAM_MAJOR}\\.0`));
     const older = new Uint8Array(Buffer.concat([streamHeader(STREAM_MAJOR, 0), body]));
     expect(readAllSections(older)).toHaveLength(1);
   });

@@ -99,7 +99,7 @@ describe('migration over TCP (loopback, two processes)', () => {
     const end = encodeSection(SECTION.END, { sections: 0, bytes: 0, rounds: [] });
     const future = await send(Buffer.concat([streamHeader(9, 0), end]));
     expect(future.status).toBe(2);
-    expect(future.stderr).toMatch(/stream format version 9\.0 is not supported: this migtrace reads version 1\.0 to 1\.\d+.*discarded its partial state/);
+    expect(future.stderr).toMatch(/stream format version 9\.0 is not supported: this migtrace reads version 2\.0 to 2\.\d+.*discarded its partial state/);
     expect(fs.existsSync(future.out)).toBe(false);
 
     const damaged = Buffer.concat([streamHeader(), end]);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Level } from 'level';
@@ -31,12 +32,16 @@ function fileHash(file: string): string {
   return dirHashes(path.dirname(file))[path.basename(file)];
 }
 
-/** Rewrite a trace's header version with `level` directly (no migtrace API writes a newer version). */
-async function setHeaderVersion(dir: string, major: number, minor: number): Promise<void> {
+/** Rewrite a trace's header with `level` directly (no migtrace API writes another version or machine). */
+async function changeHeader(dir: string, change: (h: PbTraceHeader) => PbTraceHeader): Promise<void> {
   const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
   const h = decode<PbTraceHeader>(pb.TraceHeader, (await db.get(headerKey()))!);
-  await db.put(headerKey(), encode(pb.TraceHeader, { ...h, version: { major, minor } }));
+  await db.put(headerKey(), encode(pb.TraceHeader, change(h)));
   await db.close();
+}
+
+async function setHeaderVersion(dir: string, major: number, minor: number): Promise<void> {
+  await changeHeader(dir, (h) => ({ ...h, version: { major, minor } }));
 }
 
 describe('bad input: one clear line each, nothing read is modified', () => {
@@ -94,8 +99,73 @@ describe('bad input: one clear line each, nothing read is modified', () => {
     const newer = path.join(base, 'newer.mtx');
     bytes.writeUInt16LE(3, 18); // minor 3
     fs.writeFileSync(newer, bytes);
-    await refuses(importTrace(newer, path.join(base, 'newer')), 'EXPORT_VERSION_UNSUPPORTED', new RegExp(`format 1\\.3, newer than .* \\(${FORMAT_MAJOR}\\.${FORMAT_MINOR}\\)`));
+    await refuses(importTrace(newer, path.join(base, 'newer')), 'EXPORT_VERSION_UNSUPPORTED', new RegExp(`format ${FORMAT_MAJOR}\\.3, newer than .* \\(${FORMAT_MAJOR}\\.${FORMAT_MINOR}\\)`));
     expect(fs.existsSync(path.join(base, 'newer'))).toBe(false);
+  });
+
+  it('a trace or export of the old format (1.x, JSON checkpoints), saying how to regenerate it', async () => {
+    const regenerate = 'this migtrace reads 2\\.x: re-record it with `migtrace record`, or regenerate golden traces with `migtrace golden update`$';
+    const dir = path.join(tempDir('old'), 't');
+    await recordSample(dir, { steps: 50 });
+    await setHeaderVersion(dir, 1, 1);
+    const before = dirHashes(dir);
+    await refuses(TraceReader.open(dir), 'TRACE_VERSION_UNSUPPORTED', new RegExp(`^trace .* was written by trace format 1\\.1; ${regenerate}`));
+    expect(dirHashes(dir)).toEqual(before);
+    const bytes = fs.readFileSync(exported);
+    const old = path.join(base, 'old.mtx');
+    bytes.writeUInt16LE(1, 16);
+    bytes.writeUInt16LE(1, 18);
+    fs.writeFileSync(old, bytes);
+    await refuses(importTrace(old, path.join(base, 'old')), 'EXPORT_VERSION_UNSUPPORTED', new RegExp(`^export .* was written by trace format 1\\.1; ${regenerate}`));
+    expect(fs.existsSync(path.join(base, 'old'))).toBe(false);
+  });
+
+  it('a trace made on another machine type, naming both', async () => {
+    const base2 = tempDir('machine-type');
+    const cases: [PbTraceHeader['machine'] extends infer M ? (m: NonNullable<M>) => NonNullable<M> : never, RegExp][] = [
+      [(m) => ({ ...m, type: { name: 'migtrace-pc', version: 7 } }), /made on machine type migtrace-pc v7; this migtrace simulates migtrace-pc v1: re-record it/],
+      [(m) => ({ ...m, type: { name: 'q35', version: 1 } }), /made on machine type q35 v1; this migtrace simulates migtrace-pc v1/],
+      [(m) => ({ ...m, type: null }), /made on machine type \(none recorded\); this migtrace simulates migtrace-pc v1/],
+    ];
+    for (const [i, [change, message]] of cases.entries()) {
+      const dir = path.join(base2, `t${i}`);
+      await recordSample(dir, { steps: 50 });
+      await changeHeader(dir, (h) => ({ ...h, machine: change(h.machine!) }));
+      await refuses(TraceReader.open(dir), 'TRACE_MACHINE_TYPE', message);
+    }
+  });
+
+  it('an export of a trace made on another machine type', async () => {
+    const dir = path.join(tempDir('export-type'), 't');
+    await recordSample(dir, { steps: 50 });
+    const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    const h = decode<PbTraceHeader>(pb.TraceHeader, (await db.get(headerKey()))!);
+    await db.close();
+    // An export file built by hand (migtrace cannot export a trace it refuses to read).
+    const frame = (f: object) => {
+      const body = Buffer.from(encode(pb.ExportFrame, f));
+      return Buffer.concat([Buffer.from([body.length & 0x7f | (body.length > 0x7f ? 0x80 : 0), ...(body.length > 0x7f ? [body.length >> 7] : [])]), body]);
+    };
+    const header = encode(pb.TraceHeader, { ...h, machine: { ...h.machine!, type: { name: 'migtrace-pc', version: 5 } } });
+    const pre = Buffer.alloc(20);
+    pre.write('MIGTRACE-EXPORT\n', 0, 'latin1');
+    pre.writeUInt16LE(FORMAT_MAJOR, 16);
+    pre.writeUInt16LE(FORMAT_MINOR, 18);
+    const body = Buffer.concat([pre, frame({ header }), frame({ exportEnd: { frames: 1 } })]);
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(body.length + 8 + 32));
+    const withLen = Buffer.concat([body, len]);
+    const file = path.join(base, 'other-type.mtx');
+    fs.writeFileSync(file, Buffer.concat([withLen, createHash('sha256').update(withLen).digest()]));
+    await refuses(importTrace(file, path.join(base, 'other-type')), 'EXPORT_MACHINE_TYPE', /^export .* was made on machine type migtrace-pc v5; this migtrace simulates migtrace-pc v1/);
+    expect(fs.existsSync(path.join(base, 'other-type'))).toBe(false);
+  });
+
+  it('a trace whose header declares another CPU state schema', async () => {
+    const dir = path.join(tempDir('cpu-schema'), 't');
+    await recordSample(dir, { steps: 50 });
+    await changeHeader(dir, (h) => ({ ...h, machine: { ...h.machine!, cpu: { ...h.machine!.cpu!, schemaVersion: 99 } } }));
+    await refuses(TraceReader.open(dir), 'TRACE_CPU_SCHEMA', /declares CPU state schema version 99 \(\d+ fields\); this migtrace has version 1/);
   });
 
   it('a truncated export file', async () => {

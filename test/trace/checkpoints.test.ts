@@ -4,7 +4,10 @@ import { PhysicalMemory } from '../../src/machine/memory.js';
 import { PageHashMap, comparePageHashes, hashPage } from '../../src/trace/pages.js';
 import { TraceReader, type CheckpointRecord } from '../../src/trace/reader.js';
 import { TraceWriter } from '../../src/trace/writer.js';
-import { FakeMemory, TestClock, collect, fakeDevices, prng, sampleHeader, tempDir } from './helpers.js';
+import { bootMachine, traceHeaderFor } from '../../src/trace/run-setup.js';
+import { CPU_SCHEMA } from '../../src/machine/cpu/state.js';
+import { shortRun } from './guest-runs.js';
+import { FakeMemory, TestClock, collect, fakeCpu, fakeDevices, prng, sampleHeader, tempDir } from './helpers.js';
 
 const PAGES = 48;
 
@@ -26,7 +29,7 @@ async function recordCheckpoints(dir: string, keyframeEvery: number, rounds = 20
   mem.write(44 * 4096, [9, 9]);
   for (let round = 0; round < rounds; round++) {
     expect(w.nextCheckpointAt).toBe(round === 0 ? 0 : clock.icount);
-    w.checkpoint({ cpu: { eip: round, regs: [round, 2, 3] }, devices: fakeDevices(round), memory: mem });
+    w.checkpoint({ cpu: fakeCpu(round, round * 7), devices: fakeDevices(round), memory: mem });
     truth.push(hashAll(mem));
     clock.icount += 1000;
     w.interrupt('raise', round & 15);
@@ -51,7 +54,7 @@ describe('checkpoints', () => {
     for (let i = 0; i < 4; i++) {
       clock.icount = w.nextCheckpointAt;
       at.push(clock.icount);
-      w.checkpoint({ cpu: {}, devices: fakeDevices(i), memory: mem });
+      w.checkpoint({ cpu: fakeCpu(0), devices: fakeDevices(i), memory: mem });
     }
     await w.close({ status: 'limit' });
     expect(at).toEqual([2_345, 3_000, 4_000, 5_000]);
@@ -77,7 +80,7 @@ describe('checkpoints', () => {
     }
   });
 
-  it('carries CPU state and device oracle state, and finds the last checkpoint at or before an icount', async () => {
+  it('carries CPU state and every device\'s declared state exactly, and finds the last checkpoint at or before an icount', async () => {
     const dir = path.join(tempDir('cp2'), 't');
     await recordCheckpoints(dir, 4);
     const r = await TraceReader.open(dir);
@@ -85,8 +88,8 @@ describe('checkpoints', () => {
       const cp = (await r.checkpointAt(5500)) as CheckpointRecord;
       expect(cp.icount).toBe(5000);
       expect(cp.ordinal).toBe(5);
-      expect(cp.cpu).toEqual({ eip: 5, regs: [5, 2, 3] });
-      expect(cp.devices).toEqual(fakeDevices(5).map((d) => ({ device: d.id, name: d.name, oracle: d.oracle() })));
+      expect(cp.cpu).toEqual(fakeCpu(5, 35));
+      expect(cp.devices).toEqual(fakeDevices(5).map((d) => ({ device: d.id, name: d.name, state: d.snapshot() })));
       expect((await r.checkpointAt(5000))?.ordinal).toBe(5);
       expect((await r.checkpointAt(4999))?.ordinal).toBe(4);
       expect((await r.checkpointAt(10 ** 9))?.ordinal).toBe(19);
@@ -148,11 +151,11 @@ describe('checkpoints', () => {
     const w = await TraceWriter.create(dir, sampleHeader(), { icount: clock.source });
     memory.write32(0x3000, 0xdeadbeef);
     const precopy = memory.dirty.createClient('precopy');
-    w.checkpoint({ cpu: {}, devices: [], memory });
+    w.checkpoint({ cpu: fakeCpu(0), devices: [], memory });
     memory.write32(0x5000, 1);
     memory.write8(0x3000, 0xef); // same byte: dirty, unchanged
     clock.icount = 100;
-    const second = w.checkpoint({ cpu: {}, devices: [], memory });
+    const second = w.checkpoint({ cpu: fakeCpu(0), devices: [], memory });
     expect(second.changedPages).toBe(1);
     expect([...precopy.takeAndClear()]).toEqual([3, 5]);
     await w.close({ status: 'limit' });
@@ -160,5 +163,30 @@ describe('checkpoints', () => {
     const cps = await collect(r.checkpoints());
     await r.close();
     expect(cps.map((c) => c.changedPages)).toEqual([[3], [5]]);
+  });
+
+  it('carry a real machine\'s CPU and device state through writer and reader exactly (timers, arrays, hidden caches)', async () => {
+    const dir = path.join(tempDir('cp-real'), 't');
+    const { setup } = shortRun('timer');
+    const machine = bootMachine(setup);
+    const w = await TraceWriter.create(dir, traceHeaderFor(setup, machine), { icount: () => machine.clock.icount, checkpointInterval: 100_000 });
+    const expected: { cpu: unknown; devices: unknown }[] = [];
+    for (let i = 0; i < 4; i++) {
+      machine.run({ maxInstructions: w.nextCheckpointAt - machine.clock.icount });
+      w.checkpoint({ cpu: machine.cpu.getState(), devices: machine.devices, memory: machine.memory });
+      expected.push({ cpu: machine.cpu.getState(), devices: machine.devices.map((d) => ({ device: d.id, name: d.name, state: d.snapshot() })) });
+    }
+    await w.close({ status: 'limit' });
+    const r = await TraceReader.open(dir);
+    try {
+      expect(r.header.machine.type).toEqual({ name: 'migtrace-pc', version: 1 });
+      expect(r.header.machine.cpu.fields).toEqual(CPU_SCHEMA.fields.map((f) => f.name));
+      const cps = await collect(r.checkpoints());
+      expect(cps.map((c) => ({ cpu: c.cpu, devices: c.devices }))).toEqual(expected);
+      // Array fields come back as arrays, of their declared length.
+      expect(cps[3].devices.some((d) => Object.values(d.state).some(Array.isArray))).toBe(true);
+    } finally {
+      await r.close();
+    }
   });
 });

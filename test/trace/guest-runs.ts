@@ -2,6 +2,8 @@
  * Fixtures for the recording and replay tests: every built-in guest with arguments (and an
  * input script) that keep its run short, and helpers to record them and tamper with traces.
  */
+import { CPU_SCHEMA } from '../../src/machine/cpu/state.js';
+import { decodeState, encodeState, type StateSnapshot } from '../../src/machine/state-schema.js';
 import path from 'node:path';
 import { Level } from 'level';
 import { listGuests, packageRoot, resolveImage } from '../../src/guests/catalog.js';
@@ -120,16 +122,16 @@ export async function tamperRecord(
   }
 }
 
-/** Change the CPU state stored in the checkpoint with this ordinal. */
-export async function tamperCheckpoint(dir: string, ordinal: number, change: (cpu: Record<string, unknown>) => void): Promise<void> {
+/** Change the CPU state stored in the checkpoint with this ordinal (fields as the CPU schema names them). */
+export async function tamperCheckpoint(dir: string, ordinal: number, change: (cpu: StateSnapshot) => void): Promise<void> {
   const db = open(dir);
   try {
     for await (const [key, value] of db.iterator(prefixRange(KEY_CHECKPOINT))) {
       const cp = decode<PbCheckpoint>(pb.Checkpoint, value);
       if (cp.ordinal !== ordinal) continue;
-      const cpu = JSON.parse(cp.cpuJson) as Record<string, unknown>;
+      const cpu = decodeState(CPU_SCHEMA, cp.cpu, 'test');
       change(cpu);
-      await db.put(key, encode(pb.Checkpoint, { ...cp, cpuJson: JSON.stringify(cpu) }));
+      await db.put(key, encode(pb.Checkpoint, { ...cp, cpu: encodeState(CPU_SCHEMA, cpu) }));
       return;
     }
     throw new Error(`tamperCheckpoint: no checkpoint #${ordinal}`);

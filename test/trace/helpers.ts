@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { TraceWriter, type TraceWriterOptions } from '../../src/trace/writer.js';
-import { DEV_NIC, DEV_PIC, DEV_UART, FakeMemory, TestClock, fakeDevices, prng, sampleHeader } from './fixtures/synthetic.js';
+import { DEV_NIC, DEV_PIC, DEV_UART, FakeMemory, TestClock, fakeCpu, fakeDevices, prng, sampleHeader } from './fixtures/synthetic.js';
 import type { TraceEvent } from '../../src/trace/records.js';
 
 const made: string[] = [];
@@ -43,7 +43,7 @@ export async function recordSample(dir: string, options: SampleOptions = {}): Pr
   const mem = new FakeMemory(64);
   const rnd = prng(7);
   const steps = options.steps ?? 5000;
-  w.checkpoint({ cpu: { eip: 0x7c00, eax: 0 }, devices: fakeDevices(0), memory: mem });
+  w.checkpoint({ cpu: fakeCpu(0x7c00), devices: fakeDevices(0), memory: mem });
   for (let i = 0; i < steps; i++) {
     clock.icount += 1 + Math.floor(rnd() * 900);
     const r = rnd();
@@ -62,7 +62,7 @@ export async function recordSample(dir: string, options: SampleOptions = {}): Pr
     else {
       mem.write((i % 64) * 4096 + (i % 4000), [i & 0xff, 1, 2, 3]);
     }
-    if (i % 1000 === 999) w.checkpoint({ cpu: { eip: i, eax: i * 3 }, devices: fakeDevices(i), memory: mem });
+    if (i % 1000 === 999) w.checkpoint({ cpu: fakeCpu(i, i * 3), devices: fakeDevices(i), memory: mem });
     if (options.flushEvery !== undefined && i % options.flushEvery === 0) await w.flush();
   }
   const records = w.recordCount;

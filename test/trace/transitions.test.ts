@@ -84,7 +84,20 @@ describe('device state transitions', () => {
     board.bus.mapPorts(dev.id, 0x300, 2, dev);
     dev.reset();
     const devices = describeDevices([dev]);
-    expect(devices).toEqual([{ id: dev.id, name: 'latchbox', schemaVersion: 3, fields: ['ctrl', 'tick', 'fifo', 'ticks'] }]);
+    expect(devices).toEqual([
+      {
+        id: dev.id,
+        name: 'latchbox',
+        schemaVersion: 3,
+        fields: ['ctrl', 'tick', 'fifo', 'ticks'],
+        shapes: [
+          { width: 8, length: 0, timer: false },
+          { width: 64, length: 0, timer: true },
+          { width: 8, length: 4, timer: false },
+          { width: 32, length: 0, timer: false },
+        ],
+      },
+    ]);
     const w = await TraceWriter.create(dir, sampleHeader({ machine: { memoryBytes: 1 << 24, instructionsPerSecond: 1e8, devices } }), {
       icount: () => board.clock.icount,
     });

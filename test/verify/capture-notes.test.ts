@@ -110,7 +110,7 @@ describe('what the verifier says the migration knew about a differing field', ()
   });
 
   it('a CPU field: what the CPU section carried', () => {
-    expect(captureNote(c, { kind: 'cpu', path: 'cpu.interruptShadow', reference: true, destination: false, essential: true })).toBe('the CPU section carried false: the source sent it wrong');
+    expect(captureNote(c, { kind: 'cpu', path: 'cpu.interrupt_shadow', reference: 1, destination: 0, essential: true, width: 1 })).toBe('the CPU section carried 0: the source sent it wrong');
     expect(captureNote(c, { kind: 'cpu', path: 'cpu.cs.limit', reference: 0xffffffff, destination: 0xffff, essential: true })).toBe('the CPU section carried 0xffffffff: sent right, the destination did not load it');
   });
 

@@ -92,7 +92,7 @@ const cases: Case[] = [
     name: 'CPU interrupt shadow lost',
     spec: TIMER, at: 5_000_000,
     perturb: (m) => setCpu(m, (s) => ({ ...s, interruptShadow: !s.interruptShadow })),
-    path: 'cpu.interruptShadow',
+    path: 'cpu.interrupt_shadow',
     explains: /CPU register/,
   },
   {
