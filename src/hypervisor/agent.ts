@@ -14,7 +14,7 @@
 import type { CapturedDevice } from './api.js';
 import { DIR_WRITE, type Intercepts } from './intercepts.js';
 import { PIC_SHADOW_FIELDS } from './drivers/pic8259/shadow.js';
-import { PIT_CHANNEL_FIELDS } from './drivers/pit8254/shadow.js';
+import { PIT_CHANNEL_FIELDS } from './drivers/pit8254/write-log.js';
 import { CMOS_SHADOW_FIELDS } from './drivers/rtc-cmos/shadow.js';
 import { ATA_SHADOW_FIELDS } from './drivers/ata-disk/shadow.js';
 

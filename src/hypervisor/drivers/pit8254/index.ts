@@ -1,13 +1,15 @@
 /**
  * The 8254 PIT and port B's GATE2 (device `pit`), driving ISA IRQ0 from OUT0. Its count,
  * control words and flip-flops are write-only, and the counting element's phase is internal:
- * the shadow traps every counter and control access and port B writes; capture takes the rest
- * from the datasheet timing; reconstruction writes each count at the icount that gives the
- * captured phase, which is what makes its window long.
+ * the shadow records every counter and control access and port B write with its icount
+ * (write-log.ts); capture infers the rest from that record and the datasheet timing
+ * (phase.ts); reconstruction writes each count at the icount that gives the captured phase,
+ * which is what makes its window long.
  */
 import type { DeviceDriver, FaultSpec } from '../driver.js';
 import { BOARD } from '../../../board/layout.js';
-import { PIT_CHANNEL_FIELDS, PitShadow } from './shadow.js';
+import { PitWriteLog, type PitChannelField } from './write-log.js';
+import { PitPhase } from './phase.js';
 import { capturePit } from './capture.js';
 import { pitWindow, reconstructPit } from './reconstruct.js';
 import { CONTROL_PORT, counterPort } from './ports.js';
@@ -33,32 +35,41 @@ const IRQ_CHANNEL = 0;
 /** The slack the window gets beyond the PIT's own need (a few instructions' worth of rounding). */
 const WINDOW_SPARE = 1000;
 
-export const pit8254Driver: DeviceDriver<PitShadow> = {
+/** The shadow (what the guest wrote) and the phase inferred from it so far. */
+export interface PitTracking {
+  readonly log: PitWriteLog;
+  readonly phase: PitPhase;
+}
+
+export const pit8254Driver: DeviceDriver<PitTracking> = {
   devices: ['pit'],
   irqs: [BOARD.pit.irq],
   faults: [PIT_LATCH_LOST, PIT_FLIPFLOP_LOST],
   captureStage: 'instant',
 
   attach({ intercepts, options, now, hz }) {
-    return new PitShadow(intercepts, hz, now, {
-      knownAtStart: options.attach === 'boot',
+    const log = new PitWriteLog(intercepts, options.attach === 'boot');
+    const phase = new PitPhase(hz, now, {
       loseLatch: options.faults.has(PIT_LATCH_LOST.name),
       loseFlipFlop: options.faults.has(PIT_FLIPFLOP_LOST.name),
     });
+    // A full record is taken in early, so it stays bounded whatever the guest does.
+    log.onFull = (l) => phase.apply(l);
+    return { log, phase };
   },
 
-  unknownFields(shadow) {
-    return shadow.known.flatMap((k, i) => k.unknown().map((f) => `pit.${f}[${i}]`));
+  unknownFields({ log }) {
+    return log.known.flatMap((k, i) => k.unknown().map((f) => `pit.${f}[${i}]`));
   },
 
-  agentReport(shadow, _device, field, channel, value) {
+  agentReport({ log }, _device, field, channel, value) {
     if (channel > 2) return null;
-    shadow.supply(channel, field as (typeof PIT_CHANNEL_FIELDS)[number], value);
+    log.supply(channel, field as PitChannelField, value);
     return `pit.${field}[${channel}]`;
   },
 
-  capture(ctx, shadow) {
-    return { builders: [capturePit(ctx, shadow)] };
+  capture(ctx, { log, phase }) {
+    return { builders: [capturePit(ctx, log, phase)] };
   },
 
   lineLevels(captured) {

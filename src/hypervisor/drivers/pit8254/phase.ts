@@ -1,101 +1,75 @@
 /**
- * Shadow of the 8254 (Intel 8254 datasheet 231164) and port 0x61's GATE2, kept from trapped
- * accesses to 0x40–0x43 (reads and writes) and 0x61 (writes).
+ * The 8254's phase, inferred from what the guest wrote (write-log.ts) — the PIT driver's
+ * capture runs this over the recorded accesses, it is not kept up to date on every exit.
  *
- * The count register, the control word (RW, mode, BCD) and the lobyte/hibyte write flip-flop
- * are write-only (BLMVisor 4.4.1: "the frequency-setting register is write-only"); the read
- * flip-flop and the latches change on reads. Beyond them, the counting element's phase —
- * when the count was loaded — is what makes IRQ0 fire at the same icount on the destination;
- * a VM exit carries its time (a real hypervisor reads the TSC), so the shadow knows when each
- * count went in. The shadow therefore mirrors the chip's control logic exactly, using the
- * datasheet's timing (pit8254-channel.ts: pure functions of a channel's registers and the
- * PIT clock, shared with the device model so both read the datasheet the same way).
- *
- * Capture cross-checks the shadow with the read-back command (status byte: OUT, null count,
- * RW, mode, BCD), which is readable without disturbing the chip (capture/pit.ts).
+ * The counting element's phase — when the count was loaded, the count it runs with, a reload
+ * pending, where GATE held it — and the latched values are not registers anyone wrote: they
+ * follow from the recorded writes, their icounts and the datasheet's timing (Intel 8254,
+ * "Modes of Operation", "Counter Latch Command", "Read-Back Command"; pit8254-channel.ts holds
+ * that timing as pure functions of a channel's registers and the PIT clock, shared with the
+ * device model so both read the datasheet the same way). The inference folds the log in order,
+ * settling the channels at each access's icount as the chip does, so it arrives at exactly the
+ * state the chip holds — however long the log was folded in pieces (a full log is folded early
+ * to bound its memory).
  */
-import { DIR_READ, DIR_WRITE, type Intercepts, type TrappedAccess } from '../../intercepts.js';
 import {
   PIT_CHANNELS, activeCount, bcdToBinary, edgesCounted, effectiveMode, icountAtTick, isSuspended, modulus,
   nullCount, outLevel, pitTicks, powerOnPitState, readableCount, settleChannels, takePendingReload, type Pit8254State,
 } from '../../../devices/pit8254-channel.js';
-import { KnownFields } from '../../known-fields.js';
-import { CONTROL_PORT as PIT_CONTROL, PORT_B, counterPort } from './ports.js';
-
-const PIT_PORT = counterPort(0);
+import { PIT_CHANNEL_FIELDS, PIT_EVENT, type PitWriteLog } from './write-log.js';
 
 const RW_LSB = 1;
 const RW_MSB = 2;
 const RW_WORD0 = 3;
 const RW_WORD1 = 4;
 
-/** Per-channel write-only or internal fields the shadow supplies. */
-export const PIT_CHANNEL_FIELDS = [
-  'count', 'latched_count', 'count_latched', 'status_latched', 'status', 'read_state', 'write_state', 'write_latch',
-  'rw_mode', 'mode', 'bcd', 'count_load_time', 'active_count', 'counting', 'cr_pending', 'gate_fall_time',
-] as const;
-
-export interface PitShadowOptions {
-  knownAtStart: boolean;
+export interface PitPhaseOptions {
   /** Fault `pit-latch-lost`: counter-latch commands are not tracked. */
   loseLatch: boolean;
   /** Fault `pit-flipflop-lost`: the write flip-flop is not tracked. */
   loseFlipFlop: boolean;
 }
 
-export class PitShadow {
-  /** The chip as the hypervisor believes it is (same layout as the device's declared state). */
+export class PitPhase {
+  /** The chip as the hypervisor infers it (same layout as the device's declared state). */
   readonly s: Pit8254State;
-  /** One KnownFields per channel: after a late attach a channel is known from its next control word. */
-  readonly known: KnownFields[];
-  /** When each channel's last control word and count were written (for reports). */
-  readonly lastControlAt = [-1, -1, -1];
 
   constructor(
-    intercepts: Intercepts,
     private readonly hz: number,
-    now: number,
-    private readonly options: PitShadowOptions,
+    attachIcount: number,
+    private readonly options: PitPhaseOptions,
   ) {
     // Power-on state (8254 + a PC's reset, as the device documents it): mode 3, count 65536, word access.
-    const s = powerOnPitState(now, hz);
-    this.s = s;
-    this.known = [0, 1, 2].map(() => new KnownFields(PIT_CHANNEL_FIELDS, options.knownAtStart));
-    for (let p = PIT_PORT; p <= PIT_CONTROL; p++) {
-      intercepts.onPort(p, (a) => this.onAccess(a));
-      intercepts.trapPort(p, DIR_WRITE);
-      if (p !== PIT_CONTROL) intercepts.trapPort(p, DIR_READ);
+    this.s = powerOnPitState(attachIcount, hz);
+  }
+
+  /** Take in every access the log holds, in order, and empty it. */
+  apply(log: PitWriteLog): void {
+    for (let k = 0; k < log.length; k++) {
+      const now = log.icount[k];
+      const kind = log.kind[k];
+      const a = log.arg[k];
+      const v = log.value[k];
+      if (kind === PIT_EVENT.supply) {
+        (this.s[PIT_CHANNEL_FIELDS[a >> 2]] as number[])[a & 3] = v;
+        continue;
+      }
+      this.settleAll(now);
+      if (kind === PIT_EVENT.read) this.read(a, now);
+      else if (kind === PIT_EVENT.control) this.writeControl(v, now);
+      else if (kind === PIT_EVENT.counter) this.writeCounter(a, v, now);
+      else this.setGate(2, v & 1, now);
+      this.settleAll(now);
     }
-    intercepts.onPort(PORT_B, (a) => this.onPortB(a));
-    intercepts.trapPort(PORT_B, DIR_WRITE);
+    log.clear();
   }
 
   private ticks(icount: number): number {
     return pitTicks(icount, this.hz);
   }
 
-  private onPortB(a: TrappedAccess): void {
-    if (a.dir !== DIR_WRITE) return;
-    this.settleAll(a.icount);
-    this.setGate(2, a.value & 1, a.icount);
-    this.settleAll(a.icount);
-  }
-
-  private onAccess(a: TrappedAccess): void {
-    const now = a.icount;
-    this.settleAll(now);
-    if (a.dir === DIR_READ) {
-      this.read(a.addr & 3, now);
-    } else if (a.addr === PIT_CONTROL) {
-      this.writeControl(a.value & 0xff, now);
-    } else {
-      this.writeCounter(a.addr & 3, a.value & 0xff, now);
-    }
-    this.settleAll(now);
-  }
-
-  // The control logic below follows the datasheet as the device model does (pit8254.ts):
-  // the same transitions, so the shadow's view of the internal phase is exact.
+  // The control logic follows the datasheet as the device model does (pit8254.ts): the same
+  // transitions, so the inferred internal phase is exact.
 
   private setGate(i: number, level: number, now: number): void {
     const s = this.s;
@@ -169,9 +143,6 @@ export class PitShadow {
     s.bcd[i] = value & 1;
     s.counting[i] = 0;
     s.cr_pending[i] = 0;
-    this.lastControlAt[i] = now;
-    // A control word resets the channel's control logic: from here the shadow knows it all.
-    this.known[i].learn(...PIT_CHANNEL_FIELDS);
   }
 
   private latchCount(i: number, now: number): void {
@@ -272,20 +243,5 @@ export class PitShadow {
    */
   settleAll(now: number): void {
     settleChannels(this.s, this.ticks(now), this.hz);
-  }
-
-  /** OUT of channel `i` at `now` per the shadow. */
-  out(i: number, now: number): number {
-    return outLevel(this.s, i, this.ticks(now), this.hz);
-  }
-
-  nullCount(i: number, now: number): number {
-    return nullCount(this.s, i, this.ticks(now), this.hz);
-  }
-
-  /** The agent (late attach) supplies the count register (and, with it, the channel's phase). */
-  supply(i: number, field: (typeof PIT_CHANNEL_FIELDS)[number], value: number): void {
-    (this.s[field] as number[])[i] = value;
-    this.known[i].learn(field);
   }
 }
