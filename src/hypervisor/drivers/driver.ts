@@ -17,6 +17,7 @@ import type { CaptureResult, CapturedDevice, HypervisorOptions } from '../api.js
 import type { CapturedView, DeviceCaptureBuilder } from '../captured.js';
 import type { StateSchema } from '../../devices/schema.js';
 import type { SharedStorage } from '../storage.js';
+import type { PortRange } from '../../board/layout.js';
 
 /** An injected hypervisor bug (faults.ts: the catalog is every driver's `faults`, in registry order). */
 export interface FaultSpec {
@@ -153,6 +154,10 @@ export interface ReconstructStep {
 export interface DeviceDriver<S = unknown> {
   /** Board device names it covers (their schemas' names). */
   readonly devices: readonly string[];
+  /** Port ranges its device(s) decode, where the board puts them (src/board/layout.ts); its intercepts lie in them. */
+  readonly ports: readonly PortRange[];
+  /** MMIO windows (bases) its device(s) decode, from the board. */
+  readonly mmio: readonly number[];
   /** ISA IRQ lines its device(s) drive (src/board/layout.ts). */
   readonly irqs: readonly number[];
   /** Injected faults that concern it (faults.ts). */

@@ -72,6 +72,8 @@ function reconstructIoapic(ctx: ReconstructContext, t: CapturedView): void {
 
 export const ioapicDriver: DeviceDriver<void> = {
   devices: ['ioapic'],
+  ports: [],
+  mmio: [IOAPIC_BASE],
   irqs: [],
   faults: [IOAPIC_REDIRECTION_FORGOTTEN],
   captureStage: 'instant',

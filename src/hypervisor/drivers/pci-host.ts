@@ -4,6 +4,7 @@
  * cycle the hypervisor makes puts CONFIG_ADDRESS back, but reconstruction writes it last
  * anyway, at the switch-over after everything else (ranks.ts): that is the guest's value.
  */
+import { BOARD } from '../../board/layout.js';
 import type { DeviceDriver } from './driver.js';
 import { DeviceCaptureBuilder } from '../captured.js';
 import { PCI_ADDRESS, pciRead, pciWrite } from '../pci-access.js';
@@ -18,6 +19,8 @@ const REG_INTERRUPT_LINE = 0x3c;
 
 export const pciHostDriver: DeviceDriver<void> = {
   devices: ['pci'],
+  ports: [BOARD.pci.config],
+  mmio: [],
   irqs: [],
   faults: [],
   captureStage: 'instant',

@@ -27,6 +27,8 @@ export class PostShadow {
 
 export const postPortDriver: DeviceDriver<PostShadow> = {
   devices: ['post'],
+  ports: [{ base: PORT, count: 1 }],
+  mmio: [],
   irqs: [],
   faults: [],
   captureStage: 'instant',

@@ -12,6 +12,8 @@ const A20_SHIFT = 1;
 
 export const systemControlDriver: DeviceDriver<void> = {
   devices: ['sysctl'],
+  ports: [{ base: PORT, count: 1 }],
+  mmio: [],
   irqs: [],
   faults: [],
   captureStage: 'instant',

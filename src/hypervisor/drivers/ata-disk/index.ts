@@ -18,6 +18,8 @@ const EXECUTE_DEVICE_DIAGNOSTIC = 0x90;
 
 export const ataDiskDriver: DeviceDriver<AtaShadow> = {
   devices: ['ata0'],
+  ports: [BOARD.ata.command, { base: BOARD.ata.control, count: 1 }],
+  mmio: [],
   irqs: [BOARD.ata.irq],
   faults: [],
   captureStage: 'instant',

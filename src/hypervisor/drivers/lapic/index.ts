@@ -5,6 +5,7 @@
  * among the devices, then at the switch-over the in-service vectors (before the IOAPIC's
  * entries: level ones need temporary entries) and the pending ones (after them).
  */
+import { BOARD } from '../../../board/layout.js';
 import type { DeviceDriver } from '../driver.js';
 import { CapturedView } from '../../captured.js';
 import { captureLapic } from './capture.js';
@@ -15,6 +16,8 @@ import { RANK } from '../ranks.js';
 
 export const lapicDriver: DeviceDriver<void> = {
   devices: ['lapic'],
+  ports: [],
+  mmio: [BOARD.lapic.mmioBase],
   irqs: [],
   faults: [],
   captureStage: 'instant',

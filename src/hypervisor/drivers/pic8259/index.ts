@@ -8,6 +8,7 @@
  * overwrites); requests, masks and OCW3 at the switch-over, after every device's own actions
  * there (the lines have their final levels by then).
  */
+import { BOARD } from '../../../board/layout.js';
 import type { DeviceDriver, FaultSpec } from '../driver.js';
 import { PicShadow, type PicShadowField } from './shadow.js';
 import { captureOnePic } from './capture.js';
@@ -31,6 +32,8 @@ export interface PicShadows {
 
 export const pic8259Driver: DeviceDriver<PicShadows> = {
   devices: [MASTER.device, SLAVE.device],
+  ports: [BOARD.pic.master.ports, BOARD.pic.slave.ports, { base: BOARD.pic.master.elcr, count: 1 }, { base: BOARD.pic.slave.elcr, count: 1 }],
+  mmio: [],
   irqs: [],
   faults: [ICW4_SHADOW_SKIPPED],
   captureStage: 'instant',

@@ -43,6 +43,8 @@ export interface PitTracking {
 
 export const pit8254Driver: DeviceDriver<PitTracking> = {
   devices: ['pit'],
+  ports: [BOARD.pit.ports, { base: BOARD.pit.portB, count: 1 }],
+  mmio: [],
   irqs: [BOARD.pit.irq],
   faults: [PIT_LATCH_LOST, PIT_FLIPFLOP_LOST],
   captureStage: 'instant',

@@ -24,6 +24,8 @@ const WINDOW_SPARE = 1000;
 
 export const rtcCmosDriver: DeviceDriver<CmosShadow> = {
   devices: ['rtc'],
+  ports: [BOARD.rtc.ports],
+  mmio: [],
   irqs: [BOARD.rtc.irq],
   faults: [CMOS_INDEX_FORGOTTEN],
   captureStage: 'instant',

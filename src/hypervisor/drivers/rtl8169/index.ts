@@ -22,6 +22,9 @@ export const NIC_RX_POINTER_OFF_BY_ONE: FaultSpec = {
 
 export const rtl8169Driver: DeviceDriver<void> = {
   devices: ['rtl8169'],
+  // Reached through its memory BAR (relocatable: the guest's value is read from configuration space).
+  ports: [],
+  mmio: [BOARD.nic.mmioBase],
   irqs: [BOARD.nic.irq],
   faults: [NIC_RX_POINTER_OFF_BY_ONE],
   captureStage: 'disturbs-line',

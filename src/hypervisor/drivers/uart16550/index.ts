@@ -21,6 +21,8 @@ export const UART_DIVISOR_DROPPED: FaultSpec = {
 
 export const uart16550Driver: DeviceDriver<UartShadow> = {
   devices: ['uart'],
+  ports: [BOARD.uart.ports],
+  mmio: [],
   irqs: [BOARD.uart.irq],
   faults: [UART_DIVISOR_DROPPED],
   captureStage: 'disturbs-line',
