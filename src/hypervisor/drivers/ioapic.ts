@@ -19,6 +19,9 @@ import { IOAPIC_PINS, IOAPIC_REG_ID, IOAPIC_REG_REDTBL, IOREGSEL, IOWIN, REDIR_L
 import { RANK } from './ranks.js';
 
 export { IOAPIC_PINS, REDIR_LEVEL, REDIR_MASKED, REDIR_REMOTE_IRR };
+
+/** ISA IRQ lines 0–15 (the two 8259As' inputs). */
+const ISA_IRQS = 16;
 export const IOAPIC_BASE = BOARD.ioapic.mmioBase;
 
 /** Redirection entry low / high word of `pin` (IOREGSEL index). */
@@ -37,7 +40,7 @@ export function ioapicWrite(io: HvIo, index: number, value: number): void {
 
 /** The ISA IRQ wired to IOAPIC pin `pin`, or -1. */
 export function isaIrqOfPin(pin: number): number {
-  for (let irq = 0; irq < 16; irq++) if (isaIrqToGsi(irq) === pin) return irq;
+  for (let irq = 0; irq < ISA_IRQS; irq++) if (isaIrqToGsi(irq) === pin) return irq;
   return -1;
 }
 
@@ -103,7 +106,7 @@ export const ioapicDriver: DeviceDriver<void> = {
     const ioapic = devices.get('ioapic');
     if (!ioapic) return;
     let pins = 0;
-    for (let irq = 0; irq < 16; irq++) if (lines & (1 << irq)) pins |= 1 << isaIrqToGsi(irq);
+    for (let irq = 0; irq < ISA_IRQS; irq++) if (lines & (1 << irq)) pins |= 1 << isaIrqToGsi(irq);
     ioapic.fields.pin_level = pins;
   },
 

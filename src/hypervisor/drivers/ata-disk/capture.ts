@@ -1,7 +1,7 @@
 /**
  * ATA capture (ATA/ATAPI-6, 7.x "Command block registers").
  *
- * Read: the alternate status (0x3F6: no side effect, unlike 0x1F7, which clears INTRQ); when
+ * Read: the alternate status (no side effect, unlike the status register, which clears INTRQ); when
  * BSY is clear the task file (error, sector count, LBA/CHS, device/head — reads without side
  * effects). While BSY they read as the status: the values come from the shadow then.
  * Shadow: features, command, device control, the settings commands' results, and the PIO

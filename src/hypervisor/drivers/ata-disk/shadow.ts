@@ -2,11 +2,11 @@
  * Shadow of the ATA drive (ATA/ATAPI-6, T13/1410D): its write-only registers and its PIO
  * transfer position.
  *
- * Write-only: features (0x1F1 write), command (0x1F7 write), device control (0x3F6 write),
+ * Write-only: features, command, device control (ports.ts),
  * and the settings SET MULTIPLE MODE and INITIALIZE DEVICE PARAMETERS leave behind (IDENTIFY
  * words 59, 55–56 show them, but reading IDENTIFY would overwrite the sector buffer).
  * Internal: where a PIO transfer is (which sector, how far into the 512-byte buffer, how
- * much of the DRQ block is left) and what the buffer holds. The data port 0x1F0 is trapped
+ * much of the DRQ block is left) and what the buffer holds. The data port is trapped
  * (reads and writes) only while a data command is in flight — from its command write to its
  * last word — so the shadow counts the words and sees their values; the command block
  * registers are trapped for writes always.

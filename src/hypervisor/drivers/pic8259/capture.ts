@@ -1,7 +1,7 @@
 /**
  * 8259A capture (Intel 8259A datasheet, "Reading the 8259A Status"; BLMVisor 4.4).
  *
- * Read: IRR and ISR through OCW3 (RR=1, RIS selects) at A0=0, IMR at A0=1, ELCR at 0x4D0/1.
+ * Read: IRR and ISR through OCW3 (RR=1, RIS selects) at A0=0, IMR at A0=1, ELCR at its port (chips.ts).
  * OCW3 changes the read-register select, which is itself state: we put the guest's value
  * back (from the shadow; after a late attach it is inferred by comparing a first, unselected
  * read with IRR and ISR). A pending poll (OCW3 P) turns any read into an INTA: then the first

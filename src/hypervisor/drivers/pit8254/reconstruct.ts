@@ -17,7 +17,7 @@
  * Then, at the switch-over, what the guest left half-done: a pending reload (a count written
  * mid-period), the low byte of a word write (write flip-flop), a read flip-flop after the
  * low byte of a word read, count and status latches not yet read (latched at a time where
- * the count / status had the captured value), GATE2 and port 0x61.
+ * the count / status had the captured value), GATE2 and port B.
  */
 import type { ReconstructContext } from '../driver.js';
 import type { CapturedView } from '../../captured.js';

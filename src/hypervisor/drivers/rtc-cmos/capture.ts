@@ -4,7 +4,7 @@
  * Read: the 128 CMOS bytes through the index/data ports — except register C, whose read
  * clears its flags and drops IRQ8. Register A reads with UIP computed (bit 7, not stored):
  * masked off. Register D reads VRT, as stored.
- * Shadow: the index and NMI-disable bit (port 0x70, write-only) — put back after our reads.
+ * Shadow: the index and NMI-disable bit (the index port, write-only) — put back after our reads.
  * Inferred: the divider phase (from when DV last left reset, or power-on); register C from
  * the events since the guest last read it (shadows/cmos.ts): PF if a periodic edge came
  * since, UF if an update cycle did, AF if one of those updates matched the alarm, IRQF from

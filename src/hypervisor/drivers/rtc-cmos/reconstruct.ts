@@ -10,7 +10,7 @@
  *   the alarm on the way exactly as on the source;
  * - register C (read-only, read-to-clear): read at an icount after which exactly the captured
  *   flags' events (periodic edge, update, alarm match) still happen before the switch-over;
- * - the index and NMI bit at port 0x70 (write-only), written last.
+ * - the index and NMI bit at the index port (write-only), written last.
  * The window must reach back far enough for the release (up to one second); otherwise the
  * phase and the flags are residuals the report names.
  */

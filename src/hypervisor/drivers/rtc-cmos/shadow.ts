@@ -1,9 +1,9 @@
 /**
  * Shadow of the MC146818A's index port and the history register C depends on.
  *
- * Port 0x70 is write-only (index in bits 6–0, NMI disable in bit 7; BLMVisor 4.4.1 lists it):
- * trapped for writes always. Port 0x71 is trapped only while the index makes it matter,
- * re-armed on every 0x70 exit (a dynamic I/O bitmap):
+ * The index port is write-only (index in bits 6–0, NMI disable in bit 7; BLMVisor 4.4.1 lists it):
+ * trapped for writes always. The data port is trapped only while the index makes it matter,
+ * re-armed on every index port exit (a dynamic I/O bitmap):
  * - writes to bytes 0x00–0x0B (time, alarm, A, B): register A's DV leaving divider reset
  *   fixes the divider phase (datasheet, "Register A": the first update comes 500 ms later),
  *   and time or A/B writes change what register C will hold;
