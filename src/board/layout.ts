@@ -56,6 +56,8 @@ export const BOARD = {
   post: { port: 0x80 },
   sysctl: { port: 0x92 },
   debugExit: { ports: { base: 0xf4, count: 4 } },
+  /** Two ports no device decodes, which the thin hypervisor claims for its guest agent (docs/guest-agent.md). */
+  agent: { field: 0x0ee0, value: 0x0ee4 },
 } as const;
 
 /** IOAPIC pin (GSI) of an ISA IRQ line. */

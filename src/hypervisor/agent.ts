@@ -3,22 +3,24 @@
  * write-only values the guest wrote before; a cooperating agent in the guest (it knows what
  * its drivers programmed) reports them through two I/O ports that no device decodes:
  *
- *   0x0EE0  (32-bit write)  FIELD  = device << 16 | channel << 8 | field
- *   0x0EE4  (32-bit write)  VALUE  — the value of FIELD; the pair is one report
+ *   BOARD.agent.field (0x0EE0, 32-bit write)  FIELD = device << 16 | channel << 8 | field
+ *   BOARD.agent.value (0x0EE4, 32-bit write)  VALUE — the value of FIELD; the pair is one report
  *
- * Device and field codes are the indices below. Reports go straight into the shadows (which
- * then keep tracking the guest's writes from there), and capture marks those fields' values
+ * Device and field codes are the indices below. Reports go straight into the shadows, through
+ * the device's driver (DeviceDriver.agentReport; the shadows then keep tracking the guest's
+ * writes from there), and capture marks those fields' values
  * with provenance `agent`. The ports are trapped only when HypervisorOptions.agent is set.
  */
+import { BOARD } from '../board/layout.js';
 import type { CapturedDevice } from './api.js';
 import { DIR_WRITE, type Intercepts } from './intercepts.js';
-import type { Shadows } from './shadows/index.js';
-import { PIC_SHADOW_FIELDS, type PicShadowField } from './shadows/pic.js';
-import { PIT_CHANNEL_FIELDS } from './shadows/pit.js';
-import { CMOS_SHADOW_FIELDS } from './shadows/cmos.js';
+import { PIC_SHADOW_FIELDS } from './drivers/pic8259/shadow.js';
+import { PIT_CHANNEL_FIELDS } from './drivers/pit8254/write-log.js';
+import { CMOS_SHADOW_FIELDS } from './drivers/rtc-cmos/shadow.js';
+import { ATA_SHADOW_FIELDS } from './drivers/ata-disk/shadow.js';
 
-export const AGENT_FIELD_PORT = 0x0ee0;
-export const AGENT_VALUE_PORT = 0x0ee4;
+export const AGENT_FIELD_PORT = BOARD.agent.field;
+export const AGENT_VALUE_PORT = BOARD.agent.value;
 
 export const AGENT_DEVICES = ['', 'pic.master', 'pic.slave', 'pit', 'rtc', 'uart', 'ata0', 'post'] as const;
 export const AGENT_FIELDS: Record<string, readonly string[]> = {
@@ -27,7 +29,7 @@ export const AGENT_FIELDS: Record<string, readonly string[]> = {
   pit: PIT_CHANNEL_FIELDS,
   rtc: CMOS_SHADOW_FIELDS,
   uart: ['fcr'],
-  ata0: ['feature', 'command', 'devctl', 'mult_sectors', 'chs_heads', 'chs_sectors'],
+  ata0: ATA_SHADOW_FIELDS,
   post: ['code'],
 };
 
@@ -39,6 +41,9 @@ export function agentFieldCode(device: string, field: string, channel = 0): numb
   return ((d << 16) | (channel << 8) | f) >>> 0;
 }
 
+/** Hands one report to the device's driver; returns the key it is reported under, or null to ignore it. */
+export type AgentSupply = (device: string, field: string, channel: number, value: number) => string | null;
+
 export class GuestAgent {
   private field = -1;
   /** "device.field" or "pit.field[i]" reported by the agent. */
@@ -47,7 +52,7 @@ export class GuestAgent {
 
   constructor(
     intercepts: Intercepts,
-    private readonly shadows: Shadows,
+    private readonly supply: AgentSupply,
   ) {
     intercepts.onPort(AGENT_FIELD_PORT, (a) => {
       if (a.dir === DIR_WRITE && a.guest) this.field = a.value >>> 0;
@@ -64,35 +69,9 @@ export class GuestAgent {
     const channel = (code >>> 8) & 0xff;
     const field = AGENT_FIELDS[device ?? '']?.[code & 0xff];
     if (device === undefined || device === '' || field === undefined) return;
-    const s = this.shadows;
-    switch (device) {
-      case 'pic.master':
-        s.picMaster.supply(field as PicShadowField, value);
-        break;
-      case 'pic.slave':
-        s.picSlave.supply(field as PicShadowField, value);
-        break;
-      case 'pit':
-        if (channel > 2) return;
-        s.pit.supply(channel, field as (typeof PIT_CHANNEL_FIELDS)[number], value);
-        this.reported.add(`pit.${field}[${channel}]`);
-        this.reports++;
-        return;
-      case 'rtc':
-        s.cmos.supply(field as (typeof CMOS_SHADOW_FIELDS)[number], value);
-        break;
-      case 'uart':
-        s.uart.supply('fcr', value & 0xff);
-        break;
-      case 'ata0':
-        s.ata.supply(field as 'feature', value);
-        break;
-      case 'post':
-        s.post.code = value & 0xff;
-        s.post.known = true;
-        break;
-    }
-    this.reported.add(`${device}.${field}`);
+    const key = this.supply(device, field, channel, value);
+    if (key === null) return;
+    this.reported.add(key);
     this.reports++;
   }
 

@@ -15,35 +15,21 @@ import { HypervisorError } from './errors.js';
 import { checkFaults } from './faults.js';
 import { HvIo } from './hv-io.js';
 import { Timeline } from './timeline.js';
-import { schemaOf } from './captured.js';
-import { DummyFrameFilter } from './nic/dummy-frames.js';
-import { view, type ReconstructContext } from './reconstruct/context.js';
-import { reconstructPicEnd, reconstructPicStart } from './reconstruct/pic.js';
-import { pitWindow, reconstructPit } from './reconstruct/pit.js';
-import { reconstructRtc } from './reconstruct/rtc.js';
-import { reconstructUart } from './reconstruct/uart.js';
-import { reconstructNic } from './reconstruct/nic.js';
-import { reconstructAta } from './reconstruct/ata.js';
-import {
-  reconstructIoapic, reconstructLapicEnd, reconstructLapicStart, reconstructPciAddress, reconstructPciHost,
-  reconstructPost, reconstructSysctl,
-} from './reconstruct/small.js';
-import { NOT_CAPTURED } from './hypervisor.js';
-import { defaultGeometry } from '../devices/ata-identify.js';
-import { DEFAULT_OPTIONS } from './hypervisor.js';
+import { CapturedView, schemaOf } from './captured.js';
+import { DummyFrameFilter } from './drivers/rtl8169/dummy-frames.js';
+import type { ReconstructContext, ReconstructStep } from './drivers/driver.js';
+import { DRIVERS, lineGeneratorFor } from './drivers/index.js';
+import { DEFAULT_OPTIONS, NOT_CAPTURED } from './hypervisor.js';
 
 /**
- * Instructions of destination window that make every timed reconstruction exact: the RTC's
- * divider release (up to one second, plus half a second when an update must happen inside the
- * window), every running PIT channel's load (its canonical phase: under two periods, or a
- * modulus after a one-shot settled — reconstruct/pit.ts), the UART's refill and transmitter.
+ * Instructions of destination window that make every timed reconstruction exact: at least
+ * 10 ms, and whatever each driver's timed actions need (DeviceDriver.window: the RTC's divider
+ * release, up to 1.5 s; every running PIT channel's load, its canonical phase: under two
+ * periods, or a modulus after a one-shot settled).
  */
 export function reconstructionBudget(capture: CaptureResult, hz = 100_000_000): number {
   let budget = Math.ceil(hz / 100);
-  const rtc = capture.devices.find((d) => d.device === 'rtc');
-  if (rtc !== undefined && 'divider_phase' in rtc.fields) budget = Math.max(budget, hz + Math.ceil(hz / 2) + 1000);
-  const pit = capture.devices.find((d) => d.device === 'pit');
-  if (pit !== undefined) budget = Math.max(budget, pitWindow(pit, capture.switchIcount, hz) + 1000);
+  for (const d of DRIVERS) if (d.window) budget = Math.max(budget, d.window(capture, hz));
   return budget;
 }
 
@@ -70,37 +56,34 @@ export function reconstructDevices(
     }
   }
   const timeline = new Timeline(start, capture.switchIcount);
-  const ctx: ReconstructContext = { io, capture, timeline, options, notes: [], dummyFrames: 0 };
+  const view = (name: string) => {
+    const d = capture.devices.find((x) => x.device === name);
+    return d === undefined ? null : new CapturedView(d);
+  };
+  const shared = {
+    io, capture, options, notes: [] as string[], counts: { dummyFrames: 0 }, view,
+    must(name: string) {
+      const v = view(name);
+      if (v === null) throw new HypervisorError('HV_MACHINE_MISMATCH', `the capture has no "${name}"`);
+      return v;
+    },
+    irqLine(irq: number) {
+      return lineGeneratorFor(irq)?.create(io) ?? null;
+    },
+    restoreSafeLine(irq: number) {
+      return lineGeneratorFor(irq)?.restoreSafe === true;
+    },
+  };
+  // Every driver's steps, planned in rank order; their actions keep the rank on the timeline.
+  const steps: ReconstructStep[] = DRIVERS.flatMap((d) => d.reconstruct).sort((a, b) => a.rank - b.rank);
   const filter = new DummyFrameFilter();
   machine.taps.unshift(filter);
   try {
-    const must = (name: string) => {
-      const v = view(ctx, name);
-      if (v === null) throw new HypervisorError('HV_MACHINE_MISMATCH', `the capture has no "${name}"`);
-      return v;
-    };
-    const master = must('pic.master');
-    const slave = must('pic.slave');
-    // Window start: the interrupt controllers first (putting IRs in service drives other devices).
-    timeline.at(start, '8259A: ICW1–ICW4, ELCR, priority, in-service IRs', () => reconstructPicStart(ctx, master, slave));
-    timeline.at(start, 'pci: host bridge header', () => reconstructPciHost(ctx, must('pci')));
-    timeline.at(start, 'sysctl, post', () => {
-      reconstructSysctl(ctx, must('sysctl'));
-      reconstructPost(ctx, must('post'));
-    });
-    reconstructNic(ctx, must('rtl8169'));
-    reconstructAta(ctx, must('ata0'), defaultGeometry(machine.board.disk.backing.sectors));
-    reconstructLapicStart(ctx, must('lapic'));
-    reconstructRtc(ctx, must('rtc'));
-    reconstructUart(ctx, must('uart'));
-    reconstructPit(ctx, must('pit'));
-    // Switch-over: requests and masks once every line has its level; APICs; CONFIG_ADDRESS.
-    timeline.at(capture.switchIcount, '8259A: requests, priority, masks, OCW3', () => reconstructPicEnd(ctx, master, slave));
-    timeline.at(capture.switchIcount, 'lapic + ioapic: requests, in-service, redirection table', () =>
-      reconstructLapicEnd(ctx, must('lapic'), view(ctx, 'ioapic'), () => reconstructIoapic(ctx, must('ioapic'))));
-    timeline.at(capture.switchIcount, 'pci: CONFIG_ADDRESS', () => reconstructPciAddress(ctx, must('pci')));
-    const done = timeline.run(io);
-    void done;
+    for (const step of steps) {
+      const ctx: ReconstructContext = { ...shared, timeline: timeline.forRank(step.rank) };
+      step.plan(ctx);
+    }
+    timeline.run(io);
   } finally {
     const i = machine.taps.indexOf(filter);
     if (i >= 0) machine.taps.splice(i, 1);
@@ -108,8 +91,9 @@ export function reconstructDevices(
   if (machine.clock.icount !== capture.switchIcount) {
     throw new HypervisorError('HV_WINDOW', `reconstruction ran past the switch-over (${machine.clock.icount} > ${capture.switchIcount})`);
   }
-  for (const late of timeline.late) ctx.notes.push(`late: ${late}`);
+  const notes = shared.notes;
+  for (const late of timeline.late) notes.push(`late: ${late}`);
   const unknown = capture.devices.flatMap((d) => d.unknown.map((f) => `${d.device}.${f}`));
-  if (unknown.length > 0) ctx.notes.push(`not reconstructed (unknown at capture): ${unknown.join(', ')}`);
-  return { budget: capture.switchIcount - start, dummyFrames: ctx.dummyFrames, notes: ctx.notes };
+  if (unknown.length > 0) notes.push(`not reconstructed (unknown at capture): ${unknown.join(', ')}`);
+  return { budget: capture.switchIcount - start, dummyFrames: shared.counts.dummyFrames, notes };
 }

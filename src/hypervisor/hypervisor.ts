@@ -1,8 +1,9 @@
 /**
  * The thin hypervisor (BLMVisor, section 3; api.ts): attached to one machine, it traps the
- * ports behind write-only registers (intercepts.ts), keeps their shadows (shadows/), and at
- * stop-and-copy captures every device through the bus (capture/). It never reads a device's
- * oracle, state, snapshot or restore.
+ * ports behind write-only registers (intercepts.ts), keeps their shadows, and at stop-and-copy
+ * captures every device through the bus — all of it per device in the drivers (drivers/, one
+ * per device, listed in drivers/index.ts); this file only loops over them. It never reads a
+ * device's oracle, state, snapshot or restore.
  *
  * Late attach (a dynamic hypervisor, background/000): shadows start unknown; write-only state
  * the guest wrote before the attach is unknown until it is written again, or a guest agent
@@ -14,20 +15,11 @@ import { checkFaults } from './faults.js';
 import { HypervisorError } from './errors.js';
 import { Intercepts } from './intercepts.js';
 import { HvIo } from './hv-io.js';
-import { createShadows, type Shadows } from './shadows/index.js';
-import { DummyFrameFilter } from './nic/dummy-frames.js';
-import { schemaOf, type DeviceCaptureBuilder } from './captured.js';
-import type { CaptureContext, Probe } from './capture/context.js';
-import { captureOnePic, ELCR_MASK_MASTER, ELCR_MASK_SLAVE } from './capture/pic.js';
-import { capturePit } from './capture/pit.js';
-import { captureRtc } from './capture/rtc.js';
-import { captureUart } from './capture/uart.js';
-import { captureAta } from './capture/ata.js';
-import { captureNic } from './capture/nic.js';
-import { captureIoapic, captureLapic } from './capture/apic.js';
-import { captureEmpty, capturePciHost, capturePost, captureSysctl } from './capture/misc.js';
-import { inferLines } from './capture/lines.js';
-import { quiesceLines, retireSpuriousRequests } from './capture/quiesce.js';
+import { DummyFrameFilter } from './drivers/rtl8169/dummy-frames.js';
+import { CapturedView, schemaOf, type DeviceCaptureBuilder } from './captured.js';
+import type { CaptureContext, DeviceDriver, DriverCapture, Probe } from './drivers/driver.js';
+import { DRIVERS } from './drivers/index.js';
+import { quiesceLines } from './quiesce.js';
 import { GuestAgent } from './agent.js';
 import { sharedStorage } from './storage.js';
 
@@ -51,9 +43,31 @@ function runProbes(io: HvIo, probes: Probe[]): void {
   }
 }
 
+/** A driver with the shadow it made when the hypervisor attached (undefined: it keeps none). */
+interface AttachedDriver {
+  readonly driver: DeviceDriver;
+  readonly shadow: unknown;
+}
+
+/**
+ * Interrupt line levels are wires, not registers: the controllers latch them (8259A last_irr,
+ * IOAPIC pin_level, LAPIC lint0_level), so they are filled in from the levels the other
+ * drivers read off their devices' captured state (DeviceDriver.lineLevels, inferInputs).
+ */
+function inferLines(devices: CapturedDevice[]): void {
+  const byName = new Map(devices.map((d) => [d.device, d]));
+  const captured = (name: string) => {
+    const d = byName.get(name);
+    return d === undefined ? null : new CapturedView(d);
+  };
+  let lines = 0;
+  for (const d of DRIVERS) if (d.lineLevels) lines |= d.lineLevels(captured);
+  for (const d of DRIVERS) d.inferInputs?.(byName, lines);
+}
+
 export class BareMetalHypervisor implements ThinHypervisor {
   readonly intercepts: Intercepts;
-  readonly shadows: Shadows;
+  readonly drivers: readonly AttachedDriver[];
   readonly filter = new DummyFrameFilter();
   readonly agent: GuestAgent | null;
   private detached = false;
@@ -64,8 +78,14 @@ export class BareMetalHypervisor implements ThinHypervisor {
   ) {
     checkFaults(options.faults);
     this.intercepts = new Intercepts(machine.bus, machine.clock);
-    this.shadows = createShadows(this.intercepts, options, machine.clock.icount, machine.clock.hz, sharedStorage(machine));
-    this.agent = options.agent ? new GuestAgent(this.intercepts, this.shadows) : null;
+    const attach = {
+      intercepts: this.intercepts, options, now: machine.clock.icount, hz: machine.clock.hz, storage: sharedStorage(machine),
+    };
+    this.drivers = DRIVERS.map((driver) => ({ driver, shadow: driver.attach?.(attach) }));
+    this.agent = options.agent ? new GuestAgent(this.intercepts, (device, field, channel, value) => {
+      const a = this.drivers.find((x) => x.driver.devices.includes(device));
+      return a?.driver.agentReport?.(a.shadow, device, field, channel, value) ?? null;
+    }) : null;
     this.intercepts.attach();
     machine.taps.unshift(this.filter);
   }
@@ -85,19 +105,7 @@ export class BareMetalHypervisor implements ThinHypervisor {
   }
 
   unknownFields(): string[] {
-    const s = this.shadows;
-    const out: string[] = [];
-    for (const f of s.picMaster.known.unknown()) out.push(`pic.master.${f}`);
-    for (const f of s.picSlave.known.unknown()) out.push(`pic.slave.${f}`);
-    s.pit.known.forEach((k, i) => {
-      for (const f of k.unknown()) out.push(`pit.${f}[${i}]`);
-    });
-    for (const f of s.cmos.known.unknown()) out.push(`rtc.${f}`);
-    // Write-only fields only (the api's contract); the transmitter's internal state is reported per capture.
-    for (const f of s.uart.known.unknown()) if (f === 'fcr') out.push(`uart.${f}`);
-    for (const f of s.ata.known.unknown()) out.push(`ata0.${f}`);
-    if (!s.post.known) out.push('post.code');
-    return out;
+    return this.drivers.flatMap((a) => a.driver.unknownFields?.(a.shadow) ?? []);
   }
 
   captureDevices(): CaptureResult {
@@ -105,40 +113,34 @@ export class BareMetalHypervisor implements ThinHypervisor {
     const machine = this.machine;
     const io = new HvIo(machine);
     const ctx: CaptureContext = {
-      io, shadows: this.shadows, options: this.options, notes: [], switchIcount: machine.clock.icount, nicFrames: 0, probes: [], after: [],
+      io, options: this.options, notes: [], switchIcount: machine.clock.icount, nicFrames: 0, probes: [], after: [],
+      schema: (name) => schemaOf(machine, name),
     };
-    const byName = new Map<string, DeviceCaptureBuilder>();
-    const schema = (name: string) => schemaOf(machine, name);
+    const captures: DriverCapture[] = [];
+    const builders = new Map<string, DeviceCaptureBuilder>();
+    const run = (a: AttachedDriver) => {
+      const c = a.driver.capture(ctx, a.shadow);
+      captures.push(c);
+      a.driver.devices.forEach((name, i) => builders.set(name, c.builders[i]));
+    };
     // First everything that reads in zero time: the capture describes the switch-over instant.
-    byName.set('pic.master', captureOnePic(ctx, schema('pic.master'), this.shadows.picMaster, 0x4d0, ELCR_MASK_MASTER));
-    byName.set('pic.slave', captureOnePic(ctx, schema('pic.slave'), this.shadows.picSlave, 0x4d1, ELCR_MASK_SLAVE));
-    byName.set('pit', capturePit(ctx, schema('pit')));
-    byName.set('rtc', captureRtc(ctx, schema('rtc')));
-    byName.set('ata0', captureAta(ctx, schema('ata0')));
-    byName.set('pci', capturePciHost(ctx, schema('pci')));
-    byName.set('ioapic', captureIoapic(ctx, schema('ioapic')));
-    byName.set('lapic', captureLapic(ctx, schema('lapic')));
-    byName.set('post', capturePost(ctx, schema('post')));
-    byName.set('sysctl', captureSysctl(ctx, schema('sysctl')));
-    byName.set('debug-exit', captureEmpty(schema('debug-exit')));
-    // Still at the switch-over instant: the UART's receive FIFO is read out and the NIC frozen
-    // (both drive their interrupt lines: keep that from the guest's interrupt controllers).
-    const capturedIrr = { master: byName.get('pic.master')!.build().fields.irr as number, slave: byName.get('pic.slave')!.build().fields.irr as number };
-    const rs = { master: this.shadows.picMaster.v.read_reg_select, slave: this.shadows.picSlave.v.read_reg_select };
-    const quiet = quiesceLines(io, [4, 11]);
-    byName.set('uart', captureUart(ctx, schema('uart')));
-    byName.set('rtl8169', captureNic(ctx, schema('rtl8169')));
+    for (const a of this.drivers) if (a.driver.captureStage === 'instant') run(a);
+    // Still at the switch-over instant: the captures that drive their own interrupt lines (a
+    // UART's receive FIFO read out, a NIC frozen) — keep that from the guest's interrupt controllers.
+    const disturbing = this.drivers.filter((a) => a.driver.captureStage === 'disturbs-line');
+    const irqs = disturbing.flatMap((a) => a.driver.irqs);
+    const quiet = quiesceLines(io, irqs);
+    for (const a of disturbing) run(a);
     // Then what takes time: watching counters tick and BSY drop, then driving devices back.
     runProbes(io, ctx.probes);
     for (const step of ctx.after) step();
-    const retired = retireSpuriousRequests(io, [4, 11], capturedIrr, rs, { master: this.shadows.picMaster.v.poll === 1, slave: this.shadows.picSlave.v.poll === 1 });
+    for (const c of captures) c.settleDisturbedLines?.(irqs);
     quiet.restore();
-    if (retired.length > 0) ctx.notes.push(`8259A: request(s) on IRQ ${retired.join(', ')} raised by capture's own work were retired on the source`);
 
     const devices: CapturedDevice[] = [];
     for (const d of machine.devices) {
       if (NOT_CAPTURED.has(d.name)) continue;
-      const b = byName.get(d.name);
+      const b = builders.get(d.name);
       if (b === undefined) throw new HypervisorError('HV_MACHINE_MISMATCH', `no capture driver for device "${d.name}"`);
       devices.push(b.build());
     }

@@ -3,8 +3,8 @@
  * vol. 3C, 25.1.3 "I/O bitmaps"; EPT violations for MMIO pages, 28.2.3), a port is trapped
  * per direction and an MMIO page is trapped as a whole. BLMVisor (4.4.1) monitors only the
  * ports behind write-only registers; we do the same, and change the bitmap at run time where
- * the need depends on device state (e.g. 0x71 is trapped only while the CMOS index selects
- * register A or C; 0x21 writes only while an ICW sequence is in progress).
+ * the need depends on device state (e.g. the CMOS data port is trapped only while the index selects
+ * register A or C; 8259A A0=1 writes only while an ICW sequence is in progress).
  *
  * The bus observer hook (src/machine/bus.ts) sees every access after it completes; this
  * class plays the CPU's part of filtering it through the bitmap. A trapped guest access is

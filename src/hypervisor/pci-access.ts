@@ -1,12 +1,14 @@
 /**
  * PCI configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2) as the hypervisor uses it:
- * CONFIG_ADDRESS at 0xCF8 selects, CONFIG_DATA at 0xCFC moves the dword. CONFIG_ADDRESS is
+ * CONFIG_ADDRESS selects, CONFIG_DATA moves the dword. CONFIG_ADDRESS is
  * guest state (readable): every access here puts the guest's value back.
  */
 import type { HvIo } from './hv-io.js';
+import { BOARD } from '../board/layout.js';
 
-export const PCI_ADDRESS = 0xcf8;
-export const PCI_DATA = 0xcfc;
+/** CONFIG_ADDRESS and CONFIG_DATA (base + 4), where the board puts mechanism #1. */
+export const PCI_ADDRESS = BOARD.pci.config.base;
+export const PCI_DATA = BOARD.pci.config.base + 4;
 
 function address(slot: number, reg: number): number {
   return (0x80000000 | (slot << 11) | (reg & 0xfc)) >>> 0;

@@ -7,7 +7,13 @@
 import type { Machine } from '../board/machine.js';
 import { SECTOR_SIZE } from '../devices/disk-backing.js';
 import { defaultGeometry, logicalCylinders } from '../devices/ata-identify.js';
-import type { SharedStorage } from './shadows/index.js';
+import type { AtaGeometry } from './drivers/ata-disk/shadow.js';
+
+/** The shared disk as the hypervisor reaches it (storage is shared: BLMVisor 4.3). */
+export interface SharedStorage {
+  geometry: AtaGeometry;
+  readSector(lba: number): Uint8Array;
+}
 
 export function sharedStorage(machine: Machine): SharedStorage {
   const backing = machine.board.disk.backing;

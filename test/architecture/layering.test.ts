@@ -69,3 +69,30 @@ describe('layering', () => {
     expect(found).toEqual([]);
   });
 });
+
+describe('ports and IRQ lines come from the board', () => {
+  // Board ports above the byte range, and the MMIO windows: a literal one in the hypervisor
+  // means a driver named a port instead of taking it from BOARD.
+  const boardLiteral = /\b0x0*(?:4d[01]|1f[0-7]|3f[6-9a-f]|cf[89a-f]|c000|ee[0-9a-f]|fe[bce][0-9a-f]{5})\b/i;
+  // An I/O access to a literal port or address (register offsets are added to a base).
+  const literalAccess = /\b(?:in|out)(?:8|16|32)\(\s*(?:0x[0-9a-f]+|\d+)\s*[,)]|\bmmio(?:Read|Write)\(\s*(?:0x[0-9a-f]+|\d+)\s*,/i;
+
+  it('no hypervisor or verifier file names a board port, window or a literal I/O address', () => {
+    const found: string[] = [];
+    for (const f of [...sources('src/hypervisor'), ...sources('verify')]) {
+      fs.readFileSync(path.join(ROOT, f), 'utf8').split('\n').forEach((line, i) => {
+        // Comments, and bit masks (`& 0x3ff`), are not addresses.
+        const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '').replace(/[&|^]\s*0x[0-9a-f]+/gi, '');
+        if (boardLiteral.test(code) || literalAccess.test(code)) found.push(`${f}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('the checks above would catch a literal port (they are not vacuous)', () => {
+    expect(boardLiteral.test('io.in8(0x3f8 + 5)')).toBe(true);
+    expect(literalAccess.test('io.out8(0x43, 0x30)')).toBe(true);
+    expect(literalAccess.test('io.mmioWrite(0xfee000b0, 4, 0)')).toBe(true);
+    expect(literalAccess.test('io.out8(base + 3, 0x30)')).toBe(false);
+  });
+});

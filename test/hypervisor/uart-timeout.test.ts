@@ -15,7 +15,7 @@ import { recordBoot } from '../../src/trace/session.js';
 import { migrateTraceInProcess } from '../../src/migration/trace-migration.js';
 import { migrationOptions } from '../../src/migration/options.js';
 import { verifyTraces } from '../../verify/verify.js';
-import { TIMER_INEXACT } from '../../src/hypervisor/capture/uart-timeout.js';
+import { TIMER_INEXACT } from '../../src/hypervisor/drivers/uart16550/timeout.js';
 import { bootWithHypervisor, essential, finish, migrate, reference, type GuestSetup } from './helpers.js';
 
 /** 115200 baud 8N1 at 100 M instructions per second. */

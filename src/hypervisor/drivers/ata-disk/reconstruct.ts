@@ -1,0 +1,298 @@
+/**
+ * ATA reconstruction (ATA/ATAPI-6). A drive's state is mostly the trace of its last command,
+ * so the last command is run again — through the command block registers, with the shared
+ * disk's own data — to the position the capture describes:
+ *
+ * - settings: SET MULTIPLE MODE and INITIALIZE DEVICE PARAMETERS when they differ from power-on;
+ * - idle: the sector buffer primed by reading a sector that holds its bytes (or IDENTIFY), the
+ *   last command run again (a data command for one sector; a write re-writes the sector's own
+ *   data, leaving the disk as it is), then the task file, features and device control;
+ * - a PIO transfer (DRQ): the command re-issued at the current sector — for READ/WRITE
+ *   MULTIPLE from as many sectors before it as the DRQ block has already moved — and the data
+ *   port driven word by word to the captured position (writes send the guest's bytes);
+ * - BSY (command or between blocks): the command, or the block's last word, issued at the
+ *   icount that leaves the captured time of BSY; the drive's BSY times are measured first on
+ *   the destination's own drive (they are its property, not the guest's).
+ * What cannot be produced is named in the report (an SRST in progress; a buffer no sector holds).
+ */
+import type { ReconstructContext } from '../driver.js';
+import type { CapturedView } from '../../captured.js';
+import type { HvIo } from '../../hv-io.js';
+import { sharedStorage } from '../../storage.js';
+import { CMD_IDENTIFY, CMD_READ, CMD_WRITE } from './shadow.js';
+import {
+  ATA_COMMAND, ATA_CONTROL, ATA_DATA, ATA_ERROR, ATA_FEATURE, ATA_HCYL, ATA_LCYL, ATA_NSECTOR, ATA_SECTOR, ATA_SELECT, ATA_STATUS,
+} from './ports.js';
+
+const BSY = 0x80;
+const DRQ = 0x08;
+const MULTIPLE = [0xc4, 0xc5];
+
+/** What a fresh drive has after power-on (ATA-6 9.1): no multiple mode, the default geometry. */
+export interface AtaPowerOn {
+  heads: number;
+  sectors: number;
+}
+
+function waitNotBusy(io: HvIo): number {
+  const start = io.now;
+  for (let i = 0; i < 10_000_000 && io.in8(ATA_CONTROL) & BSY; i++) io.wait(1);
+  return io.now - start;
+}
+
+function readWords(io: HvIo, n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(io.in16(ATA_DATA));
+  return out;
+}
+
+function writeWords(io: HvIo, bytes: ArrayLike<number>, n: number): void {
+  for (let i = 0; i < n; i++) io.out16(ATA_DATA, bytes[2 * i] | (bytes[2 * i + 1] << 8));
+}
+
+interface TaskFile {
+  nsector: number;
+  sector: number;
+  lcyl: number;
+  hcyl: number;
+  select: number;
+}
+
+/** The task file addressing `lba` the way `select` does (LBA bit, or CHS with this geometry). */
+function addressing(lba: number, select: number, heads: number, spt: number): TaskFile {
+  if (select & 0x40) {
+    return { nsector: 0, sector: lba & 0xff, lcyl: (lba >>> 8) & 0xff, hcyl: (lba >>> 16) & 0xff, select: (select & 0xf0) | ((lba >>> 24) & 0x0f) };
+  }
+  const track = Math.floor(lba / spt);
+  const cylinder = Math.floor(track / heads) & 0xffff;
+  return { nsector: 0, sector: (lba % spt) + 1, lcyl: cylinder & 0xff, hcyl: cylinder >>> 8, select: (select & 0xf0) | (track % heads) };
+}
+
+function lbaOf(t: TaskFile, heads: number, spt: number): number {
+  if (t.select & 0x40) return (((t.select & 0x0f) << 24) | (t.hcyl << 16) | (t.lcyl << 8) | t.sector) >>> 0;
+  if (t.sector === 0) return -1;
+  return (((t.hcyl << 8) | t.lcyl) * heads + (t.select & 0x0f)) * spt + t.sector - 1;
+}
+
+function writeTaskFile(io: HvIo, t: TaskFile, feature: number): void {
+  io.out8(ATA_SELECT, t.select);
+  io.out8(ATA_FEATURE, feature);
+  io.out8(ATA_NSECTOR, t.nsector);
+  io.out8(ATA_SECTOR, t.sector);
+  io.out8(ATA_LCYL, t.lcyl);
+  io.out8(ATA_HCYL, t.hcyl);
+}
+
+function same(a: ArrayLike<number>, b: ArrayLike<number>, from = 0): boolean {
+  for (let i = from; i < 512; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return false;
+  return true;
+}
+
+/** Sectors scanned at most when looking for one that holds given bytes (the likely ones go first). */
+const SCAN_LIMIT = 1 << 20;
+
+/** A sector of the shared disk whose bytes from `from` on are `bytes`' — the likely LBAs first, then a scan. */
+function findSector(readSector: (lba: number) => Uint8Array, total: number, bytes: ArrayLike<number>, likely: number[], from = 0): number {
+  for (const lba of likely) if (lba >= 0 && lba < total && same(readSector(lba), bytes, from)) return lba;
+  for (let lba = 0; lba < Math.min(total, SCAN_LIMIT); lba++) if (same(readSector(lba), bytes, from)) return lba;
+  return -1;
+}
+
+export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn: AtaPowerOn): void {
+  const io = ctx.io;
+  const tl = ctx.timeline;
+  const storage = sharedStorage(io.machine);
+  const heads = t.num('chs_heads');
+  const spt = t.num('chs_sectors');
+  const mult = t.num('mult_sectors');
+  const buffer = t.arr('buffer', new Array<number>(512).fill(0));
+  const phase = t.num('xfer_phase');
+  const command = t.num('command');
+  const feature = t.num('feature');
+  const target: TaskFile = { nsector: t.num('nsector'), sector: t.num('sector'), lcyl: t.num('lcyl'), hcyl: t.num('hcyl'), select: t.num('select') };
+  const delays = { command: -1, sector: -1 };
+  if (phase === 1 || phase === 4) measureDrive(io, delays);
+
+  const run = (cmd: number, tf: TaskFile) => {
+    writeTaskFile(io, tf, feature);
+    io.out8(ATA_COMMAND, cmd);
+    const d = waitNotBusy(io);
+    if (delays.command < 0 && d > 0) delays.command = d;
+  };
+
+  /** Put `bytes` in the sector buffer by reading a sector that holds them (or IDENTIFY); true if done. */
+  const prime = (bytes: number[], candidates: number[], viaCommand: number): boolean => {
+    if (bytes.every((b) => b === 0) && phase === 0 && command === 0) return true;
+    if (viaCommand !== CMD_IDENTIFY) {
+      const lba = findSector(storage.readSector, storage.geometry.total, bytes, candidates);
+      if (lba >= 0) {
+        const cmd = CMD_READ.includes(viaCommand) && (!MULTIPLE.includes(viaCommand) || mult > 0) ? viaCommand : 0x20;
+        run(cmd, { ...addressing(lba, 0xe0, heads, spt), nsector: 1 });
+        readWords(io, 256);
+        return true;
+      }
+    }
+    {
+      run(CMD_IDENTIFY, target);
+      const words = readWords(io, 256);
+      const got = words.flatMap((w) => [w & 0xff, w >>> 8]);
+      if (same(got, bytes)) return true;
+    }
+    return false;
+  };
+
+  tl.at(tl.start, 'ata0: settings, sector buffer, the last command, task file', () => {
+    io.out8(ATA_CONTROL, 0x02); // nIEN while we run commands
+    waitNotBusy(io);
+    if (mult !== 0) run(0xc6, { ...target, nsector: mult, select: 0xa0 });
+    if (heads !== powerOn.heads || spt !== powerOn.sectors) run(0x91, { ...target, nsector: spt, select: 0xa0 | ((heads - 1) & 0x0f) });
+    const tfLba = lbaOf(target, heads, spt);
+    const xferLba = t.num('xfer_lba');
+    if (phase === 0) {
+      const viaCommand = CMD_READ.includes(command) || command === CMD_IDENTIFY ? command : 0x20;
+      if (!prime(buffer, [tfLba - 1, tfLba, xferLba], viaCommand)) {
+        ctx.notes.push('ata0: no sector of the shared disk holds the captured buffer: the sector buffer differs');
+      }
+      if (CMD_WRITE.includes(command)) {
+        // Re-write the sector the buffer holds with its own data: the disk is unchanged.
+        const lba = [tfLba - 1, tfLba].find((l) => l >= 0 && same(storage.readSector(l), buffer));
+        if (lba !== undefined && (!MULTIPLE.includes(command) || mult > 0)) {
+          run(command, { ...addressing(lba, 0xe0, heads, spt), nsector: 1 });
+          writeWords(io, buffer, 256);
+          waitNotBusy(io);
+        }
+      } else if (!CMD_READ.includes(command) && command !== CMD_IDENTIFY && command !== 0) {
+        const params = command === 0xc6 ? { ...target, nsector: mult, select: 0xa0 }
+          : command === 0x91 ? { ...target, nsector: spt, select: 0xa0 | ((heads - 1) & 0x0f) } : target;
+        run(command, params);
+      }
+      io.in8(ATA_STATUS); // INTRQ of our commands: the guest had read its status
+      writeTaskFile(io, target, feature);
+      const error = io.in8(ATA_ERROR);
+      if (t.known('error') && error !== t.num('error')) ctx.notes.push(`ata0: error register 0x${error.toString(16)}, captured 0x${t.num('error').toString(16)}`);
+    } else if (phase === 2 || phase === 3 || phase === 4) {
+      positionTransfer(ctx, t, phase, delays, buffer, heads, spt, mult, storage.readSector);
+    } else if (phase === 1) {
+      // Before the command: its buffer is the previous one.
+      if (!prime(buffer, [tfLba - 1, tfLba], 0x20)) ctx.notes.push('ata0: the sector buffer before the command could not be primed');
+      if (delays.command < 0) run(0xe7, target); // FLUSH CACHE: measures the drive's BSY time
+      io.in8(ATA_STATUS);
+    } else {
+      ctx.notes.push('ata0: a soft reset (SRST) was in progress: not reconstructed');
+    }
+    io.out8(ATA_CONTROL, t.num('devctl') & 0x06);
+  });
+  if (phase === 1) {
+    const remaining = t.num('busy_timer', 0);
+    tl.at(tl.end - Math.max(0, delayOr(delays, 'command', 2000) - remaining), `ata0: command 0x${command.toString(16)} (BSY ${remaining} instructions from done at the switch-over)`, () => {
+      writeTaskFile(io, target, feature);
+      io.out8(ATA_COMMAND, command);
+    });
+  }
+  if (phase === 4) {
+    const remaining = t.num('busy_timer', 0);
+    tl.at(tl.end - Math.max(0, delayOr(delays, 'sector', 1000) - remaining), 'ata0: the DRQ block\'s last word (BSY until the next block)', () => {
+      const isWrite = CMD_WRITE.includes(t.num('xfer_cmd'));
+      if (isWrite) io.out16(ATA_DATA, buffer[510] | (buffer[511] << 8));
+      else io.in16(ATA_DATA);
+    });
+  }
+}
+
+/**
+ * The drive's BSY times (its own property): a FLUSH CACHE shows the command time, a two-sector
+ * READ SECTORS the time between DRQ blocks. Run before the window's actions are placed, with
+ * INTRQ masked and cleared after.
+ */
+function measureDrive(io: HvIo, delays: { command: number; sector: number }): void {
+  io.out8(ATA_CONTROL, 0x02);
+  waitNotBusy(io);
+  io.out8(ATA_SELECT, 0xe0);
+  io.out8(ATA_COMMAND, 0xe7);
+  delays.command = waitNotBusy(io);
+  io.out8(ATA_NSECTOR, 2);
+  io.out8(ATA_SECTOR, 0);
+  io.out8(ATA_LCYL, 0);
+  io.out8(ATA_HCYL, 0);
+  io.out8(ATA_SELECT, 0xe0);
+  io.out8(ATA_COMMAND, 0x20);
+  waitNotBusy(io);
+  readWords(io, 256);
+  delays.sector = waitNotBusy(io);
+  readWords(io, 256);
+  io.in8(ATA_STATUS);
+}
+
+/** The measured BSY time, or a fallback when the drive could not be measured. */
+function delayOr(delays: { command: number; sector: number }, which: 'command' | 'sector', fallback: number): number {
+  return delays[which] > 0 ? delays[which] : fallback;
+}
+
+/** Re-issue the data command and move the data port to the captured sector and byte. */
+function positionTransfer(
+  ctx: ReconstructContext, t: CapturedView, phase: number, delays: { command: number; sector: number },
+  buffer: number[], heads: number, spt: number, mult: number, readSector: (lba: number) => Uint8Array,
+): void {
+  const io = ctx.io;
+  const cmd = t.num('xfer_cmd');
+  const isWrite = CMD_WRITE.includes(cmd);
+  const multiple = MULTIPLE.includes(cmd);
+  // Between blocks: stand one word before the end of the block's last sector.
+  const lba = phase === 4 ? t.num('xfer_lba') - 1 : t.num('xfer_lba');
+  const remaining = phase === 4 ? t.num('xfer_remaining') + 1 : t.num('xfer_remaining');
+  const block = phase === 4 ? 1 : t.num('block_remaining');
+  const pos = phase === 4 ? 510 : t.num('buf_pos');
+  if (cmd === CMD_IDENTIFY) {
+    io.out8(ATA_SELECT, t.num('select'));
+    io.out8(ATA_COMMAND, CMD_IDENTIFY);
+    waitNotBusy(io);
+    readWords(io, pos / 2);
+    io.in8(ATA_STATUS);
+    return;
+  }
+  const pre = multiple ? Math.min(mult, remaining + mult - block) - block : 0;
+  const start = lba - pre;
+  const count = remaining + pre;
+  if (start < 0 || count > 256) {
+    ctx.notes.push('ata0: the transfer cannot be re-issued to the same position');
+    return;
+  }
+  if (isWrite && pre === 0 && pos < 512) {
+    // The bytes past the position are the buffer's previous contents: read a sector holding them.
+    const total = sharedStorage(io.machine).geometry.total;
+    const from = findSector(readSector, total, buffer, [lba - 1, lba], pos);
+    if (from >= 0) {
+      writeTaskFile(io, { ...addressing(from, 0xe0, heads, spt), nsector: 1 }, 0);
+      io.out8(ATA_COMMAND, 0x20);
+      waitNotBusy(io);
+      readWords(io, 256);
+    } else {
+      // Or IDENTIFY data (a write right after IDENTIFY): check the words it gives.
+      io.out8(ATA_SELECT, 0xa0);
+      io.out8(ATA_COMMAND, CMD_IDENTIFY);
+      waitNotBusy(io);
+      const got = readWords(io, 256).flatMap((w) => [w & 0xff, w >>> 8]);
+      if (!same(got, buffer, pos)) ctx.notes.push('ata0: no sector (nor IDENTIFY) holds the buffer bytes past the write position: they differ');
+    }
+  }
+  const select = t.num('select');
+  const tf = { ...addressing(start, select, heads, spt), nsector: count & 0xff };
+  writeTaskFile(io, tf, t.num('feature'));
+  io.out8(ATA_COMMAND, cmd);
+  delays.command = waitNotBusy(io);
+  for (let k = 0; k < pre; k++) {
+    if (isWrite) writeWords(io, readSector(start + k), 256);
+    else readWords(io, 256);
+    if (io.in8(ATA_CONTROL) & BSY) delays.sector = waitNotBusy(io);
+  }
+  if (!(io.in8(ATA_CONTROL) & DRQ)) {
+    ctx.notes.push('ata0: the re-issued transfer did not reach DRQ');
+    return;
+  }
+  if (isWrite) writeWords(io, buffer, pos / 2);
+  else readWords(io, pos / 2);
+  if (phase === 4 && delays.sector < 0) {
+    ctx.notes.push('ata0: the drive\'s between-block BSY time was not measured: the default is assumed');
+  }
+  io.in8(ATA_STATUS);
+}

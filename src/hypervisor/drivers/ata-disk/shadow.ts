@@ -1,0 +1,272 @@
+/**
+ * Shadow of the ATA drive (ATA/ATAPI-6, T13/1410D): its write-only registers and its PIO
+ * transfer position.
+ *
+ * Write-only: features, command, device control (ports.ts),
+ * and the settings SET MULTIPLE MODE and INITIALIZE DEVICE PARAMETERS leave behind (IDENTIFY
+ * words 59, 55–56 show them, but reading IDENTIFY would overwrite the sector buffer).
+ * Internal: where a PIO transfer is (which sector, how far into the 512-byte buffer, how
+ * much of the DRQ block is left) and what the buffer holds. The data port is trapped
+ * (reads and writes) only while a data command is in flight — from its command write to its
+ * last word — so the shadow counts the words and sees their values; the command block
+ * registers are trapped for writes always.
+ *
+ * The drive's timing (how long BSY lasts) is not known to the hypervisor; capture measures
+ * what is left of a BSY period by watching the alternate status (capture.ts).
+ */
+import { DIR_READ, DIR_WRITE, type Intercepts, type TrappedAccess } from '../../intercepts.js';
+import { KnownFields } from '../../known-fields.js';
+import { ATA_BASE, ATA_CONTROL } from './ports.js';
+export const SECTOR = 512;
+
+export const ATA_SHADOW_FIELDS = ['feature', 'command', 'devctl', 'mult_sectors', 'chs_heads', 'chs_sectors'] as const;
+
+export const CMD_READ = [0x20, 0x21, 0xc4];
+export const CMD_WRITE = [0x30, 0x31, 0xc5];
+export const CMD_IDENTIFY = 0xec;
+const MULTIPLE = [0xc4, 0xc5];
+const LBA28_LIMIT = 0x10000000;
+
+/** Where a data command is (the device's xfer_* fields, as the shadow follows them). */
+export interface AtaTransfer {
+  command: number;
+  /** LBA of the sector in the buffer / next to transfer. */
+  lba: number;
+  /** Sectors left, the current one included. */
+  remaining: number;
+  /** Sectors left in the current DRQ block. */
+  block: number;
+  /** Bytes of the current sector moved through the data port. */
+  pos: number;
+  /** icount of the command write, and of the last word of a block (a BSY period starts there). */
+  busySince: number;
+  /** True between blocks (BSY until the drive has the next block). */
+  betweenBlocks: boolean;
+}
+
+export interface AtaGeometry {
+  heads: number;
+  sectors: number;
+  total: number;
+  cylinders: (heads: number, sectors: number) => number;
+}
+
+export class AtaShadow {
+  feature = 0;
+  command = 0;
+  devctl = 0;
+  /** Task file as the guest last wrote it (the parameters of its next command). */
+  readonly taskfile = { nsector: 0, sector: 0, lcyl: 0, hcyl: 0, select: 0 };
+  commandAt = -1;
+  mult = 0;
+  heads: number;
+  sectors: number;
+  /** The transfer in flight, or null. */
+  transfer: AtaTransfer | null = null;
+  /** The 512-byte sector buffer as the shadow knows it (bytes seen through the data port, or read from the shared disk). */
+  readonly buffer = new Uint8Array(SECTOR);
+  /** The LBA whose data the buffer last held in full (-1: IDENTIFY data or power-on zeros). */
+  bufferLba = -1;
+  /** The last data command's kind, for rebuilding the buffer (IDENTIFY has no LBA). */
+  bufferSource: 'none' | 'identify' | 'sector' = 'none';
+  /** A read block's first sector the drive loads when its BSY ends (it is not in the buffer yet). */
+  pendingLoad = -1;
+  /** Settings before the last command (a settings command takes effect only when its BSY ends). */
+  settingsBefore = { mult: 0, heads: 0, sectors: 0 };
+  readonly known: KnownFields;
+
+  constructor(
+    private readonly intercepts: Intercepts,
+    bootAttach: boolean,
+    private readonly geometry: AtaGeometry,
+    /** The shared disk's sector `lba` (storage is shared, as BLMVisor's iSCSI; 4.3). */
+    private readonly readSector: (lba: number) => Uint8Array,
+  ) {
+    this.known = new KnownFields(ATA_SHADOW_FIELDS, bootAttach);
+    this.heads = geometry.heads;
+    this.sectors = geometry.sectors;
+    for (let p = ATA_BASE + 1; p <= ATA_BASE + 7; p++) {
+      intercepts.onPort(p, (a) => this.onWrite(a));
+      intercepts.trapPort(p, DIR_WRITE);
+    }
+    intercepts.onPort(ATA_CONTROL, (a) => this.onWrite(a));
+    intercepts.trapPort(ATA_CONTROL, DIR_WRITE);
+    intercepts.onPort(ATA_BASE, (a) => this.onData(a));
+  }
+
+  /** The LBA the task file addresses (LBA or CHS by the device/head register), or -1. */
+  taskFileLba(t = this.taskfile): number {
+    if (t.select & 0x40) return (((t.select & 0x0f) << 24) | (t.hcyl << 16) | (t.lcyl << 8) | t.sector) >>> 0;
+    const heads = this.heads;
+    const spt = this.sectors;
+    const cylinder = (t.hcyl << 8) | t.lcyl;
+    const head = t.select & 0x0f;
+    if (t.sector === 0 || t.sector > spt || head >= heads) return -1;
+    if (cylinder >= this.geometry.cylinders(heads, spt)) return -1;
+    return (cylinder * heads + head) * spt + t.sector - 1;
+  }
+
+  private trapData(on: boolean): void {
+    this.intercepts.trapPort(ATA_BASE, DIR_READ, on);
+    this.intercepts.trapPort(ATA_BASE, DIR_WRITE, on);
+  }
+
+  private onWrite(a: TrappedAccess): void {
+    if (a.dir !== DIR_WRITE) return;
+    const v = a.value & 0xff;
+    if (a.addr === ATA_CONTROL) {
+      const old = this.devctl;
+      this.devctl = v & 0x06;
+      this.known.learn('devctl');
+      if (this.devctl & 0x04 && !(old & 0x04)) this.endTransfer(); // SRST abandons the command
+      return;
+    }
+    if (this.transfer !== null && this.transfer.busySince >= 0 && this.busy()) return; // writes while BSY are ignored
+    switch (a.addr - ATA_BASE) {
+      case 1:
+        this.feature = v;
+        this.known.learn('feature');
+        break;
+      case 2: this.taskfile.nsector = v; break;
+      case 3: this.taskfile.sector = v; break;
+      case 4: this.taskfile.lcyl = v; break;
+      case 5: this.taskfile.hcyl = v; break;
+      case 6: this.taskfile.select = v; break;
+      case 7:
+        this.writeCommand(v, a.icount);
+        break;
+    }
+  }
+
+  /** BSY per the shadow is not knowable without the drive's timing; callers check the status. */
+  private busy(): boolean {
+    return false;
+  }
+
+  private writeCommand(cmd: number, now: number): void {
+    const t = this.taskfile;
+    if (t.select & 0x10 && cmd !== 0x90) return; // device 1 is absent
+    this.command = cmd;
+    this.commandAt = now;
+    this.known.learn('command');
+    this.endTransfer();
+    this.settingsBefore = { mult: this.mult, heads: this.heads, sectors: this.sectors };
+    if (cmd === 0xc6) {
+      const n = t.nsector;
+      if (n <= 16 && (n & (n - 1)) === 0) this.mult = n;
+      this.known.learn('mult_sectors');
+      return;
+    }
+    if (cmd === 0x91) {
+      this.heads = (t.select & 0x0f) + 1;
+      this.sectors = t.nsector;
+      this.known.learn('chs_heads', 'chs_sectors');
+      return;
+    }
+    if (cmd === CMD_IDENTIFY) {
+      this.transfer = { command: cmd, lba: 0, remaining: 1, block: 1, pos: 0, busySince: now, betweenBlocks: false };
+      this.bufferSource = 'identify';
+      this.bufferLba = -1;
+      this.trapData(true);
+      return;
+    }
+    const isRead = CMD_READ.includes(cmd);
+    const isWrite = CMD_WRITE.includes(cmd);
+    if (!isRead && !isWrite) return;
+    if (MULTIPLE.includes(cmd) && this.mult === 0) return; // aborts
+    const count = t.nsector === 0 ? 256 : t.nsector;
+    const lba = this.taskFileLba();
+    if (lba < 0 || lba + count > Math.min(this.geometry.total, LBA28_LIMIT)) return; // IDNF
+    const block = Math.min(MULTIPLE.includes(cmd) ? this.mult : 1, count);
+    this.transfer = { command: cmd, lba, remaining: count, block, pos: 0, busySince: now, betweenBlocks: false };
+    if (isRead) this.pendingLoad = lba;
+    this.trapData(true);
+  }
+
+  /** The drive has started the block (DRQ seen, or a word moved): a read block's sector is in the buffer now. */
+  blockStarted(): void {
+    if (this.pendingLoad >= 0) {
+      this.loadBuffer(this.pendingLoad);
+      this.pendingLoad = -1;
+    }
+    if (this.transfer !== null) {
+      this.transfer.betweenBlocks = false;
+      this.transfer.busySince = -1;
+    }
+  }
+
+  private loadBuffer(lba: number): void {
+    this.buffer.set(this.readSector(lba));
+    this.bufferLba = lba;
+    this.bufferSource = 'sector';
+  }
+
+  private endTransfer(): void {
+    this.transfer = null;
+    this.pendingLoad = -1;
+    this.trapData(false);
+  }
+
+  private onData(a: TrappedAccess): void {
+    const x = this.transfer;
+    if (x === null) return;
+    const words = a.size === 4 ? 2 : 1;
+    const isWrite = CMD_WRITE.includes(x.command);
+    if ((a.dir === DIR_WRITE) !== isWrite) return; // the wrong direction moves nothing
+    if (x.pos === 0 && (x.busySince >= 0 || this.pendingLoad >= 0)) this.blockStarted();
+    for (let w = 0; w < words && this.transfer !== null; w++) {
+      const word = a.size === 4 ? (a.value >>> (16 * w)) & 0xffff : a.value & 0xffff;
+      // Data-in: the value read is the buffer's (a byte access returns the low byte only).
+      if (isWrite || a.size !== 1) {
+        this.buffer[x.pos] = word & 0xff;
+        this.buffer[x.pos + 1] = word >>> 8;
+      }
+      x.pos += 2;
+      x.busySince = -1;
+      if (x.pos >= SECTOR) this.sectorDone(a.icount);
+    }
+  }
+
+  private sectorDone(now: number): void {
+    const x = this.transfer!;
+    const isWrite = CMD_WRITE.includes(x.command);
+    if (x.command === CMD_IDENTIFY) {
+      this.endTransfer();
+      return;
+    }
+    if (isWrite) this.bufferLba = x.lba;
+    x.lba++;
+    x.remaining--;
+    x.block--;
+    // The device's task file follows (the sector count and LBA advance as sectors move).
+    this.taskfile.nsector = x.remaining & 0xff;
+    x.pos = 0;
+    if (x.remaining === 0 && !isWrite) {
+      this.endTransfer();
+      return;
+    }
+    if (x.remaining > 0 && x.block > 0) {
+      if (!isWrite) this.loadBuffer(x.lba);
+      return;
+    }
+    // End of a DRQ block: BSY until the next one (or, for a write, the completion).
+    x.betweenBlocks = true;
+    x.busySince = now;
+    if (x.remaining === 0) {
+      this.endTransfer();
+      return;
+    }
+    x.block = Math.min(MULTIPLE.includes(x.command) ? this.mult : 1, x.remaining);
+    if (!isWrite) this.pendingLoad = x.lba;
+  }
+
+  supply(field: (typeof ATA_SHADOW_FIELDS)[number], value: number): void {
+    if (field === 'feature') this.feature = value & 0xff;
+    else if (field === 'command') this.command = value & 0xff;
+    else if (field === 'devctl') this.devctl = value & 0x06;
+    else if (field === 'mult_sectors') this.mult = value & 0xff;
+    else if (field === 'chs_heads') this.heads = value & 0xff;
+    else this.sectors = value & 0xff;
+    this.known.learn(field);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The local APIC (device `lapic`) in its MMIO window: every register readable, no write-only
+ * state (BLMVisor 4.6). Its LINT0 input is the master 8259A's INT (the board's virtual wire),
+ * inferred from the captured 8259A. Reconstruction has three steps: registers and the timer
+ * among the devices, then at the switch-over the in-service vectors (before the IOAPIC's
+ * entries: level ones need temporary entries) and the pending ones (after them).
+ */
+import { BOARD } from '../../../board/layout.js';
+import type { DeviceDriver } from '../driver.js';
+import { CapturedView } from '../../captured.js';
+import { captureLapic } from './capture.js';
+import { reconstructLapicInService, reconstructLapicPending, reconstructLapicStart } from './reconstruct.js';
+import { picIntOutput } from '../pic8259/int-output.js';
+import { MASTER } from '../pic8259/chips.js';
+import { RANK } from '../ranks.js';
+
+export const lapicDriver: DeviceDriver<void> = {
+  devices: ['lapic'],
+  ports: [],
+  mmio: [BOARD.lapic.mmioBase],
+  irqs: [],
+  faults: [],
+  captureStage: 'instant',
+
+  capture(ctx) {
+    return { builders: [captureLapic(ctx)] };
+  },
+
+  inferInputs(devices) {
+    const lapic = devices.get('lapic');
+    const master = devices.get(MASTER.device);
+    if (lapic && master) lapic.fields.lint0_level = picIntOutput(new CapturedView(master), true) ? 1 : 0;
+  },
+
+  reconstruct: [
+    { rank: RANK.lapicRegisters, plan: (ctx) => reconstructLapicStart(ctx, ctx.must('lapic')) },
+    {
+      rank: RANK.lapicInService,
+      plan(ctx) {
+        const lapic = ctx.must('lapic');
+        ctx.timeline.at(ctx.timeline.end, 'lapic: requests drained, in-service vectors', () => reconstructLapicInService(ctx, lapic, ctx.view('ioapic')));
+      },
+    },
+    {
+      rank: RANK.lapicPending,
+      plan(ctx) {
+        const lapic = ctx.must('lapic');
+        ctx.timeline.at(ctx.timeline.end, 'lapic: pending vectors, LINT0, TPR', () => reconstructLapicPending(ctx, lapic));
+      },
+    },
+  ],
+};

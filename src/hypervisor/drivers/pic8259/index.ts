@@ -1,0 +1,97 @@
+/**
+ * The 8259A pair (pic.master, pic.slave) as one driver: the two chips are programmed, read
+ * and rebuilt together (the cascade, the slave's INT on the master's IR2).
+ *
+ * Reconstruction comes in two steps that frame every other device's: ICW1–ICW4, ELCR,
+ * priority and the in-service IRs at the window's start, before anything else (putting an IR
+ * in service drives the device behind the line, which that device's own step then
+ * overwrites); requests, masks and OCW3 at the switch-over, after every device's own actions
+ * there (the lines have their final levels by then).
+ */
+import { BOARD } from '../../../board/layout.js';
+import type { DeviceDriver, FaultSpec } from '../driver.js';
+import { PicShadow, type PicShadowField } from './shadow.js';
+import { captureOnePic } from './capture.js';
+import { retireSpuriousRequests } from './retire.js';
+import { inferPicInputs } from './int-output.js';
+import { reconstructPicEnd, reconstructPicStart } from './reconstruct.js';
+import { MASTER, SLAVE } from './chips.js';
+import { RANK } from '../ranks.js';
+
+export const ICW4_SHADOW_SKIPPED: FaultSpec = {
+  name: 'icw4-shadow-skipped',
+  side: 'capture',
+  device: 'pic.master',
+  effect: 'the 8259A shadow ignores ICW4 (8259A datasheet, ICW4): auto_eoi, special_fully_nested_mode, buffered_mode and microprocessor_mode are captured as 0, so a guest in auto-EOI mode loses it',
+};
+
+export interface PicShadows {
+  readonly master: PicShadow;
+  readonly slave: PicShadow;
+}
+
+export const pic8259Driver: DeviceDriver<PicShadows> = {
+  devices: [MASTER.device, SLAVE.device],
+  ports: [BOARD.pic.master.ports, BOARD.pic.slave.ports, { base: BOARD.pic.master.elcr, count: 1 }, { base: BOARD.pic.slave.elcr, count: 1 }],
+  mmio: [],
+  irqs: [],
+  faults: [ICW4_SHADOW_SKIPPED],
+  captureStage: 'instant',
+
+  attach({ intercepts, options }) {
+    const picOptions = { skipIcw4: options.faults.has(ICW4_SHADOW_SKIPPED.name), knownAtStart: options.attach === 'boot' };
+    return {
+      master: new PicShadow(intercepts, MASTER.base, true, picOptions),
+      slave: new PicShadow(intercepts, SLAVE.base, false, picOptions),
+    };
+  },
+
+  unknownFields(s) {
+    return [
+      ...s.master.known.unknown().map((f) => `${MASTER.device}.${f}`),
+      ...s.slave.known.unknown().map((f) => `${SLAVE.device}.${f}`),
+    ];
+  },
+
+  agentReport(s, device, field, _channel, value) {
+    (device === MASTER.device ? s.master : s.slave).supply(field as PicShadowField, value);
+    return `${device}.${field}`;
+  },
+
+  capture(ctx, s) {
+    const master = captureOnePic(ctx, MASTER, s.master);
+    const slave = captureOnePic(ctx, SLAVE, s.slave);
+    const capturedIrr = { master: master.build().fields.irr as number, slave: slave.build().fields.irr as number };
+    // The guest's read-register select, as the shadows had it once this capture's OCW3s were put back.
+    const readSelect = { master: s.master.v.read_reg_select, slave: s.slave.v.read_reg_select };
+    return {
+      builders: [master, slave],
+      settleDisturbedLines(irqs) {
+        const pollPending = { master: s.master.v.poll === 1, slave: s.slave.v.poll === 1 };
+        const retired = retireSpuriousRequests(ctx.io, irqs, { capturedIrr, readSelect, pollPending });
+        if (retired.length > 0) ctx.notes.push(`8259A: request(s) on IRQ ${retired.join(', ')} raised by capture's own work were retired on the source`);
+      },
+    };
+  },
+
+  inferInputs: inferPicInputs,
+
+  reconstruct: [
+    {
+      rank: RANK.picStart,
+      plan(ctx) {
+        const master = ctx.must(MASTER.device);
+        const slave = ctx.must(SLAVE.device);
+        ctx.timeline.at(ctx.timeline.start, '8259A: ICW1–ICW4, ELCR, priority, in-service IRs', () => reconstructPicStart(ctx, master, slave));
+      },
+    },
+    {
+      rank: RANK.picSwitchOver,
+      plan(ctx) {
+        const master = ctx.must(MASTER.device);
+        const slave = ctx.must(SLAVE.device);
+        ctx.timeline.at(ctx.timeline.end, '8259A: requests, priority, masks, OCW3', () => reconstructPicEnd(ctx, master, slave));
+      },
+    },
+  ],
+};
