@@ -15,6 +15,7 @@ import type { AccessRecord, TransitionRecord } from '../src/trace/records.js';
 import type { CheckpointRecord, TraceReader } from '../src/trace/reader.js';
 import { settingWriteName } from './register-names.js';
 import { describeClassification, describeDifference, type StateDifference } from './state-compare.js';
+import { hex } from '../src/hex.js';
 
 export interface FieldOrigin {
   /** The last transition of the field at or before the asked icount; null: unchanged since power-on. */
@@ -110,9 +111,6 @@ export async function fieldOrigin(
   return (await fieldOrigins(reader, checkpoints, [key], atOrBefore)).get(keyOf(key)) ?? null;
 }
 
-function hex(n: number, digits: number): string {
-  return `0x${n.toString(16).padStart(digits, '0')}`;
-}
 
 function describeAccess(a: AccessRecord): string {
   const who = a.origin === ORIGIN_HYPERVISOR ? 'the hypervisor' : 'the guest';

@@ -1,4 +1,5 @@
 /** Hexdump lines of one page, as `xxd` prints them: address, 16 bytes, ASCII. */
+import { hexDigits } from '../src/hex.js';
 export function hexdumpLines(bytes: Uint8Array | null, base: number, length = 4096): string[] {
   const out: string[] = [];
   for (let off = 0; off < length; off += 16) {
@@ -6,10 +7,10 @@ export function hexdumpLines(bytes: Uint8Array | null, base: number, length = 40
     let ascii = '';
     for (let i = 0; i < 16; i++) {
       const b = bytes === null ? 0 : bytes[off + i];
-      row.push(b.toString(16).padStart(2, '0'));
+      row.push(hexDigits(b, 2));
       ascii += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
     }
-    out.push(`${(base + off).toString(16).padStart(8, '0')}  ${row.slice(0, 8).join(' ')}  ${row.slice(8).join(' ')}  |${ascii}|`);
+    out.push(`${hexDigits(base + off, 8)}  ${row.slice(0, 8).join(' ')}  ${row.slice(8).join(' ')}  |${ascii}|`);
   }
   return out;
 }

@@ -21,8 +21,10 @@ import type { TraceRecord } from '../src/trace/records.js';
 import { hexdumpLines } from './hexdump.js';
 import { deviceSchemas, machinePages, oracleStates } from './machine-state.js';
 import { comparePageSources, pageLabel } from './state-compare.js';
-import { compareStreams, describeRecordShort, isExpectedExtra } from './stream-compare.js';
+import { compareStreams, isExpectedExtra } from './stream-compare.js';
+import { describeRecordBody } from '../src/trace/describe.js';
 import { machineFactoryFor } from './trace-machine.js';
+import { hex } from '../src/hex.js';
 
 export interface PointSpec {
   readonly dir: string;
@@ -88,7 +90,7 @@ function cpuLines(cpu: CpuState): string[] {
   const snap = cpuSnapshot(cpu);
   return CPU_SCHEMA.fields.map((f) => {
     const v = snap[f.name] as number;
-    return `${f.name} = ${f.width === 1 ? String(v) : `0x${v.toString(16).padStart(Math.ceil(f.width / 4), '0')}`}`;
+    return `${f.name} = ${f.width === 1 ? String(v) : hex(v, Math.ceil(f.width / 4))}`;
   });
 }
 
@@ -97,7 +99,7 @@ function deviceLines(schema: StateSchema, state: Record<string, unknown>): strin
   for (const f of schema.fields) {
     const v = state[f.name];
     const tag = `${f.access} ${f.role}`;
-    const fmt = (x: unknown): string => (typeof x === 'number' && x >= 0 && !f.timer ? `0x${x.toString(16)}` : String(x));
+    const fmt = (x: unknown): string => (typeof x === 'number' && x >= 0 && !f.timer ? hex(x) : String(x));
     if (Array.isArray(v)) v.forEach((x, i) => out.push(`${f.name}[${i}] = ${fmt(x)}    (${tag})`));
     else out.push(`${f.name} = ${fmt(v)}    (${tag})`);
   }
@@ -238,7 +240,7 @@ export async function postMortem(aText: string, bText: string, at?: string, opti
       const after = async (r: OpenSide, anchor: TraceRecord | null): Promise<TraceRecord[]> => (anchor === null ? [] : recordsFrom(r.reader, anchor.seq, anchor.icount, context + 1));
       const [ba, bb, fa, fb] = [await before(a, anchorA, icountA), await before(b, anchorB, icountB), await after(a, anchorA), await after(b, anchorB)];
       const rows: AccessRow[] = [];
-      const fmt = (r: TraceRecord | undefined): string | null => (r === undefined ? null : `#${r.seq} @${r.icount} ${describeRecordShort(r, namer)}`);
+      const fmt = (r: TraceRecord | undefined): string | null => (r === undefined ? null : `#${r.seq} @${r.icount} ${describeRecordBody(r, namer, true)}`);
       const nb = Math.max(ba.length, bb.length);
       for (let i = 0; i < nb; i++) {
         const x = ba[ba.length - nb + i];
@@ -274,5 +276,5 @@ export async function postMortem(aText: string, bText: string, at?: string, opti
 }
 
 function sameShort(a: TraceRecord, b: TraceRecord): boolean {
-  return a.icount === b.icount && describeRecordShort(a) === describeRecordShort(b);
+  return a.icount === b.icount && describeRecordBody(a, undefined, true) === describeRecordBody(b, undefined, true);
 }

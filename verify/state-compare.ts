@@ -10,6 +10,7 @@ import { diffSnapshots, fieldPath, isEssential } from '../src/devices/schema.js'
 import { PAGE_BYTES } from '../src/trace/pages.js';
 import type { CpuState } from '../src/machine/cpu/cpu.js';
 import { CPU_SCHEMA, cpuSnapshot } from '../src/machine/cpu/state.js';
+import { hex } from '../src/hex.js';
 
 export interface StateDifference {
   readonly kind: 'cpu' | 'device' | 'memory' | 'clock' | 'disk';
@@ -102,7 +103,7 @@ export function compareCpu(reference: CpuState, destination: CpuState): StateDif
 }
 
 export function pageLabel(page: number): string {
-  return `memory page 0x${page.toString(16).padStart(5, '0')}`;
+  return `memory page ${hex(page, 5)}`;
 }
 
 /** A memory difference, pages named with their physical address range. */
@@ -142,7 +143,7 @@ export function formatValue(v: number | string | boolean | null, width?: number)
   if (!Number.isFinite(v)) return String(v);
   if ((width !== undefined && width <= 3) || (v >= 0 && v < 10)) return String(v);
   if (v < 0) return String(v);
-  return `0x${v.toString(16)}`;
+  return hex(v);
 }
 
 /** "pic.master.auto_eoi: reference 1, destination 0" */

@@ -24,6 +24,7 @@ import {
   type PageSource,
   type StateDifference,
 } from './state-compare.js';
+import { hex } from '../src/hex.js';
 
 export type MemoryView =
   | { readonly kind: 'pages'; readonly pages: PageSource; readonly live?: LivePageHashes }
@@ -107,7 +108,7 @@ function firstByteDifference(a: Uint8Array | null, b: Uint8Array | null): string
     if (x !== y) {
       let n = 0;
       for (let j = i; j < PAGE_BYTES; j++) if ((a === null ? 0 : a[j]) !== (b === null ? 0 : b[j])) n++;
-      return `${n} byte${n === 1 ? ' differs' : 's differ'}, first at offset 0x${i.toString(16).padStart(3, '0')}`;
+      return `${n} byte${n === 1 ? ' differs' : 's differ'}, first at offset ${hex(i, 3)}`;
     }
   }
   return 'equal';

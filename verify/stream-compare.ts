@@ -19,6 +19,7 @@ import { ORIGIN_HYPERVISOR } from '../src/machine/bus.js';
 import type { TraceReader } from '../src/trace/reader.js';
 import type { TraceRecord } from '../src/trace/records.js';
 import { recordChunks } from './chunk-scan.js';
+import { describeRecordBody } from '../src/trace/describe.js';
 
 
 export interface StreamExtras {
@@ -286,21 +287,21 @@ export async function compareStreams(reference: TraceReader, destination: TraceR
         for (let k = 1; k < LINE_RESYNC_WINDOW && skipA < 0 && i + k < a.length; k++) if (sameRecord(a[i + k], b[j])) skipA = k;
         for (let k = 1; k < LINE_RESYNC_WINDOW && skipB < 0 && j + k < b.length; k++) if (sameRecord(b[j + k], a[i])) skipB = k;
         if (skipB > 0 && (skipA < 0 || skipB <= skipA)) {
-          for (const x of b.slice(j, j + skipB)) note(lineNotes, `destination only: ${describeRecordShort(x)}`);
+          for (const x of b.slice(j, j + skipB)) note(lineNotes, `destination only: ${describeRecordBody(x, undefined, true)}`);
           j += skipB;
         } else if (skipA > 0) {
-          for (const x of a.slice(i, i + skipA)) note(lineNotes, `reference only: ${describeRecordShort(x)}`);
+          for (const x of a.slice(i, i + skipA)) note(lineNotes, `reference only: ${describeRecordBody(x, undefined, true)}`);
           i += skipA;
         } else {
-          note(lineNotes, `interrupt line records part at icount ${Math.min(a[i].icount, b[j].icount)}: reference ${describeRecordShort(a[i])}, destination ${describeRecordShort(b[j])}; line levels are not compared further`);
+          note(lineNotes, `interrupt line records part at icount ${Math.min(a[i].icount, b[j].icount)}: reference ${describeRecordBody(a[i], undefined, true)}, destination ${describeRecordBody(b[j], undefined, true)}; line levels are not compared further`);
           linesParted = true;
         }
       }
       a.splice(0, i);
       b.splice(0, j);
       if (final && !linesParted) {
-        for (const x of a.filter((r) => r.icount <= upTo)) note(lineNotes, `reference only: ${describeRecordShort(x)}`);
-        for (const x of b.filter((r) => r.icount <= upTo)) note(lineNotes, `destination only: ${describeRecordShort(x)}`);
+        for (const x of a.filter((r) => r.icount <= upTo)) note(lineNotes, `reference only: ${describeRecordBody(x, undefined, true)}`);
+        for (const x of b.filter((r) => r.icount <= upTo)) note(lineNotes, `destination only: ${describeRecordBody(x, undefined, true)}`);
       }
       if (!linesParted && (a.length > 4096 || b.length > 4096)) {
         note(lineNotes, 'interrupt line records drift apart; not compared further');
@@ -349,42 +350,4 @@ function note(notes: string[], line: string): void {
   else if (notes.length === LINE_NOTES_MAX) notes.push('… more interrupt line differences');
 }
 
-function hex(n: number, digits = 2): string {
-  return `0x${n.toString(16).padStart(digits, '0')}`;
-}
 
-function dataPreview(data: Uint8Array): string {
-  const printable = data.every((b) => b >= 0x20 && b < 0x7f);
-  if (printable && data.length <= 32) return JSON.stringify(Buffer.from(data).toString('latin1'));
-  const head = Buffer.from(data.subarray(0, 16)).toString('hex');
-  return `${data.length} bytes ${head}${data.length > 16 ? '…' : ''}`;
-}
-
-/** One record as a short line: "pio write port 0x21 = 0x03 (1 byte)", "interrupt ack vector 0x20". */
-export function describeRecordShort(r: TraceRecord, deviceName?: (id: number) => string): string {
-  const dev = (id: number): string => (deviceName === undefined ? `device ${id}` : deviceName(id));
-  switch (r.kind) {
-    case 'pio':
-    case 'mmio': {
-      const dir = r.dir === 1 ? 'write' : 'read';
-      const where = r.kind === 'pio' ? `port ${hex(r.addr, 2)}` : `address ${hex(r.addr, 8)}`;
-      const origin = r.origin === ORIGIN_HYPERVISOR ? ' [hypervisor]' : '';
-      return `${r.kind} ${dir} ${where} = ${hex(r.value, r.size * 2)} (${dev(r.device)})${origin}`;
-    }
-    case 'dma':
-      return `dma ${r.dir === 1 ? 'write' : 'read'} ${r.length} bytes at ${hex(r.addr, 8)} (${dev(r.device)}) sha ${r.hash.slice(0, 8)}`;
-    case 'interrupt':
-      return r.action === 'raise' || r.action === 'lower' ? `interrupt ${r.action} IRQ${r.value}` : `interrupt ${r.action} vector ${hex(r.value)}`;
-    case 'input':
-    case 'output':
-      return `${r.kind} ${r.channel} ${dataPreview(r.data)} (${dev(r.device)})`;
-    case 'transition':
-      return `transition ${dev(r.device)}.${r.fieldName}${r.index >= 0 ? `[${r.index}]` : ''} ${r.oldValue} → ${r.newValue}`;
-    case 'hypervisor':
-      return `hypervisor ${r.action}${r.detail ? `: ${r.detail}` : ''}`;
-    case 'migration':
-      return `migration ${r.phase}${r.detail ? `: ${r.detail}` : ''}`;
-    case 'checkpoint':
-      return `checkpoint ${r.ordinal}`;
-  }
-}

@@ -21,7 +21,8 @@ import { explainDifferences, type ExplainedDifference } from './cause.js';
 import { deviceSchemas } from './machine-state.js';
 import { Replay } from './replay.js';
 import { checkCheckpoints, checkSwitchOver, checkpointsByIcount, type StateCheck } from './state-checks.js';
-import { compareStreams, describeRecordShort, type StreamExtras } from './stream-compare.js';
+import { compareStreams, type StreamExtras } from './stream-compare.js';
+import { describeRecordBody } from '../src/trace/describe.js';
 import { openTracePair, type TracePair } from './trace-pair.js';
 
 export interface RecordView {
@@ -107,7 +108,7 @@ export interface VerifyOptions {
 }
 
 function recordView(r: TraceRecord | null, names: (id: number) => string): RecordView | null {
-  return r === null ? null : { seq: r.seq, icount: r.icount, kind: r.kind, text: describeRecordShort(r, names) };
+  return r === null ? null : { seq: r.seq, icount: r.icount, kind: r.kind, text: describeRecordBody(r, names, true) };
 }
 
 /** Device names by bus id, from a trace header. */

@@ -5,6 +5,7 @@ import { recordFilter } from '../cli/trace-filters.js';
 import { formatBytes, formatSize, parseCount } from '../cli/units.js';
 import { describeRecord, deviceNames, recordJson } from '../trace/describe.js';
 import { TraceReader, type TraceHeaderInfo, type TraceStatus } from '../trace/reader.js';
+import { hexDigits } from '../hex.js';
 
 export interface InspectOutput {
   dir: string;
@@ -110,7 +111,7 @@ export default class Inspect extends MigtraceCommand {
     if (out.checkpoints !== undefined) {
       this.log(`checkpoints (${out.checkpoints.length}):`);
       for (const c of out.checkpoints) {
-        const at = `${hex(c.cs, 4)}:${hex(c.eip, 8)}${c.halted ? ' (halted)' : ''}`;
+        const at = `${hexDigits(c.cs, 4)}:${hexDigits(c.eip, 8)}${c.halted ? ' (halted)' : ''}`;
         this.log(`  #${c.ordinal} seq ${c.seq} icount ${c.icount}: cs:eip ${at}, ${c.changedPages} pages changed, memory root ${c.root}`);
       }
     }
@@ -123,6 +124,3 @@ export default class Inspect extends MigtraceCommand {
   }
 }
 
-function hex(v: number, digits: number): string {
-  return v.toString(16).padStart(digits, '0');
-}

@@ -28,6 +28,7 @@ import { SIZE_8, type Bus, type IoHandler, type PortRange } from '../machine/bus
 import { mulDivFloor } from '../machine/clock.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
+import { hexDigits } from '../hex.js';
 
 /** Where the board puts the RTC: index and data port, and the ISA line IRQF drives. */
 export interface RtcWiring {
@@ -357,11 +358,10 @@ export class RtcCmos extends Device<RtcCmosState> implements IoHandler {
 
   protected override derived(): Record<string, number | string> {
     const c = this.state.cmos;
-    const hex = (v: number) => v.toString(16).padStart(2, '0');
     return {
       uip: this.updateInProgress(this.ctx.clock.icount) ? 1 : 0,
       irq8: (c[RTC_REG_C] & REG_C_IRQF) !== 0 ? 1 : 0,
-      time_bytes: `${hex(c[RTC_YEAR])}-${hex(c[RTC_MONTH])}-${hex(c[RTC_DATE])} ${hex(c[RTC_HOURS])}:${hex(c[RTC_MINUTES])}:${hex(c[RTC_SECONDS])}`,
+      time_bytes: `${hexDigits(c[RTC_YEAR], 2)}-${hexDigits(c[RTC_MONTH], 2)}-${hexDigits(c[RTC_DATE], 2)} ${hexDigits(c[RTC_HOURS], 2)}:${hexDigits(c[RTC_MINUTES], 2)}:${hexDigits(c[RTC_SECONDS], 2)}`,
     };
   }
 }

@@ -22,7 +22,8 @@ import { TraceReader } from '../trace/reader.js';
 import { recordBoot } from '../trace/session.js';
 import { postMortem } from '../../verify/post-mortem.js';
 import { renderPostMortem } from '../../verify/post-mortem-render.js';
-import { compareStreams, describeRecordShort } from '../../verify/stream-compare.js';
+import { compareStreams } from '../../verify/stream-compare.js';
+import { describeRecordBody } from '../trace/describe.js';
 import { verifyTraces } from '../../verify/verify.js';
 
 export interface GoldenGuest {
@@ -114,8 +115,8 @@ async function explain(goldenFile: string, fresh: string, tmp: string): Promise<
     } else {
       const d = s.divergence;
       lines.push(`the streams part at icount ${d.icount} (after ${s.matched} matching records):`);
-      lines.push(`  golden  ${d.reference === null ? '(ends)' : `#${d.reference.seq} @${d.reference.icount} ${describeRecordShort(d.reference, name)}`}`);
-      lines.push(`  now     ${d.destination === null ? '(ends)' : `#${d.destination.seq} @${d.destination.icount} ${describeRecordShort(d.destination, name)}`}`);
+      lines.push(`  golden  ${d.reference === null ? '(ends)' : `#${d.reference.seq} @${d.reference.icount} ${describeRecordBody(d.reference, name, true)}`}`);
+      lines.push(`  now     ${d.destination === null ? '(ends)' : `#${d.destination.seq} @${d.destination.icount} ${describeRecordBody(d.destination, name, true)}`}`);
     }
   } finally {
     await a.close();

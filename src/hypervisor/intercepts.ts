@@ -16,6 +16,7 @@ import {
   DIR_READ, DIR_WRITE, ORIGIN_GUEST, SPACE_MMIO, SPACE_PIO, type Bus, type BusObserver,
 } from '../machine/bus.js';
 import type { Clock } from '../machine/clock.js';
+import { hex } from '../hex.js';
 
 /** A shadow's view of one trapped access. `icount` is when it happened (the VM exit's timestamp). */
 export interface TrappedAccess {
@@ -53,9 +54,9 @@ export class IoBitmap {
   list(): string[] {
     const out: string[] = [];
     for (let p = 0; p < 65536; p++) {
-      if (this.has(p, DIR_READ) && this.has(p, DIR_WRITE)) out.push(`0x${p.toString(16)}rw`);
-      else if (this.has(p, DIR_READ)) out.push(`0x${p.toString(16)}r`);
-      else if (this.has(p, DIR_WRITE)) out.push(`0x${p.toString(16)}w`);
+      if (this.has(p, DIR_READ) && this.has(p, DIR_WRITE)) out.push(`${hex(p)}rw`);
+      else if (this.has(p, DIR_READ)) out.push(`${hex(p)}r`);
+      else if (this.has(p, DIR_WRITE)) out.push(`${hex(p)}w`);
     }
     return out;
   }

@@ -14,6 +14,7 @@ import { ATTR_REAL_CODE, ATTR_REAL_DATA, ATTR_UNUSABLE, CR0_PE } from '../machin
 import type { CpuState, SegmentCache } from '../machine/cpu/cpu.js';
 import { descAttr, descBase, descLimit } from '../machine/cpu/segments.js';
 import { CPU_INTERRUPT_SHADOW_LOST, SEGMENT_CACHE_LOST } from './faults.js';
+import { hex } from '../hex.js';
 
 const SEGMENTS = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
 
@@ -43,9 +44,6 @@ export function cacheFromSelector(state: CpuState, name: (typeof SEGMENTS)[numbe
   return { selector, base: descBase(lo, hi) >>> 0, limit: descLimit(lo, hi) >>> 0, attributes: descAttr(hi) >>> 0 };
 }
 
-function hex(n: number): string {
-  return `0x${n.toString(16)}`;
-}
 
 function describeCache(c: SegmentCache): string {
   return `base ${hex(c.base)} limit ${hex(c.limit)} attributes ${hex(c.attributes)}`;

@@ -14,9 +14,10 @@
 import { createHash } from 'node:crypto';
 import { PAGE_SIZE } from '../machine/memory.js';
 import { DIRTY_BIT_LOST, LAST_DIRTY_ROUND_SKIPPED } from './faults.js';
+import { hex } from '../hex.js';
 
 function pageHex(p: number): string {
-  return `0x${p.toString(16).padStart(5, '0')}`;
+  return hex(p, 5);
 }
 
 export class DirtyLogFaults {

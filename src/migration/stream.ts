@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import protobuf from 'protobufjs';
 import { InputError } from '../errors.js';
+import { hexDigits } from '../hex.js';
 
 export const STREAM_MAGIC = 'MIGSTRM\n';
 /**
@@ -299,7 +300,7 @@ export class StreamReader {
     if (stored !== computed) {
       throw new MigrationStreamError(
         'BAD_CHECKSUM',
-        `${where}: checksum mismatch (stored crc32 0x${hex32(stored)}, computed 0x${hex32(computed)}): the section is damaged and was not applied`,
+        `${where}: checksum mismatch (stored crc32 0x${hexDigits(stored, 8)}, computed 0x${hexDigits(computed, 8)}): the section is damaged and was not applied`,
       );
     }
     if (!KIND_NAMES.has(kind)) {
@@ -369,9 +370,6 @@ export class StreamReader {
   }
 }
 
-function hex32(v: number): string {
-  return (v >>> 0).toString(16).padStart(8, '0');
-}
 
 /** Decode a section's protobuf body (longs as numbers, defaults filled), naming the section on failure. */
 export function decodeSection<T>(section: RawSection, expected: SectionKind, what = 'migration stream'): T {

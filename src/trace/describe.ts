@@ -1,9 +1,11 @@
 /**
- * Records as text and as JSON: one line per record for `inspect` and for replay's mismatch
- * report, and a JSON-able form (bytes as hex) for `--json`.
+ * Records as text and as JSON: one line per record for `inspect`, replay's mismatch report,
+ * the verifier's and the post-mortem's views and golden diffs, and a JSON-able form (bytes as
+ * hex) for `--json`.
  */
 import { DIR_WRITE, ORIGIN_HYPERVISOR } from '../machine/bus.js';
 import type { TraceRecord } from './records.js';
+import { hex, hexBytes } from '../hex.js';
 
 /** Device id → name, from the header's device list (0 is "unmapped"). */
 export type DeviceNames = ReadonlyMap<number, string>;
@@ -12,47 +14,61 @@ export function deviceNames(devices: readonly { readonly id: number; readonly na
   return new Map([[0, 'unmapped'], ...devices.map((d) => [d.id, d.name] as [number, string])]);
 }
 
-function hexNum(n: number, digits = 0): string {
-  return '0x' + n.toString(16).padStart(digits, '0');
+/** Device names as a map (the header's list) or a lookup function. */
+export type DeviceNaming = DeviceNames | ((id: number) => string);
+
+function name(names: DeviceNaming | undefined, id: number): string {
+  if (typeof names === 'function') return names(id);
+  return names?.get(id) ?? `device ${id}`;
 }
 
-function name(names: DeviceNames, id: number): string {
-  return names.get(id) ?? `device ${id}`;
+/** A serial string while it is short and printable, else its first bytes as hex and the length. */
+function dataPreview(data: Uint8Array, max: number): string {
+  const printable = data.every((b) => b >= 0x20 && b < 0x7f);
+  if (printable && data.length <= 32) return JSON.stringify(Buffer.from(data).toString('latin1'));
+  const head = hexBytes(data.subarray(0, max)).replace(/(..)(?!$)/g, '$1 ');
+  return data.length > max ? `${head} … (${data.length} bytes)` : head;
 }
 
-/** At most `max` bytes as hex, then how many more. */
-function bytesPreview(data: Uint8Array, max = 16): string {
-  const shown = Buffer.from(data.subarray(0, max)).toString('hex').replace(/(..)(?!$)/g, '$1 ');
-  return data.length > max ? `${shown} … (${data.length} bytes)` : shown;
+/** A field value: hex, except a disarmed timer's -1. */
+function value(v: number): string {
+  return v < 0 ? String(v) : hex(v);
 }
 
-/** What happened, without seq and icount: "pio write 0x3f8 size 1 = 0x41 (uart)". */
-export function describeRecordBody(r: TraceRecord, names: DeviceNames): string {
+/**
+ * What happened, without seq and icount — the one way a record is written as text (inspect,
+ * replay, verify, diff, golden): "pio write port 0x21 = 0x03 (pic.master)". `brief` drops what
+ * a side-by-side view has no room for (DMA hashes past 8 digits, migration byte counts).
+ */
+export function describeRecordBody(r: TraceRecord, names?: DeviceNaming, brief = false): string {
+  const dev = (id: number): string => name(names, id);
   switch (r.kind) {
     case 'pio':
     case 'mmio': {
+      const where = r.kind === 'pio' ? `port ${hex(r.addr, 2)}` : `address ${hex(r.addr, 8)}`;
       const origin = r.origin === ORIGIN_HYPERVISOR ? ' [hypervisor]' : '';
-      const addr = r.kind === 'pio' ? hexNum(r.addr, 2) : hexNum(r.addr, 8);
-      return `${r.kind} ${r.dir === DIR_WRITE ? 'write' : 'read '} ${addr} size ${r.size} = ${hexNum(r.value)} (${name(names, r.device)})${origin}`;
+      return `${r.kind} ${r.dir === DIR_WRITE ? 'write' : 'read'} ${where} = ${hex(r.value, r.size * 2)} (${dev(r.device)})${origin}`;
     }
-    case 'dma':
-      return `dma ${r.dir === DIR_WRITE ? 'to memory' : 'from memory'} ${hexNum(r.addr, 8)} length ${r.length} hash ${r.hash} (${name(names, r.device)})`;
+    case 'dma': {
+      const hash = brief ? r.hash.slice(0, 8) : r.hash;
+      return `dma ${r.dir === DIR_WRITE ? 'write' : 'read'} ${r.length} bytes at ${hex(r.addr, 8)} (${dev(r.device)}) sha ${hash}`;
+    }
     case 'transition': {
       const field = r.fieldName === '' ? `field ${r.field}` : r.fieldName;
       const element = r.index >= 0 ? `[${r.index}]` : '';
-      return `transition ${name(names, r.device)}.${field}${element} ${hexNum(r.oldValue)} -> ${hexNum(r.newValue)}`;
+      return `transition ${dev(r.device)}.${field}${element} ${value(r.oldValue)} → ${value(r.newValue)}`;
     }
     case 'interrupt':
-      return r.action === 'raise' || r.action === 'lower' ? `interrupt ${r.action} IRQ ${r.value}` : `interrupt ${r.action} vector ${hexNum(r.value, 2)}`;
+      return r.action === 'raise' || r.action === 'lower' ? `interrupt ${r.action} IRQ${r.value}` : `interrupt ${r.action} vector ${hex(r.value, 2)}`;
     case 'input':
-    case 'output': {
-      const text = r.channel === 'serial' ? ` ${JSON.stringify(Buffer.from(r.data.subarray(0, 32)).toString('latin1'))}` : '';
-      return `${r.kind} ${r.channel} (${name(names, r.device)}) ${bytesPreview(r.data)}${text}`;
-    }
+    case 'output':
+      return `${r.kind} ${r.channel} ${dataPreview(r.data, brief ? 16 : 32)} (${dev(r.device)})`;
     case 'hypervisor':
-      return `hypervisor ${r.action} (${name(names, r.device)})${r.detail === '' ? '' : ': ' + r.detail}`;
-    case 'migration':
-      return `migration ${r.phase} round ${r.round} pages ${r.pages} bytes ${r.bytes}${r.detail === '' ? '' : ': ' + r.detail}`;
+      return `hypervisor ${r.action} (${dev(r.device)})${r.detail === '' ? '' : `: ${r.detail}`}`;
+    case 'migration': {
+      const figures = brief ? '' : ` round ${r.round} pages ${r.pages} bytes ${r.bytes}`;
+      return `migration ${r.phase}${figures}${r.detail === '' ? '' : `: ${r.detail}`}`;
+    }
     case 'checkpoint':
       return `checkpoint #${r.ordinal}`;
   }
@@ -66,7 +82,7 @@ export function describeRecord(r: TraceRecord, names: DeviceNames): string {
 /** A JSON-able record: data as hex, the device's name beside its id. */
 export function recordJson(r: TraceRecord, names: DeviceNames): Record<string, unknown> {
   const out: Record<string, unknown> = { ...r };
-  if ('data' in r) out.data = Buffer.from(r.data).toString('hex');
+  if ('data' in r) out.data = hexBytes(r.data);
   if ('device' in r) out.deviceName = name(names, r.device);
   return out;
 }

@@ -14,30 +14,8 @@
  */
 import { hash } from 'node:crypto';
 import { JS_MAX, sha256Into } from './sha256-js.js';
-import {
-  HASH_BYTES,
-  KC_CHECKPOINT,
-  KC_DMA,
-  KC_HYPERVISOR,
-  KC_INPUT,
-  KC_INTERRUPT,
-  KC_MIGRATION,
-  KC_OUTPUT,
-  KC_TRANSITION,
-  KIND_CLASSES,
-  PK_CHECKPOINT,
-  PK_DATA,
-  PK_DMA,
-  PK_INTERRUPT,
-  PK_PROTO,
-  PK_REPEAT,
-  PK_TRANSITION,
-  hex,
-  putVarint,
-  unzigzag,
-  zigzag,
-  type RecordKind,
-} from './format.js';
+import { HASH_BYTES, KC_CHECKPOINT, KC_DMA, KC_HYPERVISOR, KC_INPUT, KC_INTERRUPT, KC_MIGRATION, KC_OUTPUT, KC_TRANSITION, KIND_CLASSES, PK_CHECKPOINT, PK_DATA, PK_DMA, PK_INTERRUPT, PK_PROTO, PK_REPEAT, PK_TRANSITION, putVarint, unzigzag, zigzag, type RecordKind } from './format.js';
+import { hexBytes } from '../hex.js';
 import { decode, encode, pb, type PbChunk, type PbChunkSummary, type PbRecord } from './proto.js';
 import { INTERRUPT_ACTIONS, type AccessRecord, type TraceEvent, type TraceRecord } from './records.js';
 import type { BusObserver } from '../machine/bus.js';
@@ -497,7 +475,7 @@ export function decodeChunk(chunk: PbChunk, fields: FieldNames, visit: (r: Trace
       const device = v();
       const addr = v();
       const length = v();
-      const hash = hex(bytes(HASH_BYTES));
+      const hash = hexBytes(bytes(HASH_BYTES));
       r = { kind: 'dma', seq, icount, dir: kind & 1, device, addr, length, hash, origin: (kind >>> 1) & 1 };
     } else if (kind === PK_TRANSITION) {
       const device = v();
@@ -545,7 +523,7 @@ function fromProtoRecord(m: PbRecord, seq: number, icount: number, fields: Field
     const d = m.dma;
     return {
       kind: 'dma', seq, icount, dir: d.direction, device: d.device, addr: d.address, length: d.length,
-      hash: hex(d.contentHash), origin: d.origin,
+      hash: hexBytes(d.contentHash), origin: d.origin,
     };
   }
   if (m.input) return { kind: 'input', seq, icount, channel: m.input.channel ? 'frame' : 'serial', device: m.input.device, data: new Uint8Array(m.input.data) };

@@ -9,7 +9,8 @@
  * checkpoint hashes only the pages dirtied since the previous one.
  */
 import { hash } from 'node:crypto';
-import { HASH_BYTES, hex } from './format.js';
+import { HASH_BYTES } from './format.js';
+import { hexBytes } from '../hex.js';
 
 export const PAGE_BYTES = 4096;
 const ZERO_PAGE = Buffer.alloc(PAGE_BYTES);
@@ -69,7 +70,7 @@ export class PageHashMap {
   }
 
   get rootHex(): string {
-    return hex(this.root);
+    return hexBytes(this.root);
   }
 
   hash(page: number): Uint8Array {
@@ -77,7 +78,7 @@ export class PageHashMap {
   }
 
   hashHex(page: number): string {
-    return hex(this.hash(page));
+    return hexBytes(this.hash(page));
   }
 
   /** True when the page's hash equals `hash` at `offset`. */

@@ -10,26 +10,8 @@ import { InputError } from '../errors.js';
 import type { MachineType } from '../board/layout.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
 import { CheckpointStateDecoder, checkCpuDescriptor, type CheckpointDevice } from './checkpoint-state.js';
-import {
-  HASH_BYTES,
-  KEY_CHECKPOINT,
-  KEY_CHUNK,
-  KEY_INDEX,
-  KEY_KEYFRAME,
-  KEY_SEGMENT,
-  TRACE_MAGIC,
-  blobKey,
-  checkFormatVersion,
-  checkMachineType,
-  chunkKey,
-  endKey,
-  headerKey,
-  hex,
-  icountSeqKey,
-  kindMask,
-  prefixRange,
-  type RecordKind,
-} from './format.js';
+import { HASH_BYTES, KEY_CHECKPOINT, KEY_CHUNK, KEY_INDEX, KEY_KEYFRAME, KEY_SEGMENT, TRACE_MAGIC, blobKey, checkFormatVersion, checkMachineType, chunkKey, endKey, headerKey, icountSeqKey, kindMask, prefixRange, type RecordKind } from './format.js';
+import { hexBytes } from '../hex.js';
 import { decodeChunk, type FieldNames } from './packed.js';
 import { kindBit, recordDevice, summaryMayMatch, type SummaryFilter } from './summary.js';
 import { PageHashMap } from './pages.js';
@@ -161,9 +143,9 @@ function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInf
       type: { name: m.type!.name, version: m.type!.version },
       cpu: descriptor(m.cpu!),
     },
-    guestImageSha256: hex(h.guestImageSha256),
+    guestImageSha256: hexBytes(h.guestImageSha256),
     guestArgs: h.guestArgs,
-    inputScriptSha256: h.inputScriptSha256.length === 0 ? null : hex(h.inputScriptSha256),
+    inputScriptSha256: h.inputScriptSha256.length === 0 ? null : hexBytes(h.inputScriptSha256),
     toolVersion: h.toolVersion,
     firstIcount: h.firstIcount,
     writer: {
@@ -193,7 +175,7 @@ function runConfigInfo(r: PbRunConfig): RunConfigInfo {
     rtcStart: r.rtcStart,
     disk:
       d !== null && d.kind === 1
-        ? { kind: 'file', path: d.path, sha256: hex(d.sha256), sectors: d.sectors }
+        ? { kind: 'file', path: d.path, sha256: hexBytes(d.sha256), sectors: d.sectors }
         : { kind: 'boot-image', sectors: d?.sectors ?? 0 },
     inputEvents: r.inputEvents,
     guestLabel: r.guestLabel,
@@ -209,7 +191,7 @@ function checkpointRecord(c: PbCheckpoint, state: CheckpointStateDecoder): Check
     devices: state.devices(c),
     ramPages: c.pages?.ramPages ?? 0,
     changedPages: c.pages?.pages ?? [],
-    root: hex(c.pages?.root ?? new Uint8Array(HASH_BYTES)),
+    root: hexBytes(c.pages?.root ?? new Uint8Array(HASH_BYTES)),
   };
 }
 
@@ -423,8 +405,8 @@ export class TraceReader {
       if (d === null) continue;
       d.pages.forEach((p, i) => {
         const at = i * HASH_BYTES;
-        if (!first.has(p)) first.set(p, hex(d.oldHashes.subarray(at, at + HASH_BYTES)));
-        last.set(p, hex(d.hashes.subarray(at, at + HASH_BYTES)));
+        if (!first.has(p)) first.set(p, hexBytes(d.oldHashes.subarray(at, at + HASH_BYTES)));
+        last.set(p, hexBytes(d.hashes.subarray(at, at + HASH_BYTES)));
       });
     }
     const out: number[] = [];

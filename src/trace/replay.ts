@@ -15,7 +15,8 @@ import { InputError } from '../errors.js';
 import { CPU_SCHEMA } from '../machine/cpu/state.js';
 import { diffSnapshots } from '../machine/state-schema.js';
 import { CheckpointStateDecoder } from './checkpoint-state.js';
-import { KEY_CHECKPOINT, KEY_CHUNK, KEY_END, KEY_KEYFRAME, hex, readBe64 } from './format.js';
+import { KEY_CHECKPOINT, KEY_CHUNK, KEY_END, KEY_KEYFRAME, readBe64 } from './format.js';
+import { hexBytes } from '../hex.js';
 import { decodeChunk, type FieldNames } from './packed.js';
 import { decode, pb, type PbCheckpoint, type PbChunk, type PbTraceEnd } from './proto.js';
 import { TraceReader, type TraceHeaderInfo } from './reader.js';
@@ -371,7 +372,7 @@ function checkpointDifference(expected: PbCheckpoint, actual: PbCheckpoint, stat
   const same = (a: readonly number[], b: readonly number[] | undefined) => b !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
   const differing = expected.deviceStates.filter((d) => !same(d.values, devices.get(d.device))).map((d) => state.deviceName(d.device));
   if (differing.length > 0) parts.push(`device state differs (${differing.join(', ')})`);
-  const root = (c: PbCheckpoint) => hex(c.pages?.root ?? new Uint8Array(0));
+  const root = (c: PbCheckpoint) => hexBytes(c.pages?.root ?? new Uint8Array(0));
   if (root(expected) !== root(actual)) parts.push(`memory differs (root ${root(expected).slice(0, 12)}… vs ${root(actual).slice(0, 12)}…)`);
   return parts.length > 0 ? parts.join('; ') : 'the checkpoint records differ';
 }

@@ -57,6 +57,7 @@ import { SEGMENT_CHUNKS, SummaryBuilder } from './summary.js';
 import { encode, pb, type PbChunkSummary } from './proto.js';
 import { INTERRUPT_ACTIONS, type DataChannel, type InterruptAction, type TraceEvent } from './records.js';
 import { DeferredTraceStore, createTraceDb } from './store.js';
+import { hexBytes } from '../hex.js';
 
 export interface DeviceDescriptor {
   readonly id: number;
@@ -424,7 +425,7 @@ export class TraceWriter {
     }
     this.encoder.checkpoint(icount, ordinal);
     this.lastCheckpointIcount = icount;
-    return { ordinal, seq, icount, changedPages: delta.pages.length, root: Buffer.from(delta.root).toString('hex') };
+    return { ordinal, seq, icount, changedPages: delta.pages.length, root: hexBytes(delta.root) };
   }
 
   // ---------------------------------------------------------------- committing

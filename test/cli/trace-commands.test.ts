@@ -142,8 +142,8 @@ describe('migtrace record, inspect, export, import, replay', () => {
     const r = migtrace(['replay', copy]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`^replay differs from .*tampered at seq ${before.seq} \\(icount ${before.icount}\\): the records differ`));
-    expect(r.stdout).toMatch(/^ {2}trace: {2}seq \d+ icount \d+: input serial \(uart\)/m);
-    expect(r.stdout).toMatch(/^ {2}replay: seq \d+ icount \d+: input serial \(uart\)/m);
+    expect(r.stdout).toMatch(/^ {2}trace: {2}seq \d+ icount \d+: input serial ".+" \(uart\)/m);
+    expect(r.stdout).toMatch(/^ {2}replay: seq \d+ icount \d+: input serial ".+" \(uart\)/m);
   });
 
   it('a recording killed with SIGKILL: inspect reads the prefix and reports it incomplete; replay checks that prefix', async () => {

@@ -37,7 +37,7 @@ describe('replay', () => {
     const r = await replayTrace(dir);
     expect(r.mismatch).not.toBeNull();
     expect(r.mismatch).toMatchObject({ what: 'record', seq: before.seq, icount: before.icount, expected: after, actual: before });
-    expect(r.mismatch!.message).toMatch(/^the records differ: the trace has icount \d+: pio write 0x3f8 size 1 = 0x\w+ \(uart\); the replay has/);
+    expect(r.mismatch!.message).toMatch(/^the records differ: the trace has icount \d+: pio write port 0x3f8 = 0x\w+ \(uart\); the replay has/);
     expect(r.recordsChecked).toBe(before.seq);
   });
 

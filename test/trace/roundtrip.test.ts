@@ -9,7 +9,8 @@ import { TraceWriter } from '../../src/trace/writer.js';
 import { exportTrace } from '../../src/trace/export.js';
 import { ChunkEncoder, contentHash } from '../../src/trace/packed.js';
 import { encode, pb } from '../../src/trace/proto.js';
-import { FORMAT_MAJOR, FORMAT_MINOR, hex } from '../../src/trace/format.js';
+import { FORMAT_MAJOR, FORMAT_MINOR } from '../../src/trace/format.js';
+import { hexBytes } from '../../src/hex.js';
 import { DEV_NIC, DEV_PIC, DEV_UART, TestClock, collect, sampleHeader, tempDir } from './helpers.js';
 
 describe('trace round trip', () => {
@@ -71,7 +72,7 @@ describe('trace round trip', () => {
         { kind: 'pio', seq: 2, icount: 112, dir: 0, addr: 0x20, size: 2, value: 0xffff, device: 0, origin: 1 },
         { kind: 'mmio', seq: 3, icount: 5000, dir: 1, addr: 0xfee000b0, size: 4, value: 0xffffffff, device: DEV_PIC, origin: 0 },
         { kind: 'mmio', seq: 4, icount: 5000, dir: 0, addr: 0xa0000, size: 4, value: 0x12345678, device: DEV_NIC, origin: 1 },
-        { kind: 'dma', seq: 5, icount: big, dir: 1, device: DEV_NIC, addr: 0x100000, length: 5, hash: hex(contentHash(dmaData)), origin: 0 },
+        { kind: 'dma', seq: 5, icount: big, dir: 1, device: DEV_NIC, addr: 0x100000, length: 5, hash: hexBytes(contentHash(dmaData)), origin: 0 },
         { kind: 'transition', seq: 6, icount: big, device: DEV_UART, field: 3, fieldName: 'lcr', index: -1, oldValue: 3, newValue: 0x83 },
         { kind: 'transition', seq: 7, icount: big, device: DEV_NIC, field: 1, fieldName: 'rxHead', index: 5, oldValue: 2 ** 45, newValue: -1 },
         { kind: 'interrupt', seq: 8, icount: big, action: 'raise', value: 4 },

@@ -10,15 +10,15 @@ import * as memory from '../memory.js';
 import * as constants from './constants.js';
 import { CpuRegisters } from './registers.js';
 import * as registers from './registers.js';
+import { hexDigits } from '../../hex.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
 const { PAGE_ABSENT, PAGE_MMIO, PAGE_RAM } = memory;
 const {
   ATTR_DB, ATTR_P, ATTR_REAL_CODE, ATTR_REAL_DATA, ATTR_TYPE_CODE, ATTR_TYPE_DC, ATTR_TYPE_RW, ATTR_UNUSABLE, CR0_PE,
   CS, EXC_GP, EXC_SS, SS,
 } = constants;
-const { hex } = registers;
 
-export { GUEST_EXCEPTION, hex } from './registers.js';
+export { GUEST_EXCEPTION } from './registers.js';
 export { PARITY, R8 } from './constants.js';
 
 /** Flipping bit 31 of two int32s makes their signed order the unsigned order. */
@@ -409,7 +409,7 @@ export class CpuCore extends CpuRegisters {
     for (let i = 0; i < n; i++) {
       // RAM only: reading MMIO for a message could change a device's state.
       const p = ((this.segBase[CS] + this.startEip + i) | 0) & this.a20;
-      out.push(this.pageKind[p >>> 12] === PAGE_RAM ? hex(this.ram[p], 2) : '??');
+      out.push(this.pageKind[p >>> 12] === PAGE_RAM ? hexDigits(this.ram[p], 2) : '??');
     }
     return out.join(' ');
   }

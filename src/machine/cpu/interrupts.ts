@@ -7,7 +7,8 @@ import {
   ATTR_TYPE_DC, CR0_PE, CS, EXC_DF, EXC_GP, EXC_NP, EXC_PF, EXCEPTION_NAMES, IF, IOPL, NT, RF, TF, VM,
   exceptionHasErrorCode,
 } from './constants.js';
-import { GUEST_EXCEPTION, hex, type CpuCore } from './core.js';
+import { GUEST_EXCEPTION, type CpuCore } from './core.js';
+import { hex } from '../../hex.js';
 import {
   checkReturnTarget, commitCodeSegment, descAttr, pendingCodeLimit, readCodeDescriptor,
 } from './segments.js';
@@ -149,7 +150,7 @@ function contributory(v: number): boolean {
 function describe(vector: number, code: number): string {
   const name = EXCEPTION_NAMES[vector] ?? `vector ${vector}`;
   if (vector === EXC_DF || !exceptionHasErrorCode(vector)) return name;
-  return `${name}(0x${hex(code, 4)})`;
+  return `${name}(${hex(code, 4)})`;
 }
 
 /**

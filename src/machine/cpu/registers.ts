@@ -9,6 +9,7 @@
  * with the vector and error code left in `excVector` / `excCode`.
  */
 import { MachineFault } from '../../errors.js';
+import { hexDigits as hex } from '../../hex.js';
 import type { Bus } from '../bus.js';
 import type { Clock } from '../clock.js';
 import type { PhysicalMemory } from '../memory.js';
@@ -322,6 +323,3 @@ export class CpuRegisters {
   }
 }
 
-export function hex(v: number, digits: number): string {
-  return (v >>> 0).toString(16).padStart(digits, '0');
-}
