@@ -10,7 +10,7 @@ import { formatMetrics, formatRound, type MigrationMetrics, type RoundReport } f
 import { DEFAULT_MAX_ROUNDS, DEFAULT_PREPAGE_PAGES, migrationOptions, type MigrationOptions } from '../migration/options.js';
 import { migrateTraceOverTcp, receiveMigration } from '../migration/tcp-migration.js';
 import { migrateTraceInProcess, type SourceAttachRequest } from '../migration/trace-migration.js';
-import { formatAddress, parseTcpAddress } from '../migration/transport-tcp.js';
+import { DEFAULT_TIMEOUT_MS, formatAddress, formatDuration, parseTcpAddress, parseTimeout } from '../migration/transport-tcp.js';
 
 export interface MigrateOutput {
   mode: 'in-process' | 'source' | 'destination';
@@ -59,6 +59,10 @@ export default class Migrate extends MigtraceCommand {
     out: Flags.string({ description: 'directory for the destination trace (must not exist)' }),
     to: Flags.string({ description: 'source over TCP: the destination, tcp:HOST:PORT' }),
     incoming: Flags.string({ description: 'destination over TCP: listen here, tcp:HOST:PORT (tcp:PORT = loopback)' }),
+    timeout: Flags.string({
+      description: `over TCP: give up when nothing, not even a heartbeat, has come from the peer for this long (or connecting takes it); the destination waits for a connection without limit`,
+      default: formatDuration(DEFAULT_TIMEOUT_MS),
+    }),
     'destination-memory': Flags.string({ description: 'RAM of the destination machine (default: the source\'s)' }),
   };
 
@@ -79,11 +83,14 @@ export default class Migrate extends MigtraceCommand {
       }
       const out = required(flags.out, '--out', 'the destination trace');
       const listen = parseTcpAddress(flags.incoming, '--incoming');
+      const timeoutMs = parseTimeout(flags.timeout);
       const rec = await receiveMigration({
         listen,
         out,
         memory,
+        tcp: { timeoutMs },
         onListening: (a) => say(`listening on ${formatAddress(a)}`),
+        onNote: say,
       });
       this.report(rec.metrics, say);
       say(destinationLine(rec));
@@ -103,8 +110,9 @@ export default class Migrate extends MigtraceCommand {
     if (flags.to !== undefined) {
       if (flags.out !== undefined) throw new InputError('BAD_USAGE', '--out belongs to the destination (migrate --incoming … --out DEST), not to the source');
       const to = parseTcpAddress(flags.to, '--to');
+      const timeoutMs = parseTimeout(flags.timeout);
       say(`re-running ${trace} to icount ${at}, then migrating to ${formatAddress(to)} (${options.strategy})`);
-      const outcome = await migrateTraceOverTcp({ trace, at, to, options, onRound, attach });
+      const outcome = await migrateTraceOverTcp({ trace, at, to, options, onRound, attach, tcp: { timeoutMs } });
       this.report(outcome.metrics, say);
       say(`stream: ${outcome.streamBytes} bytes, sha256 ${outcome.streamSha256}`);
       say(exitsLine(outcome.vmExits));
@@ -122,6 +130,7 @@ export default class Migrate extends MigtraceCommand {
       };
     }
 
+    if (flags.timeout !== formatDuration(DEFAULT_TIMEOUT_MS)) throw new InputError('BAD_USAGE', '--timeout is for migrations over TCP (--to or --incoming)');
     const out = required(flags.out, '--out', 'the destination trace');
     say(`re-running ${trace} to icount ${at}, then migrating in-process (${options.strategy})`);
     const result = await migrateTraceInProcess({ trace, at, out, options, destinationMemory: memory, onRound, attach });

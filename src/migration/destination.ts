@@ -15,7 +15,7 @@ import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js'
 import type { Machine } from '../board/machine.js';
 import { PAGE_ROUND_STOP_AND_COPY } from '../trace/switch-over-capture.js';
 import type { DeviceReconstruction } from './devices.js';
-import { MigrationError, MigrationProtocolError, MigrationRefused } from './errors.js';
+import { MigrationError, MigrationProtocolError, MigrationRefused, withNote } from './errors.js';
 import { LinkModel, roundNs } from './link.js';
 import { computeMetrics, type MigrationFigures, type MigrationMetrics, type RoundReport } from './metrics.js';
 import { applyPageBatch } from './pages.js';
@@ -31,6 +31,7 @@ import {
   StreamWriter,
   decodeSection,
   sectionKindName,
+  type PbCommit,
   type PbCpu,
   type PbDeviceCapture,
   type PbDiskWrites,
@@ -56,7 +57,21 @@ export interface DestinationSide {
   readonly devices: DeviceReconstruction;
 }
 
-type Phase = 'machine' | 'environment' | 'pages' | 'state' | 'resumed' | 'failed';
+/**
+ * 'prepared': END is loaded and the devices reconstructed, the ACK sent; the guest does not
+ * run until the source's COMMIT says it has given it up (docs/tcp-migration.md).
+ */
+type Phase = 'machine' | 'environment' | 'pages' | 'state' | 'prepared' | 'resumed' | 'failed';
+
+const AWAITING: Record<Phase, string> = {
+  machine: "the source's MACHINE section",
+  environment: "the source's ENVIRONMENT section",
+  pages: "the source's pre-copy pages or SWITCH_OVER",
+  state: "the source's switch-over state (through END)",
+  prepared: "the source's COMMIT",
+  resumed: 'nothing',
+  failed: 'nothing',
+};
 
 /** pageRounds: rounds beyond this are counted as this one. */
 const PAGE_ROUND_MAX = PAGE_ROUND_STOP_AND_COPY - 1;
@@ -131,6 +146,11 @@ export class MigrationDestination {
     return this.phase === 'failed';
   }
 
+  /** The state is loaded and ACKed; the destination waits for COMMIT before it runs the guest. */
+  get prepared(): boolean {
+    return this.phase === 'prepared';
+  }
+
   get strategy(): 'precopy' | 'postcopy' {
     return this.source?.strategy === STRATEGY_POSTCOPY ? 'postcopy' : 'precopy';
   }
@@ -141,6 +161,7 @@ export class MigrationDestination {
     this.pumping = true;
     try {
       while (!this.resumed && !this.failed) {
+        this.link.awaiting = AWAITING[this.phase];
         const s = this.guard(() => this.link.next());
         if (s === null) break;
         this.accept(s);
@@ -150,13 +171,29 @@ export class MigrationDestination {
     }
   }
 
-  /** TCP: read until the guest has resumed here (the link waits for each section). */
+  /**
+   * TCP: read until the guest has resumed here (the link waits for each section): until the
+   * source's COMMIT. A link that fails while the destination is prepared but uncommitted says so:
+   * the guest never ran here.
+   */
   receiveAll(): void {
     while (!this.resumed) {
       if (this.failed) throw this.failure!;
-      const s = this.guard(() => this.link.next());
+      const wasPrepared = this.phase === 'prepared';
+      this.link.awaiting = AWAITING[this.phase];
+      let s: RawSection | null;
+      try {
+        s = this.link.next();
+      } catch (err) {
+        throw this.fail(wasPrepared ? notCommitted(err) : (err as Error));
+      }
       if (s === null) throw this.fail(new MigrationProtocolError('the source stopped sending before END'));
-      this.accept(s);
+      try {
+        this.accept(s);
+      } catch (err) {
+        if (wasPrepared) this.failure = notCommitted(err);
+        throw this.failure!;
+      }
     }
   }
 
@@ -227,6 +264,18 @@ export class MigrationDestination {
       case 'state':
         this.stateSection(s);
         return;
+      case 'prepared': {
+        const c = decodeSection<PbCommit>(s, SECTION.COMMIT, WHERE);
+        const sw = this.switchOver!;
+        if (c.switchIcount !== sw.switchIcount) {
+          throw new MigrationProtocolError(`${WHERE}: COMMIT names the switch-over at icount ${c.switchIcount}, this side loaded the one at ${sw.switchIcount}`);
+        }
+        // The source has given up its guest: it is ours now. Say so before running it.
+        this.writer.write(SECTION.COMMIT_ACK, { switchIcount: c.switchIcount });
+        this.phase = 'resumed';
+        this.onResumed?.();
+        return;
+      }
       default:
         throw this.unexpected(s, this.phase === 'resumed' ? 'nothing (the guest has resumed)' : 'nothing (the migration failed)');
     }
@@ -285,6 +334,9 @@ export class MigrationDestination {
     }
     const problem = destinationMismatch(source, machineShape(machine));
     if (problem !== null) throw this.refuse(`not an identical machine: ${problem}`);
+    if (source.commitHandshake !== true) {
+      throw this.refuse('the source does not know the switch-over commit (stream 2.1): run the same migtrace release at both ends');
+    }
     this.machine = machine;
     this.written = new Uint8Array(machine.memory.ramPages);
     if (this.strategy === 'precopy') this.pageRounds = new Uint8Array(machine.memory.ramPages);
@@ -303,7 +355,7 @@ export class MigrationDestination {
     w.lbas.forEach((lba, i) => backing.written.set(lba, w.data.slice(i * SECTOR_SIZE, (i + 1) * SECTOR_SIZE)));
   }
 
-  /** END: everything is here. Load it, reconstruct the devices, resume, ACK. */
+  /** END: everything is here. Load it, reconstruct the devices, ACK, and wait for COMMIT. */
   private end(end: PbStreamEnd, endBytes: number): void {
     if (end.sections !== this.sectionsRead || end.bytes !== this.bytesRead) {
       throw new MigrationStreamError(
@@ -377,8 +429,7 @@ export class MigrationDestination {
       reconstructInstructions: this.reconstruct.budget,
       dummyFrames: this.reconstruct.dummyFrames,
     });
-    this.phase = 'resumed';
-    this.onResumed?.();
+    this.phase = 'prepared';
   }
 
   // ---------------------------------------------------------------- failure
@@ -415,4 +466,9 @@ export class MigrationDestination {
     }
     return err;
   }
+}
+
+/** A failure while prepared: the source never gave up the guest, so this side never ran it. */
+function notCommitted(err: unknown): Error {
+  return withNote(err, "that was before the source's COMMIT, so the destination never ran the guest");
 }

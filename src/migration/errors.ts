@@ -8,6 +8,7 @@
  * - MIGRATION_LINK_DROPPED: the connection closed or failed mid-stream.
  * - MIGRATION_PROTOCOL: the other side sent something out of order.
  * - MIGRATION_GUEST_STOPPED: the guest exited, reset or faulted before the switch-over.
+ * - MIGRATION_TIMEOUT: nothing came from the peer (not even a heartbeat) for --timeout.
  * - MIGRATION_AT_BEYOND_END: --at lies past the end of the trace (an InputError).
  */
 import { InputError, MachineFault, MigtraceError } from '../errors.js';
@@ -31,6 +32,14 @@ export class LinkDropped extends MigrationError {
   constructor(message: string) {
     super('MIGRATION_LINK_DROPPED', message);
     this.name = 'LinkDropped';
+  }
+}
+
+/** The peer went quiet: nothing, not even a heartbeat, for the timeout. Names what was awaited. */
+export class LinkTimeout extends MigrationError {
+  constructor(message: string) {
+    super('MIGRATION_TIMEOUT', message);
+    this.name = 'LinkTimeout';
   }
 }
 

@@ -228,6 +228,7 @@ export class PostCopyPager implements AbsentPageHandler {
       const id = this.nextId++;
       this.requests++;
       this.writer.write(SECTION.PAGE_REQUEST, { id, reason, pages: need, icount: this.machine.clock.icount });
+      this.link.awaiting = `the source's answer to page request ${id}`;
       const section = this.link.next();
       if (section === null) throw new MigrationProtocolError(`the source did not answer page request ${id}`);
       const where = 'migration stream (source → destination)';

@@ -9,10 +9,17 @@
  * in the dirty log for the next round. Pre-copy gets its own dirty-log client
  * (src/machine/memory.ts), so trace checkpoints and the verifier keep theirs.
  *
- * Failure: until the destination ACKs the loaded state, the source can always go back. A
- * failure after the capture has the hypervisor restore the source's devices, and the error
- * says the guest resumed unharmed. After a post-copy destination has resumed, the guest's
- * memory is split between the two machines: that failure is reported as the loss it is.
+ * The switch-over is a two-phase commit (docs/tcp-migration.md): END asks the destination to
+ * prepare (load, reconstruct, ACK) without running the guest; the source then sends COMMIT —
+ * it gives up its guest — and the destination runs it only once COMMIT is in, answering
+ * COMMIT_ACK. Whatever is lost or damaged, at most one machine runs the guest.
+ *
+ * Failure: until the source has sent COMMIT it can always go back: the hypervisor restores
+ * the source's devices, and the error says the guest resumed unharmed. Once COMMIT has gone
+ * out the source never resumes: without the COMMIT_ACK the outcome is unknown (the destination
+ * runs the guest if COMMIT reached it, and discarded it otherwise), and the error says so.
+ * After a post-copy destination has resumed, the guest's memory is split between the two
+ * machines: that failure is reported as the loss it is.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { CaptureResult } from '../hypervisor/api.js';
@@ -40,6 +47,7 @@ import {
   decodeSection,
   sectionKindName,
   type PbAck,
+  type PbCommit,
   type PbDone,
   type PbEnvironment,
   type PbMachine,
@@ -52,13 +60,15 @@ import type { SourceLink } from './transport.js';
 
 /** The code of a post-copy failure after the destination resumed: the guest is on neither machine. */
 export const POSTCOPY_LOST = 'MIGRATION_POSTCOPY_LOST';
-/** The link dropped between END and the destination's ACK: the source cannot know who has the guest. */
+/** COMMIT went out but its COMMIT_ACK never came back: the source cannot know who has the guest. */
 export const OUTCOME_UNKNOWN = 'MIGRATION_OUTCOME_UNKNOWN';
+/** The destination refused after the source's COMMIT: the source had given the guest up, and it runs nowhere. */
+export const COMMIT_REFUSED = 'MIGRATION_COMMIT_REFUSED';
 
 /** Failures after which the guest must not run on the source. */
 export function guestLeftSource(err: unknown): boolean {
   const code = (err as { code?: string }).code;
-  return code === POSTCOPY_LOST || code === OUTCOME_UNKNOWN;
+  return code === POSTCOPY_LOST || code === OUTCOME_UNKNOWN || code === COMMIT_REFUSED;
 }
 
 export interface SourceSide {
@@ -157,6 +167,7 @@ function describeMachine(machine: Machine, options: MigrationOptions): PbMachine
     prepagePages: options.prepagePages,
     faults: [...options.faults],
     machineType: { ...shape.machineType },
+    commitHandshake: true,
   };
 }
 
@@ -170,8 +181,42 @@ function expectAck(section: RawSection, link: SourceLink, when: string): PbAck {
 async function handshake(s: SourceStream, side: SourceSide, options: MigrationOptions): Promise<void> {
   s.write(SECTION.MACHINE, describeMachine(side.machine, options));
   s.write(SECTION.ENVIRONMENT, side.environment ?? EMPTY_ENVIRONMENT);
+  s.link.awaiting = "the destination's ACK of the machine";
   await s.link.flush();
   expectAck(await s.link.receive(), s.link, 'the machine');
+}
+
+/**
+ * The destination's answer to COMMIT: COMMIT_ACK (it owns the guest), or a refusing ACK (it
+ * failed and discarded the guest after all).
+ */
+function expectCommitAck(section: RawSection, link: SourceLink, switchIcount: number): void {
+  const where = 'migration stream (destination → source)';
+  if (section.kind === SECTION.ACK) {
+    const ack = decodeSection<PbAck>(section, SECTION.ACK, where);
+    throw new MigrationRefused(`the destination (${link.peer}) did not take the guest after the source's COMMIT: ${ack.ok ? 'it sent an ACK instead of COMMIT_ACK' : ack.message}`);
+  }
+  const c = decodeSection<PbCommit>(section, SECTION.COMMIT_ACK, where);
+  if (c.switchIcount !== switchIcount) {
+    throw new MigrationProtocolError(`the destination acknowledged COMMIT for the switch-over at icount ${c.switchIcount}, not ${switchIcount}`);
+  }
+}
+
+/** Instructions the source runs between heartbeats it may owe a TCP destination. */
+const KEEPALIVE_SLICE = 1 << 22;
+
+/**
+ * machine.run to `limit`, in slices with link.keepAlive() between them when the link wants it
+ * (TCP: a long round would otherwise leave the destination hearing nothing). Slicing at
+ * instruction counts does not change the run (Machine.run continues exactly where it stopped).
+ */
+function runKeepingAlive(machine: Machine, limit: number, link: SourceLink): ReturnType<Machine['run']> {
+  if (link.keepAlive === undefined) return machine.run({ maxInstructions: limit });
+  for (;;) {
+    const r = machine.run({ maxInstructions: Math.min(limit, machine.clock.icount + KEEPALIVE_SLICE) });
+    if (r.status !== 'limit' || machine.clock.icount >= limit) return r;
+    link.keepAlive();
+  }
 }
 
 /**
@@ -202,6 +247,7 @@ async function sendRound(s: SourceStream, memory: Machine['memory'], pages: Uint
     total.zeroPages += sent.zeroPages;
     total.bytes += sent.bytes;
     total.sections += sent.sections;
+    s.link.awaiting = `the destination to take pre-copy round ${round}`;
     await s.link.flush();
   }
   return total;
@@ -295,7 +341,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
       dirtyFaults.sent(pages, round, start);
       zero = new ZeroPageTest(memory); // later rounds send written pages only
       const run = (ns: number) => {
-        const r = machine.run({ maxInstructions: start + model.instructions(ns) });
+        const r = runKeepingAlive(machine, start + model.instructions(ns), link);
         if (r.status === 'exited' || r.status === 'reset' || r.status === 'fault') throw guestStopped(machine, r.status, r.message, round);
       };
       run(roundNs(model, sent.bytes, false));
@@ -322,6 +368,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
     // Every round on the destination before the guest stops here: a link that dropped during
     // the rounds is found now, while the source can simply run on.
     for (const r of rounds) {
+      link.awaiting = `the destination's ACK of pre-copy round ${r.round}`;
       const ack = expectAck(await link.receive(), link, `round ${r.round}`);
       if (ack.message !== `round ${r.round}`) {
         throw new MigrationProtocolError(`the destination confirmed "${ack.message}" where round ${r.round} was expected`);
@@ -332,7 +379,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
     // the rings by DMA), so the last dirty set is taken after it.
     const delivered = worldPosition(machine);
     const capture = side.devices.captureDevices();
-    let sentEnd = false;
+    let committed = false;
     let ack: PbAck;
     let stopCopy: { pages: number; zeroPages: number };
     let stopCopyBytes: number;
@@ -359,11 +406,17 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
         })),
       });
       stopCopyBytes = s.bytes - before - storageBytes - sw.notesBytes;
-      sentEnd = true;
+      link.awaiting = "the destination's ACK of the migrated state";
       await link.flush();
       ack = expectAck(await link.receive(), link, 'the migrated state');
+      // The destination is prepared. Give the guest up: from here on it never runs here again.
+      s.write(SECTION.COMMIT, { switchIcount: capture.switchIcount });
+      committed = true;
+      link.awaiting = "the destination's COMMIT_ACK";
+      await link.flush();
+      expectCommitAck(await link.receive(), link, capture.switchIcount);
     } catch (err) {
-      throw afterCapture(err, side, capture, clock.icount, sentEnd);
+      throw afterCapture(err, side, capture, clock.icount, committed);
     }
 
     const metrics = computeMetrics({
@@ -400,8 +453,10 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
   const delivered = worldPosition(machine);
   const capture = side.devices.captureDevices();
   let endOnItsWay = false;
-  let sentEnd = false;
+  let committed = false;
+  let commitOnItsWay = false;
   let ack: PbAck | null = null;
+  let commitAcked = false;
   let done: PbDone | null = null;
   let failure: Error | null = null;
   let stopCopyBytes: number;
@@ -421,13 +476,15 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
     // Serve from here on: the destination asks for pages as soon as it has the state (its
     // hypervisor's reconstruction may read guest memory, the NIC's rings), before its ACK. In
     // process that happens inside the write of END itself.
-    let acked!: () => void;
-    const ackSeen = new Promise<void>((resolve) => (acked = resolve));
+    // Each step of the switch-over waits on its own promise; the handler settles the current one.
+    let step!: () => void;
+    const nextStep = () => new Promise<void>((resolve) => (step = resolve));
+    let ackSeen = nextStep();
     serving = link.serve((section) => {
       try {
-        if (section.kind === SECTION.ACK) {
+        if (section.kind === SECTION.ACK && ack === null) {
           ack = expectAck(section, link, 'the migrated state');
-          acked();
+          step();
           return false;
         }
         if (section.kind === SECTION.PAGE_REQUEST) {
@@ -437,26 +494,45 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
           return false;
         }
         if (ack === null) throw new MigrationProtocolError(`the destination sent ${sectionKindName(section.kind)} before its ACK`);
+        if (!commitAcked) {
+          if (!commitOnItsWay) throw new MigrationProtocolError(`the destination sent ${sectionKindName(section.kind)} before the source's COMMIT`);
+          expectCommitAck(section, link, capture.switchIcount);
+          commitAcked = true;
+          step();
+          return false;
+        }
         done = decodeSection<PbDone>(section, SECTION.DONE, where);
         return true;
       } catch (err) {
         failure = err as Error;
-        acked();
+        step();
         return true;
       }
     });
     const beforeEnd = s.bytes;
     endOnItsWay = true;
     const endBytes = s.write(SECTION.END, { sections: s.writer.sections, bytes: s.bytes, rounds: [] });
-    sentEnd = true;
     // (Page responses written while END was on its way in process are not state.)
     stopCopyBytes = beforeEnd + endBytes - before - storageBytes - sw.notesBytes;
+    link.awaiting = "the destination's ACK of the migrated state";
     await link.flush();
     await Promise.race([ackSeen, serving]);
     if (failure !== null) throw failure;
     if (ack === null) throw new LinkDropped(`the link to ${link.peer} closed before the destination acknowledged the state`);
+    // The destination is prepared. Give the guest up: from here on it never runs here again.
+    const commitAckSeen = nextStep();
+    // In process the COMMIT_ACK arrives inside this write.
+    commitOnItsWay = true;
+    s.write(SECTION.COMMIT, { switchIcount: capture.switchIcount });
+    committed = true;
+    link.awaiting = "the destination's COMMIT_ACK";
+    await link.flush();
+    await Promise.race([commitAckSeen, serving]);
+    if (failure !== null) throw failure;
+    if (!commitAcked) throw new LinkDropped(`the link to ${link.peer} closed before the destination acknowledged COMMIT`);
+    link.awaiting = "the destination's page requests or DONE (post-copy)";
   } catch (err) {
-    throw afterCapture(err, side, capture, clock.icount, sentEnd);
+    throw afterCapture(err, side, capture, clock.icount, committed);
   }
 
   // The guest runs on the destination now: there is no going back.
@@ -504,17 +580,26 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
 }
 
 /**
- * A failure after the capture. Mostly the source takes its guest back (the hypervisor restores
- * the devices) and says so. But once the whole state has gone out, a link that drops before
- * the destination's ACK leaves the outcome unknown: the destination may have resumed the
- * guest, and resuming it here too would run it twice. Then the source keeps it stopped.
+ * A failure after the capture. Before COMMIT the source takes its guest back (the hypervisor
+ * restores the devices) and says so: the destination never runs a guest it was not committed.
+ * After COMMIT the source never resumes: a refusal means the guest runs nowhere; anything else
+ * (a lost, damaged or late COMMIT_ACK) leaves the outcome unknown, and the source says so.
  */
-function afterCapture(err: unknown, side: SourceSide, capture: CaptureResult, icount: number, sentEnd: boolean): Error {
-  if (sentEnd && err instanceof LinkDropped) {
+function afterCapture(err: unknown, side: SourceSide, capture: CaptureResult, icount: number, committed: boolean): Error {
+  const why = err instanceof Error ? err.message : String(err);
+  if (committed && err instanceof MigrationRefused) {
+    return new MigrationError(
+      COMMIT_REFUSED,
+      `${why}; the source had already given up its guest (COMMIT sent), so the guest runs on neither machine: ` +
+        'the source keeps it stopped, as committed',
+    );
+  }
+  if (committed) {
     return new MigrationError(
       OUTCOME_UNKNOWN,
-      `${err.message}: the whole state had been sent but the destination never acknowledged it, so it may have resumed ` +
-        'the guest; the source keeps its guest stopped rather than risk running it twice',
+      `${why}; the source had sent COMMIT (given up its guest) but got no COMMIT_ACK, so the outcome is unknown: ` +
+        'the destination runs the guest if COMMIT reached it and discarded it otherwise; the source keeps its guest stopped ' +
+        'rather than risk running it twice',
     );
   }
   side.devices.restoreSource(capture);

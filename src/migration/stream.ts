@@ -20,9 +20,10 @@ export const STREAM_MAGIC = 'MIGSTRM\n';
  * 1.1: ENVIRONMENT section; SwitchOver.input_events_delivered; PageBatch.round_end; Ack.reconstruct_instructions, dummy_frames; Done's link-model figures.
  * 1.2: SOURCE_NOTES section (late attach, guest agent, the source's notes).
  * 2.0: the CPU section is the CPU schema's binary state encoding (CpuState.values); MachineDescription.machine_type.
+ * 2.1: the switch-over commit (COMMIT, COMMIT_ACK, MachineDescription.commit_handshake); HEARTBEAT.
  */
 export const STREAM_MAJOR = 2;
-export const STREAM_MINOR = 0;
+export const STREAM_MINOR = 1;
 export const HEADER_BYTES = 12;
 /** kind byte + le32 length before the payload, le32 CRC after it. */
 export const SECTION_OVERHEAD = 9;
@@ -41,9 +42,12 @@ export const SECTION = {
   END: 9,
   ENVIRONMENT: 10,
   SOURCE_NOTES: 11,
+  COMMIT: 12,
   ACK: 16,
   PAGE_REQUEST: 17,
   DONE: 18,
+  COMMIT_ACK: 19,
+  HEARTBEAT: 32,
 } as const;
 export type SectionKindName = keyof typeof SECTION;
 export type SectionKind = (typeof SECTION)[SectionKindName];
@@ -95,6 +99,9 @@ export const SECTION_TYPES: Record<SectionKind, protobuf.Type> = {
   [SECTION.ACK]: type('Ack'),
   [SECTION.PAGE_REQUEST]: type('PageRequest'),
   [SECTION.DONE]: type('Done'),
+  [SECTION.COMMIT]: type('Commit'),
+  [SECTION.COMMIT_ACK]: type('CommitAck'),
+  [SECTION.HEARTBEAT]: type('Heartbeat'),
 };
 
 // ---------------------------------------------------------------- message shapes (decoded)
@@ -116,6 +123,8 @@ export interface PbMachine {
   faults: string[];
   /** 2.0; null only in a hand-made description. */
   machineType: PbMachineType | null;
+  /** 2.1: the source knows the switch-over commit (absent: an older source, refused). */
+  commitHandshake?: boolean;
 }
 export interface PbMachineType { name: string; version: number }
 export const PHASE_PRECOPY_ROUND = 1;
@@ -172,6 +181,7 @@ export interface PbEnvironment {
   referenceStatus: string;
   toolVersion: string;
 }
+export interface PbCommit { switchIcount: number }
 export interface PbAck { ok: boolean; message: string; reconstructInstructions: number; dummyFrames: number }
 export interface PbDone {
   requests: number;
@@ -260,6 +270,8 @@ export class StreamReader {
   private index = 0;
   /** Bytes consumed so far (header included). */
   consumed = 0;
+  /** HEARTBEAT sections skipped. */
+  heartbeats = 0;
 
   constructor(private readonly what = 'migration stream') {}
 
@@ -305,6 +317,11 @@ export class StreamReader {
     }
     if (!KIND_NAMES.has(kind)) {
       throw new MigrationStreamError('UNKNOWN_SECTION', `${where}: this migtrace does not know section kind ${kind}`);
+    }
+    if (kind === SECTION.HEARTBEAT) {
+      // Link-level keep-alive: not a section of the stream (not counted, not indexed).
+      this.heartbeats++;
+      return this.next();
     }
     return { index: this.index++, kind, payload: framed.subarray(5, 5 + length), bytes: framed.length };
   }
@@ -389,6 +406,9 @@ export function decodeSection<T>(section: RawSection, expected: SectionKind, wha
     );
   }
 }
+
+/** A HEARTBEAT section, framed (the TCP transport sends it between sections; readers skip it). */
+export const HEARTBEAT_FRAME: Uint8Array = encodeSection(SECTION.HEARTBEAT, {});
 
 /** Split a whole stream held in memory into its sections (tests, tools). */
 export function readAllSections(bytes: Uint8Array, what?: string): RawSection[] {

@@ -12,7 +12,8 @@ import type { RoundReport } from './metrics.js';
 import type { MigrationOptions } from './options.js';
 import { migrateSource, type SourceOutcome } from './source.js';
 import { prepareSource, recordingDestination, sourceRanOn, type SourceAttachRequest } from './trace-migration.js';
-import { TcpDestinationLink, connectSource, type TcpAddress } from './transport-tcp.js';
+import { OutputLock } from './output-lock.js';
+import { TcpDestinationLink, connectSource, type TcpAddress, type TcpOptions } from './transport-tcp.js';
 import type { DeviceCapture, DeviceReconstruction } from './devices.js';
 import type { HypervisorAttachment } from './hypervisor-devices.js';
 
@@ -24,6 +25,8 @@ export interface TcpSourceRequest {
   readonly onRound?: (r: RoundReport) => void;
   readonly sourceDevices?: (machine: Machine) => DeviceCapture;
   readonly attach?: SourceAttachRequest;
+  /** Timeout and heartbeat (default: DEFAULT_TIMEOUT_MS, HEARTBEAT_MS). */
+  readonly tcp?: TcpOptions;
 }
 
 /** Re-run `trace` to `at` and migrate it to the destination listening at `to`. */
@@ -31,7 +34,7 @@ export async function migrateTraceOverTcp(req: TcpSourceRequest): Promise<Source
   const prepared = await prepareSource(req.trace, req.at, { faults: req.options.faults, devices: req.sourceDevices, attach: req.attach });
   let link;
   try {
-    link = await connectSource(req.to);
+    link = await connectSource(req.to, req.tcp);
   } catch (err) {
     throw sourceRanOn(err, prepared.machine, prepared.end);
   }
@@ -64,24 +67,35 @@ export interface IncomingRequest {
   /** Called once listening, with the bound address (port 0 picks one). */
   readonly onListening?: (address: TcpAddress) => void;
   readonly devices?: DeviceReconstruction;
+  /** Timeout and heartbeat (default: DEFAULT_TIMEOUT_MS, HEARTBEAT_MS). */
+  readonly tcp?: TcpOptions;
+  /** Told of a stale lock on `out` taken over. */
+  readonly onNote?: (line: string) => void;
 }
 
 /**
- * Listen for one migration, take it, and record the destination at `out`. A failure leaves
- * nothing at `out`, and the error says the partial state was discarded.
+ * Listen for one migration, take it, and record the destination at `out`. `out` is locked
+ * first (output-lock.ts): a second migration to it is refused. The guest runs here only once
+ * the source's COMMIT is in (destination.ts). A failure leaves nothing at `out`, and the error
+ * says the partial state was discarded.
  */
 export async function receiveMigration(req: IncomingRequest): Promise<DestinationRecording> {
-  checkOutput(req.out);
-  const link = await TcpDestinationLink.listen(req.listen);
-  req.onListening?.(link.address);
-  const destination = new MigrationDestination(link, recordingDestination(req.memory, req.devices));
+  const lock = OutputLock.take(req.out, req.onNote);
   try {
-    destination.receiveAll();
-    const recording = await recordDestination(destination, req.out);
-    await link.shutdown();
-    return recording;
-  } catch (err) {
-    await link.shutdown();
-    throw withNote(err, `the destination discarded its partial state (nothing written to ${req.out})`);
+    checkOutput(req.out);
+    const link = await TcpDestinationLink.listen(req.listen, req.tcp);
+    req.onListening?.(link.address);
+    const destination = new MigrationDestination(link, recordingDestination(req.memory, req.devices));
+    try {
+      destination.receiveAll();
+      const recording = await recordDestination(destination, req.out);
+      await link.shutdown();
+      return recording;
+    } catch (err) {
+      await link.shutdown();
+      throw withNote(err, `the destination discarded its partial state (nothing written to ${req.out})`);
+    }
+  } finally {
+    lock.release();
   }
 }

@@ -18,6 +18,7 @@ import { MigrationError, atBeyondEnd, withNote } from './errors.js';
 import { LATE_ATTACH_WITHOUT_AGENT } from './faults.js';
 import { BOOT_ATTACHMENT, attachHypervisor, hypervisorReconstruction, type HypervisorAttachment } from './hypervisor-devices.js';
 import { startInProcessMigration } from './in-process.js';
+import { OutputLock } from './output-lock.js';
 import type { RoundReport } from './metrics.js';
 import type { MigrationOptions } from './options.js';
 import { guestLeftSource, writtenSinceBoot, type SourceOutcome, type SourceSide } from './source.js';
@@ -164,8 +165,17 @@ export interface TraceMigrationResult {
   readonly attachment: HypervisorAttachment;
 }
 
-/** Migrate a recording in one process and record the destination at `out`. */
+/** Migrate a recording in one process and record the destination at `out` (locked meanwhile: output-lock.ts). */
 export async function migrateTraceInProcess(req: TraceMigrationRequest): Promise<TraceMigrationResult> {
+  const lock = OutputLock.take(req.out);
+  try {
+    return await migrateLocked(req);
+  } finally {
+    lock.release();
+  }
+}
+
+async function migrateLocked(req: TraceMigrationRequest): Promise<TraceMigrationResult> {
   checkOutput(req.out);
   const prepared = await prepareSource(req.trace, req.at, { faults: req.options.faults, devices: req.sourceDevices, attach: req.attach });
   const sourceSide: SourceSide = {

@@ -13,12 +13,19 @@
  *
  * A connection that closes or fails mid-stream is a LinkDropped on either side, naming the
  * peer and how many bytes had crossed.
+ *
+ * Timeouts and heartbeats (docs/tcp-migration.md): once connected, each side sends a HEARTBEAT
+ * section every HEARTBEAT_MS when it has sent nothing else (the destination's worker does it
+ * even while the machine's thread runs the guest; the source between slices of a long run,
+ * SourceLink.keepAlive), and each side gives up with a LinkTimeout naming what it awaited when
+ * nothing at all has arrived for its timeout. Heartbeats are link-level: readers skip them, so
+ * they never change the stream's sections or its hash. The wall clock lives here only.
  */
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
-import { LinkDropped } from './errors.js';
-import { StreamReader, type RawSection } from './stream.js';
+import { LinkDropped, LinkTimeout } from './errors.js';
+import { HEARTBEAT_FRAME, StreamReader, type RawSection } from './stream.js';
 import type { DestinationLink, SourceLink } from './transport.js';
 
 export interface TcpAddress {
@@ -37,6 +44,40 @@ export function parseTcpAddress(text: string, what: string): TcpAddress {
   return { host, port };
 }
 
+/** A connected side sends a HEARTBEAT when it has sent nothing for this long. */
+export const HEARTBEAT_MS = 500;
+/** --timeout's default: nothing from the peer, not even a heartbeat, for this long. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** The shortest --timeout: several heartbeats must fit in it. */
+export const MIN_TIMEOUT_MS = 2_000;
+
+export interface TcpOptions {
+  /** Give up when nothing (not even a heartbeat) has come from the peer for this long. */
+  readonly timeoutMs?: number;
+  /** Send a heartbeat after this long without sending (tests shorten or stretch it). */
+  readonly heartbeatMs?: number;
+}
+
+/** "30s", "500ms", "2m", "45" (seconds) → milliseconds, at least MIN_TIMEOUT_MS. */
+export function parseTimeout(text: string, what = '--timeout'): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$/i.exec(text);
+  if (m === null) throw new InputError('BAD_TIMEOUT', `${what}: "${text}" is not a duration (examples: 30s, 2m, 5000ms)`);
+  const unit = (m[2] ?? 's').toLowerCase();
+  const ms = Math.round(Number(m[1]) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000));
+  if (ms < MIN_TIMEOUT_MS) {
+    throw new InputError('BAD_TIMEOUT', `${what} ${text} is too short: at least ${MIN_TIMEOUT_MS / 1000}s (peers send a heartbeat every ${HEARTBEAT_MS} ms)`);
+  }
+  return ms;
+}
+
+export function formatDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function timedOut(timeoutMs: number, what: string, peer: string): LinkTimeout {
+  return new LinkTimeout(`timed out after ${formatDuration(timeoutMs)} waiting for ${what}: nothing, not even a heartbeat, came from ${peer}`);
+}
+
 export function formatAddress(a: TcpAddress): string {
   return `tcp:${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 }
@@ -53,12 +94,27 @@ class TcpSourceLink implements SourceLink {
   private failure: Error | null = null;
   private sent = 0;
   private finished = false;
+  awaiting = 'the destination';
+  private readonly timeoutMs: number;
+  private readonly heartbeatMs: number;
+  private readonly ticker: NodeJS.Timeout;
+  private readonly tickMs: number;
+  private lastTick: number;
+  private lastSent: number;
+  /** Quiet time counted while something waited on the peer (see tick). */
+  private idleMs = 0;
 
   constructor(
     private readonly socket: net.Socket,
     readonly peer: string,
+    options: TcpOptions = {},
   ) {
     this.reader = new StreamReader(`migration stream from ${peer} (destination → source)`);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+    this.tickMs = Math.max(20, Math.min(this.heartbeatMs, this.timeoutMs / 8));
+    this.lastTick = this.lastSent = Date.now();
+    this.ticker = setInterval(() => this.tick(), this.tickMs);
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.on('drain', () => {
       for (const d of this.drains.splice(0)) d.resolve();
@@ -70,7 +126,34 @@ class TcpSourceLink implements SourceLink {
   send(bytes: Uint8Array): void {
     if (this.failure !== null) throw this.failure;
     this.sent += bytes.length;
+    this.lastSent = Date.now();
     this.socket.write(bytes);
+  }
+
+  keepAlive(): void {
+    // Only between whole sections, and after the stream header (the first send carries it).
+    if (this.failure !== null || this.sent === 0 || Date.now() - this.lastSent < this.heartbeatMs) return;
+    this.lastSent = Date.now();
+    this.socket.write(HEARTBEAT_FRAME);
+  }
+
+  /**
+   * Heartbeats out, and the idle clock. Quiet time counts only while something waits on the
+   * peer, and a tick that comes late (the thread was busy running the guest, with the peer's
+   * heartbeats queued unread) counts as at most two ticks.
+   */
+  private tick(): void {
+    const now = Date.now();
+    const elapsed = now - this.lastTick;
+    this.lastTick = now;
+    this.keepAlive();
+    const waiting = this.waiting.length > 0 || this.drains.length > 0 || this.serving !== null;
+    if (!waiting) return;
+    this.idleMs += Math.min(elapsed, 2 * this.tickMs);
+    if (this.idleMs >= this.timeoutMs) {
+      this.fail(timedOut(this.timeoutMs, this.awaiting, this.peer));
+      this.socket.destroy();
+    }
   }
 
   flush(): Promise<void> {
@@ -97,10 +180,12 @@ class TcpSourceLink implements SourceLink {
 
   close(): void {
     this.finished = true;
+    clearInterval(this.ticker);
     this.socket.end();
   }
 
   private received(chunk: Buffer): void {
+    this.idleMs = 0;
     try {
       this.reader.push(chunk);
       for (let s = this.reader.next(); s !== null; s = this.reader.next()) this.queued.push(s);
@@ -146,6 +231,7 @@ class TcpSourceLink implements SourceLink {
   private fail(err: Error): void {
     if (this.failure !== null) return;
     this.failure = err;
+    clearInterval(this.ticker);
     for (const w of this.waiting.splice(0)) w.reject(err);
     for (const d of this.drains.splice(0)) d.reject(err);
     if (this.handler !== null) this.endServing(err);
@@ -153,12 +239,18 @@ class TcpSourceLink implements SourceLink {
 }
 
 /** Connect to a destination that is listening (`migrate --incoming`). */
-export function connectSource(address: TcpAddress): Promise<SourceLink> {
+export function connectSource(address: TcpAddress, options: TcpOptions = {}): Promise<SourceLink> {
   const peer = formatAddress(address);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: address.host, port: address.port });
     socket.setNoDelay(true);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new LinkTimeout(`timed out after ${formatDuration(timeoutMs)} connecting to ${peer}`));
+    }, timeoutMs);
     const failed = (err: Error) => {
+      clearTimeout(timer);
       reject(
         new LinkDropped(
           `cannot connect to ${peer}: ${(err as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? 'connection refused (is `migtrace migrate --incoming` listening there?)' : err.message}`,
@@ -167,8 +259,9 @@ export function connectSource(address: TcpAddress): Promise<SourceLink> {
     };
     socket.once('error', failed);
     socket.once('connect', () => {
+      clearTimeout(timer);
       socket.off('error', failed);
-      resolve(new TcpSourceLink(socket, peer));
+      resolve(new TcpSourceLink(socket, peer, options));
     });
   });
 }
@@ -194,6 +287,17 @@ const pending = [];
 let ended = 0;
 let waiting = false;
 let socketClosed = false;
+// Heartbeats: only after the machine's thread has sent the stream header, between whole sections.
+const heartbeat = Buffer.from(workerData.heartbeat);
+let started = false;
+let lastWrite = 0;
+let beating = null;
+function write(bytes) { lastWrite = Date.now(); socket.write(bytes); }
+function beat() {
+  if (!started || socket === null || socket.destroyed || !socket.writable) return;
+  if (Date.now() - lastWrite >= workerData.heartbeatMs) write(heartbeat);
+}
+function stopBeating() { if (beating !== null) { clearInterval(beating); beating = null; } }
 function bump() { Atomics.add(c, ${SEQ}, 1); Atomics.notify(c, ${SEQ}); }
 function setState(s) { Atomics.store(c, ${STATE}, s); bump(); }
 function pump() {
@@ -225,6 +329,7 @@ function waitForSpace() {
 function finish(code) {
   if (ended !== 0) return;
   ended = code;
+  stopBeating();
   if (!waiting) pump();
 }
 const server = net.createServer((s) => {
@@ -234,6 +339,7 @@ const server = net.createServer((s) => {
   server.close();
   parentPort.postMessage({ type: 'connected', peer: s.remoteAddress + ':' + s.remotePort });
   setState(1);
+  beating = setInterval(beat, Math.max(10, Math.floor(workerData.heartbeatMs / 2)));
   s.on('data', (chunk) => { pending.push(chunk); if (!waiting) pump(); });
   s.on('end', () => finish(2));
   s.on('error', () => finish(3));
@@ -244,8 +350,8 @@ server.listen(workerData.port, workerData.host, () => {
   parentPort.postMessage({ type: 'listening', port: server.address().port });
 });
 parentPort.on('message', (m) => {
-  if (m.type === 'send') { if (socket !== null && !socket.destroyed) socket.write(Buffer.from(m.bytes)); }
-  else if (m.type === 'end') { if (socket !== null) socket.end(); else { server.close(); parentPort.close(); } }
+  if (m.type === 'send') { started = true; if (socket !== null && !socket.destroyed) write(Buffer.from(m.bytes)); }
+  else if (m.type === 'end') { stopBeating(); if (socket !== null) socket.end(); else { server.close(); parentPort.close(); } }
 });
 `;
 
@@ -256,6 +362,7 @@ export class TcpDestinationLink implements DestinationLink {
   private readAt = 0;
   private received = 0;
   private exited: Promise<void>;
+  awaiting = 'the source';
 
   private constructor(
     private readonly worker: Worker,
@@ -263,6 +370,7 @@ export class TcpDestinationLink implements DestinationLink {
     ring: SharedArrayBuffer,
     readonly peer: string,
     readonly address: TcpAddress,
+    private readonly timeoutMs: number,
   ) {
     this.control = new Int32Array(control);
     this.ring = new Uint8Array(ring);
@@ -274,10 +382,14 @@ export class TcpDestinationLink implements DestinationLink {
    * Listen on `address` (port 0: any free port). Resolves once listening, with the port in
    * `link.address`; the connection is accepted in the background and read by next().
    */
-  static async listen(address: TcpAddress): Promise<TcpDestinationLink> {
+  static async listen(address: TcpAddress, options: TcpOptions = {}): Promise<TcpDestinationLink> {
     const control = new SharedArrayBuffer(16);
     const ring = new SharedArrayBuffer(RING_BYTES);
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { control, ring, host: address.host, port: address.port } });
+    const heartbeat = HEARTBEAT_FRAME.slice().buffer;
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { control, ring, host: address.host, port: address.port, heartbeat, heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS },
+    });
     const port = await new Promise<number>((resolve, reject) => {
       worker.once('error', reject);
       worker.on('message', (m: { type: string; port?: number; message?: string; code?: string }) => {
@@ -288,7 +400,7 @@ export class TcpDestinationLink implements DestinationLink {
       });
     });
     const bound = { host: address.host, port };
-    return new TcpDestinationLink(worker, control, ring, formatAddress(bound), bound);
+    return new TcpDestinationLink(worker, control, ring, formatAddress(bound), bound, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
 
   /** Wait (blocking) until the source has connected. */
@@ -318,9 +430,14 @@ export class TcpDestinationLink implements DestinationLink {
     }
   }
 
-  /** Bytes from the ring, waiting for some; null once the connection has ended and the ring is empty. */
+  /**
+   * Bytes from the ring, waiting for some; null once the connection has ended and the ring is
+   * empty. Once connected, a wait with nothing arriving (not even a heartbeat) for the timeout
+   * is a LinkTimeout naming what was awaited; waiting for the source to connect is not timed.
+   */
   private readRing(): Uint8Array | null {
     const c = this.control;
+    let since = Date.now();
     for (;;) {
       const seq = Atomics.load(c, SEQ);
       const used = Atomics.load(c, USED);
@@ -332,8 +449,12 @@ export class TcpDestinationLink implements DestinationLink {
         Atomics.notify(c, USED);
         return out;
       }
-      if (Atomics.load(c, STATE) >= 2) return null;
-      Atomics.wait(c, SEQ, seq, 1000);
+      const state = Atomics.load(c, STATE);
+      if (state >= 2) return null;
+      const now = Date.now();
+      if (state === 0) since = now;
+      else if (now - since >= this.timeoutMs) throw timedOut(this.timeoutMs, this.awaiting, `the source (${this.peer})`);
+      Atomics.wait(c, SEQ, seq, Math.min(1000, Math.max(1, this.timeoutMs - (now - since))));
     }
   }
 

@@ -29,6 +29,14 @@ export interface SourceLink {
   close(): void;
   /** Describes the far end, for messages ("in-process", "tcp:127.0.0.1:7000"). */
   readonly peer: string;
+  /** What the source waits for now ("the ACK of the migrated state"): a timeout names it. */
+  awaiting?: string;
+  /**
+   * Called between slices of a long synchronous run of the guest: a TCP link sends a
+   * heartbeat if one is due, so the destination knows the source is alive. Never changes the
+   * stream's sections.
+   */
+  keepAlive?(): void;
 }
 
 export interface DestinationLink {
@@ -40,6 +48,8 @@ export interface DestinationLink {
   next(): RawSection | null;
   close(): void;
   readonly peer: string;
+  /** What the destination waits for now ("the source's COMMIT"): a timeout names it. */
+  awaiting?: string;
 }
 
 /**

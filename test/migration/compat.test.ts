@@ -96,3 +96,25 @@ describe('the destination must be an identical machine', () => {
     });
   });
 });
+
+describe('the switch-over commit (stream 2.1)', () => {
+  it('refuses a source that does not know COMMIT (an older migtrace would take the ACK for the switch-over)', async () => {
+    const link = new InProcessLink();
+    const destination = new MigrationDestination(link.destination, freshDestination());
+    link.onForward = () => {
+      try {
+        destination.pump();
+      } catch {
+        // recorded in destination.failure
+      }
+    };
+    const w = new StreamWriter((b) => link.source.send(b));
+    w.write(SECTION.MACHINE, describeSource(new Machine({ memory: 16 * MiB })));
+    w.write(SECTION.ENVIRONMENT, EMPTY_ENVIRONMENT);
+    expect(destination.failure).toMatchObject({ code: 'MIGRATION_REFUSED' });
+    expect(destination.machine).toBeNull();
+    const ack = decodeSection<PbAck>(await link.source.receive(), SECTION.ACK);
+    expect(ack.ok).toBe(false);
+    expect(ack.message).toMatch(/does not know the switch-over commit \(stream 2\.1\): run the same migtrace release at both ends/);
+  });
+});
