@@ -6,7 +6,7 @@
  * devices, port and address ranges; summary.ts): a segment summary per 64 chunks, then a
  * chunk summary, and only chunks that may match are read and decoded.
  */
-import { InputError } from '../errors.js';
+import { InputError, MigtraceError } from '../errors.js';
 import type { MachineType } from '../board/layout.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
 import { CheckpointStateDecoder, checkCpuDescriptor, type CheckpointDevice } from './checkpoint-state.js';
@@ -35,6 +35,7 @@ import { kindBit, recordDevice, summaryMayMatch, type SummaryFilter } from './su
 import { PageHashMap } from './pages.js';
 import {
   decode,
+  decodeStored,
   pb,
   type PbCheckpoint,
   type PbChunk,
@@ -46,7 +47,7 @@ import {
   type PbTraceHeader,
 } from './proto.js';
 import type { TraceRecord } from './records.js';
-import { openSnapshot, type DbSnapshot, type TraceDb } from './store.js';
+import { levelCorruptError, openSnapshot, type DbSnapshot, type TraceDb } from './store.js';
 import type { DeviceDescriptor } from './writer.js';
 
 export interface TraceHeaderInfo {
@@ -139,7 +140,7 @@ interface RawCheckpoint {
 
 const ALL_KINDS = (1 << 10) - 1;
 
-function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInfo {
+export function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInfo {
   if (bytes === undefined) throw new InputError('NOT_A_TRACE', `${dir} is not a trace: it is a LevelDB database with no migtrace header (a recording killed before its first commit leaves one)`);
   let h: PbTraceHeader;
   try {
@@ -152,6 +153,7 @@ function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInf
   const m = h.machine ?? { memoryBytes: 0, instructionsPerSecond: 0, devices: [], type: null, cpu: null };
   checkMachineType(`trace ${dir}`, m.type, 'TRACE_MACHINE_TYPE');
   checkCpuDescriptor(`trace ${dir}`, m.cpu === null ? null : descriptor(m.cpu));
+  checkMachine(`trace ${dir}`, m, h.firstIcount);
   return {
     formatVersion: { major: h.version!.major, minor: h.version!.minor },
     machine: {
@@ -174,6 +176,28 @@ function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInf
     },
     run: h.run === null || h.run === undefined ? null : runConfigInfo(h.run),
   };
+}
+
+/**
+ * What the rest of migtrace takes for granted about a header: a clock that runs, memory in
+ * whole pages, one descriptor per device id with a shape for every field. A header that
+ * decodes but breaks these (a flipped byte that still parses) is refused here, not by a
+ * division by zero or a crash in whatever reads it later.
+ */
+function checkMachine(what: string, m: NonNullable<PbTraceHeader['machine']>, firstIcount: number): void {
+  const bad = (why: string) => new InputError('TRACE_CORRUPT', `${what} is corrupt: its header ${why}`);
+  if (!(m.instructionsPerSecond > 0) || !Number.isSafeInteger(m.instructionsPerSecond)) throw bad(`gives ${m.instructionsPerSecond} instructions per second`);
+  if (!(m.memoryBytes > 0) || m.memoryBytes % 4096 !== 0 || !Number.isSafeInteger(m.memoryBytes)) throw bad(`gives ${m.memoryBytes} bytes of memory (not whole 4 KiB pages)`);
+  if (!Number.isSafeInteger(firstIcount) || firstIcount < 0) throw bad(`gives first icount ${firstIcount}`);
+  const ids = new Set<number>();
+  for (const d of m.devices) {
+    if (ids.has(d.id)) throw bad(`declares device id ${d.id} twice`);
+    ids.add(d.id);
+    if (d.shapes.length !== d.fields.length) throw bad(`declares ${d.fields.length} fields of ${d.name} but ${d.shapes.length} shapes`);
+    for (const s of d.shapes) {
+      if (s.width < 1 || s.width > 64 || s.length < 0 || s.length > 1 << 20) throw bad(`declares a field of ${d.name} ${s.width} bits wide, ${s.length} long`);
+    }
+  }
 }
 
 function descriptor(d: PbDeviceDescriptor): DeviceDescriptor {
@@ -236,11 +260,11 @@ export class TraceReader {
     const snapshot = await openSnapshot(dir);
     try {
       const header = parseHeader(await snapshot.db.get(headerKey()), dir);
-      const status = await readStatus(snapshot.db);
+      const status = await readStatus(snapshot.db, dir);
       return new TraceReader(snapshot, dir, header, status);
     } catch (err) {
-      await snapshot.close();
-      throw err;
+      await snapshot.close().catch(() => {});
+      throw err instanceof MigtraceError ? err : levelCorruptError(err, dir, snapshot.privateDir);
     }
   }
 
@@ -251,7 +275,11 @@ export class TraceReader {
   // ---------------------------------------------------------------- records
 
   /** Records in order, filtered (all conditions must hold). */
-  async *records(filter: RecordFilter = {}): AsyncGenerator<TraceRecord> {
+  records(filter: RecordFilter = {}): AsyncGenerator<TraceRecord> {
+    return this.guardAll(this.recordsIn(filter));
+  }
+
+  private async *recordsIn(filter: RecordFilter): AsyncGenerator<TraceRecord> {
     const from = filter.fromIcount ?? 0;
     const to = filter.toIcount ?? Infinity;
     const mask = filter.kinds === undefined ? ALL_KINDS : kindMask(filter.kinds);
@@ -300,6 +328,7 @@ export class TraceReader {
 
   /** The first record at or after `icount`, or undefined past the end. */
   async seekIcount(icount: number): Promise<TraceRecord | undefined> {
+    return this.guard(async () => {
     const start = await this.chunkAtIcount(icount);
     if (start === undefined) return undefined;
     let found: TraceRecord | undefined;
@@ -310,10 +339,12 @@ export class TraceReader {
       }
     });
     return found;
+    });
   }
 
   /** The record with this seq, or undefined. */
   async recordAt(seq: number): Promise<TraceRecord | undefined> {
+    return this.guard(async () => {
     const it = this.db.iterator({ lte: chunkKey(seq), gte: Uint8Array.of(KEY_CHUNK), reverse: true, limit: 1 });
     const entry = (await it.all())[0];
     if (entry === undefined) return undefined;
@@ -327,6 +358,7 @@ export class TraceReader {
       }
     });
     return found;
+    });
   }
 
   /** Summary of the chunk holding the first record with icount ≥ `icount`. */
@@ -365,25 +397,32 @@ export class TraceReader {
   private async chunk(firstSeq: number): Promise<PbChunk> {
     const v = await this.db.get(chunkKey(firstSeq));
     if (v === undefined) throw new InputError('TRACE_CORRUPT', `trace ${this.dir} is corrupt: chunk at seq ${firstSeq} is indexed but missing`);
-    return decode<PbChunk>(pb.Chunk, v);
+    return decodeStored<PbChunk>(pb.Chunk, v, `trace ${this.dir}: chunk at seq ${firstSeq}`);
   }
 
   // ---------------------------------------------------------------- checkpoints
 
-  async *checkpoints(): AsyncGenerator<CheckpointRecord> {
+  checkpoints(): AsyncGenerator<CheckpointRecord> {
+    return this.guardAll(this.checkpointsIn());
+  }
+
+  private async *checkpointsIn(): AsyncGenerator<CheckpointRecord> {
     for await (const raw of this.rawCheckpoints(prefixRange(KEY_CHECKPOINT))) yield checkpointRecord(raw.pb, this.state);
   }
 
   /** The last checkpoint at or before `icount`. */
   async checkpointAt(icount: number): Promise<CheckpointRecord | undefined> {
+    return this.guard(async () => {
     const v = await this.db
       .values({ gte: Uint8Array.of(KEY_CHECKPOINT), lte: icountSeqKey(KEY_CHECKPOINT, icount, Number.MAX_SAFE_INTEGER), reverse: true, limit: 1 })
       .all();
     return v.length === 1 ? checkpointRecord(decode<PbCheckpoint>(pb.Checkpoint, v[0]), this.state) : undefined;
+    });
   }
 
   /** The full page → hash map at a checkpoint: the keyframe at or before it, plus the deltas since. */
   async pageHashesAt(cp: { readonly icount: number; readonly seq: number }): Promise<PageHashMap> {
+    return this.guard(async () => {
     const kf = await this.db
       .values({ gte: Uint8Array.of(KEY_KEYFRAME), lte: icountSeqKey(KEY_KEYFRAME, cp.icount, cp.seq), reverse: true, limit: 1 })
       .all();
@@ -403,6 +442,7 @@ export class TraceReader {
     }
     if (map === null) throw new InputError('NO_CHECKPOINT', `trace ${this.dir} has no checkpoint at icount ${cp.icount}`);
     return map;
+    });
   }
 
   /**
@@ -414,6 +454,7 @@ export class TraceReader {
     a: { readonly icount: number; readonly seq: number },
     b: { readonly icount: number; readonly seq: number },
   ): Promise<number[]> {
+    return this.guard(async () => {
     if (a.icount > b.icount || (a.icount === b.icount && a.seq > b.seq)) [a, b] = [b, a];
     const first = new Map<number, string>();
     const last = new Map<number, string>();
@@ -430,6 +471,7 @@ export class TraceReader {
     const out: number[] = [];
     for (const [p, h] of last) if (first.get(p) !== h) out.push(p);
     return out.sort((x, y) => x - y);
+    });
   }
 
   private async *rawCheckpoints(range: { gte?: Uint8Array; gt?: Uint8Array; lt?: Uint8Array; lte?: Uint8Array }): AsyncGenerator<RawCheckpoint> {
@@ -445,13 +487,17 @@ export class TraceReader {
 
   /** A blob stored beside the header (format 1.1: the guest image, the input script), or undefined. */
   async blob(name: string): Promise<Uint8Array | undefined> {
-    return this.db.get(blobKey(name));
+    return this.guard(() => this.db.get(blobKey(name)));
   }
 
   // ---------------------------------------------------------------- raw access (export)
 
   /** @internal Raw stored values under one key prefix, in key order. */
-  async *rawValues(prefix: number): AsyncGenerator<Uint8Array> {
+  rawValues(prefix: number): AsyncGenerator<Uint8Array> {
+    return this.guardAll(this.rawValuesIn(prefix));
+  }
+
+  private async *rawValuesIn(prefix: number): AsyncGenerator<Uint8Array> {
     const it = this.db.values(prefixRange(prefix));
     try {
       for await (const v of it) yield v;
@@ -461,7 +507,11 @@ export class TraceReader {
   }
 
   /** @internal Raw stored entries under one key prefix, in key order. */
-  async *rawEntries(prefix: number): AsyncGenerator<[Uint8Array, Uint8Array]> {
+  rawEntries(prefix: number): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    return this.guardAll(this.rawEntriesIn(prefix));
+  }
+
+  private async *rawEntriesIn(prefix: number): AsyncGenerator<[Uint8Array, Uint8Array]> {
     const it = this.db.iterator(prefixRange(prefix));
     try {
       for await (const e of it) yield e;
@@ -472,14 +522,42 @@ export class TraceReader {
 
   /** @internal */
   async rawValue(key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.db.get(key);
+    return this.guard(() => this.db.get(key));
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  /**
+   * Whatever goes wrong reading a stored value — LevelDB's own errors ("IO error: <private
+   * path>", "Corruption: ..."), protobufjs's RangeErrors, a decoder's TypeError on a value
+   * that is not what it should be — is a damaged trace: one line, naming the trace.
+   */
+  private corrupt(err: unknown): unknown {
+    if (err instanceof MigtraceError) return err;
+    return levelCorruptError(err, this.dir, this.snapshot.privateDir);
+  }
+
+  private async guard<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (err) {
+      throw this.corrupt(err);
+    }
+  }
+
+  private async *guardAll<T>(g: AsyncGenerator<T>): AsyncGenerator<T> {
+    try {
+      yield* g;
+    } catch (err) {
+      throw this.corrupt(err);
+    }
   }
 }
 
-async function readStatus(db: TraceDb): Promise<TraceStatus> {
+async function readStatus(db: TraceDb, dir: string): Promise<TraceStatus> {
   const end = await db.get(endKey());
   if (end !== undefined) {
-    const e = decode<PbTraceEnd>(pb.TraceEnd, end);
+    const e = decodeStored<PbTraceEnd>(pb.TraceEnd, end, `trace ${dir}: the end marker`);
     return {
       complete: true,
       recordCount: e.recordCount,
@@ -492,7 +570,7 @@ async function readStatus(db: TraceDb): Promise<TraceStatus> {
   if (last.length === 0) {
     return { complete: false, recordCount: 0, lastSeq: -1, message: 'trace has no records and no end marker: incomplete recording' };
   }
-  const c = decode<PbChunk>(pb.Chunk, last[0]);
+  const c = decodeStored<PbChunk>(pb.Chunk, last[0], `trace ${dir}: its last chunk`);
   const lastSeq = c.firstSeq + c.recordCount - 1;
   return {
     complete: false,
