@@ -140,7 +140,7 @@ interface RawCheckpoint {
 
 const ALL_KINDS = (1 << 10) - 1;
 
-export function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInfo {
+export function parseHeader(bytes: Uint8Array | undefined, dir: string, what = `trace ${dir}`): TraceHeaderInfo {
   if (bytes === undefined) throw new InputError('NOT_A_TRACE', `${dir} is not a trace: it is a LevelDB database with no migtrace header (a recording killed before its first commit leaves one)`);
   let h: PbTraceHeader;
   try {
@@ -149,11 +149,11 @@ export function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHe
     throw new InputError('NOT_A_TRACE', `${dir} is not a trace: its header does not decode`);
   }
   if (h.magic !== TRACE_MAGIC) throw new InputError('NOT_A_TRACE', `${dir} is not a trace: header magic is not ${TRACE_MAGIC}`);
-  checkFormatVersion(`trace ${dir}`, h.version ?? { major: 0, minor: 0 }, 'TRACE_VERSION_UNSUPPORTED');
+  checkFormatVersion(what, h.version ?? { major: 0, minor: 0 }, 'TRACE_VERSION_UNSUPPORTED');
   const m = h.machine ?? { memoryBytes: 0, instructionsPerSecond: 0, devices: [], type: null, cpu: null };
-  checkMachineType(`trace ${dir}`, m.type, 'TRACE_MACHINE_TYPE');
-  checkCpuDescriptor(`trace ${dir}`, m.cpu === null ? null : descriptor(m.cpu));
-  checkMachine(`trace ${dir}`, m, h.firstIcount);
+  checkMachineType(what, m.type, 'TRACE_MACHINE_TYPE');
+  checkCpuDescriptor(what, m.cpu === null ? null : descriptor(m.cpu));
+  checkMachine(what, m, h.firstIcount);
   return {
     formatVersion: { major: h.version!.major, minor: h.version!.minor },
     machine: {
