@@ -297,23 +297,44 @@ export class TraceReader {
     };
 
     const start = await this.chunkAtIcount(from);
-    if (start === undefined) return;
+    if (start === undefined) {
+      await this.checkNothingFrom(from);
+      return;
+    }
+    await this.checkStart(start, from);
     const startKey = icountSeqKey(KEY_INDEX, start.firstIcount, start.firstSeq);
     const out: TraceRecord[] = [];
+    // The index is derived data and can be damaged like anything else: the summaries walked
+    // must tile the seqs with no gap (a lost or altered summary would silently skip records),
+    // and every chunk read must be the one its summary describes.
+    let expect = start.firstSeq;
+    let segExpect: number | null = null;
     for await (const seg of this.summaries(KEY_SEGMENT, await this.segmentKeyFor(start))) {
+      if (segExpect === null ? seg.firstSeq > start.firstSeq || seg.firstSeq + seg.recordCount <= start.firstSeq : seg.firstSeq !== segExpect) {
+        throw this.indexCorrupt(`segment summary at seq ${seg.firstSeq} does not follow on from seq ${segExpect ?? start.firstSeq}`);
+      }
+      segExpect = seg.firstSeq + seg.recordCount;
       if (seg.firstIcount > to) return;
-      if (!summaryMayMatch(seg, f)) continue;
+      if (!summaryMayMatch(seg, f)) {
+        expect = segExpect;
+        continue;
+      }
       const lo = icountSeqKey(KEY_INDEX, seg.firstIcount, seg.firstSeq);
       const range = {
         gte: Buffer.compare(lo, startKey) < 0 ? startKey : lo,
         lte: icountSeqKey(KEY_INDEX, seg.lastIcount, seg.firstSeq + seg.recordCount - 1),
       };
       for await (const c of this.summaries(KEY_INDEX, range)) {
+        if (c.firstSeq !== expect) throw this.indexCorrupt(`chunk summary at seq ${c.firstSeq} where seq ${expect} was next`);
+        expect = c.firstSeq + c.recordCount;
         if (c.firstIcount > to) return;
         if (!summaryMayMatch(c, f)) continue;
         out.length = 0;
         let past = false;
-        decodeChunk(await this.chunk(c.firstSeq), this.fields, (r) => {
+        const chunk = await this.chunk(c.firstSeq);
+        this.checkSummary(c, chunk);
+        decodeChunk(chunk, this.fields, (r) => {
+          if ((kindBit(r.kind) & c.kindMask) === 0) throw this.indexCorrupt(`chunk summary at seq ${c.firstSeq} leaves out the ${r.kind} record at seq ${r.seq}`);
           if (r.icount > to) {
             past = true;
             return false;
@@ -323,16 +344,61 @@ export class TraceReader {
         yield* out;
         if (past) return;
       }
+      if (expect !== segExpect) throw this.indexCorrupt(`segment summary at seq ${seg.firstSeq} ends at seq ${segExpect - 1}, its chunks at seq ${expect - 1}`);
     }
+    if (this.status.recordCount !== expect) {
+      throw this.indexCorrupt(`the chunk index ends at seq ${expect - 1}, the trace at seq ${this.status.recordCount - 1}`);
+    }
+  }
+
+  private indexCorrupt(why: string): InputError {
+    return new InputError('TRACE_CORRUPT', `trace ${this.dir} is corrupt: its chunk index disagrees with its records (${why}); re-import it from an export to rebuild the index`);
+  }
+
+  /** A chunk must be what its summary says it is. */
+  private checkSummary(s: PbChunkSummary, c: PbChunk): void {
+    if (s.firstSeq !== c.firstSeq || s.firstIcount !== c.firstIcount || s.lastIcount !== c.lastIcount || s.recordCount !== c.recordCount) {
+      throw this.indexCorrupt(
+        `summary says seq ${s.firstSeq}+${s.recordCount}, icount ${s.firstIcount}..${s.lastIcount}; the chunk holds seq ${c.firstSeq}+${c.recordCount}, icount ${c.firstIcount}..${c.lastIcount}`,
+      );
+    }
+  }
+
+  /** The chunk before the one an icount seek found must end before that icount (one extra read). */
+  private async checkStart(start: PbChunkSummary, icount: number): Promise<void> {
+    if (start.firstSeq === 0) return;
+    const prev = await this.chunkBefore(start.firstSeq);
+    if (prev === undefined || prev.firstSeq + prev.recordCount !== start.firstSeq || prev.lastIcount >= icount) {
+      throw this.indexCorrupt(`seeking icount ${icount} found the chunk at seq ${start.firstSeq}, but the chunk before it ${prev === undefined ? 'is missing' : `(seq ${prev.firstSeq}+${prev.recordCount}) runs to icount ${prev.lastIcount}`}`);
+    }
+  }
+
+  /** The index found nothing at or after `icount`: the last chunk must agree. */
+  private async checkNothingFrom(icount: number): Promise<void> {
+    const last = await this.db.values({ ...prefixRange(KEY_CHUNK), reverse: true, limit: 1 }).all();
+    if (last.length === 0) return;
+    const c = decodeStored<PbChunk>(pb.Chunk, last[0], `trace ${this.dir}: its last chunk`);
+    if (c.lastIcount >= icount) throw this.indexCorrupt(`it has no chunk at or after icount ${icount}, but the last chunk runs to icount ${c.lastIcount}`);
+  }
+
+  private async chunkBefore(seq: number): Promise<PbChunk | undefined> {
+    const v = await this.db.values({ gte: Uint8Array.of(KEY_CHUNK), lt: chunkKey(seq), reverse: true, limit: 1 }).all();
+    return v.length === 0 ? undefined : decodeStored<PbChunk>(pb.Chunk, v[0], `trace ${this.dir}: the chunk before seq ${seq}`);
   }
 
   /** The first record at or after `icount`, or undefined past the end. */
   async seekIcount(icount: number): Promise<TraceRecord | undefined> {
     return this.guard(async () => {
     const start = await this.chunkAtIcount(icount);
-    if (start === undefined) return undefined;
+    if (start === undefined) {
+      await this.checkNothingFrom(icount);
+      return undefined;
+    }
+    await this.checkStart(start, icount);
+    const chunk = await this.chunk(start.firstSeq);
+    this.checkSummary(start, chunk);
     let found: TraceRecord | undefined;
-    decodeChunk(await this.chunk(start.firstSeq), this.fields, (r) => {
+    decodeChunk(chunk, this.fields, (r) => {
       if (r.icount >= icount) {
         found = r;
         return false;
