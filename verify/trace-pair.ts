@@ -9,6 +9,7 @@
  * of its records. What the source captured and sent (blob SWITCH_OVER_CAPTURE_BLOB) comes
  * along when the destination carries it.
  */
+import fs from 'node:fs';
 import { InputError } from '../src/errors.js';
 import { MACHINE_SNAPSHOT_BLOB, decodeMachineSnapshot, type MachineSnapshot } from '../src/trace/machine-snapshot.js';
 import { TraceReader, type TraceHeaderInfo } from '../src/trace/reader.js';
@@ -102,6 +103,25 @@ async function openTrace(dir: string, what: string): Promise<TraceReader> {
   }
 }
 
+/** Do two paths name the same directory (the same trace twice, through links or `..`)? */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const sa = fs.statSync(a);
+    const sb = fs.statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false; // a missing path is refused, with its own message, when it is opened
+  }
+}
+
+async function firstRecord<T>(records: AsyncGenerator<T>): Promise<T | undefined> {
+  for await (const r of records) {
+    await records.return(undefined);
+    return r;
+  }
+  return undefined;
+}
+
 /** "…; injected faults: a, b" in a migration event's detail (the migrate command writes it so). */
 function injectedFaults(events: readonly MigrationRecord[]): string[] {
   const out = new Set<string>();
@@ -114,6 +134,9 @@ function injectedFaults(events: readonly MigrationRecord[]): string[] {
 
 /** Open and check a reference/destination pair. Throws InputError (exit 2) for pairs that cannot be compared. */
 export async function openTracePair(referenceDir: string, destinationDir: string): Promise<TracePair> {
+  if (sameFile(referenceDir, destinationDir)) {
+    throw new InputError('SAME_TRACE', `reference and destination are the same trace (${destinationDir}): a trace compared with itself always matches; give the unmigrated run's trace and the migration's destination`);
+  }
   const refReader = await openTrace(referenceDir, 'reference');
   let dstReader: TraceReader | null = null;
   try {
@@ -133,6 +156,16 @@ export async function openTracePair(referenceDir: string, destinationDir: string
       throw new InputError(
         'NOT_A_DESTINATION',
         `destination trace ${destinationDir} has no migration event: it is not the destination of a migration (record one with \`migtrace migrate\`)`,
+      );
+    }
+
+    // A destination given as the reference (or a copy of the destination) would be compared
+    // with itself and match: the reference must be a run that was never migrated.
+    const refMigrated = (await refReader.blob(MACHINE_SNAPSHOT_BLOB)) !== undefined || (await firstRecord(refReader.records({ kinds: ['migration'] }))) !== undefined;
+    if (refMigrated) {
+      throw new InputError(
+        'REFERENCE_IS_DESTINATION',
+        `reference trace ${referenceDir} is itself the destination of a migration: the reference must be the unmigrated run (\`migtrace record\`), the destination second`,
       );
     }
 

@@ -12,6 +12,7 @@
  * 5. on a divergence, its first record, the earliest state difference behind it (the
  *    switch-over's, else found by bisection: bisect.ts) and its cause (cause.ts).
  */
+import { InputError } from '../src/errors.js';
 import type { StateSchema } from '../src/devices/schema.js';
 import type { CheckpointRecord } from '../src/trace/reader.js';
 import type { TraceRecord } from '../src/trace/records.js';
@@ -147,6 +148,18 @@ export async function verifyPair(pair: TracePair, options: VerifyOptions = {}): 
   const dstCpMap = await checkpointsByIcount(pair, 'destination');
   const refCps = [...refCpMap.values()];
   const notes: string[] = [];
+  // A recording checkpoints where its run stops; a destination without that checkpoint has
+  // lost its final state (damaged, or cut short), and a match up to its last surviving one
+  // would say nothing about where it ended.
+  const dstEnd = pair.destination.endIcount;
+  if (!dstCpMap.has(dstEnd)) {
+    const last = Math.max(...dstCpMap.keys());
+    throw new InputError(
+      'DESTINATION_CHECKPOINT_MISSING',
+      `destination trace ${pair.destination.dir} has no checkpoint where it ends (icount ${dstEnd}; ` +
+        `${dstCpMap.size === 0 ? 'it has none' : `its last is at icount ${last}`}): its final state cannot be compared; the trace is damaged or incomplete`,
+    );
+  }
   try {
     // The records are read and compared while the reference re-executes (its slices let the
     // stream's LevelDB reads through), so I/O waits hide behind machine time.
@@ -156,6 +169,13 @@ export async function verifyPair(pair: TracePair, options: VerifyOptions = {}): 
     if (switchCheck === null) notes.push('the destination carries no state at the switch-over (no snapshot, no checkpoint there): the switch-over was not compared');
     const cps = await checkCheckpoints(pair, schemas, refCpMap, dstCpMap, replay);
     const stream = await streaming;
+    if (switchCheck === null && cps.compared === 0 && cps.referenceEnded === null) {
+      // No state compared at all: a comparison of nothing is not a match.
+      throw new InputError(
+        'NOTHING_COMPARED',
+        `no state of destination trace ${pair.destination.dir} could be compared with the reference (no switch-over state, no checkpoint after icount ${pair.switchIcount}): not a match; the destination is damaged or incomplete`,
+      );
+    }
 
     const switchView = switchCheck === null ? null : await view(pair, refCps, switchCheck, true);
     const firstCpView = cps.first === null ? null : await view(pair, refCps, cps.first);

@@ -35,17 +35,9 @@ import {
   icountSeqKey,
   putVarint,
 } from './format.js';
-import { SEGMENT_CHUNKS, SummaryBuilder, summarizeChunk } from './summary.js';
-import {
-  decode,
-  encode,
-  pb,
-  type PbCheckpoint,
-  type PbChunk,
-  type PbExportFrame,
-  type PbPageHashKeyframe,
-  type PbTraceHeader,
-} from './proto.js';
+import { SEGMENT_CHUNKS, SummaryBuilder } from './summary.js';
+import { checkExportContents } from './import-check.js';
+import { decode, decodeStored, encode, pb, type PbExportFrame, type PbTraceHeader } from './proto.js';
 import { TraceReader } from './reader.js';
 import { createTraceDb } from './store.js';
 
@@ -211,7 +203,7 @@ export function parseExport(bytes: Uint8Array, file: string): ParsedExport {
     else throw corruptExport(file, `frame ${frames - 1} is of a kind this migtrace does not know`);
   }
   if (!sawHeader) throw corruptExport(file, 'it has no trace header');
-  const h = decode<PbTraceHeader>(pb.TraceHeader, out.header);
+  const h = decodeStored<PbTraceHeader>(pb.TraceHeader, out.header, `export ${file}: its header`, 'EXPORT_CORRUPT');
   if (h.magic !== TRACE_MAGIC) throw corruptExport(file, 'its header magic is wrong');
   checkFormatVersion(`export ${file}`, h.version ?? { major: 0, minor: 0 }, 'EXPORT_VERSION_UNSUPPORTED');
   checkMachineType(`export ${file}`, h.machine?.type ?? null, 'EXPORT_MACHINE_TYPE');
@@ -236,9 +228,10 @@ export async function importTrace(file: string, dir: string): Promise<{ records:
   }
   const bytes = readRegularFile(file, 'export file', { notFound: 'EXPORT_NOT_FOUND', bad: 'NOT_AN_EXPORT' });
   const parsed = parseExport(bytes, file);
+  const checked = checkExportContents(parsed, file);
+  const records = checked.records;
   const existed = fs.existsSync(dir);
   const db = await createTraceDb(dir);
-  let records = 0;
   try {
     let batch = db.batch();
     let pending = 0;
@@ -256,27 +249,18 @@ export async function importTrace(file: string, dir: string): Promise<{ records:
     // The chunk index and segment summaries are derived data: rebuilt exactly as the writer builds them.
     let segment = new SummaryBuilder();
     const putSegment = () => put(icountSeqKey(KEY_SEGMENT, segment.firstIcount, segment.firstSeq), encode(pb.ChunkSummary, segment.summary()));
-    for (const v of parsed.chunks) {
-      const chunk = decode<PbChunk>(pb.Chunk, v);
-      const summary = summarizeChunk(chunk);
-      records = Math.max(records, chunk.firstSeq + chunk.recordCount);
-      await put(chunkKey(chunk.firstSeq), v);
-      await put(icountSeqKey(KEY_INDEX, chunk.firstIcount, chunk.firstSeq), encode(pb.ChunkSummary, summary));
-      segment.addSummary(summary);
+    for (const c of checked.chunks) {
+      await put(chunkKey(c.firstSeq), c.bytes);
+      await put(icountSeqKey(KEY_INDEX, c.summary.firstIcount, c.firstSeq), encode(pb.ChunkSummary, c.summary));
+      segment.addSummary(c.summary);
       if (segment.parts >= SEGMENT_CHUNKS) {
         await putSegment();
         segment = new SummaryBuilder();
       }
     }
     if (segment.parts > 0) await putSegment();
-    for (const v of parsed.checkpoints) {
-      const c = decode<PbCheckpoint>(pb.Checkpoint, v);
-      await put(icountSeqKey(KEY_CHECKPOINT, c.icount, c.seq), v);
-    }
-    for (const v of parsed.keyframes) {
-      const k = decode<PbPageHashKeyframe>(pb.PageHashKeyframe, v);
-      await put(icountSeqKey(KEY_KEYFRAME, k.icount, k.seq), v);
-    }
+    for (const c of checked.checkpoints) await put(icountSeqKey(KEY_CHECKPOINT, c.icount, c.seq), c.bytes);
+    for (const k of checked.keyframes) await put(icountSeqKey(KEY_KEYFRAME, k.icount, k.seq), k.bytes);
     if (parsed.end !== undefined) await put(endKey(), parsed.end);
     await batch.write();
     const cdb = db as unknown as { compactRange?(start: Uint8Array, end: Uint8Array): Promise<void> };

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { InputError } from '../errors.js';
 
 function findProto(): string {
   for (const rel of ['../../proto/trace.proto', '../../../proto/trace.proto']) {
@@ -41,6 +42,18 @@ export function encode(t: protobuf.Type, value: object): Uint8Array {
 /** Decode to a plain object: longs as numbers, enums as numbers, bytes as Uint8Array, defaults filled. */
 export function decode<T>(t: protobuf.Type, bytes: Uint8Array): T {
   return t.toObject(t.decode(bytes), { longs: Number, defaults: true, oneofs: true }) as T;
+}
+
+/**
+ * Decode bytes read from a trace or an export; a message that does not decode (protobufjs
+ * throws RangeError / Error with its own wording) becomes TRACE_CORRUPT naming `what`.
+ */
+export function decodeStored<T>(t: protobuf.Type, bytes: Uint8Array, what: string, code = 'TRACE_CORRUPT'): T {
+  try {
+    return decode<T>(t, bytes);
+  } catch (err) {
+    throw new InputError(code, `${what} is corrupt: its ${t.name} message does not decode (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+  }
 }
 
 // ---- plain shapes of the decoded messages (snake_case keys become camelCase in protobufjs)

@@ -6,7 +6,7 @@
  * devices, port and address ranges; summary.ts): a segment summary per 64 chunks, then a
  * chunk summary, and only chunks that may match are read and decoded.
  */
-import { InputError } from '../errors.js';
+import { InputError, MigtraceError } from '../errors.js';
 import type { MachineType } from '../board/layout.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
 import { CheckpointStateDecoder, checkCpuDescriptor, type CheckpointDevice } from './checkpoint-state.js';
@@ -17,6 +17,7 @@ import { kindBit, recordDevice, summaryMayMatch, type SummaryFilter } from './su
 import { PageHashMap } from './pages.js';
 import {
   decode,
+  decodeStored,
   pb,
   type PbCheckpoint,
   type PbChunk,
@@ -28,7 +29,7 @@ import {
   type PbTraceHeader,
 } from './proto.js';
 import type { TraceRecord } from './records.js';
-import { openSnapshot, type DbSnapshot, type TraceDb } from './store.js';
+import { levelCorruptError, openSnapshot, type DbSnapshot, type TraceDb } from './store.js';
 import type { DeviceDescriptor } from './writer.js';
 
 export interface TraceHeaderInfo {
@@ -121,7 +122,7 @@ interface RawCheckpoint {
 
 const ALL_KINDS = (1 << 10) - 1;
 
-function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInfo {
+export function parseHeader(bytes: Uint8Array | undefined, dir: string, what = `trace ${dir}`): TraceHeaderInfo {
   if (bytes === undefined) throw new InputError('NOT_A_TRACE', `${dir} is not a trace: it is a LevelDB database with no migtrace header (a recording killed before its first commit leaves one)`);
   let h: PbTraceHeader;
   try {
@@ -130,10 +131,11 @@ function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInf
     throw new InputError('NOT_A_TRACE', `${dir} is not a trace: its header does not decode`);
   }
   if (h.magic !== TRACE_MAGIC) throw new InputError('NOT_A_TRACE', `${dir} is not a trace: header magic is not ${TRACE_MAGIC}`);
-  checkFormatVersion(`trace ${dir}`, h.version ?? { major: 0, minor: 0 }, 'TRACE_VERSION_UNSUPPORTED');
+  checkFormatVersion(what, h.version ?? { major: 0, minor: 0 }, 'TRACE_VERSION_UNSUPPORTED');
   const m = h.machine ?? { memoryBytes: 0, instructionsPerSecond: 0, devices: [], type: null, cpu: null };
-  checkMachineType(`trace ${dir}`, m.type, 'TRACE_MACHINE_TYPE');
-  checkCpuDescriptor(`trace ${dir}`, m.cpu === null ? null : descriptor(m.cpu));
+  checkMachineType(what, m.type, 'TRACE_MACHINE_TYPE');
+  checkCpuDescriptor(what, m.cpu === null ? null : descriptor(m.cpu));
+  checkMachine(what, m, h.firstIcount);
   return {
     formatVersion: { major: h.version!.major, minor: h.version!.minor },
     machine: {
@@ -156,6 +158,28 @@ function parseHeader(bytes: Uint8Array | undefined, dir: string): TraceHeaderInf
     },
     run: h.run === null || h.run === undefined ? null : runConfigInfo(h.run),
   };
+}
+
+/**
+ * What the rest of migtrace takes for granted about a header: a clock that runs, memory in
+ * whole pages, one descriptor per device id with a shape for every field. A header that
+ * decodes but breaks these (a flipped byte that still parses) is refused here, not by a
+ * division by zero or a crash in whatever reads it later.
+ */
+function checkMachine(what: string, m: NonNullable<PbTraceHeader['machine']>, firstIcount: number): void {
+  const bad = (why: string) => new InputError('TRACE_CORRUPT', `${what} is corrupt: its header ${why}`);
+  if (!(m.instructionsPerSecond > 0) || !Number.isSafeInteger(m.instructionsPerSecond)) throw bad(`gives ${m.instructionsPerSecond} instructions per second`);
+  if (!(m.memoryBytes > 0) || m.memoryBytes % 4096 !== 0 || !Number.isSafeInteger(m.memoryBytes)) throw bad(`gives ${m.memoryBytes} bytes of memory (not whole 4 KiB pages)`);
+  if (!Number.isSafeInteger(firstIcount) || firstIcount < 0) throw bad(`gives first icount ${firstIcount}`);
+  const ids = new Set<number>();
+  for (const d of m.devices) {
+    if (ids.has(d.id)) throw bad(`declares device id ${d.id} twice`);
+    ids.add(d.id);
+    if (d.shapes.length !== d.fields.length) throw bad(`declares ${d.fields.length} fields of ${d.name} but ${d.shapes.length} shapes`);
+    for (const s of d.shapes) {
+      if (s.width < 1 || s.width > 64 || s.length < 0 || s.length > 1 << 20) throw bad(`declares a field of ${d.name} ${s.width} bits wide, ${s.length} long`);
+    }
+  }
 }
 
 function descriptor(d: PbDeviceDescriptor): DeviceDescriptor {
@@ -218,11 +242,11 @@ export class TraceReader {
     const snapshot = await openSnapshot(dir);
     try {
       const header = parseHeader(await snapshot.db.get(headerKey()), dir);
-      const status = await readStatus(snapshot.db);
+      const status = await readStatus(snapshot.db, dir);
       return new TraceReader(snapshot, dir, header, status);
     } catch (err) {
-      await snapshot.close();
-      throw err;
+      await snapshot.close().catch(() => {});
+      throw err instanceof MigtraceError ? err : levelCorruptError(err, dir, snapshot.privateDir);
     }
   }
 
@@ -233,7 +257,11 @@ export class TraceReader {
   // ---------------------------------------------------------------- records
 
   /** Records in order, filtered (all conditions must hold). */
-  async *records(filter: RecordFilter = {}): AsyncGenerator<TraceRecord> {
+  records(filter: RecordFilter = {}): AsyncGenerator<TraceRecord> {
+    return this.guardAll(this.recordsIn(filter));
+  }
+
+  private async *recordsIn(filter: RecordFilter): AsyncGenerator<TraceRecord> {
     const from = filter.fromIcount ?? 0;
     const to = filter.toIcount ?? Infinity;
     const mask = filter.kinds === undefined ? ALL_KINDS : kindMask(filter.kinds);
@@ -251,23 +279,44 @@ export class TraceReader {
     };
 
     const start = await this.chunkAtIcount(from);
-    if (start === undefined) return;
+    if (start === undefined) {
+      await this.checkNothingFrom(from);
+      return;
+    }
+    await this.checkStart(start, from);
     const startKey = icountSeqKey(KEY_INDEX, start.firstIcount, start.firstSeq);
     const out: TraceRecord[] = [];
+    // The index is derived data and can be damaged like anything else: the summaries walked
+    // must tile the seqs with no gap (a lost or altered summary would silently skip records),
+    // and every chunk read must be the one its summary describes.
+    let expect = start.firstSeq;
+    let segExpect: number | null = null;
     for await (const seg of this.summaries(KEY_SEGMENT, await this.segmentKeyFor(start))) {
+      if (segExpect === null ? seg.firstSeq > start.firstSeq || seg.firstSeq + seg.recordCount <= start.firstSeq : seg.firstSeq !== segExpect) {
+        throw this.indexCorrupt(`segment summary at seq ${seg.firstSeq} does not follow on from seq ${segExpect ?? start.firstSeq}`);
+      }
+      segExpect = seg.firstSeq + seg.recordCount;
       if (seg.firstIcount > to) return;
-      if (!summaryMayMatch(seg, f)) continue;
+      if (!summaryMayMatch(seg, f)) {
+        expect = segExpect;
+        continue;
+      }
       const lo = icountSeqKey(KEY_INDEX, seg.firstIcount, seg.firstSeq);
       const range = {
         gte: Buffer.compare(lo, startKey) < 0 ? startKey : lo,
         lte: icountSeqKey(KEY_INDEX, seg.lastIcount, seg.firstSeq + seg.recordCount - 1),
       };
       for await (const c of this.summaries(KEY_INDEX, range)) {
+        if (c.firstSeq !== expect) throw this.indexCorrupt(`chunk summary at seq ${c.firstSeq} where seq ${expect} was next`);
+        expect = c.firstSeq + c.recordCount;
         if (c.firstIcount > to) return;
         if (!summaryMayMatch(c, f)) continue;
         out.length = 0;
         let past = false;
-        decodeChunk(await this.chunk(c.firstSeq), this.fields, (r) => {
+        const chunk = await this.chunk(c.firstSeq);
+        this.checkSummary(c, chunk);
+        decodeChunk(chunk, this.fields, (r) => {
+          if ((kindBit(r.kind) & c.kindMask) === 0) throw this.indexCorrupt(`chunk summary at seq ${c.firstSeq} leaves out the ${r.kind} record at seq ${r.seq}`);
           if (r.icount > to) {
             past = true;
             return false;
@@ -277,25 +326,73 @@ export class TraceReader {
         yield* out;
         if (past) return;
       }
+      if (expect !== segExpect) throw this.indexCorrupt(`segment summary at seq ${seg.firstSeq} ends at seq ${segExpect - 1}, its chunks at seq ${expect - 1}`);
     }
+    if (this.status.recordCount !== expect) {
+      throw this.indexCorrupt(`the chunk index ends at seq ${expect - 1}, the trace at seq ${this.status.recordCount - 1}`);
+    }
+  }
+
+  private indexCorrupt(why: string): InputError {
+    return new InputError('TRACE_CORRUPT', `trace ${this.dir} is corrupt: its chunk index disagrees with its records (${why}); re-import it from an export to rebuild the index`);
+  }
+
+  /** A chunk must be what its summary says it is. */
+  private checkSummary(s: PbChunkSummary, c: PbChunk): void {
+    if (s.firstSeq !== c.firstSeq || s.firstIcount !== c.firstIcount || s.lastIcount !== c.lastIcount || s.recordCount !== c.recordCount) {
+      throw this.indexCorrupt(
+        `summary says seq ${s.firstSeq}+${s.recordCount}, icount ${s.firstIcount}..${s.lastIcount}; the chunk holds seq ${c.firstSeq}+${c.recordCount}, icount ${c.firstIcount}..${c.lastIcount}`,
+      );
+    }
+  }
+
+  /** The chunk before the one an icount seek found must end before that icount (one extra read). */
+  private async checkStart(start: PbChunkSummary, icount: number): Promise<void> {
+    if (start.firstSeq === 0) return;
+    const prev = await this.chunkBefore(start.firstSeq);
+    if (prev === undefined || prev.firstSeq + prev.recordCount !== start.firstSeq || prev.lastIcount >= icount) {
+      throw this.indexCorrupt(`seeking icount ${icount} found the chunk at seq ${start.firstSeq}, but the chunk before it ${prev === undefined ? 'is missing' : `(seq ${prev.firstSeq}+${prev.recordCount}) runs to icount ${prev.lastIcount}`}`);
+    }
+  }
+
+  /** The index found nothing at or after `icount`: the last chunk must agree. */
+  private async checkNothingFrom(icount: number): Promise<void> {
+    const last = await this.db.values({ ...prefixRange(KEY_CHUNK), reverse: true, limit: 1 }).all();
+    if (last.length === 0) return;
+    const c = decodeStored<PbChunk>(pb.Chunk, last[0], `trace ${this.dir}: its last chunk`);
+    if (c.lastIcount >= icount) throw this.indexCorrupt(`it has no chunk at or after icount ${icount}, but the last chunk runs to icount ${c.lastIcount}`);
+  }
+
+  private async chunkBefore(seq: number): Promise<PbChunk | undefined> {
+    const v = await this.db.values({ gte: Uint8Array.of(KEY_CHUNK), lt: chunkKey(seq), reverse: true, limit: 1 }).all();
+    return v.length === 0 ? undefined : decodeStored<PbChunk>(pb.Chunk, v[0], `trace ${this.dir}: the chunk before seq ${seq}`);
   }
 
   /** The first record at or after `icount`, or undefined past the end. */
   async seekIcount(icount: number): Promise<TraceRecord | undefined> {
+    return this.guard(async () => {
     const start = await this.chunkAtIcount(icount);
-    if (start === undefined) return undefined;
+    if (start === undefined) {
+      await this.checkNothingFrom(icount);
+      return undefined;
+    }
+    await this.checkStart(start, icount);
+    const chunk = await this.chunk(start.firstSeq);
+    this.checkSummary(start, chunk);
     let found: TraceRecord | undefined;
-    decodeChunk(await this.chunk(start.firstSeq), this.fields, (r) => {
+    decodeChunk(chunk, this.fields, (r) => {
       if (r.icount >= icount) {
         found = r;
         return false;
       }
     });
     return found;
+    });
   }
 
   /** The record with this seq, or undefined. */
   async recordAt(seq: number): Promise<TraceRecord | undefined> {
+    return this.guard(async () => {
     const it = this.db.iterator({ lte: chunkKey(seq), gte: Uint8Array.of(KEY_CHUNK), reverse: true, limit: 1 });
     const entry = (await it.all())[0];
     if (entry === undefined) return undefined;
@@ -309,6 +406,7 @@ export class TraceReader {
       }
     });
     return found;
+    });
   }
 
   /** Summary of the chunk holding the first record with icount ≥ `icount`. */
@@ -347,25 +445,32 @@ export class TraceReader {
   private async chunk(firstSeq: number): Promise<PbChunk> {
     const v = await this.db.get(chunkKey(firstSeq));
     if (v === undefined) throw new InputError('TRACE_CORRUPT', `trace ${this.dir} is corrupt: chunk at seq ${firstSeq} is indexed but missing`);
-    return decode<PbChunk>(pb.Chunk, v);
+    return decodeStored<PbChunk>(pb.Chunk, v, `trace ${this.dir}: chunk at seq ${firstSeq}`);
   }
 
   // ---------------------------------------------------------------- checkpoints
 
-  async *checkpoints(): AsyncGenerator<CheckpointRecord> {
+  checkpoints(): AsyncGenerator<CheckpointRecord> {
+    return this.guardAll(this.checkpointsIn());
+  }
+
+  private async *checkpointsIn(): AsyncGenerator<CheckpointRecord> {
     for await (const raw of this.rawCheckpoints(prefixRange(KEY_CHECKPOINT))) yield checkpointRecord(raw.pb, this.state);
   }
 
   /** The last checkpoint at or before `icount`. */
   async checkpointAt(icount: number): Promise<CheckpointRecord | undefined> {
+    return this.guard(async () => {
     const v = await this.db
       .values({ gte: Uint8Array.of(KEY_CHECKPOINT), lte: icountSeqKey(KEY_CHECKPOINT, icount, Number.MAX_SAFE_INTEGER), reverse: true, limit: 1 })
       .all();
     return v.length === 1 ? checkpointRecord(decode<PbCheckpoint>(pb.Checkpoint, v[0]), this.state) : undefined;
+    });
   }
 
   /** The full page → hash map at a checkpoint: the keyframe at or before it, plus the deltas since. */
   async pageHashesAt(cp: { readonly icount: number; readonly seq: number }): Promise<PageHashMap> {
+    return this.guard(async () => {
     const kf = await this.db
       .values({ gte: Uint8Array.of(KEY_KEYFRAME), lte: icountSeqKey(KEY_KEYFRAME, cp.icount, cp.seq), reverse: true, limit: 1 })
       .all();
@@ -385,6 +490,7 @@ export class TraceReader {
     }
     if (map === null) throw new InputError('NO_CHECKPOINT', `trace ${this.dir} has no checkpoint at icount ${cp.icount}`);
     return map;
+    });
   }
 
   /**
@@ -396,6 +502,7 @@ export class TraceReader {
     a: { readonly icount: number; readonly seq: number },
     b: { readonly icount: number; readonly seq: number },
   ): Promise<number[]> {
+    return this.guard(async () => {
     if (a.icount > b.icount || (a.icount === b.icount && a.seq > b.seq)) [a, b] = [b, a];
     const first = new Map<number, string>();
     const last = new Map<number, string>();
@@ -412,6 +519,7 @@ export class TraceReader {
     const out: number[] = [];
     for (const [p, h] of last) if (first.get(p) !== h) out.push(p);
     return out.sort((x, y) => x - y);
+    });
   }
 
   private async *rawCheckpoints(range: { gte?: Uint8Array; gt?: Uint8Array; lt?: Uint8Array; lte?: Uint8Array }): AsyncGenerator<RawCheckpoint> {
@@ -427,13 +535,17 @@ export class TraceReader {
 
   /** A blob stored beside the header (format 1.1: the guest image, the input script), or undefined. */
   async blob(name: string): Promise<Uint8Array | undefined> {
-    return this.db.get(blobKey(name));
+    return this.guard(() => this.db.get(blobKey(name)));
   }
 
   // ---------------------------------------------------------------- raw access (export)
 
   /** @internal Raw stored values under one key prefix, in key order. */
-  async *rawValues(prefix: number): AsyncGenerator<Uint8Array> {
+  rawValues(prefix: number): AsyncGenerator<Uint8Array> {
+    return this.guardAll(this.rawValuesIn(prefix));
+  }
+
+  private async *rawValuesIn(prefix: number): AsyncGenerator<Uint8Array> {
     const it = this.db.values(prefixRange(prefix));
     try {
       for await (const v of it) yield v;
@@ -443,7 +555,11 @@ export class TraceReader {
   }
 
   /** @internal Raw stored entries under one key prefix, in key order. */
-  async *rawEntries(prefix: number): AsyncGenerator<[Uint8Array, Uint8Array]> {
+  rawEntries(prefix: number): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    return this.guardAll(this.rawEntriesIn(prefix));
+  }
+
+  private async *rawEntriesIn(prefix: number): AsyncGenerator<[Uint8Array, Uint8Array]> {
     const it = this.db.iterator(prefixRange(prefix));
     try {
       for await (const e of it) yield e;
@@ -454,14 +570,42 @@ export class TraceReader {
 
   /** @internal */
   async rawValue(key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.db.get(key);
+    return this.guard(() => this.db.get(key));
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  /**
+   * Whatever goes wrong reading a stored value — LevelDB's own errors ("IO error: <private
+   * path>", "Corruption: ..."), protobufjs's RangeErrors, a decoder's TypeError on a value
+   * that is not what it should be — is a damaged trace: one line, naming the trace.
+   */
+  private corrupt(err: unknown): unknown {
+    if (err instanceof MigtraceError) return err;
+    return levelCorruptError(err, this.dir, this.snapshot.privateDir);
+  }
+
+  private async guard<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (err) {
+      throw this.corrupt(err);
+    }
+  }
+
+  private async *guardAll<T>(g: AsyncGenerator<T>): AsyncGenerator<T> {
+    try {
+      yield* g;
+    } catch (err) {
+      throw this.corrupt(err);
+    }
   }
 }
 
-async function readStatus(db: TraceDb): Promise<TraceStatus> {
+async function readStatus(db: TraceDb, dir: string): Promise<TraceStatus> {
   const end = await db.get(endKey());
   if (end !== undefined) {
-    const e = decode<PbTraceEnd>(pb.TraceEnd, end);
+    const e = decodeStored<PbTraceEnd>(pb.TraceEnd, end, `trace ${dir}: the end marker`);
     return {
       complete: true,
       recordCount: e.recordCount,
@@ -474,7 +618,7 @@ async function readStatus(db: TraceDb): Promise<TraceStatus> {
   if (last.length === 0) {
     return { complete: false, recordCount: 0, lastSeq: -1, message: 'trace has no records and no end marker: incomplete recording' };
   }
-  const c = decode<PbChunk>(pb.Chunk, last[0]);
+  const c = decodeStored<PbChunk>(pb.Chunk, last[0], `trace ${dir}: its last chunk`);
   const lastSeq = c.firstSeq + c.recordCount - 1;
   return {
     complete: false,

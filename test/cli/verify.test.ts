@@ -56,10 +56,10 @@ describe('migtrace verify', () => {
     expect(oneLineError(r.stderr)).toMatch(/^migtrace: the traces are of different guests: reference timer/);
   });
 
-  it('refuses a reference given as the destination, as JSON too', () => {
+  it('refuses the same trace given twice (it would always match), as JSON too', () => {
     const r = migtrace(['verify', ref, ref, '--json']);
     expect(r.status).toBe(2);
-    expect(JSON.parse(r.stdout).error.code).toBe('NOT_A_DESTINATION');
+    expect(JSON.parse(r.stdout).error.code).toBe('SAME_TRACE');
   });
 
   it('refuses a missing argument and a missing trace with exit 2', () => {
