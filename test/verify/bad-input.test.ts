@@ -47,9 +47,9 @@ describe('verify refuses pairs it cannot compare', () => {
     expect(err.message).toMatch(/has no migration event: it is not the destination of a migration/);
   });
 
-  it('a reference given as its own destination', async () => {
+  it('a reference given as its own destination is the same trace twice', async () => {
     const ref = await reference(HELLO);
-    expect((await refusal(ref.dir, ref.dir)).code).toBe('NOT_A_DESTINATION');
+    expect((await refusal(ref.dir, ref.dir)).code).toBe('SAME_TRACE');
   });
 
   it('a reference that ends before the destination', async () => {
