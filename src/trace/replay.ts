@@ -24,7 +24,8 @@ import type { TraceRecord } from './records.js';
 import { describeRecordBody, deviceNames, type DeviceNames } from './describe.js';
 import { bootImagePages, bootMachine, runSetupFromTrace, traceHeaderFor } from './run-setup.js';
 import { MachineRecorder, type RecordingProgress, type RecordingStatus } from './session.js';
-import { TraceWriter, describeDevices, type TraceBatch, type TraceStore } from './writer.js';
+import { TraceWriter, describeDevices } from './writer.js';
+import type { TraceBatch, TraceStore } from './store.js';
 import type { Machine } from '../board/machine.js';
 
 export interface ReplayOptions {

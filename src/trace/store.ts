@@ -20,7 +20,20 @@ import path from 'node:path';
 import { Level } from 'level';
 import { InputError } from '../errors.js';
 import { checkLevelDbFiles } from './leveldb-check.js';
-import type { TraceBatch, TraceStore } from './writer.js';
+
+export interface TraceBatch {
+  put(key: Uint8Array, value: Uint8Array): unknown;
+  write(options: { sync: boolean }): Promise<void>;
+}
+
+/**
+ * Where a writer's batches go: a new LevelDB (`create`), or replay's comparison against a
+ * stored trace (src/trace/replay.ts), so the replay checks exactly what a recording writes.
+ */
+export interface TraceStore {
+  batch(): TraceBatch;
+  close(): Promise<void>;
+}
 
 export type TraceDb = Level<Uint8Array, Uint8Array>;
 

@@ -56,7 +56,7 @@ import { PageHashTracker, type CheckpointMemory } from './pages.js';
 import { SEGMENT_CHUNKS, SummaryBuilder } from './summary.js';
 import { encode, pb, type PbChunkSummary } from './proto.js';
 import { INTERRUPT_ACTIONS, type DataChannel, type InterruptAction, type TraceEvent } from './records.js';
-import { DeferredTraceStore, createTraceDb } from './store.js';
+import { DeferredTraceStore, createTraceDb, type TraceBatch, type TraceStore } from './store.js';
 import { hexBytes } from '../hex.js';
 
 export interface DeviceDescriptor {
@@ -224,20 +224,6 @@ export function sha256(data: Uint8Array): string {
 }
 
 /** One batch of puts, committed together (a LevelDB chained batch satisfies it). */
-export interface TraceBatch {
-  put(key: Uint8Array, value: Uint8Array): unknown;
-  write(options: { sync: boolean }): Promise<void>;
-}
-
-/**
- * Where a writer's batches go: a new LevelDB (`create`), or replay's comparison against a
- * stored trace (src/trace/replay.ts), so the replay checks exactly what a recording writes.
- */
-export interface TraceStore {
-  batch(): TraceBatch;
-  close(): Promise<void>;
-}
-
 const FLUSH_RECORDS = 1 << 20;
 
 export class TraceWriter {

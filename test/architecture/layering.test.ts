@@ -96,3 +96,23 @@ describe('ports and IRQ lines come from the board', () => {
     expect(literalAccess.test('io.out8(base + 3, 0x30)')).toBe(false);
   });
 });
+
+describe('no import cycles', () => {
+  it('no module of src/ or verify/ imports itself through others (store and writer once did)', () => {
+    const files = [...sources('src'), ...sources('verify')];
+    const known = new Set(files);
+    const edges = new Map(files.map((f) => [f, imports(f).filter((t) => known.has(t) && t !== f)]));
+    const state = new Map<string, 'open' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (f: string, trail: string[]): void => {
+      state.set(f, 'open');
+      for (const t of edges.get(f) ?? []) {
+        if (state.get(t) === 'open') cycles.push([...trail.slice(trail.indexOf(t)), t].join(' → '));
+        else if (!state.has(t)) visit(t, [...trail, t]);
+      }
+      state.set(f, 'done');
+    };
+    for (const f of files) if (!state.has(f)) visit(f, [f]);
+    expect(cycles).toEqual([]);
+  });
+});
