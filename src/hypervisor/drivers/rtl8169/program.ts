@@ -14,6 +14,7 @@
  * 4. a TxPoll that was pending (frames in flight) is issued again, last.
  * Interrupts stay masked until step 3 writes IntrMask.
  */
+import type { Rtl8169State } from '../../../devices/rtl8169-regs.js';
 import type { HvIo } from '../../hv-io.js';
 import { NicRegs } from './regs.js';
 import {
@@ -41,32 +42,12 @@ const PHYAR_FLAG = 0x80000000;
 const BMCR_PDOWN = 0x0800;
 
 /** The NIC's registers as the schema names them (what capture reads and reconstruction writes). */
-export interface NicRegisterValues {
-  idr: number[];
-  mar: number[];
-  counter_addr_lo: number;
-  counter_addr_hi: number;
-  tx_desc_lo: number;
-  tx_desc_hi: number;
-  txh_desc_lo: number;
-  txh_desc_hi: number;
-  rx_desc_lo: number;
-  rx_desc_hi: number;
-  chip_cmd: number;
-  tx_poll: number;
-  intr_mask: number;
-  intr_status: number;
-  tx_config: number;
-  rx_config: number;
-  cfg9346: number;
-  config: number[];
-  phyar: number;
-  phy_regs: number[];
-  rx_max_size: number;
-  cplus_cmd: number;
-  intr_mitigate: number;
-  max_tx_packet_size: number;
-}
+export type NicRegisterValues = Pick<
+  Rtl8169State,
+  | 'idr' | 'mar' | 'counter_addr_lo' | 'counter_addr_hi' | 'tx_desc_lo' | 'tx_desc_hi' | 'txh_desc_lo' | 'txh_desc_hi'
+  | 'rx_desc_lo' | 'rx_desc_hi' | 'chip_cmd' | 'tx_poll' | 'intr_mask' | 'intr_status' | 'tx_config' | 'rx_config'
+  | 'cfg9346' | 'config' | 'phyar' | 'phy_regs' | 'rx_max_size' | 'cplus_cmd' | 'intr_mitigate' | 'max_tx_packet_size'
+>;
 
 export interface NicBuildOptions {
   /** Fault `nic-rx-pointer-off-by-one`: one dummy frame too many into the RX ring. */
