@@ -8,9 +8,9 @@ import type { DestinationRecording } from '../migration/destination-trace.js';
 import { parseBandwidth, parseLatency } from '../migration/link.js';
 import { formatMetrics, formatRound, type MigrationMetrics, type RoundReport } from '../migration/metrics.js';
 import { DEFAULT_MAX_ROUNDS, DEFAULT_PREPAGE_PAGES, migrationOptions, type MigrationOptions } from '../migration/options.js';
-import { migrateTraceOverTcp, receiveMigration } from '../migration/tcp-migration.js';
+import { migrateTraceOverTcp, receiveMigration } from '../net/tcp-migration.js';
 import { migrateTraceInProcess, type SourceAttachRequest } from '../migration/trace-migration.js';
-import { DEFAULT_TIMEOUT_MS, formatAddress, formatDuration, parseTcpAddress, parseTimeout } from '../migration/transport-tcp.js';
+import { DEFAULT_TIMEOUT_MS, formatAddress, formatDuration, parseTcpAddress, parseTimeout } from '../net/tcp-transport.js';
 
 export interface MigrateOutput {
   mode: 'in-process' | 'source' | 'destination';

@@ -2,13 +2,13 @@
  * Transports: how a migration stream's bytes travel. The source writes sections and reads
  * the destination's replies; the destination reads sections and writes replies. Two
  * implementations share the engine: in-process (this file: the default, for tests, the
- * verifier and the bench) and TCP between two processes (transport-tcp.ts). Both carry the
+ * verifier and the bench) and TCP between two processes (src/net/tcp-transport.ts). Both carry the
  * same bytes, so a migration gives the same stream and the same destination either way.
  *
  * The destination side is synchronous: a post-copy destination fetches a page in the middle
  * of an instruction, as a real one blocks its vCPU on a missing page. In-process, the
  * source's page server runs inside that call; over TCP, a worker thread owns the socket and
- * the machine's thread waits on it (transport-tcp.ts).
+ * the machine's thread waits on it (src/net/tcp-transport.ts).
  */
 import { LinkDropped } from './errors.js';
 import { StreamReader, type RawSection } from './stream.js';

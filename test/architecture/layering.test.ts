@@ -59,6 +59,11 @@ describe('layering', () => {
     expect(violations('src/board', ['src/hypervisor', 'src/trace', 'src/migration', 'verify'])).toEqual([]);
   });
 
+  it('the migration engine never imports src/net (real sockets, and their wall clock, sit above it)', () => {
+    expect(violations('src/migration', ['src/net', 'verify'])).toEqual([]);
+    expect(violations('src/hypervisor', ['src/net', 'src/migration', 'src/trace', 'verify'])).toEqual([]);
+  });
+
   it('the trace never imports the hypervisor or the migration engine', () => {
     expect(violations('src/trace', ['src/hypervisor', 'src/migration', 'verify'])).toEqual([]);
   });

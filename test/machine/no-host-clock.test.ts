@@ -1,8 +1,9 @@
 /**
  * Determinism: time is the instruction count. Nothing that simulates, records, migrates or
  * verifies may read the host's clock or its random numbers — the same inputs must give the
- * same bytes. Wall-clock reading belongs to bench/ and to the CLI's progress line
- * (src/cli/, src/commands/), which report on a run and never feed it.
+ * same bytes. Wall-clock reading belongs to bench/, to the CLI's progress line (src/cli/,
+ * src/commands/), which report on a run and never feed it, and to a real socket's timeouts
+ * and heartbeats (src/net/), which never reach a trace or a migration figure.
  */
 import fs from 'node:fs';
 import path from 'node:path';

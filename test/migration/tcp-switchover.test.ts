@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { migrationOptions } from '../../src/migration/options.js';
-import { migrateTraceOverTcp } from '../../src/migration/tcp-migration.js';
+import { migrateTraceOverTcp } from '../../src/net/tcp-migration.js';
 import { COMMIT_REFUSED, OUTCOME_UNKNOWN } from '../../src/migration/source.js';
 import { guestSetup, recordReference, tempDir, MiB } from './helpers.js';
 import { incoming } from './cli.js';

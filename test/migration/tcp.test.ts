@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { exportTrace } from '../../src/trace/export.js';
 import { migrationOptions, type MigrationOptions } from '../../src/migration/options.js';
 import { migrateTraceInProcess } from '../../src/migration/trace-migration.js';
-import { migrateTraceOverTcp } from '../../src/migration/tcp-migration.js';
+import { migrateTraceOverTcp } from '../../src/net/tcp-migration.js';
 import { HEARTBEAT_FRAME, SECTION, decodeSection, encodeSection, streamHeader, type PbAck } from '../../src/migration/stream.js';
-import { connectSource } from '../../src/migration/transport-tcp.js';
+import { connectSource } from '../../src/net/tcp-transport.js';
 import { MiB, guestSetup, recordReference, tempDir } from './helpers.js';
 import { incoming, migtraceAsync } from './cli.js';
 

@@ -5,17 +5,17 @@
  * so the destination trace is the same byte for byte.
  */
 import type { Machine } from '../board/machine.js';
-import { recordDestination, checkOutput, type DestinationRecording } from './destination-trace.js';
-import { MigrationDestination } from './destination.js';
-import { withNote } from './errors.js';
-import type { RoundReport } from './metrics.js';
-import type { MigrationOptions } from './options.js';
-import { migrateSource, type SourceOutcome } from './source.js';
-import { prepareSource, recordingDestination, sourceRanOn, type SourceAttachRequest } from './trace-migration.js';
-import { OutputLock } from './output-lock.js';
-import { TcpDestinationLink, connectSource, type TcpAddress, type TcpOptions } from './transport-tcp.js';
-import type { DeviceCapture, DeviceReconstruction } from './devices.js';
-import type { HypervisorAttachment } from './hypervisor-devices.js';
+import { recordDestination, checkOutput, type DestinationRecording } from '../migration/destination-trace.js';
+import { MigrationDestination } from '../migration/destination.js';
+import { withNote } from '../migration/errors.js';
+import type { RoundReport } from '../migration/metrics.js';
+import type { MigrationOptions } from '../migration/options.js';
+import { migrateSource, type SourceOutcome } from '../migration/source.js';
+import { prepareSource, recordingDestination, sourceRanOn, type SourceAttachRequest } from '../migration/trace-migration.js';
+import { OutputLock } from '../migration/output-lock.js';
+import { TcpDestinationLink, connectSource, type TcpAddress, type TcpOptions } from './tcp-transport.js';
+import type { DeviceCapture, DeviceReconstruction } from '../migration/devices.js';
+import type { HypervisorAttachment } from '../migration/hypervisor-devices.js';
 
 export interface TcpSourceRequest {
   readonly trace: string;

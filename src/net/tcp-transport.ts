@@ -19,14 +19,20 @@
  * even while the machine's thread runs the guest; the source between slices of a long run,
  * SourceLink.keepAlive), and each side gives up with a LinkTimeout naming what it awaited when
  * nothing at all has arrived for its timeout. Heartbeats are link-level: readers skip them, so
- * they never change the stream's sections or its hash. The wall clock lives here only.
+ * they never change the stream's sections or its hash.
+ *
+ * Why this is src/net/ and not src/migration/: this module reads the host's clock (Date.now),
+ * for a real socket's timeouts and heartbeats — and only for those. Nothing it measures reaches
+ * a trace, a stream section or a migration figure (those are virtual time), so the determinism
+ * rule for simulation and migration code holds; test/machine/no-host-clock.test.ts checks that
+ * src/net is the only such place below the CLI.
  */
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
-import { LinkDropped, LinkTimeout } from './errors.js';
-import { HEARTBEAT_FRAME, StreamReader, type RawSection } from './stream.js';
-import type { DestinationLink, SourceLink } from './transport.js';
+import { LinkDropped, LinkTimeout } from '../migration/errors.js';
+import { HEARTBEAT_FRAME, StreamReader, type RawSection } from '../migration/stream.js';
+import type { DestinationLink, SourceLink } from '../migration/transport.js';
 
 export interface TcpAddress {
   readonly host: string;
