@@ -10,9 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { migrationOptions } from '../../src/migration/options.js';
 import { migrateTraceOverTcp } from '../../src/net/tcp-migration.js';
 import { COMMIT_REFUSED, OUTCOME_UNKNOWN } from '../../src/migration/source.js';
-import { guestSetup, recordReference, tempDir, MiB } from './helpers.js';
-import { incoming } from './cli.js';
-import { TARGETS, frameProxy, type Fault } from './frame-proxy.js';
+import { guestSetup, recordReference, tempDir, MiB } from '../migration/helpers.js';
+import { incoming } from '../migration/cli.js';
+import { TARGETS, frameProxy, type Fault } from '../migration/frame-proxy.js';
 
 const AT = 2_000_000;
 const TIMEOUT_MS = 2000;

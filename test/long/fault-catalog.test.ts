@@ -17,7 +17,7 @@ import type { CpuState } from '../../src/machine/cpu/cpu.js';
 import { TraceReader } from '../../src/trace/reader.js';
 import type { TraceRecord } from '../../src/trace/records.js';
 import { guestImage } from '../guests/expectations.js';
-import { ROOT, migtrace } from './cli.js';
+import { ROOT, migtrace } from '../cli/cli.js';
 import { tempDir } from '../verify/recorder.js';
 
 const dir = tempDir('catalog');
