@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { TraceReader } from '../src/trace/reader.js';
 import { TraceWriter, describeDevices } from '../src/trace/writer.js';
 import { CPU_SCHEMA, cpuStateFromSnapshot } from '../src/machine/cpu/state.js';
+import { clampToWidth } from '../src/machine/state-schema.js';
 import type { CheckpointMemory, DirtyLogClient } from '../src/trace/pages.js';
 
 export interface TraceBenchResult {
@@ -228,7 +229,7 @@ async function benchCheckpoints(dir: string): Promise<{ firstCheckpointMs: numbe
     schema: { device: `dev${id}`, version: 1, fields: Array.from({ length: 24 }, (_, k) => ({ name: `f${k}`, width: 32 })) },
     snapshot: () => Object.fromEntries(Array.from({ length: 24 }, (_, k) => [`f${k}`, k * id])),
   }));
-  const cpu = cpuStateFromSnapshot(Object.fromEntries(CPU_SCHEMA.fields.map((f, i) => [f.name, f.width === 1 ? 1 : i + 1])));
+  const cpu = cpuStateFromSnapshot(Object.fromEntries(CPU_SCHEMA.fields.map((f, i) => [f.name, clampToWidth(f, i + 1)])));
   const w = await TraceWriter.create(
     dir,
     { machine: { memoryBytes: 64 << 20, instructionsPerSecond: 1e8, devices: describeDevices(devices) }, guestImageSha256: '00'.repeat(32), toolVersion: 'bench' },
