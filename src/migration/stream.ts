@@ -115,6 +115,7 @@ export interface PbMachine {
   faults: string[];
   /** 2.0; null only in a hand-made description. */
   machineType: PbMachineType | null;
+  onNoConvergence?: string;
 }
 export interface PbMachineType { name: string; version: number }
 export const PHASE_PRECOPY_ROUND = 1;
@@ -134,6 +135,9 @@ export interface PbSwitchOver {
   rounds: number;
   forced: boolean;
   inputEventsDelivered: number;
+  aheadFromIcount?: number;
+  aheadFromSet?: boolean;
+  noConvergenceRound?: number;
 }
 export interface PbAttach { late: boolean; icount: number; agent: boolean }
 /** Null attach: attached at power-on. */
@@ -156,6 +160,7 @@ export interface PbRoundSummary {
   bytes: number;
   startIcount: number;
   endIcount: number;
+  throttlePercent?: number;
 }
 export interface PbStreamEnd { sections: number; bytes: number; rounds: PbRoundSummary[] }
 export interface PbDiskConfig { file: boolean; path: string; sha256: string; sectors: number }
@@ -171,7 +176,16 @@ export interface PbEnvironment {
   referenceStatus: string;
   toolVersion: string;
 }
-export interface PbAck { ok: boolean; message: string; reconstructInstructions: number; dummyFrames: number }
+export interface PbAck {
+  ok: boolean;
+  message: string;
+  reconstructInstructions: number;
+  dummyFrames: number;
+  aheadInstructions?: number;
+  residualInstructions?: number;
+  switchAccesses?: number;
+  splitKnown?: boolean;
+}
 export interface PbDone {
   requests: number;
   faults: number;
