@@ -7,7 +7,9 @@ import { ALL_FAULT_NAMES, checkFaultNames } from '../migration/faults.js';
 import type { DestinationRecording } from '../migration/destination-trace.js';
 import { parseBandwidth, parseLatency } from '../migration/link.js';
 import { formatMetrics, formatRound, type MigrationMetrics, type RoundReport } from '../migration/metrics.js';
-import { DEFAULT_MAX_ROUNDS, DEFAULT_PREPAGE_PAGES, migrationOptions, type MigrationOptions } from '../migration/options.js';
+import {
+  DEFAULT_MAX_ROUNDS, DEFAULT_ON_NO_CONVERGENCE, DEFAULT_PREPAGE_PAGES, NO_CONVERGENCE_ACTIONS, migrationOptions, type MigrationOptions, type NoConvergenceAction,
+} from '../migration/options.js';
 import { migrateTraceOverTcp, receiveMigration } from '../net/tcp-migration.js';
 import { migrateTraceInProcess, type SourceAttachRequest } from '../migration/trace-migration.js';
 import { DEFAULT_TIMEOUT_MS, formatAddress, formatDuration, parseTcpAddress, parseTimeout } from '../net/tcp-transport.js';
@@ -51,6 +53,11 @@ export default class Migrate extends MigtraceCommand {
     latency: Flags.string({ description: 'link latency, one way', default: '100us' }),
     threshold: Flags.string({ description: 'pre-copy: stop-and-copy once the dirty set is this small', default: '64MiB' }),
     'max-rounds': Flags.string({ description: 'pre-copy: stop-and-copy after this many rounds at most', default: String(DEFAULT_MAX_ROUNDS) }),
+    'on-no-convergence': Flags.string({
+      description: 'pre-copy that does not converge (the guest dirties memory at over half the link rate, two rounds in a row): throttle = auto-converge, hold the source machine for a growing share of each round (20%, +10 per such round, up to 99%); fail = stop migrating, the guest runs on on the source',
+      options: [...NO_CONVERGENCE_ACTIONS],
+      default: DEFAULT_ON_NO_CONVERGENCE,
+    }),
     prepage: Flags.string({ description: 'post-copy: absent neighbours fetched with a faulting page, each side', default: String(DEFAULT_PREPAGE_PAGES) }),
     fault: Flags.string({ description: `inject a migration bug by name; repeatable (${ALL_FAULT_NAMES.join(', ')})`, multiple: true }),
     attach: Flags.string({ description: 'when the source\'s hypervisor attaches: at boot, or late (a dynamic hypervisor: at --attach-at, default the migration point)', options: ['boot', 'late'] }),
@@ -169,6 +176,7 @@ function parseOptions(flags: {
   threshold: string;
   'max-rounds': string;
   prepage: string;
+  'on-no-convergence': string;
   fault?: string[];
 }): MigrationOptions {
   return migrationOptions({
@@ -177,6 +185,7 @@ function parseOptions(flags: {
     thresholdBytes: parseSize(flags.threshold, '--threshold'),
     maxRounds: parseCount(flags['max-rounds'], '--max-rounds'),
     prepagePages: parseCount(flags.prepage, '--prepage'),
+    onNoConvergence: flags['on-no-convergence'] as NoConvergenceAction,
     faults: checkFaultNames(flags.fault ?? []),
   });
 }

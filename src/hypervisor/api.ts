@@ -58,6 +58,15 @@ export interface HypervisorOptions {
 export interface ReconstructReport {
   /** Instructions of the destination's pre-switch-over window the reconstruction used. */
   budget: number;
+  /**
+   * Of that window: from the first time-driven action that configuration known before the
+   * stop allows (a destination runs it during pre-copy) to the switch-over …
+   */
+  aheadInstructions: number;
+  /** … and from the first timed action that needs the switch-over state to the switch-over. */
+  residualInstructions: number;
+  /** Port/MMIO accesses of the actions that need the switch-over state (the register writes). */
+  switchAccesses: number;
   /** Frames the hypervisor sent/received to drive internal pointers. */
   dummyFrames: number;
   notes: string[];

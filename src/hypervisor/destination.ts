@@ -23,14 +23,23 @@ import { DEFAULT_OPTIONS, NOT_CAPTURED } from './hypervisor.js';
 
 /**
  * Instructions of destination window that make every timed reconstruction exact: at least
- * 10 ms, and whatever each driver's timed actions need (DeviceDriver.window: the RTC's divider
+ * the switch window (1 ms), and whatever each driver's timed actions need (DeviceDriver.window: the RTC's divider
  * release, up to 1.5 s; every running PIT channel's load, its canonical phase: under two
  * periods, or a modulus after a one-shot settled).
  */
 export function reconstructionBudget(capture: CaptureResult, hz = 100_000_000): number {
-  let budget = Math.ceil(hz / 100);
+  let budget = switchWindow(hz);
   for (const d of DRIVERS) if (d.window) budget = Math.max(budget, d.window(capture, hz));
   return budget;
+}
+
+/**
+ * The least time before the switch-over that the actions needing the switch-over state get
+ * (Timeline.switchFloor): 1 ms, in which the NIC's dummy frames go round, a drive's last
+ * command runs again, loopback bytes arrive.
+ */
+export function switchWindow(hz: number): number {
+  return Math.ceil(hz / 1000);
 }
 
 export function reconstructDevices(
@@ -55,7 +64,7 @@ export function reconstructDevices(
       throw new HypervisorError('HV_MACHINE_MISMATCH', `the capture has no state for the destination's device "${d.name}"`);
     }
   }
-  const timeline = new Timeline(start, capture.switchIcount);
+  const timeline = new Timeline(start, capture.switchIcount, switchWindow(machine.clock.hz));
   const view = (name: string) => {
     const d = capture.devices.find((x) => x.device === name);
     return d === undefined ? null : new CapturedView(d);
@@ -95,5 +104,5 @@ export function reconstructDevices(
   for (const late of timeline.late) notes.push(`late: ${late}`);
   const unknown = capture.devices.flatMap((d) => d.unknown.map((f) => `${d.device}.${f}`));
   if (unknown.length > 0) notes.push(`not reconstructed (unknown at capture): ${unknown.join(', ')}`);
-  return { budget: capture.switchIcount - start, dummyFrames: shared.counts.dummyFrames, notes };
+  return { budget: capture.switchIcount - start, ...timeline.split(), switchAccesses: timeline.switchAccesses, dummyFrames: shared.counts.dummyFrames, notes };
 }

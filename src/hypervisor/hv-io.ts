@@ -11,6 +11,8 @@ import type { Machine } from '../board/machine.js';
 export class HvIo {
   /** Instructions of virtual time that passed, guest paused, while the hypervisor waited. */
   paused = 0;
+  /** Port and MMIO accesses made through this object (reconstruction charges them: docs/migration-figures.md). */
+  accesses = 0;
 
   constructor(readonly machine: Machine) {}
 
@@ -23,41 +25,49 @@ export class HvIo {
   }
 
   in8(port: number): number {
+    this.accesses++;
     const bus = this.machine.bus;
     return bus.asHypervisor(() => bus.pioRead(port, 1));
   }
 
   out8(port: number, value: number): void {
+    this.accesses++;
     const bus = this.machine.bus;
     bus.asHypervisor(() => bus.pioWrite(port, 1, value & 0xff));
   }
 
   in32(port: number): number {
+    this.accesses++;
     const bus = this.machine.bus;
     return bus.asHypervisor(() => bus.pioRead(port, 4));
   }
 
   out32(port: number, value: number): void {
+    this.accesses++;
     const bus = this.machine.bus;
     bus.asHypervisor(() => bus.pioWrite(port, 4, value >>> 0));
   }
 
   in16(port: number): number {
+    this.accesses++;
     const bus = this.machine.bus;
     return bus.asHypervisor(() => bus.pioRead(port, 2));
   }
 
   out16(port: number, value: number): void {
+    this.accesses++;
     const bus = this.machine.bus;
     bus.asHypervisor(() => bus.pioWrite(port, 2, value & 0xffff));
   }
 
   mmioRead(addr: number, size: number): number {
+    this.accesses++;
     const bus = this.machine.bus;
     return bus.asHypervisor(() => bus.mmioRead(addr, size));
   }
 
   mmioWrite(addr: number, size: number, value: number): void {
+    this.accesses++;
     const bus = this.machine.bus;
     bus.asHypervisor(() => bus.mmioWrite(addr, size, value));
   }

@@ -71,12 +71,14 @@ export class BareMetalHypervisor implements ThinHypervisor {
   readonly filter = new DummyFrameFilter();
   readonly agent: GuestAgent | null;
   private detached = false;
+  private readonly attachIcount: number;
 
   constructor(
     readonly machine: Machine,
     readonly options: HypervisorOptions = DEFAULT_OPTIONS,
   ) {
     checkFaults(options.faults);
+    this.attachIcount = machine.clock.icount;
     this.intercepts = new Intercepts(machine.bus, machine.clock);
     const attach = {
       intercepts: this.intercepts, options, now: machine.clock.icount, hz: machine.clock.hz, storage: sharedStorage(machine),
@@ -102,6 +104,13 @@ export class BareMetalHypervisor implements ThinHypervisor {
   /** Trapped ports and MMIO pages right now (the I/O bitmap and EPT view). */
   interceptPolicy(): { ports: string[]; mmioPages: number[] } {
     return { ports: this.intercepts.trappedPorts(), mmioPages: this.intercepts.trappedPages() };
+  }
+
+  /** DeviceCapture.timeConfigChangedAt: the latest of the time-driven drivers' (the attach, for a late one). */
+  timeConfigChangedAt(): number {
+    let at = this.options.attach === 'late' ? this.attachIcount : -1;
+    for (const a of this.drivers) if (a.driver.timeConfigAt) at = Math.max(at, a.driver.timeConfigAt(a.shadow));
+    return at;
   }
 
   unknownFields(): string[] {

@@ -24,7 +24,7 @@ import { TraceWriter } from '../trace/writer.js';
 import type { MigrationDestination } from './destination.js';
 import { setupOf } from './environment.js';
 import { formatBandwidth } from './link.js';
-import type { MigrationMetrics } from './metrics.js';
+import { formatDowntime, type MigrationMetrics } from './metrics.js';
 import { PAGE_COST_BYTES } from './postcopy-destination.js';
 
 export interface DestinationRecording {
@@ -177,7 +177,7 @@ function writeMigrationEvents(w: TraceWriter, d: MigrationDestination): void {
     bytes: m.bytes,
     detail:
       `${m.strategy} over ${formatBandwidth(m.link.bandwidthBitsPerSecond)}, latency ${m.link.latencyNanoseconds} ns: ` +
-      `downtime ${m.downtimeNs} ns (capture ${m.capturePausedInstructions} and reconstruction ${m.reconstructInstructions} instructions)` +
+      `${formatDowntime(m)} (${m.downtimeNs} ns)` +
       (d.source!.faults.length > 0 ? `; injected faults: ${d.source!.faults.join(', ')}` : ''),
   });
   for (const note of d.carried?.sourceNotes.notes ?? []) w.event({ type: 'hypervisor', action: 'source-note', detail: note });

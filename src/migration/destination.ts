@@ -119,6 +119,7 @@ export class MigrationDestination {
   private uncountedBytes = 0;
   private sourceNotes: PbSourceNotes = { attach: null, notes: [] };
   private stopCopyPages = 0;
+  private stopCopyPageBytes = 0;
   private stopCopyZeroPages = 0;
   private cpu: CpuState | null = null;
   private readonly devices: CapturedDevice[] = [];
@@ -294,6 +295,7 @@ export class MigrationDestination {
         applyPageBatch(memory, batch, this.written!, `${WHERE}: section ${s.index}`);
         this.notePages(batch, PAGE_ROUND_STOP_AND_COPY);
         this.stopCopyPages += batch.pages.length + batch.zeroPages.length;
+        this.stopCopyPageBytes += s.bytes;
         this.stopCopyZeroPages += batch.zeroPages.length;
         return;
       }
@@ -404,6 +406,7 @@ export class MigrationDestination {
       endIcount: r.endIcount,
       ns: roundNs(model, r.bytes, i === all.length - 1),
       dirtied: i + 1 < all.length ? all[i + 1].pages : this.stopCopyPages,
+      throttlePercent: r.throttlePercent ?? 0,
     }));
     this.figures = {
       strategy: this.strategy,
@@ -414,12 +417,22 @@ export class MigrationDestination {
       startIcount: source.startIcount,
       rounds: this.rounds,
       forced: sw.forced,
+      onNoConvergence: source.onNoConvergence ?? '',
+      noConvergenceRound: sw.noConvergenceRound ?? 0,
       switchIcount: sw.switchIcount,
       stopCopyPages: this.stopCopyPages,
       stopCopyZeroPages: this.stopCopyZeroPages,
       stopCopyBytes: this.bytesRead + endBytes - this.stateStart - this.uncountedBytes,
+      stopCopyPageBytes: this.stopCopyPageBytes,
       capturePausedInstructions: sw.pausedInstructions,
       reconstructInstructions: this.reconstruct.budget,
+      window: {
+        splitKnown: true,
+        aheadInstructions: this.reconstruct.aheadInstructions,
+        residualInstructions: this.reconstruct.residualInstructions,
+        switchAccesses: this.reconstruct.switchAccesses,
+      },
+      aheadFromIcount: sw.aheadFromSet === true ? Math.min(sw.aheadFromIcount ?? sw.switchIcount, sw.switchIcount) : sw.switchIcount,
       postcopy: null,
     };
     this.pager?.resume(computeMetrics(this.figures).downtimeNs);
@@ -428,6 +441,10 @@ export class MigrationDestination {
       message: '',
       reconstructInstructions: this.reconstruct.budget,
       dummyFrames: this.reconstruct.dummyFrames,
+      aheadInstructions: this.reconstruct.aheadInstructions,
+      residualInstructions: this.reconstruct.residualInstructions,
+      switchAccesses: this.reconstruct.switchAccesses,
+      splitKnown: true,
     });
     this.phase = 'prepared';
   }

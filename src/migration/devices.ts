@@ -14,6 +14,12 @@ export interface DeviceCapture {
   restoreSource(capture: CaptureResult): void;
   /** What the last capture disturbed on the source, and its residuals (sent along to the destination's trace). */
   readonly lastNotes?: readonly string[];
+  /**
+   * The icount of the guest's last access that changed the configuration of a time-driven
+   * device (the PIT's control words, counts and GATE2; the RTC's time, alarm, A and B bytes and
+   * register C reads): their state at the switch-over follows from it (-1: none seen).
+   */
+  timeConfigChangedAt?(): number;
 }
 
 /** The destination's hypervisor. */

@@ -26,6 +26,8 @@ export interface RoundReport {
   readonly ns: number;
   /** Pages dirtied during the round (the next round's pages, or the stop-and-copy's). */
   readonly dirtied: number;
+  /** Share of the round the source machine was held by auto-converge (convergence.ts), percent. */
+  readonly throttlePercent: number;
 }
 
 export interface PostCopyFigures {
@@ -50,28 +52,75 @@ export interface MigrationFigures {
   readonly rounds: readonly RoundReport[];
   /** Pre-copy stopped at max rounds without the dirty set falling under the threshold. */
   readonly forced: boolean;
+  /** What pre-copy does when it does not converge ('' when not said: an older source). */
+  readonly onNoConvergence: string;
+  /** The round after which pre-copy was found not to converge (0: it converged, or post-copy). */
+  readonly noConvergenceRound: number;
   readonly switchIcount: number;
   /** Stop-and-copy pages (pre-copy's last dirty set; none for post-copy). */
   readonly stopCopyPages: number;
   readonly stopCopyZeroPages: number;
   /** Stream bytes from SWITCH_OVER to END: what crosses the link while the guest is stopped. */
   readonly stopCopyBytes: number;
+  /** Of stopCopyBytes, the stop-and-copy's PAGES sections. */
+  readonly stopCopyPageBytes: number;
   readonly capturePausedInstructions: number;
+  /** The destination's whole reconstruction window (ReconstructReport.budget). */
   readonly reconstructInstructions: number;
+  /** How that window splits (ReconstructReport; splitKnown false from an older destination). */
+  readonly window: ReconstructionSplit;
+  /**
+   * From here the time-driven devices' configuration was known and unchanged: the migration's
+   * start, or the guest's last access that changed it (the source sends it again then).
+   */
+  readonly aheadFromIcount: number;
   readonly postcopy: PostCopyFigures | null;
 }
 
+export interface ReconstructionSplit {
+  readonly splitKnown: boolean;
+  readonly aheadInstructions: number;
+  readonly residualInstructions: number;
+  readonly switchAccesses: number;
+}
+
+export const WINDOW_UNSPLIT: ReconstructionSplit = { splitKnown: false, aheadInstructions: 0, residualInstructions: 0, switchAccesses: 0 };
+
+/**
+ * The cost of one port or MMIO access by the hypervisor, for the switch-over's register writes.
+ * The machine model gives a hypervisor access no virtual time (it is not an instruction); on a
+ * PC an access to a legacy I/O port crosses the LPC bus and takes about a microsecond.
+ */
+export const PORT_ACCESS_NS = 1000;
+
+/**
+ * Downtime, one definition for `migrate`, `demo`, the bench and the destination trace
+ * (docs/migration-figures.md): from the source stopping the guest to the destination resuming
+ * it, in the link model's virtual time. The parts add up to `downtimeNs`.
+ */
+export interface DowntimeParts {
+  /** The source hypervisor's capture (guest paused while it drives devices). */
+  readonly captureNs: number;
+  /** The stop-and-copy's pages on the link (pre-copy's last dirty set; none for post-copy). */
+  readonly lastPagesNs: number;
+  /** CPU and device state, switch-over and end sections on the link, plus the one-way latency. */
+  readonly deviceStateNs: number;
+  /** The destination hypervisor's port/MMIO accesses that need the switch-over state (PORT_ACCESS_NS each). */
+  readonly registerWritesNs: number;
+  /**
+   * Timed reconstruction after the state arrived: from the first timed action that needs the
+   * switch-over state to the switch-over, plus whatever part of the time-driven (ahead) work
+   * could not overlap the pre-copy rounds.
+   */
+  readonly residualAlignmentNs: number;
+}
+
 export interface MigrationMetrics extends MigrationFigures {
-  /** Guest stopped on the source → guest running on the destination: the sum of the parts below. */
+  /** Guest stopped on the source → guest running on the destination: the sum of `downtimeParts`. */
   readonly downtimeNs: number;
-  readonly downtimeParts: {
-    /** The source hypervisor's capture (guest paused while it drives devices). */
-    readonly captureNs: number;
-    /** The stop-and-copy (or post-copy switch-over state) on the link, plus one latency. */
-    readonly copyNs: number;
-    /** The destination hypervisor's reconstruction window. */
-    readonly reconstructNs: number;
-  };
+  readonly downtimeParts: DowntimeParts;
+  /** The destination's time-driven reconstruction that ran during pre-copy (not downtime). */
+  readonly aheadOverlappedNs: number;
   /** First page sent → last page on the destination. */
   readonly totalNs: number;
   /** Bytes the link model counted: rounds, stop-and-copy, post-copy pages. */
@@ -85,12 +134,29 @@ export interface MigrationMetrics extends MigrationFigures {
 export function computeMetrics(f: MigrationFigures): MigrationMetrics {
   const link = new LinkModel(f.link, f.instructionsPerSecond);
   const finalCopyNs = link.transferNs(f.stopCopyBytes);
-  const downtimeParts = {
+  const lastPagesNs = Math.min(finalCopyNs, link.transferNs(f.stopCopyPageBytes));
+  let alignmentInstructions: number;
+  let overlapped = 0;
+  if (f.window.splitKnown) {
+    // The ahead work begins on the destination once the configuration it needs is there: one
+    // latency after the source sent it (at the migration's start, or the guest's last change).
+    const ready = f.aheadFromIcount + link.instructions(link.latencyNs);
+    const aheadStart = f.switchIcount - f.window.aheadInstructions;
+    const late = Math.max(0, Math.min(f.window.aheadInstructions, ready - aheadStart));
+    overlapped = f.window.aheadInstructions - late;
+    alignmentInstructions = f.window.residualInstructions + late;
+  } else {
+    alignmentInstructions = f.reconstructInstructions; // an older destination: the whole window
+  }
+  const downtimeParts: DowntimeParts = {
     captureNs: link.nanoseconds(f.capturePausedInstructions),
-    copyNs: finalCopyNs + link.latencyNs,
-    reconstructNs: link.nanoseconds(f.reconstructInstructions),
+    lastPagesNs,
+    deviceStateNs: finalCopyNs - lastPagesNs + link.latencyNs,
+    registerWritesNs: f.window.switchAccesses * PORT_ACCESS_NS,
+    residualAlignmentNs: link.nanoseconds(alignmentInstructions),
   };
-  const downtimeNs = downtimeParts.captureNs + downtimeParts.copyNs + downtimeParts.reconstructNs;
+  const d = downtimeParts;
+  const downtimeNs = d.captureNs + d.lastPagesNs + d.deviceStateNs + d.registerWritesNs + d.residualAlignmentNs;
   const roundsNs = f.rounds.reduce((n, r) => n + r.ns, 0);
   const totalNs = f.postcopy !== null ? Math.max(f.postcopy.totalNs, downtimeNs) : roundsNs + downtimeNs;
   const roundBytes = f.rounds.reduce((n, r) => n + r.bytes, 0);
@@ -99,11 +165,35 @@ export function computeMetrics(f: MigrationFigures): MigrationMetrics {
     ...f,
     downtimeNs,
     downtimeParts,
+    aheadOverlappedNs: link.nanoseconds(overlapped),
     totalNs,
     finalCopyNs,
     bytes: roundBytes + f.stopCopyBytes + (f.postcopy?.pageBytes ?? 0),
     pages: roundPages + f.stopCopyPages + (f.postcopy === null ? 0 : f.postcopy.faultPages + f.postcopy.pushedPages),
   };
+}
+
+function nsOf(m: MigrationFigures, instructions: number): number {
+  return new LinkModel(m.link, m.instructionsPerSecond).nanoseconds(instructions);
+}
+
+/** "downtime X: last pages … + device state … + register writes … + residual alignment … (+ capture …)". */
+export function formatDowntime(m: MigrationMetrics): string {
+  const d = m.downtimeParts;
+  return (
+    `downtime ${ms(m.downtimeNs)}: last pages ${ms(d.lastPagesNs)} + device state ${ms(d.deviceStateNs)} + ` +
+    `register writes ${ms(d.registerWritesNs)} + residual alignment ${ms(d.residualAlignmentNs)} + capture ${ms(d.captureNs)}`
+  );
+}
+
+/** What happened about convergence, when pre-copy did not converge by itself. */
+function convergenceLine(m: MigrationMetrics): string[] {
+  if (m.noConvergenceRound === 0) return [];
+  const max = Math.max(...m.rounds.map((r) => r.throttlePercent));
+  return [
+    `not converging after round ${m.noConvergenceRound} (the guest dirtied memory at over half the link's rate): ` +
+      (m.onNoConvergence === 'throttle' ? `auto-converge held the source machine up to ${max}% of each round` : m.onNoConvergence),
+  ];
 }
 
 function ms(ns: number): string {
@@ -132,6 +222,7 @@ export function formatMetrics(m: MigrationMetrics): string[] {
     lines.push(
       `pre-copy: ${m.rounds.length} rounds${m.forced ? ` (max ${m.maxRounds} reached without converging)` : ''}, ` +
         `threshold ${mb(m.thresholdBytes)}`,
+      ...convergenceLine(m),
       `stop-and-copy: ${m.stopCopyPages} pages (${m.stopCopyZeroPages} zero), ${mb(m.stopCopyBytes)} in ${ms(m.finalCopyNs)}`,
     );
   } else {
@@ -144,9 +235,12 @@ export function formatMetrics(m: MigrationMetrics): string[] {
       );
     }
   }
-  const d = m.downtimeParts;
   lines.push(
-    `downtime ${ms(m.downtimeNs)}: capture ${ms(d.captureNs)} + copy ${ms(d.copyNs)} + reconstruction ${ms(d.reconstructNs)}`,
+    formatDowntime(m),
+    m.window.splitKnown
+      ? `reconstruction window ${ms(nsOf(m, m.reconstructInstructions))}: ahead ${ms(nsOf(m, m.window.aheadInstructions))} ` +
+        `(${ms(m.aheadOverlappedNs)} of it during pre-copy), switch window ${ms(nsOf(m, m.window.residualInstructions))}`
+      : `reconstruction window ${ms(nsOf(m, m.reconstructInstructions))}, all of it downtime (the destination did not split it)`,
     `total migration time ${ms(m.totalNs)}, ${mb(m.bytes)} and ${m.pages} pages over the link`,
   );
   return lines;

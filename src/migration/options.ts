@@ -10,12 +10,23 @@ export const DEFAULT_MAX_ROUNDS = 30;
 /** Post-copy prepaging: absent neighbours fetched with a faulting page, on each side. */
 export const DEFAULT_PREPAGE_PAGES = 4;
 
+/**
+ * What pre-copy does when the guest dirties memory too fast for the link to converge
+ * (convergence.ts): hold the source machine for a growing share of each round (QEMU's
+ * auto-converge), or give up with the guest running on the source.
+ */
+export type NoConvergenceAction = 'throttle' | 'fail';
+export const NO_CONVERGENCE_ACTIONS: readonly NoConvergenceAction[] = ['throttle', 'fail'];
+export const DEFAULT_ON_NO_CONVERGENCE: NoConvergenceAction = 'throttle';
+
 export interface MigrationOptions {
   readonly strategy: Strategy;
   readonly link: LinkParameters;
   readonly thresholdBytes: number;
   readonly maxRounds: number;
   readonly prepagePages: number;
+  /** Pre-copy that does not converge: throttle (default) or fail. */
+  readonly onNoConvergence: NoConvergenceAction;
   /** Injected migration bugs by name (the hypervisor's and the engine's catalogs: faults.ts); recorded in the stream. */
   readonly faults: readonly string[];
 }
@@ -27,6 +38,7 @@ export function migrationOptions(o: Partial<MigrationOptions> = {}): MigrationOp
     thresholdBytes: o.thresholdBytes ?? DEFAULT_THRESHOLD_BYTES,
     maxRounds: o.maxRounds ?? DEFAULT_MAX_ROUNDS,
     prepagePages: o.prepagePages ?? DEFAULT_PREPAGE_PAGES,
+    onNoConvergence: o.onNoConvergence ?? DEFAULT_ON_NO_CONVERGENCE,
     faults: o.faults ?? [],
   };
   if (opts.strategy !== 'precopy' && opts.strategy !== 'postcopy') {
@@ -40,6 +52,9 @@ export function migrationOptions(o: Partial<MigrationOptions> = {}): MigrationOp
   }
   if (!Number.isSafeInteger(opts.prepagePages) || opts.prepagePages < 0 || opts.prepagePages > 1024) {
     throw new InputError('BAD_PREPAGE', `prepage must be 0..1024 pages, not ${opts.prepagePages}`);
+  }
+  if (!NO_CONVERGENCE_ACTIONS.includes(opts.onNoConvergence)) {
+    throw new InputError('BAD_NO_CONVERGENCE', `on no convergence: "${String(opts.onNoConvergence)}" is not ${NO_CONVERGENCE_ACTIONS.join(' or ')}`);
   }
   checkFaultNames(opts.faults);
   checkFaultsForStrategy(opts.faults, opts.strategy);

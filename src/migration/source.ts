@@ -33,7 +33,8 @@ import { PAGE_SIZE } from '../machine/memory.js';
 import type { DeviceCapture } from './devices.js';
 import { LinkDropped, MigrationError, MigrationProtocolError, MigrationRefused, sourceResumed } from './errors.js';
 import { LinkModel, roundNs } from './link.js';
-import { computeMetrics, type MigrationMetrics, type PostCopyFigures, type RoundReport } from './metrics.js';
+import { ConvergenceWatch, DIRTY_RATE_HIGH_ROUNDS } from './convergence.js';
+import { WINDOW_UNSPLIT, computeMetrics, type MigrationMetrics, type PostCopyFigures, type ReconstructionSplit, type RoundReport } from './metrics.js';
 import type { MigrationOptions } from './options.js';
 import { BATCH_PAGES, ZeroPageTest, sendPages, type PagesSent } from './pages.js';
 import { captureToPb, cpuToPb, machineShape } from './sections.js';
@@ -166,6 +167,7 @@ function describeMachine(machine: Machine, options: MigrationOptions): PbMachine
     maxRounds: options.maxRounds,
     prepagePages: options.prepagePages,
     faults: [...options.faults],
+    onNoConvergence: options.onNoConvergence,
     machineType: { ...shape.machineType },
     commitHandshake: true,
   };
@@ -277,10 +279,10 @@ function writeSwitchOver(
   s: SourceStream,
   side: SourceSide,
   capture: CaptureResult,
-  fields: Omit<PbSwitchOver, 'switchIcount' | 'pausedInstructions'>,
+  fields: Omit<PbSwitchOver, 'switchIcount' | 'pausedInstructions' | 'aheadFromIcount' | 'aheadFromSet'> & { aheadFromIcount: number },
   more: readonly string[],
 ): { notes: string[]; notesBytes: number } {
-  s.write(SECTION.SWITCH_OVER, { switchIcount: capture.switchIcount, pausedInstructions: capture.pausedInstructions, ...fields });
+  s.write(SECTION.SWITCH_OVER, { switchIcount: capture.switchIcount, pausedInstructions: capture.pausedInstructions, ...fields, aheadFromSet: true });
   const a = side.attachment ?? BOOT_ATTACHMENT;
   const notes = sourceNotes(side, capture, more);
   const body: PbSourceNotes = { attach: { late: a.mode === 'late', icount: a.icount, agent: a.agent }, notes };
@@ -302,6 +304,35 @@ function writeState(s: SourceStream, machine: Machine, capture: CaptureResult, c
     lbas.forEach((lba, i) => data.set(backing.written.get(lba)!.subarray(0, SECTOR_SIZE), i * SECTOR_SIZE));
   }
   return s.write(SECTION.STORAGE, { lbas, data });
+}
+
+/**
+ * Pre-copy: the destination aligns its time-driven devices (PIT, RTC phases) from the
+ * configuration the source sends with the machine at the start — and again whenever the guest
+ * changes it (the hypervisor traps those accesses) — so it has it from the later of the two.
+ */
+function aheadFromIcount(side: SourceSide, startIcount: number): number {
+  return Math.max(startIcount, side.devices.timeConfigChangedAt?.() ?? startIcount);
+}
+
+/** The destination's reconstruction window as its ACK splits it. */
+export function splitFromAck(ack: PbAck): ReconstructionSplit {
+  return {
+    splitKnown: ack.splitKnown === true,
+    aheadInstructions: ack.aheadInstructions ?? 0,
+    residualInstructions: ack.residualInstructions ?? 0,
+    switchAccesses: ack.switchAccesses ?? 0,
+  };
+}
+
+/** `--on-no-convergence fail`: nothing was captured, the guest runs on on the source. */
+function notConverging(watch: ConvergenceWatch, round: number, sentBytes: number, dirtiedPages: number): MigrationError {
+  return new MigrationError(
+    'MIGRATION_NO_CONVERGENCE',
+    `pre-copy is not converging: after round ${round} the guest had dirtied ${((dirtiedPages * PAGE_SIZE) / 1048576).toFixed(2)} MiB ` +
+      `while ${(sentBytes / 1048576).toFixed(2)} MiB were sent, over half the link's rate in ${DIRTY_RATE_HIGH_ROUNDS} rounds in a row; ` +
+      `nothing was switched over and the guest runs on on the source (try --on-no-convergence throttle, a faster link or a larger threshold)`,
+  );
 }
 
 function guestStopped(machine: Machine, status: string, message: string, round: number): MigrationError {
@@ -332,6 +363,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
 
     const rounds: RoundReport[] = [];
     let forced = false;
+    const watch = new ConvergenceWatch(options.onNoConvergence, options.thresholdBytes);
     // Round 1 sends every page; knowing which can only be zero saves reading them.
     let zero = new ZeroPageTest(memory, side.maybeNonZero?.() ?? null);
     for (let round = 1; ; round++) {
@@ -340,14 +372,17 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
       const sent = await sendRound(s, memory, pages, round, start, zero);
       dirtyFaults.sent(pages, round, start);
       zero = new ZeroPageTest(memory); // later rounds send written pages only
+      const throttlePercent = watch.throttlePercent;
+      // Auto-converge holds the machine (its clock too) for a share of the round (convergence.ts).
       const run = (ns: number) => {
-        const r = runKeepingAlive(machine, start + model.instructions(ns), link);
+        const r = runKeepingAlive(machine, start + watch.guestInstructions(model.instructions(ns)), link);
         if (r.status === 'exited' || r.status === 'reset' || r.status === 'fault') throw guestStopped(machine, r.status, r.message, round);
       };
       run(roundNs(model, sent.bytes, false));
       const converged = client.count() * PAGE_SIZE <= options.thresholdBytes;
       forced = !converged && round >= options.maxRounds;
       const last = converged || forced;
+      if (!last && watch.afterRound(round, sent.bytes, client.count())) throw notConverging(watch, round, sent.bytes, client.count());
       // The last round also waits for the destination to confirm every round; the guest runs on meanwhile.
       const ns = roundNs(model, sent.bytes, last);
       if (last) run(ns);
@@ -360,6 +395,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
         endIcount: clock.icount,
         ns,
         dirtied: client.count(),
+        throttlePercent,
       };
       rounds.push(report);
       side.onRound?.(report);
@@ -378,20 +414,23 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
     // Stop-and-copy. The capture may move guest memory (the NIC's dummy frames go through
     // the rings by DMA), so the last dirty set is taken after it.
     const delivered = worldPosition(machine);
+    const aheadFrom = aheadFromIcount(side, startIcount);
     const capture = side.devices.captureDevices();
     let committed = false;
     let ack: PbAck;
     let stopCopy: { pages: number; zeroPages: number };
     let stopCopyBytes: number;
+    let stopCopyPageBytes: number;
     let notes: string[] = [];
     try {
       const before = s.bytes;
       const finalSet = dirtyFaults.finalSet(client.takeAndClear(), rounds.length);
       const cpu = cpuAsSent(machine.cpu.getState(), memory, options.faults);
-      const sw = writeSwitchOver(s, side, capture, { rounds: rounds.length, forced, inputEventsDelivered: delivered }, [...finalSet.notes, ...cpu.notes]);
+      const sw = writeSwitchOver(s, side, capture, { rounds: rounds.length, forced, inputEventsDelivered: delivered, aheadFromIcount: aheadFrom, noConvergenceRound: watch.detectedRound }, [...finalSet.notes, ...cpu.notes]);
       notes = sw.notes;
       const sent = sendPages(s.writer, memory, finalSet.pages, PHASE_STOP_AND_COPY, rounds.length + 1, clock.icount);
       stopCopy = sent;
+      stopCopyPageBytes = sent.bytes;
       const storageBytes = writeState(s, machine, capture, cpu.state);
       s.write(SECTION.END, {
         sections: s.writer.sections,
@@ -403,6 +442,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
           bytes: r.bytes,
           startIcount: r.startIcount,
           endIcount: r.endIcount,
+          throttlePercent: r.throttlePercent,
         })),
       });
       stopCopyBytes = s.bytes - before - storageBytes - sw.notesBytes;
@@ -426,14 +466,20 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
       thresholdBytes: options.thresholdBytes,
       maxRounds: options.maxRounds,
       startIcount,
-      rounds,
+      // The last round's dirtied pages are the stop-and-copy's: the capture may add some (DMA).
+      rounds: rounds.map((r, i) => (i === rounds.length - 1 ? { ...r, dirtied: stopCopy.pages } : r)),
       forced,
+      onNoConvergence: options.onNoConvergence,
+      noConvergenceRound: watch.detectedRound,
       switchIcount: capture.switchIcount,
       stopCopyPages: stopCopy.pages,
       stopCopyZeroPages: stopCopy.zeroPages,
       stopCopyBytes,
+      stopCopyPageBytes,
       capturePausedInstructions: capture.pausedInstructions,
       reconstructInstructions: ack.reconstructInstructions,
+      window: splitFromAck(ack),
+      aheadFromIcount: aheadFrom,
       postcopy: null,
     });
     return { metrics, capture, streamBytes: s.bytes, streamSha256: s.sha256(), notes };
@@ -466,7 +512,7 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
   try {
     const before = s.bytes;
     const cpu = cpuAsSent(machine.cpu.getState(), memory, options.faults);
-    const sw = writeSwitchOver(s, side, capture, { rounds: 0, forced: false, inputEventsDelivered: delivered }, cpu.notes);
+    const sw = writeSwitchOver(s, side, capture, { rounds: 0, forced: false, inputEventsDelivered: delivered, aheadFromIcount: capture.switchIcount }, cpu.notes);
     notes = sw.notes;
     const storageBytes = writeState(s, machine, capture, cpu.state);
     const zero = new ZeroPageTest(memory, side.maybeNonZero?.() ?? null);
@@ -568,12 +614,18 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
     startIcount,
     rounds: [],
     forced: false,
+    onNoConvergence: options.onNoConvergence,
+    noConvergenceRound: 0,
     switchIcount: capture.switchIcount,
     stopCopyPages: 0,
     stopCopyZeroPages: 0,
     stopCopyBytes,
+    stopCopyPageBytes: 0,
     capturePausedInstructions: capture.pausedInstructions,
     reconstructInstructions: a?.reconstructInstructions ?? 0,
+    window: a === null ? WINDOW_UNSPLIT : splitFromAck(a),
+    // Post-copy stops the guest at once: no pre-copy for the time-driven work to overlap.
+    aheadFromIcount: capture.switchIcount,
     postcopy,
   });
   return { metrics, capture, streamBytes: s.bytes, streamSha256: s.sha256(), notes };

@@ -125,6 +125,7 @@ export interface PbMachine {
   machineType: PbMachineType | null;
   /** 2.1: the source knows the switch-over commit (absent: an older source, refused). */
   commitHandshake?: boolean;
+  onNoConvergence?: string;
 }
 export interface PbMachineType { name: string; version: number }
 export const PHASE_PRECOPY_ROUND = 1;
@@ -144,6 +145,9 @@ export interface PbSwitchOver {
   rounds: number;
   forced: boolean;
   inputEventsDelivered: number;
+  aheadFromIcount?: number;
+  aheadFromSet?: boolean;
+  noConvergenceRound?: number;
 }
 export interface PbAttach { late: boolean; icount: number; agent: boolean }
 /** Null attach: attached at power-on. */
@@ -166,6 +170,7 @@ export interface PbRoundSummary {
   bytes: number;
   startIcount: number;
   endIcount: number;
+  throttlePercent?: number;
 }
 export interface PbStreamEnd { sections: number; bytes: number; rounds: PbRoundSummary[] }
 export interface PbDiskConfig { file: boolean; path: string; sha256: string; sectors: number }
@@ -182,7 +187,16 @@ export interface PbEnvironment {
   toolVersion: string;
 }
 export interface PbCommit { switchIcount: number }
-export interface PbAck { ok: boolean; message: string; reconstructInstructions: number; dummyFrames: number }
+export interface PbAck {
+  ok: boolean;
+  message: string;
+  reconstructInstructions: number;
+  dummyFrames: number;
+  aheadInstructions?: number;
+  residualInstructions?: number;
+  switchAccesses?: number;
+  splitKnown?: boolean;
+}
 export interface PbDone {
   requests: number;
   faults: number;

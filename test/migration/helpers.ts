@@ -59,7 +59,7 @@ export const oracleReconstruction: DeviceReconstruction = {
     machine.clock.icount = capture.switchIcount;
     for (const c of capture.devices) machine.devices.find((d) => d.name === c.device)!.restore(c.fields);
     machine.interrupts.update();
-    return { budget: 0, dummyFrames: 0, notes: [] };
+    return { budget: 0, aheadInstructions: 0, residualInstructions: 0, switchAccesses: 0, dummyFrames: 0, notes: [] };
   },
 };
 

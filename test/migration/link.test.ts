@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PhysicalMemory } from '../../src/machine/memory.js';
 import { LinkModel, parseBandwidth, parseLatency } from '../../src/migration/link.js';
-import { computeMetrics } from '../../src/migration/metrics.js';
+import { WINDOW_UNSPLIT, computeMetrics } from '../../src/migration/metrics.js';
 import { DEFAULT_THRESHOLD_BYTES } from '../../src/migration/options.js';
 import { sendPages } from '../../src/migration/pages.js';
 import { PHASE_STOP_AND_COPY, StreamWriter } from '../../src/migration/stream.js';
@@ -35,12 +35,17 @@ describe('link model', () => {
       startIcount: 0,
       rounds: [],
       forced: false,
+      onNoConvergence: 'throttle',
+      noConvergenceRound: 0,
       switchIcount: 0,
       stopCopyPages: sent.pages,
       stopCopyZeroPages: 0,
       stopCopyBytes: sent.bytes,
+      stopCopyPageBytes: sent.bytes,
       capturePausedInstructions: 0,
       reconstructInstructions: 0,
+      window: WINDOW_UNSPLIT,
+      aheadFromIcount: 0,
       postcopy: null,
     });
     // Framing adds well under 0.1%: 0.537 s, the paper's "0.5 second" for 64 MiB.

@@ -111,12 +111,22 @@ export interface IrqLineGenerator {
 export type CapturedLookup = (device: string) => CapturedView | null;
 
 /** The reconstruction window as one driver step sees it: its actions carry the step's rank. */
+export type Placement = 'switch' | 'ahead' | 'pinned';
+
 export interface DriverTimeline {
   /** The earliest icount an action may run at. */
   readonly start: number;
   /** The switch-over icount. */
   readonly end: number;
-  at(icount: number, label: string, run: () => void): void;
+  /**
+   * Run `run` at `icount` (docs/migration-figures.md). By default the action needs the state
+   * captured at the switch-over; asked for the window's start it only wants to come first and
+   * runs at the start of the switch window (Timeline.switchStart). `ahead`: it sets configuration
+   * or time-driven state (a divider's or a counter's phase) from what the source knew before
+   * it stopped the guest, so a destination can do it while pre-copy runs. `pinned`: needs the
+   * switch-over state and must run at exactly `icount`, the window's start included.
+   */
+  at(icount: number, label: string, run: () => void, placement?: Placement): void;
 }
 
 /** What every reconstruction step gets: destination bus access, the capture, the step's timeline. */
@@ -179,4 +189,9 @@ export interface DeviceDriver<S = unknown> {
   readonly reconstruct: readonly ReconstructStep[];
   /** Instructions of destination window its timed actions need to be exact. */
   window?(capture: CaptureResult, hz: number): number;
+  /**
+   * Time-driven devices: the icount of the guest's last access that changed what their ahead
+   * reconstruction actions (DriverTimeline.at) follow from; -1 if none since the attach.
+   */
+  timeConfigAt?(shadow: S): number;
 }

@@ -13,6 +13,10 @@ import { reconstructLapicInService, reconstructLapicPending, reconstructLapicSta
 import { picIntOutput } from '../pic8259/int-output.js';
 import { MASTER } from '../pic8259/chips.js';
 import { RANK } from '../ranks.js';
+import { lapicDivisor } from './registers.js';
+
+/** Instructions beyond the timer's period (its phase write lands inside the window). */
+const TIMER_SPARE = 1000;
 
 export const lapicDriver: DeviceDriver<void> = {
   devices: ['lapic'],
@@ -30,6 +34,16 @@ export const lapicDriver: DeviceDriver<void> = {
     const lapic = devices.get('lapic');
     const master = devices.get(MASTER.device);
     if (lapic && master) lapic.fields.lint0_level = picIntOutput(new CapturedView(master), true) ? 1 : 0;
+  },
+
+  // The timer's initial count is written at the icount that leaves the captured time
+  // (reconstruct.ts): up to one period (initial count × divisor) before the switch-over.
+  window(capture) {
+    const lapic = capture.devices.find((d) => d.device === 'lapic');
+    if (lapic === undefined) return 0;
+    const t = new CapturedView(lapic);
+    const initial = t.num('initial_count');
+    return initial === 0 ? 0 : initial * lapicDivisor(t.num('divide_conf')) + TIMER_SPARE;
   },
 
   reconstruct: [

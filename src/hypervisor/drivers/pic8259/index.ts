@@ -14,7 +14,7 @@ import { PicShadow, type PicShadowField } from './shadow.js';
 import { captureOnePic } from './capture.js';
 import { retireSpuriousRequests } from './retire.js';
 import { inferPicInputs } from './int-output.js';
-import { reconstructPicEnd, reconstructPicStart } from './reconstruct.js';
+import { reconstructPicEnd, reconstructPicInService, reconstructPicStart } from './reconstruct.js';
 import { MASTER, SLAVE } from './chips.js';
 import { RANK } from '../ranks.js';
 
@@ -29,6 +29,9 @@ export interface PicShadows {
   readonly master: PicShadow;
   readonly slave: PicShadow;
 }
+
+/** Instructions beyond the timer's period (the edge lands inside the window, not on its start). */
+const PERIOD_SPARE = 1000;
 
 export const pic8259Driver: DeviceDriver<PicShadows> = {
   devices: [MASTER.device, SLAVE.device],
@@ -76,13 +79,36 @@ export const pic8259Driver: DeviceDriver<PicShadows> = {
 
   inferInputs: inferPicInputs,
 
+  timeConfigAt: (s) => Math.max(s.master.lastIcwAt, s.slave.lastIcwAt),
+
+  // ICW1 resets the edge-sense latches (8259A datasheet, ICW1), so an edge request on the
+  // timer's line comes back only from an edge after it: the window holds one period of the
+  // PIT's channel 0 (its OUT is IRQ0) after the ICWs. Other lines' requests are raised at the
+  // switch-over (reconstructPicEnd).
+  window(capture, hz) {
+    const master = capture.devices.find((d) => d.device === MASTER.device);
+    const pit = capture.devices.find((d) => d.device === 'pit');
+    const irr = master?.fields.irr;
+    if (typeof irr !== 'number' || !(irr & (1 << BOARD.pit.irq)) || pit === undefined) return 0;
+    const counts = pit.fields.active_count;
+    const n = Array.isArray(counts) && typeof counts[0] === 'number' && counts[0] > 0 ? counts[0] : 0x10000;
+    return Math.ceil((n * hz) / BOARD.pit.clockHz) + PERIOD_SPARE;
+  },
+
   reconstruct: [
     {
       rank: RANK.picStart,
       plan(ctx) {
         const master = ctx.must(MASTER.device);
         const slave = ctx.must(SLAVE.device);
-        ctx.timeline.at(ctx.timeline.start, '8259A: ICW1–ICW4, ELCR, priority, in-service IRs', () => reconstructPicStart(ctx, master, slave));
+        // Initialisation is configuration the guest wrote long before (trapped ICWs): done ahead,
+        // before the time-driven devices' edges start. The in-service IRs need the switch-over.
+        ctx.timeline.at(ctx.timeline.start, '8259A: ICW1–ICW4, ELCR, priority', () => reconstructPicStart(ctx, master, slave), 'ahead');
+        // Driving an IR into service raises its device's line: before the time-driven devices
+        // start (their edges would be polled too), so it is pinned to the window's start.
+        if (master.num('isr') !== 0 || slave.num('isr') !== 0) {
+          ctx.timeline.at(ctx.timeline.start, '8259A: in-service IRs', () => reconstructPicInService(ctx, master, slave), 'pinned');
+        }
       },
     },
     {

@@ -89,7 +89,11 @@ export function reconstructPicStart(ctx: ReconstructContext, master: CapturedVie
   const chips: [Chip, Chip] = [{ ...MASTER, t: master }, { ...SLAVE, t: slave }];
   if (!atPowerOn(master, true)) initialise(io, chips[0], true);
   if (!atPowerOn(slave, false)) initialise(io, chips[1], false);
-  putInService(ctx, chips[0], chips[1]);
+}
+
+/** The captured ISR bits, driven in once both chips are initialised (reconstructPicStart). */
+export function reconstructPicInService(ctx: ReconstructContext, master: CapturedView, slave: CapturedView): void {
+  putInService(ctx, { ...MASTER, t: master }, { ...SLAVE, t: slave });
 }
 
 /** Set the captured ISR bits by raising each line and polling it (auto-EOI chips never hold ISR bits). */

@@ -65,12 +65,16 @@ export class PicShadow {
     intercepts.trapPort(base, DIR_WRITE);
   }
 
+  /** The guest's last ICW (ICW1 or one of the sequence after it): what initialisation follows from. */
+  lastIcwAt = -1;
+
   private onAccess(a: TrappedAccess): void {
     if (a.dir === DIR_READ) {
       if (this.v.poll) this.setPoll(0);
       return;
     }
     const value = a.value & 0xff;
+    if (a.guest && (((a.addr & 1) === 0 && value & 0x10) || ((a.addr & 1) === 1 && this.v.init_state !== 0))) this.lastIcwAt = a.icount;
     if ((a.addr & 1) === 0) {
       if (value & 0x10) this.icw1(value);
       else if (value & 0x08) this.ocw3(value);

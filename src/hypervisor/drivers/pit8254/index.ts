@@ -60,6 +60,8 @@ export const pit8254Driver: DeviceDriver<PitTracking> = {
     return { log, phase };
   },
 
+  timeConfigAt: (t) => t.log.lastGuestWrite,
+
   unknownFields({ log }) {
     return log.known.flatMap((k, i) => k.unknown().map((f) => `pit.${f}[${i}]`));
   },

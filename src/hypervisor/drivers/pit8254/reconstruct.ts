@@ -143,10 +143,10 @@ export function reconstructPit(ctx: ReconstructContext, t: CapturedView): void {
           io.out8(PORT_B, portB(0));
           io.out8(PORT_B, portB(1));
         }
-      });
+      }, 'ahead'); // the phase: from the guest's control word, count and GATE2 edges, all trapped
       if (plan.kind === 'held') {
         const fallAt = icountAtTick(pitTicks(plan.at, hz) + plan.edges, hz);
-        tl.at(fallAt, `pit ch2: GATE low after ${plan.edges} edges (count held)`, () => io.out8(PORT_B, portB(0)));
+        tl.at(fallAt, `pit ch2: GATE low after ${plan.edges} edges (count held)`, () => io.out8(PORT_B, portB(0)), 'ahead');
       }
     } else if (t.at('active_count', i) !== 0x10000) {
       // Stopped by a control word (or a mode-0 low byte) after an earlier count: the CE holds

@@ -46,6 +46,8 @@ export class PitWriteLog {
   readonly arg = new Int32Array(CAPACITY);
   readonly value = new Float64Array(CAPACITY);
   length = 0;
+  /** The guest's last write here (control word, count byte, port B): what the phase follows from. */
+  lastGuestWrite = -1;
   /** One KnownFields per channel: after a late attach a channel is known from its next control word. */
   readonly known: KnownFields[];
   /** Called when the record is full; it must empty it (clear). */
@@ -62,7 +64,7 @@ export class PitWriteLog {
     intercepts.onPort(CONTROL_PORT, onAccess);
     intercepts.trapPort(CONTROL_PORT, DIR_WRITE);
     intercepts.onPort(PORT_B, (a) => {
-      if (a.dir === DIR_WRITE) this.record(a.icount, PIT_EVENT.portB, 0, a.value & 0xff);
+      if (a.dir === DIR_WRITE) this.record(a.icount, PIT_EVENT.portB, 0, a.value & 0xff, a.guest);
     });
     intercepts.trapPort(PORT_B, DIR_WRITE);
   }
@@ -76,13 +78,14 @@ export class PitWriteLog {
       // A control word (not a read-back, not a counter latch) resets the channel's control
       // logic: from here on everything about it follows from the record.
       if (i !== 3 && ((value >> 4) & 3) !== 0) this.known[i].learn(...PIT_CHANNEL_FIELDS);
-      this.record(a.icount, PIT_EVENT.control, 0, value);
+      this.record(a.icount, PIT_EVENT.control, 0, value, a.guest);
     } else {
-      this.record(a.icount, PIT_EVENT.counter, a.addr & 3, a.value & 0xff);
+      this.record(a.icount, PIT_EVENT.counter, a.addr & 3, a.value & 0xff, a.guest);
     }
   }
 
-  private record(icount: number, kind: number, arg: number, value: number): void {
+  private record(icount: number, kind: number, arg: number, value: number, guestWrite = false): void {
+    if (guestWrite) this.lastGuestWrite = icount;
     if (this.length === CAPACITY) this.onFull(this);
     const k = this.length++;
     this.icount[k] = icount;

@@ -100,7 +100,12 @@ export function captureRtc(ctx: CaptureContext, shadow: CmosShadow): DeviceCaptu
     b.markUnknown('update_timer');
     b.markUnknown('periodic_timer');
   } else {
-    b.set('divider_phase', phase, 'inferred');
+    // Untouched since power-on (the shadow saw no write to bytes 0x00–0x0B and no read of C, and
+    // the divider kept its power-on phase): the chip's timing state — time, A, B, alarms, C and
+    // both timers — is the power-on one, which a fresh destination's own chip has at every icount
+    // too. Said with provenance `shadow`; reconstruction then needs no time (reconstruct.ts).
+    const untouched = shadow.known.has('divider_phase') && shadow.lastCRead === 0 && shadow.lastConfigWrite < 0 && phase === 0;
+    b.set('divider_phase', phase, untouched ? 'shadow' : 'inferred');
     const running = dividerRunning(regA);
     b.set('update_timer', running && !(regB & REG_B_SET) ? nextUpdateAfter(now, phase, hz) - now : -1, 'inferred');
     const period = periodicTicks(regA & 15);

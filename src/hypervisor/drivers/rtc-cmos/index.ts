@@ -9,7 +9,8 @@ import { BOARD } from '../../../board/layout.js';
 import { REG_B_PIE, REG_B_24H, REG_C_IRQF } from '../../../devices/rtc-cmos.js';
 import { CMOS_DATA_PORT, CMOS_INDEX_PORT, CmosShadow, REG_A, REG_B, REG_C, type CMOS_SHADOW_FIELDS } from './shadow.js';
 import { captureRtc } from './capture.js';
-import { reconstructRtc } from './reconstruct.js';
+import { reconstructRtc, timingAtPowerOn } from './reconstruct.js';
+import { CapturedView } from '../../captured.js';
 import { RANK } from '../ranks.js';
 
 export const CMOS_INDEX_FORGOTTEN: FaultSpec = {
@@ -84,10 +85,15 @@ export const rtcCmosDriver: DeviceDriver<CmosShadow> = {
 
   reconstruct: [{ rank: RANK.rtc, plan: (ctx) => reconstructRtc(ctx, ctx.must('rtc')) }],
 
+  // Time, alarm, A and B writes and register C reads (all trapped) decide the ahead actions.
+  timeConfigAt: (shadow) => Math.max(shadow.lastConfigWrite, shadow.lastCRead),
+
   window(capture, hz) {
     const rtc = capture.devices.find((d) => d.device === 'rtc');
     // Releasing the divider at the captured phase: up to a second, plus half a second when an
     // update must happen inside the window (reconstruct.ts).
-    return rtc !== undefined && 'divider_phase' in rtc.fields ? hz + Math.ceil(hz / 2) + WINDOW_SPARE : 0;
+    // Untouched since power-on: the destination's own chip already has the state, no window.
+    if (rtc === undefined || !('divider_phase' in rtc.fields) || timingAtPowerOn(new CapturedView(rtc))) return 0;
+    return hz + Math.ceil(hz / 2) + WINDOW_SPARE;
   },
 };

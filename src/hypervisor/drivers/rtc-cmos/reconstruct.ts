@@ -36,6 +36,11 @@ function releaseTime(phase: number, hz: number, earliest: number, latest: number
   return L;
 }
 
+/** The capture says the RTC's timing state is still the power-on one (capture.ts: divider_phase from the shadow). */
+export function timingAtPowerOn(t: CapturedView): boolean {
+  return t.dev.provenance.divider_phase === 'shadow';
+}
+
 export function reconstructRtc(ctx: ReconstructContext, t: CapturedView): void {
   const io = ctx.io;
   const tl = ctx.timeline;
@@ -56,6 +61,20 @@ export function reconstructRtc(ctx: ReconstructContext, t: CapturedView): void {
     io.out8(CMOS_INDEX_PORT, index);
     io.out8(CMOS_DATA_PORT, value);
   };
+
+  if (timingAtPowerOn(t)) {
+    // The destination's own divider, time, A, B, alarms and C are the source's (capture.ts):
+    // only NVRAM (written without a trap) and the index need writing, at no particular time.
+    tl.at(end, 'rtc: NVRAM (timing state untouched since power-on, as on this fresh chip)', () => {
+      for (let i = 0x0e; i < 128; i++) write(i, cmos[i]);
+    });
+    if (!ctx.options.faults.has('cmos-index-forgotten')) {
+      tl.at(end, 'rtc: index and NMI bit (index port, last)', () => {
+        io.out8(CMOS_INDEX_PORT, (t.num('nmi_disable') << 7) | t.num('cmos_index'));
+      });
+    }
+    return;
+  }
 
   // Events the captured flags depend on, as they fall on the source's timeline.
   const lastUpdate = running && !set && phaseKnown ? lastUpdateAtOrBefore(end, phase, hz) : -Infinity;
@@ -104,7 +123,7 @@ export function reconstructRtc(ctx: ReconstructContext, t: CapturedView): void {
     tl.at(W, 'rtc: hold the divider, halt updates', () => {
       write(REG_A, 0x60 | (regA & 0x0f));
       write(REG_B, REG_B_SET | (regB & 0x0f & ~0x08));
-    });
+    }, 'ahead');
   }
   tl.at(W, 'rtc: NVRAM and alarms', () => {
     for (let i = 0x0e; i < 128; i++) write(i, cmos[i]);
@@ -121,7 +140,7 @@ export function reconstructRtc(ctx: ReconstructContext, t: CapturedView): void {
       if (!running) write(REG_A, regA); // the phase is set by the release; the captured A holds it again
     }
     write(REG_B, regB);
-  });
+  }, 'ahead');
 
   // Register C: clear it after the last event whose flag the capture does not have, before the
   // first one whose flag it has.
@@ -148,7 +167,7 @@ export function reconstructRtc(ctx: ReconstructContext, t: CapturedView): void {
   tl.at(clearAt, 'rtc: read register C (clears the flags the capture does not have)', () => {
     io.out8(CMOS_INDEX_PORT, REG_C);
     io.in8(CMOS_DATA_PORT);
-  });
+  }, 'ahead');
   if (!ctx.options.faults.has('cmos-index-forgotten')) {
     tl.at(end, 'rtc: index and NMI bit (index port, last)', () => {
       io.out8(CMOS_INDEX_PORT, (t.num('nmi_disable') << 7) | t.num('cmos_index'));

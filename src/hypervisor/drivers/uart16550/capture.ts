@@ -28,6 +28,8 @@ export function captureUart(ctx: CaptureContext, shadow: UartShadow): DeviceCapt
   // The transmitter as it was at the switch-over (other capture steps may have let time pass).
   const now = ctx.switchIcount;
   shadow.advance(now);
+  // The THR-empty indication as the shadow followed it, before our own IIR read can retire it.
+  const trackedThr = shadow.known.has('thr_ipending') ? shadow.thrPending : null;
 
   const lcr = io.in8(COM1 + 3);
   io.out8(COM1 + 3, lcr | 0x80);
@@ -50,10 +52,7 @@ export function captureUart(ctx: CaptureContext, shadow: UartShadow): DeviceCapt
   if (msr & 0x0f) notes.push(`uart: MSR delta bits 0x${(msr & 0x0f).toString(16)} cleared on the source by the capture's read`);
 
   const fcr = shadow.fcr;
-  const thrPending = (iir & 0x0f) === 0x02 ? 1 : lsr & LSR_THRE ? 1 : 0;
-  if ((iir & 0x0f) !== 0x02 && !(ier & IER_ETBEI) && lsr & LSR_THRE) {
-    notes.push('uart: the THR-empty indication is not observable with ETBEI off; taken as set (THR is empty)');
-  }
+  const thrPending = thrIndication(iir, ier, lsr, trackedThr, notes);
   const charTime = shadow.characterTime(lcr, dll, dlm);
   const thr = new Array<number>(UART_FIFO).fill(0);
   shadow.fifo.forEach((v, i) => (thr[i] = v));
@@ -143,4 +142,27 @@ export function captureUart(ctx: CaptureContext, shadow: UartShadow): DeviceCapt
     }));
   }
   return b;
+}
+
+/**
+ * The THR-empty indication at the switch-over. IIR shows it when ETBEI is set and nothing of
+ * higher priority is pending; otherwise it is what the shadow followed from the guest's
+ * accesses (shadow.ts). Only after a late attach, before any defining event, is it unknown:
+ * then it is taken as LSR.THRE (set whenever THR has emptied since the last THR write), noted.
+ */
+export function thrIndication(iir: number, ier: number, lsr: number, tracked: number | null, notes: string[]): number {
+  const id = iir & 0x0f;
+  if (id === 0x02) {
+    if (tracked === 0) notes.push('uart: IIR reports the THR-empty indication the shadow had as clear; taken from IIR');
+    return 1;
+  }
+  // ETBEI set and IIR reports nothing: the indication is clear.
+  if (ier & IER_ETBEI && id === 0x01) {
+    if (tracked === 1) notes.push('uart: IIR reports no THR-empty indication where the shadow had one; taken from IIR');
+    return 0;
+  }
+  if (tracked !== null) return tracked;
+  const guess = lsr & LSR_THRE ? 1 : 0;
+  notes.push(`uart: the THR-empty indication is not observable (ETBEI off or a higher-priority source pending) and the hypervisor attached late, before the guest's accesses defined it; taken as LSR.THRE (${guess})`);
+  return guess;
 }

@@ -8,7 +8,11 @@ import type { DeviceDriver, FaultSpec } from '../driver.js';
 import { BOARD } from '../../../board/layout.js';
 import { COM1, UartShadow } from './shadow.js';
 import { captureUart } from './capture.js';
-import { reconstructUart } from './reconstruct.js';
+import { reconstructUart, uartWindow } from './reconstruct.js';
+import { CapturedView } from '../../captured.js';
+
+/** Instructions beyond the timed actions' need. */
+const WINDOW_SPARE = 1000;
 import { IER_ETBEI, MCR_LOOP, MCR_OUT2 } from './rules.js';
 import { RANK } from '../ranks.js';
 
@@ -68,6 +72,18 @@ export const uart16550Driver: DeviceDriver<UartShadow> = {
         },
       };
     },
+  },
+
+  // Bytes into the receive FIFO through loopback, the shift register's byte, the RBR read that
+  // restarts the timeout: timed before the switch-over (reconstruct.ts). Sized for the captured
+  // divisor and for the reset one (a destination that lost the divisor still ends in its window,
+  // so the verifier, not the window, finds that).
+  window(capture, hz) {
+    const uart = capture.devices.find((d) => d.device === 'uart');
+    if (uart === undefined) return 0;
+    const t = new CapturedView(uart);
+    const need = Math.max(uartWindow(t, hz, t.num('dll'), t.num('dlm')), uartWindow(t, hz, 0x0c, 0));
+    return need === 0 ? 0 : need + WINDOW_SPARE;
   },
 
   reconstruct: [{ rank: RANK.uart, plan: (ctx) => reconstructUart(ctx, ctx.must('uart')) }],

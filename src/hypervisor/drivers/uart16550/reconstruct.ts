@@ -37,31 +37,9 @@ export function reconstructUart(ctx: ReconstructContext, t: CapturedView): void 
   const fcr = t.num('fcr');
   const ier = t.num('ier');
   const mcr = t.num('mcr');
-  const ct = characterTime(io.hz, lcr, dll, dlm);
-  const rxCount = t.num('rx_count');
-  const rx = t.arr('rbr').slice(0, rxCount);
-  const overrun = (t.num('lsr') & 0x02) !== 0;
-  const txTimer = t.num('transmit_timer', -1);
-  const txBytes = t.arr('thr').slice(0, t.num('tx_count'));
-  const tsrAt = txTimer >= 0 ? tl.end - (ct - txTimer) : tl.end;
-  const timeoutPending = t.num('timeout_ipending') === 1;
-  const fifoTimer = t.num('fifo_timeout_timer', -1);
-  const depth = fcr & 1 ? 16 : 1;
-  // When the character-timeout timer last restarted (the last byte's arrival or an RBR read).
-  const restartAt = fcr & 1 && fifoTimer >= 0 && rx.length > 0 ? tl.end + fifoTimer - 4 * ct : -1;
-  // The transmitter is free for loopback until the guest's own byte goes into it (tsrAt).
-  const byRead = restartAt >= 0 && restartAt + 1 > tsrAt && rx.length < depth;
-  if (restartAt >= 0 && restartAt + 1 > tsrAt && !byRead) {
-    ctx.notes.push(TIMER_FULL_FIFO);
-  }
-  const sent = byRead ? [0, ...rx] : rx; // a leading byte for the RBR read to take
-  const refillBytes = sent.length + (overrun ? depth + 1 : 0);
-  const refillTime = refillBytes * (ct + 1);
-  // refillReceiver's last byte arrives one instruction before the refill ends.
-  const refillEnd = timeoutPending ? Math.min(tsrAt, tl.end - 4 * ct - 2)
-    : byRead ? Math.min(tsrAt, restartAt)
-    : restartAt >= 0 ? Math.min(restartAt + 1, tsrAt)
-    : Math.min(tsrAt, tl.end) - 1;
+  const { ct, rx, overrun, txTimer, txBytes, tsrAt, restartAt, byRead, fullFifo, sent, refillBytes, refillTime, refillEnd } =
+    uartSchedule(t, io.hz, tl.end, dll, dlm);
+  if (fullFifo) ctx.notes.push(TIMER_FULL_FIFO);
   const regs = { lcr, dll, dlm, mcr, ier, fcr };
 
   tl.at(tl.start, 'uart: FIFOs reset, FCR, divisor latch, LCR', () => {
@@ -113,4 +91,47 @@ export function reconstructUart(ctx: ReconstructContext, t: CapturedView): void 
     io.out8(COM1 + 3, lcr);
     if (t.num('lsr') & LSR_ERRORS & ~0x02) ctx.notes.push('uart: LSR parity/framing/break bits cannot be produced on a simulated line');
   });
+}
+
+/**
+ * When the timed actions happen, for the switch-over at `end` and the divisor the destination
+ * writes (reconstructUart; uart16550Driver.window sizes the window from it).
+ */
+export function uartSchedule(t: CapturedView, hz: number, end: number, dll: number, dlm: number) {
+  const ct = characterTime(hz, t.num('lcr'), dll, dlm);
+  const rxCount = t.num('rx_count');
+  const rx = t.arr('rbr').slice(0, rxCount);
+  const overrun = (t.num('lsr') & 0x02) !== 0;
+  const txTimer = t.num('transmit_timer', -1);
+  const txBytes = t.arr('thr').slice(0, t.num('tx_count'));
+  const tsrAt = txTimer >= 0 ? end - (ct - txTimer) : end;
+  const timeoutPending = t.num('timeout_ipending') === 1;
+  const fifoTimer = t.num('fifo_timeout_timer', -1);
+  const fcr = t.num('fcr');
+  const depth = fcr & 1 ? 16 : 1;
+  // When the character-timeout timer last restarted (the last byte's arrival or an RBR read).
+  const restartAt = fcr & 1 && fifoTimer >= 0 && rx.length > 0 ? end + fifoTimer - 4 * ct : -1;
+  // The transmitter is free for loopback until the guest's own byte goes into it (tsrAt).
+  const byRead = restartAt >= 0 && restartAt + 1 > tsrAt && rx.length < depth;
+  const fullFifo = restartAt >= 0 && restartAt + 1 > tsrAt && !byRead;
+  const sent = byRead ? [0, ...rx] : rx; // a leading byte for the RBR read to take
+  const refillBytes = sent.length + (overrun ? depth + 1 : 0);
+  const refillTime = refillBytes * (ct + 1);
+  // refillReceiver's last byte arrives one instruction before the refill ends.
+  const refillEnd = timeoutPending ? Math.min(tsrAt, end - 4 * ct - 2)
+    : byRead ? Math.min(tsrAt, restartAt)
+    : restartAt >= 0 ? Math.min(restartAt + 1, tsrAt)
+    : Math.min(tsrAt, end) - 1;
+  return { ct, rx, overrun, txTimer, txBytes, tsrAt, restartAt, byRead, fullFifo, sent, refillBytes, refillTime, refillEnd };
+}
+
+/** Instructions before the switch-over the earliest timed action needs (0: none). */
+export function uartWindow(t: CapturedView, hz: number, dll: number, dlm: number): number {
+  const end = 0;
+  const s = uartSchedule(t, hz, end, dll, dlm);
+  let earliest = end;
+  if (s.refillBytes > 0) earliest = Math.min(earliest, s.refillEnd - s.refillTime);
+  if (s.byRead) earliest = Math.min(earliest, s.restartAt);
+  if (s.txTimer >= 0) earliest = Math.min(earliest, s.tsrAt);
+  return end - earliest;
 }

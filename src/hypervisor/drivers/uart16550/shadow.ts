@@ -8,10 +8,19 @@
  *   transmitter in virtual time: a byte enters the TSR as soon as it is free and leaves one
  *   character time later (start + data + parity + stop bits × divisor / 115200 s). It also
  *   traps LCR, DLL/DLM, IER and MCR writes, which the model needs to tell THR from DLL and to
- *   know the character time when each byte started. Reads are not trapped: RX state is
- *   captured by reading it (capture.ts).
+ *   know the character time when each byte started. RX state is captured by reading it
+ *   (capture.ts).
+ * - The THR-empty interrupt indication is internal (8.6.4 and Table IV: set when THR empties
+ *   or ETBEI is enabled while it is empty; cleared by writing THR or by reading IIR while it is
+ *   the reported source). It cannot be read with ETBEI off, and enabling ETBEI to look sets it,
+ *   so the shadow follows it from the guest's own accesses: THR writes and the transmitter model
+ *   (THR empties), IER writes (ETBEI 0→1 with THR empty), FCR writes (a TX FIFO reset that
+ *   empties it) — all trapped already — and IIR reads, the only untrapped clearing event. An
+ *   IIR read can report the indication only while ETBEI is set, so IIR (offset 2, read) is
+ *   trapped only then (and, after a late attach, until the guest's first IER write tells us
+ *   ETBEI).
  */
-import { DIR_WRITE, type Intercepts, type TrappedAccess } from '../../intercepts.js';
+import { DIR_READ, DIR_WRITE, type Intercepts, type TrappedAccess } from '../../intercepts.js';
 import { mulDivFloor } from '../../../machine/clock.js';
 import { KnownFields } from '../../known-fields.js';
 import { BOARD } from '../../../board/layout.js';
@@ -21,7 +30,9 @@ export const COM1 = BOARD.uart.ports.base;
 export const UART_FIFO = 16;
 const BAUD_BASE = 115200;
 
-export const UART_SHADOW_FIELDS = ['fcr', 'thr', 'tx_count', 'tsr', 'transmit_timer'] as const;
+export const UART_SHADOW_FIELDS = ['fcr', 'thr', 'tx_count', 'tsr', 'transmit_timer', 'ier', 'thr_ipending'] as const;
+const IER_ETBEI = 0x02;
+const IIR_THRI = 0x02;
 
 export class UartShadow {
   fcr = 0;
@@ -29,6 +40,10 @@ export class UartShadow {
   dll = 0x0c;
   dlm = 0;
   mcr = 0;
+  /** IER as last written (offset 1 with DLAB clear); known after a late attach once written. */
+  ier = 0;
+  /** The THR-empty interrupt indication (power-on: clear), known once a defining event is seen. */
+  thrPending = 0;
   /** The byte in the transmit shift register and the icount it finishes leaving (-1: idle). */
   tsr = 0;
   tsrDoneAt = -1;
@@ -37,14 +52,35 @@ export class UartShadow {
   readonly known: KnownFields;
 
   constructor(
-    intercepts: Intercepts,
+    private readonly intercepts: Intercepts,
     private readonly hz: number,
     bootAttach: boolean,
   ) {
     this.known = new KnownFields(UART_SHADOW_FIELDS, bootAttach);
     for (const off of [0, 1, 2, 3, 4]) {
-      intercepts.onPort(COM1 + off, (a) => this.onWrite(a));
+      intercepts.onPort(COM1 + off, (a) => (a.dir === DIR_WRITE ? this.onWrite(a) : this.onIirRead(a)));
       intercepts.trapPort(COM1 + off, DIR_WRITE);
+    }
+    this.updateIirTrap();
+  }
+
+  /** IIR reads exit only while one could retire the THR-empty indication (ETBEI set, or IER unknown). */
+  private updateIirTrap(): void {
+    this.intercepts.trapPort(COM1 + 2, DIR_READ, !this.known.has('ier') || (this.ier & IER_ETBEI) !== 0);
+  }
+
+  /** THR (and the TX FIFO) empty: LSR.THRE as the chip has it, from the transmitter model. */
+  get thrEmpty(): boolean {
+    return this.fifo.length === 0;
+  }
+
+  private onIirRead(a: TrappedAccess): void {
+    if (a.dir !== DIR_READ || a.addr !== COM1 + 2) return;
+    this.advance(a.icount);
+    // Reading IIR retires the indication exactly when IIR reports it (Table IV).
+    if ((a.value & 0x0f) === IIR_THRI) {
+      this.thrPending = 0;
+      this.known.learn('thr_ipending');
     }
   }
 
@@ -65,6 +101,7 @@ export class UartShadow {
       if (this.fifo.length > 0) {
         this.tsr = this.fifo.shift()!;
         this.tsrDoneAt = done + this.characterTime();
+        if (this.fifo.length === 0) this.thrPending = 1; // THR empties: the indication is set
       } else {
         this.tsr = 0;
         this.tsrDoneAt = -1;
@@ -84,6 +121,7 @@ export class UartShadow {
         break;
       case 1:
         if (dlab) this.dlm = v;
+        else this.writeIer(v);
         break;
       case 2:
         this.writeFcr(v);
@@ -102,10 +140,26 @@ export class UartShadow {
     const idle = this.tsrDoneAt < 0 && this.fifo.length === 0;
     if (this.fifo.length < depth) this.fifo.push(v);
     else if (depth === 1) this.fifo[0] = v;
+    // A THR write retires the indication; a byte that goes straight into the idle shift
+    // register empties THR again at once, which sets it (8.6.4).
+    this.thrPending = 0;
     if (idle) {
       this.tsr = this.fifo.shift()!;
       this.tsrDoneAt = now + this.characterTime();
+      if (this.fifo.length === 0) this.thrPending = 1;
     }
+    if (this.known.has('tsr')) this.known.learn('thr_ipending');
+  }
+
+  private writeIer(v: number): void {
+    const enabled = v & ~this.ier & IER_ETBEI;
+    const wasKnown = this.known.has('ier');
+    this.ier = v;
+    this.known.learn('ier');
+    // Enabling ETBEI with THR empty sets the indication. After a late attach the previous IER is
+    // unknown, so a write with ETBEI set defines it only when THR is known to be empty.
+    if (enabled && wasKnown && this.thrEmpty) this.thrPending = 1;
+    this.updateIirTrap();
   }
 
   private writeFcr(v: number): void {
@@ -113,7 +167,10 @@ export class UartShadow {
     let command = v & 1 ? v & 6 : 0;
     if ((next ^ this.fcr) & 1) command |= 6;
     this.fcr = next;
-    if (command & 4) this.fifo = [];
+    if (command & 4) {
+      if (this.fifo.length > 0) this.thrPending = 1; // the TX reset empties THR (model: hadData)
+      this.fifo = [];
+    }
     this.known.learn('fcr');
   }
 
