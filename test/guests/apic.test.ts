@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EXIT_FAILURE, EXIT_SUCCESS } from './expectations.js';
-import { haveMachine, haveQemu, runMachine, runQemu, type GuestRun } from './harness.js';
+import { haveQemu, runMachine, runQemu, type GuestRun } from './harness.js';
 
 function expected(n: number, count: number, pit: number): string {
   return (
@@ -37,7 +37,6 @@ describe.each(cases)('apic n=$n count=$count pit=$pit', ({ n, count, pit, args }
   let machineRun: GuestRun | undefined;
 
   it('on migtrace', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const run = await runMachine('apic', args);
     expect(run.status, run.message).toBe('exited');
     expect(run.serial).toBe(want);
@@ -61,7 +60,6 @@ describe.each(cases)('apic n=$n count=$count pit=$pit', ({ n, count, pit, args }
 
 describe('apic on migtrace', () => {
   it('is deterministic: two runs take the same instruction count', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const a = await runMachine('apic', 'n=5 pit=3');
     const b = await runMachine('apic', 'n=5 pit=3');
     expect(a.serial).toBe(b.serial);
@@ -69,7 +67,6 @@ describe('apic on migtrace', () => {
   });
 
   it('rejects bad arguments', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const bad = await runMachine('apic', 'n=0');
     expect(bad.serial).toBe('apic: n and pit must be at least 1, count at least 16\n');
     expect(bad.exitStatus).toBe(EXIT_FAILURE);

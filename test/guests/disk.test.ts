@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDiskImage } from '../../src/devices/disk-backing.js';
 import { EXIT_FAILURE, EXIT_SUCCESS, guestImage, guestsDir } from './expectations.js';
-import { crc32, haveMachine, haveQemu, hex8, runMachine, runQemu, type GuestRun } from './harness.js';
+import { crc32, haveQemu, hex8, runMachine, runQemu, type GuestRun } from './harness.js';
 
 const SECTOR = 512;
 const SCRATCH_SECTORS = 64;
@@ -80,7 +80,6 @@ describe.each(cases)('disk count=$count mult=$mult on its own image', ({ args, c
   let machine: GuestRun | undefined;
 
   it('on migtrace', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     machine = await runMachine('disk', args);
     expect(machine.status, machine.message).toBe('exited');
     const lba = scratchLba(image, machine.serial);
@@ -106,7 +105,6 @@ describe.each(cases)('disk count=$count mult=$mult on its own image', ({ args, c
 
 describe('disk on migtrace with --disk', () => {
   it('writes the pattern into a 1 MiB disk file', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const file = join(scratch, 'disk-1m.img');
     writeFileSync(file, new Uint8Array(1024 * 1024));
     const disk = openDiskImage(file);
@@ -127,7 +125,6 @@ describe('disk on migtrace with --disk', () => {
   });
 
   it('reaches the last sectors of the file with lba=', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const file = join(scratch, 'disk-end.img');
     writeFileSync(file, new Uint8Array(1024 * 1024));
     const disk = openDiskImage(file);
@@ -142,7 +139,6 @@ describe('disk on migtrace with --disk', () => {
   });
 
   it('reports a read-only disk: WRITE SECTORS aborts', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const file = join(scratch, 'disk-ro.img');
     writeFileSync(file, new Uint8Array(1024 * 1024));
     const disk = openDiskImage(file, { readOnly: true });
@@ -157,7 +153,6 @@ describe('disk on migtrace with --disk', () => {
   });
 
   it('refuses a range past the end of the disk', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const run = await runMachine('disk', 'lba=2040 count=16');
     expect(run.serial).toMatch(/^disk: LBA 2040 \+ 16 sectors is past the end of the disk \(\d+ sectors\)$/m);
     expect(run.exitStatus).toBe(EXIT_FAILURE);
@@ -168,7 +163,6 @@ describe('disk SET MULTIPLE MODE 3 (not a power of two)', () => {
   // Both abort with ERR and ABRT. The status differs in bit 4 (DSC, obsolete since ATA-4):
   // migtrace keeps it set (0x51, as real drives report), QEMU clears it (0x41).
   it('aborts on migtrace', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const run = await runMachine('disk', 'mult=3');
     expect(run.serial).toMatch(/^disk: SET MULTIPLE MODE failed: status 0x51, error 0x04\n$/m);
     expect(run.exitStatus).toBe(EXIT_FAILURE);

@@ -6,13 +6,13 @@
  * disk tests; qemu.test.ts covers the guests whose output needs none of this.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { DiskBacking } from '../../src/devices/disk-backing.js';
 import type { InputScript } from '../../src/devices/input-script.js';
-import { guestImage, guestsDir, onPath, readManifest, repoRoot } from './expectations.js';
+import { guestImage, guestsDir, onPath, readManifest } from './expectations.js';
+import { Machine } from '../../src/board/machine.js';
 
 export interface GuestRun {
   serial: string;
@@ -25,8 +25,6 @@ export interface GuestRun {
 }
 
 export const haveQemu = onPath('qemu-system-i386');
-const MACHINE_FILES = ['src/machine/machine.ts', 'src/machine/cpu/cpu.ts'].map((f) => join(repoRoot, f));
-export const haveMachine = MACHINE_FILES.every((f) => existsSync(f));
 export const MAX_INSTRUCTIONS = 1_000_000_000;
 
 export interface QemuOptions {
@@ -63,24 +61,6 @@ export function runQemu(guest: string, args?: string, options: QemuOptions = {})
   }
 }
 
-/** The slice of src/machine/machine.ts these tests use. */
-interface MachineModule {
-  Machine: {
-    boot(
-      image: Uint8Array,
-      options: { args?: string; input?: InputScript; disk?: DiskBacking; rtcStart?: number },
-    ): {
-      run(options: { maxInstructions?: number }): {
-        status: string;
-        exitStatus: number | null;
-        icount: number;
-        serial: string;
-        message: string;
-      };
-    };
-  };
-}
-
 export interface MachineOptions {
   input?: InputScript;
   disk?: DiskBacking;
@@ -90,7 +70,6 @@ export interface MachineOptions {
 }
 
 export async function runMachine(guest: string, args?: string, options: MachineOptions = {}): Promise<GuestRun> {
-  const { Machine } = (await import(pathToFileURL(MACHINE_FILES[0]).href)) as MachineModule;
   const machine = Machine.boot(guestImage(guest), {
     ...(args === undefined ? {} : { args }),
     ...(options.input === undefined ? {} : { input: options.input }),

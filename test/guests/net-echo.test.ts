@@ -11,13 +11,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseInputScript } from '../../src/devices/input-script.js';
-import { EXIT_FAILURE, EXIT_SUCCESS, guestImage, guestsDir, repoRoot } from './expectations.js';
-import { crc32, haveMachine, MAX_INSTRUCTIONS } from './harness.js';
+import { EXIT_FAILURE, EXIT_SUCCESS, guestImage, guestsDir } from './expectations.js';
+import { crc32, MAX_INSTRUCTIONS } from './harness.js';
 // @ts-expect-error plain JavaScript module without type declarations
 import * as generator from '../../guests/inputs/make-net-input.mjs';
+import { Machine } from '../../src/board/machine.js';
 
 interface GeneratedFrame {
   kind: 'unicast' | 'broadcast' | 'other' | 'multicast' | 'quit';
@@ -103,25 +103,6 @@ function headerLine(ring: number, irq: 'ioapic' | 'pic'): string {
   return `net-echo: rtl8169 at 00:03.0 mmio 0xfebff000 irq 11 (${how}) mac 52:54:00:12:34:56 ring ${ring} link 1000/full\n`;
 }
 
-/** The slice of src/machine/machine.ts this test uses. */
-interface MachineModule {
-  Machine: {
-    boot(
-      image: Uint8Array,
-      options: { args?: string; input?: ReturnType<typeof parseInputScript> },
-    ): {
-      framesOut: Uint8Array[];
-      run(options: { maxInstructions?: number }): {
-        status: string;
-        exitStatus: number | null;
-        icount: number;
-        serial: string;
-        message: string;
-      };
-    };
-  };
-}
-
 interface EchoRun {
   serial: string;
   exitStatus: number | null;
@@ -132,7 +113,6 @@ interface EchoRun {
 }
 
 async function runEcho(scriptText: string, args?: string): Promise<EchoRun> {
-  const { Machine } = (await import(pathToFileURL(join(repoRoot, 'src/machine/machine.ts')).href)) as MachineModule;
   const input = parseInputScript(scriptText, 'net-echo test input');
   const machine = Machine.boot(guestImage('net-echo'), { ...(args === undefined ? {} : { args }), input });
   const r = machine.run({ maxInstructions: MAX_INSTRUCTIONS });
@@ -175,7 +155,6 @@ describe('net-echo input generator', () => {
 
 describe('net-echo on migtrace', () => {
   it('echoes the committed input: swapped MACs, frame numbers, nothing for other stations', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const frames = gen.netEchoFrames();
     const want = expectedRun(frames, 16);
     const run = await runEcho(readFileSync(COMMITTED_INPUT, 'utf8'));
@@ -205,7 +184,6 @@ describe('net-echo on migtrace', () => {
   });
 
   it('is deterministic: the same frames and instruction count twice', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const text = gen.netEchoScript({ frames: 20 });
     const a = await runEcho(text);
     const b = await runEcho(text);
@@ -215,23 +193,19 @@ describe('net-echo on migtrace', () => {
   });
 
   it.for([4, 3, 1])('survives ring wrap: ring=%i, 58 frames through the rings', async (ring, ctx) => {
-    if (!haveMachine) ctx.skip();
     await checkRun({}, ring, `ring=${ring}`);
   });
 
   it('routes the interrupt through the 8259A pair with irq=pic (ELCR level mode)', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     await checkRun({}, 16, 'irq=pic', 'pic');
   });
 
   it('stops after frames= N, before the quit frame', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const { run } = await checkRun({}, 16, 'frames=10', 'ioapic', 10);
     expect(run.serial).toContain('net-echo: stopped after 10 frames\n');
   });
 
   it('takes several frames per interrupt, and loses what a burst brings beyond the free descriptors', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     // Bursts of 3 fit a 4-descriptor ring; bursts of 6 do not (RDU, RxMissed).
     const fits = await checkRun({ frames: 30, burst: 3, spacing: 200_000 }, 4, 'ring=4');
     expect(fits.want.missed).toBe(0);
@@ -241,7 +215,6 @@ describe('net-echo on migtrace', () => {
   });
 
   it('rejects bad arguments', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const bad = await runEcho(gen.netEchoScript({ frames: 1 }), 'irq=msi');
     expect(bad.serial).toBe('net-echo: irq= must be ioapic or pic\n');
     expect(bad.exitStatus).toBe(EXIT_FAILURE);

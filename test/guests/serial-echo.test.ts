@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadInputScript } from '../../src/devices/input-script.js';
 import { EXIT_FAILURE, EXIT_SUCCESS, guestsDir } from './expectations.js';
-import { crc32, haveMachine, haveQemu, hex8, runMachine, runQemu, type GuestRun } from './harness.js';
+import { crc32, haveQemu, hex8, runMachine, runQemu, type GuestRun } from './harness.js';
 
 const SCRIPT = join(guestsDir, 'inputs', 'serial-echo.input');
 const READY = 'serial-echo: ready';
@@ -74,7 +74,6 @@ describe.each(cases)('serial-echo trigger=$trigger bytes=$bytes', ({ trigger, ar
   const want = () => expected(scriptBytes(), trigger, bytes);
 
   it('on migtrace with the input script', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     machine = await runMachine('serial-echo', args, { input: loadInputScript(SCRIPT) });
     expect(machine.status, machine.message).toBe('exited');
     expect(machine.serial).toBe(want());
@@ -95,14 +94,12 @@ describe.each(cases)('serial-echo trigger=$trigger bytes=$bytes', ({ trigger, ar
 
 describe('serial-echo on migtrace', () => {
   it('waits, halted, when nothing is typed (the run hits the instruction limit)', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const run = await runMachine('serial-echo', undefined, { maxInstructions: 20_000_000 });
     expect(run.status).toBe('limit');
     expect(run.serial).toBe('serial-echo: ready, RX FIFO trigger 8; type lines, "quit" ends\n');
   });
 
   it('rejects a trigger level the 16550 does not have', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const run = await runMachine('serial-echo', 'trigger=2');
     expect(run.serial).toMatch(/^serial-echo: trigger=2: the 16550 triggers at 1, 4, 8 or 14 bytes/);
     expect(run.exitStatus).toBe(EXIT_FAILURE);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EXIT_FAILURE, EXIT_SUCCESS } from './expectations.js';
-import { haveMachine, haveQemu, runMachine, runQemu, type GuestRun } from './harness.js';
+import { haveQemu, runMachine, runQemu, type GuestRun } from './harness.js';
 
 const PIT_HZ = 1_193_182;
 const INSTRUCTIONS_PER_SECOND = 100_000_000;
@@ -37,7 +37,6 @@ describe.each(cases)('timer hz=$hz every=$every ticks=$ticks', ({ hz, every, tic
   const machineRuns = new Map<string, GuestRun>();
 
   it.for(['normal', 'auto'])('eoi=%s on migtrace', async (eoi, ctx) => {
-    if (!haveMachine) ctx.skip();
     const run = await runMachine('timer', args(eoi));
     expect(run.status, run.message).toBe('exited');
     expect(run.serial).toBe(want);
@@ -62,7 +61,6 @@ describe.each(cases)('timer hz=$hz every=$every ticks=$ticks', ({ hz, every, tic
 
 describe('timer on migtrace', () => {
   it('is deterministic: two runs take the same instruction count', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const a = await runMachine('timer', 'hz=1000 every=10 ticks=20');
     const b = await runMachine('timer', 'hz=1000 every=10 ticks=20');
     expect(a.serial).toBe(b.serial);
@@ -70,7 +68,6 @@ describe('timer on migtrace', () => {
   });
 
   it('rejects a bad eoi= and an out-of-range hz=', async (ctx) => {
-    if (!haveMachine) ctx.skip();
     const bad = await runMachine('timer', 'eoi=sometimes');
     expect(bad.serial).toBe('timer: eoi= must be normal or auto\n');
     expect(bad.exitStatus).toBe(EXIT_FAILURE);
