@@ -30,10 +30,9 @@ import { Device, type DeviceContext } from './device.js';
 import type { FieldSpec, StateSchema } from './schema.js';
 import type { StateSnapshot } from './schema.js';
 import {
-  PIT_CHANNELS, activeCount, bcdToBinary, counterValue, edgesCounted, effectiveMode, icountAtTick, isSuspended,
-  modulus, nextTransitionTick, nullCount, outLevel, pitTicks, readableCount, settleChannels,
-  takePendingReload, type Pit8254State,
+  PIT_CHANNELS, counterValue, icountAtTick, nextTransitionTick, nullCount, outLevel, pitTicks, settleChannels, type Pit8254State,
 } from './pit8254-channel.js';
+import { Pit8254Control, RW_WORD0 } from './pit8254-control.js';
 
 export { PIT_HZ, type Pit8254State } from './pit8254-channel.js';
 /** Where the board puts the 8254: its four ports (counters 0–2, control word at +3), port B, and IRQ0. */
@@ -47,11 +46,6 @@ export const PIT_CONTROL_OFFSET = 3;
 /** The BIOS programs channel 1 with 18 for DRAM refresh: port 0x61 bit 4 toggles every 18 PIT clocks (15.09 µs). */
 export const REFRESH_DIVISOR = 18;
 
-/** read_state / write_state / count_latched values (QEMU's RW_STATE_*): rw_mode 1–3, plus the second byte of a word. */
-const RW_LSB = 1;
-const RW_MSB = 2;
-const RW_WORD0 = 3;
-const RW_WORD1 = 4;
 
 function perChannel(name: string, width: number, access: FieldSpec['access'], role: FieldSpec['role'], doc: string): FieldSpec {
   return { name, width, length: PIT_CHANNELS, access, role, doc: `${doc} (per channel 0–2)` };
@@ -108,8 +102,14 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
   private readonly controlPort: number;
   private readonly irq: number;
 
+  /** The datasheet's control logic (pit8254-control.ts); an access that may move OUT0 re-drives IRQ0. */
+  private readonly control: Pit8254Control;
+
   constructor(ctx: DeviceContext, readonly wiring: PitWiring) {
     super(ctx);
+    this.control = new Pit8254Control(() => this.state, ctx.clock.hz, (i, now) => {
+      if (i === 0) this.updateIrq0(now);
+    });
     this.portB = wiring.portB;
     this.controlPort = wiring.ports.base + PIT_CONTROL_OFFSET;
     this.irq = wiring.irq;
@@ -158,7 +158,7 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
     let v: number;
     if (port === this.portB) v = this.readPortB(now);
     else if (port === this.controlPort) v = 0xff;
-    else v = this.readCounter(port & 3, now);
+    else v = this.control.readCounter(port & 3, now);
     this.settle(now);
     return v;
   }
@@ -191,211 +191,20 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
       this.state.nmi_check = (value >> 2) & 3;
       this.setGate(2, value & 1, now);
     } else if (port === this.controlPort) {
-      this.writeControl(value, now);
+      this.control.writeControl(value, now);
     } else {
-      this.writeCounter(port & 3, value, now);
+      this.control.writeCounter(port & 3, value, now);
     }
   }
 
   /** GATE input of channel `i` (the board's port 0x61 bit 0 for channel 2). */
   setGate(i: number, level: number, now: number = this.ctx.clock.icount): void {
-    const s = this.state;
-    if (s.gate[i] === level) return;
-    this.sync(i, now);
-    if (level === 0) {
-      s.gate_fall_time[i] = now;
-      s.gate[i] = 0;
-    } else {
-      this.gateRisingEdge(i, now);
-      s.gate[i] = 1;
-    }
-    if (i === 0) this.updateIrq0(now);
-  }
-
-  /** Datasheet, "Gate": a rising edge triggers modes 1/5, reloads modes 2/3 and resumes modes 0/4. */
-  private gateRisingEdge(i: number, now: number): void {
-    const s = this.state;
-    const hz = this.ctx.clock.hz;
-    switch (effectiveMode(s.mode[i])) {
-      case 1:
-      case 5:
-        if (s.counting[i] || s.cr_pending[i]) this.startPhase(i, now);
-        break;
-      case 2:
-      case 3:
-        if (s.counting[i]) this.startPhase(i, now);
-        break;
-      default: { // 0, 4: counting resumes from the frozen CE on the next CLK
-        if (!s.counting[i]) break;
-        const nowTick = this.ticks(now);
-        if (nowTick === this.ticks(s.count_load_time[i])) break; // not even loaded yet: nothing was lost
-        const frozen = edgesCounted(s, i, nowTick, hz); // gate is still 0 here
-        s.count_load_time[i] = icountAtTick(nowTick - frozen, hz);
-      }
-    }
-  }
-
-  /** Transfer the count register to the CE at the next CLK edge. */
-  private startPhase(i: number, now: number): void {
-    const s = this.state;
-    s.active_count[i] = s.count[i];
-    s.count_load_time[i] = now;
-    s.counting[i] = 1;
-    s.cr_pending[i] = 0;
-  }
-
-  /** Modes 2/3: a count written while counting is loaded at the period's reload edge. */
-  private sync(i: number, now: number): void {
-    takePendingReload(this.state, i, this.ticks(now), this.ctx.clock.hz);
-  }
-
-  private writeControl(value: number, now: number): void {
-    const s = this.state;
-    const i = value >> 6;
-    if (i === 3) {
-      // Read-back (8254 only): bit 5 = 0 latches counts, bit 4 = 0 latches status, bits 3–1 select.
-      for (let c = 0; c < PIT_CHANNELS; c++) {
-        if ((value & (2 << c)) === 0) continue;
-        this.sync(c, now);
-        if ((value & 0x20) === 0) this.latchCount(c, now);
-        if ((value & 0x10) === 0) this.latchStatus(c, now);
-      }
-      return;
-    }
-    this.sync(i, now);
-    const access = (value >> 4) & 3;
-    if (access === 0) {
-      this.latchCount(i, now);
-      return;
-    }
-    // A control word resets the channel's control logic; OUT goes to its mode's initial level.
-    s.rw_mode[i] = access;
-    s.read_state[i] = access;
-    s.write_state[i] = access;
-    s.mode[i] = (value >> 1) & 7;
-    s.bcd[i] = value & 1;
-    s.counting[i] = 0;
-    s.cr_pending[i] = 0;
-    if (i === 0) this.updateIrq0(now);
-  }
-
-  /** Counter latch command: the first latch holds until read; later ones are ignored. */
-  private latchCount(i: number, now: number): void {
-    const s = this.state;
-    if (s.count_latched[i]) return;
-    s.latched_count[i] = readableCount(s, i, this.ticks(now), this.ctx.clock.hz);
-    s.count_latched[i] = s.rw_mode[i];
-  }
-
-  private latchStatus(i: number, now: number): void {
-    const s = this.state;
-    if (s.status_latched[i]) return;
-    const nowTick = this.ticks(now);
-    const hz = this.ctx.clock.hz;
-    s.status[i] = (outLevel(s, i, nowTick, hz) << 7) | (nullCount(s, i, nowTick, hz) << 6)
-      | (s.rw_mode[i] << 4) | (s.mode[i] << 1) | s.bcd[i];
-    s.status_latched[i] = 1;
-  }
-
-  private writeCounter(i: number, value: number, now: number): void {
-    if (i > 2) return;
-    const s = this.state;
-    switch (s.write_state[i]) {
-      case RW_MSB:
-        this.loadCount(i, value << 8, now);
-        break;
-      case RW_WORD0:
-        s.write_latch[i] = value;
-        s.write_state[i] = RW_WORD1;
-        // Mode 0: writing the first byte stops counting and sets OUT low (datasheet, mode 0).
-        if (effectiveMode(s.mode[i]) === 0 && s.counting[i]) {
-          s.counting[i] = 0;
-          if (i === 0) this.updateIrq0(now);
-        }
-        break;
-      case RW_WORD1:
-        s.write_state[i] = RW_WORD0;
-        this.loadCount(i, s.write_latch[i] | (value << 8), now);
-        break;
-      default: // RW_LSB
-        this.loadCount(i, value, now);
-    }
-  }
-
-  /** A complete count written to the count register; when the CE takes it depends on the mode. */
-  private loadCount(i: number, raw: number, now: number): void {
-    const s = this.state;
-    this.sync(i, now);
-    const value = s.bcd[i] ? bcdToBinary(raw) : raw;
-    s.count[i] = value === 0 ? modulus(s.bcd[i]) : value;
-    switch (effectiveMode(s.mode[i])) {
-      case 0:
-      case 4: // loaded on the next CLK, also while counting
-        this.startPhase(i, now);
-        break;
-      case 1:
-      case 5: // waits for a GATE trigger; a running one-shot is not affected
-        s.cr_pending[i] = 1;
-        break;
-      default: { // 2, 3
-        if (!s.counting[i]) {
-          this.startPhase(i, now);
-        } else if (isSuspended(s, i)) {
-          s.cr_pending[i] = 1; // the GATE's rising edge reloads
-        } else {
-          const base = this.ticks(s.count_load_time[i]);
-          const n = this.ticks(now) - base;
-          if (n < 1) {
-            s.active_count[i] = s.count[i]; // the load edge has not come yet: it takes the new count
-          } else {
-            // Rebase onto the current period so that its reload edge is the next one.
-            const N = activeCount(s, i);
-            const periods = Math.floor((n - 1) / N);
-            if (periods > 0) s.count_load_time[i] = icountAtTick(base + periods * N, this.ctx.clock.hz);
-            s.cr_pending[i] = 1;
-          }
-        }
-      }
-    }
-    if (i === 0) this.updateIrq0(now);
-  }
-
-  private readCounter(i: number, now: number): number {
-    if (i > 2) return 0xff;
-    const s = this.state;
-    this.sync(i, now);
-    if (s.status_latched[i]) {
-      s.status_latched[i] = 0;
-      return s.status[i];
-    }
-    const latched = s.count_latched[i];
-    if (latched) {
-      const v = s.latched_count[i];
-      if (latched === RW_MSB) {
-        s.count_latched[i] = 0;
-        return (v >> 8) & 0xff;
-      }
-      s.count_latched[i] = latched === RW_WORD0 ? RW_MSB : 0;
-      return v & 0xff;
-    }
-    const v = readableCount(s, i, this.ticks(now), this.ctx.clock.hz);
-    switch (s.read_state[i]) {
-      case RW_MSB:
-        return (v >> 8) & 0xff;
-      case RW_WORD0:
-        s.read_state[i] = RW_WORD1;
-        return v & 0xff;
-      case RW_WORD1:
-        s.read_state[i] = RW_WORD0;
-        return (v >> 8) & 0xff;
-      default:
-        return v & 0xff;
-    }
+    this.control.setGate(i, level, now);
   }
 
   private readPortB(now: number): number {
     const s = this.state;
-    this.sync(2, now);
+    this.control.sync(2, now);
     const nowTick = this.ticks(now);
     const refresh = Math.floor(nowTick / REFRESH_DIVISOR) & 1;
     const out2 = outLevel(s, 2, nowTick, this.ctx.clock.hz);

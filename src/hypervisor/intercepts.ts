@@ -18,7 +18,11 @@ import {
 import type { Clock } from '../machine/clock.js';
 import { hex } from '../hex.js';
 
-/** A shadow's view of one trapped access. `icount` is when it happened (the VM exit's timestamp). */
+/**
+ * A shadow's view of one trapped access. `icount` is when it happened (the VM exit's
+ * timestamp). The object is reused for every exit (no allocation per access): a handler reads
+ * it during the call and keeps values, never the object.
+ */
 export interface TrappedAccess {
   readonly space: number;
   readonly dir: number;
@@ -71,6 +75,10 @@ export class Intercepts implements BusObserver {
   private readonly exitCounts = new Map<string, number>();
   private totalExits = 0;
   private attached = false;
+  /** The one TrappedAccess every handler is given, filled in per exit. */
+  private readonly current: { -readonly [K in keyof TrappedAccess]: TrappedAccess[K] } = {
+    space: 0, dir: 0, addr: 0, size: 0, value: 0, icount: 0, guest: false,
+  };
 
   constructor(
     private readonly bus: Bus,
@@ -149,7 +157,16 @@ export class Intercepts implements BusObserver {
       this.exitCounts.set(name, (this.exitCounts.get(name) ?? 0) + 1);
       this.totalExits++;
     }
-    handler?.({ space, dir, addr, size, value, icount: this.clock.icount, guest });
+    if (handler === undefined) return;
+    const a = this.current;
+    a.space = space;
+    a.dir = dir;
+    a.addr = addr;
+    a.size = size;
+    a.value = value;
+    a.icount = this.clock.icount;
+    a.guest = guest;
+    handler(a);
   }
 
   dma(): void {
