@@ -16,7 +16,7 @@ export function migtrace(args: string[], options: { input?: string; cwd?: string
     cwd: options.cwd ?? ROOT,
     input: options.input,
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 300_000,
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

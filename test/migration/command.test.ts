@@ -1,21 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TraceReader } from '../../src/trace/reader.js';
 import { MACHINE_SNAPSHOT_BLOB } from '../../src/trace/machine-snapshot.js';
 import { MiB, guestSetup, recordReference, tempDir } from './helpers.js';
-import { ROOT } from './cli.js';
-
-function migtrace(args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 300_000,
-    env: { ...process.env, NODE_NO_WARNINGS: '1' },
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+import { migtrace } from '../cli/cli.js';
 
 let reference = '';
 const END = 8_250_663;
