@@ -12,5 +12,8 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // Both cores: many tests wait on child processes (the CLI) rather than compute.
+    maxWorkers: 2,
+    minWorkers: 1,
   },
 });
