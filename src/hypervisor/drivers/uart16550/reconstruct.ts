@@ -37,7 +37,7 @@ export function reconstructUart(ctx: ReconstructContext, t: CapturedView): void 
   const fcr = t.num('fcr');
   const ier = t.num('ier');
   const mcr = t.num('mcr');
-  const { ct, rx, overrun, txTimer, txBytes, tsrAt, restartAt, byRead, fullFifo, sent, refillBytes, refillTime, refillEnd } =
+  const { rx, overrun, txTimer, txBytes, tsrAt, restartAt, byRead, fullFifo, sent, refillBytes, refillTime, refillEnd } =
     uartSchedule(t, io.hz, tl.end, dll, dlm);
   if (fullFifo) ctx.notes.push(TIMER_FULL_FIFO);
   const regs = { lcr, dll, dlm, mcr, ier, fcr };

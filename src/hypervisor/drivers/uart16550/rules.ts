@@ -2,17 +2,14 @@
  * 16550A rules the hypervisor needs as the datasheet states them (PC16550D): interrupt
  * identification priority (Table IV) and the receiver FIFO trigger levels (8.5, FCR bits 6–7).
  */
+import {
+  IER_EDSSI, IER_ELSI, IER_ERBFI, IER_ETBEI, LSR_BI, LSR_DR, LSR_FE, LSR_OE, LSR_PE,
+} from '../../../devices/uart16550.js';
+
+// Register bits are the datasheet module's (src/devices/uart16550.ts), as the NIC's and the RTC's are.
+export { IER_EDSSI, IER_ELSI, IER_ERBFI, IER_ETBEI, LSR_DR, LSR_TEMT, LSR_THRE, MCR_LOOP, MCR_OUT2 } from '../../../devices/uart16550.js';
 export const RX_TRIGGER = [1, 4, 8, 14];
-export const IER_ERBFI = 0x01;
-export const IER_ETBEI = 0x02;
-export const IER_ELSI = 0x04;
-export const IER_EDSSI = 0x08;
-export const LSR_DR = 0x01;
-export const LSR_ERRORS = 0x1e;
-export const LSR_THRE = 0x20;
-export const LSR_TEMT = 0x40;
-export const MCR_LOOP = 0x10;
-export const MCR_OUT2 = 0x08;
+export const LSR_ERRORS = LSR_OE | LSR_PE | LSR_FE | LSR_BI;
 
 export interface UartIrqInputs {
   ier: number;

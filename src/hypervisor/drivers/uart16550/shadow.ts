@@ -24,15 +24,14 @@ import { DIR_READ, DIR_WRITE, type Intercepts, type TrappedAccess } from '../../
 import { mulDivFloor } from '../../../machine/clock.js';
 import { KnownFields } from '../../known-fields.js';
 import { BOARD } from '../../../board/layout.js';
+import { IER_ETBEI, IIR_THRI, UART_DEFAULT_BAUD_BASE, UART_FIFO_SIZE } from '../../../devices/uart16550.js';
 
 /** COM1's register block, where the board puts it (registers at offsets 0–7). */
 export const COM1 = BOARD.uart.ports.base;
-export const UART_FIFO = 16;
-const BAUD_BASE = 115200;
+/** The 16550A's FIFO depth (the datasheet's, as the device module states it). */
+export const UART_FIFO = UART_FIFO_SIZE;
 
 export const UART_SHADOW_FIELDS = ['fcr', 'thr', 'tx_count', 'tsr', 'transmit_timer', 'ier', 'thr_ipending'] as const;
-const IER_ETBEI = 0x02;
-const IIR_THRI = 0x02;
 
 export class UartShadow {
   fcr = 0;
@@ -91,7 +90,7 @@ export class UartShadow {
     const parity = (lcr >> 3) & 1;
     const stopHalfBits = lcr & 4 ? (dataBits === 5 ? 3 : 4) : 2;
     const halfBits = 2 * (1 + dataBits + parity) + stopHalfBits;
-    return Math.max(1, mulDivFloor(halfBits * divisor, this.hz, 2 * BAUD_BASE));
+    return Math.max(1, mulDivFloor(halfBits * divisor, this.hz, 2 * UART_DEFAULT_BAUD_BASE));
   }
 
   /** Run the transmitter model up to `now`: bytes whose time is up leave, the next enters the TSR. */
