@@ -40,8 +40,6 @@ export interface OracleState {
   readonly derived: Record<string, number | string>;
 }
 
-export type { IrqSink } from '../machine/interrupts.js';
-
 export abstract class Device<S extends Record<string, FieldValue>> {
   abstract readonly schema: StateSchema;
   /** Bus device id (index into bus.deviceNames); set by the board when it maps the device. */

@@ -14,7 +14,6 @@ export interface IrqSink {
   setIrq(line: number, level: boolean): void;
 }
 
-
 /** A controller with input pins (PIC: 0–15; IOAPIC: 0–23). */
 export interface IrqInputs {
   setInput(pin: number, level: boolean): void;
@@ -43,7 +42,6 @@ export interface CpuIntrPin {
   setIntrLine(level: boolean): void;
   interruptAcknowledge: () => number;
 }
-
 
 /** Sees interrupt traffic (the trace records it). Called synchronously; must not allocate. */
 export interface InterruptObserver {

@@ -9,7 +9,6 @@
 import * as memory from '../memory.js';
 import * as constants from './constants.js';
 import { CpuRegisters } from './registers.js';
-import * as registers from './registers.js';
 import { hexDigits } from '../../hex.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
 const { PAGE_ABSENT, PAGE_MMIO, PAGE_RAM } = memory;

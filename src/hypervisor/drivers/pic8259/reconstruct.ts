@@ -163,7 +163,6 @@ function serve(ctx: ReconstructContext, c: Chip, k: number, irq: number): void {
 
 /** At the switch-over: requests, priority, masks, OCW3, and a half-done ICW sequence. */
 export function reconstructPicEnd(ctx: ReconstructContext, master: CapturedView, slave: CapturedView): void {
-  const io = ctx.io;
   const chips: Chip[] = [{ ...MASTER, t: master }, { ...SLAVE, t: slave }];
   // Slave first: clearing its requests may drop its INT, the master's IR2.
   for (const c of [chips[1], chips[0]]) fixRequests(ctx, c);

@@ -29,8 +29,6 @@ import {
 } from './program.js';
 import { CONFIG_WRITABLE, TALLY_LAYOUT, TX_CONFIG_WRITABLE } from '../../../devices/rtl8169-regs.js';
 
-const PHYAR_FLAG = 0x80000000;
-
 export function readNicRegisters(regs: NicRegs): NicRegisterValues {
   const bytes = (off: number, n: number) => Array.from({ length: n }, (_, i) => regs.r8(off + i));
   const phyar = regs.r32(REG_PHYAR);

@@ -23,7 +23,7 @@ import { dummyFrame } from './dummy-frames.js';
 // Register offsets and bits as the datasheet gives them (shared with the device model: facts, not state).
 import {
   DESC_EOR, DESC_FS, DESC_LS, DESC_OWN, DESC_SIZE, INTR_RDU, REG_INTR_STATUS, REG_RX_DESC_ADDR_LOW, REG_TX_CONFIG,
-  REG_TX_DESC_START_ADDR_LOW, REG_TXH_DESC_START_ADDR_LOW, REG_TX_POLL, RING_MAX, RX_ACCEPT_MY_PHYS, TX_CONFIG_LOOPBACK,
+  REG_TX_DESC_START_ADDR_LOW, REG_TXH_DESC_START_ADDR_LOW, REG_TX_POLL, RING_MAX, TX_CONFIG_LOOPBACK,
   TXPOLL_HPQ, TXPOLL_NPQ,
 } from '../../../devices/rtl8169-regs.js';
 
