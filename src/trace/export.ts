@@ -36,7 +36,7 @@ import {
   putVarint,
 } from './format.js';
 import { SEGMENT_CHUNKS, SummaryBuilder } from './summary.js';
-import { checkExportContents } from './import-check.js';
+import { checkExportContents, type ExportParts } from './import-check.js';
 import { decode, decodeStored, encode, pb, type PbExportFrame, type PbTraceHeader } from './proto.js';
 import { TraceReader } from './reader.js';
 import { createTraceDb } from './store.js';
@@ -139,17 +139,8 @@ export async function exportTrace(dir: string, file: string): Promise<{ bytes: n
   }
 }
 
-interface ParsedExport {
-  header: Uint8Array;
-  blobs: { name: string; data: Uint8Array }[];
-  chunks: Uint8Array[];
-  checkpoints: Uint8Array[];
-  keyframes: Uint8Array[];
-  end: Uint8Array | undefined;
-}
-
 /** Check and split an export file; every refusal is one line with a stable code. Reads only. */
-export function parseExport(bytes: Uint8Array, file: string): ParsedExport {
+export function parseExport(bytes: Uint8Array, file: string): ExportParts {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < 16 || buf.toString('latin1', 0, 16) !== EXPORT_MAGIC) {
     throw new InputError('NOT_AN_EXPORT', `${file} is not a migtrace export file (no ${JSON.stringify(EXPORT_MAGIC.trim())} magic)`);
@@ -163,7 +154,7 @@ export function parseExport(bytes: Uint8Array, file: string): ParsedExport {
   if (!sum.equals(buf.subarray(buf.length - 32))) {
     throw new InputError('EXPORT_CHECKSUM_MISMATCH', `export ${file} is corrupt: its sha256 checksum does not match its contents`);
   }
-  const out: ParsedExport = { header: new Uint8Array(0), blobs: [], chunks: [], checkpoints: [], keyframes: [], end: undefined };
+  const out: ExportParts = { header: new Uint8Array(0), blobs: [], chunks: [], checkpoints: [], keyframes: [], end: undefined };
   const end = buf.length - TRAILER;
   let p = PREAMBLE;
   let frames = 0;

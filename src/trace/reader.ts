@@ -371,41 +371,41 @@ export class TraceReader {
   /** The first record at or after `icount`, or undefined past the end. */
   async seekIcount(icount: number): Promise<TraceRecord | undefined> {
     return this.guard(async () => {
-    const start = await this.chunkAtIcount(icount);
-    if (start === undefined) {
-      await this.checkNothingFrom(icount);
-      return undefined;
-    }
-    await this.checkStart(start, icount);
-    const chunk = await this.chunk(start.firstSeq);
-    this.checkSummary(start, chunk);
-    let found: TraceRecord | undefined;
-    decodeChunk(chunk, this.fields, (r) => {
-      if (r.icount >= icount) {
-        found = r;
-        return false;
+      const start = await this.chunkAtIcount(icount);
+      if (start === undefined) {
+        await this.checkNothingFrom(icount);
+        return undefined;
       }
-    });
-    return found;
+      await this.checkStart(start, icount);
+      const chunk = await this.chunk(start.firstSeq);
+      this.checkSummary(start, chunk);
+      let found: TraceRecord | undefined;
+      decodeChunk(chunk, this.fields, (r) => {
+        if (r.icount >= icount) {
+          found = r;
+          return false;
+        }
+      });
+      return found;
     });
   }
 
   /** The record with this seq, or undefined. */
   async recordAt(seq: number): Promise<TraceRecord | undefined> {
     return this.guard(async () => {
-    const it = this.db.iterator({ lte: chunkKey(seq), gte: Uint8Array.of(KEY_CHUNK), reverse: true, limit: 1 });
-    const entry = (await it.all())[0];
-    if (entry === undefined) return undefined;
-    const chunk = decode<PbChunk>(pb.Chunk, entry[1]);
-    if (seq >= chunk.firstSeq + chunk.recordCount) return undefined;
-    let found: TraceRecord | undefined;
-    decodeChunk(chunk, this.fields, (r) => {
-      if (r.seq === seq) {
-        found = r;
-        return false;
-      }
-    });
-    return found;
+      const it = this.db.iterator({ lte: chunkKey(seq), gte: Uint8Array.of(KEY_CHUNK), reverse: true, limit: 1 });
+      const entry = (await it.all())[0];
+      if (entry === undefined) return undefined;
+      const chunk = decode<PbChunk>(pb.Chunk, entry[1]);
+      if (seq >= chunk.firstSeq + chunk.recordCount) return undefined;
+      let found: TraceRecord | undefined;
+      decodeChunk(chunk, this.fields, (r) => {
+        if (r.seq === seq) {
+          found = r;
+          return false;
+        }
+      });
+      return found;
     });
   }
 
@@ -461,35 +461,35 @@ export class TraceReader {
   /** The last checkpoint at or before `icount`. */
   async checkpointAt(icount: number): Promise<CheckpointRecord | undefined> {
     return this.guard(async () => {
-    const v = await this.db
-      .values({ gte: Uint8Array.of(KEY_CHECKPOINT), lte: icountSeqKey(KEY_CHECKPOINT, icount, Number.MAX_SAFE_INTEGER), reverse: true, limit: 1 })
-      .all();
-    return v.length === 1 ? checkpointRecord(decode<PbCheckpoint>(pb.Checkpoint, v[0]), this.state) : undefined;
+      const v = await this.db
+        .values({ gte: Uint8Array.of(KEY_CHECKPOINT), lte: icountSeqKey(KEY_CHECKPOINT, icount, Number.MAX_SAFE_INTEGER), reverse: true, limit: 1 })
+        .all();
+      return v.length === 1 ? checkpointRecord(decode<PbCheckpoint>(pb.Checkpoint, v[0]), this.state) : undefined;
     });
   }
 
   /** The full page → hash map at a checkpoint: the keyframe at or before it, plus the deltas since. */
   async pageHashesAt(cp: { readonly icount: number; readonly seq: number }): Promise<PageHashMap> {
     return this.guard(async () => {
-    const kf = await this.db
-      .values({ gte: Uint8Array.of(KEY_KEYFRAME), lte: icountSeqKey(KEY_KEYFRAME, cp.icount, cp.seq), reverse: true, limit: 1 })
-      .all();
-    let map: PageHashMap | null = null;
-    let fromKey: Uint8Array = Uint8Array.of(KEY_CHECKPOINT);
-    if (kf.length === 1) {
-      const k = decode<PbPageHashKeyframe>(pb.PageHashKeyframe, kf[0]);
-      map = new PageHashMap(k.ramPages);
-      map.apply(k.pages, k.hashes);
-      fromKey = icountSeqKey(KEY_CHECKPOINT, k.icount, k.seq + 1);
-    }
-    for await (const raw of this.rawCheckpoints({ gte: fromKey, lte: icountSeqKey(KEY_CHECKPOINT, cp.icount, cp.seq) })) {
-      const d = raw.pb.pages;
-      if (d === null) continue;
-      map ??= new PageHashMap(d.ramPages);
-      map.apply(d.pages, d.hashes);
-    }
-    if (map === null) throw new InputError('NO_CHECKPOINT', `trace ${this.dir} has no checkpoint at icount ${cp.icount}`);
-    return map;
+      const kf = await this.db
+        .values({ gte: Uint8Array.of(KEY_KEYFRAME), lte: icountSeqKey(KEY_KEYFRAME, cp.icount, cp.seq), reverse: true, limit: 1 })
+        .all();
+      let map: PageHashMap | null = null;
+      let fromKey: Uint8Array = Uint8Array.of(KEY_CHECKPOINT);
+      if (kf.length === 1) {
+        const k = decode<PbPageHashKeyframe>(pb.PageHashKeyframe, kf[0]);
+        map = new PageHashMap(k.ramPages);
+        map.apply(k.pages, k.hashes);
+        fromKey = icountSeqKey(KEY_CHECKPOINT, k.icount, k.seq + 1);
+      }
+      for await (const raw of this.rawCheckpoints({ gte: fromKey, lte: icountSeqKey(KEY_CHECKPOINT, cp.icount, cp.seq) })) {
+        const d = raw.pb.pages;
+        if (d === null) continue;
+        map ??= new PageHashMap(d.ramPages);
+        map.apply(d.pages, d.hashes);
+      }
+      if (map === null) throw new InputError('NO_CHECKPOINT', `trace ${this.dir} has no checkpoint at icount ${cp.icount}`);
+      return map;
     });
   }
 
@@ -503,22 +503,22 @@ export class TraceReader {
     b: { readonly icount: number; readonly seq: number },
   ): Promise<number[]> {
     return this.guard(async () => {
-    if (a.icount > b.icount || (a.icount === b.icount && a.seq > b.seq)) [a, b] = [b, a];
-    const first = new Map<number, string>();
-    const last = new Map<number, string>();
-    const range = { gt: icountSeqKey(KEY_CHECKPOINT, a.icount, a.seq), lte: icountSeqKey(KEY_CHECKPOINT, b.icount, b.seq) };
-    for await (const raw of this.rawCheckpoints(range)) {
-      const d = raw.pb.pages;
-      if (d === null) continue;
-      d.pages.forEach((p, i) => {
-        const at = i * HASH_BYTES;
-        if (!first.has(p)) first.set(p, hexBytes(d.oldHashes.subarray(at, at + HASH_BYTES)));
-        last.set(p, hexBytes(d.hashes.subarray(at, at + HASH_BYTES)));
-      });
-    }
-    const out: number[] = [];
-    for (const [p, h] of last) if (first.get(p) !== h) out.push(p);
-    return out.sort((x, y) => x - y);
+      if (a.icount > b.icount || (a.icount === b.icount && a.seq > b.seq)) [a, b] = [b, a];
+      const first = new Map<number, string>();
+      const last = new Map<number, string>();
+      const range = { gt: icountSeqKey(KEY_CHECKPOINT, a.icount, a.seq), lte: icountSeqKey(KEY_CHECKPOINT, b.icount, b.seq) };
+      for await (const raw of this.rawCheckpoints(range)) {
+        const d = raw.pb.pages;
+        if (d === null) continue;
+        d.pages.forEach((p, i) => {
+          const at = i * HASH_BYTES;
+          if (!first.has(p)) first.set(p, hexBytes(d.oldHashes.subarray(at, at + HASH_BYTES)));
+          last.set(p, hexBytes(d.hashes.subarray(at, at + HASH_BYTES)));
+        });
+      }
+      const out: number[] = [];
+      for (const [p, h] of last) if (first.get(p) !== h) out.push(p);
+      return out.sort((x, y) => x - y);
     });
   }
 
