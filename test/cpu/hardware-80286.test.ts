@@ -20,6 +20,7 @@ import { Clock } from '../../src/machine/clock.js';
 import { PhysicalMemory } from '../../src/machine/memory.js';
 import { Cpu, RunExit } from '../../src/machine/cpu/cpu.js';
 import { EXCLUDED } from './hardware-80286-exclusions.js';
+import { hex } from '../../src/hex.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Beside the checkout (../shared), or where MIGTRACE_SHARED or the workplace (/work/shared) keeps it. */
@@ -142,9 +143,6 @@ function runOne(t: HardwareTest, mask: number): string[] {
   return problems;
 }
 
-function hex(v: number): string {
-  return '0x' + (v >>> 0).toString(16);
-}
 
 let passed = 0;
 let excluded = 0;

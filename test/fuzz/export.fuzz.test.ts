@@ -3,60 +3,20 @@
  * so the frames are parsed; or one frame's message mutated and re-framed) must import or be
  * refused with one line, and whatever imports must read back without a raw error.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportTrace, importTrace } from '../../src/trace/export.js';
-import { putVarint } from '../../src/trace/format.js';
 import { decode, encode, pb, type PbExportFrame } from '../../src/trace/proto.js';
 import { TraceReader } from '../../src/trace/reader.js';
 import { recordSample, tempDir } from '../trace/helpers.js';
 import { expectClean, int, mutate, prng, type Rnd } from './mutate.js';
+import { PREAMBLE, TRAILER, exportFrames, joinFrames, sealExport } from './export-frames.js';
 
 const CASES = 360;
-const PREAMBLE = 20;
-const TRAILER = 40;
-
-function seal(body: Uint8Array): Uint8Array {
-  const out = Buffer.alloc(body.length + TRAILER);
-  out.set(body);
-  out.writeBigUInt64LE(BigInt(out.length), body.length);
-  createHash('sha256').update(out.subarray(0, out.length - 32)).digest().copy(out, out.length - 32);
-  return out;
-}
-
-function frames(file: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let p = PREAMBLE;
-  const end = file.length - TRAILER;
-  while (p < end) {
-    let len = 0;
-    let mul = 1;
-    for (;;) {
-      const b = file[p++];
-      len += (b & 0x7f) * mul;
-      mul *= 128;
-      if (b < 0x80) break;
-    }
-    out.push(file.subarray(p, p + len));
-    p += len;
-  }
-  return out;
-}
-
-function join(pre: Uint8Array, bodies: Uint8Array[]): Uint8Array {
-  const parts: Uint8Array[] = [pre];
-  for (const f of bodies) {
-    const head = new Uint8Array(10);
-    parts.push(head.subarray(0, putVarint(head, 0, f.length)), f);
-  }
-  return Buffer.concat(parts);
-}
-
 /** Mutate the message inside one frame (its chunk, checkpoint, header... bytes), re-frame, re-seal. */
 function mutateInner(file: Uint8Array, rnd: Rnd): { bytes: Uint8Array; how: string } {
-  const fs_ = frames(file);
+  const fs_ = exportFrames(file);
   const i = int(rnd, fs_.length);
   const f = decode<PbExportFrame>(pb.ExportFrame, fs_[i]);
   const item = f.item as keyof PbExportFrame;
@@ -69,10 +29,10 @@ function mutateInner(file: Uint8Array, rnd: Rnd): { bytes: Uint8Array; how: stri
   } else {
     const m = mutate(fs_[i], rnd);
     fs_[i] = m.bytes;
-    return { bytes: seal(join(file.subarray(0, PREAMBLE), fs_)), how: `frame ${i} bytes: ${m.how}` };
+    return { bytes: sealExport(joinFrames(file.subarray(0, PREAMBLE), fs_)), how: `frame ${i} bytes: ${m.how}` };
   }
   fs_[i] = encode(pb.ExportFrame, f);
-  return { bytes: seal(join(file.subarray(0, PREAMBLE), fs_)), how };
+  return { bytes: sealExport(joinFrames(file.subarray(0, PREAMBLE), fs_)), how };
 }
 
 describe('fuzz: export files', () => {
@@ -99,7 +59,7 @@ describe('fuzz: export files', () => {
           : mode === 1
             ? (() => {
                 const r = mutate(good.subarray(0, good.length - TRAILER), rnd, PREAMBLE);
-                return { bytes: seal(r.bytes), how: `re-sealed: ${r.how}` };
+                return { bytes: sealExport(r.bytes), how: `re-sealed: ${r.how}` };
               })()
             : mutateInner(good, rnd);
       const context = `case ${n} (${m.how})`;

@@ -2,17 +2,17 @@
  * Inputs the fuzzers found (test/fuzz/*.fuzz.test.ts), pinned: each was a raw error (exit 1,
  * a stack trace, the private snapshot's path) or a silent wrong answer before.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Level } from 'level';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { exportTrace, importTrace } from '../../src/trace/export.js';
-import { KEY_INDEX, putVarint } from '../../src/trace/format.js';
+import { KEY_INDEX } from '../../src/trace/format.js';
 import { decode, encode, pb, type PbChunkSummary, type PbExportFrame, type PbTraceHeader } from '../../src/trace/proto.js';
 import { TraceReader } from '../../src/trace/reader.js';
 import { dirHashes, recordSample, tempDir } from '../trace/helpers.js';
+import { PREAMBLE, exportFrames, joinFrames, sealExport } from './export-frames.js';
 
 async function refused(p: Promise<unknown>, code: string): Promise<string> {
   const err = await p.then(() => null, (e: unknown) => e);
@@ -26,28 +26,11 @@ async function refused(p: Promise<unknown>, code: string): Promise<string> {
 
 /** Re-frame an export with one frame changed, with a correct length and checksum. */
 function rewriteFrame(file: Uint8Array, change: (f: PbExportFrame, i: number) => PbExportFrame | Uint8Array): Uint8Array {
-  const parts: Uint8Array[] = [file.subarray(0, 20)];
-  let p = 20;
-  const end = file.length - 40;
-  for (let i = 0; p < end; i++) {
-    let len = 0;
-    let mul = 1;
-    for (;;) {
-      const b = file[p++];
-      len += (b & 0x7f) * mul;
-      mul *= 128;
-      if (b < 0x80) break;
-    }
-    const changed = change(decode<PbExportFrame>(pb.ExportFrame, file.subarray(p, p + len)), i);
-    const body = changed instanceof Uint8Array ? changed : encode(pb.ExportFrame, changed);
-    const head = new Uint8Array(10);
-    parts.push(head.subarray(0, putVarint(head, 0, body.length)), body);
-    p += len;
-  }
-  const out = Buffer.concat([...parts, Buffer.alloc(40)]);
-  out.writeBigUInt64LE(BigInt(out.length), out.length - 40);
-  createHash('sha256').update(out.subarray(0, out.length - 32)).digest().copy(out, out.length - 32);
-  return out;
+  const bodies = exportFrames(file).map((body, i) => {
+    const changed = change(decode<PbExportFrame>(pb.ExportFrame, body), i);
+    return changed instanceof Uint8Array ? changed : encode(pb.ExportFrame, changed);
+  });
+  return sealExport(joinFrames(file.subarray(0, PREAMBLE), bodies));
 }
 
 describe('fuzz findings, pinned', () => {
