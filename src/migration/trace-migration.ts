@@ -38,6 +38,18 @@ export interface PreparedSource {
   readonly attachment: HypervisorAttachment;
 }
 
+/** The engine's view of a prepared source (migrateSource's first argument). */
+export function sourceSideOf(prepared: PreparedSource, onRound: SourceSide['onRound']): SourceSide {
+  return {
+    machine: prepared.machine,
+    devices: prepared.devices,
+    attachment: prepared.attachment,
+    environment: prepared.environment,
+    onRound,
+    maybeNonZero: prepared.maybeNonZero,
+  };
+}
+
 /**
  * How to attach the source's hypervisor. `late`: run the guest unmonitored to `at` (default:
  * the migration point), then attach; `agent`: accept guest agent reports (docs/guest-agent.md).
@@ -178,14 +190,7 @@ export async function migrateTraceInProcess(req: TraceMigrationRequest): Promise
 async function migrateLocked(req: TraceMigrationRequest): Promise<TraceMigrationResult> {
   checkOutput(req.out);
   const prepared = await prepareSource(req.trace, req.at, { faults: req.options.faults, devices: req.sourceDevices, attach: req.attach });
-  const sourceSide: SourceSide = {
-    machine: prepared.machine,
-    devices: prepared.devices,
-    attachment: prepared.attachment,
-    environment: prepared.environment,
-    onRound: req.onRound,
-    maybeNonZero: prepared.maybeNonZero,
-  };
+  const sourceSide = sourceSideOf(prepared, req.onRound);
   const m = startInProcessMigration(sourceSide, recordingDestination(req.destinationMemory, req.destinationDevices), req.options);
   try {
     await m.resumed;

@@ -11,7 +11,7 @@ import { withNote } from '../migration/errors.js';
 import type { RoundReport } from '../migration/metrics.js';
 import type { MigrationOptions } from '../migration/options.js';
 import { migrateSource, type SourceOutcome } from '../migration/source.js';
-import { prepareSource, recordingDestination, sourceRanOn, type SourceAttachRequest } from '../migration/trace-migration.js';
+import { prepareSource, recordingDestination, sourceRanOn, sourceSideOf, type SourceAttachRequest } from '../migration/trace-migration.js';
 import { OutputLock } from '../migration/output-lock.js';
 import { TcpDestinationLink, connectSource, type TcpAddress, type TcpOptions } from './tcp-transport.js';
 import type { DeviceCapture, DeviceReconstruction } from '../migration/devices.js';
@@ -39,18 +39,7 @@ export async function migrateTraceOverTcp(req: TcpSourceRequest): Promise<Source
     throw sourceRanOn(err, prepared.machine, prepared.end);
   }
   try {
-    const outcome = await migrateSource(
-      {
-        machine: prepared.machine,
-        devices: prepared.devices,
-        attachment: prepared.attachment,
-        environment: prepared.environment,
-        onRound: req.onRound,
-        maybeNonZero: prepared.maybeNonZero,
-      },
-      link,
-      req.options,
-    );
+    const outcome = await migrateSource(sourceSideOf(prepared, req.onRound), link, req.options);
     link.close();
     return { ...outcome, vmExits: prepared.vmExits(), attachment: prepared.attachment };
   } catch (err) {
