@@ -26,6 +26,23 @@ function describeSource(machine: Machine, change: (m: PbMachine) => void = () =>
   return m;
 }
 
+/** A fresh destination offered a hand-made MACHINE section (then an empty ENVIRONMENT); `ack` is what it answers. */
+function offerMachine(machine: PbMachine): { destination: MigrationDestination; ack: () => Promise<PbAck> } {
+  const link = new InProcessLink();
+  const destination = new MigrationDestination(link.destination, freshDestination());
+  link.onForward = () => {
+    try {
+      destination.pump();
+    } catch {
+      // recorded in destination.failure
+    }
+  };
+  const w = new StreamWriter((b) => link.source.send(b));
+  w.write(SECTION.MACHINE, machine);
+  w.write(SECTION.ENVIRONMENT, EMPTY_ENVIRONMENT);
+  return { destination, ack: async () => decodeSection<PbAck>(await link.source.receive(), SECTION.ACK) };
+}
+
 describe('the destination must be an identical machine', () => {
   const here = machineShape(new Machine({ memory: 16 * MiB }));
 
@@ -52,69 +69,34 @@ describe('the destination must be an identical machine', () => {
   });
 
   it('refuses a source of another machine type before any page arrives, naming both types to the source', () => {
-    const link = new InProcessLink();
-    const destination = new MigrationDestination(link.destination, freshDestination());
-    link.onForward = () => {
-      try {
-        destination.pump();
-      } catch {
-        // recorded in destination.failure
-      }
-    };
-    const w = new StreamWriter((b) => link.source.send(b));
-    w.write(SECTION.MACHINE, describeSource(new Machine({ memory: 16 * MiB }), (p) => (p.machineType = { name: 'migtrace-pc', version: 2 })));
-    w.write(SECTION.ENVIRONMENT, EMPTY_ENVIRONMENT);
+    const { destination, ack } = offerMachine(describeSource(new Machine({ memory: 16 * MiB }), (p) => (p.machineType = { name: 'migtrace-pc', version: 2 })));
     expect(destination.failed).toBe(true);
     expect(destination.failure).toMatchObject({ code: 'MIGRATION_REFUSED' });
-    return link.source.receive().then((s) => {
-      const ack = decodeSection<PbAck>(s, SECTION.ACK);
-      expect(ack.ok).toBe(false);
-      expect(ack.message).toMatch(/not an identical machine: the source is migtrace-pc v2, the destination migtrace-pc v1/);
+    return ack().then((a) => {
+      expect(a.ok).toBe(false);
+      expect(a.message).toMatch(/not an identical machine: the source is migtrace-pc v2, the destination migtrace-pc v1/);
     });
   });
 
   it('refuses a source with other devices before any page arrives, and says why to the source', () => {
-    const link = new InProcessLink();
-    const destination = new MigrationDestination(link.destination, freshDestination());
-    link.onForward = () => {
-      try {
-        destination.pump();
-      } catch {
-        // recorded in destination.failure
-      }
-    };
-    const w = new StreamWriter((b) => link.source.send(b));
-    w.write(SECTION.MACHINE, describeSource(new Machine({ memory: 16 * MiB }), (p) => p.devices.splice(3, 1)));
-    w.write(SECTION.ENVIRONMENT, EMPTY_ENVIRONMENT);
+    const { destination, ack } = offerMachine(describeSource(new Machine({ memory: 16 * MiB }), (p) => p.devices.splice(3, 1)));
     expect(destination.failed).toBe(true);
     expect(destination.failure).toMatchObject({ code: 'MIGRATION_REFUSED' });
     expect(destination.machine).toBeNull();
-    return link.source.receive().then((s) => {
-      const ack = decodeSection<PbAck>(s, SECTION.ACK);
-      expect(ack.ok).toBe(false);
-      expect(ack.message).toMatch(/not an identical machine: slot 3 holds uart on the source but rtc on the destination/);
+    return ack().then((a) => {
+      expect(a.ok).toBe(false);
+      expect(a.message).toMatch(/not an identical machine: slot 3 holds uart on the source but rtc on the destination/);
     });
   });
 });
 
 describe('the switch-over commit (stream 2.1)', () => {
   it('refuses a source that does not know COMMIT (an older migtrace would take the ACK for the switch-over)', async () => {
-    const link = new InProcessLink();
-    const destination = new MigrationDestination(link.destination, freshDestination());
-    link.onForward = () => {
-      try {
-        destination.pump();
-      } catch {
-        // recorded in destination.failure
-      }
-    };
-    const w = new StreamWriter((b) => link.source.send(b));
-    w.write(SECTION.MACHINE, describeSource(new Machine({ memory: 16 * MiB })));
-    w.write(SECTION.ENVIRONMENT, EMPTY_ENVIRONMENT);
+    const { destination, ack } = offerMachine(describeSource(new Machine({ memory: 16 * MiB })));
     expect(destination.failure).toMatchObject({ code: 'MIGRATION_REFUSED' });
     expect(destination.machine).toBeNull();
-    const ack = decodeSection<PbAck>(await link.source.receive(), SECTION.ACK);
-    expect(ack.ok).toBe(false);
-    expect(ack.message).toMatch(/does not know the switch-over commit \(stream 2\.1\): run the same migtrace release at both ends/);
+    const a = await ack();
+    expect(a.ok).toBe(false);
+    expect(a.message).toMatch(/does not know the switch-over commit \(stream 2\.1\): run the same migtrace release at both ends/);
   });
 });
