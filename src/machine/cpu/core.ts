@@ -249,6 +249,48 @@ export class CpuCore extends CpuRegisters {
     this.wrPhysSlow(p, 4, v);
   }
 
+  // ---- implicit supervisor accesses ----
+  // The processor reads and writes the GDT, LDT, IDT and TSS with supervisor rights whatever
+  // the CPL (SDM vol. 3, 4.6.1): under paging a U/S=0 page is reachable from ring 3 this way.
+  // Descriptor-table, gate and TSS code uses these, never rdLin/wrLin.
+
+  rdSys8(lin: number): number {
+    return this.rdLin8(lin);
+  }
+
+  rdSys16(lin: number): number {
+    return this.rdLin16(lin);
+  }
+
+  rdSys32(lin: number): number {
+    return this.rdLin32(lin);
+  }
+
+  wrSys8(lin: number, v: number): void {
+    this.wrLin8(lin, v);
+  }
+
+  wrSys16(lin: number, v: number): void {
+    this.wrLin16(lin, v);
+  }
+
+  wrSys32(lin: number, v: number): void {
+    this.wrLin32(lin, v);
+  }
+
+  // ---- TLB maintenance (paging) ----
+
+  /** Drop every cached translation (CR3 load, CR0.PG/WP or CR4.PSE change, task switch with a new CR3). */
+  flushTlb(): void {
+    this.fLen = 0;
+  }
+
+  /** INVLPG: drop the translation of the page holding linear address `lin`. */
+  invlpg(lin: number): void {
+    void lin;
+    this.fLen = 0;
+  }
+
   /** A physical access to a non-RAM page (MMIO or unmapped), within one page. */
   private rdPhysSlow(p: number, size: number): number {
     const addr = p >>> 0;

@@ -57,8 +57,8 @@ function deliverProtected(c: CpuCore, vector: number, source: number, errorCode:
   const gateErr = (vector << 3) | 2 | ext;
   if ((vector << 3) + 7 > c.idtLimit) c.raise(EXC_GP, gateErr);
   const addr = (c.idtBase + (vector << 3)) | 0;
-  const lo = c.rdLin32(addr);
-  const hi = c.rdLin32((addr + 4) | 0);
+  const lo = c.rdSys32(addr);
+  const hi = c.rdSys32((addr + 4) | 0);
   const type = (hi >> 8) & 0x1f; // S bit and type
   const gateDpl = (hi >> 13) & 3;
   const is32 = type === 0x0e || type === 0x0f;

@@ -45,15 +45,15 @@ export function readDescriptor(c: CpuCore, sel: number, ext: number): void {
   }
   const addr = (base + offset) | 0;
   c.descAddr = addr;
-  c.descLo = c.rdLin32(addr);
-  c.descHi = c.rdLin32((addr + 4) | 0);
+  c.descLo = c.rdSys32(addr);
+  c.descHi = c.rdSys32((addr + 4) | 0);
 }
 
 /** Set the accessed bit of the descriptor just read, as the processor does on a load. */
 function markAccessed(c: CpuCore): void {
   if (!(c.descHi & 0x100)) {
     c.descHi |= 0x100;
-    c.wrLin8((c.descAddr + 5) | 0, (c.descHi >>> 8) & 0xff);
+    c.wrSys8((c.descAddr + 5) | 0, (c.descHi >>> 8) & 0xff);
   }
 }
 
