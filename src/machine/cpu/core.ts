@@ -285,6 +285,12 @@ export class CpuCore extends CpuRegisters {
     this.fLen = 0;
   }
 
+  /** Load CR3 (MOV CR3, a task switch): the page directory changes and every translation goes. */
+  setCr3(v: number): void {
+    this.cr3 = v | 0;
+    this.flushTlb();
+  }
+
   /** INVLPG: drop the translation of the page holding linear address `lin`. */
   invlpg(lin: number): void {
     void lin;

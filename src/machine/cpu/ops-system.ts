@@ -221,7 +221,7 @@ export function movCr(c: CpuCore, toCr: boolean): void {
   const v = c.regs[r];
   if (n === 0) writeCr0(c, v);
   else if (n === 2) c.cr2 = v;
-  else if (n === 3) c.cr3 = v;
+  else if (n === 3) c.setCr3(v);
   else c.cr4 = v;
 }
 
