@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunExit } from '../../src/machine/cpu/cpu.js';
 import { boot, find, LOAD, read16, read32, RES, runToHalt } from './helpers.js';
-import { pmBasic, pmInterrupts, tripleFault, unimplementedLtr } from './programs.js';
+import { pmBasic, pmInterrupts, tripleFault, unimplementedMovTr } from './programs.js';
 
 describe('protected mode', () => {
   it('switches from real mode through a GDT and a far jump, loading the descriptor caches', () => {
@@ -82,11 +82,11 @@ describe('protected mode', () => {
   });
 
   it('an unimplemented instruction stops the machine with a message naming it', () => {
-    const m = boot(unimplementedLtr);
+    const m = boot(unimplementedMovTr);
     expect(runToHalt(m)).toBe(RunExit.FAULT);
-    const at = LOAD + find(unimplementedLtr, [0x0f, 0x00, 0xd8]);
+    const at = LOAD + find(unimplementedMovTr, [0x0f, 0x26, 0xf0]);
     expect(m.cpu.fault?.code).toBe('UNIMPLEMENTED_INSTRUCTION');
-    expect(m.cpu.fault?.message).toBe(`unimplemented instruction LTR (0f 00 /3) at 0008:${at.toString(16).padStart(8, '0')}`);
+    expect(m.cpu.fault?.message).toBe(`unimplemented instruction MOV TRn (0f 26 /r) at 0008:${at.toString(16).padStart(8, '0')}`);
     expect(m.cpu.describeLocation()).toBe(`0008:${at.toString(16).padStart(8, '0')}`);
   });
 });

@@ -66,10 +66,10 @@ export const tripleFault = bytes(
   '',
 );
 
-/** unimplemented-ltr.asm */
-export const unimplementedLtr = bytes(
-  'fa31c08ed80f0116587c0f20c00c010f22c0ea177c080066b810008ed88ec08ed08ee08ee8bc0000090066b818000f00' +
-  'd8f49090909090900000000000000000ffff0000009acf00ffff00000092cf00ffff0000009a00001f00387c0000' +
+/** unimplemented-mov-tr.asm */
+export const unimplementedMovTr = bytes(
+  'fa31c08ed80f0116507c0f20c00c010f22c0ea177c080066b810008ed88ec08ed08ee08ee8bc000009000f26f0f49090' +
+  '0000000000000000ffff0000009acf00ffff00000092cf00ffff0000009a00001f00307c0000' +
   '',
 );
 

@@ -23,6 +23,7 @@ import * as interrupts from './interrupts.js';
 import * as arithOps from './ops-arith.js';
 import * as controlOps from './ops-control.js';
 import * as moveOps from './ops-move.js';
+import * as protectionOps from './ops-protection.js';
 import * as stringOps from './ops-string.js';
 import * as systemOps from './ops-system.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
@@ -42,6 +43,7 @@ const {
   cbw, cwd, lea, movEbGb, movEImm, movEvGv, movEwSreg, movGbEb, movGvEv, movMoffs, movRegImm, movSregEw, popReg,
   popRm, pushImm, pushReg, pushSeg, xchgAcc, xchgRm, xlat,
 } = moveOps;
+const { arpl } = protectionOps;
 const { stringOp } = stringOps;
 const { cli, hlt, icebp, ioIn, ioOut, lahf, popf, pushf, sahf, sti } = systemOps;
 
@@ -138,10 +140,7 @@ export function execute(c: CpuCore): void {
         case 0x60: pusha(c); break;
         case 0x61: popa(c); break;
         case 0x62: bound(c); break;
-        case 0x63: // ARPL: protected mode only (both calls throw)
-          if (!c.protectedMode) c.raise(EXC_UD);
-          c.unimplemented('ARPL', '63 /r');
-          break;
+        case 0x63: arpl(c); break;
         case 0x68: case 0x6a: pushImm(c, op); break;
         case 0x69: case 0x6b: imulImm(c, op); break;
         case 0x6c: case 0x6d: case 0x6e: case 0x6f: stringOp(c, op); break;

@@ -8,12 +8,14 @@ import * as constants from './constants.js';
 import type { CpuCore } from './core.js';
 import * as modrm from './modrm.js';
 import * as controlOps from './ops-control.js';
+import * as protectionOps from './ops-protection.js';
 import * as systemOps from './ops-system.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
 const { imulTrunc, shiftDouble } = aluOps;
 const { CF, EXC_UD, FS, GS, SS, ZF, R8 } = constants;
 const { ea, readRm16, readRm32, readRm8 } = modrm;
 const { farPointerLoad, popSeg } = controlOps;
+const { larLsl } = protectionOps;
 const { clts, cpuid, group6, group7, movCr, movDr, rdtsc } = systemOps;
 
 export function exec0f(c: CpuCore): void {
@@ -36,10 +38,8 @@ export function exec0f(c: CpuCore): void {
   switch (op) {
     case 0x00: group6(c); return;
     case 0x01: group7(c); return;
-    case 0x02:
-    case 0x03:
-      if (!c.protectedMode) c.raise(EXC_UD);
-      return c.unimplemented(op === 2 ? 'LAR' : 'LSL', `0f ${op === 2 ? '02' : '03'} /r`);
+    case 0x02: larLsl(c, false); return;
+    case 0x03: larLsl(c, true); return;
     case 0x06: clts(c); return;
     case 0x07: return c.unimplemented('LOADALL', '0f 07');
     case 0x20: movCr(c, false); return;
