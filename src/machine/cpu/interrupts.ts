@@ -1,17 +1,22 @@
 /**
- * Interrupt and exception delivery through the real-mode IVT or the protected-mode IDT,
- * IRET, and the double-fault / triple-fault rules (SDM vol. 3, 6.12-6.15 and table 6-5).
+ * Interrupt and exception delivery through the real-mode IVT or the protected-mode IDT
+ * (interrupt, trap and task gates; to the same or an inner ring; from virtual-8086 mode),
+ * IRET (same ring, outer ring, nested task, into virtual-8086 mode), and the double-fault /
+ * triple-fault rules (SDM vol. 3, 6.12-6.15 and table 6-5).
  */
 import { MachineFault } from '../../errors.js';
 import {
-  ATTR_TYPE_DC, CR0_PE, CS, EXC_DF, EXC_GP, EXC_NP, EXC_PF, EXCEPTION_NAMES, IF, IOPL, NT, RF, TF, VM,
-  exceptionHasErrorCode,
+  ATTR_TYPE_DC, CR0_PE, CS, DS, ES, EXC_DF, EXC_GP, EXC_NP, EXC_PF, EXCEPTION_NAMES, FS, GS, IF, IOPL, NT, RF, SS, TF,
+  VM, exceptionHasErrorCode,
 } from './constants.js';
 import { GUEST_EXCEPTION, type CpuCore } from './core.js';
 import { hex } from '../../hex.js';
+import { checkOuterReturn, commitOuterReturn, enterInnerStack, outerStack, restoreOuterStack } from './gates.js';
 import {
-  checkReturnTarget, commitCodeSegment, descAttr, pendingCodeLimit, readCodeDescriptor,
+  checkReturnTarget, commitCodeSegment, descAttr, inTable, loadSegV86, nullSegment, pendingCodeLimit,
+  readCodeDescriptor, readDescriptor,
 } from './segments.js';
+import { pushTaskErrorCode, SWITCH_CALL, taskReturn, taskSwitch } from './task-switch.js';
 
 /** Who raised the event: decides the IDT gate DPL check and the EXT bit of error codes. */
 export const SOURCE_SOFTWARE = 0; // INT n, INT3, INTO: gate DPL must be >= CPL
@@ -63,10 +68,13 @@ function deliverProtected(c: CpuCore, vector: number, source: number, errorCode:
   const gateDpl = (hi >> 13) & 3;
   const is32 = type === 0x0e || type === 0x0f;
   const interruptGate = type === 0x0e || type === 0x06;
-  if (type === 0x05) c.unsupported(`interrupt ${vector} through a task gate`);
-  if (type !== 0x0e && type !== 0x0f && type !== 0x06 && type !== 0x07) c.raise(EXC_GP, gateErr);
+  if (type !== 0x0e && type !== 0x0f && type !== 0x06 && type !== 0x07 && type !== 0x05) c.raise(EXC_GP, gateErr);
   if (source === SOURCE_SOFTWARE && gateDpl < c.cpl) c.raise(EXC_GP, gateErr);
   if (!(hi & 0x8000)) c.raise(EXC_NP, gateErr);
+  if (type === 0x05) {
+    taskGate(c, lo >>> 16, errorCode, ext);
+    return;
+  }
 
   const sel = lo >>> 16;
   const offset = is32 ? (lo & 0xffff) | (hi & 0xffff0000) : lo & 0xffff;
@@ -77,37 +85,102 @@ function deliverProtected(c: CpuCore, vector: number, source: number, errorCode:
   const dpl = (attr >> 5) & 3;
   if (dpl > c.cpl) c.raise(EXC_GP, err);
   if (!(attr & 0x80)) c.raise(EXC_NP, err);
-  if (!(attr & ATTR_TYPE_DC) && dpl < c.cpl) c.unsupported(`interrupt ${vector} to an inner privilege level (needs a TSS)`);
-  if (c.flags & VM) c.unsupported(`interrupt ${vector} from virtual-8086 mode`);
+  const v86 = (c.flags & VM) !== 0;
+  const inner = !(attr & ATTR_TYPE_DC) && dpl < c.cpl;
+  // From virtual-8086 mode only a ring-0 non-conforming handler will do (SDM vol. 2, INT).
+  if (v86 && (!inner || dpl !== 0)) c.raise(EXC_GP, err);
   if (offset >>> 0 > pendingCodeLimit(c)) c.raise(EXC_GP, ext);
 
   const flags = c.getFlags();
-  const savedSp = c.regs[4];
-  try {
-    if (is32) {
-      c.push32(flags);
-      c.push32(c.segSel[CS]);
-      c.push32(c.eip);
-      if (errorCode >= 0) c.push32(errorCode);
-    } else {
-      c.push16(flags);
-      c.push16(c.segSel[CS]);
-      c.push16(c.eip);
-      if (errorCode >= 0) c.push16(errorCode);
+  const retCs = c.segSel[CS];
+  if (inner) {
+    const csLo = c.descLo;
+    const csHi = c.descHi;
+    const csAddr = c.descAddr;
+    enterInnerStack(c, dpl, ext);
+    try {
+      const o = outerStack;
+      if (is32) {
+        if (v86) {
+          c.push32(c.segSel[GS]);
+          c.push32(c.segSel[FS]);
+          c.push32(c.segSel[DS]);
+          c.push32(c.segSel[ES]);
+        }
+        c.push32(o.sel);
+        c.push32(o.esp);
+        c.push32(flags);
+        c.push32(retCs);
+        c.push32(c.eip);
+        if (errorCode >= 0) c.push32(errorCode);
+      } else {
+        if (v86) {
+          c.push16(c.segSel[GS]);
+          c.push16(c.segSel[FS]);
+          c.push16(c.segSel[DS]);
+          c.push16(c.segSel[ES]);
+        }
+        c.push16(o.sel);
+        c.push16(o.esp);
+        c.push16(flags);
+        c.push16(retCs);
+        c.push16(c.eip);
+        if (errorCode >= 0) c.push16(errorCode);
+      }
+    } catch (e) {
+      restoreOuterStack(c);
+      throw e;
     }
-  } catch (e) {
-    c.regs[4] = savedSp;
-    throw e;
+    c.descLo = csLo;
+    c.descHi = csHi;
+    c.descAddr = csAddr;
+    if (v86) {
+      c.flags = flags & ~VM;
+      for (let s = 0; s < 6; s++) if (s !== CS && s !== SS) nullSegment(c, s, 0);
+    }
+  } else {
+    const savedSp = c.regs[4];
+    try {
+      if (is32) {
+        c.push32(flags);
+        c.push32(retCs);
+        c.push32(c.eip);
+        if (errorCode >= 0) c.push32(errorCode);
+      } else {
+        c.push16(flags);
+        c.push16(retCs);
+        c.push16(c.eip);
+        if (errorCode >= 0) c.push16(errorCode);
+      }
+    } catch (e) {
+      c.regs[4] = savedSp;
+      throw e;
+    }
   }
   commitCodeSegment(c, sel);
   c.eip = offset;
   c.flags = flags & ~(TF | NT | RF | VM | (interruptGate ? IF : 0));
 }
 
+/**
+ * An interrupt or exception through a task gate: a task switch with nesting (back link, NT),
+ * then the error code, if any, on the new task's stack (SDM vol. 2, INT "TASK-GATE").
+ */
+function taskGate(c: CpuCore, tssSel: number, errorCode: number, ext: number): void {
+  if (tssSel & 4 || !inTable(c, tssSel)) c.raise(EXC_GP, (tssSel & 0xfffc) | ext);
+  readDescriptor(c, tssSel, ext);
+  taskSwitch(c, tssSel, SWITCH_CALL, ext);
+  if (errorCode >= 0) pushTaskErrorCode(c, errorCode);
+}
+
 /** IRET / IRETD (CF). */
 export function iret(c: CpuCore): void {
   const o32 = c.o32;
-  if (!(c.cr0 & CR0_PE)) {
+  if (!(c.cr0 & CR0_PE) || c.flags & VM) {
+    // Virtual-8086 mode: IRET is IOPL-sensitive, and then works as in real mode except that
+    // IOPL stays (SDM vol. 2, IRET "REAL-ADDRESS-MODE" and vol. 3, 20.2.7).
+    const v86 = (c.flags & VM) !== 0;
+    if (v86 && (c.flags & IOPL) !== IOPL) c.raise(EXC_GP, 0);
     const ip = o32 ? c.peek32(0) : c.peek16(0);
     const cs = o32 ? c.peek32(4) & 0xffff : c.peek16(2);
     const fl = o32 ? c.peek32(8) : c.peek16(4);
@@ -116,28 +189,68 @@ export function iret(c: CpuCore): void {
     c.loadSegReal(CS, cs);
     c.eip = o32 ? ip : ip & 0xffff;
     // Real mode: IOPL and NT are writable; VM keeps its value (SDM vol. 2, IRET).
-    c.setFlags(fl, o32 ? IRET_FLAGS : IRET_FLAGS & 0xffff);
+    const mask = v86 ? IRET_FLAGS & ~IOPL : IRET_FLAGS;
+    c.setFlags(fl, o32 ? mask : mask & 0xffff);
     return;
   }
-  if (c.flags & NT) c.unsupported('IRET to a nested task (task switch)');
+  if (c.flags & NT) {
+    taskReturn(c);
+    return;
+  }
   const ip = o32 ? c.peek32(0) : c.peek16(0);
   const cs = o32 ? c.peek32(4) & 0xffff : c.peek16(2);
   const fl = o32 ? c.peek32(8) : c.peek16(4);
-  if (o32 && fl & VM && c.cpl === 0) c.unsupported('IRET to virtual-8086 mode');
+  if (o32 && fl & VM && c.cpl === 0) {
+    iretToV86(c, ip, cs, fl);
+    return;
+  }
   readCodeDescriptor(c, cs, 0);
-  checkReturnTarget(c, cs, 'IRET');
+  checkReturnTarget(c, cs);
   const target = o32 ? ip : ip & 0xffff;
-  if (target >>> 0 > pendingCodeLimit(c)) c.raise(EXC_GP, 0);
-  c.addSp(o32 ? 12 : 6);
-  commitCodeSegment(c, cs);
-  c.eip = target;
-  // CPL 0 may change IOPL; IF only when CPL <= IOPL. (VM: refused above.)
+  // CPL 0 may change IOPL; IF only when CPL <= IOPL (both by the CPL before the return).
   let mask = IRET_FLAGS;
   const iopl = (c.flags & IOPL) >> 12;
   if (c.cpl > 0) mask &= ~IOPL;
   if (c.cpl > iopl) mask &= ~IF;
   if (!o32) mask &= 0xffff;
+  if ((cs & 3) > c.cpl) {
+    // To an outer ring: the outer SS:ESP follow EFLAGS on the stack.
+    const esp = o32 ? c.peek32(12) : c.peek16(6);
+    const ss = o32 ? c.peek32(16) & 0xffff : c.peek16(8);
+    checkOuterReturn(c, cs, target, ss);
+    c.setFlags(fl, mask);
+    commitOuterReturn(c, cs, target, ss, esp);
+    return;
+  }
+  if (target >>> 0 > pendingCodeLimit(c)) c.raise(EXC_GP, 0);
+  c.addSp(o32 ? 12 : 6);
+  commitCodeSegment(c, cs);
+  c.eip = target;
   c.setFlags(fl, mask);
+}
+
+/**
+ * IRETD at CPL 0 with VM set in the popped EFLAGS: enter virtual-8086 mode. The stack holds
+ * EIP CS EFLAGS ESP SS ES DS FS GS (32 bits each); every segment is loaded the real-mode
+ * way and CPL becomes 3 (SDM vol. 2, IRET "RETURN-TO-VIRTUAL-8086-MODE").
+ */
+function iretToV86(c: CpuCore, ip: number, cs: number, fl: number): void {
+  const esp = c.peek32(12);
+  const ss = c.peek32(16);
+  const es = c.peek32(20);
+  const ds = c.peek32(24);
+  const fs = c.peek32(28);
+  const gs = c.peek32(32);
+  c.setFlags(fl, IRET_FLAGS | VM);
+  c.cpl = 3;
+  loadSegV86(c, CS, cs);
+  loadSegV86(c, SS, ss);
+  loadSegV86(c, ES, es);
+  loadSegV86(c, DS, ds);
+  loadSegV86(c, FS, fs);
+  loadSegV86(c, GS, gs);
+  c.regs[4] = esp;
+  c.eip = ip & 0xffff;
 }
 
 // ---------------------------------------------------------------- double and triple faults

@@ -6,11 +6,13 @@
  */
 import * as constants from './constants.js';
 import type { CpuCore } from './core.js';
+import * as gates from './gates.js';
 import * as interrupts from './interrupts.js';
 import * as modrm from './modrm.js';
 import * as segments from './segments.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
-const { CR0_PE, CS, EXC_BR, EXC_GP, EXC_OF, EXC_UD, SS, VM } = constants;
+const { CR0_PE, CS, EXC_BR, EXC_GP, EXC_OF, EXC_UD, IOPL, SS, VM } = constants;
+const { farTransferSystem, retFarOuter } = gates;
 const { deliverInterrupt, SOURCE_SOFTWARE } = interrupts;
 const { ea } = modrm;
 const {
@@ -51,7 +53,11 @@ export function jumpFar(c: CpuCore, sel: number, off: number): void {
     return;
   }
   readCodeDescriptor(c, sel, 0);
-  checkFarTarget(c, sel, 'far JMP');
+  if (!(c.descHi & 0x1000)) {
+    farTransferSystem(c, sel, false); // call gate, task gate or TSS
+    return;
+  }
+  checkFarTarget(c, sel);
   if (target >>> 0 > pendingCodeLimit(c)) c.raise(EXC_GP, 0);
   commitCodeSegment(c, sel);
   c.eip = target;
@@ -64,7 +70,11 @@ export function callFar(c: CpuCore, sel: number, off: number): void {
     if (target >>> 0 > c.segLimit[CS] >>> 0) c.raise(EXC_GP, 0);
   } else {
     readCodeDescriptor(c, sel, 0);
-    checkFarTarget(c, sel, 'far CALL');
+    if (!(c.descHi & 0x1000)) {
+      farTransferSystem(c, sel, true); // call gate, task gate or TSS
+      return;
+    }
+    checkFarTarget(c, sel);
     if (target >>> 0 > pendingCodeLimit(c)) c.raise(EXC_GP, 0);
   }
   const savedSp = c.regs[4];
@@ -97,7 +107,11 @@ export function retFar(c: CpuCore, release: number): void {
     return;
   }
   readCodeDescriptor(c, sel, 0);
-  checkReturnTarget(c, sel, 'far RET');
+  checkReturnTarget(c, sel);
+  if ((sel & 3) > c.cpl) {
+    retFarOuter(c, sel, ip, release);
+    return;
+  }
   if (ip >>> 0 > pendingCodeLimit(c)) c.raise(EXC_GP, 0);
   c.addSp(2 * size + release);
   commitCodeSegment(c, sel);
@@ -240,7 +254,9 @@ export function bound(c: CpuCore): void {
   if (index < lower || index > upper) c.raise(EXC_BR);
 }
 
+/** INT n: IOPL-sensitive in virtual-8086 mode (no VME on a 386: #GP(0) below IOPL 3). */
 export function intN(c: CpuCore, vector: number): void {
+  if (c.flags & VM && (c.flags & IOPL) !== IOPL) c.raise(EXC_GP, 0);
   deliverInterrupt(c, vector, SOURCE_SOFTWARE, -1, 0);
 }
 

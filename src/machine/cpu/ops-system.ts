@@ -6,10 +6,14 @@ import * as constants from './constants.js';
 import type { CpuCore } from './core.js';
 import * as interrupts from './interrupts.js';
 import * as modrm from './modrm.js';
+import * as protectionOps from './ops-protection.js';
+import * as tss from './tss.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
 const { AF, CF, CR0_PE, CR0_PG, CR0_TS, EXC_GP, EXC_UD, IF, IOPL, PF, RF, SF, VM, ZF } = constants;
 const { deliverInterrupt, SOURCE_EXCEPTION } = interrupts;
 const { ea } = modrm;
+const { lldt, ltr, verify } = protectionOps;
+const { checkIoPermission } = tss;
 
 /** The CR0 bits a 386 has: PE MP EM TS ET and PG. Writes to the rest are dropped. */
 const CR0_386_BITS = 0x8000001f | 0;
@@ -25,15 +29,20 @@ function requireCpl0(c: CpuCore): void {
   if (c.cr0 & CR0_PE && c.cpl !== 0) c.raise(EXC_GP, 0);
 }
 
+/** Virtual-8086 mode: PUSHF POPF (and INT n, IRET) are IOPL-sensitive, #GP(0) below IOPL 3. */
+function v86Sensitive(c: CpuCore): void {
+  if (c.flags & VM && iopl(c) !== 3) c.raise(EXC_GP, 0);
+}
+
 export function pushf(c: CpuCore): void {
-  if (c.flags & VM) c.unsupported('PUSHF in virtual-8086 mode');
+  v86Sensitive(c);
   const f = c.getFlags() & ~(VM | RF);
   if (c.o32) c.push32(f);
   else c.push16(f);
 }
 
 export function popf(c: CpuCore): void {
-  if (c.flags & VM) c.unsupported('POPF in virtual-8086 mode');
+  v86Sensitive(c);
   const v = c.o32 ? c.pop32() : c.pop16();
   let mask = POPF_FLAGS;
   if (c.cr0 & CR0_PE) {
@@ -80,8 +89,9 @@ export function icebp(c: CpuCore): void {
 
 // ---------------------------------------------------------------- port I/O
 
-function checkIo(c: CpuCore): void {
-  if ((c.cr0 & CR0_PE && c.cpl > iopl(c)) || c.flags & VM) c.unsupported('I/O permission bitmap check (needs a TSS)');
+/** CPL > IOPL, or virtual-8086 mode: the TSS's I/O permission bitmap decides (tss.ts). */
+function checkIo(c: CpuCore, port: number, size: number): void {
+  if ((c.cr0 & CR0_PE && c.cpl > iopl(c)) || c.flags & VM) checkIoPermission(c, port, size);
 }
 
 /**
@@ -94,14 +104,14 @@ function ioNeedsCheck(c: CpuCore): boolean {
 
 /** One port read through the bus; clock.icount is already the count of retired instructions. */
 function portRead(c: CpuCore, port: number, size: number): number {
-  if (ioNeedsCheck(c)) checkIo(c);
+  if (ioNeedsCheck(c)) checkIo(c, port, size);
   const v = c.bus.pioRead(port & 0xffff, size);
   c.afterIo();
   return v;
 }
 
 function portWrite(c: CpuCore, port: number, size: number, v: number): void {
-  if (ioNeedsCheck(c)) checkIo(c);
+  if (ioNeedsCheck(c)) checkIo(c, port, size);
   c.bus.pioWrite(port & 0xffff, size, size === 4 ? v >>> 0 : v & (size === 1 ? 0xff : 0xffff));
   c.afterIo();
 }
@@ -131,10 +141,9 @@ export function group6(c: CpuCore): void {
   switch (op) {
     case 0: storeSelector(c, m, c.ldtr[0]); return;
     case 1: storeSelector(c, m, c.tr[0]); return;
-    case 2: return c.unimplemented('LLDT', '0f 00 /2');
-    case 3: return c.unimplemented('LTR', '0f 00 /3');
-    case 4: return c.unimplemented('VERR', '0f 00 /4');
-    default: return c.unimplemented('VERW', '0f 00 /5');
+    case 2: lldt(c, m); return;
+    case 3: ltr(c, m); return;
+    default: verify(c, m, op === 5); return;
   }
 }
 

@@ -2,13 +2,12 @@
  * Segment descriptors and the protected-mode checks made when a segment register is loaded
  * (SDM vol. 3, 3.4-3.5 and 5.5-5.8; vol. 2, MOV / POP / LDS / JMP / CALL / RET "Operation").
  *
- * Only ring 0 runs today, but the checks are written in terms of CPL, RPL and DPL so rings
- * 1-3 need no rewrite. What needs a TSS (inter-privilege stacks, task gates, task switches)
- * or an LDT stops the machine with a MachineFault naming it.
+ * The checks are written in terms of CPL, RPL and DPL. Gates, inter-privilege transfers and
+ * task switches build on these helpers (gates.ts, task-switch.ts, interrupts.ts).
  */
 import {
-  ATTR_P, ATTR_S, ATTR_TYPE_ACCESSED, ATTR_TYPE_CODE, ATTR_TYPE_DC, ATTR_TYPE_RW, ATTR_UNUSABLE, CR0_PE, CS,
-  EXC_GP, EXC_NP, EXC_SS, SS,
+  ATTR_DB, ATTR_P, ATTR_S, ATTR_TYPE_ACCESSED, ATTR_TYPE_CODE, ATTR_TYPE_DC, ATTR_TYPE_RW, ATTR_UNUSABLE, CR0_PE, CS,
+  EXC_GP, EXC_NP, EXC_SS, SS, VM,
 } from './constants.js';
 import type { CpuCore } from './core.js';
 
@@ -36,7 +35,6 @@ export function readDescriptor(c: CpuCore, sel: number, ext: number): void {
   const offset = sel & 0xfff8;
   let base: number;
   if (sel & 4) {
-    // LDT: LLDT is not implemented, so LDTR is null and every LDT selector is out of range.
     if (c.ldtr[3] & ATTR_UNUSABLE || offset + 7 > c.ldtr[2] >>> 0) c.raise(EXC_GP, (sel & 0xfffc) | ext);
     base = c.ldtr[1];
   } else {
@@ -47,6 +45,13 @@ export function readDescriptor(c: CpuCore, sel: number, ext: number): void {
   c.descAddr = addr;
   c.descLo = c.rdSys32(addr);
   c.descHi = c.rdSys32((addr + 4) | 0);
+}
+
+/** Whether selector `sel` lies within its descriptor table (GDT, or a usable LDT). */
+export function inTable(c: CpuCore, sel: number): boolean {
+  const end = (sel & 0xfff8) + 7;
+  if (sel & 4) return !(c.ldtr[3] & ATTR_UNUSABLE) && end <= c.ldtr[2] >>> 0;
+  return end <= c.gdtLimit;
 }
 
 /** Set the accessed bit of the descriptor just read, as the processor does on a load. */
@@ -67,21 +72,59 @@ function commitDescriptor(c: CpuCore, s: number, sel: number): void {
   c.refreshSeg(s);
 }
 
+/** Fill segment register `s`'s cache from the descriptor in c.descLo / c.descHi / c.descAddr. */
+export const commitSegment = commitDescriptor;
+
+/** Load a null selector into data segment register `s` (protected mode: the cache is unusable). */
+export function nullSegment(c: CpuCore, s: number, sel: number): void {
+  c.segSel[s] = sel & 0xffff;
+  c.segBase[s] = 0;
+  c.segLimit[s] = 0;
+  c.segAttr[s] = ATTR_UNUSABLE;
+  c.refreshSeg(s);
+}
+
+/**
+ * Virtual-8086 segment caches: base = selector << 4, limit 0xFFFF, a present read/write
+ * accessed data segment at DPL 3 (the VMX layout of a V86 segment, SDM vol. 3, 26.3.1.2).
+ */
+export const ATTR_V86 = ATTR_P | ATTR_S | ATTR_TYPE_RW | ATTR_TYPE_ACCESSED | (3 << 5);
+
+export function loadSegV86(c: CpuCore, s: number, sel: number): void {
+  sel &= 0xffff;
+  c.segSel[s] = sel;
+  c.segBase[s] = sel << 4;
+  c.segLimit[s] = 0xffff;
+  c.segAttr[s] = ATTR_V86;
+  c.refreshSeg(s);
+}
+
+/**
+ * Returning to an outer ring (far RET, IRET): DS ES FS GS that the new CPL may not use
+ * (data or non-conforming code with DPL < CPL) are loaded with the null selector (SDM vol. 2,
+ * RET "RETURN-TO-OUTER-PRIVILEGE-LEVEL").
+ */
+export function nullInaccessibleSegments(c: CpuCore): void {
+  for (let s = 0; s < 6; s++) {
+    if (s === CS || s === SS) continue;
+    const attr = c.segAttr[s];
+    if (attr & ATTR_UNUSABLE) continue;
+    const conformingCode = (attr & (ATTR_TYPE_CODE | ATTR_TYPE_DC)) === (ATTR_TYPE_CODE | ATTR_TYPE_DC);
+    if (!conformingCode && ((attr >> 5) & 3) < c.cpl) nullSegment(c, s, 0);
+  }
+}
+
 /** MOV Sreg / POP Sreg / LDS...LGS: load data or stack segment register `s` (never CS). */
 export function loadSeg(c: CpuCore, s: number, sel: number): void {
   sel &= 0xffff;
-  if (!(c.cr0 & CR0_PE)) {
+  if (!(c.cr0 & CR0_PE) || c.flags & VM) {
     c.loadSegReal(s, sel);
     return;
   }
   if ((sel & 0xfffc) === 0) {
     // A null selector may sit in DS/ES/FS/GS (using it faults); never in SS.
     if (s === SS) c.raise(EXC_GP, 0);
-    c.segSel[s] = sel;
-    c.segBase[s] = 0;
-    c.segLimit[s] = 0;
-    c.segAttr[s] = ATTR_UNUSABLE;
-    c.refreshSeg(s);
+    nullSegment(c, s, sel);
     return;
   }
   readDescriptor(c, sel, 0);
@@ -104,18 +147,12 @@ export function loadSeg(c: CpuCore, s: number, sel: number): void {
 
 /**
  * Check that the descriptor just read (for selector `sel`) is a code segment a far JMP or
- * CALL may enter at the current privilege level. Gates and TSSs stop the machine.
+ * CALL may enter at the current privilege level (gates and TSSs are taken by gates.ts first).
  */
-export function checkFarTarget(c: CpuCore, sel: number, what: string): void {
+export function checkFarTarget(c: CpuCore, sel: number): void {
   const attr = descAttr(c.descHi);
   const err = sel & 0xfffc;
-  if (!(attr & ATTR_S)) {
-    const type = attr & 0xf;
-    if (type === 4 || type === 0xc) c.unsupported(`${what} through a call gate`);
-    if (type === 5 || type === 1 || type === 9) c.unsupported(`${what} to a task (task switch)`);
-    c.raise(EXC_GP, err);
-  }
-  if (!(attr & ATTR_TYPE_CODE)) c.raise(EXC_GP, err);
+  if (!(attr & ATTR_S) || !(attr & ATTR_TYPE_CODE)) c.raise(EXC_GP, err);
   const dpl = (attr >> 5) & 3;
   if (attr & ATTR_TYPE_DC) {
     if (dpl > c.cpl) c.raise(EXC_GP, err);
@@ -126,10 +163,10 @@ export function checkFarTarget(c: CpuCore, sel: number, what: string): void {
 }
 
 /**
- * Check a code segment a far RET or IRET returns to (descriptor just read). Returning to an
- * outer ring needs the inter-privilege return path, which ring-0-only code never takes.
+ * Check a code segment a far RET or IRET returns to (descriptor just read). The caller takes
+ * the inter-privilege path when the selector's RPL is above the CPL.
  */
-export function checkReturnTarget(c: CpuCore, sel: number, what: string): void {
+export function checkReturnTarget(c: CpuCore, sel: number): void {
   const attr = descAttr(c.descHi);
   const err = sel & 0xfffc;
   const rpl = sel & 3;
@@ -138,7 +175,6 @@ export function checkReturnTarget(c: CpuCore, sel: number, what: string): void {
   const dpl = (attr >> 5) & 3;
   if (attr & ATTR_TYPE_DC ? dpl > rpl : dpl !== rpl) c.raise(EXC_GP, err);
   if (!(attr & ATTR_P)) c.raise(EXC_NP, err);
-  if (rpl > c.cpl) c.unsupported(`${what} to an outer privilege level (ring ${rpl})`);
 }
 
 /** Limit of the code segment described by the descriptor just read, as uint32. */
@@ -149,6 +185,24 @@ export function pendingCodeLimit(c: CpuCore): number {
 /** Load CS from the descriptor just read; the selector's RPL becomes the CPL (same privilege). */
 export function commitCodeSegment(c: CpuCore, sel: number): void {
   commitDescriptor(c, CS, (sel & 0xfffc) | c.cpl);
+}
+
+/**
+ * Check the descriptor just read as the stack segment for privilege level `cpl` (selector
+ * `sel`): RPL = DPL = cpl, a writable data segment, present. Faults are #TS(sel) (or
+ * `vector` for a bad type) and #SS(sel) for a segment not present, with `ext` in bit 0.
+ */
+export function checkStackSegment(c: CpuCore, sel: number, cpl: number, vector: number, ext: number): void {
+  const attr = descAttr(c.descHi);
+  const err = (sel & 0xfffc) | ext;
+  if ((sel & 3) !== cpl || ((attr >> 5) & 3) !== cpl) c.raise(vector, err);
+  if (!(attr & ATTR_S) || attr & ATTR_TYPE_CODE || !(attr & ATTR_TYPE_RW)) c.raise(vector, err);
+  if (!(attr & ATTR_P)) c.raise(EXC_SS, err);
+}
+
+/** Whether the descriptor just read is a 32-bit segment (D/B set). */
+export function pendingBig(c: CpuCore): boolean {
+  return (descAttr(c.descHi) & ATTR_DB) !== 0;
 }
 
 /** Protected mode: read a selector's descriptor for a far transfer, #GP(0) for a null selector. */
