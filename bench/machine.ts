@@ -52,12 +52,17 @@ export function benchMachine(): Figure[] {
   // The CPU alone on a gcc-like instruction mix (loads, stores, ALU, LEA, Jcc, CALL/RET) in flat
   // protected mode: bench/cpu-loop.ts.
   const cpuLoop = paired(3, () => benchCpuLoop(100_000_000).mips);
+  // The same loop with paging on: every access through the software TLB (src/machine/cpu/paging.ts).
+  const pagedLoop = paired(3, () => benchCpuLoop(100_000_000, true).mips);
   const selftest = paired(1, () => guestMips('cpu-selftest', undefined, 200_000_000, 1));
   return [
     { name: 'guest MIPS, compute-bound loop (memtouch spin=2000)', value: compute.mips, unit: 'MIPS', target: '>= 50' },
     { name: '  interpreter ÷ reference (best pair)', value: compute.ratio, unit: '', note: `(reference ${compute.reference.toFixed(0)} M ops/s)` },
     { name: 'CPU loop MIPS (gcc-like mix, no devices)', value: cpuLoop.mips, unit: 'MIPS' },
     { name: '  interpreter ÷ reference (best pair)', value: cpuLoop.ratio, unit: '' },
+    { name: 'CPU loop MIPS, paging on (4 KiB pages)', value: pagedLoop.mips, unit: 'MIPS' },
+    { name: '  interpreter ÷ reference (best pair)', value: pagedLoop.ratio, unit: '' },
+    { name: '  paging on ÷ paging off', value: pagedLoop.ratio / cpuLoop.ratio, unit: '' },
     { name: 'guest MIPS, cpu-selftest', value: selftest.mips, unit: 'MIPS', note: '(short guest: startup-heavy)' },
   ];
 }

@@ -82,6 +82,13 @@ export const CR0_EM = 0x00000004;
 export const CR0_TS = 0x00000008;
 export const CR0_ET = 0x00000010;
 export const CR0_PG = 0x80000000 | 0;
+export const CR0_NE = 0x00000020;
+export const CR0_WP = 0x00010000;
+export const CR0_AM = 0x00040000;
+export const CR0_NW = 0x20000000;
+export const CR0_CD = 0x40000000;
+/** CR4.PSE: a page-directory entry with PS set maps a 4 MiB page. */
+export const CR4_PSE = 0x00000010;
 /** CR0 after reset on a 386 without a coprocessor: ET is wired to the coprocessor type (0x10). */
 export const CR0_RESET = CR0_ET;
 

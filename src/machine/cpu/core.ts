@@ -8,7 +8,7 @@
  */
 import * as memory from '../memory.js';
 import * as constants from './constants.js';
-import { CpuRegisters } from './registers.js';
+import { CpuPaging } from './paging.js';
 import { hexDigits } from '../../hex.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
 const { PAGE_ABSENT, PAGE_MMIO, PAGE_RAM } = memory;
@@ -23,7 +23,7 @@ export { PARITY, R8 } from './constants.js';
 /** Flipping bit 31 of two int32s makes their signed order the unsigned order. */
 const SIGN_BIT = 0x80000000 | 0;
 
-export class CpuCore extends CpuRegisters {
+export class CpuCore extends CpuPaging {
   // ================================================================ segments
 
   /** Recompute what the limit checks use from segment `s`'s cache. */
@@ -165,42 +165,44 @@ export class CpuCore extends CpuRegisters {
   }
 
   // ================================================================ linear → physical
-  // Paging would translate here (CR0.PG is refused for now, see ops-system.ts), so every
-  // access goes linear → physical (A20 applied) → RAM fast path, or MMIO/unmapped slow path.
+  // Every access goes linear → physical (paging.ts when CR0.PG is set; A20 applied) → the
+  // RAM fast path, or MMIO/unmapped/absent through the slow path. An access that crosses a
+  // page splits into bytes, each translated; a split write translates both pages first, so
+  // a #PF on the second leaves memory untouched, as on a 486.
 
   rdLin8(lin: number): number {
-    const p = lin & this.a20;
+    const p = this.pg === 0 ? lin & this.a20 : this.physRead(lin);
     if (this.pageKind[p >>> 12] === PAGE_RAM) return this.ram[p];
     return this.rdPhysSlow(p, 1);
   }
 
   rdLin16(lin: number): number {
-    const p = lin & this.a20;
-    if ((p & 0xfff) !== 0xfff && this.pageKind[p >>> 12] === PAGE_RAM) {
+    if ((lin & 0xfff) === 0xfff) return this.rdLin8(lin) | (this.rdLin8((lin + 1) | 0) << 8);
+    const p = this.pg === 0 ? lin & this.a20 : this.physRead(lin);
+    if (this.pageKind[p >>> 12] === PAGE_RAM) {
       const r = this.ram;
       return r[p] | (r[p + 1] << 8);
     }
-    if ((lin & 0xfff) === 0xfff) return this.rdLin8(lin) | (this.rdLin8((lin + 1) | 0) << 8);
     return this.rdPhysSlow(p, 2);
   }
 
   rdLin32(lin: number): number {
-    const p = lin & this.a20;
-    if ((p & 3) === 0 && this.pageKind[p >>> 12] === PAGE_RAM) return this.ram32[p >> 2];
-    if ((p & 0xfff) <= 0xffc && this.pageKind[p >>> 12] === PAGE_RAM) {
-      const r = this.ram;
-      return r[p] | (r[p + 1] << 8) | (r[p + 2] << 16) | (r[p + 3] << 24);
-    }
     if ((lin & 0xfff) > 0xffc) {
       let v = 0;
       for (let i = 0; i < 4; i++) v |= this.rdLin8((lin + i) | 0) << (8 * i);
       return v;
     }
+    const p = this.pg === 0 ? lin & this.a20 : this.physRead(lin);
+    if (this.pageKind[p >>> 12] === PAGE_RAM) {
+      if ((p & 3) === 0) return this.ram32[p >> 2];
+      const r = this.ram;
+      return r[p] | (r[p + 1] << 8) | (r[p + 2] << 16) | (r[p + 3] << 24);
+    }
     return this.rdPhysSlow(p, 4) | 0;
   }
 
   wrLin8(lin: number, v: number): void {
-    const p = lin & this.a20;
+    const p = this.pg === 0 ? lin & this.a20 : this.physWrite(lin);
     if (this.pageKind[p >>> 12] === PAGE_RAM) {
       this.ram[p] = v;
       this.dirty[p >>> 12] = 1;
@@ -210,43 +212,49 @@ export class CpuCore extends CpuRegisters {
   }
 
   wrLin16(lin: number, v: number): void {
-    const p = lin & this.a20;
-    if ((p & 0xfff) !== 0xfff && this.pageKind[p >>> 12] === PAGE_RAM) {
+    if ((lin & 0xfff) === 0xfff) {
+      this.wrSplit(lin, 2, v);
+      return;
+    }
+    const p = this.pg === 0 ? lin & this.a20 : this.physWrite(lin);
+    if (this.pageKind[p >>> 12] === PAGE_RAM) {
       const r = this.ram;
       r[p] = v;
       r[p + 1] = v >> 8;
       this.dirty[p >>> 12] = 1;
-      return;
-    }
-    if ((lin & 0xfff) === 0xfff) {
-      this.wrLin8(lin, v);
-      this.wrLin8((lin + 1) | 0, v >> 8);
       return;
     }
     this.wrPhysSlow(p, 2, v);
   }
 
   wrLin32(lin: number, v: number): void {
-    const p = lin & this.a20;
-    if ((p & 3) === 0 && this.pageKind[p >>> 12] === PAGE_RAM) {
-      this.ram32[p >> 2] = v;
-      this.dirty[p >>> 12] = 1;
-      return;
-    }
-    if ((p & 0xfff) <= 0xffc && this.pageKind[p >>> 12] === PAGE_RAM) {
-      const r = this.ram;
-      r[p] = v;
-      r[p + 1] = v >> 8;
-      r[p + 2] = v >> 16;
-      r[p + 3] = v >> 24;
-      this.dirty[p >>> 12] = 1;
-      return;
-    }
     if ((lin & 0xfff) > 0xffc) {
-      for (let i = 0; i < 4; i++) this.wrLin8((lin + i) | 0, v >> (8 * i));
+      this.wrSplit(lin, 4, v);
+      return;
+    }
+    const p = this.pg === 0 ? lin & this.a20 : this.physWrite(lin);
+    if (this.pageKind[p >>> 12] === PAGE_RAM) {
+      if ((p & 3) === 0) this.ram32[p >> 2] = v;
+      else {
+        const r = this.ram;
+        r[p] = v;
+        r[p + 1] = v >> 8;
+        r[p + 2] = v >> 16;
+        r[p + 3] = v >> 24;
+      }
+      this.dirty[p >>> 12] = 1;
       return;
     }
     this.wrPhysSlow(p, 4, v);
+  }
+
+  /** A write that crosses a page: both pages are checked (and their D bits set) before any byte is written. */
+  private wrSplit(lin: number, size: number, v: number): void {
+    if (this.pg !== 0) {
+      this.physWrite(lin);
+      this.physWrite((lin + size - 1) & ~0xfff); // CR2 names the first byte on the second page
+    }
+    for (let i = 0; i < size; i++) this.wrLin8((lin + i) | 0, v >> (8 * i));
   }
 
   // ---- implicit supervisor accesses ----
@@ -255,46 +263,63 @@ export class CpuCore extends CpuRegisters {
   // Descriptor-table, gate and TSS code uses these, never rdLin/wrLin.
 
   rdSys8(lin: number): number {
-    return this.rdLin8(lin);
+    if (this.cpl !== 3 || this.pg === 0) return this.rdLin8(lin);
+    this.cpl = 0;
+    try {
+      return this.rdLin8(lin);
+    } finally {
+      this.cpl = 3;
+    }
   }
 
   rdSys16(lin: number): number {
-    return this.rdLin16(lin);
+    if (this.cpl !== 3 || this.pg === 0) return this.rdLin16(lin);
+    this.cpl = 0;
+    try {
+      return this.rdLin16(lin);
+    } finally {
+      this.cpl = 3;
+    }
   }
 
   rdSys32(lin: number): number {
-    return this.rdLin32(lin);
+    if (this.cpl !== 3 || this.pg === 0) return this.rdLin32(lin);
+    this.cpl = 0;
+    try {
+      return this.rdLin32(lin);
+    } finally {
+      this.cpl = 3;
+    }
   }
 
   wrSys8(lin: number, v: number): void {
-    this.wrLin8(lin, v);
+    if (this.cpl !== 3 || this.pg === 0) return this.wrLin8(lin, v);
+    this.cpl = 0;
+    try {
+      this.wrLin8(lin, v);
+    } finally {
+      this.cpl = 3;
+    }
   }
 
   wrSys16(lin: number, v: number): void {
-    this.wrLin16(lin, v);
+    if (this.cpl !== 3 || this.pg === 0) return this.wrLin16(lin, v);
+    this.cpl = 0;
+    try {
+      this.wrLin16(lin, v);
+    } finally {
+      this.cpl = 3;
+    }
   }
 
   wrSys32(lin: number, v: number): void {
-    this.wrLin32(lin, v);
-  }
-
-  // ---- TLB maintenance (paging) ----
-
-  /** Drop every cached translation (CR3 load, CR0.PG/WP or CR4.PSE change, task switch with a new CR3). */
-  flushTlb(): void {
-    this.fLen = 0;
-  }
-
-  /** Load CR3 (MOV CR3, a task switch): the page directory changes and every translation goes. */
-  setCr3(v: number): void {
-    this.cr3 = v | 0;
-    this.flushTlb();
-  }
-
-  /** INVLPG: drop the translation of the page holding linear address `lin`. */
-  invlpg(lin: number): void {
-    void lin;
-    this.fLen = 0;
+    if (this.cpl !== 3 || this.pg === 0) return this.wrLin32(lin, v);
+    this.cpl = 0;
+    try {
+      this.wrLin32(lin, v);
+    } finally {
+      this.cpl = 3;
+    }
   }
 
   /** A physical access to a non-RAM page (MMIO or unmapped), within one page. */
@@ -348,7 +373,7 @@ export class CpuCore extends CpuRegisters {
     const a20 = this.mem.a20Mask;
     if (a20 !== this.a20) {
       this.a20 = a20;
-      this.fLen = 0;
+      this.flushTlb(); // cached physical bases have A20 applied (and drops the fetch window)
     } else if (this.fLen !== 0 && this.pageKind[((this.fLo + this.fDelta) | 0) >>> 12] !== PAGE_RAM) {
       this.fLen = 0;
     }
@@ -429,7 +454,7 @@ export class CpuCore extends CpuRegisters {
     const limit = this.segLimit[CS] >>> 0;
     if (e > limit) return;
     const lin = (this.segBase[CS] + e) | 0;
-    const p = lin & this.a20;
+    const p = this.pg === 0 ? lin & this.a20 : this.physRead(lin);
     if (this.pageKind[p >>> 12] !== PAGE_RAM) return;
     const pageOff = lin & 0xfff;
     let lo = e - pageOff;
@@ -455,8 +480,8 @@ export class CpuCore extends CpuRegisters {
     const out: string[] = [];
     for (let i = 0; i < n; i++) {
       // RAM only: reading MMIO for a message could change a device's state.
-      const p = ((this.segBase[CS] + this.startEip + i) | 0) & this.a20;
-      out.push(this.pageKind[p >>> 12] === PAGE_RAM ? hexDigits(this.ram[p], 2) : '??');
+      const p = this.peekPhysical((this.segBase[CS] + this.startEip + i) | 0);
+      out.push(p !== -1 && this.pageKind[p >>> 12] === PAGE_RAM ? hexDigits(this.ram[p], 2) : '??');
     }
     return out.join(' ');
   }

@@ -64,7 +64,7 @@ export class Cpu extends CpuCore {
     this.shadow = false;
     this.stopRequested = false;
     this.fault = null;
-    this.fLen = 0;
+    this.updatePaging();
   }
 
   /** Boot as a PC BIOS hands over: real mode, CS:IP = cs:ip, DL = drive, other GPRs 0. */

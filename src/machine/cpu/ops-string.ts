@@ -169,12 +169,14 @@ function fastRep(c: CpuCore, kind: number, size: number, src: number, delta: num
     const budget = c.sliceEnd - clock.icount;
     if (count === 0 || budget <= 0) return did;
     const di = c.regs[7];
-    const dst = ((c.segBase[ES] + di) | 0) & c.a20;
+    const dLin = (c.segBase[ES] + di) | 0;
+    const dst = c.pg === 0 ? dLin & c.a20 : c.physWrite(dLin);
     if (c.pageKind[dst >>> 12] !== 0) return did;
     let n = Math.min(count, budget, ((0x1000 - (dst & 0xfff)) / size) | 0);
     let from = 0;
     if (kind === MOVS) {
-      from = ((c.segBase[src] + c.regs[6]) | 0) & c.a20;
+      const sLin = (c.segBase[src] + c.regs[6]) | 0;
+      from = c.pg === 0 ? sLin & c.a20 : c.physRead(sLin);
       if (c.pageKind[from >>> 12] !== 0) return did;
       n = Math.min(n, ((0x1000 - (from & 0xfff)) / size) | 0);
       // Overlap with the source ahead of the destination changes the result of a forward copy.

@@ -9,14 +9,16 @@ import * as modrm from './modrm.js';
 import * as protectionOps from './ops-protection.js';
 import * as tss from './tss.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
-const { AF, CF, CR0_PE, CR0_PG, CR0_TS, EXC_GP, EXC_UD, IF, IOPL, PF, RF, SF, VM, ZF } = constants;
+const {
+  AF, CF, CR0_AM, CR0_CD, CR0_EM, CR0_ET, CR0_MP, CR0_NE, CR0_NW, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_PSE, EXC_GP, EXC_UD, IF, IOPL, PF, RF, SF, VM, ZF,
+} = constants;
 const { deliverInterrupt, SOURCE_EXCEPTION } = interrupts;
 const { ea } = modrm;
 const { lldt, ltr, verify } = protectionOps;
 const { checkIoPermission } = tss;
 
-/** The CR0 bits a 386 has: PE MP EM TS ET and PG. Writes to the rest are dropped. */
-const CR0_386_BITS = 0x8000001f | 0;
+/** The CR0 bits a 486 has: PE MP EM TS ET NE, WP, AM, NW CD PG. Writes to the rest are dropped. */
+const CR0_486_BITS = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG;
 /** What POPF may change on a 386: status flags, TF IF DF, IOPL, NT (not RF, VM; no AC or ID on a 386). */
 const POPF_FLAGS = 0x7fd5;
 
@@ -204,16 +206,27 @@ export function group7(c: CpuCore): void {
 // ---------------------------------------------------------------- control and debug registers
 
 export function writeCr0(c: CpuCore, v: number): void {
-  v &= CR0_386_BITS;
-  if (v & CR0_PG) c.unsupported('paging (CR0.PG set)');
-  const modeChange = ((v ^ c.cr0) & CR0_PE) !== 0;
+  // PG without PE, or NW without CD, is #GP(0) (SDM vol. 2, MOV CRn); ET is wired to 1 on a 486.
+  if ((v & CR0_PG && !(v & CR0_PE)) || (v & CR0_NW && !(v & CR0_CD))) c.raise(EXC_GP, 0);
+  v = (v & CR0_486_BITS) | CR0_ET;
+  const changed = v ^ c.cr0;
   c.cr0 = v;
-  if (modeChange) {
+  if (changed & CR0_PE) {
     c.cpl = 0;
     c.refreshAllSegs();
   }
+  if (changed & (CR0_PE | CR0_PG | CR0_WP)) c.updatePaging();
   c.fLen = 0;
   c.sliceEnd = 0;
+}
+
+/** CR4 bits this CPU implements: PSE (4 MiB pages). Setting any other is #GP(0), as for a reserved bit. */
+const CR4_BITS = CR4_PSE;
+
+function writeCr4(c: CpuCore, v: number): void {
+  if (v & ~CR4_BITS) c.raise(EXC_GP, 0);
+  if ((v ^ c.cr4) & CR4_PSE) c.flushTlb();
+  c.cr4 = v;
 }
 
 /** 0F 20 / 0F 22: MOV r32, CRn and MOV CRn, r32 (the ModR/M mod field is ignored). */
@@ -231,7 +244,7 @@ export function movCr(c: CpuCore, toCr: boolean): void {
   if (n === 0) writeCr0(c, v);
   else if (n === 2) c.cr2 = v;
   else if (n === 3) c.setCr3(v);
-  else c.cr4 = v;
+  else writeCr4(c, v);
 }
 
 /** 0F 21 / 0F 23: MOV to/from DR0-DR7 (stored; no breakpoints). DR4/DR5 alias DR6/DR7. */

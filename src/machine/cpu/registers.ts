@@ -20,6 +20,9 @@ const { AF, ARITH_FLAGS, ATTR_UNUSABLE, CF, CR0_PE, CR0_RESET, CS, FLAGS_FIXED, 
 /** Thrown to abort an instruction with a guest exception (the details are on the CPU). */
 export const GUEST_EXCEPTION = Object.freeze({ guestException: true });
 
+/** How many cached translations a flush clears one by one; beyond that the TLB is cleared whole. */
+export const TLB_LIST_SIZE = 4096;
+
 /** Lazy-flag operation kinds: which formula derives CF, AF and OF from la, lb and lres. */
 const LOP_ADD = 0;
 const LOP_SUB = 1;
@@ -122,6 +125,17 @@ export class CpuRegisters {
   readonly ldtr = new Int32Array([0, 0, 0xffff, ATTR_UNUSABLE]);
   readonly tr = new Int32Array([0, 0, 0xffff, 0x8b]);
 
+  // ---- paging: the software TLB (derived state, never migrated: paging.ts) ----
+  /** 1 while CR0.PG (with PE) translates linear addresses, else 0: the accessors' one test. */
+  pg = 0;
+  /** Per linear page number: TLB_* permission bits of the cached translation (0: none cached). */
+  declare readonly tlbBits: Uint8Array;
+  /** Per linear page number: the physical page base (A20 applied) it translates to. */
+  declare readonly tlbPhys: Int32Array;
+  /** The page numbers with non-zero tlbBits, so a flush clears only those. */
+  declare readonly tlbList: Int32Array;
+  tlbCount = 0;
+
   // ---- run state ----
   halted = false;
   /** Interrupts are not recognised before the next instruction (after STI, MOV SS, POP SS). */
@@ -152,6 +166,9 @@ export class CpuRegisters {
     this.pageKind = memory.pageKind;
     this.dirty = memory.dirty.bytes;
     this.a20 = memory.a20Mask;
+    this.tlbBits = new Uint8Array(1 << 20);
+    this.tlbPhys = new Int32Array(1 << 20);
+    this.tlbList = new Int32Array(TLB_LIST_SIZE);
   }
 
   get protectedMode(): boolean {

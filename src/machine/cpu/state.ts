@@ -232,6 +232,6 @@ export function restoreState(c: CpuCore, s: CpuState): void {
   c.segOvr = -1;
   c.rep = 0;
   c.refreshAllSegs();
-  c.fLen = 0;
+  c.updatePaging(); // the TLB is derived: dropped, and rebuilt by walks
   c.sliceEnd = 0;
 }
