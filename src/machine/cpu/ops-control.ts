@@ -277,8 +277,13 @@ export function inhibitInterrupts(c: CpuCore): void {
 /** POP Sreg: the load may fault, so the stack pointer moves only after it succeeded. */
 export function popSeg(c: CpuCore, s: number): void {
   const v = c.o32 ? c.peek32(0) & 0xffff : c.peek16(0);
+  // The stack pointer moves by the size of the stack the value was popped from: POP SS may
+  // switch between 16- and 32-bit stacks (test386.asm, POST 9).
+  const sp = c.regs[4];
+  const big = c.ssB;
   loadSeg(c, s, v);
-  c.addSp(c.o32 ? 4 : 2);
+  if (big) c.regs[4] = (sp + (c.o32 ? 4 : 2)) | 0;
+  else c.r16[8] = sp + (c.o32 ? 4 : 2);
   if (s === SS) inhibitInterrupts(c);
 }
 

@@ -80,7 +80,9 @@ export function taskSwitch(c: CpuCore, sel: number, reason: number, ext: number)
   } else {
     inEip = c.rdSys16((newBase + T16_IP) | 0);
     inFlags = c.rdSys16((newBase + T16_FLAGS) | 0);
-    for (let i = 0; i < 8; i++) incoming[i] = c.rdSys16((newBase + T16_REGS + 2 * i) | 0);
+    // A 386 loading a 16-bit TSS sets the upper halves of the registers to 0xFFFF (test386.asm,
+    // POST 22, checks ESP = 0xFFFF1122 after the switch).
+    for (let i = 0; i < 8; i++) incoming[i] = 0xffff0000 | c.rdSys16((newBase + T16_REGS + 2 * i) | 0);
     for (let s = 0; s < 4; s++) incoming[8 + s] = c.rdSys16((newBase + T16_SEGS + 2 * s) | 0);
     incoming[8 + FS] = 0;
     incoming[8 + GS] = 0;
@@ -126,10 +128,7 @@ export function taskSwitch(c: CpuCore, sel: number, reason: number, ext: number)
   c.startEip = c.eip;
   c.flags = (new32 ? inFlags & FLAGS_WRITABLE : (flags & 0xffff0000 & ~VM) | (inFlags & 0xffff & FLAGS_WRITABLE)) | FLAGS_FIXED;
   c.lazy = 0;
-  for (let i = 0; i < 8; i++) {
-    if (new32) c.regs[i] = incoming[i];
-    else c.r16[i << 1] = incoming[i];
-  }
+  for (let i = 0; i < 8; i++) c.regs[i] = incoming[i];
   c.fLen = 0;
   c.sliceEnd = 0;
   loadTaskSegments(c, ext);
