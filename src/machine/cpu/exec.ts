@@ -255,6 +255,7 @@ export function execute(c: CpuCore): void {
 /** Consume prefix bytes starting with `op`; returns the opcode byte that follows them. */
 function prefixes(c: CpuCore, op: number): number {
   c.prefixed = true;
+  let lock = false;
   while (PREFIX[op] !== 0) {
     switch (op) {
       case 0x26: case 0x2e: case 0x36: case 0x3e: c.segOvr = (op >> 3) & 3; break;
@@ -262,12 +263,38 @@ function prefixes(c: CpuCore, op: number): number {
       case 0x65: c.segOvr = GS; break;
       case 0x66: c.o32 = c.csD ^ 1; break;
       case 0x67: c.a32 = c.csD ^ 1; break;
-      case 0xf0: break; // LOCK: accepted and ignored (one CPU, no bus to lock)
+      case 0xf0: lock = true; break; // LOCK: checked below (one CPU, no bus to lock)
       case 0xf2: c.rep = 2; break;
       default: c.rep = 1; break; // F3
     }
     if (c.eip - c.startEip >= MAX_INSTRUCTION_LENGTH) c.raise(EXC_GP, 0);
     op = c.fetch8();
   }
+  if (lock) checkLock(c, op);
   return op;
+}
+
+/**
+ * LOCK is allowed only on the read-modify-write instructions with a memory destination
+ * (SDM vol. 2, LOCK); anything else raises #UD (test386.asm, POST 12). The ModR/M byte is
+ * peeked, not consumed.
+ */
+function checkLock(c: CpuCore, op: number): void {
+  const eip = c.eip;
+  let op2 = -1;
+  if (op === 0x0f) op2 = c.fetch8();
+  const m = c.fetch8();
+  c.eip = eip;
+  const reg = (m >> 3) & 7;
+  let ok: boolean;
+  if (op2 >= 0) {
+    ok = op2 === 0xab || op2 === 0xb3 || op2 === 0xbb || op2 === 0xb0 || op2 === 0xb1 || op2 === 0xc0 || op2 === 0xc1
+      || (op2 === 0xba && reg >= 5) || (op2 === 0xc7 && reg === 1);
+  } else if (op < 0x40) {
+    ok = (op & 7) <= 1 && (op & 0x38) !== 0x38; // ALU r/m, reg (not CMP)
+  } else {
+    ok = ((op >= 0x80 && op <= 0x83) && reg !== 7) || op === 0x86 || op === 0x87
+      || ((op === 0xf6 || op === 0xf7) && (reg === 2 || reg === 3)) || ((op === 0xfe || op === 0xff) && reg <= 1);
+  }
+  if (!ok || m >= 0xc0) c.raise(EXC_UD);
 }

@@ -143,10 +143,16 @@ export function enter(c: CpuCore): void {
   const o32 = c.o32;
   const step = o32 ? 4 : 2;
   const savedSp = c.regs[4];
+  // A 386 checks the final stack pointer for a write first: ENTER faults (#SS, #PF) whenever
+  // a write there would, before anything is pushed (test386.asm, POST 1A).
+  const pushed = step * (level > 0 ? level + 1 : 1);
+  const final = c.ssB ? (savedSp - pushed - size) | 0 : (savedSp - pushed - size) & 0xffff;
+  c.checkWrite(SS, final, 1);
+  if (c.pg !== 0) c.physWrite((c.segBase[SS] + final) | 0);
   try {
     if (o32) c.push32(c.regs[5]);
     else c.push16(c.r16[10]);
-    const frame = c.ssB ? c.regs[4] : c.r16[8];
+    const frame = c.regs[4]; // FrameTemp: all of ESP, even on a 16-bit stack (test386.asm, POST 1A)
     if (level > 0) {
       let bp = c.ssB ? c.regs[5] : c.r16[10];
       for (let i = 1; i < level; i++) {
@@ -158,7 +164,8 @@ export function enter(c: CpuCore): void {
       else c.push16(frame);
     }
     c.addSp(-size);
-    if (o32) c.regs[5] = frame;
+    // A 16-bit stack sets only BP, whatever the operand size (test386.asm, POST 1A: real hardware).
+    if (o32 && c.ssB) c.regs[5] = frame;
     else c.r16[10] = frame;
   } catch (e) {
     c.regs[4] = savedSp;
