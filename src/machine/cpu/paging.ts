@@ -124,14 +124,15 @@ export class CpuPaging extends CpuRegisters {
       dirty = pde & PTE_D;
       large = TLB_LARGE;
     } else {
-      // The directory entry is used (Accessed) once it is found present, as QEMU and later
-      // Intel CPUs do, even when the table entry below then faults.
-      if ((pde & PTE_A) === 0) this.writeEntry(pdeAddr, (pde |= PTE_A));
+      // The directory entry becomes Accessed only with a walk that succeeds: a 386 leaves it
+      // alone when the table entry below is absent or forbids the access (test386.asm POST 11,
+      // checked on real hardware; QEMU and later CPUs set it as soon as it is found present).
       const pteAddr = ((pde & ~0xfff) | ((lin >>> 10) & 0xffc)) & a20;
       let pte = this.readEntry(pteAddr);
       if ((pte & PTE_P) === 0) this.pageFault(lin, code);
       allow = pde & pte & (PTE_US | PTE_RW);
       this.checkAccess(lin, allow, write, user, code);
+      if ((pde & PTE_A) === 0) this.writeEntry(pdeAddr, (pde |= PTE_A));
       const set = pte | PTE_A | (write ? PTE_D : 0);
       if (set !== pte) this.writeEntry(pteAddr, (pte = set));
       base = pte & ~0xfff;
