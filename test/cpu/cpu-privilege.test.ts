@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunExit } from '../../src/machine/cpu/cpu.js';
 import { boot, read32, RES, runToHalt, type TestMachine } from './helpers.js';
-import { privRings } from './programs.js';
+import { privFaults, privRings } from './programs.js';
 
 const LOG = RES + 0x100;
 
@@ -61,5 +61,37 @@ describe('privilege levels', () => {
     expect(read32(m, RES + 0x68)).toBe(0); // DS (DPL 0) nulled by the return to ring 3
     expect(read32(m, RES + 0x6c)).toBe(0x1b);
     expect(m.cpu.getState().cpl).toBe(0);
+  });
+});
+
+describe('protection faults', () => {
+  function runFaults(): TestMachine {
+    const m = boot(privFaults);
+    const exit = runToHalt(m);
+    if (exit !== RunExit.HALTED) throw new Error(`stopped: ${m.cpu.fault?.message}`);
+    return m;
+  }
+
+  it('each fault names the selector at fault and leaves the state as it was', () => {
+    const m = runFaults();
+    // IRET with a bad SS, LTR and JMP to a busy TSS, LLDT of a data segment, MOV DS at CPL 3, a call gate to a segment not present
+    expect(faultLog(m).map(([err]) => err)).toEqual([0x10, 0x28, 0x28, 0x10, 0x10, 0x48]);
+    expect(faultLog(m).map(([, eip]) => m.memory.ram[eip])).toEqual([0xcf, 0x0f, 0xea, 0x0f, 0x8e, 0x9a]);
+    expect(read32(m, RES + 4)).toBe(read32(m, RES)); // the IRET popped nothing
+    expect(read32(m, RES + 8)).toBe(0x08);
+  });
+
+  it('at CPL 3 with IOPL 3, I/O does not consult the permission bitmap', () => {
+    const m = runFaults();
+    expect(m.memory.ram[RES + 0x10]).toBe(0xff);
+  });
+
+  it('an INT from ring 3 overflowing the ring-0 stack raises #SS(new SS) and keeps the ring-3 state', () => {
+    const m = runFaults();
+    expect(read32(m, RES + 0x40)).toBe(0x38);
+    expect(read32(m, RES + 0x44)).toBe(0x1b);
+    expect(read32(m, RES + 0x48)).toBe(read32(m, RES + 0x54)); // the INT, to be restarted
+    expect(read32(m, RES + 0x4c)).toBe(read32(m, RES + 0x58));
+    expect(read32(m, RES + 0x50)).toBe(0x23);
   });
 });

@@ -13,7 +13,7 @@ import * as segments from './segments.js';
 import * as taskSwitchOps from './task-switch.js';
 import * as tss from './tss.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
-const { ATTR_P, ATTR_S, ATTR_TYPE_CODE, ATTR_TYPE_DC, CS, EXC_GP, EXC_NP, EXC_TS, SS } = constants;
+const { ATTR_P, ATTR_S, ATTR_TYPE_CODE, ATTR_TYPE_DC, CS, EXC_GP, EXC_NP, EXC_SS, EXC_TS, SS } = constants;
 const {
   checkStackSegment, commitCodeSegment, commitSegment, descAttr, descLimit, inTable, nullInaccessibleSegments,
   readCodeDescriptor, readDescriptor,
@@ -49,6 +49,17 @@ export function enterInnerStack(c: CpuCore, dpl: number, ext: number): void {
   commitSegment(c, SS, ss);
   c.regs[4] = c.ssB ? esp : esp & 0xffff;
   c.cpl = dpl;
+}
+
+/**
+ * A push onto the inner stack faulted: go back to the outer stack and CPL. A limit
+ * violation there is #SS(new SS selector) with `ext`, not #SS(0) (SDM vol. 2, CALL and INT
+ * "#SS(selector) ... when a stack switch occurs").
+ */
+export function abortInnerStack(c: CpuCore, ext: number): void {
+  const ss = c.segSel[SS];
+  restoreOuterStack(c);
+  if (c.excVector === EXC_SS && c.excCode === 0) c.excCode = (ss & 0xfffc) | ext;
 }
 
 export function restoreOuterStack(c: CpuCore): void {
@@ -142,7 +153,7 @@ function callGate(c: CpuCore, lo: number, hi: number, call: boolean): void {
         c.push16(retEip);
       }
     } catch (e) {
-      restoreOuterStack(c);
+      abortInnerStack(c, 0);
       throw e;
     }
   } else if (call) {

@@ -11,7 +11,7 @@ import {
 } from './constants.js';
 import { GUEST_EXCEPTION, type CpuCore } from './core.js';
 import { hex } from '../../hex.js';
-import { checkOuterReturn, commitOuterReturn, enterInnerStack, outerStack, restoreOuterStack } from './gates.js';
+import { abortInnerStack, checkOuterReturn, commitOuterReturn, enterInnerStack, outerStack } from './gates.js';
 import {
   checkReturnTarget, commitCodeSegment, descAttr, inTable, loadSegV86, nullSegment, pendingCodeLimit,
   readCodeDescriptor, readDescriptor,
@@ -128,7 +128,7 @@ function deliverProtected(c: CpuCore, vector: number, source: number, errorCode:
         if (errorCode >= 0) c.push16(errorCode);
       }
     } catch (e) {
-      restoreOuterStack(c);
+      abortInnerStack(c, ext);
       throw e;
     }
     c.descLo = csLo;
