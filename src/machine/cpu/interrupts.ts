@@ -134,10 +134,8 @@ function deliverProtected(c: CpuCore, vector: number, source: number, errorCode:
     c.descLo = csLo;
     c.descHi = csHi;
     c.descAddr = csAddr;
-    if (v86) {
-      c.flags = flags & ~VM;
-      for (let s = 0; s < 6; s++) if (s !== CS && s !== SS) nullSegment(c, s, 0);
-    }
+    // Leaving V86 mode: the handler starts with null data segments (they were pushed).
+    if (v86) for (let s = 0; s < 6; s++) if (s !== CS && s !== SS) nullSegment(c, s, 0);
   } else {
     const savedSp = c.regs[4];
     try {
