@@ -3,7 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunExit, type CpuState } from '../../src/machine/cpu/cpu.js';
+import { Cpu, RunExit, type CpuState } from '../../src/machine/cpu/cpu.js';
+import { GUEST_EXCEPTION } from '../../src/machine/cpu/core.js';
+import { cacheFlush, invlpg } from '../../src/machine/cpu/ops-486.js';
+import { rdmsr, rdtsc, wrmsr } from '../../src/machine/cpu/ops-msr.js';
 import { boot, machine, read32, RES, runToHalt, type TestMachine } from './helpers.js';
 import { cpu486, qemuBootLoader } from './programs.js';
 
@@ -264,4 +267,39 @@ describe('486-class instructions against QEMU', () => {
       Object.fromEntries(QEMU_COMPARABLE.map((k) => [k, k.endsWith('Flags') ? x[k] & STATUS : x[k]]));
     expect(pick(ours)).toEqual(pick(theirs));
   }, 60_000);
+});
+
+describe('486-class privileged instructions outside ring 0', () => {
+  /** Run `op` on a CPU in protected mode at `cpl`; the exception vector it raises, or -1. */
+  function vectorAt(cpl: number, op: (c: Cpu) => void, cr4 = 0): number {
+    const { cpu } = machine();
+    cpu.cr0 |= 1; // PE: the checks look at CR0.PE and CPL only
+    cpu.cpl = cpl;
+    cpu.cr4 = cr4;
+    cpu.regs[1] = 0x10; // ECX: the TSC MSR
+    try {
+      op(cpu);
+      return -1;
+    } catch (e) {
+      if (e !== GUEST_EXCEPTION) throw e;
+      expect(cpu.excCode).toBe(0);
+      return cpu.excVector;
+    }
+  }
+  const cases: [string, (c: Cpu) => void, number?][] = [
+    ['RDMSR', rdmsr],
+    ['WRMSR', wrmsr],
+    ['INVD / WBINVD', cacheFlush],
+    ['INVLPG', (c) => invlpg(c, 0x3f)], // invlpg [bx]: a memory operand, nothing to fetch
+    ['RDTSC with CR4.TSD', rdtsc, 4],
+  ];
+
+  it.each(cases)('%s is #GP(0) at CPL 3 and runs at CPL 0', (_name, op, cr4) => {
+    expect(vectorAt(3, op, cr4)).toBe(13);
+    expect(vectorAt(0, op, cr4)).toBe(-1);
+  });
+
+  it('RDTSC without CR4.TSD runs at CPL 3', () => {
+    expect(vectorAt(3, rdtsc)).toBe(-1);
+  });
 });
