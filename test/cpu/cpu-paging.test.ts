@@ -137,7 +137,7 @@ describe('paging', () => {
     const reference = boot(pmPaging);
     runToHalt(reference);
     const total = reference.clock.icount;
-    for (let at = 1; at < total; at += 7) {
+    for (let at = 1; at < total; at += 61) {
       const source = boot(pmPaging);
       source.cpu.run(at);
       const state = JSON.parse(JSON.stringify(source.cpu.getState())) as CpuState;

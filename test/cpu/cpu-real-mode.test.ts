@@ -58,12 +58,12 @@ describe('real mode', () => {
     expect(read16(m, RES + 44)).toBe(0x234a);
   });
 
-  it('CPUID reports vendor MigtraceI386, a family-3 part with only the TSC feature', () => {
+  it('CPUID reports vendor MigtraceI386, a family-4 (486SX-class) part: PSE TSC MSR CX8 APIC CMOV, no FPU', () => {
     const vendor = Buffer.from(m.memory.ram.subarray(RES + 48, RES + 60)).toString('latin1');
     expect(vendor).toBe('MigtraceI386');
     expect(read32(m, RES + 60)).toBe(1);
-    expect(read32(m, RES + 64)).toBe(0x308);
-    expect(read32(m, RES + 68)).toBe(0x10);
+    expect(read32(m, RES + 64)).toBe(0x420);
+    expect(read32(m, RES + 68)).toBe(0x8338);
   });
 
   it('RDTSC returns the number of instructions retired before it', () => {

@@ -28,12 +28,16 @@ export const IOPL = 0x3000;
 export const NT = 0x4000;
 export const RF = 0x10000;
 export const VM = 0x20000;
+/** Alignment check (486): writable; #AC is not raised (see ops-msr.ts, CPUID). */
+export const AC = 0x40000;
+/** CPUID available (Pentium, and 486s with CPUID): software probes CPUID by toggling it. */
+export const ID = 0x200000;
 /** The six status flags: what arithmetic writes and what lazy evaluation covers. */
 export const ARITH_FLAGS = CF | PF | AF | ZF | SF | OF;
 /** Bit 1 of EFLAGS always reads as 1. */
 export const FLAGS_FIXED = 0x0002;
-/** Bits a 386 lets software write (the rest read as 0, bit 1 as 1). */
-export const FLAGS_WRITABLE = ARITH_FLAGS | TF | IF | DF | IOPL | NT | RF | VM;
+/** Bits software can set (the rest read as 0, bit 1 as 1): the 386's, plus the 486's AC and ID (no VIF/VIP: no VME). */
+export const FLAGS_WRITABLE = ARITH_FLAGS | TF | IF | DF | IOPL | NT | RF | VM | AC | ID;
 
 /** PF for each low result byte: set when the byte has an even number of one bits. */
 export const PARITY = new Uint8Array(256);
@@ -89,8 +93,16 @@ export const CR0_NW = 0x20000000;
 export const CR0_CD = 0x40000000;
 /** CR4.PSE: a page-directory entry with PS set maps a 4 MiB page. */
 export const CR4_PSE = 0x00000010;
-/** CR0 after reset on a 386 without a coprocessor: ET is wired to the coprocessor type (0x10). */
-export const CR0_RESET = CR0_ET;
+/** CR0 after reset on a 486 (SDM vol. 3, table 9-1): caches disabled (CD, NW), ET wired to 1. */
+export const CR0_RESET = CR0_CD | CR0_NW | CR0_ET;
+
+// ---- CR4 bits this file's users test, and model-specific registers (ops-msr.ts) ----
+/** CR4.TSD: RDTSC is privileged (CPL 0 only). */
+export const CR4_TSD = 0x00000004;
+export const MSR_TSC = 0x10;
+export const MSR_APIC_BASE = 0x1b;
+/** IA32_APIC_BASE after reset: base 0xFEE00000, global enable (bit 11), bootstrap processor (bit 8). */
+export const APIC_BASE_RESET = 0xfee00900 | 0;
 
 // ---- exception vectors (SDM vol. 3, table 6-1) ----
 export const EXC_DE = 0;

@@ -15,17 +15,18 @@ import { MachineFault } from '../../errors.js';
 import type { Bus } from '../bus.js';
 import type { Clock } from '../clock.js';
 import type { PhysicalMemory } from '../memory.js';
-import { CR0_RESET, CS, DS, ES, EXC_DB, FLAGS_FIXED, FS, GS, IF, RunExit, SS, TF } from './constants.js';
+import { APIC_BASE_RESET, CR0_RESET, CS, DS, ES, EXC_DB, FLAGS_FIXED, FS, GS, IF, RunExit, SS, TF } from './constants.js';
 import { CpuCore, GUEST_EXCEPTION } from './core.js';
 import { execute } from './exec.js';
 import { deliverEvent, SOURCE_EXCEPTION, SOURCE_EXTERNAL } from './interrupts.js';
+import { CPU_SIGNATURE, setTsc } from './ops-msr.js';
 import { captureState, restoreState, type CpuState } from './state.js';
 
 export { RunExit } from './constants.js';
 export type { CpuState, SegmentCache, TableRegister } from './state.js';
 
-/** EDX after reset holds the component identifier: a 386DX (family 3), stepping 8 - the same as CPUID leaf 1. */
-const RESET_EDX = 0x308;
+/** EDX after reset holds the component identifier: family 4, model 2, stepping 0 - the same as CPUID leaf 1 EAX. */
+const RESET_EDX = CPU_SIGNATURE;
 
 export class Cpu extends CpuCore {
   /** Why run() returned FAULT; the CPU stays stopped until reset() or setState(). */
@@ -48,6 +49,8 @@ export class Cpu extends CpuCore {
     this.cr0 = CR0_RESET;
     this.cr2 = this.cr3 = this.cr4 = 0;
     this.dr.fill(0);
+    setTsc(this, 0, 0); // RESET clears the time-stamp counter
+    this.apicBase = APIC_BASE_RESET;
     this.cpl = 0;
     this.gdtBase = 0;
     this.gdtLimit = 0xffff;

@@ -1,13 +1,16 @@
 /**
- * The two-byte opcode map (0F xx) of the 386 (SDM vol. 2, table A-3), plus the two
- * instructions the brief asks for from later parts: CPUID and RDTSC. 486+ opcodes (XADD,
- * CMPXCHG, BSWAP, INVD, WBINVD, INVLPG) raise #UD as on a 386.
+ * The two-byte opcode map (0F xx) (SDM vol. 2, table A-3): the 386's, the 486's (CMPXCHG,
+ * XADD, BSWAP, INVD, WBINVD, INVLPG in group 7) and the few later ones CPUID reports
+ * (ops-msr.ts): CPUID, RDTSC, RDMSR, WRMSR, CMPXCHG8B, CMOVcc, and the multi-byte NOP.
+ * Everything else is #UD.
  */
 import * as aluOps from './alu.js';
 import * as constants from './constants.js';
 import type { CpuCore } from './core.js';
 import * as modrm from './modrm.js';
+import * as ops486 from './ops-486.js';
 import * as controlOps from './ops-control.js';
+import * as msrOps from './ops-msr.js';
 import * as protectionOps from './ops-protection.js';
 import * as systemOps from './ops-system.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
@@ -15,8 +18,10 @@ const { imulTrunc, shiftDouble } = aluOps;
 const { CF, EXC_UD, FS, GS, SS, ZF, R8 } = constants;
 const { ea, readRm16, readRm32, readRm8 } = modrm;
 const { farPointerLoad, popSeg } = controlOps;
+const { bswap, cacheFlush, cmov, cmpxchg, group9, nopEv, xadd } = ops486;
+const { cpuid, rdmsr, rdtsc, wrmsr } = msrOps;
 const { larLsl } = protectionOps;
-const { clts, cpuid, group6, group7, movCr, movDr, rdtsc } = systemOps;
+const { clts, group6, group7, movCr, movDr } = systemOps;
 
 export function exec0f(c: CpuCore): void {
   const op = c.fetch8();
@@ -42,13 +47,21 @@ export function exec0f(c: CpuCore): void {
     case 0x03: larLsl(c, true); return;
     case 0x06: clts(c); return;
     case 0x07: return c.unimplemented('LOADALL', '0f 07');
+    case 0x08: case 0x09: cacheFlush(c); return; // INVD, WBINVD
+    case 0x1f: nopEv(c); return;
     case 0x20: movCr(c, false); return;
     case 0x21: movDr(c, false); return;
     case 0x22: movCr(c, true); return;
     case 0x23: movDr(c, true); return;
     case 0x24:
     case 0x26: return c.unimplemented('MOV TRn', `0f ${op.toString(16)} /r`);
+    case 0x30: wrmsr(c); return;
     case 0x31: rdtsc(c); return;
+    case 0x32: rdmsr(c); return;
+    case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
+    case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f:
+      cmov(c, op);
+      return;
     case 0xa2: cpuid(c); return;
     case 0xa0: pushSel(c, FS); return;
     case 0xa1: popSeg(c, FS); return;
@@ -64,6 +77,7 @@ export function exec0f(c: CpuCore): void {
       else c.r16[reg << 1] = imulTrunc(c, c.r16[reg << 1], readRm16(c, m), 15);
       return;
     }
+    case 0xb0: case 0xb1: cmpxchg(c, op); return;
     case 0xb2: farPointerLoad(c, SS); return;
     case 0xb4: farPointerLoad(c, FS); return;
     case 0xb5: farPointerLoad(c, GS); return;
@@ -83,6 +97,11 @@ export function exec0f(c: CpuCore): void {
       return;
     }
     case 0xbc: case 0xbd: bitScan(c, op === 0xbd); return;
+    case 0xc0: case 0xc1: xadd(c, op); return;
+    case 0xc7: group9(c); return;
+    case 0xc8: case 0xc9: case 0xca: case 0xcb: case 0xcc: case 0xcd: case 0xce: case 0xcf:
+      bswap(c, op);
+      return;
     default:
       return c.raise(EXC_UD);
   }

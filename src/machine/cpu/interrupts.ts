@@ -25,8 +25,8 @@ export const SOURCE_EXTERNAL = 2;
 
 /** AC (alignment check) is a 486 flag; the 386 clears only IF/TF/NT/RF/VM. */
 const AC = 0x40000;
-/** What IRET restores on a 386: the status and control flags, IOPL, NT and RF (no AC/ID: a 386 has neither). */
-const IRET_FLAGS = 0x17fd5;
+/** What IRET restores: the status and control flags, IOPL, NT, RF, and the 486's AC and ID. */
+const IRET_FLAGS = 0x257fd5;
 
 /**
  * Transfer control to the handler for `vector`, pushing the return address c.eip (and

@@ -1,26 +1,29 @@
 /**
  * System instructions: flags transfer (PUSHF POPF SAHF LAHF CLI STI), HLT, port I/O,
- * descriptor-table registers, control and debug registers, CPUID and RDTSC.
+ * descriptor-table registers, control and debug registers. (CPUID, RDTSC and the MSRs:
+ * ops-msr.ts; the 486's instructions, INVLPG among them: ops-486.ts.)
  */
 import * as constants from './constants.js';
 import type { CpuCore } from './core.js';
 import * as interrupts from './interrupts.js';
 import * as modrm from './modrm.js';
+import * as ops486 from './ops-486.js';
 import * as protectionOps from './ops-protection.js';
 import * as tss from './tss.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
 const {
-  AF, CF, CR0_AM, CR0_CD, CR0_EM, CR0_ET, CR0_MP, CR0_NE, CR0_NW, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_PSE, EXC_GP, EXC_UD, IF, IOPL, PF, RF, SF, VM, ZF,
+  AF, CF, CR0_AM, CR0_CD, CR0_EM, CR0_ET, CR0_MP, CR0_NE, CR0_NW, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_PSE, CR4_TSD, EXC_GP, EXC_UD, IF, IOPL, PF, RF, SF, VM, ZF,
 } = constants;
 const { deliverInterrupt, SOURCE_EXCEPTION } = interrupts;
 const { ea } = modrm;
+const { invlpg } = ops486;
 const { lldt, ltr, verify } = protectionOps;
 const { checkIoPermission } = tss;
 
 /** The CR0 bits a 486 has: PE MP EM TS ET NE, WP, AM, NW CD PG. Writes to the rest are dropped. */
 const CR0_486_BITS = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG;
-/** What POPF may change on a 386: status flags, TF IF DF, IOPL, NT (not RF, VM; no AC or ID on a 386). */
-const POPF_FLAGS = 0x7fd5;
+/** What POPF may change: status flags, TF IF DF, IOPL, NT, and the 486's AC and ID (not RF, VM). */
+const POPF_FLAGS = 0x247fd5;
 
 function iopl(c: CpuCore): number {
   return (c.flags & IOPL) >> 12;
@@ -46,7 +49,7 @@ export function pushf(c: CpuCore): void {
 export function popf(c: CpuCore): void {
   v86Sensitive(c);
   const v = c.o32 ? c.pop32() : c.pop16();
-  let mask = POPF_FLAGS;
+  let mask = c.o32 ? POPF_FLAGS : POPF_FLAGS & 0xffff;
   if (c.cr0 & CR0_PE) {
     if (c.cpl > 0) mask &= ~IOPL;
     if (c.cpl > iopl(c)) mask &= ~IF;
@@ -159,11 +162,12 @@ function storeSelector(c: CpuCore, m: number, sel: number): void {
   }
 }
 
-/** 0F 01: SGDT SIDT LGDT LIDT SMSW LMSW. */
+/** 0F 01: SGDT SIDT LGDT LIDT SMSW LMSW, and the 486's INVLPG (/7). */
 export function group7(c: CpuCore): void {
   const m = c.fetch8();
   const op = (m >> 3) & 7;
-  if (op === 5 || op === 7) c.raise(EXC_UD); // /7 is INVLPG, a 486 instruction
+  if (op === 5) c.raise(EXC_UD);
+  if (op === 7) return invlpg(c, m);
   if (op === 4) { // SMSW
     storeSelector(c, m, c.o32 && m >= 0xc0 ? c.cr0 : c.cr0 & 0xffff);
     return;
@@ -220,8 +224,8 @@ export function writeCr0(c: CpuCore, v: number): void {
   c.sliceEnd = 0;
 }
 
-/** CR4 bits this CPU implements: PSE (4 MiB pages). Setting any other is #GP(0), as for a reserved bit. */
-const CR4_BITS = CR4_PSE;
+/** CR4 bits this CPU implements: TSD (RDTSC for ring 0 only) and PSE (4 MiB pages). Setting any other is #GP(0), as for a reserved bit. */
+const CR4_BITS = CR4_TSD | CR4_PSE;
 
 function writeCr4(c: CpuCore, v: number): void {
   if (v & ~CR4_BITS) c.raise(EXC_GP, 0);
@@ -260,42 +264,4 @@ export function movDr(c: CpuCore, toDr: boolean): void {
 export function clts(c: CpuCore): void {
   requireCpl0(c);
   c.cr0 &= ~CR0_TS;
-}
-
-/**
- * CPUID, documented here as the guest sees it:
- *   leaf 0: EAX = 1 (highest leaf), EBX:EDX:ECX = "Migt" "race" "I386" (vendor "MigtraceI386");
- *   leaf 1: EAX = 0x00000308 (family 3, model 0, stepping 8: a 386DX), EBX = ECX = 0,
- *           EDX = 0x00000010 (TSC only: no FPU, no paging extensions, nothing else);
- *   any other leaf: all zeros.
- * A real 386 has no CPUID; EFLAGS.ID is not writable here either, as on a 386, so software
- * that probes for CPUID that way sees none - the instruction is for our own guests.
- */
-export function cpuid(c: CpuCore): void {
-  const r = c.regs;
-  const leaf = r[0];
-  if (leaf === 0) {
-    r[0] = 1;
-    r[3] = ascii('Migt');
-    r[2] = ascii('race');
-    r[1] = ascii('I386');
-  } else if (leaf === 1) {
-    r[0] = 0x308;
-    r[3] = 0;
-    r[1] = 0;
-    r[2] = 0x10;
-  } else {
-    r[0] = r[1] = r[2] = r[3] = 0;
-  }
-}
-
-function ascii(s: string): number {
-  return s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24);
-}
-
-/** RDTSC: EDX:EAX = the instruction count (virtual time), retired instructions before this one. */
-export function rdtsc(c: CpuCore): void {
-  const t = c.clock.icount;
-  c.regs[0] = t % 4294967296 | 0;
-  c.regs[2] = Math.floor(t / 4294967296) | 0;
 }

@@ -15,7 +15,7 @@ import type { Clock } from '../clock.js';
 import type { PhysicalMemory } from '../memory.js';
 import * as constants from './constants.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
-const { AF, ARITH_FLAGS, ATTR_UNUSABLE, CF, CR0_PE, CR0_RESET, CS, FLAGS_FIXED, OF, PARITY, PF, SF, ZF } = constants;
+const { AF, APIC_BASE_RESET, ARITH_FLAGS, ATTR_UNUSABLE, CF, CR0_PE, CR0_RESET, CS, FLAGS_FIXED, OF, PARITY, PF, SF, ZF } = constants;
 
 /** Thrown to abort an instruction with a guest exception (the details are on the CPU). */
 export const GUEST_EXCEPTION = Object.freeze({ guestException: true });
@@ -116,6 +116,11 @@ export class CpuRegisters {
   cr4 = 0;
   /** DR0-DR3, DR6, DR7 (stored only: no breakpoints yet). */
   readonly dr = new Int32Array(8);
+  /** TSC = clock.icount + this 64-bit offset (two int32 halves); WRMSR 0x10 sets it (ops-msr.ts). */
+  tscOffsetLo = 0;
+  tscOffsetHi = 0;
+  /** IA32_APIC_BASE (MSR 0x1B), its low half (the high half is reserved and reads 0). */
+  apicBase = APIC_BASE_RESET;
   cpl = 0;
   gdtBase = 0;
   gdtLimit = 0xffff;

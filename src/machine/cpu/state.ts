@@ -63,6 +63,11 @@ export interface CpuState {
   /** Interrupts are inhibited until after the next instruction (after STI, MOV SS, POP SS). */
   interruptShadow: boolean;
   halted: boolean;
+  /** TSC = icount + this 64-bit offset, as unsigned halves (WRMSR 0x10 sets it; reset makes the TSC 0). */
+  tscOffsetLo: number;
+  tscOffsetHi: number;
+  /** IA32_APIC_BASE (MSR 0x1B), low half: base, global enable, BSP. */
+  apicBase: number;
 }
 
 // ---------------------------------------------------------------- the declaration
@@ -172,10 +177,17 @@ export const CPU_FIELDS: readonly CpuField[] = [
     (c) => (c.shadow ? 1 : 0), (c, v) => { c.shadow = v !== 0; }, true),
   field('halted', ['halted'], 1, { access: 'internal', role: 'processing', doc: 'stopped by HLT until an interrupt' },
     (c) => (c.halted ? 1 : 0), (c, v) => { c.halted = v !== 0; }, true),
+  // ---- version 2: the 486-class MSRs ----
+  field('tsc_offset_lo', ['tscOffsetLo'], 32, { access: 'internal', role: 'processing', doc: 'time-stamp counter = icount + offset (mod 2^64): offset bits 0-31' },
+    (c) => c.tscOffsetLo >>> 0, (c, v) => { c.tscOffsetLo = v | 0; }),
+  field('tsc_offset_hi', ['tscOffsetHi'], 32, { access: 'internal', role: 'processing', doc: 'time-stamp counter offset bits 32-63' },
+    (c) => c.tscOffsetHi >>> 0, (c, v) => { c.tscOffsetHi = v | 0; }),
+  field('apic_base', ['apicBase'], 32, { access: 'rw', role: 'config', doc: 'IA32_APIC_BASE MSR (0x1B), bits 0-31 (bits 32-63 are reserved, 0)' },
+    (c) => c.apicBase >>> 0, (c, v) => { c.apicBase = v | 0; }),
 ];
 
 /** The CPU's state schema: the same language as a device's, owner "cpu" (differences read "cpu.cs.base"). */
-export const CPU_SCHEMA: StateSchema = { device: 'cpu', version: 1, fields: CPU_FIELDS };
+export const CPU_SCHEMA: StateSchema = { device: 'cpu', version: 2, fields: CPU_FIELDS };
 
 // ---------------------------------------------------------------- CpuState ⇄ flat snapshot
 
