@@ -24,6 +24,8 @@ import { PciHost } from '../devices/pci-host.js';
 import { Rtl8169 } from '../devices/rtl8169.js';
 import { IoApic, IOAPIC_MMIO_SIZE, connectApics } from '../devices/ioapic.js';
 import { LocalApic, LAPIC_MMIO_SIZE } from '../devices/lapic.js';
+import { I8042 } from '../devices/i8042.js';
+import { CgaCrtc } from '../devices/cga-crtc.js';
 import { BOARD } from './layout.js';
 
 export type AnyDevice = Device<Record<string, FieldValue>>;
@@ -33,7 +35,7 @@ export interface BoardHooks {
   input(channel: 'serial' | 'frame', data: Uint8Array): void;
   /** The guest wrote to isa-debug-exit: stop with this exit status. */
   exit(status: number): void;
-  /** The guest asked for a CPU reset (port 0x92 bit 0). */
+  /** The guest asked for a CPU reset (port 0x92 bit 0, the 8042's reset line). */
   resetRequest(): void;
 }
 
@@ -64,6 +66,8 @@ export interface Board {
   readonly nic: Rtl8169;
   readonly ioapic: IoApic;
   readonly lapic: LocalApic;
+  readonly i8042: I8042;
+  readonly crtc: CgaCrtc;
   readonly input: InputScheduler;
   /** False when no interrupt source could ever raise INTR again (the PIC masks everything). */
   interruptsPossible(): boolean;
@@ -84,7 +88,21 @@ export function buildBoard(ctx: DeviceContext, fabric: InterruptFabric, hooks: B
   const pit = new Pit8254(ctx, BOARD.pit);
   const rtc = new RtcCmos(ctx, BOARD.rtc, options.rtcStart ?? DEFAULT_RTC_START);
   const uart = new Uart16550(ctx, BOARD.uart);
-  const sysctl = new SystemControlPort(ctx, () => hooks.resetRequest());
+  // A20 is open while either gate holds it open: port 0x92 bit 1 or the 8042's output port bit 1.
+  const a20 = { port92: true, kbc: true };
+  const applyA20 = () => ctx.memory.setA20(a20.port92 || a20.kbc);
+  const sysctl = new SystemControlPort(ctx, () => hooks.resetRequest(), (open) => {
+    a20.port92 = open;
+    applyA20();
+  });
+  const i8042 = new I8042(ctx, BOARD.i8042, {
+    a20: (open) => {
+      a20.kbc = open;
+      applyA20();
+    },
+    resetRequest: () => hooks.resetRequest(),
+  });
+  const crtc = new CgaCrtc(ctx, BOARD.crtc);
   const post = new PostPort(ctx);
   const debugExit = new DebugExit(ctx, (status) => hooks.exit(status));
   const disk = new AtaDisk(ctx, BOARD.ata, options.disk);
@@ -101,6 +119,7 @@ export function buildBoard(ctx: DeviceContext, fabric: InterruptFabric, hooks: B
       hooks.input('frame', data);
       nic.receiveFrame(data);
     },
+    keyboard: (codes) => i8042.typeCodes(codes),
   });
 
   pic.mapPorts(ctx.bus);
@@ -117,18 +136,20 @@ export function buildBoard(ctx: DeviceContext, fabric: InterruptFabric, hooks: B
   mapMmio(ctx.bus, ioapic, BOARD.ioapic.mmioBase, IOAPIC_MMIO_SIZE);
   mapMmio(ctx.bus, lapic, BOARD.lapic.mmioBase, LAPIC_MMIO_SIZE);
   connectApics(ioapic, lapic);
+  i8042.mapPorts(ctx.bus);
+  crtc.mapPorts(ctx.bus);
   input.attach(ctx.bus);
   fabric.pic = pic;
   fabric.ioapic = ioapic;
   fabric.lapic = lapic;
 
   const devices: AnyDevice[] = [
-    pic.master, pic.slave, pit, rtc, uart, disk, pci, nic, ioapic, lapic, post, sysctl, debugExit, input,
+    pic.master, pic.slave, pit, rtc, uart, disk, pci, nic, ioapic, lapic, post, sysctl, debugExit, i8042, crtc, input,
   ];
   for (const d of devices) d.reset();
   fabric.update();
   return {
-    devices, pic, pit, rtc, uart, sysctl, disk, pci, nic, ioapic, lapic, input,
+    devices, pic, pit, rtc, uart, sysctl, disk, pci, nic, ioapic, lapic, i8042, crtc, input,
     // The PIC reaches the CPU through LINT0; the LAPIC's own sources need it software-enabled.
     interruptsPossible: () => pic.master.state.imr !== 0xff || (lapic.state.spurious_vec & 0x100) !== 0,
   };

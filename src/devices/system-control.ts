@@ -20,9 +20,14 @@ export class SystemControlPort extends Device<SystemControlState> implements IoH
   state: SystemControlState = { a20: 1 };
   readonly sizes = SIZE_8;
 
+  /**
+   * `onA20`: where the gate bit goes — the board ORs it with the keyboard controller's output
+   * port bit (either one opens A20, as on PC chipsets); by default straight to memory.
+   */
   constructor(
     ctx: DeviceContext,
     private readonly onResetRequest: () => void,
+    private readonly onA20: (open: boolean) => void = (open) => ctx.memory.setA20(open),
   ) {
     super(ctx);
   }
@@ -48,6 +53,6 @@ export class SystemControlPort extends Device<SystemControlState> implements IoH
   }
 
   private applyA20(): void {
-    this.ctx.memory.setA20(this.state.a20 === 1);
+    this.onA20(this.state.a20 === 1);
   }
 }

@@ -15,7 +15,7 @@ import { InputError } from '../errors.js';
 import { packageRoot } from '../guests/catalog.js';
 import { BOOT_ADDRESS, DEFAULT_MEMORY, Machine } from '../board/machine.js';
 import { CopyOnWriteDiskBacking, openDiskImage, type DiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
-import { hashInputEvents, type InputEvent, type InputScript } from '../devices/input-script.js';
+import { hashInputEvents, type InputEvent, type InputScript, type InputTarget } from '../devices/input-script.js';
 import { DEFAULT_RTC_START } from '../devices/rtc-cmos.js';
 import { BLOB_GUEST_IMAGE, BLOB_INPUT_SCRIPT } from './format.js';
 import { PAGE_BYTES } from './pages.js';
@@ -209,8 +209,10 @@ export async function runSetupFromTrace(
 /** src/devices/input-script.ts hashes exactly these bytes (hashInputEvents); traceHeaderFor checks that they agree. */
 const CANONICAL_MAGIC = 'migtrace-input-script-v1\n';
 const EVENT_HEAD = 13;
+/** Target codes, in canonical order: a code's meaning never changes. */
+const INPUT_TARGETS: readonly InputTarget[] = ['serial', 'nic', 'keyboard'];
 
-/** The canonical form of a script's events: magic line, then per event u64 LE icount, u8 target (0 serial, 1 nic), u32 LE length, bytes. */
+/** The canonical form of a script's events: magic line, then per event u64 LE icount, u8 target (0 serial, 1 nic, 2 keyboard), u32 LE length, bytes. */
 export function encodeInputScript(events: readonly InputEvent[]): Uint8Array {
   let size = CANONICAL_MAGIC.length;
   for (const e of events) size += EVENT_HEAD + e.data.length;
@@ -218,7 +220,7 @@ export function encodeInputScript(events: readonly InputEvent[]): Uint8Array {
   let pos = out.write(CANONICAL_MAGIC, 0, 'latin1');
   for (const e of events) {
     out.writeBigUInt64LE(BigInt(e.icount), pos);
-    out.writeUInt8(e.target === 'serial' ? 0 : 1, pos + 8);
+    out.writeUInt8(INPUT_TARGETS.indexOf(e.target), pos + 8);
     out.writeUInt32LE(e.data.length, pos + 9);
     out.set(e.data, pos + EVENT_HEAD);
     pos += EVENT_HEAD + e.data.length;
@@ -238,8 +240,8 @@ export function decodeInputScript(bytes: Uint8Array, source: string): InputScrip
     const icount = Number(buf.readBigUInt64LE(pos));
     const target = buf[pos + 8];
     const length = buf.readUInt32LE(pos + 9);
-    if (target > 1 || icount < previous || pos + EVENT_HEAD + length > buf.length) throw bad(`bad event at byte ${pos}`);
-    events.push({ icount, target: target === 0 ? 'serial' : 'nic', data: Uint8Array.from(buf.subarray(pos + EVENT_HEAD, pos + EVENT_HEAD + length)) });
+    if (target >= INPUT_TARGETS.length || icount < previous || pos + EVENT_HEAD + length > buf.length) throw bad(`bad event at byte ${pos}`);
+    events.push({ icount, target: INPUT_TARGETS[target], data: Uint8Array.from(buf.subarray(pos + EVENT_HEAD, pos + EVENT_HEAD + length)) });
     previous = icount;
     pos += EVENT_HEAD + length;
   }
