@@ -52,7 +52,8 @@ export const BOARD = {
   rtc: { ports: { base: 0x70, count: 2 }, irq: 8 },
   uart: { ports: { base: 0x3f8, count: 8 }, irq: 4 },
   i8042: { data: 0x60, command: 0x64, irq: 1, auxIrq: 12 },
-  crtc: { index: 0x3d4, data: 0x3d5 },
+  /** The CGA's CRTC ports, and its 80x25 colour text buffer (RAM here: no MMIO window). */
+  crtc: { index: 0x3d4, data: 0x3d5, textMemory: 0xb8000 },
   ata: { command: { base: 0x1f0, count: 8 }, control: 0x3f6, irq: 14 },
   pci: { config: { base: 0xcf8, count: 8 } },
   nic: { slot: 3, irq: 11, ioBase: 0xc000, mmioBase: 0xfebff000 },

@@ -27,9 +27,6 @@ export const CRTC_CURSOR_HIGH = 14;
 export const CRTC_CURSOR_LOW = 15;
 /** The BIOS's mode-3 (80x25 colour text) values of R0-R11. */
 export const MODE3_TIMING = [0x71, 0x50, 0x5a, 0x0a, 0x1f, 0x06, 0x19, 0x1c, 0x02, 0x07, 0x06, 0x07] as const;
-/** Colour text memory: 80x25 cells of character + attribute. */
-export const CGA_TEXT_BASE = 0xb8000;
-export const CGA_TEXT_BYTES = 80 * 25 * 2;
 
 const SCHEMA: StateSchema = {
   device: 'crtc',

@@ -99,7 +99,7 @@ export const KBD_QUEUE_SIZE = 16;
 /** As a PC BIOS leaves the controller: XLATE, SYS, KBD INT; the (absent) mouse port disabled. */
 export const POWER_ON_COMMAND_BYTE = CMD_XLATE | CMD_AUX_DISABLE | CMD_SYS | CMD_KBD_INT;
 /** Reset line high (not in reset), A20 open, the unused bits high. */
-export const POWER_ON_OUTPUT_PORT = 0xcf;
+export const POWER_ON_OUTPORT = 0xcf;
 export const POWER_ON_STATUS = STATUS_SYS | STATUS_INH;
 /** Typematic 10.9 cps, 500 ms delay (the keyboard's default). */
 export const KBD_DEFAULT_TYPEMATIC = 0x2b;
@@ -109,7 +109,7 @@ const SCHEMA: StateSchema = {
   version: 1,
   fields: [
     { name: 'status', width: 8, access: 'ro', role: 'processing', doc: 'status register (port 0x64 read): OBF, SYS, A2, INH, AUXB, TIMEOUT' },
-    { name: 'output_buffer', width: 8, access: 'internal', role: 'processing', doc: 'the byte in the output buffer (valid while status.OBF); reading port 0x60 takes it' },
+    { name: 'output_buffer', width: 8, access: 'internal', role: 'processing', doc: 'the byte in the output buffer: reading port 0x60 takes it while status.OBF, and returns it again (stale) after' },
     { name: 'command_byte', width: 8, access: 'wo', role: 'config', doc: 'controller command byte: KBD INT, AUX INT, SYS, KBD/AUX DISABLE, XLATE (readable only through the output buffer, command 0x20)' },
     { name: 'output_port', width: 8, access: 'wo', role: 'config', doc: 'output port: bit 0 CPU reset (active low), bit 1 A20 gate (readable only through the output buffer, command 0xD0)' },
     { name: 'pending_command', width: 8, access: 'internal', role: 'processing', doc: 'controller command waiting for its data-port byte (0x60, 0xD1-0xD4), 0 when none' },
@@ -152,7 +152,7 @@ function powerOnState(): I8042State {
     status: POWER_ON_STATUS,
     output_buffer: 0,
     command_byte: POWER_ON_COMMAND_BYTE,
-    output_port: POWER_ON_OUTPUT_PORT,
+    output_port: POWER_ON_OUTPORT,
     pending_command: 0,
     xlate_break: 0,
     kbd_queue: new Array<number>(KBD_QUEUE_SIZE).fill(0),

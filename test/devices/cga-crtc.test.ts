@@ -67,9 +67,9 @@ describe('CGA 6845 CRTC', () => {
   it('has its text memory at 0xB8000 in ordinary, dirty-tracked RAM', () => {
     const m = new Machine();
     const log = m.memory.dirty.createClient('test');
-    m.memory.write16(0xb8000, 0x0741); // a CPU store: 'A', grey on black
-    expect(m.memory.readBytes(0xb8000, 2)).toEqual(Uint8Array.of(0x41, 0x07));
-    expect(m.bus.mmioRead(0xb8000, 2)).toBe(0xffff); // no MMIO window there: the bus decodes nothing
-    expect(log.isDirty(0xb8000 >> 12)).toBe(true);
+    m.memory.write16(BOARD.crtc.textMemory, 0x0741); // a CPU store: 'A', grey on black
+    expect(m.memory.readBytes(BOARD.crtc.textMemory, 2)).toEqual(Uint8Array.of(0x41, 0x07));
+    expect(m.bus.mmioRead(BOARD.crtc.textMemory, 2)).toBe(0xffff); // no MMIO window there: the bus decodes nothing
+    expect(log.isDirty(BOARD.crtc.textMemory >> 12)).toBe(true);
   });
 });

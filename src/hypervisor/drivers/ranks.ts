@@ -26,6 +26,8 @@ export const RANK = {
   rtc: 80,
   uart: 90,
   pit: 100,
+  i8042: 110,
+  crtc: 120,
   anyDevice: 150,
   picSwitchOver: 200,
   lapicInService: 210,
