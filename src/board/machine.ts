@@ -20,6 +20,7 @@ import { CopyOnWriteDiskBacking, MemoryDiskBacking, type DiskBacking } from '../
 import type { InputScript } from '../devices/input-script.js';
 import { InterruptFabric } from '../machine/interrupts.js';
 import { isaIrqToGsi } from './layout.js';
+import { writeFirmwareTables } from './firmware-tables.js';
 import type { DeviceContext, OutputSink } from '../devices/device.js';
 
 export const MiB = 1024 * 1024;
@@ -154,6 +155,9 @@ export class Machine implements OutputSink {
         input: options.input ?? emptyInputScript(),
       },
     );
+    // What a PC BIOS leaves in memory (BIOS data area, MP tables), in every boot mode.
+    writeFirmwareTables(this.memory);
+    this.memory.dirty.clear();
   }
 
   /** Build a machine and load a raw boot image at 0x7C00, as a PC BIOS would. */
