@@ -88,20 +88,9 @@ export function buildBoard(ctx: DeviceContext, fabric: InterruptFabric, hooks: B
   const pit = new Pit8254(ctx, BOARD.pit);
   const rtc = new RtcCmos(ctx, BOARD.rtc, options.rtcStart ?? DEFAULT_RTC_START);
   const uart = new Uart16550(ctx, BOARD.uart);
-  // A20 is open while either gate holds it open: port 0x92 bit 1 or the 8042's output port bit 1.
-  const a20 = { port92: true, kbc: true };
-  const applyA20 = () => ctx.memory.setA20(a20.port92 || a20.kbc);
-  const sysctl = new SystemControlPort(ctx, () => hooks.resetRequest(), (open) => {
-    a20.port92 = open;
-    applyA20();
-  });
-  const i8042 = new I8042(ctx, BOARD.i8042, {
-    a20: (open) => {
-      a20.kbc = open;
-      applyA20();
-    },
-    resetRequest: () => hooks.resetRequest(),
-  });
+  const sysctl = new SystemControlPort(ctx, () => hooks.resetRequest());
+  // One A20 line: the 8042's output port writes the same latch as port 0x92 (the last writer decides).
+  const i8042 = new I8042(ctx, BOARD.i8042, { a20: (open) => sysctl.setA20(open), resetRequest: () => hooks.resetRequest() });
   const crtc = new CgaCrtc(ctx, BOARD.crtc);
   const post = new PostPort(ctx);
   const debugExit = new DebugExit(ctx, (status) => hooks.exit(status));

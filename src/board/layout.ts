@@ -6,7 +6,8 @@
  *
  *   0x0020–0x0021  8259A master        0x00A0–0x00A1  8259A slave   0x04D0–0x04D1 ELCR
  *   0x0040–0x0043  8254 PIT            0x0061         port B (PIT gate 2, speaker, OUT2)
- *   0x0060, 0x0064 8042 keyboard controller (keyboard IRQ1; auxiliary port IRQ12, nothing on it)
+ *   0x0060, 0x0064 8042 keyboard controller (keyboard IRQ1; auxiliary port IRQ12, nothing on it);
+ *                  its output port and port 0x92 write one A20 latch
  *   0x0070–0x0071  MC146818 RTC/CMOS   0x0080         POST code port
  *   0x0092         System Control Port A (fast A20, fast reset)
  *   0x00F4–0x00F7  isa-debug-exit (QEMU-compatible)

@@ -8,7 +8,8 @@
  * A2 (3: the last write was to the command port), INH (4: 1 = keyboard not inhibited by the
  * key lock), AUXB (5: the byte is the auxiliary port's), TIMEOUT (6). Command byte bits:
  * KBD INT (0), AUX INT (1), SYS (2), KBD DISABLE (4), AUX DISABLE (5), XLATE (6).
- * Output port: bit 0 is the CPU's reset line (active low), bit 1 the A20 gate.
+ * Output port: bit 0 is the CPU's reset line (active low), bit 1 the A20 gate — writing it sets
+ * the board's one A20 latch, which port 0x92 shares (the last writer decides, as in QEMU).
  *
  * IRQ1 is OBF with a keyboard byte and KBD INT set (a level, as the chip's OBF pin through the
  * enable gate); IRQ12 the same for an auxiliary byte and AUX INT. The keyboard queues what it
@@ -141,7 +142,7 @@ export type I8042State = {
 };
 
 export interface I8042Hooks {
-  /** The output port's A20 bit (the board combines it with port 0x92's). */
+  /** The output port's A20 bit was written (the board's one A20 latch, shared with port 0x92). */
   a20(open: boolean): void;
   /** The output port's reset line went low (0xD1 with bit 0 clear, 0xFE). */
   resetRequest(): void;
@@ -412,9 +413,9 @@ export class I8042 extends Device<I8042State> {
     this.ctx.irq.setIrq(this.wiring.auxIrq, full && aux && (s.command_byte & CMD_AUX_INT) !== 0);
   }
 
+  /** The A20 latch is the board's (port 0x92 holds it): a restore does not drive it from here. */
   protected override afterRestore(): void {
     this.updateIrq();
-    this.hooks.a20((this.state.output_port & OUT_A20) !== 0);
   }
 
   protected override derived(): Record<string, number | string> {

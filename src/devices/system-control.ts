@@ -2,6 +2,10 @@
  * System Control Port A at 0x92 (PS/2 "fast A20"): bit 1 opens the A20 gate, writing bit 0
  * as 1 requests a fast CPU reset. Reads return the A20 bit (bit 0 reads back 0, as QEMU's
  * port92 does once the reset pulse is over).
+ *
+ * The gate is one latch, held here: the 8042's output port drives the same line (QEMU wires
+ * both to one A20 line), so the last of the two to write decides, and port 0x92 reads back
+ * what the 8042 set too (`setA20`, called by the board).
  */
 import { SIZE_8, type IoHandler } from '../machine/bus.js';
 import { Device, type DeviceContext } from './device.js';
@@ -20,14 +24,9 @@ export class SystemControlPort extends Device<SystemControlState> implements IoH
   state: SystemControlState = { a20: 1 };
   readonly sizes = SIZE_8;
 
-  /**
-   * `onA20`: where the gate bit goes — the board ORs it with the keyboard controller's output
-   * port bit (either one opens A20, as on PC chipsets); by default straight to memory.
-   */
   constructor(
     ctx: DeviceContext,
     private readonly onResetRequest: () => void,
-    private readonly onA20: (open: boolean) => void = (open) => ctx.memory.setA20(open),
   ) {
     super(ctx);
   }
@@ -48,11 +47,17 @@ export class SystemControlPort extends Device<SystemControlState> implements IoH
     if (value & 1) this.onResetRequest();
   }
 
+  /** The 8042's output port wrote the A20 line. */
+  setA20(open: boolean): void {
+    this.state.a20 = open ? 1 : 0;
+    this.applyA20();
+  }
+
   protected override afterRestore(): void {
     this.applyA20();
   }
 
   private applyA20(): void {
-    this.onA20(this.state.a20 === 1);
+    this.ctx.memory.setA20(this.state.a20 === 1);
   }
 }

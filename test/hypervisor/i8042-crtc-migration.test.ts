@@ -49,9 +49,10 @@ describe('8042 migration', () => {
     expect(r.sourceDisturbed).toEqual([]);
     expect(r.dest.board.i8042.state.pending_command).toBe(0xd1);
     r.dest.bus.pioWrite(KDATA, 1, 0xdd);
-    expect(r.dest.memory.a20Enabled).toBe(true); // port 0x92 still holds it open
-    r.dest.bus.pioWrite(0x92, 1, 0);
-    expect(r.dest.memory.a20Enabled).toBe(false);
+    expect(r.dest.memory.a20Enabled).toBe(false); // one A20 latch: port 0x92 reads it back
+    expect(r.dest.bus.pioRead(BOARD.sysctl.port, 1) & 2).toBe(0);
+    r.dest.bus.pioWrite(BOARD.sysctl.port, 1, 2);
+    expect(r.dest.memory.a20Enabled).toBe(true);
   });
 
   it('with a pending output byte (a typed key, IRQ1 high): read out, put back on the source, rebuilt on the destination', () => {
@@ -103,6 +104,16 @@ describe('8042 migration', () => {
     expect(cap.fields.output_port).toBe(0xcd);
     expect(cap.provenance.command_byte).toBe('read');
     expect(r.sourceDisturbed).toEqual([]);
+  });
+
+  it('A20 closed through port 0x92 after xv6 opened it through the 8042: the destination keeps it closed', () => {
+    const r = roundTrip((m) => {
+      m.bus.pioWrite(KCMD, 1, 0xd1);
+      m.bus.pioWrite(KDATA, 1, 0xdf);
+      m.bus.pioWrite(BOARD.sysctl.port, 1, 0);
+    });
+    expect(r.destDiffs).toEqual([]);
+    expect([r.source.memory.a20Enabled, r.dest.memory.a20Enabled]).toEqual([false, false]);
   });
 });
 

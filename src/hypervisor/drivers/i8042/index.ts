@@ -22,7 +22,7 @@
  * Reconstruction, all at the switch window's start on the fresh destination (power-on state):
  * keyboard interrupts off, the keyboard's settings by its own commands (their ACKs read out), a
  * half-sent keyboard command re-sent, the command byte (0x60), the output port (0xD1) if not
- * power-on, a self-test when the status's SYS bit is set but the command byte's is not, the
+ * power-on (its A20 bit writes the latch port 0x92 shares, so this runs before the sysctl's step), a self-test when the status's SYS bit is set but the command byte's is not, the
  * output byte (0xD2/0xD3/0xD4), and finally the A2 bit / pending command by the guest's kind of
  * last write.
  */
@@ -68,12 +68,18 @@ function restoreStale(io: HvIo, byte: number): void {
 /**
  * Leave status.A2 (was the last write a command?) and a pending command as the guest left them:
  * re-issue the pending command; or end with a command that changes nothing (0xA7/0xA8 to the
- * aux-disable bit's own value); or with a data byte that changes nothing (the output port again).
+ * aux-disable bit's own value); or with a data byte that changes nothing: the command byte
+ * again — unless a self-test left the status's SYS bit set without the command byte's (writing
+ * the command byte would clear it), then the output port again (which also writes the A20
+ * latch port 0x92 shares: right unless port 0x92 wrote it since).
  */
-function settleLastWrite(io: HvIo, a2: boolean, pending: number, commandByte: number, outputPort: number, lastWasData: boolean): void {
+function settleLastWrite(io: HvIo, status: number, pending: number, commandByte: number, outputPort: number, lastWasData: boolean): void {
   if (pending !== 0) io.out8(KBC_COMMAND, pending);
-  else if (a2) io.out8(KBC_COMMAND, commandByte & CMD_AUX_DISABLE ? CCMD_AUX_DISABLE : CCMD_AUX_ENABLE);
-  else if (!lastWasData) {
+  else if (status & STATUS_A2) io.out8(KBC_COMMAND, commandByte & CMD_AUX_DISABLE ? CCMD_AUX_DISABLE : CCMD_AUX_ENABLE);
+  else if (!lastWasData && ((status & STATUS_SYS) !== 0) === ((commandByte & CMD_SYS) !== 0)) {
+    io.out8(KBC_COMMAND, CCMD_WRITE_CMD);
+    io.out8(KBC_DATA, commandByte);
+  } else if (!lastWasData) {
     io.out8(KBC_COMMAND, CCMD_WRITE_OUTPORT);
     io.out8(KBC_DATA, outputPort | OUT_RESET);
   }
@@ -116,7 +122,7 @@ function captureI8042(ctx: CaptureContext, shadow: I8042Shadow): DeviceCaptureBu
   else if (touched) restoreStale(io, byte);
   if (full && kbdWasEnabled) io.out8(KBC_COMMAND, CCMD_KBD_ENABLE);
   const pending = known('pending_command') ? shadow.pendingCommand : 0;
-  if (touched) settleLastWrite(io, (status & STATUS_A2) !== 0, pending, commandByte, outputPort, full && !kbdWasEnabled);
+  if (touched) settleLastWrite(io, status, pending, commandByte, outputPort, full && !kbdWasEnabled);
 
   b.set('output_buffer', byte, 'read');
   b.set('command_byte', commandByte, known('command_byte') ? 'shadow' : 'read');
@@ -170,7 +176,7 @@ function reconstructI8042(ctx: ReconstructContext, t: CapturedView): void {
   if (status & STATUS_OBF) refill(io, t.num('output_buffer'), status);
   else restoreStale(io, t.num('output_buffer'));
   lastWasData = true;
-  settleLastWrite(io, (status & STATUS_A2) !== 0, t.num('pending_command'), commandByte, outputPort, lastWasData);
+  settleLastWrite(io, status, t.num('pending_command'), commandByte, outputPort, lastWasData);
 }
 
 export const i8042Driver: DeviceDriver<I8042Shadow> = {
