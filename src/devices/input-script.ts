@@ -222,7 +222,7 @@ export function parseInputScript(text: string, sourceName: string): InputScript 
         break;
       case 'frame':
       case 'nic':
-        if (every !== 0) throw fail('"every" applies to serial and keyboard data, not frames');
+        if (every !== 0) throw fail('"every" applies to serial data and keys, not frames');
         target = 'nic';
         data = parseHex(words(), fail);
         if (data.length < MIN_FRAME_BYTES || data.length > MAX_FRAME_BYTES) {
