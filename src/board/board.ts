@@ -4,7 +4,9 @@
  * interrupt controllers to the fabric.
  *
  * Every machine has every device, in the same order, with or without an input script or a
- * disk of its own: a migration's destination must be an identical machine.
+ * disk of its own: a migration's destination must be an identical machine. A slave disk is the
+ * one exception: it adds device 1 (`ata0.slave`, right after `ata0`), so a machine with one is
+ * another machine — the trace header says so, and the thin hypervisor refuses it for now.
  */
 import type { Bus, IoHandler, PortRange } from '../machine/bus.js';
 import type { InterruptFabric } from '../machine/interrupts.js';
@@ -18,6 +20,7 @@ import { Pic8259Pair } from '../devices/pic8259.js';
 import { Pit8254 } from '../devices/pit8254.js';
 import { DEFAULT_RTC_START, RtcCmos } from '../devices/rtc-cmos.js';
 import { AtaDisk } from '../devices/ata-disk.js';
+import { AtaChannel } from '../devices/ata-channel.js';
 import type { DiskBacking } from '../devices/disk-backing.js';
 import { InputScheduler, type InputScript } from '../devices/input-script.js';
 import { PciHost } from '../devices/pci-host.js';
@@ -44,6 +47,8 @@ export interface BoardOptions {
   rtcStart?: number;
   /** The shared disk on the primary ATA channel. */
   disk: DiskBacking;
+  /** A second disk, device 1 (slave) on the primary channel; none: device 1 is absent. */
+  slaveDisk?: DiskBacking;
   /** What the outside world sends, and when (an empty script when none). */
   input: InputScript;
 }
@@ -62,6 +67,8 @@ export interface Board {
   readonly uart: Uart16550;
   readonly sysctl: SystemControlPort;
   readonly disk: AtaDisk;
+  /** Device 1 on the primary channel, or null when the machine has no slave disk. */
+  readonly slave: AtaDisk | null;
   readonly pci: PciHost;
   readonly nic: Rtl8169;
   readonly ioapic: IoApic;
@@ -94,7 +101,9 @@ export function buildBoard(ctx: DeviceContext, fabric: InterruptFabric, hooks: B
   const crtc = new CgaCrtc(ctx, BOARD.crtc);
   const post = new PostPort(ctx);
   const debugExit = new DebugExit(ctx, (status) => hooks.exit(status));
-  const disk = new AtaDisk(ctx, BOARD.ata, options.disk);
+  const channel = options.slaveDisk === undefined ? null : new AtaChannel(ctx, BOARD.ata, options.disk, options.slaveDisk);
+  const disk = channel?.master ?? new AtaDisk(ctx, BOARD.ata, options.disk);
+  const slave = channel?.slave ?? null;
   const pci = new PciHost(ctx, BOARD.pci.config);
   const nic = new Rtl8169(ctx, BOARD.nic);
   const ioapic = new IoApic(ctx);
@@ -118,7 +127,8 @@ export function buildBoard(ctx: DeviceContext, fabric: InterruptFabric, hooks: B
   mapPorts(ctx.bus, sysctl, { base: BOARD.sysctl.port, count: 1 });
   mapPorts(ctx.bus, debugExit, BOARD.debugExit.ports);
   uart.mapPorts(ctx.bus);
-  disk.attach(ctx.bus);
+  if (channel !== null) channel.attach(ctx.bus);
+  else disk.attach(ctx.bus);
   pci.mapPorts(ctx.bus);
   nic.id = ctx.bus.registerDevice(nic.name); // before reset: reset maps its BARs
   pci.attach(BOARD.nic.slot, nic);
@@ -133,12 +143,12 @@ export function buildBoard(ctx: DeviceContext, fabric: InterruptFabric, hooks: B
   fabric.lapic = lapic;
 
   const devices: AnyDevice[] = [
-    pic.master, pic.slave, pit, rtc, uart, disk, pci, nic, ioapic, lapic, post, sysctl, debugExit, i8042, crtc, input,
+    pic.master, pic.slave, pit, rtc, uart, disk, ...(slave === null ? [] : [slave]), pci, nic, ioapic, lapic, post, sysctl, debugExit, i8042, crtc, input,
   ];
   for (const d of devices) d.reset();
   fabric.update();
   return {
-    devices, pic, pit, rtc, uart, sysctl, disk, pci, nic, ioapic, lapic, i8042, crtc, input,
+    devices, pic, pit, rtc, uart, sysctl, disk, slave, pci, nic, ioapic, lapic, i8042, crtc, input,
     // The PIC reaches the CPU through LINT0; the LAPIC's own sources need it software-enabled.
     interruptsPossible: () => pic.master.state.imr !== 0xff || (lapic.state.spurious_vec & 0x100) !== 0,
   };

@@ -78,6 +78,8 @@ export interface MachineOptions {
    * the boot image, which is what QEMU's `-drive file=IMG` gives the same guest.
    */
   disk?: DiskBacking;
+  /** A second disk on the primary ATA channel, device 1 (slave); none: device 1 is absent. */
+  slaveDisk?: DiskBacking;
   /** Frames and serial bytes the outside world sends, at given icounts. */
   input?: InputScript;
   /** Virtual instructions per virtual second (default 100 M): the rate device clocks run at. */
@@ -152,6 +154,7 @@ export class Machine implements OutputSink {
       {
         rtcStart: options.rtcStart,
         disk: options.disk ?? new MemoryDiskBacking(1),
+        slaveDisk: options.slaveDisk,
         input: options.input ?? emptyInputScript(),
       },
     );
