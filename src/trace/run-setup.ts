@@ -46,6 +46,8 @@ export interface RunSetup {
   readonly input?: InputScript;
   /** Undefined: a private copy of the boot image (Machine.boot's default). */
   readonly disk?: SharedDisk;
+  /** Device 1 (slave) on the primary ATA channel; undefined: none. */
+  readonly slaveDisk?: SharedDisk;
 }
 
 /** Boot a fresh machine exactly as the setup says. */
@@ -57,6 +59,7 @@ export function bootMachine(setup: RunSetup): Machine {
     rtcStart: setup.rtcStart ?? DEFAULT_RTC_START,
     input: setup.input,
     disk: setup.disk?.overlay(),
+    slaveDisk: setup.slaveDisk?.overlay(),
   });
 }
 
@@ -136,6 +139,8 @@ export function traceHeaderFor(setup: RunSetup, machine: Machine, firstIcount = 
           : { kind: 'file', path: setup.disk.path, sha256: setup.disk.sha256, sectors: setup.disk.sectors },
       inputEvents: setup.input?.events.length ?? 0,
       guestLabel: setup.label,
+      slaveDisk: setup.slaveDisk === undefined ? undefined
+        : { kind: 'file', path: setup.slaveDisk.path, sha256: setup.slaveDisk.sha256, sectors: setup.slaveDisk.sectors },
     },
     blobs,
   };
@@ -155,7 +160,7 @@ export async function runSetupFromTrace(
   dir: string,
   header: TraceHeaderInfo,
   blobs: TraceBlobs,
-  options: { disk?: string } = {},
+  options: { disk?: string; slaveDisk?: string } = {},
 ): Promise<RunSetup> {
   const run = header.run;
   if (run === null) {
@@ -192,6 +197,20 @@ export async function runSetupFromTrace(
       );
     }
   }
+  let slaveDisk: SharedDisk | undefined;
+  if (options.slaveDisk !== undefined && run.slaveDisk === null) {
+    throw new InputError('DISK_NOT_USED', `--slave-disk ${options.slaveDisk}: trace ${dir} was recorded without a slave disk, so there is none to replace`);
+  }
+  if (run.slaveDisk !== null) {
+    const path = options.slaveDisk ?? run.slaveDisk.path;
+    slaveDisk = openSharedDisk(path);
+    if (slaveDisk.sha256 !== run.slaveDisk.sha256) {
+      throw new InputError(
+        'DISK_CHANGED',
+        `slave disk image ${path} is not the one recorded in ${dir}: its sha256 is ${slaveDisk.sha256.slice(0, 16)}…, the recording's ${run.slaveDisk.sha256.slice(0, 16)}…`,
+      );
+    }
+  }
   return {
     label: run.guestLabel,
     image,
@@ -201,6 +220,7 @@ export async function runSetupFromTrace(
     rtcStart: run.rtcStart,
     input,
     disk,
+    slaveDisk,
   };
 }
 
