@@ -17,6 +17,7 @@ import { BOOT_ADDRESS, DEFAULT_MEMORY, Machine } from '../board/machine.js';
 import { CopyOnWriteDiskBacking, openDiskImage, type DiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
 import { hashInputEvents, type InputEvent, type InputScript, type InputTarget } from '../devices/input-script.js';
 import { DEFAULT_RTC_START } from '../devices/rtc-cmos.js';
+import { firmwarePages } from '../board/firmware-tables.js';
 import { BLOB_GUEST_IMAGE, BLOB_INPUT_SCRIPT } from './format.js';
 import { PAGE_BYTES } from './pages.js';
 import type { TraceHeaderInfo } from './reader.js';
@@ -64,13 +65,16 @@ export function bootMachine(setup: RunSetup): Machine {
 }
 
 /**
- * The pages a machine just booted from `image` can have non-zero: the image's, at 0x7C00
- * (Machine.boot writes nothing else), within `ramPages`.
+ * The pages a machine just booted from `image` can have non-zero: the firmware tables' (the
+ * BIOS data area and the EBDA: src/board/firmware-tables.ts) and the image's, at 0x7C00
+ * (Machine.boot writes nothing else), within `ramPages`, ascending.
  */
 export function bootImagePages(image: Uint8Array, ramPages: number): Uint32Array {
   const first = Math.floor(BOOT_ADDRESS / PAGE_BYTES);
   const last = Math.min(ramPages - 1, Math.floor((BOOT_ADDRESS + Math.max(image.length, 1) - 1) / PAGE_BYTES));
-  return Uint32Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i);
+  const pages = new Set(firmwarePages().filter((p) => p < ramPages));
+  for (let p = first; p <= last; p++) pages.add(p);
+  return Uint32Array.from([...pages].sort((a, b) => a - b));
 }
 
 /** Open a raw disk image read-only and hash it (a recording and its replay must see the same bytes). */

@@ -122,3 +122,14 @@ describe('firmware tables', () => {
     expect(log.isDirty(0)).toBe(false);
   });
 });
+
+describe('firmware pages', () => {
+  it('lists every page the tables make non-zero on a fresh machine (the trace\'s first checkpoint hashes only those and the image\'s)', async () => {
+    const { firmwarePages } = await import('../../src/board/firmware-tables.js');
+    const m = new Machine();
+    const nonZero: number[] = [];
+    for (let p = 0; p < 0x100; p++) if (m.memory.readBytes(p * 4096, 4096).some((b) => b !== 0)) nonZero.push(p);
+    expect(firmwarePages()).toEqual(nonZero);
+    expect(nonZero).toEqual([0, 0x9f]);
+  });
+});
