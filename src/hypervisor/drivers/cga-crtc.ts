@@ -20,13 +20,15 @@ const INDEX = BOARD.crtc.index;
 const DATA = BOARD.crtc.data;
 const DEVICE = 'crtc';
 
+export const CRTC_SHADOW_FIELDS = ['index', 'timing'] as const;
+
 export class CrtcShadow {
   index = 0;
   readonly timing: number[] = [...MODE3_TIMING];
   readonly known: KnownFields;
 
   constructor(private readonly intercepts: Intercepts, bootAttach: boolean) {
-    this.known = new KnownFields(['index', 'timing'], bootAttach);
+    this.known = new KnownFields(CRTC_SHADOW_FIELDS, bootAttach);
     intercepts.onPort(INDEX, (a) => this.onIndex(a));
     intercepts.onPort(DATA, (a) => this.onData(a));
     intercepts.trapPort(INDEX, DIR_WRITE);
@@ -42,6 +44,16 @@ export class CrtcShadow {
 
   private onData(a: TrappedAccess): void {
     if (a.dir === DIR_WRITE && this.index < CRTC_WRITE_ONLY) this.timing[this.index] = a.value & 0xff;
+  }
+
+  /** A guest agent's report: the index, or R`register` of R0-R11. */
+  supply(field: string, register: number, value: number): boolean {
+    if (field === 'index') this.index = value & 0x1f;
+    else if (field === 'timing' && register < CRTC_WRITE_ONLY) this.timing[register] = value & 0xff;
+    else return false;
+    this.known.learn(field);
+    this.retrap();
+    return true;
   }
 
   /** Data-port writes exit only while they reach a write-only register. */
@@ -66,6 +78,11 @@ export const crtcDriver: DeviceDriver<CrtcShadow> = {
   // timing is unknown until the guest writes the index (a late attach keeps the BIOS's mode 3).
   unknownFields(shadow) {
     return shadow.known.unknown().map((f) => `${DEVICE}.${f}`);
+  },
+
+  agentReport(shadow, device, field, channel, value) {
+    if (!shadow.supply(field, channel, value)) return null;
+    return field === 'timing' ? `${device}.${field}[${channel}]` : `${device}.${field}`;
   },
 
   capture(ctx, shadow) {
