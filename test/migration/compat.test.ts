@@ -69,12 +69,12 @@ describe('the destination must be an identical machine', () => {
   });
 
   it('refuses a source of another machine type before any page arrives, naming both types to the source', () => {
-    const { destination, ack } = offerMachine(describeSource(new Machine({ memory: 16 * MiB }), (p) => (p.machineType = { name: 'migtrace-pc', version: 2 })));
+    const { destination, ack } = offerMachine(describeSource(new Machine({ memory: 16 * MiB }), (p) => (p.machineType = { name: 'migtrace-pc', version: 3 })));
     expect(destination.failed).toBe(true);
     expect(destination.failure).toMatchObject({ code: 'MIGRATION_REFUSED' });
     return ack().then((a) => {
       expect(a.ok).toBe(false);
-      expect(a.message).toMatch(/not an identical machine: the source is migtrace-pc v2, the destination migtrace-pc v2/);
+      expect(a.message).toMatch(/not an identical machine: the source is migtrace-pc v3, the destination migtrace-pc v2/);
     });
   });
 
