@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { InputError } from '../src/errors.js';
 import { listGuests } from '../src/guests/catalog.js';
 import { BOOT_ADDRESS, type Machine } from '../src/board/machine.js';
+import { firmwarePages } from '../src/board/firmware-tables.js';
 import { PAGE_BYTES } from '../src/trace/pages.js';
 import type { TraceHeaderInfo, TraceReader } from '../src/trace/reader.js';
 import { bootMachine, runSetupFromTrace, type RunSetup } from '../src/trace/run-setup.js';
@@ -73,9 +74,11 @@ export async function machineFactoryFor(reader: TraceReader, what = `trace ${rea
   }
   const firstPage = Math.floor(BOOT_ADDRESS / PAGE_BYTES);
   const lastPage = Math.floor((BOOT_ADDRESS + setup.image.length - 1) / PAGE_BYTES);
+  // The image's pages and the firmware tables' (the machine writes them when it is built).
+  const pages = new Set([...firmwarePages(), ...Array.from({ length: lastPage - firstPage + 1 }, (_, i) => firstPage + i)]);
   return {
     label: setup.label,
-    bootPages: Array.from({ length: lastPage - firstPage + 1 }, (_, i) => firstPage + i),
+    bootPages: [...pages].sort((a, b) => a - b),
     build: () => bootMachine(setup),
   };
 }

@@ -20,6 +20,7 @@ import { CopyOnWriteDiskBacking, MemoryDiskBacking, type DiskBacking } from '../
 import type { InputScript } from '../devices/input-script.js';
 import { InterruptFabric } from '../machine/interrupts.js';
 import { isaIrqToGsi } from './layout.js';
+import { writeFirmwareTables } from './firmware-tables.js';
 import type { DeviceContext, OutputSink } from '../devices/device.js';
 
 export const MiB = 1024 * 1024;
@@ -77,6 +78,8 @@ export interface MachineOptions {
    * the boot image, which is what QEMU's `-drive file=IMG` gives the same guest.
    */
   disk?: DiskBacking;
+  /** A second disk on the primary ATA channel, device 1 (slave); none: device 1 is absent. */
+  slaveDisk?: DiskBacking;
   /** Frames and serial bytes the outside world sends, at given icounts. */
   input?: InputScript;
   /** Virtual instructions per virtual second (default 100 M): the rate device clocks run at. */
@@ -151,9 +154,13 @@ export class Machine implements OutputSink {
       {
         rtcStart: options.rtcStart,
         disk: options.disk ?? new MemoryDiskBacking(1),
+        slaveDisk: options.slaveDisk,
         input: options.input ?? emptyInputScript(),
       },
     );
+    // What a PC BIOS leaves in memory (BIOS data area, MP tables), in every boot mode.
+    writeFirmwareTables(this.memory);
+    this.memory.dirty.clear();
   }
 
   /** Build a machine and load a raw boot image at 0x7C00, as a PC BIOS would. */

@@ -20,6 +20,7 @@ export const guestFlags = {
   args: Flags.string({ description: 'guest arguments, e.g. "mb=16 passes=2" (replace the guest\'s defaults)' }),
   input: Flags.string({ description: 'input script: serial bytes and NIC frames at given icounts (docs/input-script.md)' }),
   disk: Flags.string({ description: 'disk image file for the primary ATA channel (default: a private copy of the boot image)' }),
+  'slave-disk': Flags.string({ description: 'disk image file for device 1 (slave) on the primary ATA channel (default: none)' }),
 };
 
 export interface GuestRequest {
@@ -30,9 +31,11 @@ export interface GuestRequest {
   readonly input: InputScript | undefined;
   /** The --disk path, not yet opened (run opens it writable, record read-only under an overlay). */
   readonly diskPath: string | undefined;
+  /** The --slave-disk path, not yet opened. */
+  readonly slaveDiskPath: string | undefined;
 }
 
-export function resolveGuestRequest(guest: string, flags: { memory: string; args?: string; input?: string; disk?: string }): GuestRequest {
+export function resolveGuestRequest(guest: string, flags: { memory: string; args?: string; input?: string; disk?: string; 'slave-disk'?: string }): GuestRequest {
   const memory = parseSize(flags.memory, '--memory');
   const problem = memorySizeProblem(memory);
   if (problem !== null) throw new InputError('BAD_MEMORY_SIZE', `--memory ${flags.memory}: ${problem}`);
@@ -44,5 +47,6 @@ export function resolveGuestRequest(guest: string, flags: { memory: string; args
     args: flags.args ?? image.guest?.args,
     input: flags.input === undefined ? undefined : loadInputScript(flags.input),
     diskPath: flags.disk,
+    slaveDiskPath: flags['slave-disk'],
   };
 }

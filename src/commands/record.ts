@@ -42,6 +42,7 @@ export default class Record extends MigtraceCommand {
     const request = resolveGuestRequest(args.guest, flags);
     // A file disk is opened read-only under an overlay: the recording never changes it, so replay finds it as it was.
     const disk = request.diskPath === undefined ? undefined : openSharedDisk(request.diskPath);
+    const slaveDisk = request.slaveDiskPath === undefined ? undefined : openSharedDisk(request.slaveDiskPath);
     const setup: RunSetup = {
       label: request.image.label,
       image: request.image.bytes,
@@ -49,6 +50,7 @@ export default class Record extends MigtraceCommand {
       memory: request.memory,
       input: request.input,
       disk,
+      slaveDisk,
     };
     const progress = new ProgressLine('recording', flags.progress);
     const interrupt = new AbortController();
@@ -66,6 +68,7 @@ export default class Record extends MigtraceCommand {
       process.off('SIGINT', onSigint);
       progress.done();
       disk?.close();
+      slaveDisk?.close();
     }
     const seconds = progress.seconds;
     const out: RecordOutput = { guest: request.image.label, ...summary, seconds, recordsPerSecond: summary.records / Math.max(seconds, 1e-6) };

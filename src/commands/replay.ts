@@ -28,6 +28,7 @@ export default class Replay extends MigtraceCommand {
 
   static override flags = {
     disk: Flags.string({ description: 'the disk image file, if it moved since the recording (its contents must be unchanged)' }),
+    'slave-disk': Flags.string({ description: 'the slave disk image file, if it moved since the recording (its contents must be unchanged)' }),
     progress: Flags.boolean({ description: 'print progress lines to stderr even when it is not a terminal', default: false }),
   };
 
@@ -36,7 +37,7 @@ export default class Replay extends MigtraceCommand {
     const progress = new ProgressLine('replaying', flags.progress);
     let result: ReplayResult;
     try {
-      result = await replayTrace(args.trace, { disk: flags.disk, onProgress: (p) => progress.update(p) });
+      result = await replayTrace(args.trace, { disk: flags.disk, slaveDisk: flags['slave-disk'], onProgress: (p) => progress.update(p) });
     } finally {
       progress.done();
     }

@@ -23,20 +23,22 @@ export default class Run extends MigtraceCommand {
   static override flags = {
     ...guestFlags,
     'max-instructions': Flags.string({ description: 'stop after this many instructions', default: '2000000000' }),
-    'disk-read-only': Flags.boolean({ description: 'open --disk read-only (guest writes fail with ABRT)', default: false }),
+    'disk-read-only': Flags.boolean({ description: 'open --disk and --slave-disk read-only (guest writes fail with ABRT)', default: false }),
   };
 
   async run(): Promise<RunOutput> {
     const { args, flags } = await this.parse(Run);
     const maxInstructions = parseCount(flags['max-instructions'], '--max-instructions');
     // Every input is checked before the machine starts: a bad file is an error now, never mid-run.
-    const { image, memory, args: guestArgs, input, diskPath } = resolveGuestRequest(args.guest, flags);
+    const { image, memory, args: guestArgs, input, diskPath, slaveDiskPath } = resolveGuestRequest(args.guest, flags);
     const disk = diskPath === undefined ? undefined : openDiskImage(diskPath, { readOnly: flags['disk-read-only'] });
+    const slaveDisk = slaveDiskPath === undefined ? undefined : openDiskImage(slaveDiskPath, { readOnly: flags['disk-read-only'] });
     const machine = Machine.boot(image.bytes, {
       memory,
       args: guestArgs,
       input,
       disk,
+      slaveDisk,
     });
     const json = this.jsonEnabled();
     if (!json) machine.onSerial = (byte) => process.stdout.write(String.fromCharCode(byte));

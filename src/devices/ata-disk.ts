@@ -87,8 +87,12 @@ export const PHASE_RESET = 6;
 
 const READY = ATA_SR_DRDY | ATA_SR_DSC;
 
+/** Device names: the master keeps the name it had before there could be a slave. */
+export const ATA_MASTER_NAME = 'ata0';
+export const ATA_SLAVE_NAME = 'ata0.slave';
+
 const SCHEMA: StateSchema = {
-  device: 'ata0',
+  device: ATA_MASTER_NAME,
   version: 1,
   fields: [
     { name: 'feature', width: 8, access: 'wo', role: 'processing', doc: 'features register (0x1F1 write), parameter of SET FEATURES' },
@@ -116,6 +120,8 @@ const SCHEMA: StateSchema = {
     { name: 'busy_timer', width: 64, access: 'internal', role: 'processing', timer: true, doc: 'end of the current BSY period' },
   ],
 };
+/** Device 1 keeps its own copy of every register, as on ATA hardware (both devices latch every task-file write). */
+const SLAVE_SCHEMA: StateSchema = { ...SCHEMA, device: ATA_SLAVE_NAME };
 
 export type AtaDiskState = {
   feature: number;
@@ -155,6 +161,8 @@ export interface AtaDiskOptions {
   sectorDelay?: number;
   /** Instructions from releasing SRST to the reset signature (default 5000). */
   resetDelay?: number;
+  /** Device 0 (master, default) or device 1 (slave: built by AtaChannel). */
+  drive?: 0 | 1;
 }
 
 function isWriteCommand(cmd: number): boolean {
@@ -162,7 +170,9 @@ function isWriteCommand(cmd: number): boolean {
 }
 
 export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
-  readonly schema = SCHEMA;
+  readonly schema: StateSchema;
+  /** 0: master, 1: slave. */
+  readonly drive: 0 | 1;
   /** Command block registers 0x1F1–0x1F7 and 0x3F6 take byte accesses (the bus splits wider ones). */
   readonly sizes = SIZE_8;
   /** The data port 0x1F0: 8-, 16- and 32-bit accesses. */
@@ -191,8 +201,10 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
     options: AtaDiskOptions = {},
   ) {
     super(ctx);
-    this.model = options.model ?? 'MIGTRACE SHARED DISK';
-    this.serial = options.serial ?? 'MT0000000001';
+    this.drive = options.drive ?? 0;
+    this.schema = this.drive === 0 ? SCHEMA : SLAVE_SCHEMA;
+    this.model = options.model ?? (this.drive === 0 ? 'MIGTRACE SHARED DISK' : 'MIGTRACE SLAVE DISK');
+    this.serial = options.serial ?? (this.drive === 0 ? 'MT0000000001' : 'MT0000000002');
     this.firmware = options.firmware ?? '1.0';
     this.commandDelay = Math.max(1, options.commandDelay ?? 2000);
     this.sectorDelay = Math.max(1, options.sectorDelay ?? 1000);
@@ -241,7 +253,7 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
     const offset = port - this.wiring.command.base;
     if (offset === 7) {
       const value = this.statusValue();
-      if (s.irq_pending && !(s.select & ATA_DEV_DEV1)) {
+      if (s.irq_pending && this.selected()) {
         s.irq_pending = 0;
         this.driveIrq(false);
       }
@@ -276,8 +288,14 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
     }
   }
 
+  /** The device/head register's DEV bit names this drive. */
+  selected(): boolean {
+    return ((this.state.select & ATA_DEV_DEV1) !== 0) === (this.drive === 1);
+  }
+
+  /** A drive that is not selected does not answer: an absent device 1 reads status 0 (xv6 ide.c probes so). */
   private statusValue(): number {
-    return this.state.select & ATA_DEV_DEV1 ? 0 : this.state.status;
+    return this.selected() ? this.state.status : 0;
   }
 
   private writeDeviceControl(value: number): void {
@@ -300,7 +318,8 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
 
   private writeCommand(cmd: number): void {
     const s = this.state;
-    if (s.select & ATA_DEV_DEV1 && cmd !== ATA_CMD_EXECUTE_DIAGNOSTIC) return; // device 1 is absent
+    // Only the selected drive executes a command; EXECUTE DEVICE DIAGNOSTIC runs on both (ATA-6 8.11).
+    if (!this.selected() && cmd !== ATA_CMD_EXECUTE_DIAGNOSTIC) return;
     s.command = cmd;
     this.endTransfer();
     s.status = ATA_SR_BSY;
@@ -618,7 +637,8 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
     this.driveIrq(false);
   }
 
-  private irqLevel(): boolean {
+  /** INTRQ as this drive would drive it (the channel picks the selected drive's when there are two). */
+  irqLevel(): boolean {
     const s = this.state;
     return s.irq_pending === 1 && (s.devctl & ATA_CTL_NIEN) === 0;
   }

@@ -24,8 +24,9 @@ import { InputError } from '../errors.js';
 import { readRegularFile } from '../files.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
+import { isSet1Code, typeCharacter } from './i8042-scancodes.js';
 
-export type InputTarget = 'serial' | 'nic';
+export type InputTarget = 'serial' | 'nic' | 'keyboard';
 
 export interface InputEvent {
   readonly icount: number;
@@ -45,6 +46,19 @@ export interface InputScript {
 /** Ethernet frame length limits without FCS: header only .. header + 1500-byte payload + VLAN tag. */
 export const MIN_FRAME_BYTES = 14;
 export const MAX_FRAME_BYTES = 1518;
+
+const TARGETS = 'serial, serial-hex, key, key-hex or frame';
+
+/** The set-1 codes typed for `text`, one group per character (press and release, shift around it). */
+function typeText(bytes: Uint8Array, fail: (msg: string) => InputError): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const ch of Buffer.from(bytes).toString('utf8')) {
+    const codes = typeCharacter(ch);
+    if (codes === null) throw fail(`no key on a US keyboard types ${JSON.stringify(ch)} (use key-hex with scan codes)`);
+    out.push(Uint8Array.from(codes));
+  }
+  return out;
+}
 
 const HASH_MAGIC = 'migtrace-input-script-v1\n';
 
@@ -157,8 +171,8 @@ export function parseInputScript(text: string, sourceName: string): InputScript 
     if (icount < previous) throw fail(`icount ${icount} is before the previous line's ${previous}: lines must be in time order`);
     previous = icount;
 
-    if (targetTok === undefined) throw fail(`nothing scheduled at icount ${icount} (expected serial, serial-hex or frame)`);
-    if (targetTok.kind !== 'word') throw fail('expected a target (serial, serial-hex or frame) before the string');
+    if (targetTok === undefined) throw fail(`nothing scheduled at icount ${icount} (expected ${TARGETS})`);
+    if (targetTok.kind !== 'word') throw fail(`expected a target (${TARGETS}) before the string`);
     let args = rest;
     let every = 0;
     const k = args.findIndex((t) => t.kind === 'word' && t.text === 'every');
@@ -173,13 +187,30 @@ export function parseInputScript(text: string, sourceName: string): InputScript 
     }
     const words = (): string[] =>
       args.map((t) => {
-        if (t.kind !== 'word') throw fail('a quoted string is only allowed after "serial"');
+        if (t.kind !== 'word') throw fail('a quoted string is only allowed after "serial" or "key"');
         return t.text;
       });
 
     let target: InputTarget;
     let data: Uint8Array;
+    /** Keyboard events go out a key (text) or a scan code (hex) at a time with `every`. */
+    let groups: Uint8Array[] | null = null;
     switch (targetTok.text) {
+      case 'key': {
+        if (args.length !== 1 || args[0].kind !== 'string') throw fail('key takes one quoted string: key "text"');
+        target = 'keyboard';
+        groups = typeText(args[0].bytes, fail);
+        data = Uint8Array.from(groups.flatMap((g) => [...g]));
+        break;
+      }
+      case 'key-hex': {
+        target = 'keyboard';
+        data = parseHex(words(), fail);
+        const bad = data.find((c) => !isSet1Code(c));
+        if (bad !== undefined) throw fail(`0x${bad.toString(16).padStart(2, '0')} is not a set-1 scan code of a key (nor an E0/E1 prefix)`);
+        groups = [...data].map((c) => Uint8Array.of(c));
+        break;
+      }
       case 'serial':
         if (args.length !== 1 || args[0].kind !== 'string') throw fail('serial takes one quoted string: serial "text"');
         target = 'serial';
@@ -191,7 +222,7 @@ export function parseInputScript(text: string, sourceName: string): InputScript 
         break;
       case 'frame':
       case 'nic':
-        if (every !== 0) throw fail('"every" applies to serial data, not frames');
+        if (every !== 0) throw fail('"every" applies to serial data and keys, not frames');
         target = 'nic';
         data = parseHex(words(), fail);
         if (data.length < MIN_FRAME_BYTES || data.length > MAX_FRAME_BYTES) {
@@ -199,10 +230,16 @@ export function parseInputScript(text: string, sourceName: string): InputScript 
         }
         break;
       default:
-        throw fail(`unknown target "${targetTok.text}" (expected serial, serial-hex or frame)`);
+        throw fail(`unknown target "${targetTok.text}" (expected ${TARGETS})`);
     }
     if (data.length === 0) throw fail(`empty ${targetTok.text} data`);
-    if (every > 0) {
+    if (every > 0 && groups !== null) {
+      for (let g = 0; g < groups.length; g++) {
+        const at = icount + g * every;
+        if (!Number.isSafeInteger(at)) throw fail('"every" runs past the largest icount');
+        events.push({ icount: at, target, data: groups[g] });
+      }
+    } else if (every > 0) {
       for (let b = 0; b < data.length; b++) {
         const at = icount + b * every;
         if (!Number.isSafeInteger(at)) throw fail('"every" runs past the largest icount');
@@ -226,14 +263,14 @@ export function loadInputScript(path: string): InputScript {
   return parseInputScript(text, path);
 }
 
-/** sha256 over a magic line and, per event, icount (u64 LE), target (0 serial, 1 nic), length (u32 LE), bytes. */
+/** sha256 over a magic line and, per event, icount (u64 LE), target (0 serial, 1 nic, 2 keyboard), length (u32 LE), bytes. */
 export function hashInputEvents(events: readonly InputEvent[]): string {
   const h = createHash('sha256');
   h.update(HASH_MAGIC);
   const head = Buffer.alloc(13);
   for (const e of events) {
     head.writeBigUInt64LE(BigInt(e.icount), 0);
-    head.writeUInt8(e.target === 'serial' ? 0 : 1, 8);
+    head.writeUInt8(e.target === 'serial' ? 0 : e.target === 'nic' ? 1 : 2, 8);
     head.writeUInt32LE(e.data.length, 9);
     h.update(head);
     h.update(e.data);
@@ -248,6 +285,8 @@ export interface InputSinks {
   serial(byte: number): void;
   /** A frame for the NIC; required when the script has frames. Gets its own copy of the bytes. */
   frame?(data: Uint8Array): void;
+  /** Set-1 scan codes typed on the keyboard (i8042.typeCodes); required when the script has key events. */
+  keyboard?(codes: Uint8Array): void;
 }
 
 const SCHEMA: StateSchema = {
@@ -276,6 +315,12 @@ export class InputScheduler extends Device<InputSchedulerState> {
       const frame = script.events.find((e) => e.target === 'nic');
       if (frame !== undefined) {
         throw new InputError('NO_NIC', `input script ${script.source} sends a frame at icount ${frame.icount}, but the machine has no network card`);
+      }
+    }
+    if (sinks.keyboard === undefined) {
+      const key = script.events.find((e) => e.target === 'keyboard');
+      if (key !== undefined) {
+        throw new InputError('NO_KEYBOARD', `input script ${script.source} types a key at icount ${key.icount}, but the machine has no keyboard`);
       }
     }
     this.deliveryTimer = this.addTimer('delivery_timer', (now) => this.deliver(now));
@@ -317,6 +362,8 @@ export class InputScheduler extends Device<InputSchedulerState> {
       const e = events[s.next_event++];
       if (e.target === 'serial') {
         for (let i = 0; i < e.data.length; i++) this.sinks.serial(e.data[i]);
+      } else if (e.target === 'keyboard') {
+        this.sinks.keyboard!(e.data.slice());
       } else {
         this.sinks.frame!(e.data.slice());
       }

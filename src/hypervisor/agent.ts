@@ -18,11 +18,14 @@ import { PIC_SHADOW_FIELDS } from './drivers/pic8259/shadow.js';
 import { PIT_CHANNEL_FIELDS } from './drivers/pit8254/write-log.js';
 import { CMOS_SHADOW_FIELDS } from './drivers/rtc-cmos/shadow.js';
 import { ATA_SHADOW_FIELDS } from './drivers/ata-disk/shadow.js';
+import { I8042_SHADOW_FIELDS } from './drivers/i8042/shadow.js';
+import { CRTC_SHADOW_FIELDS } from './drivers/cga-crtc.js';
 
 export const AGENT_FIELD_PORT = BOARD.agent.field;
 export const AGENT_VALUE_PORT = BOARD.agent.value;
 
-export const AGENT_DEVICES = ['', 'pic.master', 'pic.slave', 'pit', 'rtc', 'uart', 'ata0', 'post'] as const;
+/** Codes are only ever appended: an agent's FIELD words keep their meaning. */
+export const AGENT_DEVICES = ['', 'pic.master', 'pic.slave', 'pit', 'rtc', 'uart', 'ata0', 'post', 'i8042', 'crtc'] as const;
 export const AGENT_FIELDS: Record<string, readonly string[]> = {
   'pic.master': PIC_SHADOW_FIELDS,
   'pic.slave': PIC_SHADOW_FIELDS,
@@ -31,6 +34,9 @@ export const AGENT_FIELDS: Record<string, readonly string[]> = {
   uart: ['fcr'],
   ata0: ATA_SHADOW_FIELDS,
   post: ['code'],
+  i8042: I8042_SHADOW_FIELDS,
+  /** `timing`: the channel is the register (R0-R11). */
+  crtc: CRTC_SHADOW_FIELDS,
 };
 
 /** The FIELD word for a report (what an agent writes to AGENT_FIELD_PORT). */

@@ -78,6 +78,11 @@ export class BareMetalHypervisor implements ThinHypervisor {
     readonly options: HypervisorOptions = DEFAULT_OPTIONS,
   ) {
     checkFaults(options.faults);
+    // A device no driver covers could be neither watched nor captured: refuse now, not at the switch-over.
+    const uncovered = machine.devices.find((d) => !NOT_CAPTURED.has(d.name) && !DRIVERS.some((x) => x.devices.includes(d.name)));
+    if (uncovered !== undefined) {
+      throw new HypervisorError('HV_MACHINE_MISMATCH', `the thin hypervisor has no driver for device "${uncovered.name}": a machine with it cannot be migrated`);
+    }
     this.attachIcount = machine.clock.icount;
     this.intercepts = new Intercepts(machine.bus, machine.clock);
     const attach = {

@@ -109,6 +109,8 @@ export interface PbRunConfig {
   disk: PbDiskConfig | null;
   inputEvents: number;
   guestLabel: string;
+  /** Device 1's image; null when the machine had none. */
+  slaveDisk: PbDiskConfig | null;
 }
 
 export interface PbChunk {

@@ -68,6 +68,8 @@ export interface RunConfigInfo {
     | { readonly kind: 'file'; readonly path: string; readonly sha256: string; readonly sectors: number };
   readonly inputEvents: number;
   readonly guestLabel: string;
+  /** Device 1's image file; null when the recording had no slave disk. */
+  readonly slaveDisk: { readonly path: string; readonly sha256: string; readonly sectors: number } | null;
 }
 
 export type TraceStatus =
@@ -203,6 +205,7 @@ function runConfigInfo(r: PbRunConfig): RunConfigInfo {
         : { kind: 'boot-image', sectors: d?.sectors ?? 0 },
     inputEvents: r.inputEvents,
     guestLabel: r.guestLabel,
+    slaveDisk: r.slaveDisk === null ? null : { path: r.slaveDisk.path, sha256: hexBytes(r.slaveDisk.sha256), sectors: r.slaveDisk.sectors },
   };
 }
 

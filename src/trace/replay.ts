@@ -31,6 +31,8 @@ import type { Machine } from '../board/machine.js';
 export interface ReplayOptions {
   /** A file disk's new path, when it moved since the recording (its contents must hash the same). */
   readonly disk?: string;
+  /** The slave disk's new path, likewise. */
+  readonly slaveDisk?: string;
   readonly onProgress?: (p: RecordingProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -74,7 +76,7 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
         `trace ${dir} starts at icount ${header.firstIcount} (a migration destination): replay re-runs recordings from boot; compare it with \`migtrace verify\``,
       );
     }
-    const setup = await runSetupFromTrace(dir, header, reader, { disk: options.disk });
+    const setup = await runSetupFromTrace(dir, header, reader, { disk: options.disk, slaveDisk: options.slaveDisk });
     try {
       const machine = bootMachine(setup);
       checkSameMachine(dir, header, machine);
@@ -119,6 +121,7 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
       };
     } finally {
       setup.disk?.close();
+      setup.slaveDisk?.close();
     }
   } finally {
     await reader.close();

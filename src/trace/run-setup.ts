@@ -15,8 +15,9 @@ import { InputError } from '../errors.js';
 import { packageRoot } from '../guests/catalog.js';
 import { BOOT_ADDRESS, DEFAULT_MEMORY, Machine } from '../board/machine.js';
 import { CopyOnWriteDiskBacking, openDiskImage, type DiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
-import { hashInputEvents, type InputEvent, type InputScript } from '../devices/input-script.js';
+import { hashInputEvents, type InputEvent, type InputScript, type InputTarget } from '../devices/input-script.js';
 import { DEFAULT_RTC_START } from '../devices/rtc-cmos.js';
+import { firmwarePages } from '../board/firmware-tables.js';
 import { BLOB_GUEST_IMAGE, BLOB_INPUT_SCRIPT } from './format.js';
 import { PAGE_BYTES } from './pages.js';
 import type { TraceHeaderInfo } from './reader.js';
@@ -46,6 +47,8 @@ export interface RunSetup {
   readonly input?: InputScript;
   /** Undefined: a private copy of the boot image (Machine.boot's default). */
   readonly disk?: SharedDisk;
+  /** Device 1 (slave) on the primary ATA channel; undefined: none. */
+  readonly slaveDisk?: SharedDisk;
 }
 
 /** Boot a fresh machine exactly as the setup says. */
@@ -57,17 +60,21 @@ export function bootMachine(setup: RunSetup): Machine {
     rtcStart: setup.rtcStart ?? DEFAULT_RTC_START,
     input: setup.input,
     disk: setup.disk?.overlay(),
+    slaveDisk: setup.slaveDisk?.overlay(),
   });
 }
 
 /**
- * The pages a machine just booted from `image` can have non-zero: the image's, at 0x7C00
- * (Machine.boot writes nothing else), within `ramPages`.
+ * The pages a machine just booted from `image` can have non-zero: the firmware tables' (the
+ * BIOS data area and the EBDA: src/board/firmware-tables.ts) and the image's, at 0x7C00
+ * (Machine.boot writes nothing else), within `ramPages`, ascending.
  */
 export function bootImagePages(image: Uint8Array, ramPages: number): Uint32Array {
   const first = Math.floor(BOOT_ADDRESS / PAGE_BYTES);
   const last = Math.min(ramPages - 1, Math.floor((BOOT_ADDRESS + Math.max(image.length, 1) - 1) / PAGE_BYTES));
-  return Uint32Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i);
+  const pages = new Set(firmwarePages().filter((p) => p < ramPages));
+  for (let p = first; p <= last; p++) pages.add(p);
+  return Uint32Array.from([...pages].sort((a, b) => a - b));
 }
 
 /** Open a raw disk image read-only and hash it (a recording and its replay must see the same bytes). */
@@ -136,6 +143,8 @@ export function traceHeaderFor(setup: RunSetup, machine: Machine, firstIcount = 
           : { kind: 'file', path: setup.disk.path, sha256: setup.disk.sha256, sectors: setup.disk.sectors },
       inputEvents: setup.input?.events.length ?? 0,
       guestLabel: setup.label,
+      slaveDisk: setup.slaveDisk === undefined ? undefined
+        : { kind: 'file', path: setup.slaveDisk.path, sha256: setup.slaveDisk.sha256, sectors: setup.slaveDisk.sectors },
     },
     blobs,
   };
@@ -155,7 +164,7 @@ export async function runSetupFromTrace(
   dir: string,
   header: TraceHeaderInfo,
   blobs: TraceBlobs,
-  options: { disk?: string } = {},
+  options: { disk?: string; slaveDisk?: string } = {},
 ): Promise<RunSetup> {
   const run = header.run;
   if (run === null) {
@@ -192,6 +201,20 @@ export async function runSetupFromTrace(
       );
     }
   }
+  let slaveDisk: SharedDisk | undefined;
+  if (options.slaveDisk !== undefined && run.slaveDisk === null) {
+    throw new InputError('DISK_NOT_USED', `--slave-disk ${options.slaveDisk}: trace ${dir} was recorded without a slave disk, so there is none to replace`);
+  }
+  if (run.slaveDisk !== null) {
+    const path = options.slaveDisk ?? run.slaveDisk.path;
+    slaveDisk = openSharedDisk(path);
+    if (slaveDisk.sha256 !== run.slaveDisk.sha256) {
+      throw new InputError(
+        'DISK_CHANGED',
+        `slave disk image ${path} is not the one recorded in ${dir}: its sha256 is ${slaveDisk.sha256.slice(0, 16)}…, the recording's ${run.slaveDisk.sha256.slice(0, 16)}…`,
+      );
+    }
+  }
   return {
     label: run.guestLabel,
     image,
@@ -201,6 +224,7 @@ export async function runSetupFromTrace(
     rtcStart: run.rtcStart,
     input,
     disk,
+    slaveDisk,
   };
 }
 
@@ -209,8 +233,10 @@ export async function runSetupFromTrace(
 /** src/devices/input-script.ts hashes exactly these bytes (hashInputEvents); traceHeaderFor checks that they agree. */
 const CANONICAL_MAGIC = 'migtrace-input-script-v1\n';
 const EVENT_HEAD = 13;
+/** Target codes, in canonical order: a code's meaning never changes. */
+const INPUT_TARGETS: readonly InputTarget[] = ['serial', 'nic', 'keyboard'];
 
-/** The canonical form of a script's events: magic line, then per event u64 LE icount, u8 target (0 serial, 1 nic), u32 LE length, bytes. */
+/** The canonical form of a script's events: magic line, then per event u64 LE icount, u8 target (0 serial, 1 nic, 2 keyboard), u32 LE length, bytes. */
 export function encodeInputScript(events: readonly InputEvent[]): Uint8Array {
   let size = CANONICAL_MAGIC.length;
   for (const e of events) size += EVENT_HEAD + e.data.length;
@@ -218,7 +244,7 @@ export function encodeInputScript(events: readonly InputEvent[]): Uint8Array {
   let pos = out.write(CANONICAL_MAGIC, 0, 'latin1');
   for (const e of events) {
     out.writeBigUInt64LE(BigInt(e.icount), pos);
-    out.writeUInt8(e.target === 'serial' ? 0 : 1, pos + 8);
+    out.writeUInt8(INPUT_TARGETS.indexOf(e.target), pos + 8);
     out.writeUInt32LE(e.data.length, pos + 9);
     out.set(e.data, pos + EVENT_HEAD);
     pos += EVENT_HEAD + e.data.length;
@@ -238,8 +264,8 @@ export function decodeInputScript(bytes: Uint8Array, source: string): InputScrip
     const icount = Number(buf.readBigUInt64LE(pos));
     const target = buf[pos + 8];
     const length = buf.readUInt32LE(pos + 9);
-    if (target > 1 || icount < previous || pos + EVENT_HEAD + length > buf.length) throw bad(`bad event at byte ${pos}`);
-    events.push({ icount, target: target === 0 ? 'serial' : 'nic', data: Uint8Array.from(buf.subarray(pos + EVENT_HEAD, pos + EVENT_HEAD + length)) });
+    if (target >= INPUT_TARGETS.length || icount < previous || pos + EVENT_HEAD + length > buf.length) throw bad(`bad event at byte ${pos}`);
+    events.push({ icount, target: INPUT_TARGETS[target], data: Uint8Array.from(buf.subarray(pos + EVENT_HEAD, pos + EVENT_HEAD + length)) });
     previous = icount;
     pos += EVENT_HEAD + length;
   }

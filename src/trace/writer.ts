@@ -108,6 +108,8 @@ export interface RunConfigInit {
   readonly disk: DiskInit;
   readonly inputEvents: number;
   readonly guestLabel: string;
+  /** Device 1 (slave) on the primary channel: a file disk, or none. */
+  readonly slaveDisk?: Extract<DiskInit, { kind: 'file' }>;
 }
 
 export interface TraceWriterOptions {
@@ -188,6 +190,8 @@ function encodeRunConfig(r: RunConfigInit): object {
         : { kind: 0, path: '', sha256: new Uint8Array(0), sectors: d.sectors },
     inputEvents: r.inputEvents,
     guestLabel: r.guestLabel,
+    slaveDisk: r.slaveDisk === undefined ? null
+      : { kind: 1, path: r.slaveDisk.path, sha256: shaBytes(r.slaveDisk.sha256, 'slave disk sha256'), sectors: r.slaveDisk.sectors },
   };
 }
 

@@ -93,7 +93,7 @@ describe('migtrace record, inspect, export, import, replay', () => {
     expect(r.stdout).toMatch(/^ {2}input {8}\d+ events, sha256 [0-9a-f]{16}…$/m);
     expect(r.stdout).toMatch(/^ {2}status {7}complete: limit at icount 8000000, \d+ records/m);
     expect(r.stdout).toMatch(/^records \(first 3; more match: raise --limit\):\n {2}seq 0 icount 0: checkpoint #0\n/m);
-    expect(r.stdout).toMatch(/^ {2}machine {6}migtrace-pc v1, /m);
+    expect(r.stdout).toMatch(/^ {2}machine {6}migtrace-pc v2, /m);
 
     const cps = migtrace(['inspect', trace, '--checkpoints', '--limit', '0']);
     expect(cps.status).toBe(0);

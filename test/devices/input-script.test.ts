@@ -101,6 +101,7 @@ describe('input script parsing', () => {
     const frame = s.events.find((e) => e.target === 'nic')!;
     expect(frame.icount).toBe(3e6);
     expect(frame.data.length).toBe(60);
+    expect(s.events.filter((e) => e.target === 'keyboard').map((e) => e.icount)).toEqual([4e6, 5e6, 6e6, 6e6]) // +N counts from the previous line's WHEN;
   });
 
   it('loadInputScript reports a missing file as an InputError', () => {

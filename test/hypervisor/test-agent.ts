@@ -20,5 +20,8 @@ export function runTestAgent(m: Machine): number {
   report('uart', 'fcr', state('uart').fcr as number);
   for (const f of AGENT_FIELDS.ata0) report('ata0', f, state('ata0')[f] as number);
   report('post', 'code', state('post').code as number);
+  for (const f of AGENT_FIELDS.i8042) report('i8042', f, state('i8042')[f] as number);
+  report('crtc', 'index', state('crtc').index as number);
+  (state('crtc').timing as number[]).forEach((v, r) => report('crtc', 'timing', v, r));
   return reports;
 }

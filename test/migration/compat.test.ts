@@ -61,20 +61,20 @@ describe('the destination must be an identical machine', () => {
       [(p) => (p.devices[2] = { ...p.devices[2], schemaVersion: 99 }), new RegExp(`pit has state schema version 99 on the source but ${here.devices[2].schemaVersion} on the destination`)],
       [(p) => p.devices.push({ name: 'floppy', schemaVersion: 1 }), /lacks the source's device in slot \d+ \(floppy\)/],
       [(p) => p.devices.pop(), /has a device the source lacks in slot \d+ \(input\)/],
-      [(p) => (p.machineType = { name: 'migtrace-pc', version: 99 }), /the source is migtrace-pc v99, the destination migtrace-pc v1/],
-      [(p) => (p.machineType = { name: 'other-pc', version: 1 }), /the source is other-pc v1, the destination migtrace-pc v1/],
-      [(p) => (p.machineType = null), /the source is an unnamed machine type, the destination migtrace-pc v1/],
+      [(p) => (p.machineType = { name: 'migtrace-pc', version: 99 }), /the source is migtrace-pc v99, the destination migtrace-pc v2/],
+      [(p) => (p.machineType = { name: 'other-pc', version: 1 }), /the source is other-pc v1, the destination migtrace-pc v2/],
+      [(p) => (p.machineType = null), /the source is an unnamed machine type, the destination migtrace-pc v2/],
     ];
     for (const [change, re] of cases) expect(destinationMismatch(describeSource(m, change), here)).toMatch(re);
   });
 
   it('refuses a source of another machine type before any page arrives, naming both types to the source', () => {
-    const { destination, ack } = offerMachine(describeSource(new Machine({ memory: 16 * MiB }), (p) => (p.machineType = { name: 'migtrace-pc', version: 2 })));
+    const { destination, ack } = offerMachine(describeSource(new Machine({ memory: 16 * MiB }), (p) => (p.machineType = { name: 'migtrace-pc', version: 3 })));
     expect(destination.failed).toBe(true);
     expect(destination.failure).toMatchObject({ code: 'MIGRATION_REFUSED' });
     return ack().then((a) => {
       expect(a.ok).toBe(false);
-      expect(a.message).toMatch(/not an identical machine: the source is migtrace-pc v2, the destination migtrace-pc v1/);
+      expect(a.message).toMatch(/not an identical machine: the source is migtrace-pc v3, the destination migtrace-pc v2/);
     });
   });
 

@@ -124,9 +124,9 @@ describe('bad input: one clear line each, nothing read is modified', () => {
   it('a trace made on another machine type, naming both', async () => {
     const base2 = tempDir('machine-type');
     const cases: [PbTraceHeader['machine'] extends infer M ? (m: NonNullable<M>) => NonNullable<M> : never, RegExp][] = [
-      [(m) => ({ ...m, type: { name: 'migtrace-pc', version: 7 } }), /made on machine type migtrace-pc v7; this migtrace simulates migtrace-pc v1: re-record it/],
-      [(m) => ({ ...m, type: { name: 'q35', version: 1 } }), /made on machine type q35 v1; this migtrace simulates migtrace-pc v1/],
-      [(m) => ({ ...m, type: null }), /made on machine type \(none recorded\); this migtrace simulates migtrace-pc v1/],
+      [(m) => ({ ...m, type: { name: 'migtrace-pc', version: 7 } }), /made on machine type migtrace-pc v7; this migtrace simulates migtrace-pc v2: re-record it/],
+      [(m) => ({ ...m, type: { name: 'q35', version: 1 } }), /made on machine type q35 v1; this migtrace simulates migtrace-pc v2/],
+      [(m) => ({ ...m, type: null }), /made on machine type \(none recorded\); this migtrace simulates migtrace-pc v2/],
     ];
     for (const [i, [change, message]] of cases.entries()) {
       const dir = path.join(base2, `t${i}`);
@@ -158,7 +158,7 @@ describe('bad input: one clear line each, nothing read is modified', () => {
     const withLen = Buffer.concat([body, len]);
     const file = path.join(base, 'other-type.mtx');
     fs.writeFileSync(file, Buffer.concat([withLen, createHash('sha256').update(withLen).digest()]));
-    await refuses(importTrace(file, path.join(base, 'other-type')), 'EXPORT_MACHINE_TYPE', /^export .* was made on machine type migtrace-pc v5; this migtrace simulates migtrace-pc v1/);
+    await refuses(importTrace(file, path.join(base, 'other-type')), 'EXPORT_MACHINE_TYPE', /^export .* was made on machine type migtrace-pc v5; this migtrace simulates migtrace-pc v2/);
     expect(fs.existsSync(path.join(base, 'other-type'))).toBe(false);
   });
 

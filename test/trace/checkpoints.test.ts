@@ -179,7 +179,7 @@ describe('checkpoints', () => {
     await w.close({ status: 'limit' });
     const r = await TraceReader.open(dir);
     try {
-      expect(r.header.machine.type).toEqual({ name: 'migtrace-pc', version: 1 });
+      expect(r.header.machine.type).toEqual({ name: 'migtrace-pc', version: 2 });
       expect(r.header.machine.cpu.fields).toEqual(CPU_SCHEMA.fields.map((f) => f.name));
       const cps = await collect(r.checkpoints());
       expect(cps.map((c) => ({ cpu: c.cpu, devices: c.devices }))).toEqual(expected);

@@ -89,6 +89,25 @@ describe('replay', () => {
     expect(err.message).toMatch(/^disk image .*disk\.img is not the one recorded in/);
   });
 
+  it('records a slave disk\'s identity in the header; replay opens the same image and refuses a different one', async () => {
+    const base = tempDir('slave');
+    const file = path.join(base, 'slave.img');
+    fs.writeFileSync(file, Buffer.alloc(64 * 1024, 0x5a));
+    const { setup } = shortRun('disk');
+    const slaveDisk = openSharedDisk(file);
+    const dir = path.join(base, 't');
+    const recorded = await recordBoot(dir, { ...setup, slaveDisk });
+    slaveDisk.close();
+    const r = await replayTrace(dir);
+    expect(r.mismatch).toBeNull();
+    expect(r.recordsChecked).toBe(recorded.records);
+    const other = path.join(base, 'other.img');
+    fs.writeFileSync(other, Buffer.alloc(64 * 1024, 0x5b));
+    const err = (await replayTrace(dir, { slaveDisk: other }).catch((e: unknown) => e)) as InputError;
+    expect(err.code).toBe('DISK_CHANGED');
+    expect(err.message).toMatch(/^slave disk image .*other\.img is not the one recorded in/);
+  });
+
   it('replays a recording that was interrupted (Ctrl-C): it ends where it was stopped', async () => {
     const dir = path.join(tempDir('aborted'), 't');
     const { setup } = shortRun('timer');

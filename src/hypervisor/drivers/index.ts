@@ -19,6 +19,8 @@ import { lapicDriver } from './lapic/index.js';
 import { postPortDriver } from './post-port.js';
 import { systemControlDriver } from './system-control.js';
 import { debugExitDriver } from './debug-exit.js';
+import { i8042Driver } from './i8042/index.js';
+import { crtcDriver } from './cga-crtc.js';
 
 export const DRIVERS: readonly DeviceDriver[] = [
   pic8259Driver,
@@ -33,6 +35,8 @@ export const DRIVERS: readonly DeviceDriver[] = [
   postPortDriver,
   systemControlDriver,
   debugExitDriver,
+  i8042Driver,
+  crtcDriver,
 ];
 
 /** The driver that covers `device`, or undefined. */

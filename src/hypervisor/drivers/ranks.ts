@@ -18,6 +18,8 @@
 export const RANK = {
   picStart: 10,
   pciHostHeader: 20,
+  // The 8042's output port writes the A20 latch too: port 0x92 (sysctl) after it has the last word.
+  i8042: 25,
   systemControl: 30,
   post: 40,
   rtl8169: 50,
@@ -26,6 +28,7 @@ export const RANK = {
   rtc: 80,
   uart: 90,
   pit: 100,
+  crtc: 120,
   anyDevice: 150,
   picSwitchOver: 200,
   lapicInService: 210,
