@@ -21,14 +21,14 @@
 import { BOARD, isaIrqToGsi } from './layout.js';
 import { LAPIC_VERSION } from '../devices/lapic.js';
 import { IOAPIC_VERSION } from '../devices/ioapic.js';
+import { CPU_FEATURES_EDX, CPU_SIGNATURE } from '../machine/cpu/ops-msr.js';
 
 /**
- * The processor entry's CPU signature and feature flags: CPUID leaf 1's EAX and EDX as the CPU
- * answers them (src/machine/cpu/ops-system.ts, `cpuid`: a 386DX, family 3 model 0 stepping 8,
- * TSC). A test compares them with the CPU's answer: whoever changes CPUID changes these.
+ * The processor entry's CPU signature and feature flags: CPUID leaf 1's EAX and EDX, taken
+ * from the CPU (src/machine/cpu/ops-msr.ts), so the table cannot disagree with CPUID.
  */
-export const MP_CPU_SIGNATURE = 0x00000308;
-export const MP_CPU_FEATURES = 0x00000010;
+export const MP_CPU_SIGNATURE = CPU_SIGNATURE;
+export const MP_CPU_FEATURES = CPU_FEATURES_EDX;
 
 export const BDA_COM1 = 0x400;
 export const BDA_EBDA_SEGMENT = 0x40e;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Machine } from '../../src/board/machine.js';
 import { BOARD, isaIrqToGsi } from '../../src/board/layout.js';
 import { MP_CPU_FEATURES, MP_CPU_SIGNATURE, buildMpConfigTable, buildMpFloatingPointer } from '../../src/board/firmware-tables.js';
-import { cpuid } from '../../src/machine/cpu/ops-system.js';
+import { cpuid } from '../../src/machine/cpu/ops-msr.js';
 
 const sum = (b: Uint8Array) => b.reduce((a, x) => a + x, 0) & 0xff;
 const u16 = (b: Uint8Array, o: number) => b[o] | (b[o + 1] << 8);

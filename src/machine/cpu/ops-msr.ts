@@ -30,14 +30,14 @@ export const CPU_SIGNATURE = 0x420;
  * PAE, MCE, PGE, MTRR, SEP, MMX and the rest. EFLAGS.AC is writable as on a 486, but the
  * alignment check (#AC with CR0.AM, AC and CPL 3) is not modelled.
  */
-const FEATURES_EDX = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 9) | (1 << 15);
+export const CPU_FEATURES_EDX = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 9) | (1 << 15);
 
 /**
  * CPUID, as the guest sees it:
  *   leaf 0: EAX = 1 (highest leaf), EBX:EDX:ECX = "Migt" "race" "I386" (vendor "MigtraceI386",
  *           unknown to operating systems, which then use their generic code paths);
  *   leaf 1: EAX = CPU_SIGNATURE (family 4, model 2, stepping 0), EBX = 0 (APIC ID 0, no
- *           CLFLUSH), ECX = 0, EDX = FEATURES_EDX (0x00008338);
+ *           CLFLUSH), ECX = 0, EDX = CPU_FEATURES_EDX (0x00008338);
  *   any other leaf, 0x80000000 included (no extended leaves): all zeros.
  * EFLAGS.ID is writable, so the standard probe (toggle bit 21 with PUSHFD/POPFD) finds it.
  */
@@ -53,7 +53,7 @@ export function cpuid(c: CpuCore): void {
     r[0] = CPU_SIGNATURE;
     r[3] = 0;
     r[1] = 0;
-    r[2] = FEATURES_EDX;
+    r[2] = CPU_FEATURES_EDX;
   } else {
     r[0] = r[1] = r[2] = r[3] = 0;
   }
