@@ -10,8 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../src/errors.js';
 import { listGuests } from '../src/guests/catalog.js';
-import { BOOT_ADDRESS, type Machine } from '../src/board/machine.js';
-import { PAGE_BYTES } from '../src/trace/pages.js';
+import type { Machine } from '../src/board/machine.js';
 import type { TraceHeaderInfo, TraceReader } from '../src/trace/reader.js';
 import { bootMachine, runSetupFromTrace, type RunSetup } from '../src/trace/run-setup.js';
 import { sha256 } from '../src/trace/writer.js';
@@ -71,11 +70,12 @@ export async function machineFactoryFor(reader: TraceReader, what = `trace ${rea
       instructionsPerSecond: h.machine.instructionsPerSecond,
     };
   }
-  const firstPage = Math.floor(BOOT_ADDRESS / PAGE_BYTES);
-  const lastPage = Math.floor((BOOT_ADDRESS + setup.image.length - 1) / PAGE_BYTES);
+  // What the boot loaded (any mode: a disk image at 0x7C00, a kernel and its zero page, a ROM).
+  const probe = bootMachine(setup);
+  const bootPages = Array.from(probe.loadedPages());
   return {
     label: setup.label,
-    bootPages: Array.from({ length: lastPage - firstPage + 1 }, (_, i) => firstPage + i),
+    bootPages,
     build: () => bootMachine(setup),
   };
 }

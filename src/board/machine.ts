@@ -21,6 +21,8 @@ import type { InputScript } from '../devices/input-script.js';
 import { InterruptFabric } from '../machine/interrupts.js';
 import { isaIrqToGsi } from './layout.js';
 import type { DeviceContext, OutputSink } from '../devices/device.js';
+import { writeFirmwareTables } from './firmware-tables.js';
+import type { BootMode } from './boot-spec.js';
 
 export const MiB = 1024 * 1024;
 export const DEFAULT_MEMORY = 64 * MiB;
@@ -81,6 +83,12 @@ export interface MachineOptions {
   input?: InputScript;
   /** Virtual instructions per virtual second (default 100 M): the rate device clocks run at. */
   instructionsPerSecond?: number;
+  /**
+   * The ATA primary slave (a guest catalog's `disk` mode may name one, e.g. xv6's fs.img).
+   * Held here until the board wires a slave device (the devices branch adds it and its trace
+   * header field); nothing reads it yet.
+   */
+  slaveDisk?: DiskBacking;
 }
 
 export interface RunOptions {
@@ -121,6 +129,13 @@ export class Machine implements OutputSink {
   haltedInstructions = 0;
   /** Instructions of virtual time that passed with the guest paused (advancePaused). */
   pausedInstructions = 0;
+  /** The ATA primary slave's backing (MachineOptions.slaveDisk), or null. */
+  readonly slaveDisk: DiskBacking | null;
+  /**
+   * What firmware and boot loaders put into RAM before the first instruction (loadBytes):
+   * with the ROM's pages, the only memory a freshly booted machine can have non-zero.
+   */
+  readonly loadedRegions: { readonly address: number; readonly length: number }[] = [];
   private readonly oneByte = new Uint8Array(1);
   private stopReason: StopReason | null = null;
 
@@ -129,6 +144,7 @@ export class Machine implements OutputSink {
     const memoryProblem = memorySizeProblem(options.memory ?? DEFAULT_MEMORY);
     if (memoryProblem !== null) throw new InputError('BAD_MEMORY_SIZE', `memory size: ${memoryProblem}`);
     this.memory = new PhysicalMemory(options.memory ?? DEFAULT_MEMORY);
+    this.slaveDisk = options.slaveDisk ?? null;
     this.bus = new Bus(this.memory);
     this.cpu = new Cpu(this.memory, this.bus, this.clock);
     this.interrupts = new InterruptFabric(this.cpu, isaIrqToGsi);
@@ -183,9 +199,34 @@ export class Machine implements OutputSink {
     // A copy, even of a Buffer (whose slice() is a view): patching the args must not touch the caller's image.
     const copy = new Uint8Array(image);
     if (args !== undefined) patchGuestArgs(copy, args);
-    this.memory.writeBytes(BOOT_ADDRESS, copy);
+    this.beginBoot('disk');
+    this.loadBytes(BOOT_ADDRESS, copy);
     this.memory.dirty.clear();
     this.cpu.bootAt(0, BOOT_ADDRESS, BOOT_DRIVE);
+  }
+
+  /**
+   * Every boot, whatever its mode (src/board/boot.ts), starts here, before the loader puts the
+   * guest's files into memory: the firmware's tables (BDA, MP table) are written first.
+   */
+  beginBoot(mode: BootMode): void {
+    writeFirmwareTables(this.memory, (address, bytes) => this.loadBytes(address, bytes), mode);
+  }
+
+  /** Put bytes into RAM before the guest runs (a loader or the firmware), remembering where (loadedRegions). */
+  loadBytes(address: number, bytes: Uint8Array): void {
+    this.memory.writeBytes(address, bytes);
+    if (bytes.length > 0) this.loadedRegions.push({ address, length: bytes.length });
+  }
+
+  /** The RAM pages loadBytes wrote, ascending (a fresh machine's only non-zero memory). */
+  loadedPages(): Uint32Array {
+    const pages = new Set<number>();
+    const last = this.memory.ramPages - 1;
+    for (const r of this.loadedRegions) {
+      for (let p = Math.floor(r.address / 4096); p <= Math.min(last, Math.floor((r.address + r.length - 1) / 4096)); p++) pages.add(p);
+    }
+    return Uint32Array.from([...pages].sort((a, b) => a - b));
   }
 
   serialByte(byte: number): void {

@@ -101,6 +101,7 @@ export function writtenSinceBoot(machine: Machine, image: { readonly length: num
     for (let i = 0; i < written.length; i++) flags[written[i]] = 1;
     const last = Math.min(flags.length - 1, Math.floor((loadAddress + image.length - 1) / PAGE_SIZE));
     for (let p = Math.floor(loadAddress / PAGE_SIZE); p <= last; p++) flags[p] = 1;
+    for (const p of machine.loadedPages()) flags[p] = 1; // every boot mode's loads (and the firmware's)
     machine.memory.dirty.removeClient(client);
     return flags;
   };

@@ -13,8 +13,14 @@ export const TRACE_MAGIC = 'MIGTRACE';
  * machine type, the CPU state schema and each device field's shape.
  */
 export const FORMAT_MAJOR = 2;
-/** Minor versions of 2.x: none yet (1.1 added the header's RunConfig and blobs). */
-export const FORMAT_MINOR = 0;
+/**
+ * Minor versions of 2.x: 2.1 adds RunConfig.boot (a boot mode other than a disk image's). A
+ * writer stamps the lowest minor whose fields the header uses, so a disk boot's trace is
+ * still 2.0, byte for byte, and only a trace that needs 2.1 is refused by a 2.0 reader.
+ */
+export const FORMAT_MINOR = 1;
+/** The minor that introduced RunConfig.boot. */
+export const FORMAT_MINOR_BOOT_CONFIG = 1;
 
 export interface FormatVersion {
   readonly major: number;

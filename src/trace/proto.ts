@@ -109,6 +109,14 @@ export interface PbRunConfig {
   disk: PbDiskConfig | null;
   inputEvents: number;
   guestLabel: string;
+  /** 2.1; null: a disk boot. */
+  boot: PbBootConfig | null;
+}
+
+export interface PbBootConfig {
+  mode: string;
+  cmdline: string;
+  files: { role: string; sha256: Uint8Array; length: number }[];
 }
 
 export interface PbChunk {

@@ -13,7 +13,9 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { packageRoot } from '../guests/catalog.js';
-import { BOOT_ADDRESS, DEFAULT_MEMORY, Machine } from '../board/machine.js';
+import { BOOT_ADDRESS, DEFAULT_MEMORY, type Machine } from '../board/machine.js';
+import { bootFromImage } from '../board/boot.js';
+import { bootConfigOf, decodeBootImage } from '../board/boot-spec.js';
 import { CopyOnWriteDiskBacking, openDiskImage, type DiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
 import { hashInputEvents, type InputEvent, type InputScript } from '../devices/input-script.js';
 import { DEFAULT_RTC_START } from '../devices/rtc-cmos.js';
@@ -36,6 +38,10 @@ export interface SharedDisk {
 export interface RunSetup {
   /** What the run was asked to run: a guest name or an image path as given. */
   readonly label: string;
+  /**
+   * The boot image (src/board/boot-spec.ts): a raw disk image loaded at 0x7C00, or a boot
+   * bundle (linux, rom, multiboot: mode, files, command line) — one byte string either way.
+   */
   readonly image: Uint8Array;
   /** Guest arguments patched into the image; undefined leaves the image's argument region as built. */
   readonly args?: string;
@@ -46,17 +52,23 @@ export interface RunSetup {
   readonly input?: InputScript;
   /** Undefined: a private copy of the boot image (Machine.boot's default). */
   readonly disk?: SharedDisk;
+  /**
+   * The ATA primary slave (a catalog guest's `slave`). Not yet in the trace header (the
+   * devices branch adds the field), so a recording refuses it; `run` passes it on.
+   */
+  readonly slaveDisk?: SharedDisk;
 }
 
-/** Boot a fresh machine exactly as the setup says. */
+/** Boot a fresh machine exactly as the setup says (in the boot image's mode). */
 export function bootMachine(setup: RunSetup): Machine {
-  return Machine.boot(setup.image, {
+  return bootFromImage(setup.image, {
     memory: setup.memory ?? DEFAULT_MEMORY,
     args: setup.args,
     instructionsPerSecond: setup.instructionsPerSecond,
     rtcStart: setup.rtcStart ?? DEFAULT_RTC_START,
     input: setup.input,
     disk: setup.disk?.overlay(),
+    slaveDisk: setup.slaveDisk?.overlay(),
   });
 }
 
@@ -115,6 +127,10 @@ export function traceHeaderFor(setup: RunSetup, machine: Machine, firstIcount = 
     }
     blobs.push({ name: BLOB_INPUT_SCRIPT, data: canonical });
   }
+  if (setup.slaveDisk !== undefined) {
+    throw new InputError('SLAVE_DISK_NOT_RECORDED', `a slave disk (${setup.slaveDisk.path}) cannot be recorded yet: the trace header has no field for it; use \`migtrace run\``);
+  }
+  const boot = bootConfigOf(decodeBootImage(setup.image));
   const imageSectors = Math.max(1, Math.ceil(setup.image.length / SECTOR_SIZE));
   return {
     machine: {
@@ -136,6 +152,7 @@ export function traceHeaderFor(setup: RunSetup, machine: Machine, firstIcount = 
           : { kind: 'file', path: setup.disk.path, sha256: setup.disk.sha256, sectors: setup.disk.sectors },
       inputEvents: setup.input?.events.length ?? 0,
       guestLabel: setup.label,
+      boot,
     },
     blobs,
   };
@@ -169,6 +186,10 @@ export async function runSetupFromTrace(
   if (sha256(image) !== header.guestImageSha256) {
     throw new InputError('TRACE_CORRUPT', `trace ${dir} is corrupt: its guest image does not hash to the header's guest image sha256`);
   }
+  // The header states the boot (2.1) and the blob holds it: they must say the same.
+  const carried = bootConfigOf(decodeBootImage(image, `trace ${dir}'s guest image`));
+  const differs = bootSaysOtherwise(run.boot, carried);
+  if (differs !== null) throw new InputError('TRACE_CORRUPT', `trace ${dir} is corrupt: its header and its guest image describe different boots (${differs})`);
   let input: InputScript | undefined;
   if (header.inputScriptSha256 !== null) {
     const bytes = await blobs.blob(BLOB_INPUT_SCRIPT);
@@ -202,6 +223,12 @@ export async function runSetupFromTrace(
     input,
     disk,
   };
+}
+
+/** What the header's boot config and the carried boot image disagree on, or null. */
+function bootSaysOtherwise(a: ReturnType<typeof bootConfigOf>, b: ReturnType<typeof bootConfigOf>): string | null {
+  const key = (x: typeof a) => (x === null ? 'disk' : JSON.stringify([x.mode, x.cmdline, x.files.map((f) => [f.role, f.sha256, f.length])]));
+  return key(a) === key(b) ? null : `header: ${a?.mode ?? 'disk'}, image: ${b?.mode ?? 'disk'}`;
 }
 
 // ---------------------------------------------------------------- canonical input scripts

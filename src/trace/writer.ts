@@ -28,6 +28,7 @@
 import { createHash } from 'node:crypto';
 import { MACHINE_TYPE } from '../board/layout.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
+import type { BootConfigInfo } from '../board/boot-spec.js';
 import { CPU_SCHEMA, encodeCpuState } from '../machine/cpu/state.js';
 import { encodeState, type StateLayout, type StateSnapshot } from '../machine/state-schema.js';
 import {
@@ -37,7 +38,7 @@ import {
   DEFAULT_FLUSH_BYTES,
   DEFAULT_KEYFRAME_EVERY,
   FORMAT_MAJOR,
-  FORMAT_MINOR,
+  FORMAT_MINOR_BOOT_CONFIG,
   HASH_BYTES,
   KEY_CHECKPOINT,
   KEY_INDEX,
@@ -108,6 +109,8 @@ export interface RunConfigInit {
   readonly disk: DiskInit;
   readonly inputEvents: number;
   readonly guestLabel: string;
+  /** 2.1: how the machine booted, when not from a disk image (src/board/boot-spec.ts). */
+  readonly boot?: BootConfigInfo | null;
 }
 
 export interface TraceWriterOptions {
@@ -188,13 +191,17 @@ function encodeRunConfig(r: RunConfigInit): object {
         : { kind: 0, path: '', sha256: new Uint8Array(0), sectors: d.sectors },
     inputEvents: r.inputEvents,
     guestLabel: r.guestLabel,
+    boot:
+      r.boot === undefined || r.boot === null
+        ? null
+        : { mode: r.boot.mode, cmdline: r.boot.cmdline, files: r.boot.files.map((f) => ({ role: f.role, sha256: shaBytes(f.sha256, `${f.role} sha256`), length: f.length })) },
   };
 }
 
 function encodeHeader(header: TraceHeaderInit, options: TraceWriterOptions): Uint8Array {
   return encode(pb.TraceHeader, {
     magic: TRACE_MAGIC,
-    version: { major: FORMAT_MAJOR, minor: FORMAT_MINOR },
+    version: { major: FORMAT_MAJOR, minor: header.run?.boot != null ? FORMAT_MINOR_BOOT_CONFIG : 0 },
     machine: {
       memoryBytes: header.machine.memoryBytes,
       instructionsPerSecond: header.machine.instructionsPerSecond,
