@@ -7,12 +7,12 @@ import { Args, Flags } from '@oclif/core';
 import { parseSize } from './units.js';
 import { InputError } from '../errors.js';
 import { memorySizeProblem } from '../board/machine.js';
-import { checkGuestArgs, resolveImage, type ResolvedImage } from '../guests/catalog.js';
+import { checkGuestArgs, resolveBoot, type BootFlags, type ResolvedImage } from '../guests/catalog.js';
 import { loadInputScript, type InputScript } from '../devices/input-script.js';
 
 export const guestArg = Args.string({
-  description: 'built-in guest name (see `migtrace guests`) or path to a raw boot image',
-  required: true,
+  description: 'guest name (see `migtrace guests`) or path to a raw boot image; omit with --kernel, --rom or --multiboot',
+  required: false,
 });
 
 export const guestFlags = {
@@ -20,6 +20,11 @@ export const guestFlags = {
   args: Flags.string({ description: 'guest arguments, e.g. "mb=16 passes=2" (replace the guest\'s defaults)' }),
   input: Flags.string({ description: 'input script: serial bytes and NIC frames at given icounts (docs/input-script.md)' }),
   disk: Flags.string({ description: 'disk image file for the primary ATA channel (default: a private copy of the boot image)' }),
+  kernel: Flags.string({ description: 'boot a Linux bzImage by the 32-bit boot protocol (instead of a guest)' }),
+  initrd: Flags.string({ description: 'initial ramdisk for --kernel (placed high, below initrd_addr_max and the end of RAM)' }),
+  append: Flags.string({ description: 'kernel command line for --kernel or --multiboot (replaces a catalog guest\'s)' }),
+  rom: Flags.string({ description: 'boot a 64 or 128 KiB ROM image at the reset vector (instead of a guest)' }),
+  multiboot: Flags.string({ description: 'boot a Multiboot v1 kernel (ELF or a.out kludge) (instead of a guest)' }),
 };
 
 export interface GuestRequest {
@@ -30,13 +35,18 @@ export interface GuestRequest {
   readonly input: InputScript | undefined;
   /** The --disk path, not yet opened (run opens it writable, record read-only under an overlay). */
   readonly diskPath: string | undefined;
+  /** A catalog disk guest's primary slave, not yet opened. */
+  readonly slaveDiskPath: string | undefined;
 }
 
-export function resolveGuestRequest(guest: string, flags: { memory: string; args?: string; input?: string; disk?: string }): GuestRequest {
+export function resolveGuestRequest(guest: string | undefined, flags: { memory: string; args?: string; input?: string; disk?: string } & BootFlags): GuestRequest {
   const memory = parseSize(flags.memory, '--memory');
   const problem = memorySizeProblem(memory);
   if (problem !== null) throw new InputError('BAD_MEMORY_SIZE', `--memory ${flags.memory}: ${problem}`);
-  const image = resolveImage(guest);
+  const image = resolveBoot(guest, flags);
+  if (image.mode !== 'disk' && flags.args !== undefined) {
+    throw new InputError('BAD_GUEST_ARGS', `--args patches a disk image's argument region; a ${image.mode} boot takes a kernel command line (--append)`);
+  }
   checkGuestArgs(image.guest, flags.args);
   return {
     image,
@@ -44,5 +54,6 @@ export function resolveGuestRequest(guest: string, flags: { memory: string; args
     args: flags.args ?? image.guest?.args,
     input: flags.input === undefined ? undefined : loadInputScript(flags.input),
     diskPath: flags.disk,
+    slaveDiskPath: image.slavePath,
   };
 }

@@ -22,6 +22,8 @@ export default class Record extends MigtraceCommand {
     '<%= config.bin %> record hello --out traces/hello',
     '<%= config.bin %> record net-echo --input guests/inputs/net-echo.input --out /tmp/net',
     '<%= config.bin %> record timer --args "ticks=100" --until 5e7 --checkpoint-interval 1e6 --out /tmp/timer --json',
+    '<%= config.bin %> record test386 --out /tmp/test386',
+    '<%= config.bin %> record --kernel bzImage --initrd initramfs.cpio.gz --append "console=ttyS0" --until 1e9 --out /tmp/linux',
   ];
 
   static override args = { guest: guestArg };
@@ -49,6 +51,7 @@ export default class Record extends MigtraceCommand {
       memory: request.memory,
       input: request.input,
       disk,
+      slaveDisk: request.slaveDiskPath === undefined ? undefined : openSharedDisk(request.slaveDiskPath),
     };
     const progress = new ProgressLine('recording', flags.progress);
     const interrupt = new AbortController();
@@ -66,6 +69,7 @@ export default class Record extends MigtraceCommand {
       process.off('SIGINT', onSigint);
       progress.done();
       disk?.close();
+      setup.slaveDisk?.close();
     }
     const seconds = progress.seconds;
     const out: RecordOutput = { guest: request.image.label, ...summary, seconds, recordsPerSecond: summary.records / Math.max(seconds, 1e-6) };

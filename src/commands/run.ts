@@ -2,8 +2,9 @@ import { Flags } from '@oclif/core';
 import { EXIT_FAILED, EXIT_FAULT, MigtraceCommand } from '../cli/base-command.js';
 import { guestArg, guestFlags, resolveGuestRequest } from '../cli/guest-options.js';
 import { parseCount, formatSize } from '../cli/units.js';
-import { Machine, type RunResult } from '../board/machine.js';
-import { openDiskImage } from '../devices/disk-backing.js';
+import type { RunResult } from '../board/machine.js';
+import { bootFromImage } from '../board/boot.js';
+import { CopyOnWriteDiskBacking, openDiskImage } from '../devices/disk-backing.js';
 
 export interface RunOutput extends RunResult {
   guest: string;
@@ -16,6 +17,9 @@ export default class Run extends MigtraceCommand {
     '<%= config.bin %> run hello',
     '<%= config.bin %> run memtouch --args "mb=16 passes=2" --memory 128MiB',
     '<%= config.bin %> run ./my.img --max-instructions 1e8 --json',
+    '<%= config.bin %> run test386',
+    '<%= config.bin %> run --kernel bzImage --initrd initramfs.cpio.gz --append "console=ttyS0" --memory 256MiB',
+    '<%= config.bin %> run --rom test386.bin',
   ];
 
   static override args = { guest: guestArg };
@@ -30,13 +34,16 @@ export default class Run extends MigtraceCommand {
     const { args, flags } = await this.parse(Run);
     const maxInstructions = parseCount(flags['max-instructions'], '--max-instructions');
     // Every input is checked before the machine starts: a bad file is an error now, never mid-run.
-    const { image, memory, args: guestArgs, input, diskPath } = resolveGuestRequest(args.guest, flags);
+    const { image, memory, args: guestArgs, input, diskPath, slaveDiskPath } = resolveGuestRequest(args.guest, flags);
     const disk = diskPath === undefined ? undefined : openDiskImage(diskPath, { readOnly: flags['disk-read-only'] });
-    const machine = Machine.boot(image.bytes, {
+    // A catalog guest's slave disk is the guest's own file in the cache: written through a private overlay.
+    const slaveDisk = slaveDiskPath === undefined ? undefined : new CopyOnWriteDiskBacking(openDiskImage(slaveDiskPath, { readOnly: true }));
+    const machine = bootFromImage(image.bytes, {
       memory,
       args: guestArgs,
       input,
       disk,
+      slaveDisk,
     });
     const json = this.jsonEnabled();
     if (!json) machine.onSerial = (byte) => process.stdout.write(String.fromCharCode(byte));
