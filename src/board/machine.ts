@@ -183,6 +183,12 @@ export class Machine implements OutputSink {
     return this.board.devices;
   }
 
+  /** The last code written to the POST port (0 before any): how far a firmware-style guest (test386) got. */
+  get lastPostCode(): number {
+    const post = this.board.devices.find((d) => d.schema.device === 'post');
+    return (post?.state as { code?: number } | undefined)?.code ?? 0;
+  }
+
   loadBootImage(image: Uint8Array, args?: string): void {
     if (image.length < 512) {
       throw new InputError('BAD_IMAGE', `boot image is ${image.length} bytes; a boot sector needs 512`);

@@ -9,6 +9,10 @@ import { CopyOnWriteDiskBacking, openDiskImage } from '../devices/disk-backing.j
 export interface RunOutput extends RunResult {
   guest: string;
   memory: number;
+  /** How the machine booted: disk, linux, rom, multiboot. */
+  mode: string;
+  /** The last code on the POST port (0 when none was written). */
+  lastPostCode: number;
 }
 
 export default class Run extends MigtraceCommand {
@@ -50,12 +54,14 @@ export default class Run extends MigtraceCommand {
     const result = machine.run({ maxInstructions });
     if (!json) {
       if (result.serial.length > 0 && !result.serial.endsWith('\n')) process.stdout.write('\n');
-      const line = `[migtrace] ${result.message}; ${result.icount} instructions, ${formatSize(memory)} RAM`;
-      if (result.status === 'fault') process.stderr.write(`migtrace: ${result.message}\n`);
+      // A ROM reports its progress on the POST port only: say how far it got.
+      const post = image.mode === 'rom' ? `, last POST code 0x${machine.lastPostCode.toString(16).padStart(2, '0')}` : '';
+      const line = `[migtrace] ${result.message}; ${result.icount} instructions, ${formatSize(memory)} RAM${post}`;
+      if (result.status === 'fault') process.stderr.write(`migtrace: ${result.message}${post}\n`);
       else this.log(line);
     }
     if (result.status === 'fault') process.exitCode = EXIT_FAULT;
     else if (result.status === 'exited' && result.exitStatus !== 1) process.exitCode = EXIT_FAILED;
-    return { guest: image.label, memory, ...result };
+    return { guest: image.label, memory, mode: image.mode, lastPostCode: machine.lastPostCode, ...result };
   }
 }
