@@ -71,7 +71,8 @@ export function parseSetupHeader(image: Uint8Array, what: string): LinuxSetupHea
   const setupSects = buf[0x1f1] === 0 ? 4 : buf[0x1f1];
   const kernelOffset = (setupSects + 1) * 512;
   const syssize = buf.readUInt32LE(0x1f4);
-  if (kernelOffset >= buf.length || kernelOffset + syssize * 16 > buf.length) {
+  // syssize counts 16-byte paragraphs, rounded up: a file may end up to 15 bytes short of it.
+  if (kernelOffset >= buf.length || kernelOffset + syssize * 16 > buf.length + 15) {
     throw new InputError('NOT_A_BZIMAGE', `${what} is truncated: its setup header promises ${kernelOffset + syssize * 16} bytes, the file has ${buf.length}`);
   }
   return {
