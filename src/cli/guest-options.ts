@@ -7,6 +7,7 @@ import { Args, Flags } from '@oclif/core';
 import { parseSize } from './units.js';
 import { InputError } from '../errors.js';
 import { memorySizeProblem } from '../board/machine.js';
+import { bootSpec } from '../board/boot.js';
 import { checkGuestArgs, resolveBoot, type BootFlags, type ResolvedImage } from '../guests/catalog.js';
 import { loadInputScript, type InputScript } from '../devices/input-script.js';
 
@@ -48,6 +49,9 @@ export function resolveGuestRequest(guest: string | undefined, flags: { memory: 
     throw new InputError('BAD_GUEST_ARGS', `--args patches a disk image's argument region; a ${image.mode} boot takes a kernel command line (--append)`);
   }
   checkGuestArgs(image.guest, flags.args);
+  // A trial boot, so a file that does not fit this machine (an initrd too large for --memory)
+  // is refused now, by its name, before a trace directory exists.
+  if (image.spec !== undefined) bootSpec(image.spec, { memory });
   return {
     image,
     memory,

@@ -75,6 +75,8 @@ export interface ResolvedImage {
   mode: BootMode;
   /** A catalog disk guest's primary slave (absolute path). */
   slavePath?: string;
+  /** The boot with its files' names (modes other than disk), for checking it before a machine runs. */
+  spec?: BootSpec;
 }
 
 export function listThirdPartyGuests(): ThirdPartyGuest[] {
@@ -128,7 +130,7 @@ function resolveThirdParty(g: ThirdPartyGuest): ResolvedImage {
           ],
           cmdline: g.boot.cmdline ?? '',
         };
-  return { ...base, bytes: encodeChecked(spec) };
+  return { ...base, bytes: encodeChecked(spec), spec };
 }
 
 /** Files named on the command line for a boot mode other than a disk image's. */
@@ -158,13 +160,13 @@ export function resolveBoot(nameOrPath: string | undefined, flags: BootFlags): R
     const files = [readBootFile('kernel', path, 'kernel')];
     if (flags.initrd !== undefined) files.push(readBootFile('initrd', resolve(flags.initrd), 'initrd'));
     const spec: BootSpec = { mode, files, cmdline: flags.append ?? '' };
-    return { label: (flags.kernel ?? flags.multiboot)!, path, bytes: encodeChecked(spec), guest: null, mode };
+    return { label: (flags.kernel ?? flags.multiboot)!, path, bytes: encodeChecked(spec), guest: null, mode, spec };
   }
   if (flags.rom !== undefined) {
     const path = resolve(flags.rom);
     if (flags.append !== undefined) throw new InputError('BAD_FLAGS', '--append is a kernel command line: it goes with --kernel or --multiboot, not --rom');
     const spec: BootSpec = { mode: 'rom', files: [readBootFile('rom', path, 'ROM')], cmdline: '' };
-    return { label: flags.rom, path, bytes: encodeChecked(spec), guest: null, mode: 'rom' };
+    return { label: flags.rom, path, bytes: encodeChecked(spec), guest: null, mode: 'rom', spec };
   }
   const third = resolveThirdPartyName(nameOrPath!);
   if (third !== undefined) {
