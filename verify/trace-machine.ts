@@ -71,11 +71,16 @@ export async function machineFactoryFor(reader: TraceReader, what = `trace ${rea
     };
   }
   // What the boot loaded (any mode: a disk image at 0x7C00, a kernel and its zero page, a ROM).
-  const probe = bootMachine(setup);
-  const bootPages = Array.from(probe.loadedPages());
+  let spare: Machine | null = bootMachine(setup);
+  const bootPages = Array.from(spare.loadedPages());
   return {
     label: setup.label,
     bootPages,
-    build: () => bootMachine(setup),
+    // The machine booted to learn its pages is as fresh as any: the first build takes it.
+    build: () => {
+      const m = spare ?? bootMachine(setup);
+      spare = null;
+      return m;
+    },
   };
 }
