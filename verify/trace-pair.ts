@@ -60,7 +60,9 @@ function describeGuest(h: TraceHeaderInfo, label: string): string {
 /** Why two headers describe different guests or machines, or null. */
 export function headerMismatch(ref: TraceHeaderInfo, dst: TraceHeaderInfo, refLabel: string, dstLabel: string): { code: string; message: string } | null {
   if (ref.guestImageSha256 !== dst.guestImageSha256 || ref.guestArgs !== dst.guestArgs || ref.inputScriptSha256 !== dst.inputScriptSha256) {
-    const boot = bootDifference(ref.run?.boot ?? null, ref.guestImageSha256, dst.run?.boot ?? null, dst.guestImageSha256);
+    // Two disk images differ in their image, which the sides below name; other boots say what differs.
+    const bothDisk = (ref.run?.boot ?? null) === null && (dst.run?.boot ?? null) === null;
+    const boot = bothDisk ? null : bootDifference(ref.run?.boot ?? null, ref.guestImageSha256, dst.run?.boot ?? null, dst.guestImageSha256);
     return {
       code: 'DIFFERENT_GUESTS',
       message: `the traces are of different guests${boot === null ? '' : ` (they boot differently: ${boot})`}: reference ${describeGuest(ref, refLabel)}, destination ${describeGuest(dst, dstLabel)}`,

@@ -30,13 +30,13 @@ export default class Guests extends MigtraceCommand {
     });
     if (!this.jsonEnabled()) {
       const width = Math.max(4, ...guests.map((g) => g.name.length), ...thirdParty.map((g) => g.name.length));
-      this.log('built-in (disk images in guests/build):');
-      for (const g of guests) this.log(`  ${g.name.padEnd(width)}  ${g.description}`);
+      for (const g of guests) this.log(`${g.name.padEnd(width)}  ${g.description}`);
       if (thirdParty.length > 0) {
-        this.log(`third-party (built into ${cacheDir}; set MIGTRACE_GUESTS to move it):`);
+        this.log('');
+        this.log(`third-party guests, built by scripts into ${cacheDir} (MIGTRACE_GUESTS):`);
         for (const g of thirdParty) {
           const state = g.built ? `built, ${g.boot.mode} boot` : `not built: run ${g.build}`;
-          this.log(`  ${g.name.padEnd(width)}  ${g.description} [${state}]`);
+          this.log(`${g.name.padEnd(width)}  ${g.description} [${state}]`);
         }
       }
     }
