@@ -16,6 +16,11 @@
  * 4. Enter 32-bit protected mode at code32_start: flat CS 0x10, DS = ES = SS 0x18 in a GDT in
  *    reserved memory (boot-entry.ts), interrupts off, ESI = the zero page, EBP = EDI = EBX = 0.
  *
+ * A vmlinux (the uncompressed ELF) is accepted too: its PT_LOAD segments go to their physical
+ * addresses and it is entered at its (physical) ELF entry, startup_32, with a zero page
+ * whose setup header the loader writes itself (VMLINUX_HEADER: protocol 2.15, LOADED_HIGH,
+ * initrd_addr_max 0x37FFFFFF, cmdline_size 2047), since a vmlinux carries none.
+ *
  * Bad input is one InputError line (exit 2): not a bzImage, a protocol too old, a kernel or an
  * initrd that does not fit in RAM, a command line longer than cmdline_size.
  */
@@ -23,6 +28,7 @@ import { InputError } from '../errors.js';
 import { enterFlatProtectedMode, LOW_RAM_END } from './boot-entry.js';
 import { bootFile, type BootSpec } from './boot-spec.js';
 import type { Machine } from './machine.js';
+import { elfSegments, isElf, type Segment } from './elf.js';
 
 export const KERNEL_ADDRESS = 0x100000;
 export const ZERO_PAGE_ADDRESS = 0x10000;
@@ -91,6 +97,20 @@ export function parseSetupHeader(image: Uint8Array, what: string): LinuxSetupHea
   };
 }
 
+/** The setup header a vmlinux is given (it carries none): what a 6.1 bzImage would say, for the fields a kernel reads. */
+const VMLINUX_HEADER = { version: 0x020f, loadflags: LOADED_HIGH, initrdAddrMax: 0x37ffffff, cmdlineSize: 2047 };
+
+/** A Linux kernel file, checked: a bzImage's setup header, or a vmlinux's loadable segments. */
+export type LinuxKernel =
+  | { readonly kind: 'bzImage'; readonly header: LinuxSetupHeader }
+  | { readonly kind: 'vmlinux'; readonly segments: Segment[]; readonly entry: number };
+
+export function parseLinuxKernel(image: Uint8Array, what: string): LinuxKernel {
+  if (!isElf(image)) return { kind: 'bzImage', header: parseSetupHeader(image, what) };
+  const { segments, entry } = elfSegments(Buffer.from(image.buffer, image.byteOffset, image.byteLength), `vmlinux ${what}`, 'NOT_A_BZIMAGE');
+  return { kind: 'vmlinux', segments, entry };
+}
+
 /** Where the initrd goes: page-aligned, as high as initrd_addr_max and RAM allow, above `floor`. */
 export function placeInitrd(size: number, initrdAddrMax: number, ramEnd: number, floor: number, what: string): number {
   const top = Math.min(initrdAddrMax + 1, ramEnd);
@@ -119,23 +139,42 @@ export function bootLinux(machine: Machine, spec: BootSpec): void {
   const kernel = bootFile(spec, 'kernel');
   if (kernel === undefined) throw new InputError('NO_KERNEL', 'a linux boot needs a kernel (--kernel)');
   const what = kernel.name;
-  const h = parseSetupHeader(kernel.bytes, what);
+  const parsed = parseLinuxKernel(kernel.bytes, what);
   const ramEnd = machine.memory.size;
-  const payload = kernel.bytes.subarray(h.kernelOffset);
-  const kernelEnd = KERNEL_ADDRESS + Math.max(payload.length, h.initSize);
+  // What goes where: a bzImage's protected-mode part at 1 MiB, a vmlinux's segments where they say.
+  const segments: Segment[] =
+    parsed.kind === 'bzImage' ? [{ address: KERNEL_ADDRESS, bytes: kernel.bytes.subarray(parsed.header.kernelOffset), zero: 0 }] : parsed.segments;
+  const loadStart = Math.min(...segments.map((s) => s.address));
+  const loadEnd = Math.max(...segments.map((s) => s.address + s.bytes.length + s.zero));
+  const kernelEnd = parsed.kind === 'bzImage' ? Math.max(loadEnd, KERNEL_ADDRESS + parsed.header.initSize) : loadEnd;
+  if (loadStart < KERNEL_ADDRESS) throw new InputError('NOT_A_BZIMAGE', `vmlinux ${what} loads at 0x${loadStart.toString(16)}, below 1 MiB`);
   if (kernelEnd > ramEnd) {
-    throw new InputError('KERNEL_TOO_LARGE', `kernel ${what} needs ${kernelEnd - KERNEL_ADDRESS} bytes from 1 MiB (its init_size), more than the ${ramEnd} bytes of RAM hold: give the machine more --memory`);
+    throw new InputError('KERNEL_TOO_LARGE', `kernel ${what} needs RAM up to 0x${kernelEnd.toString(16)} (its init_size or segments), more than the ${ramEnd} bytes of RAM hold: give the machine more --memory`);
   }
+  const limits = parsed.kind === 'bzImage' ? parsed.header : VMLINUX_HEADER;
   const cmdline = Buffer.from(spec.cmdline, 'latin1');
-  if (cmdline.length > h.cmdlineSize) {
-    throw new InputError('CMDLINE_TOO_LONG', `kernel command line of ${cmdline.length} bytes is longer than ${what}'s cmdline_size (${h.cmdlineSize})`);
+  if (cmdline.length > limits.cmdlineSize) {
+    throw new InputError('CMDLINE_TOO_LONG', `kernel command line of ${cmdline.length} bytes is longer than ${what}'s cmdline_size (${limits.cmdlineSize})`);
   }
   if (CMDLINE_ADDRESS + cmdline.length + 1 > LOW_RAM_END) throw new InputError('CMDLINE_TOO_LONG', `kernel command line of ${cmdline.length} bytes does not fit below 0x${LOW_RAM_END.toString(16)}`);
   const initrd = bootFile(spec, 'initrd');
-  const initrdAt = initrd === undefined ? 0 : placeInitrd(initrd.bytes.length, h.initrdAddrMax, ramEnd, kernelEnd, initrd.name);
+  const initrdAt = initrd === undefined ? 0 : placeInitrd(initrd.bytes.length, limits.initrdAddrMax, ramEnd, kernelEnd, initrd.name);
 
   const zp = Buffer.alloc(4096);
-  zp.set(kernel.bytes.subarray(0x1f1, h.headerEnd), 0x1f1); // first: the fields below override it
+  let entry: number;
+  if (parsed.kind === 'bzImage') {
+    zp.set(kernel.bytes.subarray(0x1f1, parsed.header.headerEnd), 0x1f1); // first: the fields below override it
+    entry = parsed.header.code32Start === 0 ? KERNEL_ADDRESS : parsed.header.code32Start;
+  } else {
+    zp.writeUInt16LE(0xaa55, 0x1fe);
+    zp.write('HdrS', 0x202, 'latin1');
+    zp.writeUInt16LE(VMLINUX_HEADER.version, 0x206);
+    zp[0x211] = VMLINUX_HEADER.loadflags;
+    zp.writeUInt32LE(parsed.entry, 0x214); // code32_start
+    zp.writeUInt32LE(VMLINUX_HEADER.initrdAddrMax, 0x22c);
+    zp.writeUInt32LE(VMLINUX_HEADER.cmdlineSize, 0x238);
+    entry = parsed.entry;
+  }
   // screen_info: an 80×25 colour text screen, the cursor at 0,0.
   zp.writeUInt16LE(Math.min(0xffff, (ramEnd - KERNEL_ADDRESS) >>> 10), 0x02); // ext_mem_k
   zp[0x06] = 3; // orig_video_mode
@@ -160,7 +199,7 @@ export function bootLinux(machine: Machine, spec: BootSpec): void {
   machine.beginBoot('linux');
   machine.loadBytes(ZERO_PAGE_ADDRESS, zp);
   machine.loadBytes(CMDLINE_ADDRESS, Buffer.concat([cmdline, Buffer.from([0])]));
-  machine.loadBytes(KERNEL_ADDRESS, payload);
+  for (const s of segments) machine.loadBytes(s.address, s.bytes); // bss: RAM is zero on a fresh machine
   if (initrd !== undefined) machine.loadBytes(initrdAt, initrd.bytes);
-  enterFlatProtectedMode(machine, { eip: h.code32Start === 0 ? KERNEL_ADDRESS : h.code32Start, esi: ZERO_PAGE_ADDRESS });
+  enterFlatProtectedMode(machine, { eip: entry, esi: ZERO_PAGE_ADDRESS });
 }

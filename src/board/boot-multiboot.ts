@@ -13,6 +13,7 @@ import { InputError } from '../errors.js';
 import { enterFlatProtectedMode, LOW_RAM_END } from './boot-entry.js';
 import { CMDLINE_ADDRESS, e820Map } from './boot-linux.js';
 import { bootFile, type BootSpec } from './boot-spec.js';
+import { elfSegments, type Segment } from './elf.js';
 import type { Machine } from './machine.js';
 
 export const MULTIBOOT_MAGIC = 0x1badb002;
@@ -25,12 +26,6 @@ const FLAG_AOUT_KLUDGE = 1 << 16;
 /** Requirements we meet: page-aligned modules (there are none), memory information. */
 const MET_REQUIREMENTS = 0x3;
 
-interface Segment {
-  readonly address: number;
-  readonly bytes: Uint8Array;
-  /** Zeroed bytes after `bytes` (bss). */
-  readonly zero: number;
-}
 
 /** Where the header is and what it asks for, or an InputError line. */
 export function findMultibootHeader(image: Uint8Array, what: string): { offset: number; flags: number } {
@@ -44,30 +39,6 @@ export function findMultibootHeader(image: Uint8Array, what: string): { offset: 
     return { offset: off, flags };
   }
   throw new InputError('NOT_MULTIBOOT', `${what} is not a multiboot kernel: no multiboot header (magic 0x1BADB002 with a valid checksum) in its first 8192 bytes`);
-}
-
-function elfSegments(buf: Buffer, what: string): { segments: Segment[]; entry: number } {
-  const bad = (why: string) => new InputError('NOT_MULTIBOOT', `multiboot kernel ${what}: ${why}`);
-  if (buf.length < 52 || buf.readUInt32BE(0) !== 0x7f454c46) throw bad('not an ELF file and no address fields in its header (flag 16)');
-  if (buf[4] !== 1 || buf[5] !== 1 || buf.readUInt16LE(18) !== 3) throw bad('not a 32-bit little-endian i386 ELF');
-  const entry = buf.readUInt32LE(24);
-  const phoff = buf.readUInt32LE(28);
-  const phentsize = buf.readUInt16LE(42);
-  const phnum = buf.readUInt16LE(44);
-  const segments: Segment[] = [];
-  for (let i = 0; i < phnum; i++) {
-    const ph = phoff + i * phentsize;
-    if (ph + 32 > buf.length) throw bad('program headers run past the end of the file');
-    if (buf.readUInt32LE(ph) !== 1) continue; // PT_LOAD
-    const offset = buf.readUInt32LE(ph + 4);
-    const paddr = buf.readUInt32LE(ph + 12);
-    const filesz = buf.readUInt32LE(ph + 16);
-    const memsz = buf.readUInt32LE(ph + 20);
-    if (offset + filesz > buf.length) throw bad(`segment ${i} runs past the end of the file`);
-    segments.push({ address: paddr, bytes: new Uint8Array(buf.buffer, buf.byteOffset + offset, filesz), zero: Math.max(0, memsz - filesz) });
-  }
-  if (segments.length === 0) throw bad('no loadable segment');
-  return { segments, entry };
 }
 
 function aoutSegments(buf: Buffer, header: number, what: string): { segments: Segment[]; entry: number } {
@@ -84,7 +55,7 @@ export function bootMultiboot(machine: Machine, spec: BootSpec): void {
   if (kernel === undefined) throw new InputError('NO_KERNEL', 'a multiboot boot needs a kernel (--multiboot)');
   const buf = Buffer.from(kernel.bytes.buffer, kernel.bytes.byteOffset, kernel.bytes.byteLength);
   const { offset, flags } = findMultibootHeader(kernel.bytes, kernel.name);
-  const { segments, entry } = flags & FLAG_AOUT_KLUDGE ? aoutSegments(buf, offset, kernel.name) : elfSegments(buf, kernel.name);
+  const { segments, entry } = flags & FLAG_AOUT_KLUDGE ? aoutSegments(buf, offset, kernel.name) : elfSegments(buf, `multiboot kernel ${kernel.name}`, 'NOT_MULTIBOOT', 'not an ELF file and no address fields in its header (flag 16)');
   const ramEnd = machine.memory.size;
   for (const s of segments) {
     const end = s.address + s.bytes.length + s.zero;

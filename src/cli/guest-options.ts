@@ -21,7 +21,7 @@ export const guestFlags = {
   args: Flags.string({ description: 'guest arguments, e.g. "mb=16 passes=2" (replace the guest\'s defaults)' }),
   input: Flags.string({ description: 'input script: serial bytes and NIC frames at given icounts (docs/input-script.md)' }),
   disk: Flags.string({ description: 'disk image file for the primary ATA channel (default: a private copy of the boot image)' }),
-  kernel: Flags.string({ description: 'boot a Linux bzImage by the 32-bit boot protocol (instead of a guest)' }),
+  kernel: Flags.string({ description: 'boot a Linux bzImage (or vmlinux ELF) by the 32-bit boot protocol (instead of a guest)' }),
   initrd: Flags.string({ description: 'initial ramdisk for --kernel (placed high, below initrd_addr_max and the end of RAM)' }),
   append: Flags.string({ description: 'kernel command line for --kernel or --multiboot (replaces a catalog guest\'s)' }),
   rom: Flags.string({ description: 'boot a 64 or 128 KiB ROM image at the reset vector (instead of a guest)' }),

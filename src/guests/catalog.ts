@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import { encodeBootImage, type BootFile, type BootMode, type BootSpec } from '../board/boot-spec.js';
 import { checkRomSize } from '../board/boot-rom.js';
-import { parseSetupHeader } from '../board/boot-linux.js';
+import { parseLinuxKernel } from '../board/boot-linux.js';
 import { findMultibootHeader } from '../board/boot-multiboot.js';
 import { guestCacheDir, loadThirdPartyGuests, missingFiles, thirdPartyFiles, type ThirdPartyGuest } from './third-party.js';
 
@@ -95,7 +95,7 @@ function readBootFile(role: string, path: string, what: string): BootFile {
 function checkBootFiles(spec: BootSpec): void {
   const main = spec.files[0];
   if (spec.mode === 'rom') checkRomSize(main.bytes, main.name);
-  else if (spec.mode === 'linux') parseSetupHeader(main.bytes, main.name);
+  else if (spec.mode === 'linux') parseLinuxKernel(main.bytes, main.name);
   else if (spec.mode === 'multiboot') findMultibootHeader(main.bytes, main.name);
 }
 

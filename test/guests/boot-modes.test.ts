@@ -136,6 +136,21 @@ describe('linux: the 32-bit boot protocol', () => {
     expect(m.lastPostCode).toBe(3);
   });
 
+  it('a vmlinux ELF: its segments at their physical addresses, entered at e_entry with a setup header the loader wrote', () => {
+    const vmlinux = fakeMultibootElf(LINUX_PAYLOAD); // an ELF whose code is the Linux payload (the multiboot header in it is ignored)
+    const m = bootSpec(linux(vmlinux, CMDLINE, initrdOf(4096)), { memory: 32 * MiB });
+    const s = m.cpu.getState();
+    expect(s.eip).toBe(MULTIBOOT_LOAD + 0x54 + 12);
+    expect(s.esi).toBe(ZERO_PAGE_ADDRESS);
+    const zp = Buffer.from(m.memory.readBytes(ZERO_PAGE_ADDRESS, 4096));
+    expect(zp.toString('latin1', 0x202, 0x206)).toBe('HdrS');
+    expect({ version: zp.readUInt16LE(0x206), loader: zp[0x210], loadflags: zp[0x211], code32: zp.readUInt32LE(0x214) }).toEqual({ version: 0x020f, loader: 0xff, loadflags: 1, code32: s.eip });
+    expect(zp.readUInt32LE(0x218) + 4096).toBeLessThanOrEqual(32 * MiB);
+    const r = m.run({ maxInstructions: 5_000_000 });
+    expect(r.status, r.message).toBe('exited');
+    expect(r.serial).toBe(CMDLINE);
+  });
+
   it('refuses, in one line each: not a bzImage, a protocol older than 2.06, a zImage, a command line too long, an initrd or a kernel that does not fit', () => {
     const cases: [() => unknown, string, RegExp][] = [
       [() => bootSpec(linux(fakeBzImage({ magic: 'Nope' }))), 'NOT_A_BZIMAGE', /bzImage is not a bzImage: no "HdrS" setup header magic at 0x202/],
