@@ -5,6 +5,7 @@ import { parseCount, formatSize } from '../cli/units.js';
 import type { RunResult } from '../board/machine.js';
 import { bootFromImage } from '../board/boot.js';
 import { CopyOnWriteDiskBacking, openDiskImage } from '../devices/disk-backing.js';
+import { unmetExpectations } from '../guests/third-party.js';
 
 export interface RunOutput extends RunResult {
   guest: string;
@@ -13,6 +14,8 @@ export interface RunOutput extends RunResult {
   mode: string;
   /** The last code on the POST port (0 when none was written). */
   lastPostCode: number;
+  /** A third-party guest: how the run differs from its catalog entry's `expect` (empty: a good run). */
+  unmetExpectations?: string[];
 }
 
 export default class Run extends MigtraceCommand {
@@ -60,8 +63,11 @@ export default class Run extends MigtraceCommand {
       if (result.status === 'fault') process.stderr.write(`migtrace: ${result.message}${post}\n`);
       else this.log(line);
     }
+    // A third-party guest says what a good run ends with (guests/third-party.json "expect").
+    const unmet = unmetExpectations(image.thirdParty?.expect, { ...result, lastPostCode: machine.lastPostCode });
+    if (!json && unmet.length > 0 && result.status !== 'fault') process.stderr.write(`migtrace: ${image.label} did not end as a good run does: ${unmet.join('; ')}\n`);
     if (result.status === 'fault') process.exitCode = EXIT_FAULT;
-    else if (result.status === 'exited' && result.exitStatus !== 1) process.exitCode = EXIT_FAILED;
-    return { guest: image.label, memory, mode: image.mode, lastPostCode: machine.lastPostCode, ...result };
+    else if ((result.status === 'exited' && result.exitStatus !== 1 && image.thirdParty?.expect?.exit === undefined) || unmet.length > 0) process.exitCode = EXIT_FAILED;
+    return { guest: image.label, memory, mode: image.mode, lastPostCode: machine.lastPostCode, ...(image.thirdParty === undefined ? {} : { unmetExpectations: unmet }), ...result };
   }
 }

@@ -121,3 +121,15 @@ export function loadThirdPartyGuests(root: string): ThirdPartyGuest[] {
     return g;
   });
 }
+
+/** What a run did that its guest's `expect` says a good run does not (empty: all met). */
+export function unmetExpectations(expect: ThirdPartyExpect | undefined, run: { status: string; exitStatus: number | null; serial: string; lastPostCode: number }): string[] {
+  if (expect === undefined) return [];
+  const hex = (v: number) => `0x${v.toString(16).padStart(2, '0')}`;
+  const out: string[] = [];
+  if (expect.post !== undefined && run.lastPostCode !== expect.post) out.push(`last POST code ${hex(run.lastPostCode)}, a good run ends at ${hex(expect.post)}`);
+  if (expect.status !== undefined && run.status !== expect.status) out.push(`run ${run.status}, a good run ends ${expect.status}`);
+  if (expect.exit !== undefined && run.exitStatus !== expect.exit) out.push(`exit status ${run.exitStatus ?? 'none'}, a good run's is ${expect.exit}`);
+  if (expect.serial !== undefined && !run.serial.includes(expect.serial)) out.push(`serial output lacks ${JSON.stringify(expect.serial)}`);
+  return out;
+}
