@@ -16,8 +16,10 @@ export const guestArg = Args.string({
   required: false,
 });
 
+const DEFAULT_MEMORY_FLAG = '64MiB';
+
 export const guestFlags = {
-  memory: Flags.string({ description: 'RAM size', default: '64MiB' }),
+  memory: Flags.string({ description: 'RAM size (default 64MiB, or what a third-party guest\'s catalog entry says)' }),
   args: Flags.string({ description: 'guest arguments, e.g. "mb=16 passes=2" (replace the guest\'s defaults)' }),
   input: Flags.string({ description: 'input script: serial bytes and NIC frames at given icounts (docs/input-script.md)' }),
   disk: Flags.string({ description: 'disk image file for the primary ATA channel (default: a private copy of the boot image)' }),
@@ -31,6 +33,8 @@ export const guestFlags = {
 export interface GuestRequest {
   readonly image: ResolvedImage;
   readonly memory: number;
+  /** Virtual instructions per second: a third-party guest's catalog entry may set it (undefined: the default). */
+  readonly instructionsPerSecond: number | undefined;
   /** --args, else the guest's default arguments, else undefined (the image as built). */
   readonly args: string | undefined;
   readonly input: InputScript | undefined;
@@ -40,21 +44,25 @@ export interface GuestRequest {
   readonly slaveDiskPath: string | undefined;
 }
 
-export function resolveGuestRequest(guest: string | undefined, flags: { memory: string; args?: string; input?: string; disk?: string } & BootFlags): GuestRequest {
-  const memory = parseSize(flags.memory, '--memory');
-  const problem = memorySizeProblem(memory);
-  if (problem !== null) throw new InputError('BAD_MEMORY_SIZE', `--memory ${flags.memory}: ${problem}`);
+export function resolveGuestRequest(guest: string | undefined, flags: { memory?: string; args?: string; input?: string; disk?: string } & BootFlags): GuestRequest {
   const image = resolveBoot(guest, flags);
+  const wanted = image.thirdParty?.machine;
+  const size = flags.memory ?? wanted?.memory ?? DEFAULT_MEMORY_FLAG;
+  const what = flags.memory !== undefined ? '--memory' : wanted?.memory !== undefined ? `guest ${image.label}'s catalog memory` : '--memory';
+  const memory = parseSize(size, what);
+  const problem = memorySizeProblem(memory);
+  if (problem !== null) throw new InputError('BAD_MEMORY_SIZE', `${what} ${size}: ${problem}`);
   if (image.mode !== 'disk' && flags.args !== undefined) {
     throw new InputError('BAD_GUEST_ARGS', `--args patches a disk image's argument region; a ${image.mode} boot takes a kernel command line (--append)`);
   }
   checkGuestArgs(image.guest, flags.args);
   // A trial boot, so a file that does not fit this machine (an initrd too large for --memory)
   // is refused now, by its name, before a trace directory exists.
-  if (image.spec !== undefined) bootSpec(image.spec, { memory });
+  if (image.spec !== undefined) bootSpec(image.spec, { memory, instructionsPerSecond: wanted?.instructionsPerSecond });
   return {
     image,
     memory,
+    instructionsPerSecond: wanted?.instructionsPerSecond,
     args: flags.args ?? image.guest?.args,
     input: flags.input === undefined ? undefined : loadInputScript(flags.input),
     diskPath: flags.disk,

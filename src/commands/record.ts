@@ -49,6 +49,7 @@ export default class Record extends MigtraceCommand {
       image: request.image.bytes,
       args: request.args,
       memory: request.memory,
+      instructionsPerSecond: request.instructionsPerSecond,
       input: request.input,
       disk,
       slaveDisk: request.slaveDiskPath === undefined ? undefined : openSharedDisk(request.slaveDiskPath),

@@ -41,12 +41,13 @@ export default class Run extends MigtraceCommand {
     const { args, flags } = await this.parse(Run);
     const maxInstructions = parseCount(flags['max-instructions'], '--max-instructions');
     // Every input is checked before the machine starts: a bad file is an error now, never mid-run.
-    const { image, memory, args: guestArgs, input, diskPath, slaveDiskPath } = resolveGuestRequest(args.guest, flags);
+    const { image, memory, instructionsPerSecond, args: guestArgs, input, diskPath, slaveDiskPath } = resolveGuestRequest(args.guest, flags);
     const disk = diskPath === undefined ? undefined : openDiskImage(diskPath, { readOnly: flags['disk-read-only'] });
     // A catalog guest's slave disk is the guest's own file in the cache: written through a private overlay.
     const slaveDisk = slaveDiskPath === undefined ? undefined : new CopyOnWriteDiskBacking(openDiskImage(slaveDiskPath, { readOnly: true }));
     const machine = bootFromImage(image.bytes, {
       memory,
+      instructionsPerSecond,
       args: guestArgs,
       input,
       disk,

@@ -43,6 +43,18 @@ export interface ThirdPartyExpect {
   readonly serial?: string;
 }
 
+/** The machine a guest wants (what `--memory` would say, and the virtual clock rate). */
+export interface ThirdPartyMachine {
+  /** RAM, as `--memory` takes it ("256MiB"); `--memory` overrides it. */
+  readonly memory?: string;
+  /**
+   * Virtual instructions per second (default 100 M; recorded in the trace header). A guest
+   * that prints megabytes on COM1 at 115200 baud (test386: 3.5 MB) waits 8,680 instructions a
+   * character at 100 M; at 1 M, 87.
+   */
+  readonly instructionsPerSecond?: number;
+}
+
 export interface ThirdPartyGuest {
   readonly name: string;
   readonly description: string;
@@ -50,6 +62,7 @@ export interface ThirdPartyGuest {
   readonly build: string;
   readonly boot: ThirdPartyBoot;
   readonly expect?: ThirdPartyExpect;
+  readonly machine?: ThirdPartyMachine;
   /** The license of what the script fetches or copies (the project ships none of it). */
   readonly license?: string;
 }
@@ -99,6 +112,14 @@ function checkEntry(e: unknown, where: string): ThirdPartyGuest {
     }
   }
   if (boot.cmdline !== undefined && (typeof boot.cmdline !== 'string' || (mode !== 'linux' && mode !== 'multiboot'))) throw bad('"cmdline" is a string, for linux and multiboot boots');
+  const machine = g.machine as Record<string, unknown> | undefined;
+  if (machine !== undefined) {
+    if (typeof machine !== 'object' || machine === null) throw bad('"machine" must be an object');
+    for (const k of Object.keys(machine)) if (k !== 'memory' && k !== 'instructionsPerSecond') throw bad(`"machine" has no field "${k}" (it takes memory, instructionsPerSecond)`);
+    if (machine.memory !== undefined && typeof machine.memory !== 'string') throw bad('"machine.memory" is a size such as "256MiB"');
+    const ips = machine.instructionsPerSecond;
+    if (ips !== undefined && (typeof ips !== 'number' || !Number.isSafeInteger(ips) || ips < 1000)) throw bad('"machine.instructionsPerSecond" is a whole number of at least 1000');
+  }
   return g as unknown as ThirdPartyGuest;
 }
 

@@ -147,5 +147,8 @@ describe('third-party guests', () => {
     const t = join(dir, 'by-name.trace');
     expect(migtrace(['record', 'test386', '--out', t], { env }).status).toBe(0);
     expect(migtrace(['replay', t]).status).toBe(0);
+    // The catalog's machine (16 MiB, 1 M instructions per virtual second) is what was recorded.
+    const header = JSON.parse(migtrace(['inspect', t, '--limit', '0', '--json']).stdout) as { header: { machine: { memoryBytes: number; instructionsPerSecond: number } } };
+    expect(header.header.machine).toMatchObject({ memoryBytes: 16 * 1024 * 1024, instructionsPerSecond: 1_000_000 });
   });
 });

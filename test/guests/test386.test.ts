@@ -19,6 +19,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootSpec } from '../../src/board/boot.js';
 import type { Machine, RunResult } from '../../src/board/machine.js';
+import { parseSize } from '../../src/cli/units.js';
+import { loadThirdPartyGuests } from '../../src/guests/third-party.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const hasNasm = spawnSync('nasm', ['-v'], { encoding: 'utf8' }).status === 0;
@@ -77,9 +79,16 @@ function postIndex(code: number): number {
 let cache: string;
 let rom: Uint8Array;
 
-/** Boot the ROM on a fresh machine. A low virtual clock rate makes COM1's character time a few dozen instructions. */
+/**
+ * Boot the ROM on a fresh machine configured as its catalog entry says (`migtrace run test386`
+ * does the same): a low virtual clock rate makes COM1's character time a few dozen instructions.
+ */
 function bootTest386(): Machine {
-  return bootSpec({ mode: 'rom', files: [{ role: 'rom', name: 'test386.bin', bytes: rom }], cmdline: '' }, { memory: 16 * 1024 * 1024, instructionsPerSecond: 1_000_000 });
+  const entry = loadThirdPartyGuests(ROOT).find((g) => g.name === 'test386')!;
+  return bootSpec(
+    { mode: 'rom', files: [{ role: 'rom', name: 'test386.bin', bytes: rom }], cmdline: '' },
+    { memory: parseSize(entry.machine?.memory ?? '64MiB', 'memory'), instructionsPerSecond: entry.machine?.instructionsPerSecond },
+  );
 }
 
 /** One line: how far it got and how it stopped. */

@@ -60,5 +60,7 @@ describe('the third-party guest catalog', () => {
     expect(refusal(catalogWith([{ ...base, boot: { mode: 'rom', rom: 'r', cmdline: 'x' } }]))).toMatch(/has no field "cmdline"|"cmdline" is a string, for linux and multiboot/);
     expect(refusal(catalogWith([{ ...base, boot: { mode: 'rom', rom: 'r' } }, { ...base, boot: { mode: 'rom', rom: 'r' } }]))).toMatch(/guest "g" is listed twice/);
     expect(refusal(catalogWith([{ name: 'g', build: 'b', boot: { mode: 'rom', rom: 'r' } }]))).toMatch(/"description" must be a non-empty string/);
+    expect(refusal(catalogWith([{ ...base, boot: { mode: 'rom', rom: 'r' }, machine: { cpus: 2 } }]))).toMatch(/"machine" has no field "cpus"/);
+    expect(refusal(catalogWith([{ ...base, boot: { mode: 'rom', rom: 'r' }, machine: { instructionsPerSecond: 0.5 } }]))).toMatch(/instructionsPerSecond" is a whole number/);
   });
 });
