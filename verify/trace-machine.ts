@@ -10,9 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../src/errors.js';
 import { listGuests } from '../src/guests/catalog.js';
-import { BOOT_ADDRESS, type Machine } from '../src/board/machine.js';
-import { firmwarePages } from '../src/board/firmware-tables.js';
-import { PAGE_BYTES } from '../src/trace/pages.js';
+import type { Machine } from '../src/board/machine.js';
 import type { TraceHeaderInfo, TraceReader } from '../src/trace/reader.js';
 import { bootMachine, runSetupFromTrace, type RunSetup } from '../src/trace/run-setup.js';
 import { sha256 } from '../src/trace/writer.js';
@@ -72,13 +70,17 @@ export async function machineFactoryFor(reader: TraceReader, what = `trace ${rea
       instructionsPerSecond: h.machine.instructionsPerSecond,
     };
   }
-  const firstPage = Math.floor(BOOT_ADDRESS / PAGE_BYTES);
-  const lastPage = Math.floor((BOOT_ADDRESS + setup.image.length - 1) / PAGE_BYTES);
-  // The image's pages and the firmware tables' (the machine writes them when it is built).
-  const pages = new Set([...firmwarePages(), ...Array.from({ length: lastPage - firstPage + 1 }, (_, i) => firstPage + i)]);
+  // What the boot loaded (any mode: a disk image at 0x7C00, a kernel and its zero page, a ROM).
+  let spare: Machine | null = bootMachine(setup);
+  const bootPages = Array.from(spare.loadedPages());
   return {
     label: setup.label,
-    bootPages: [...pages].sort((a, b) => a - b),
-    build: () => bootMachine(setup),
+    bootPages,
+    // The machine booted to learn its pages is as fresh as any: the first build takes it.
+    build: () => {
+      const m = spare ?? bootMachine(setup);
+      spare = null;
+      return m;
+    },
   };
 }

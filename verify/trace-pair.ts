@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import { InputError } from '../src/errors.js';
+import { bootDifference, describeBootConfig } from '../src/board/boot-spec.js';
 import { MACHINE_SNAPSHOT_BLOB, decodeMachineSnapshot, type MachineSnapshot } from '../src/trace/machine-snapshot.js';
 import { TraceReader, type TraceHeaderInfo } from '../src/trace/reader.js';
 import { SWITCH_OVER_CAPTURE_BLOB, decodeSwitchOverCapture, type SwitchOverCapture } from '../src/trace/switch-over-capture.js';
@@ -51,15 +52,20 @@ function shortHash(h: string): string {
 }
 
 function describeGuest(h: TraceHeaderInfo, label: string): string {
-  return `${label} (image ${shortHash(h.guestImageSha256)}, args "${h.guestArgs}"${h.inputScriptSha256 === null ? '' : `, input ${shortHash(h.inputScriptSha256)}`})`;
+  const boot = h.run?.boot ?? null;
+  const image = boot === null ? `image ${shortHash(h.guestImageSha256)}` : describeBootConfig(boot, h.guestImageSha256);
+  return `${label} (${image}, args "${h.guestArgs}"${h.inputScriptSha256 === null ? '' : `, input ${shortHash(h.inputScriptSha256)}`})`;
 }
 
 /** Why two headers describe different guests or machines, or null. */
 export function headerMismatch(ref: TraceHeaderInfo, dst: TraceHeaderInfo, refLabel: string, dstLabel: string): { code: string; message: string } | null {
   if (ref.guestImageSha256 !== dst.guestImageSha256 || ref.guestArgs !== dst.guestArgs || ref.inputScriptSha256 !== dst.inputScriptSha256) {
+    // Two disk images differ in their image, which the sides below name; other boots say what differs.
+    const bothDisk = (ref.run?.boot ?? null) === null && (dst.run?.boot ?? null) === null;
+    const boot = bothDisk ? null : bootDifference(ref.run?.boot ?? null, ref.guestImageSha256, dst.run?.boot ?? null, dst.guestImageSha256);
     return {
       code: 'DIFFERENT_GUESTS',
-      message: `the traces are of different guests: reference ${describeGuest(ref, refLabel)}, destination ${describeGuest(dst, dstLabel)}`,
+      message: `the traces are of different guests${boot === null ? '' : ` (they boot differently: ${boot})`}: reference ${describeGuest(ref, refLabel)}, destination ${describeGuest(dst, dstLabel)}`,
     };
   }
   const a = ref.machine;

@@ -20,8 +20,9 @@ import { CopyOnWriteDiskBacking, MemoryDiskBacking, type DiskBacking } from '../
 import type { InputScript } from '../devices/input-script.js';
 import { InterruptFabric } from '../machine/interrupts.js';
 import { isaIrqToGsi } from './layout.js';
-import { writeFirmwareTables } from './firmware-tables.js';
 import type { DeviceContext, OutputSink } from '../devices/device.js';
+import { writeFirmwareTables } from './firmware-tables.js';
+import type { BootMode } from './boot-spec.js';
 
 export const MiB = 1024 * 1024;
 export const DEFAULT_MEMORY = 64 * MiB;
@@ -124,6 +125,13 @@ export class Machine implements OutputSink {
   haltedInstructions = 0;
   /** Instructions of virtual time that passed with the guest paused (advancePaused). */
   pausedInstructions = 0;
+  /** The ATA primary slave's backing (MachineOptions.slaveDisk), or null. */
+  readonly slaveDisk: DiskBacking | null;
+  /**
+   * What firmware and boot loaders put into RAM before the first instruction (loadBytes):
+   * with the ROM's pages, the only memory a freshly booted machine can have non-zero.
+   */
+  readonly loadedRegions: { readonly address: number; readonly length: number }[] = [];
   private readonly oneByte = new Uint8Array(1);
   private stopReason: StopReason | null = null;
 
@@ -132,6 +140,7 @@ export class Machine implements OutputSink {
     const memoryProblem = memorySizeProblem(options.memory ?? DEFAULT_MEMORY);
     if (memoryProblem !== null) throw new InputError('BAD_MEMORY_SIZE', `memory size: ${memoryProblem}`);
     this.memory = new PhysicalMemory(options.memory ?? DEFAULT_MEMORY);
+    this.slaveDisk = options.slaveDisk ?? null;
     this.bus = new Bus(this.memory);
     this.cpu = new Cpu(this.memory, this.bus, this.clock);
     this.interrupts = new InterruptFabric(this.cpu, isaIrqToGsi);
@@ -158,9 +167,6 @@ export class Machine implements OutputSink {
         input: options.input ?? emptyInputScript(),
       },
     );
-    // What a PC BIOS leaves in memory (BIOS data area, MP tables), in every boot mode.
-    writeFirmwareTables(this.memory);
-    this.memory.dirty.clear();
   }
 
   /** Build a machine and load a raw boot image at 0x7C00, as a PC BIOS would. */
@@ -172,6 +178,12 @@ export class Machine implements OutputSink {
 
   get devices(): AnyDevice[] {
     return this.board.devices;
+  }
+
+  /** The last code written to the POST port (0 before any): how far a firmware-style guest (test386) got. */
+  get lastPostCode(): number {
+    const post = this.board.devices.find((d) => d.schema.device === 'post');
+    return (post?.state as { code?: number } | undefined)?.code ?? 0;
   }
 
   loadBootImage(image: Uint8Array, args?: string): void {
@@ -190,9 +202,35 @@ export class Machine implements OutputSink {
     // A copy, even of a Buffer (whose slice() is a view): patching the args must not touch the caller's image.
     const copy = new Uint8Array(image);
     if (args !== undefined) patchGuestArgs(copy, args);
-    this.memory.writeBytes(BOOT_ADDRESS, copy);
+    this.beginBoot('disk');
+    this.loadBytes(BOOT_ADDRESS, copy);
     this.memory.dirty.clear();
     this.cpu.bootAt(0, BOOT_ADDRESS, BOOT_DRIVE);
+  }
+
+  /**
+   * Every boot, whatever its mode (src/board/boot.ts), starts here, before the loader puts the
+   * guest's files into memory: the firmware's tables (BDA, MP table) are written first.
+   */
+  beginBoot(mode: BootMode): void {
+    void mode; // every mode finds the same tables, as on a PC
+    writeFirmwareTables({ writeBytes: (address, bytes) => this.loadBytes(address, bytes) });
+  }
+
+  /** Put bytes into RAM before the guest runs (a loader or the firmware), remembering where (loadedRegions). */
+  loadBytes(address: number, bytes: Uint8Array): void {
+    this.memory.writeBytes(address, bytes);
+    if (bytes.length > 0) this.loadedRegions.push({ address, length: bytes.length });
+  }
+
+  /** The RAM pages loadBytes wrote, ascending (a fresh machine's only non-zero memory). */
+  loadedPages(): Uint32Array {
+    const pages = new Set<number>();
+    const last = this.memory.ramPages - 1;
+    for (const r of this.loadedRegions) {
+      for (let p = Math.floor(r.address / 4096); p <= Math.min(last, Math.floor((r.address + r.length - 1) / 4096)); p++) pages.add(p);
+    }
+    return Uint32Array.from([...pages].sort((a, b) => a - b));
   }
 
   serialByte(byte: number): void {

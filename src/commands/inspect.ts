@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { machineTypeLabel } from '../board/layout.js';
+import { describeBootConfig } from '../board/boot-spec.js';
 import { MigtraceCommand } from '../cli/base-command.js';
 import { recordFilter } from '../cli/trace-filters.js';
 import { formatBytes, formatSize, parseCount } from '../cli/units.js';
@@ -94,6 +95,7 @@ export default class Inspect extends MigtraceCommand {
     this.log(`trace ${out.dir}`);
     this.log(`  format       ${h.formatVersion.major}.${h.formatVersion.minor}, written by ${h.toolVersion}`);
     this.log(`  guest        ${run?.guestLabel ?? '(not recorded)'}, image sha256 ${h.guestImageSha256.slice(0, 16)}…, args ${run?.guestArgsSet === false ? '(as built)' : JSON.stringify(h.guestArgs)}`);
+    if (run?.boot != null) this.log(`  boot         ${describeBootConfig(run.boot, h.guestImageSha256)}`);
     this.log(`  input        ${h.inputScriptSha256 === null ? 'none' : `${run?.inputEvents ?? '?'} events, sha256 ${h.inputScriptSha256.slice(0, 16)}…`}`);
     if (run !== null) {
       const d = run.disk;

@@ -22,6 +22,8 @@ export default class Record extends MigtraceCommand {
     '<%= config.bin %> record hello --out traces/hello',
     '<%= config.bin %> record net-echo --input guests/inputs/net-echo.input --out /tmp/net',
     '<%= config.bin %> record timer --args "ticks=100" --until 5e7 --checkpoint-interval 1e6 --out /tmp/timer --json',
+    '<%= config.bin %> record test386 --out /tmp/test386',
+    '<%= config.bin %> record --kernel bzImage --initrd initramfs.cpio.gz --append "console=ttyS0" --until 1e9 --out /tmp/linux',
   ];
 
   static override args = { guest: guestArg };
@@ -48,6 +50,7 @@ export default class Record extends MigtraceCommand {
       image: request.image.bytes,
       args: request.args,
       memory: request.memory,
+      instructionsPerSecond: request.instructionsPerSecond,
       input: request.input,
       disk,
       slaveDisk,

@@ -2,12 +2,20 @@ import { Flags } from '@oclif/core';
 import { EXIT_FAILED, EXIT_FAULT, MigtraceCommand } from '../cli/base-command.js';
 import { guestArg, guestFlags, resolveGuestRequest } from '../cli/guest-options.js';
 import { parseCount, formatSize } from '../cli/units.js';
-import { Machine, type RunResult } from '../board/machine.js';
-import { openDiskImage } from '../devices/disk-backing.js';
+import type { RunResult } from '../board/machine.js';
+import { bootFromImage } from '../board/boot.js';
+import { CopyOnWriteDiskBacking, openDiskImage } from '../devices/disk-backing.js';
+import { unmetExpectations } from '../guests/third-party.js';
 
 export interface RunOutput extends RunResult {
   guest: string;
   memory: number;
+  /** How the machine booted: disk, linux, rom, multiboot. */
+  mode: string;
+  /** The last code on the POST port (0 when none was written). */
+  lastPostCode: number;
+  /** A third-party guest: how the run differs from its catalog entry's `expect` (empty: a good run). */
+  unmetExpectations?: string[];
 }
 
 export default class Run extends MigtraceCommand {
@@ -16,6 +24,9 @@ export default class Run extends MigtraceCommand {
     '<%= config.bin %> run hello',
     '<%= config.bin %> run memtouch --args "mb=16 passes=2" --memory 128MiB',
     '<%= config.bin %> run ./my.img --max-instructions 1e8 --json',
+    '<%= config.bin %> run test386',
+    '<%= config.bin %> run --kernel bzImage --initrd initramfs.cpio.gz --append "console=ttyS0" --memory 256MiB',
+    '<%= config.bin %> run --rom test386.bin',
   ];
 
   static override args = { guest: guestArg };
@@ -30,11 +41,16 @@ export default class Run extends MigtraceCommand {
     const { args, flags } = await this.parse(Run);
     const maxInstructions = parseCount(flags['max-instructions'], '--max-instructions');
     // Every input is checked before the machine starts: a bad file is an error now, never mid-run.
-    const { image, memory, args: guestArgs, input, diskPath, slaveDiskPath } = resolveGuestRequest(args.guest, flags);
+    const { image, memory, instructionsPerSecond, args: guestArgs, input, diskPath, slaveDiskPath } = resolveGuestRequest(args.guest, flags);
     const disk = diskPath === undefined ? undefined : openDiskImage(diskPath, { readOnly: flags['disk-read-only'] });
-    const slaveDisk = slaveDiskPath === undefined ? undefined : openDiskImage(slaveDiskPath, { readOnly: flags['disk-read-only'] });
-    const machine = Machine.boot(image.bytes, {
+    // --slave-disk is written like --disk; a catalog guest's slave is its own file in the cache, written through a private overlay.
+    const catalogSlave = flags['slave-disk'] === undefined;
+    const slaveDisk = slaveDiskPath === undefined ? undefined
+      : catalogSlave ? new CopyOnWriteDiskBacking(openDiskImage(slaveDiskPath, { readOnly: true }))
+      : openDiskImage(slaveDiskPath, { readOnly: flags['disk-read-only'] });
+    const machine = bootFromImage(image.bytes, {
       memory,
+      instructionsPerSecond,
       args: guestArgs,
       input,
       disk,
@@ -45,12 +61,17 @@ export default class Run extends MigtraceCommand {
     const result = machine.run({ maxInstructions });
     if (!json) {
       if (result.serial.length > 0 && !result.serial.endsWith('\n')) process.stdout.write('\n');
-      const line = `[migtrace] ${result.message}; ${result.icount} instructions, ${formatSize(memory)} RAM`;
-      if (result.status === 'fault') process.stderr.write(`migtrace: ${result.message}\n`);
+      // A ROM reports its progress on the POST port only: say how far it got.
+      const post = image.mode === 'rom' ? `, last POST code 0x${machine.lastPostCode.toString(16).padStart(2, '0')}` : '';
+      const line = `[migtrace] ${result.message}; ${result.icount} instructions, ${formatSize(memory)} RAM${post}`;
+      if (result.status === 'fault') process.stderr.write(`migtrace: ${result.message}${post}\n`);
       else this.log(line);
     }
+    // A third-party guest says what a good run ends with (guests/third-party.json "expect").
+    const unmet = unmetExpectations(image.thirdParty?.expect, { ...result, lastPostCode: machine.lastPostCode });
+    if (!json && unmet.length > 0 && result.status !== 'fault') process.stderr.write(`migtrace: ${image.label} did not end as a good run does: ${unmet.join('; ')}\n`);
     if (result.status === 'fault') process.exitCode = EXIT_FAULT;
-    else if (result.status === 'exited' && result.exitStatus !== 1) process.exitCode = EXIT_FAILED;
-    return { guest: image.label, memory, ...result };
+    else if ((result.status === 'exited' && result.exitStatus !== 1 && image.thirdParty?.expect?.exit === undefined) || unmet.length > 0) process.exitCode = EXIT_FAILED;
+    return { guest: image.label, memory, mode: image.mode, lastPostCode: machine.lastPostCode, ...(image.thirdParty === undefined ? {} : { unmetExpectations: unmet }), ...result };
   }
 }

@@ -34,6 +34,16 @@ export const PAGE_UNMAPPED = 2;
  * it first. With no absent pages nothing on the hot path changes (zero cost when off).
  */
 export const PAGE_ABSENT = 3;
+/**
+ * Read-only memory (a ROM image at the reset vector, src/board/boot-rom.ts): reads come from
+ * RAM at `romBacking(addr)` — the page itself for the copy below 1 MiB, the low copy for the
+ * alias below 4 GiB — and CPU writes are ignored, as a PC's ROM ignores them. Loaders, DMA
+ * and migration write the bytes underneath (writeBytes), as they would fill a shadow RAM.
+ * Like MMIO and absent pages, ROM takes the slow path: RAM accesses cost nothing more.
+ */
+export const PAGE_ROM = 4;
+/** Where the top of the 4 GiB space aliases the top of the first MiB (the BIOS ROM decode). */
+export const ROM_ALIAS_DELTA = 0xfff00000;
 
 export const A20_ENABLED_MASK = 0xffffffff | 0;
 export const A20_DISABLED_MASK = ~(1 << 20);
@@ -244,6 +254,25 @@ export class PhysicalMemory {
     this.mapEpoch++;
   }
 
+  /** The RAM address holding the byte a PAGE_ROM address reads (the alias above RAM reads the low copy). */
+  romBacking(addr: number): number {
+    addr >>>= 0;
+    return addr < this.size ? addr : addr - ROM_ALIAS_DELTA;
+  }
+
+  /**
+   * Make pages read-only memory (PAGE_ROM). A page at or above the RAM size reads the RAM
+   * page ROM_ALIAS_DELTA below it, which must itself lie in RAM.
+   */
+  mapRomPages(firstPage: number, count: number): void {
+    for (let p = firstPage; p < firstPage + count; p++) {
+      const backing = this.romBacking(p * PAGE_SIZE) / PAGE_SIZE;
+      if (backing >= this.ramPages) throw new Error(`ROM page 0x${(p * PAGE_SIZE).toString(16)} has no RAM under it`);
+      this.pageKind[p] = PAGE_ROM;
+    }
+    this.mapEpoch++;
+  }
+
   attachMmio(dispatch: MmioDispatch): void {
     this.mmio = dispatch;
   }
@@ -328,6 +357,7 @@ export class PhysicalMemory {
       this.faultIn(addr >>> PAGE_SHIFT);
       return this.ram[addr];
     }
+    if (kind === PAGE_ROM) return this.ram[this.romBacking(addr)];
     return 0xff;
   }
 

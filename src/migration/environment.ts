@@ -7,7 +7,8 @@
  */
 import { InputError } from '../errors.js';
 import { DEFAULT_RTC_START } from '../devices/rtc-cmos.js';
-import { Machine, imageDisk } from '../board/machine.js';
+import { Machine } from '../board/machine.js';
+import { machineForBoot } from '../board/boot.js';
 import { decodeInputScript, encodeInputScript, openSharedDisk, toolVersion, type RunSetup } from '../trace/run-setup.js';
 import { sha256 } from '../trace/writer.js';
 import type { PbEnvironment, PbMachine } from './stream.js';
@@ -72,14 +73,15 @@ export function setupOf(env: PbEnvironment, source: PbMachine, memory = source.m
 export function destinationMachine(source: PbMachine, env: PbEnvironment, memory = source.memoryBytes): Machine {
   if (!hasRecording(env)) return new Machine({ memory, instructionsPerSecond: source.instructionsPerSecond });
   const setup = setupOf(env, source, memory);
-  return new Machine({
+  // The boot's fixed memory map comes too (a ROM's read-only ranges): it is the board's, not RAM's.
+  return machineForBoot(setup.image, {
     memory,
     instructionsPerSecond: setup.instructionsPerSecond,
     rtcStart: setup.rtcStart,
     input: setup.input,
     // The disk both machines share: the file, or the boot image, each behind a private overlay
     // that the source's writes (STORAGE) fill in.
-    disk: setup.disk?.overlay() ?? imageDisk(setup.image),
+    disk: setup.disk?.overlay(),
   });
 }
 

@@ -21,7 +21,6 @@
  * After a post-copy destination has resumed, the guest's memory is split between the two
  * machines: that failure is reported as the loss it is.
  */
-import { firmwarePages } from '../board/firmware-tables.js';
 import { createHash, type Hash } from 'node:crypto';
 import type { CaptureResult } from '../hypervisor/api.js';
 import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
@@ -102,8 +101,7 @@ export function writtenSinceBoot(machine: Machine, image: { readonly length: num
     for (let i = 0; i < written.length; i++) flags[written[i]] = 1;
     const last = Math.min(flags.length - 1, Math.floor((loadAddress + image.length - 1) / PAGE_SIZE));
     for (let p = Math.floor(loadAddress / PAGE_SIZE); p <= last; p++) flags[p] = 1;
-    // The firmware tables the machine wrote when it was built (before this log started).
-    for (const p of firmwarePages()) if (p < flags.length) flags[p] = 1;
+    for (const p of machine.loadedPages()) flags[p] = 1; // every boot mode's loads (and the firmware's)
     machine.memory.dirty.removeClient(client);
     return flags;
   };

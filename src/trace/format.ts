@@ -13,8 +13,17 @@ export const TRACE_MAGIC = 'MIGTRACE';
  * machine type, the CPU state schema and each device field's shape.
  */
 export const FORMAT_MAJOR = 2;
-/** Minor versions of 2.x: none yet (1.1 added the header's RunConfig and blobs). */
-export const FORMAT_MINOR = 0;
+/**
+ * Minor versions of 2.x: 2.1 adds RunConfig.boot (a boot mode other than a disk image's), 2.2
+ * RunConfig.slave_disk (an ATA slave). A writer stamps the lowest minor whose fields the
+ * header uses, so a disk boot's trace without a slave is still 2.0, byte for byte, and only a
+ * trace that needs a newer minor is refused by an older reader.
+ */
+export const FORMAT_MINOR = 2;
+/** The minor that introduced RunConfig.boot. */
+export const FORMAT_MINOR_BOOT_CONFIG = 1;
+/** The minor that introduced RunConfig.slave_disk (a second disk on the primary ATA channel). */
+export const FORMAT_MINOR_SLAVE_DISK = 2;
 
 export interface FormatVersion {
   readonly major: number;

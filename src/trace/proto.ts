@@ -111,6 +111,14 @@ export interface PbRunConfig {
   guestLabel: string;
   /** Device 1's image; null when the machine had none. */
   slaveDisk: PbDiskConfig | null;
+  /** 2.1; null: a disk boot. */
+  boot: PbBootConfig | null;
+}
+
+export interface PbBootConfig {
+  mode: string;
+  cmdline: string;
+  files: { role: string; sha256: Uint8Array; length: number }[];
 }
 
 export interface PbChunk {

@@ -8,6 +8,7 @@
  */
 import { InputError, MigtraceError } from '../errors.js';
 import type { MachineType } from '../board/layout.js';
+import type { BootConfigInfo, BootMode } from '../board/boot-spec.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
 import { CheckpointStateDecoder, checkCpuDescriptor, type CheckpointDevice } from './checkpoint-state.js';
 import { HASH_BYTES, KEY_CHECKPOINT, KEY_CHUNK, KEY_INDEX, KEY_KEYFRAME, KEY_SEGMENT, TRACE_MAGIC, blobKey, checkFormatVersion, checkMachineType, chunkKey, endKey, headerKey, icountSeqKey, kindMask, prefixRange, type RecordKind } from './format.js';
@@ -70,6 +71,8 @@ export interface RunConfigInfo {
   readonly guestLabel: string;
   /** Device 1's image file; null when the recording had no slave disk. */
   readonly slaveDisk: { readonly path: string; readonly sha256: string; readonly sectors: number } | null;
+  /** 2.1: how the machine booted; null for a disk image at 0x7C00. */
+  readonly boot: BootConfigInfo | null;
 }
 
 export type TraceStatus =
@@ -206,6 +209,14 @@ function runConfigInfo(r: PbRunConfig): RunConfigInfo {
     inputEvents: r.inputEvents,
     guestLabel: r.guestLabel,
     slaveDisk: r.slaveDisk === null ? null : { path: r.slaveDisk.path, sha256: hexBytes(r.slaveDisk.sha256), sectors: r.slaveDisk.sectors },
+    boot:
+      r.boot === null || r.boot === undefined
+        ? null
+        : {
+            mode: r.boot.mode as BootMode,
+            cmdline: r.boot.cmdline,
+            files: r.boot.files.map((f) => ({ role: f.role, name: f.role, sha256: hexBytes(f.sha256), length: f.length })),
+          },
   };
 }
 

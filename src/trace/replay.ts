@@ -22,7 +22,7 @@ import { decode, pb, type PbCheckpoint, type PbChunk, type PbTraceEnd } from './
 import { TraceReader, type TraceHeaderInfo } from './reader.js';
 import type { TraceRecord } from './records.js';
 import { describeRecordBody, deviceNames, type DeviceNames } from './describe.js';
-import { bootImagePages, bootMachine, runSetupFromTrace, traceHeaderFor } from './run-setup.js';
+import { bootMachine, runSetupFromTrace, traceHeaderFor } from './run-setup.js';
 import { MachineRecorder, type RecordingProgress, type RecordingStatus } from './session.js';
 import { TraceWriter, describeDevices } from './writer.js';
 import type { TraceBatch, TraceStore } from './store.js';
@@ -91,7 +91,7 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
         checkpointInterval: header.writer.checkpointInterval,
         keyframeEvery: header.writer.keyframeEvery,
       });
-      const recorder = new MachineRecorder(machine, writer, bootImagePages(setup.image, machine.memory.ramPages));
+      const recorder = new MachineRecorder(machine, writer, machine.loadedPages());
       // A complete trace ends where the recording stopped (its last checkpoint). An incomplete one
       // is run one instruction past its last record: records carry the icount of the instruction
       // that made them, so those of the last one exist only once it has run.

@@ -13,11 +13,12 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { packageRoot } from '../guests/catalog.js';
-import { BOOT_ADDRESS, DEFAULT_MEMORY, Machine } from '../board/machine.js';
+import { BOOT_ADDRESS, DEFAULT_MEMORY, type Machine } from '../board/machine.js';
+import { bootFromImage } from '../board/boot.js';
+import { bootConfigOf, decodeBootImage } from '../board/boot-spec.js';
 import { CopyOnWriteDiskBacking, openDiskImage, type DiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
 import { hashInputEvents, type InputEvent, type InputScript, type InputTarget } from '../devices/input-script.js';
 import { DEFAULT_RTC_START } from '../devices/rtc-cmos.js';
-import { firmwarePages } from '../board/firmware-tables.js';
 import { BLOB_GUEST_IMAGE, BLOB_INPUT_SCRIPT } from './format.js';
 import { PAGE_BYTES } from './pages.js';
 import type { TraceHeaderInfo } from './reader.js';
@@ -37,6 +38,10 @@ export interface SharedDisk {
 export interface RunSetup {
   /** What the run was asked to run: a guest name or an image path as given. */
   readonly label: string;
+  /**
+   * The boot image (src/board/boot-spec.ts): a raw disk image loaded at 0x7C00, or a boot
+   * bundle (linux, rom, multiboot: mode, files, command line) — one byte string either way.
+   */
   readonly image: Uint8Array;
   /** Guest arguments patched into the image; undefined leaves the image's argument region as built. */
   readonly args?: string;
@@ -51,9 +56,9 @@ export interface RunSetup {
   readonly slaveDisk?: SharedDisk;
 }
 
-/** Boot a fresh machine exactly as the setup says. */
+/** Boot a fresh machine exactly as the setup says (in the boot image's mode). */
 export function bootMachine(setup: RunSetup): Machine {
-  return Machine.boot(setup.image, {
+  return bootFromImage(setup.image, {
     memory: setup.memory ?? DEFAULT_MEMORY,
     args: setup.args,
     instructionsPerSecond: setup.instructionsPerSecond,
@@ -62,19 +67,6 @@ export function bootMachine(setup: RunSetup): Machine {
     disk: setup.disk?.overlay(),
     slaveDisk: setup.slaveDisk?.overlay(),
   });
-}
-
-/**
- * The pages a machine just booted from `image` can have non-zero: the firmware tables' (the
- * BIOS data area and the EBDA: src/board/firmware-tables.ts) and the image's, at 0x7C00
- * (Machine.boot writes nothing else), within `ramPages`, ascending.
- */
-export function bootImagePages(image: Uint8Array, ramPages: number): Uint32Array {
-  const first = Math.floor(BOOT_ADDRESS / PAGE_BYTES);
-  const last = Math.min(ramPages - 1, Math.floor((BOOT_ADDRESS + Math.max(image.length, 1) - 1) / PAGE_BYTES));
-  const pages = new Set(firmwarePages().filter((p) => p < ramPages));
-  for (let p = first; p <= last; p++) pages.add(p);
-  return Uint32Array.from([...pages].sort((a, b) => a - b));
 }
 
 /** Open a raw disk image read-only and hash it (a recording and its replay must see the same bytes). */
@@ -122,6 +114,7 @@ export function traceHeaderFor(setup: RunSetup, machine: Machine, firstIcount = 
     }
     blobs.push({ name: BLOB_INPUT_SCRIPT, data: canonical });
   }
+  const boot = bootConfigOf(decodeBootImage(setup.image));
   const imageSectors = Math.max(1, Math.ceil(setup.image.length / SECTOR_SIZE));
   return {
     machine: {
@@ -145,6 +138,7 @@ export function traceHeaderFor(setup: RunSetup, machine: Machine, firstIcount = 
       guestLabel: setup.label,
       slaveDisk: setup.slaveDisk === undefined ? undefined
         : { kind: 'file', path: setup.slaveDisk.path, sha256: setup.slaveDisk.sha256, sectors: setup.slaveDisk.sectors },
+      boot,
     },
     blobs,
   };
@@ -178,6 +172,10 @@ export async function runSetupFromTrace(
   if (sha256(image) !== header.guestImageSha256) {
     throw new InputError('TRACE_CORRUPT', `trace ${dir} is corrupt: its guest image does not hash to the header's guest image sha256`);
   }
+  // The header states the boot (2.1) and the blob holds it: they must say the same.
+  const carried = bootConfigOf(decodeBootImage(image, `trace ${dir}'s guest image`));
+  const differs = bootSaysOtherwise(run.boot, carried);
+  if (differs !== null) throw new InputError('TRACE_CORRUPT', `trace ${dir} is corrupt: its header and its guest image describe different boots (${differs})`);
   let input: InputScript | undefined;
   if (header.inputScriptSha256 !== null) {
     const bytes = await blobs.blob(BLOB_INPUT_SCRIPT);
@@ -226,6 +224,12 @@ export async function runSetupFromTrace(
     disk,
     slaveDisk,
   };
+}
+
+/** What the header's boot config and the carried boot image disagree on, or null. */
+function bootSaysOtherwise(a: ReturnType<typeof bootConfigOf>, b: ReturnType<typeof bootConfigOf>): string | null {
+  const key = (x: typeof a) => (x === null ? 'disk' : JSON.stringify([x.mode, x.cmdline, x.files.map((f) => [f.role, f.sha256, f.length])]));
+  return key(a) === key(b) ? null : `header: ${a?.mode ?? 'disk'}, image: ${b?.mode ?? 'disk'}`;
 }
 
 // ---------------------------------------------------------------- canonical input scripts

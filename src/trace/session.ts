@@ -31,7 +31,7 @@ import type { ChunkEncoder } from './packed.js';
 import type { InterruptObserver } from '../machine/interrupts.js';
 import type { Machine, MachineTap, RunStatus } from '../board/machine.js';
 import type { RecordKind } from './format.js';
-import { bootImagePages, bootMachine, traceHeaderFor, type RunSetup } from './run-setup.js';
+import { bootMachine, traceHeaderFor, type RunSetup } from './run-setup.js';
 import { DeviceTransitionTracker } from './transitions.js';
 import { TraceWriter, type CheckpointWritten, type TraceHeaderInit, type TraceWriterOptions } from './writer.js';
 
@@ -237,7 +237,7 @@ export class MachineRecorder {
 
   /**
    * `firstPages`: the only pages that may be non-zero when recording starts — for a machine
-   * just booted, bootImagePages(image) — so the first checkpoint does not read all of memory.
+   * just booted, machine.loadedPages() — so the first checkpoint does not read all of memory.
    */
   constructor(
     readonly machine: Machine,
@@ -462,6 +462,6 @@ export async function recordBoot(dir: string, setup: RunSetup, options: RecordBo
   return recordTrace(dir, machine, {
     ...options,
     header: traceHeaderFor(setup, machine),
-    firstPages: bootImagePages(setup.image, machine.memory.ramPages),
+    firstPages: machine.loadedPages(),
   });
 }

@@ -28,6 +28,7 @@
 import { createHash } from 'node:crypto';
 import { MACHINE_TYPE } from '../board/layout.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
+import type { BootConfigInfo } from '../board/boot-spec.js';
 import { CPU_SCHEMA, encodeCpuState } from '../machine/cpu/state.js';
 import { encodeState, type StateLayout, type StateSnapshot } from '../machine/state-schema.js';
 import {
@@ -37,7 +38,8 @@ import {
   DEFAULT_FLUSH_BYTES,
   DEFAULT_KEYFRAME_EVERY,
   FORMAT_MAJOR,
-  FORMAT_MINOR,
+  FORMAT_MINOR_BOOT_CONFIG,
+  FORMAT_MINOR_SLAVE_DISK,
   HASH_BYTES,
   KEY_CHECKPOINT,
   KEY_INDEX,
@@ -110,6 +112,8 @@ export interface RunConfigInit {
   readonly guestLabel: string;
   /** Device 1 (slave) on the primary channel: a file disk, or none. */
   readonly slaveDisk?: Extract<DiskInit, { kind: 'file' }>;
+  /** 2.1: how the machine booted, when not from a disk image (src/board/boot-spec.ts). */
+  readonly boot?: BootConfigInfo | null;
 }
 
 export interface TraceWriterOptions {
@@ -192,13 +196,24 @@ function encodeRunConfig(r: RunConfigInit): object {
     guestLabel: r.guestLabel,
     slaveDisk: r.slaveDisk === undefined ? null
       : { kind: 1, path: r.slaveDisk.path, sha256: shaBytes(r.slaveDisk.sha256, 'slave disk sha256'), sectors: r.slaveDisk.sectors },
+    boot:
+      r.boot === undefined || r.boot === null
+        ? null
+        : { mode: r.boot.mode, cmdline: r.boot.cmdline, files: r.boot.files.map((f) => ({ role: f.role, sha256: shaBytes(f.sha256, `${f.role} sha256`), length: f.length })) },
   };
+}
+
+/** The lowest 2.x minor whose fields the header uses (src/trace/format.ts). */
+function formatMinorFor(header: TraceHeaderInit): number {
+  if (header.run?.slaveDisk !== undefined) return FORMAT_MINOR_SLAVE_DISK;
+  if (header.run?.boot != null) return FORMAT_MINOR_BOOT_CONFIG;
+  return 0;
 }
 
 function encodeHeader(header: TraceHeaderInit, options: TraceWriterOptions): Uint8Array {
   return encode(pb.TraceHeader, {
     magic: TRACE_MAGIC,
-    version: { major: FORMAT_MAJOR, minor: FORMAT_MINOR },
+    version: { major: FORMAT_MAJOR, minor: formatMinorFor(header) },
     machine: {
       memoryBytes: header.machine.memoryBytes,
       instructionsPerSecond: header.machine.instructionsPerSecond,

@@ -11,13 +11,13 @@ export interface CliResult {
   stderr: string;
 }
 
-export function migtrace(args: string[], options: { input?: string; cwd?: string } = {}): CliResult {
+export function migtrace(args: string[], options: { input?: string; cwd?: string; env?: Record<string, string> } = {}): CliResult {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {
     cwd: options.cwd ?? ROOT,
     input: options.input,
     encoding: 'utf8',
     timeout: 300_000,
-    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    env: { ...process.env, NODE_NO_WARNINGS: '1', ...options.env },
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportTrace } from '../../src/trace/export.js';
 import { TraceReader } from '../../src/trace/reader.js';
-import { bootImagePages, bootMachine, decodeInputScript, encodeInputScript, traceHeaderFor } from '../../src/trace/run-setup.js';
+import { bootMachine, decodeInputScript, encodeInputScript, traceHeaderFor } from '../../src/trace/run-setup.js';
 import { MachineRecorder, recordBoot, recordTrace } from '../../src/trace/session.js';
 import { DeviceTransitionTracker } from '../../src/trace/transitions.js';
 import { TraceWriter } from '../../src/trace/writer.js';
@@ -115,7 +115,7 @@ describe('recording a machine run', () => {
       await recordTrace(dir, machine, {
         header: traceHeaderFor(setup, machine),
         until: 0,
-        firstPages: hinted ? bootImagePages(setup.image, machine.memory.ramPages) : undefined,
+        firstPages: hinted ? machine.loadedPages() : undefined,
       });
       const r = await TraceReader.open(dir);
       const cp = (await r.checkpointAt(0))!;

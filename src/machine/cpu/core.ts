@@ -11,7 +11,7 @@ import * as constants from './constants.js';
 import { CpuPaging } from './paging.js';
 import { hexDigits } from '../../hex.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
-const { PAGE_ABSENT, PAGE_MMIO, PAGE_RAM } = memory;
+const { PAGE_ABSENT, PAGE_MMIO, PAGE_RAM, PAGE_ROM } = memory;
 const {
   ATTR_DB, ATTR_P, ATTR_REAL_CODE, ATTR_REAL_DATA, ATTR_TYPE_CODE, ATTR_TYPE_DC, ATTR_TYPE_RW, ATTR_UNUSABLE, CR0_PE,
   CS, EXC_GP, EXC_SS, SS,
@@ -331,6 +331,7 @@ export class CpuCore extends CpuPaging {
       this.mem.faultIn(addr >>> 12);
       return size === 1 ? this.mem.read8(addr) : size === 2 ? this.mem.read16(addr) : this.mem.read32(addr);
     }
+    if (kind === PAGE_ROM) return size === 1 ? this.mem.read8(addr) : size === 2 ? this.mem.read16(addr) : this.mem.read32(addr);
     if (kind !== PAGE_MMIO) return size === 1 ? 0xff : size === 2 ? 0xffff : -1;
     const v = size === 1 ? this.mem.read8(addr) : size === 2 ? this.mem.read16(addr) : this.mem.read32(addr);
     this.afterIo();
@@ -374,8 +375,10 @@ export class CpuCore extends CpuPaging {
     if (a20 !== this.a20) {
       this.a20 = a20;
       this.flushTlb(); // cached physical bases have A20 applied (and drops the fetch window)
-    } else if (this.fLen !== 0 && this.pageKind[((this.fLo + this.fDelta) | 0) >>> 12] !== PAGE_RAM) {
-      this.fLen = 0;
+    } else if (this.fLen !== 0) {
+      // The window indexes RAM: its page (a ROM window's is the low copy) must still be RAM or ROM.
+      const kind = this.pageKind[((this.fLo + this.fDelta) | 0) >>> 12];
+      if (kind !== PAGE_RAM && kind !== PAGE_ROM) this.fLen = 0;
     }
   }
 
@@ -454,8 +457,13 @@ export class CpuCore extends CpuPaging {
     const limit = this.segLimit[CS] >>> 0;
     if (e > limit) return;
     const lin = (this.segBase[CS] + e) | 0;
-    const p = this.pg === 0 ? lin & this.a20 : this.physRead(lin);
-    if (this.pageKind[p >>> 12] !== PAGE_RAM) return;
+    let p = this.pg === 0 ? lin & this.a20 : this.physRead(lin);
+    const kind = this.pageKind[p >>> 12];
+    if (kind !== PAGE_RAM) {
+      // Code in ROM runs from a window on the RAM that holds it (writes to it are ignored elsewhere).
+      if (kind !== PAGE_ROM) return;
+      p = this.mem.romBacking(p) | 0;
+    }
     const pageOff = lin & 0xfff;
     let lo = e - pageOff;
     let hi = e + (0x1000 - pageOff);
@@ -481,7 +489,8 @@ export class CpuCore extends CpuPaging {
     for (let i = 0; i < n; i++) {
       // RAM only: reading MMIO for a message could change a device's state.
       const p = this.peekPhysical((this.segBase[CS] + this.startEip + i) | 0);
-      out.push(p !== -1 && this.pageKind[p >>> 12] === PAGE_RAM ? hexDigits(this.ram[p], 2) : '??');
+      const kind = p === -1 ? -1 : this.pageKind[p >>> 12];
+      out.push(kind === PAGE_RAM || kind === PAGE_ROM ? hexDigits(this.ram[this.mem.romBacking(p)], 2) : '??');
     }
     return out.join(' ');
   }
