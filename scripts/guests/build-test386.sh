@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Build test386.asm (Marco Bortolin, GPL-3.0 — a third-party program, not part of migtrace:
-# nothing of it is committed here) as a 64 KiB ROM for migtrace's board, into the guest
+# nothing of it is committed here) as a 128 KiB ROM (ROM128: the extra tests) for migtrace's board, into the guest
 # build cache: $MIGTRACE_GUESTS/test386/test386.bin (default ~/.cache/migtrace/guests).
 #
 # The source tree is copied from $TEST386_SRC (default /work/shared/third-party/test386.asm)
 # and its src/configuration.asm replaced by ours: POST codes to the board's POST port (read
 # from src/board/layout.ts), results on COM1 at 115200 baud (the board's UART at 0x3F8),
-# no LPT, no extra output port, the 80386 family, not Bochs, not a PS/1, 64 KiB.
+# no LPT, no extra output port, the 80386 family, not Bochs, not a PS/1, 128 KiB.
 # TEST386_UNDEF=1 enables its undefined-behaviour tests (POST 0xE0) for an 80386.
 #
 # Exit status: 0 built; 2 something it needs is missing (nasm, the source tree). Needs nasm.
@@ -44,11 +44,11 @@ CPU_FAMILY equ 3
 BOCHS equ 0
 IBM_PS1 equ 0
 DEBUG equ 0
-ROM128 equ 0
+ROM128 equ 1
 CONF
 (cd "$TMP/tree" && nasm -i./src/ -f bin src/test386.asm -w-all -l ../test386.lst -o ../test386.bin)
 SIZE=$(stat -c %s "$TMP/test386.bin")
-[ "$SIZE" = 65536 ] || die "nasm made a ROM of $SIZE bytes, not 65536"
+[ "$SIZE" = 131072 ] || die "nasm made a ROM of $SIZE bytes, not 131072"
 cp "$SRC/test386-EE-reference.txt" "$TMP/test386-EE-reference.txt"
 cp "$SRC/COPYING" "$TMP/COPYING"
 rm -rf "$TMP/tree"

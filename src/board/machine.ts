@@ -213,7 +213,14 @@ export class Machine implements OutputSink {
    * guest's files into memory: the firmware's tables (BDA, MP table) are written first.
    */
   beginBoot(mode: BootMode): void {
-    void mode; // every mode finds the same tables, as on a PC
+    if (mode === 'rom') {
+      // The ROM is the firmware: nothing has run before it, so there are no tables, no timer
+      // the BIOS started (the 8254 waits for its first count) and no virtual wire (LINT0 is
+      // masked, as at power-on).
+      this.board.pit.powerOnWithoutBios();
+      this.board.lapic.powerOnWithoutBios();
+      return;
+    }
     writeFirmwareTables({ writeBytes: (address, bytes) => this.loadBytes(address, bytes) });
   }
 
@@ -275,6 +282,13 @@ export class Machine implements OutputSink {
       if (exit === RunExit.HALTED) {
         // Not getState(): it allocates a whole CpuState, and a ticking guest halts thousands of times a second.
         if (!cpu.interruptsEnabled) {
+          // The CPU is stopped for good, but the machine stays powered: the UART finishes
+          // sending what it holds (test386 halts right after its last character).
+          if (this.board.uart.transmitBusy() && clock.nextEventAt <= limit) {
+            this.haltedInstructions += clock.nextEventAt - clock.icount;
+            clock.icount = Math.max(clock.icount, clock.nextEventAt);
+            continue;
+          }
           return this.result('halted', `halted with interrupts disabled at ${cpu.describeLocation()}`);
         }
         if (clock.nextEventAt === Infinity || !this.board.interruptsPossible()) {

@@ -205,6 +205,17 @@ export class LocalApic extends Device<LapicState> implements IoHandler, LapicPor
     this.onOutputChange();
   }
 
+  /**
+   * Power-on without a BIOS (a ROM at the reset vector is the firmware): the architectural
+   * reset state, LINT0 masked like every LVT entry - no BIOS has set up virtual wire, so the
+   * 8259A's INT does not reach the CPU until the guest unmasks it.
+   */
+  powerOnWithoutBios(): void {
+    this.reset();
+    this.state.lvt[LVT_LINT0] = LVT_MASKED;
+    this.onOutputChange();
+  }
+
   // ---------------------------------------------------------------- LapicPort (the fabric)
 
   intrPending(): boolean {

@@ -152,6 +152,22 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
     this.updateIrq0(now);
   }
 
+  /**
+   * Power-on without a BIOS (a ROM at the reset vector is the firmware): no channel has been
+   * given a count, so none counts and OUT stays high - no IRQ0 edges until the guest
+   * programs one. Everything else as reset() (the control words' defaults).
+   */
+  powerOnWithoutBios(): void {
+    this.reset();
+    const s = this.state;
+    for (let i = 0; i < PIT_CHANNELS; i++) s.counting[i] = 0;
+    const now = this.ctx.clock.icount;
+    this.settle(now);
+    s.irq_level = outLevel(s, 0, this.ticks(now), this.ctx.clock.hz);
+    this.ctx.irq.setIrq(this.irq, s.irq_level === 1);
+    this.updateIrq0(now);
+  }
+
   read(port: number): number {
     const now = this.ctx.clock.icount;
     this.settle(now);

@@ -222,18 +222,10 @@ export class Uart16550 extends Device<UartState> implements IoHandler {
     return Math.max(1, mulDivFloor(halfBits * divisor, this.ctx.clock.hz, 2 * this.baudBase));
   }
 
-  /**
-   * Bytes written by the guest that have not left the line yet (TSR first, then the FIFO),
-   * without changing anything: for a machine that stops while the transmitter is busy.
-   */
-  pendingTransmit(): Uint8Array {
+  /** True while bytes the guest wrote have not all left the line (the TSR shifting, or the FIFO holding some). */
+  transmitBusy(): boolean {
     const s = this.state;
-    const shifting = (s.lsr & LSR_TEMT) === 0 && this.transmitTimer.armed;
-    const out = new Uint8Array((shifting ? 1 : 0) + s.tx_count);
-    let n = 0;
-    if (shifting) out[n++] = s.tsr;
-    for (let i = 0; i < s.tx_count; i++) out[n++] = s.thr[i];
-    return out;
+    return s.tx_count > 0 || ((s.lsr & LSR_TEMT) === 0 && this.transmitTimer.armed);
   }
 
   // ------------------------------------------------------------------ registers
