@@ -2,9 +2,11 @@
  * The simulated PC: memory, bus, icount clock, CPU and board devices, and the run loop that
  * drives them in virtual time.
  *
- * Boot is what a PC BIOS does for a disk, minus the BIOS: the whole raw image is loaded at
- * 0x7C00 and the CPU starts there in real mode with DL = 0x80. (Under QEMU the BIOS loads
- * only the first sector; our boot stub loads the rest itself — see guests/README.md.)
+ * Boot is what a PC BIOS does for a disk, minus the BIOS: the raw image is loaded at 0x7C00
+ * and the CPU starts there in real mode with DL = 0x80. An image that fits below the EBDA is
+ * loaded whole (under QEMU the BIOS loads only the first sector and our boot stub loads the
+ * rest itself — see guests/README.md); a larger one, a real disk, gets its boot sector only,
+ * as from a BIOS.
  *
  * The run loop executes CPU slices up to the next timer deadline, fires due timers, and
  * skips idle time when the CPU halts with interrupts enabled. Everything is a function of
@@ -21,7 +23,7 @@ import type { InputScript } from '../devices/input-script.js';
 import { InterruptFabric } from '../machine/interrupts.js';
 import { isaIrqToGsi } from './layout.js';
 import type { DeviceContext, OutputSink } from '../devices/device.js';
-import { writeFirmwareTables } from './firmware-tables.js';
+import { EBDA_ADDRESS, writeFirmwareTables } from './firmware-tables.js';
 import type { BootMode } from './boot-spec.js';
 
 export const MiB = 1024 * 1024;
@@ -193,7 +195,7 @@ export class Machine implements OutputSink {
     if (image[510] !== 0x55 || image[511] !== 0xaa) {
       throw new InputError('BAD_IMAGE', 'not a boot image: no 0x55AA signature at offset 510');
     }
-    if (BOOT_ADDRESS + image.length > this.memory.size) {
+    if (BOOT_ADDRESS + Math.min(image.length, EBDA_ADDRESS - BOOT_ADDRESS) > this.memory.size) {
       throw new InputError(
         'IMAGE_TOO_LARGE',
         `boot image of ${image.length} bytes does not fit in ${this.memory.size} bytes of memory at 0x7c00`,
@@ -203,7 +205,10 @@ export class Machine implements OutputSink {
     const copy = new Uint8Array(image);
     if (args !== undefined) patchGuestArgs(copy, args);
     this.beginBoot('disk');
-    this.loadBytes(BOOT_ADDRESS, copy);
+    // An image that fits in conventional memory below the EBDA is loaded whole (our guests'
+    // boot stubs then skip reading the rest); a real disk's (xv6's) is not: a BIOS loads only
+    // its boot sector, and the rest would overwrite the EBDA, its MP table and video memory.
+    this.loadBytes(BOOT_ADDRESS, copy.length <= EBDA_ADDRESS - BOOT_ADDRESS ? copy : copy.subarray(0, 512));
     this.memory.dirty.clear();
     this.cpu.bootAt(0, BOOT_ADDRESS, BOOT_DRIVE);
   }

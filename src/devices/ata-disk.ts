@@ -17,8 +17,9 @@
  * anything else aborts (ERR, error ABRT). LBA28 and CHS addressing; a range past the end of
  * the disk (or a CHS address outside the geometry) fails with ERR and IDNF before any data moves.
  *
- * Timing, in virtual time: a command holds BSY for `commandDelay` instructions, each DRQ
- * block after the first for `sectorDelay`, a soft reset for `resetDelay` after SRST is
+ * Timing, in virtual time: a command holds BSY for `commandDelay` instructions (a write
+ * command none: DRQ for its first block is set at once), each DRQ block after the first for
+ * `sectorDelay`, a soft reset for `resetDelay` after SRST is
  * released — so a migration can land in the middle of any phase. While BSY is set, reads of
  * the other command block registers return the status (ATA-1 behaviour) and writes to them
  * are ignored. PIO data-in raises INTRQ at the start of every DRQ block; PIO data-out raises
@@ -322,8 +323,15 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
     if (!this.selected() && cmd !== ATA_CMD_EXECUTE_DIAGNOSTIC) return;
     s.command = cmd;
     this.endTransfer();
-    s.status = ATA_SR_BSY;
     s.irq_pending = 0;
+    if (isWriteCommand(cmd)) {
+      // PIO data-out: the drive's buffer is empty, so DRQ for the first block comes at once, as
+      // in QEMU and Bochs (xv6 writes the data right after the command without polling DRQ).
+      this.execute(cmd);
+      this.driveIrq(false);
+      return;
+    }
+    s.status = ATA_SR_BSY;
     s.xfer_phase = PHASE_COMMAND;
     this.busyTimer.armIn(this.commandDelay);
     this.driveIrq(false);
