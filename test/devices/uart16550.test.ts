@@ -315,14 +315,18 @@ describe('16550A UART', () => {
     expect(u.board.serial).toEqual([0x10]); // only the byte already in the shift register
   });
 
-  it('pendingTransmit lists bytes not yet on the line without changing state', () => {
+  it('transmitBusy holds while bytes the guest wrote are not all on the line, without changing state', () => {
     const u = setup();
     init(u);
+    expect(u.uart.transmitBusy()).toBe(false);
     u.out(THR, 0x61);
     u.out(THR, 0x62);
     const before = u.uart.snapshot();
-    expect([...u.uart.pendingTransmit()]).toEqual([0x61, 0x62]);
+    expect(u.uart.transmitBusy()).toBe(true);
     expect(u.uart.snapshot()).toEqual(before);
+    u.board.advance(3 * CHAR_115200);
+    expect(u.board.serial).toEqual([0x61, 0x62]);
+    expect(u.uart.transmitBusy()).toBe(false);
   });
 });
 
