@@ -7,6 +7,7 @@ import { benchDevices } from './devices.js';
 import { benchTraceFigures } from './trace.js';
 import { benchMigration } from './migration.js';
 import { benchVerify } from './verify.js';
+import { benchOs } from './os.js';
 import { printFigures, type Figure } from './harness.js';
 
 const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
@@ -15,6 +16,7 @@ const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
   trace: benchTraceFigures,
   migration: benchMigration,
   verify: benchVerify,
+  os: benchOs,
 };
 
 const wanted = process.argv.slice(2);
