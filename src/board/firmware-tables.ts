@@ -162,12 +162,6 @@ export function biosDataArea(): Array<[number, Uint8Array]> {
   ];
 }
 
-/** The 4 KiB pages the tables occupy (the BIOS data area's, the EBDA's): non-zero on a fresh machine. */
-export function firmwarePages(): number[] {
-  const last = EBDA_ADDRESS + 1023; // the EBDA KiB written (its tables lie inside it)
-  return [...new Set([BDA_COM1 >>> 12, BDA_CRTC_PORT >>> 12, EBDA_ADDRESS >>> 12, last >>> 12])].sort((a, b) => a - b);
-}
-
 /** Write the BIOS data area, the EBDA's size word (1 KiB) and the MP tables into guest memory. */
 export function writeFirmwareTables(memory: FirmwareMemory): void {
   for (const [addr, bytes] of biosDataArea()) memory.writeBytes(addr, bytes);
