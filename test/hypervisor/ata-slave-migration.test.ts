@@ -6,11 +6,14 @@
  * exactly what the unmigrated run did.
  */
 import { describe, expect, it } from 'vitest';
-import type { Machine } from '../../src/board/machine.js';
+import { Machine } from '../../src/board/machine.js';
+import { BareMetalHypervisor } from '../../src/hypervisor/hypervisor.js';
+import { guestImage } from '../guests/expectations.js';
+import { runTestAgent } from './test-agent.js';
 import { MemoryDiskBacking } from '../../src/devices/disk-backing.js';
 import { SLAVE_POINTS, slaveBytes, type SlavePoint as Point } from './ata-slave-points.js';
 import {
-  bootWithHypervisor, essential, findIcount, finish, migrate, reference, type GuestSetup,
+  bootWithHypervisor, essential, findIcount, finish, machineOptions, migrate, reference, type GuestSetup,
 } from './helpers.js';
 
 const setup: GuestSetup = { guest: 'disk-slave', slaveDisk: () => new MemoryDiskBacking(slaveBytes()) };
@@ -54,5 +57,39 @@ describe('a machine with an ATA slave migrates', () => {
     const m = migrateAt(SLAVE_POINTS[0], new Set(['ata-selected-drive-lost']));
     const diffs = essential(m.diffs);
     expect(diffs.some((d) => d.startsWith('ata0.slave.select')), diffs.join('\n')).toBe(true);
+  });
+
+  describe('after a late attach (the slave\'s SET MULTIPLE was written before it)', () => {
+    /** Boot unmonitored, attach once the master's SET MULTIPLE is done, run on to the slave-idle point. */
+    const lateAttach = (agent: boolean) => {
+      const attachAt = findIcount(setup, (m) => num(m, 'ata0', 'command') === 0xc6 && num(m, 'ata0', 'mult_sectors') === 2 && num(m, 'ata0', 'xfer_phase') === 0);
+      const at = findIcount(setup, SLAVE_POINTS[0].at);
+      expect(attachAt).toBeGreaterThan(0);
+      expect(at).toBeGreaterThan(attachAt);
+      const machine = Machine.boot(guestImage(setup.guest), machineOptions(setup));
+      machine.run({ maxInstructions: attachAt });
+      const hv = BareMetalHypervisor.attach(machine, { attach: 'late', agent });
+      if (agent) runTestAgent(machine);
+      machine.run({ maxInstructions: at });
+      return { machine, hv };
+    };
+
+    it('without an agent: the slave\'s settings are named unknown, per drive, and the destination loses them', () => {
+      const { machine, hv } = lateAttach(false);
+      expect(hv.unknownFields()).toEqual(expect.arrayContaining(['ata0.mult_sectors', 'ata0.slave.mult_sectors']));
+      const m = migrate(machine, hv, setup);
+      expect(m.capture.devices.find((d) => d.device === 'ata0.slave')!.unknown).toContain('mult_sectors');
+      expect(essential(m.diffs).some((d) => d.startsWith('ata0.slave.mult_sectors'))).toBe(true);
+    });
+
+    it('with a guest agent reporting both drives the migration is exact', () => {
+      const { machine, hv } = lateAttach(true);
+      expect(hv.unknownFields()).toEqual([]);
+      const m = migrate(machine, hv, setup);
+      expect(m.capture.devices.find((d) => d.device === 'ata0.slave')!.provenance.mult_sectors).toBe('agent');
+      expect(essential(m.diffs), m.notes.join('\n')).toEqual([]);
+      const out = finish(m.dest);
+      expect(m.serialBefore + out.serial).toBe(ref.serial);
+    });
   });
 });
