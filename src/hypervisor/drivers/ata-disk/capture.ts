@@ -1,5 +1,6 @@
 /**
- * ATA capture (ATA/ATAPI-6, 7.x "Command block registers").
+ * ATA capture (ATA/ATAPI-6, 7.x "Command block registers"), per drive; a channel with a slave
+ * reads the other drive by switching DEV (captureAtaChannel).
  *
  * Read: the alternate status (no side effect, unlike the status register, which clears INTRQ); when
  * BSY is clear the task file (error, sector count, LBA/CHS, device/head — reads without side

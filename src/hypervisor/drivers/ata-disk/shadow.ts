@@ -1,6 +1,7 @@
 /**
- * Shadow of the ATA drive (ATA/ATAPI-6, T13/1410D): its write-only registers and its PIO
- * transfer position.
+ * Shadow of an ATA drive (ATA/ATAPI-6, T13/1410D): its write-only registers and its PIO
+ * transfer position — one per drive, under the channel's AtaChannelShadow (below), which
+ * hands every trapped write to both drives (both latch it) and data to the selected one.
  *
  * Write-only: features, command, device control (ports.ts),
  * and the settings SET MULTIPLE MODE and INITIALIZE DEVICE PARAMETERS leave behind (IDENTIFY
