@@ -39,5 +39,12 @@ export const SLAVE_POINTS: SlavePoint[] = [
     at: (m) => slaveSelected(m) && num(m, 'ata0.slave', 'command') === 0xe7 && num(m, 'ata0.slave', 'irq_pending') === 1
       && (num(m, 'pic.slave', 'irr') & 0x40) !== 0,
   },
+  {
+    name: 'during the slave\'s READ SECTORS command BSY time (the master read once BSY drops)',
+    at: (m) => slaveSelected(m) && num(m, 'ata0.slave', 'xfer_phase') === 1 && num(m, 'ata0.slave', 'command') === 0x20,
+  },
+  {
+    name: 'between two DRQ blocks of the slave\'s READ MULTIPLE',
+    at: (m) => slaveSelected(m) && num(m, 'ata0.slave', 'xfer_phase') === 4 && num(m, 'ata0.slave', 'xfer_cmd') === 0xc4,
+  },
 ];
-

@@ -197,11 +197,11 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
     const tfLba = lbaOf(target, heads, spt);
     const xferLba = t.num('xfer_lba');
     const replay = phase === 0 ? replayFrom(drive?.latched ?? null) : null;
-    // IDENTIFY data shows the drive's settings (words 47, 59, 54-56): a buffer no sector holds is
-    // primed before SET MULTIPLE / INITIALIZE DEVICE PARAMETERS, as the guest read it. (Two-drive
+    // IDENTIFY data shows the drive's settings (words 47, 59, 54-56): a buffer no sector holds (idle,
+    // or before a command in its BSY time) is primed before SET MULTIPLE / INITIALIZE DEVICE PARAMETERS, as the guest read it. (Two-drive
     // channels only, for now: a lone master keeps the order its recorded destinations have.)
     let primed = false;
-    if (drive !== undefined && phase === 0 && replay === null && !(buffer.every((b) => b === 0) && command === 0)
+    if (drive !== undefined && ((phase === 0 && replay === null) || phase === 1) && !(buffer.every((b) => b === 0) && command === 0)
       && findSector(storage.readSector, storage.geometry.total, buffer, [tfLba - 1, tfLba, xferLba]) < 0) {
       run(CMD_IDENTIFY, { ...target, select: own(target.select) });
       primed = same(readWords(io, 256).flatMap((w) => [w & 0xff, w >>> 8]), buffer);
@@ -263,7 +263,7 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
       if (positionTransfer(ctx, t, phase, delays, buffer, heads, spt, mult, storage, dev, name, own, drive?.latched ?? null) && drive !== undefined) drive.latchedHonoured = true;
     } else if (phase === 1) {
       // Before the command: its buffer is the previous one.
-      if (!prime(buffer, [tfLba - 1, tfLba], 0x20)) ctx.notes.push(`${name}: the sector buffer before the command could not be primed`);
+      if (!primed && !prime(buffer, [tfLba - 1, tfLba], 0x20)) ctx.notes.push(`${name}: the sector buffer before the command could not be primed`);
       if (delays.command < 0) run(0xe7, { ...target, select: own(target.select) }); // FLUSH CACHE: measures the drive's BSY time
       io.in8(ATA_STATUS);
     } else {
