@@ -14,6 +14,9 @@
  *   icount that leaves the captured time of BSY; the drive's BSY times are measured first on
  *   the destination's own drive (they are its property, not the guest's).
  * What cannot be produced is named in the report (an SRST in progress; a buffer no sector holds).
+ *
+ * A channel with a slave (reconstructAtaChannel, at the end): each drive rebuilt the same way,
+ * addressed through its own DEV bit, the drive the guest did not select first.
  */
 import type { ReconstructContext } from '../driver.js';
 import type { CapturedView } from '../../captured.js';
@@ -197,9 +200,10 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
     const tfLba = lbaOf(target, heads, spt);
     const xferLba = t.num('xfer_lba');
     const replay = phase === 0 ? replayFrom(drive?.latched ?? null) : null;
-    // IDENTIFY data shows the drive's settings (words 47, 59, 54-56): a buffer no sector holds (idle,
-    // or before a command in its BSY time) is primed before SET MULTIPLE / INITIALIZE DEVICE PARAMETERS, as the guest read it. (Two-drive
-    // channels only, for now: a lone master keeps the order its recorded destinations have.)
+    // IDENTIFY data shows the drive's settings (words 47, 59, 54-56): a buffer no sector holds
+    // (idle, or before a command in its BSY time) is primed before SET MULTIPLE / INITIALIZE
+    // DEVICE PARAMETERS, as the guest read it. Two-drive channels only, for now: a lone master
+    // keeps the order its recorded destinations have.
     let primed = false;
     if (drive !== undefined && ((phase === 0 && replay === null) || phase === 1) && !(buffer.every((b) => b === 0) && command === 0)
       && findSector(storage.readSector, storage.geometry.total, buffer, [tfLba - 1, tfLba, xferLba]) < 0) {
