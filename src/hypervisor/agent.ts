@@ -25,7 +25,7 @@ export const AGENT_FIELD_PORT = BOARD.agent.field;
 export const AGENT_VALUE_PORT = BOARD.agent.value;
 
 /** Codes are only ever appended: an agent's FIELD words keep their meaning. */
-export const AGENT_DEVICES = ['', 'pic.master', 'pic.slave', 'pit', 'rtc', 'uart', 'ata0', 'post', 'i8042', 'crtc'] as const;
+export const AGENT_DEVICES = ['', 'pic.master', 'pic.slave', 'pit', 'rtc', 'uart', 'ata0', 'post', 'i8042', 'crtc', 'ata0.slave'] as const;
 export const AGENT_FIELDS: Record<string, readonly string[]> = {
   'pic.master': PIC_SHADOW_FIELDS,
   'pic.slave': PIC_SHADOW_FIELDS,
@@ -37,6 +37,8 @@ export const AGENT_FIELDS: Record<string, readonly string[]> = {
   i8042: I8042_SHADOW_FIELDS,
   /** `timing`: the channel is the register (R0-R11). */
   crtc: CRTC_SHADOW_FIELDS,
+  /** Device 1 on the primary ATA channel: its own settings and latched registers, as ata0's. */
+  'ata0.slave': ATA_SHADOW_FIELDS,
 };
 
 /** The FIELD word for a report (what an agent writes to AGENT_FIELD_PORT). */

@@ -21,7 +21,7 @@ import type { CaptureContext, DeviceDriver, DriverCapture, Probe } from './drive
 import { DRIVERS } from './drivers/index.js';
 import { quiesceLines } from './quiesce.js';
 import { GuestAgent } from './agent.js';
-import { sharedStorage } from './storage.js';
+import { sharedStorage, slaveStorage } from './storage.js';
 
 /** Devices the hypervisor captures, in board order. `input` is the outside world, not hardware. */
 export const NOT_CAPTURED = new Set(['input']);
@@ -87,6 +87,7 @@ export class BareMetalHypervisor implements ThinHypervisor {
     this.intercepts = new Intercepts(machine.bus, machine.clock);
     const attach = {
       intercepts: this.intercepts, options, now: machine.clock.icount, hz: machine.clock.hz, storage: sharedStorage(machine),
+      slaveStorage: slaveStorage(machine),
     };
     this.drivers = DRIVERS.map((driver) => ({ driver, shadow: driver.attach?.(attach) }));
     this.agent = options.agent ? new GuestAgent(this.intercepts, (device, field, channel, value) => {

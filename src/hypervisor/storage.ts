@@ -5,7 +5,7 @@
  * what ATA-6 defines for a drive of that capacity at power-on.
  */
 import type { Machine } from '../board/machine.js';
-import { SECTOR_SIZE } from '../devices/disk-backing.js';
+import { SECTOR_SIZE, type DiskBacking } from '../devices/disk-backing.js';
 import { defaultGeometry, logicalCylinders } from '../devices/ata-identify.js';
 import type { AtaGeometry } from './drivers/ata-disk/shadow.js';
 
@@ -16,7 +16,20 @@ export interface SharedStorage {
 }
 
 export function sharedStorage(machine: Machine): SharedStorage {
-  const backing = machine.board.disk.backing;
+  return storageOf(machine.board.disk.backing);
+}
+
+/**
+ * The slave's disk (device 1 on the primary channel), shared like the master's; null when the
+ * machine has none. Which disks are attached is the hypervisor's configuration, as the
+ * storage target is: not device state.
+ */
+export function slaveStorage(machine: Machine): SharedStorage | null {
+  const slave = machine.board.slave;
+  return slave === null ? null : storageOf(slave.backing);
+}
+
+function storageOf(backing: DiskBacking): SharedStorage {
   const g = defaultGeometry(backing.sectors);
   return {
     geometry: {

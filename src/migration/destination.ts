@@ -11,7 +11,7 @@
  */
 import type { CapturedDevice, ReconstructReport } from '../hypervisor/api.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
-import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
+import { CopyOnWriteDiskBacking, SECTOR_SIZE, type DiskBacking } from '../devices/disk-backing.js';
 import type { Machine } from '../board/machine.js';
 import { PAGE_ROUND_STOP_AND_COPY } from '../trace/switch-over-capture.js';
 import type { DeviceReconstruction } from './devices.js';
@@ -349,12 +349,25 @@ export class MigrationDestination {
     if (w.data.length !== w.lbas.length * SECTOR_SIZE) {
       throw new MigrationStreamError('BAD_SECTION', `${WHERE}: STORAGE names ${w.lbas.length} sectors but carries ${w.data.length} bytes`);
     }
-    if (w.lbas.length === 0) return;
-    const backing = this.machine!.board.disk.backing;
-    if (!(backing instanceof CopyOnWriteDiskBacking)) {
-      throw new MigrationRefused('the source wrote to its disk, but this destination\'s disk is not an overlay of the shared medium');
+    const slaveLbas = w.slaveLbas ?? [];
+    const slaveData = w.slaveData ?? new Uint8Array(0);
+    if (slaveData.length !== slaveLbas.length * SECTOR_SIZE) {
+      throw new MigrationStreamError('BAD_SECTION', `${WHERE}: STORAGE names ${slaveLbas.length} slave sectors but carries ${slaveData.length} bytes`);
     }
-    w.lbas.forEach((lba, i) => backing.written.set(lba, w.data.slice(i * SECTOR_SIZE, (i + 1) * SECTOR_SIZE)));
+    this.applyDiskWrites(this.machine!.board.disk.backing, w.lbas, w.data, 'disk');
+    if (slaveLbas.length > 0) {
+      const slave = this.machine!.board.slave;
+      if (slave === null) throw new MigrationRefused('the source wrote to its slave disk, but this destination has none');
+      this.applyDiskWrites(slave.backing, slaveLbas, slaveData, 'slave disk');
+    }
+  }
+
+  private applyDiskWrites(backing: DiskBacking, lbas: number[], data: Uint8Array, what: string): void {
+    if (lbas.length === 0) return;
+    if (!(backing instanceof CopyOnWriteDiskBacking)) {
+      throw new MigrationRefused(`the source wrote to its ${what}, but this destination's ${what} is not an overlay of the shared medium`);
+    }
+    lbas.forEach((lba, i) => backing.written.set(lba, data.slice(i * SECTOR_SIZE, (i + 1) * SECTOR_SIZE)));
   }
 
   /** END: everything is here. Load it, reconstruct the devices, ACK, and wait for COMMIT. */

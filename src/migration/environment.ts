@@ -25,6 +25,10 @@ export function environmentOf(setup: RunSetup, runUntil: number, status: string)
       setup.disk === undefined
         ? null
         : { file: true, path: setup.disk.path, sha256: setup.disk.sha256, sectors: setup.disk.sectors },
+    slaveDisk:
+      setup.slaveDisk === undefined
+        ? null
+        : { file: true, path: setup.slaveDisk.path, sha256: setup.slaveDisk.sha256, sectors: setup.slaveDisk.sectors },
     inputScript: setup.input === undefined ? new Uint8Array(0) : encodeInputScript(setup.input.events),
     runUntil,
     referenceStatus: status,
@@ -54,6 +58,18 @@ export function setupOf(env: PbEnvironment, source: PbMachine, memory = source.m
       );
     }
   }
+  let slaveDisk: RunSetup['slaveDisk'];
+  if (env.slaveDisk !== undefined && env.slaveDisk !== null) {
+    slaveDisk = openSharedDisk(env.slaveDisk.path);
+    if (slaveDisk.sha256 !== env.slaveDisk.sha256) {
+      slaveDisk.close();
+      disk?.close();
+      throw new InputError(
+        'DISK_CHANGED',
+        `the shared slave disk ${env.slaveDisk.path} is not the source's: its sha256 is ${slaveDisk.sha256.slice(0, 16)}…, the source's ${env.slaveDisk.sha256.slice(0, 16)}…`,
+      );
+    }
+  }
   return {
     label: env.guestLabel,
     image: env.guestImage,
@@ -63,6 +79,7 @@ export function setupOf(env: PbEnvironment, source: PbMachine, memory = source.m
     rtcStart: env.rtcStart,
     input: env.inputScript.length === 0 ? undefined : decodeInputScript(env.inputScript, 'the source\'s input script'),
     disk,
+    slaveDisk,
   };
 }
 
@@ -82,6 +99,7 @@ export function destinationMachine(source: PbMachine, env: PbEnvironment, memory
     // The disk both machines share: the file, or the boot image, each behind a private overlay
     // that the source's writes (STORAGE) fill in.
     disk: setup.disk?.overlay(),
+    slaveDisk: setup.slaveDisk?.overlay(),
   });
 }
 

@@ -23,7 +23,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { CaptureResult } from '../hypervisor/api.js';
-import { CopyOnWriteDiskBacking, SECTOR_SIZE } from '../devices/disk-backing.js';
+import { CopyOnWriteDiskBacking, SECTOR_SIZE, type DiskBacking } from '../devices/disk-backing.js';
 import type { CpuState } from '../machine/cpu/cpu.js';
 import type { Machine } from '../board/machine.js';
 import { cpuAsSent } from './cpu-faults.js';
@@ -296,7 +296,13 @@ function writeState(s: SourceStream, machine: Machine, capture: CaptureResult, c
   for (const d of capture.devices) s.write(SECTION.DEVICE, captureToPb(d));
   // Storage is shared in BLMVisor (iSCSI), never copied: this stands in for the shared
   // medium, so it is left out of the link model's bytes.
-  const backing = machine.board.disk.backing;
+  const { lbas, data } = diskWrites(machine.board.disk.backing);
+  const slave = machine.board.slave === null ? null : diskWrites(machine.board.slave.backing);
+  return s.write(SECTION.STORAGE, slave === null ? { lbas, data } : { lbas, data, slaveLbas: slave.lbas, slaveData: slave.data });
+}
+
+/** The sectors the source wrote to a shared disk (its overlay), in LBA order. */
+function diskWrites(backing: DiskBacking): { lbas: number[]; data: Uint8Array } {
   const lbas: number[] = [];
   let data = new Uint8Array(0);
   if (backing instanceof CopyOnWriteDiskBacking) {
@@ -304,7 +310,7 @@ function writeState(s: SourceStream, machine: Machine, capture: CaptureResult, c
     data = new Uint8Array(lbas.length * SECTOR_SIZE);
     lbas.forEach((lba, i) => data.set(backing.written.get(lba)!.subarray(0, SECTOR_SIZE), i * SECTOR_SIZE));
   }
-  return s.write(SECTION.STORAGE, { lbas, data });
+  return { lbas, data };
 }
 
 /**

@@ -156,7 +156,7 @@ export interface PbSourceNotes { attach: PbAttach | null; notes: string[] }
 export interface PbCpu { schemaVersion: number; values: number[] }
 export interface PbFieldValue { name: string; values: number[]; array: boolean; provenance: number }
 export interface PbDeviceCapture { device: string; schemaVersion: number; fields: PbFieldValue[]; unknown: string[] }
-export interface PbDiskWrites { lbas: number[]; data: Uint8Array }
+export interface PbDiskWrites { lbas: number[]; data: Uint8Array; slaveLbas?: number[]; slaveData?: Uint8Array }
 export interface PbPostCopyMap { ramPages: number; zeroPages: number[] }
 export const REASON_FAULT = 1;
 export const REASON_PUSH = 2;
@@ -185,6 +185,8 @@ export interface PbEnvironment {
   runUntil: number;
   referenceStatus: string;
   toolVersion: string;
+  /** Device 1 on the primary ATA channel (null or absent: none). */
+  slaveDisk?: PbDiskConfig | null;
 }
 export interface PbCommit { switchIcount: number }
 export interface PbAck {

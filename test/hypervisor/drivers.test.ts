@@ -5,6 +5,7 @@
  * driver of the device that drives it; the fault catalog is the drivers' faults.
  */
 import { describe, expect, it } from 'vitest';
+import { MemoryDiskBacking } from '../../src/devices/disk-backing.js';
 import { Machine } from '../../src/board/machine.js';
 import { DRIVERS } from '../../src/hypervisor/drivers/index.js';
 import { HYPERVISOR_FAULTS } from '../../src/hypervisor/faults.js';
@@ -12,8 +13,8 @@ import { BareMetalHypervisor, NOT_CAPTURED } from '../../src/hypervisor/hypervis
 import { AGENT_FIELD_PORT, AGENT_VALUE_PORT } from '../../src/hypervisor/agent.js';
 
 describe('hypervisor driver registry', () => {
-  it('covers every captured board device exactly once, in board order', () => {
-    const board = new Machine().devices.map((d) => d.name).filter((n) => !NOT_CAPTURED.has(n));
+  it('covers every captured board device exactly once, in board order (the slave disk included)', () => {
+    const board = new Machine({ slaveDisk: new MemoryDiskBacking(new Uint8Array(64 * 512)) }).devices.map((d) => d.name).filter((n) => !NOT_CAPTURED.has(n));
     expect(DRIVERS.flatMap((d) => d.devices)).toEqual(board);
   });
 
@@ -42,7 +43,7 @@ describe('hypervisor driver registry', () => {
   it('builds the fault catalog from the drivers, in the catalog order traces and reports use', () => {
     expect(HYPERVISOR_FAULTS.map((f) => f.name)).toEqual([
       'icw4-shadow-skipped', 'pit-latch-lost', 'pit-flipflop-lost', 'cmos-index-forgotten', 'uart-divisor-dropped',
-      'nic-rx-pointer-off-by-one', 'ioapic-redirection-forgotten',
+      'ata-selected-drive-lost', 'nic-rx-pointer-off-by-one', 'ioapic-redirection-forgotten',
     ]);
     for (const d of DRIVERS) for (const f of d.faults) expect(d.devices).toContain(f.device);
   });

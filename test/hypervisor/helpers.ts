@@ -21,6 +21,8 @@ export interface GuestSetup {
   guest: string;
   args?: string;
   input?: string;
+  /** A slave disk (ata0.slave) for each machine booted: a fresh backing per call. */
+  slaveDisk?: () => DiskBacking;
 }
 
 export function inputScript(name: string): InputScript {
@@ -31,6 +33,7 @@ export function machineOptions(setup: GuestSetup): MachineOptions {
   const o: MachineOptions = {};
   if (setup.args !== undefined) o.args = setup.args;
   if (setup.input !== undefined) o.input = inputScript(setup.input);
+  if (setup.slaveDisk !== undefined) o.slaveDisk = setup.slaveDisk();
   return o;
 }
 
@@ -96,7 +99,11 @@ export function migrate(source: Machine, hv: BareMetalHypervisor, setup: GuestSe
   const capture = hv.captureDevices();
   const notes = [...hv.lastNotes];
 
-  const dest = Machine.boot(guestImage(setup.guest), { ...machineOptions(setup), disk: copyDisk(source.board.disk.backing) });
+  const dest = Machine.boot(guestImage(setup.guest), {
+    ...machineOptions(setup),
+    disk: copyDisk(source.board.disk.backing),
+    ...(source.board.slave === null ? {} : { slaveDisk: copyDisk(source.board.slave.backing) }),
+  });
   // The outside world's position (the input script) is the engine's, not the hypervisor's.
   const delivery = inputState.delivery_timer as number;
   dest.board.input.restore({ next_event: inputState.next_event, delivery_timer: delivery < 0 ? -1 : delivery + switchIcount });

@@ -19,6 +19,7 @@ export function runTestAgent(m: Machine): number {
   for (const f of AGENT_FIELDS.rtc) report('rtc', f, state('rtc')[f] as number);
   report('uart', 'fcr', state('uart').fcr as number);
   for (const f of AGENT_FIELDS.ata0) report('ata0', f, state('ata0')[f] as number);
+  if (m.board.slave !== null) for (const f of AGENT_FIELDS['ata0.slave']) report('ata0.slave', f, state('ata0.slave')[f] as number);
   report('post', 'code', state('post').code as number);
   for (const f of AGENT_FIELDS.i8042) report('i8042', f, state('i8042')[f] as number);
   report('crtc', 'index', state('crtc').index as number);

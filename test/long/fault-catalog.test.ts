@@ -10,6 +10,7 @@
  * migrated post-copy, which switches over exactly at --at; the NIC and dirty-log faults use
  * pre-copy (memtouch dirties pages during the round).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Machine } from '../../src/board/machine.js';
@@ -19,6 +20,7 @@ import type { TraceRecord } from '../../src/trace/records.js';
 import { guestImage } from '../guests/expectations.js';
 import { ROOT, migtrace } from '../cli/cli.js';
 import { tempDir } from '../verify/recorder.js';
+import { slaveBytes } from '../hypervisor/ata-slave-points.js';
 
 const dir = tempDir('catalog');
 const refs: Record<string, string> = {};
@@ -89,6 +91,9 @@ beforeAll(() => {
   refs.rtc = record('rtc', ['rtc']);
   refs.hello = record('hello', ['hello']);
   refs.net = record('net', ['net-echo', '--input', path.join(ROOT, 'guests', 'inputs', 'net-echo.input')]);
+  const slaveImage = path.join(dir, 'slave.img');
+  fs.writeFileSync(slaveImage, slaveBytes());
+  refs.slave = record('slave', ['disk-slave', '--slave-disk', slaveImage]);
 }, 180_000);
 
 interface Fault {
@@ -129,6 +134,14 @@ const faults: Fault[] = [
     fields: ['rtc.cmos_index'],
   },
   { fault: 'uart-divisor-dropped', ref: () => refs.hello, at: async () => 100_000, strategy: 'postcopy', fields: ['uart.dll'] },
+  {
+    fault: 'ata-selected-drive-lost',
+    ref: () => refs.slave,
+    // the guest selects the slave (device/head 0xF0) before its FLUSH CACHE: both drives idle
+    at: () => after(refs.slave, (r, next) => pio(r, 1, 0x1f6) && r.kind === 'pio' && r.value === 0xf0 && pio(next, 0, 0x3f6)),
+    strategy: 'postcopy',
+    fields: ['ata0.select', 'ata0.slave.select'],
+  },
   { fault: 'nic-rx-pointer-off-by-one', ref: () => refs.net, at: async () => 3_500_000, strategy: 'precopy', fields: ['rtl8169.rx_head'] },
   { fault: 'ioapic-redirection-forgotten', ref: () => refs.net, at: async () => 3_500_000, strategy: 'precopy', fields: ['ioapic.ioredtbl_lo[11]'] },
   {

@@ -40,7 +40,7 @@ describe('the engine fault catalog', () => {
     expect(() => migrationOptions({ faults: ['no-such-fault'] })).toThrow(/--fault no-such-fault: no such fault \(known: .*dirty-bit-lost/);
     expect(() => migrationOptions({ strategy: 'postcopy', faults: ['last-dirty-round-skipped'] })).toThrow(/pre-copy's dirty log/);
     expect(migrationOptions({ strategy: 'postcopy', faults: ['segment-cache-lost', 'icw4-shadow-skipped'] }).faults).toHaveLength(2);
-    expect(ALL_FAULT_NAMES).toHaveLength(12);
+    expect(ALL_FAULT_NAMES).toHaveLength(13);
     expect([...hypervisorFaults(['segment-cache-lost', 'icw4-shadow-skipped', 'dirty-bit-lost'])]).toEqual(['icw4-shadow-skipped']);
   });
 

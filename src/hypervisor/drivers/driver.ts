@@ -37,6 +37,8 @@ export interface AttachContext {
   readonly hz: number;
   /** The shared disk (BLMVisor 4.3). */
   readonly storage: SharedStorage;
+  /** The slave's shared disk (device 1 on the primary ATA channel), or null when there is none. */
+  readonly slaveStorage: SharedStorage | null;
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * ATA capture (ATA/ATAPI-6, 7.x "Command block registers").
+ * ATA capture (ATA/ATAPI-6, 7.x "Command block registers"), per drive; a channel with a slave
+ * reads the other drive by switching DEV (captureAtaChannel).
  *
  * Read: the alternate status (no side effect, unlike the status register, which clears INTRQ); when
  * BSY is clear the task file (error, sector count, LBA/CHS, device/head — reads without side
@@ -15,32 +16,108 @@
  */
 import type { CaptureContext } from '../driver.js';
 import { DeviceCaptureBuilder } from '../../captured.js';
-import { CMD_WRITE, type AtaShadow } from './shadow.js';
+import { CMD_WRITE, type AtaChannelShadow, type AtaShadow } from './shadow.js';
 import { ATA_CONTROL, ATA_ERROR, ATA_HCYL, ATA_LCYL, ATA_NSECTOR, ATA_SECTOR, ATA_SELECT } from './ports.js';
 
 const BSY = 0x80;
 const DRQ = 0x08;
 const SECTOR = 512;
+/** Device/head register: DEV, the drive it selects (ATA-6 7.10). */
+const DEV = 0x10;
 
-export function captureAta(ctx: CaptureContext, sh: AtaShadow): DeviceCaptureBuilder {
-  const { io, notes } = ctx;
-  const b = new DeviceCaptureBuilder(ctx.schema('ata0'));
+/** What a drive answers at the command block: the alternate status, and the task file when not BSY (null then). */
+interface DriveRegisters {
+  status: number;
+  taskfile: { error: number; nsector: number; sector: number; lcyl: number; hcyl: number; select: number } | null;
+}
+
+/** Read the selected drive's registers, the alternate status first (no side effects; ATA-6 7.x). */
+function readRegisters(io: CaptureContext['io']): DriveRegisters {
   const status = io.in8(ATA_CONTROL);
+  if (status & BSY) return { status, taskfile: null };
+  return {
+    status,
+    taskfile: {
+      error: io.in8(ATA_ERROR), nsector: io.in8(ATA_NSECTOR), sector: io.in8(ATA_SECTOR),
+      lcyl: io.in8(ATA_LCYL), hcyl: io.in8(ATA_HCYL), select: io.in8(ATA_SELECT),
+    },
+  };
+}
+
+/** The master alone (a channel without a slave): the drive the registers answer for is always it. */
+export function captureAta(ctx: CaptureContext, sh: AtaShadow): DeviceCaptureBuilder {
+  return captureDrive(ctx, sh, 'ata0', readRegisters(ctx.io), true);
+}
+
+/**
+ * Both drives of a channel with a slave (ATA-6 5.2). The selected drive answers first, read as
+ * a lone drive is; then the other drive is selected through the device/head register (both
+ * drives latch the write), its registers read the same way, and the guest's device/head value
+ * written back — so DEV, and the selected drive's whole task file, are the guest's again. The
+ * other drive's device/head register is not readable (selecting it overwrote it): it is the
+ * guest's last write, from the shadow. When the selected drive is BSY it ignores the
+ * device/head write (7.1: the host may not write the command block while BSY), so the other
+ * drive is read once BSY has dropped (an after-step: it is not selected, so it changes only if
+ * it runs a command itself, which is noted). Returns [master, slave].
+ */
+export function captureAtaChannel(ctx: CaptureContext, ch: AtaChannelShadow): DeviceCaptureBuilder[] {
+  const { io, notes } = ctx;
+  const regs = readRegisters(io);
+  // DEV as the selected drive's device/head register reads it (both drives latched the guest's last write).
+  const guestSelect = regs.taskfile?.select ?? ch.selectedDrive.taskfile.select;
+  const selected = guestSelect & DEV ? ch.slave! : ch.master;
+  const other = selected === ch.master ? ch.slave! : ch.master;
+  const name = (d: AtaShadow) => (d.drive === 0 ? 'ata0' : 'ata0.slave');
+  const builders: DeviceCaptureBuilder[] = [];
+  builders[selected.drive] = captureDrive(ctx, selected, name(selected), regs, true);
+  const readOther = (): DriveRegisters => {
+    io.out8(ATA_SELECT, guestSelect ^ DEV);
+    const r = readRegisters(io);
+    io.out8(ATA_SELECT, guestSelect);
+    // The other drive's device/head: the guest's last write (selecting it overwrote the drive's copy).
+    if (r.taskfile !== null) r.taskfile.select = other.taskfile.select;
+    if (r.status & BSY) notes.push(`${name(other)}: BSY while the other drive was selected: its BSY time is not measured`);
+    return r;
+  };
+  if (regs.taskfile !== null) {
+    builders[other.drive] = captureDrive(ctx, other, name(other), readOther(), false);
+  } else {
+    const b = new DeviceCaptureBuilder(ctx.schema(name(other)));
+    builders[other.drive] = b;
+    ctx.after.push(() => {
+      const r = readOther();
+      fillDrive(ctx, other, name(other), r, false, b);
+      notes.push(`${name(other)}: read after ${name(selected)}'s BSY dropped (it ignores a device/head write while BSY)`);
+    });
+  }
+  return builders;
+}
+
+function captureDrive(ctx: CaptureContext, sh: AtaShadow, name: string, regs: DriveRegisters, probe: boolean): DeviceCaptureBuilder {
+  const b = new DeviceCaptureBuilder(ctx.schema(name));
+  fillDrive(ctx, sh, name, regs, probe, b);
+  return b;
+}
+
+function fillDrive(ctx: CaptureContext, sh: AtaShadow, name: string, regs: DriveRegisters, probe: boolean, b: DeviceCaptureBuilder): void {
+  const { io, notes } = ctx;
+  const status = regs.status;
   b.set('status', status, 'read');
   const busy = (status & BSY) !== 0;
-  if (!busy) {
-    b.set('error', io.in8(ATA_ERROR), 'read');
-    b.set('nsector', io.in8(ATA_NSECTOR), 'read');
-    b.set('sector', io.in8(ATA_SECTOR), 'read');
-    b.set('lcyl', io.in8(ATA_LCYL), 'read');
-    b.set('hcyl', io.in8(ATA_HCYL), 'read');
-    b.set('select', io.in8(ATA_SELECT), 'read');
+  if (regs.taskfile !== null) {
+    const r = regs.taskfile;
+    b.set('error', r.error, 'read');
+    b.set('nsector', r.nsector, 'read');
+    b.set('sector', r.sector, 'read');
+    b.set('lcyl', r.lcyl, 'read');
+    b.set('hcyl', r.hcyl, 'read');
+    b.set('select', r.select, 'read');
   } else {
     const t = sh.taskfile;
     b.set('nsector', t.nsector, 'shadow').set('sector', t.sector, 'shadow').set('lcyl', t.lcyl, 'shadow');
     b.set('hcyl', t.hcyl, 'shadow').set('select', t.select, 'shadow');
     b.markUnknown('error');
-    notes.push('ata0: BSY at capture: the error register is not readable');
+    notes.push(`${name}: BSY at capture: the error register is not readable`);
   }
   const known = (f: 'feature' | 'command' | 'devctl') => sh.known.has(f);
   if (known('feature')) b.set('feature', sh.feature, 'shadow'); else b.markUnknown('feature');
@@ -70,8 +147,8 @@ export function captureAta(ctx: CaptureContext, sh: AtaShadow): DeviceCaptureBui
   b.set('buffer', Array.from(sh.buffer), 'inferred');
   b.set('irq_pending', 0, 'inferred');
   b.set('busy_timer', busy ? -2 : -1, 'inferred');
-  if (phase === 5) notes.push('ata0: SRST held at capture: the reset is not reconstructed');
-  if (busy) {
+  if (phase === 5) notes.push(`${name}: SRST held at capture: the reset is not reconstructed`);
+  if (busy && probe) {
     ctx.probes.push({
       limit: 10_000_000,
       check(elapsed) {
@@ -80,9 +157,8 @@ export function captureAta(ctx: CaptureContext, sh: AtaShadow): DeviceCaptureBui
         return true;
       },
       giveUp() {
-        notes.push('ata0: BSY did not drop within the probe limit');
+        notes.push(`${name}: BSY did not drop within the probe limit`);
       },
     });
   }
-  return b;
 }

@@ -1,48 +1,65 @@
 /**
- * The ATA drive on the primary channel (device `ata0`), driving ISA IRQ14. Features, command
- * and device control are write-only and the PIO transfer position internal (shadow); a BSY
- * period's time left is measured while the guest is paused; reconstruction re-runs the last
- * command with the shared disk's own data.
+ * The primary ATA channel: the master (device `ata0`) and, when the machine has a slave disk,
+ * device 1 (`ata0.slave`), driving ISA IRQ14. One driver for the channel, not one per drive:
+ * both drives decode the same ports and latch every command-block write, so one set of
+ * intercepts feeds both drives' shadows, and capturing or rebuilding one drive means switching
+ * the DEV bit both see. Features, command and device control are write-only and the PIO
+ * transfer position internal (shadow, per drive); a BSY period's time left is measured while
+ * the guest is paused; reconstruction re-runs each drive's last command with its shared disk's
+ * own data, the drive the guest did not select first, the selected one last.
  */
-import type { DeviceDriver } from '../driver.js';
+import type { DeviceDriver, FaultSpec } from '../driver.js';
 import { BOARD } from '../../../board/layout.js';
 import { ATA_CTL_NIEN, ATA_SR_BSY } from '../../../devices/ata-disk.js';
-import { defaultGeometry } from '../../../devices/ata-identify.js';
-import { AtaShadow, type ATA_SHADOW_FIELDS } from './shadow.js';
-import { captureAta } from './capture.js';
-import { reconstructAta } from './reconstruct.js';
+import { AtaChannelShadow, type ATA_SHADOW_FIELDS } from './shadow.js';
+import { captureAta, captureAtaChannel } from './capture.js';
+import { reconstructAtaChannel } from './reconstruct.js';
 import { ATA_COMMAND, ATA_CONTROL, ATA_SELECT, ATA_STATUS } from './ports.js';
 import { RANK } from '../ranks.js';
 
 const EXECUTE_DEVICE_DIAGNOSTIC = 0x90;
 
-export const ataDiskDriver: DeviceDriver<AtaShadow> = {
-  devices: ['ata0'],
+export const ATA_SELECTED_DRIVE_LOST: FaultSpec = {
+  name: 'ata-selected-drive-lost',
+  side: 'reconstruct',
+  device: 'ata0.slave',
+  effect: 'the selected-drive bit (DEV, device/head bit 4) is lost: reconstruction leaves the master selected when the guest had selected the slave, so both drives\' device/head registers differ and the master answers the guest',
+};
+
+export const ataDiskDriver: DeviceDriver<AtaChannelShadow> = {
+  devices: ['ata0', 'ata0.slave'],
   ports: [BOARD.ata.command, { base: BOARD.ata.control, count: 1 }],
   mmio: [],
   irqs: [BOARD.ata.irq],
-  faults: [],
+  faults: [ATA_SELECTED_DRIVE_LOST],
   captureStage: 'instant',
 
-  attach({ intercepts, options, storage }) {
-    return new AtaShadow(intercepts, options.attach === 'boot', storage.geometry, (lba) => storage.readSector(lba));
+  attach({ intercepts, options, storage, slaveStorage }) {
+    const disk = (s: typeof storage) => ({ geometry: s.geometry, readSector: (lba: number) => s.readSector(lba) });
+    return new AtaChannelShadow(intercepts, options.attach === 'boot', disk(storage), slaveStorage === null ? null : disk(slaveStorage));
   },
 
   unknownFields(shadow) {
-    return shadow.known.unknown().map((f) => `ata0.${f}`);
+    return shadow.drives.flatMap((d) => d.known.unknown().map((f) => `${d.drive === 0 ? 'ata0' : 'ata0.slave'}.${f}`));
   },
 
   agentReport(shadow, device, field, _channel, value) {
-    shadow.supply(field as (typeof ATA_SHADOW_FIELDS)[number], value);
+    const drive = device === 'ata0.slave' ? shadow.slave : shadow.master;
+    if (drive === null) return null;
+    drive.supply(field as (typeof ATA_SHADOW_FIELDS)[number], value);
     return `${device}.${field}`;
   },
 
   capture(ctx, shadow) {
-    return { builders: [captureAta(ctx, shadow)] };
+    // A lone master is read exactly as it always was; with a slave, both drives through DEV.
+    return { builders: shadow.slave === null ? [captureAta(ctx, shadow.master)] : captureAtaChannel(ctx, shadow) };
   },
 
+  // INTRQ is the selected drive's (the other drive's is released).
   lineLevels(captured) {
-    const ata = captured('ata0');
+    const master = captured('ata0');
+    const slave = captured('ata0.slave');
+    const ata = slave !== null && master !== null && master.num('select') & 0x10 ? slave : master;
     return ata?.num('irq_pending') && !(ata.num('devctl') & ATA_CTL_NIEN) ? 1 << BOARD.ata.irq : 0;
   },
 
@@ -69,7 +86,7 @@ export const ataDiskDriver: DeviceDriver<AtaShadow> = {
   reconstruct: [
     {
       rank: RANK.ata,
-      plan: (ctx) => reconstructAta(ctx, ctx.must('ata0'), defaultGeometry(ctx.io.machine.board.disk.backing.sectors)),
+      plan: (ctx) => reconstructAtaChannel(ctx, { dropDev: ctx.options.faults.has(ATA_SELECTED_DRIVE_LOST.name) }),
     },
   ],
 };

@@ -1,6 +1,7 @@
 /**
- * Shadow of the ATA drive (ATA/ATAPI-6, T13/1410D): its write-only registers and its PIO
- * transfer position.
+ * Shadow of an ATA drive (ATA/ATAPI-6, T13/1410D): its write-only registers and its PIO
+ * transfer position — one per drive, under the channel's AtaChannelShadow (below), which
+ * hands every trapped write to both drives (both latch it) and data to the selected one.
  *
  * Write-only: features, command, device control (ports.ts),
  * and the settings SET MULTIPLE MODE and INITIALIZE DEVICE PARAMETERS leave behind (IDENTIFY
@@ -76,22 +77,23 @@ export class AtaShadow {
   readonly known: KnownFields;
 
   constructor(
-    private readonly intercepts: Intercepts,
+    /** Turns the data-port trap on or off for this drive (the channel traps it while either drive has a transfer). */
+    private readonly trapData: (on: boolean) => void,
     bootAttach: boolean,
     private readonly geometry: AtaGeometry,
     /** The shared disk's sector `lba` (storage is shared, as BLMVisor's iSCSI; 4.3). */
     private readonly readSector: (lba: number) => Uint8Array,
+    /** Device 0 (master) or 1 (slave): which value of the DEV bit selects it. */
+    readonly drive: 0 | 1 = 0,
   ) {
     this.known = new KnownFields(ATA_SHADOW_FIELDS, bootAttach);
     this.heads = geometry.heads;
     this.sectors = geometry.sectors;
-    for (let p = ATA_BASE + 1; p <= ATA_BASE + 7; p++) {
-      intercepts.onPort(p, (a) => this.onWrite(a));
-      intercepts.trapPort(p, DIR_WRITE);
-    }
-    intercepts.onPort(ATA_CONTROL, (a) => this.onWrite(a));
-    intercepts.trapPort(ATA_CONTROL, DIR_WRITE);
-    intercepts.onPort(ATA_BASE, (a) => this.onData(a));
+  }
+
+  /** The DEV bit of the device/head register this drive latched names it (ATA-6 5.2). */
+  selected(): boolean {
+    return ((this.taskfile.select & 0x10) !== 0) === (this.drive === 1);
   }
 
   /** The LBA the task file addresses (LBA or CHS by the device/head register), or -1. */
@@ -106,12 +108,13 @@ export class AtaShadow {
     return (cylinder * heads + head) * spt + t.sector - 1;
   }
 
-  private trapData(on: boolean): void {
-    this.intercepts.trapPort(ATA_BASE, DIR_READ, on);
-    this.intercepts.trapPort(ATA_BASE, DIR_WRITE, on);
+  /** A transfer is in flight (the data port must be trapped). */
+  get transferring(): boolean {
+    return this.transfer !== null;
   }
 
-  private onWrite(a: TrappedAccess): void {
+  /** A trapped write to the command block or device control: every drive on the channel latches it. */
+  onWrite(a: TrappedAccess): void {
     if (a.dir !== DIR_WRITE) return;
     const v = a.value & 0xff;
     if (a.addr === ATA_CONTROL) {
@@ -145,7 +148,7 @@ export class AtaShadow {
 
   private writeCommand(cmd: number, now: number): void {
     const t = this.taskfile;
-    if (t.select & 0x10 && cmd !== 0x90) return; // device 1 is absent
+    if (!this.selected() && cmd !== 0x90) return; // only the selected drive executes (EXECUTE DEVICE DIAGNOSTIC: both)
     this.command = cmd;
     this.commandAt = now;
     this.known.learn('command');
@@ -207,7 +210,8 @@ export class AtaShadow {
     this.trapData(false);
   }
 
-  private onData(a: TrappedAccess): void {
+  /** A trapped data-port access: the channel hands it to the drive that moves data. */
+  onData(a: TrappedAccess): void {
     const x = this.transfer;
     if (x === null) return;
     const words = a.size === 4 ? 2 : 1;
@@ -268,5 +272,62 @@ export class AtaShadow {
     else if (field === 'chs_heads') this.heads = value & 0xff;
     else this.sectors = value & 0xff;
     this.known.learn(field);
+  }
+}
+
+/**
+ * The channel's shadow: one AtaShadow per drive (ATA-6 5.2). Both drives latch every
+ * command-block and device-control write, so a trapped write goes to each; the data port
+ * moves the selected drive's data (with no slave, the master's whatever DEV says, as the
+ * single-drive channel does). The data port is trapped while either drive has a transfer.
+ */
+export class AtaChannelShadow {
+  readonly drives: AtaShadow[];
+
+  constructor(
+    private readonly intercepts: Intercepts,
+    bootAttach: boolean,
+    masterDisk: { geometry: AtaGeometry; readSector: (lba: number) => Uint8Array },
+    slaveDisk: { geometry: AtaGeometry; readSector: (lba: number) => Uint8Array } | null,
+  ) {
+    const trap = () => this.trapData();
+    this.drives = [new AtaShadow(trap, bootAttach, masterDisk.geometry, masterDisk.readSector, 0)];
+    if (slaveDisk !== null) this.drives.push(new AtaShadow(trap, bootAttach, slaveDisk.geometry, slaveDisk.readSector, 1));
+    for (let p = ATA_BASE + 1; p <= ATA_BASE + 7; p++) {
+      intercepts.onPort(p, (a) => this.onWrite(a));
+      intercepts.trapPort(p, DIR_WRITE);
+    }
+    intercepts.onPort(ATA_CONTROL, (a) => this.onWrite(a));
+    intercepts.trapPort(ATA_CONTROL, DIR_WRITE);
+    intercepts.onPort(ATA_BASE, (a) => this.onData(a));
+  }
+
+  get master(): AtaShadow {
+    return this.drives[0];
+  }
+
+  /** The slave's shadow, or null on a channel without one. */
+  get slave(): AtaShadow | null {
+    return this.drives[1] ?? null;
+  }
+
+  /** The drive the guest's last device/head write selected (the master's copy; both latch it). */
+  get selectedDrive(): AtaShadow {
+    return this.drives.find((d) => d.selected()) ?? this.master;
+  }
+
+  private trapData(): void {
+    const on = this.drives.some((d) => d.transferring);
+    this.intercepts.trapPort(ATA_BASE, DIR_READ, on);
+    this.intercepts.trapPort(ATA_BASE, DIR_WRITE, on);
+  }
+
+  private onWrite(a: TrappedAccess): void {
+    for (const d of this.drives) d.onWrite(a);
+  }
+
+  private onData(a: TrappedAccess): void {
+    if (this.drives.length === 1) this.master.onData(a);
+    else this.selectedDrive.onData(a);
   }
 }
