@@ -7,7 +7,7 @@ import { benchDevices } from './devices.js';
 import { benchTraceFigures } from './trace.js';
 import { benchMigration } from './migration.js';
 import { benchVerify } from './verify.js';
-import { benchOs } from './os.js';
+import { benchOs, benchUsertests } from './os.js';
 import { printFigures, type Figure } from './harness.js';
 
 const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
@@ -17,10 +17,13 @@ const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
   migration: benchMigration,
   verify: benchVerify,
   os: benchOs,
+  usertests: benchUsertests,
 };
 
 const wanted = process.argv.slice(2);
+/** Sections too long for a default run: only when named. */
+const onlyWhenNamed = new Set(['usertests']);
 for (const [name, run] of Object.entries(sections)) {
-  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  if (wanted.length > 0 ? !wanted.includes(name) : onlyWhenNamed.has(name)) continue;
   printFigures(name, await run());
 }

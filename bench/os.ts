@@ -39,3 +39,28 @@ export function benchOs(): Figure[] {
   }
   return out;
 }
+
+/**
+ * xv6's usertests typed at its shell (guests/inputs/xv6-usertests.input): some 7 G
+ * instructions, so only when asked for (`npm run bench -- usertests`).
+ */
+export function benchUsertests(): Figure[] {
+  const g = loadThirdPartyGuests(packageRoot()).find((e) => e.name === 'xv6');
+  if (g === undefined || missingFiles(g).length > 0) return [{ name: 'xv6 usertests: not built (npm run guests:third-party)', value: NaN, unit: '' }];
+  const req = resolveGuestRequest('xv6', { input: `${packageRoot()}/guests/inputs/xv6-usertests.input` });
+  const slaveDisk = req.slaveDiskPath === undefined ? undefined : new CopyOnWriteDiskBacking(openDiskImage(req.slaveDiskPath, { readOnly: true }));
+  const m = bootFromImage(req.image.bytes, { memory: req.memory, instructionsPerSecond: req.instructionsPerSecond, input: req.input, slaveDisk });
+  const done = (): boolean => /ALL TESTS PASSED|FAILED|panic/.test(m.serialText);
+  const { seconds } = timed(() => {
+    while (!done() && m.clock.icount < 30_000_000_000) {
+      const r = m.run({ maxInstructions: m.clock.icount + 100_000_000 });
+      if (r.status !== 'limit') break;
+    }
+  });
+  const passed = m.serialText.includes('ALL TESTS PASSED');
+  return [
+    { name: 'xv6 usertests on migtrace: ALL TESTS PASSED', value: passed ? 1 : 0, unit: '', target: '1', note: passed ? '' : `(output ends: ${JSON.stringify(m.serialText.slice(-200))})` },
+    { name: '  instructions', value: m.clock.icount / 1e9, unit: 'G' },
+    { name: '  wall', value: seconds, unit: 's', note: `(${(m.clock.icount / seconds / 1e6).toFixed(1)} MIPS)` },
+  ];
+}
