@@ -126,7 +126,7 @@ export class CpuRegisters {
   gdtLimit = 0xffff;
   idtBase = 0;
   idtLimit = 0x3ff;
-  /** LDTR and TR caches: [selector, base, limit, attributes]. Loaded only by LLDT/LTR (not yet implemented). */
+  /** LDTR and TR caches: [selector, base, limit, attributes]. Loaded by LLDT/LTR and task switches. */
   readonly ldtr = new Int32Array([0, 0, 0xffff, ATTR_UNUSABLE]);
   readonly tr = new Int32Array([0, 0, 0xffff, 0x8b]);
 
