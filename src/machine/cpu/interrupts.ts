@@ -100,33 +100,15 @@ function deliverProtected(c: CpuCore, vector: number, source: number, errorCode:
     enterInnerStack(c, dpl, ext);
     try {
       const o = outerStack;
-      if (is32) {
-        if (v86) {
-          c.push32(c.segSel[GS]);
-          c.push32(c.segSel[FS]);
-          c.push32(c.segSel[DS]);
-          c.push32(c.segSel[ES]);
-        }
-        c.push32(o.sel);
-        c.push32(o.esp);
-        c.push32(flags);
-        c.push32(retCs);
-        c.push32(c.eip);
-        if (errorCode >= 0) c.push32(errorCode);
-      } else {
-        if (v86) {
-          c.push16(c.segSel[GS]);
-          c.push16(c.segSel[FS]);
-          c.push16(c.segSel[DS]);
-          c.push16(c.segSel[ES]);
-        }
-        c.push16(o.sel);
-        c.push16(o.esp);
-        c.push16(flags);
-        c.push16(retCs);
-        c.push16(c.eip);
-        if (errorCode >= 0) c.push16(errorCode);
+      if (v86) {
+        pushGate(c, is32, c.segSel[GS]);
+        pushGate(c, is32, c.segSel[FS]);
+        pushGate(c, is32, c.segSel[DS]);
+        pushGate(c, is32, c.segSel[ES]);
       }
+      pushGate(c, is32, o.sel);
+      pushGate(c, is32, o.esp);
+      pushReturnFrame(c, is32, flags, retCs, errorCode);
     } catch (e) {
       abortInnerStack(c, ext);
       throw e;
@@ -139,17 +121,7 @@ function deliverProtected(c: CpuCore, vector: number, source: number, errorCode:
   } else {
     const savedSp = c.regs[4];
     try {
-      if (is32) {
-        c.push32(flags);
-        c.push32(retCs);
-        c.push32(c.eip);
-        if (errorCode >= 0) c.push32(errorCode);
-      } else {
-        c.push16(flags);
-        c.push16(retCs);
-        c.push16(c.eip);
-        if (errorCode >= 0) c.push16(errorCode);
-      }
+      pushReturnFrame(c, is32, flags, retCs, errorCode);
     } catch (e) {
       c.regs[4] = savedSp;
       throw e;
@@ -158,6 +130,20 @@ function deliverProtected(c: CpuCore, vector: number, source: number, errorCode:
   commitCodeSegment(c, sel);
   c.eip = offset;
   c.flags = flags & ~(TF | NT | RF | VM | (interruptGate ? IF : 0));
+}
+
+/** Push one value the gate's size: a dword through a 32-bit gate, a word through a 16-bit one. */
+function pushGate(c: CpuCore, is32: boolean, v: number): void {
+  if (is32) c.push32(v);
+  else c.push16(v);
+}
+
+/** What every gate pushes last: EFLAGS, CS, EIP, and the error code when the event has one. */
+function pushReturnFrame(c: CpuCore, is32: boolean, flags: number, retCs: number, errorCode: number): void {
+  pushGate(c, is32, flags);
+  pushGate(c, is32, retCs);
+  pushGate(c, is32, c.eip);
+  if (errorCode >= 0) pushGate(c, is32, errorCode);
 }
 
 /**
