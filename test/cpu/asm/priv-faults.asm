@@ -104,11 +104,7 @@ task_b:
     IDTR
 align 8
 gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF            ; 0x08 ring-0 code
-    dq 0x00CF92000000FFFF            ; 0x10 ring-0 data
-    dq 0x00CFFA000000FFFF            ; 0x18 ring-3 code
-    dq 0x00CFF2000000FFFF            ; 0x20 ring-3 data
+    FLAT_RING_DESCRIPTORS
     DESC TSS_A, 0x88, 0x89           ; 0x28 TSS A
     DESC TSS_B, 0x67, 0x89           ; 0x30 TSS B
     DESC 0x70000, 0xfff, 0x92        ; 0x38 a 4 KiB ring-0 stack segment (16-bit)

@@ -133,11 +133,7 @@ ldt:
 ldt_end:
 align 8
 gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF            ; 0x08 ring-0 code
-    dq 0x00CF92000000FFFF            ; 0x10 ring-0 data
-    dq 0x00CFFA000000FFFF            ; 0x18 ring-3 code
-    dq 0x00CFF2000000FFFF            ; 0x20 ring-3 data
+    FLAT_RING_DESCRIPTORS
     DESC TSS_A, 0x67, 0x89           ; 0x28 TSS A
     DESC ABS(ldt), ldt_end - ldt - 1, 0x82 ; 0x30 LDT
     GATE_DESC CODE_SEL, done, 0xEC, 0 ; 0x38 call gate

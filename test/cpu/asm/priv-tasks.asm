@@ -107,11 +107,7 @@ task_c:
     IDTR
 align 8
 gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF            ; 0x08 ring-0 code
-    dq 0x00CF92000000FFFF            ; 0x10 ring-0 data
-    dq 0x00CFFA000000FFFF            ; 0x18 ring-3 code
-    dq 0x00CFF2000000FFFF            ; 0x20 ring-3 data
+    FLAT_RING_DESCRIPTORS
     DESC TSS_A, 0x67, 0x89           ; 0x28 TSS A
     DESC TSS_B, 0x67, 0x89           ; 0x30 TSS B
     dw 0, TSS_B_SEL, 0x8500, 0       ; 0x38 task gate -> TSS B
