@@ -3,10 +3,8 @@
  * Linux 6.1 from the boot protocol to /init's power-off, and xv6 from its boot sector to its
  * shell prompt: wall time and MIPS of a real paging, ring-3 workload.
  */
-import { bootFromImage } from '../src/board/boot.js';
 import type { Machine } from '../src/board/machine.js';
-import { resolveGuestRequest } from '../src/cli/guest-options.js';
-import { CopyOnWriteDiskBacking, openDiskImage } from '../src/devices/disk-backing.js';
+import { bootRequest, resolveGuestRequest } from '../src/cli/guest-options.js';
 import { loadThirdPartyGuests, missingFiles } from '../src/guests/third-party.js';
 import { packageRoot } from '../src/guests/catalog.js';
 import { timed, type Figure } from './harness.js';
@@ -14,9 +12,7 @@ import { timed, type Figure } from './harness.js';
 function boot(name: string): Machine | null {
   const g = loadThirdPartyGuests(packageRoot()).find((e) => e.name === name);
   if (g === undefined || missingFiles(g).length > 0) return null;
-  const req = resolveGuestRequest(name, {});
-  const slaveDisk = req.slaveDiskPath === undefined ? undefined : new CopyOnWriteDiskBacking(openDiskImage(req.slaveDiskPath, { readOnly: true }));
-  return bootFromImage(req.image.bytes, { memory: req.memory, instructionsPerSecond: req.instructionsPerSecond, slaveDisk });
+  return bootRequest(resolveGuestRequest(name, {}));
 }
 
 export function benchOs(): Figure[] {
@@ -47,9 +43,7 @@ export function benchOs(): Figure[] {
 export function benchUsertests(): Figure[] {
   const g = loadThirdPartyGuests(packageRoot()).find((e) => e.name === 'xv6');
   if (g === undefined || missingFiles(g).length > 0) return [{ name: 'xv6 usertests: not built (npm run guests:third-party)', value: NaN, unit: '' }];
-  const req = resolveGuestRequest('xv6', { input: `${packageRoot()}/guests/inputs/xv6-usertests.input` });
-  const slaveDisk = req.slaveDiskPath === undefined ? undefined : new CopyOnWriteDiskBacking(openDiskImage(req.slaveDiskPath, { readOnly: true }));
-  const m = bootFromImage(req.image.bytes, { memory: req.memory, instructionsPerSecond: req.instructionsPerSecond, input: req.input, slaveDisk });
+  const m = bootRequest(resolveGuestRequest('xv6', { input: `${packageRoot()}/guests/inputs/xv6-usertests.input` }));
   const done = (): boolean => /ALL TESTS PASSED|FAILED|panic/.test(m.serialText);
   const { seconds } = timed(() => {
     while (!done() && m.clock.icount < 30_000_000_000) {

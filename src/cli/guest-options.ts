@@ -6,8 +6,9 @@
 import { Args, Flags } from '@oclif/core';
 import { parseSize } from './units.js';
 import { InputError } from '../errors.js';
-import { memorySizeProblem } from '../board/machine.js';
-import { bootSpec } from '../board/boot.js';
+import { memorySizeProblem, type Machine } from '../board/machine.js';
+import { bootFromImage, bootSpec } from '../board/boot.js';
+import { CopyOnWriteDiskBacking, openDiskImage } from '../devices/disk-backing.js';
 import { checkGuestArgs, resolveBoot, type BootFlags, type ResolvedImage } from '../guests/catalog.js';
 import { loadInputScript, type InputScript } from '../devices/input-script.js';
 
@@ -43,6 +44,8 @@ export interface GuestRequest {
   readonly diskPath: string | undefined;
   /** The --slave-disk path, or a catalog disk guest's primary slave; not yet opened. */
   readonly slaveDiskPath: string | undefined;
+  /** The slave is a catalog guest's own file in the guest cache (not a --slave-disk). */
+  readonly slaveFromCatalog: boolean;
 }
 
 export function resolveGuestRequest(
@@ -71,5 +74,27 @@ export function resolveGuestRequest(
     input: flags.input === undefined ? undefined : loadInputScript(flags.input),
     diskPath: flags.disk,
     slaveDiskPath: flags['slave-disk'] ?? image.slavePath,
+    slaveFromCatalog: flags['slave-disk'] === undefined && image.slavePath !== undefined,
   };
+}
+
+/**
+ * The machine `migtrace run` boots for a request. A --disk or --slave-disk file is written
+ * through unless `diskReadOnly`; a catalog guest's slave, its own file in the guest cache,
+ * through a private overlay.
+ */
+export function bootRequest(req: GuestRequest, options: { diskReadOnly?: boolean } = {}): Machine {
+  const readOnly = options.diskReadOnly ?? false;
+  const disk = req.diskPath === undefined ? undefined : openDiskImage(req.diskPath, { readOnly });
+  const slaveDisk = req.slaveDiskPath === undefined ? undefined
+    : req.slaveFromCatalog ? new CopyOnWriteDiskBacking(openDiskImage(req.slaveDiskPath, { readOnly: true }))
+    : openDiskImage(req.slaveDiskPath, { readOnly });
+  return bootFromImage(req.image.bytes, {
+    memory: req.memory,
+    instructionsPerSecond: req.instructionsPerSecond,
+    args: req.args,
+    input: req.input,
+    disk,
+    slaveDisk,
+  });
 }

@@ -1,10 +1,8 @@
 import { Flags } from '@oclif/core';
 import { EXIT_FAILED, EXIT_FAULT, MigtraceCommand } from '../cli/base-command.js';
-import { guestArg, guestFlags, resolveGuestRequest } from '../cli/guest-options.js';
+import { bootRequest, guestArg, guestFlags, resolveGuestRequest } from '../cli/guest-options.js';
 import { parseCount, formatSize } from '../cli/units.js';
 import type { RunResult } from '../board/machine.js';
-import { bootFromImage } from '../board/boot.js';
-import { CopyOnWriteDiskBacking, openDiskImage } from '../devices/disk-backing.js';
 import { unmetExpectations } from '../guests/third-party.js';
 
 export interface RunOutput extends RunResult {
@@ -41,21 +39,9 @@ export default class Run extends MigtraceCommand {
     const { args, flags } = await this.parse(Run);
     const maxInstructions = parseCount(flags['max-instructions'], '--max-instructions');
     // Every input is checked before the machine starts: a bad file is an error now, never mid-run.
-    const { image, memory, instructionsPerSecond, args: guestArgs, input, diskPath, slaveDiskPath } = resolveGuestRequest(args.guest, flags);
-    const disk = diskPath === undefined ? undefined : openDiskImage(diskPath, { readOnly: flags['disk-read-only'] });
-    // --slave-disk is written like --disk; a catalog guest's slave is its own file in the cache, written through a private overlay.
-    const catalogSlave = flags['slave-disk'] === undefined;
-    const slaveDisk = slaveDiskPath === undefined ? undefined
-      : catalogSlave ? new CopyOnWriteDiskBacking(openDiskImage(slaveDiskPath, { readOnly: true }))
-      : openDiskImage(slaveDiskPath, { readOnly: flags['disk-read-only'] });
-    const machine = bootFromImage(image.bytes, {
-      memory,
-      instructionsPerSecond,
-      args: guestArgs,
-      input,
-      disk,
-      slaveDisk,
-    });
+    const request = resolveGuestRequest(args.guest, flags);
+    const { image, memory } = request;
+    const machine = bootRequest(request, { diskReadOnly: flags['disk-read-only'] });
     const json = this.jsonEnabled();
     if (!json) machine.onSerial = (byte) => process.stdout.write(String.fromCharCode(byte));
     const result = machine.run({ maxInstructions });

@@ -10,10 +10,8 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bootFromImage } from '../../src/board/boot.js';
 import type { Machine } from '../../src/board/machine.js';
-import { resolveGuestRequest } from '../../src/cli/guest-options.js';
-import { CopyOnWriteDiskBacking, openDiskImage } from '../../src/devices/disk-backing.js';
+import { bootRequest, resolveGuestRequest } from '../../src/cli/guest-options.js';
 import { guestCacheDir, loadThirdPartyGuests, missingFiles } from '../../src/guests/third-party.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -30,9 +28,7 @@ if (!hasQemu) console.log('xv6/linux: the QEMU comparisons skip — qemu-system-
 
 /** A catalog guest's machine, booted as `migtrace run NAME [--input FILE]` boots it. */
 function bootGuest(name: string, input?: string): Machine {
-  const req = resolveGuestRequest(name, { input });
-  const slaveDisk = req.slaveDiskPath === undefined ? undefined : new CopyOnWriteDiskBacking(openDiskImage(req.slaveDiskPath, { readOnly: true }));
-  return bootFromImage(req.image.bytes, { memory: req.memory, instructionsPerSecond: req.instructionsPerSecond, input: req.input, slaveDisk });
+  return bootRequest(resolveGuestRequest(name, { input }));
 }
 
 /** A QEMU session (scripts/guests/qemu-session.mjs): the transcript, or a failure message. */
