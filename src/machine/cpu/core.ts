@@ -263,60 +263,48 @@ export class CpuCore extends CpuPaging {
   // Descriptor-table, gate and TSS code uses these, never rdLin/wrLin.
 
   rdSys8(lin: number): number {
-    if (this.cpl !== 3 || this.pg === 0) return this.rdLin8(lin);
-    this.cpl = 0;
-    try {
-      return this.rdLin8(lin);
-    } finally {
-      this.cpl = 3;
-    }
+    return this.cpl !== 3 || this.pg === 0 ? this.rdLin8(lin) : this.supervisorRead(lin, 1);
   }
 
   rdSys16(lin: number): number {
-    if (this.cpl !== 3 || this.pg === 0) return this.rdLin16(lin);
-    this.cpl = 0;
-    try {
-      return this.rdLin16(lin);
-    } finally {
-      this.cpl = 3;
-    }
+    return this.cpl !== 3 || this.pg === 0 ? this.rdLin16(lin) : this.supervisorRead(lin, 2);
   }
 
   rdSys32(lin: number): number {
-    if (this.cpl !== 3 || this.pg === 0) return this.rdLin32(lin);
-    this.cpl = 0;
-    try {
-      return this.rdLin32(lin);
-    } finally {
-      this.cpl = 3;
-    }
+    return this.cpl !== 3 || this.pg === 0 ? this.rdLin32(lin) : this.supervisorRead(lin, 4);
   }
 
   wrSys8(lin: number, v: number): void {
-    if (this.cpl !== 3 || this.pg === 0) return this.wrLin8(lin, v);
-    this.cpl = 0;
-    try {
-      this.wrLin8(lin, v);
-    } finally {
-      this.cpl = 3;
-    }
+    if (this.cpl !== 3 || this.pg === 0) this.wrLin8(lin, v);
+    else this.supervisorWrite(lin, 1, v);
   }
 
   wrSys16(lin: number, v: number): void {
-    if (this.cpl !== 3 || this.pg === 0) return this.wrLin16(lin, v);
+    if (this.cpl !== 3 || this.pg === 0) this.wrLin16(lin, v);
+    else this.supervisorWrite(lin, 2, v);
+  }
+
+  wrSys32(lin: number, v: number): void {
+    if (this.cpl !== 3 || this.pg === 0) this.wrLin32(lin, v);
+    else this.supervisorWrite(lin, 4, v);
+  }
+
+  /** Ring 3 with paging on: the access is checked as CPL 0 (the page walk reads `cpl`). */
+  private supervisorRead(lin: number, size: number): number {
     this.cpl = 0;
     try {
-      this.wrLin16(lin, v);
+      return size === 1 ? this.rdLin8(lin) : size === 2 ? this.rdLin16(lin) : this.rdLin32(lin);
     } finally {
       this.cpl = 3;
     }
   }
 
-  wrSys32(lin: number, v: number): void {
-    if (this.cpl !== 3 || this.pg === 0) return this.wrLin32(lin, v);
+  private supervisorWrite(lin: number, size: number, v: number): void {
     this.cpl = 0;
     try {
-      this.wrLin32(lin, v);
+      if (size === 1) this.wrLin8(lin, v);
+      else if (size === 2) this.wrLin16(lin, v);
+      else this.wrLin32(lin, v);
     } finally {
       this.cpl = 3;
     }
