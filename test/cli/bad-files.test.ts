@@ -10,20 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInputScript } from '../../src/devices/input-script.js';
-import { migtrace } from './cli.js';
+import { expectRefused, migtrace } from './cli.js';
 
 let dir: string;
 let fifo: string;
 let huge: string;
 let trace: string;
-
-function expectRefused(r: { status: number; stderr: string }, pattern: RegExp): void {
-  const lines = r.stderr.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^migtrace: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.status).toBe(2);
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'migtrace-bad-files-'));

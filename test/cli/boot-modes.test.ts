@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeBzImage, fakeMultibootElf, fakeRom } from '../guests/boot-images.js';
-import { migtrace } from './cli.js';
+import { expectRefused, migtrace } from './cli.js';
 
 let dir: string;
 let kernel: string;
@@ -20,14 +20,6 @@ let elf: string;
 let emptyCache: string;
 let builtCache: string;
 const CMDLINE = 'console=ttyS0 migtrace-cli';
-
-function expectRefused(r: { status: number; stderr: string }, pattern: RegExp): void {
-  const lines = r.stderr.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^migtrace: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.status).toBe(2);
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'migtrace-cli-boot-'));

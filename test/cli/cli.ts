@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { expect } from 'vitest';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -20,4 +21,13 @@ export function migtrace(args: string[], options: { input?: string; cwd?: string
     env: { ...process.env, NODE_NO_WARNINGS: '1', ...options.env },
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A refusal: one line on stderr, starting "migtrace: " and matching `pattern`, exit 2. */
+export function expectRefused(r: { status: number; stderr: string }, pattern: RegExp): void {
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^migtrace: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.status).toBe(2);
 }
