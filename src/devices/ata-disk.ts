@@ -73,6 +73,10 @@ export const ATA_CMD_SET_FEATURES = 0xef;
 
 /** Transfer phases (the `xfer_phase` field). */
 export const PHASE_IDLE = 0;
+/** A drive's BSY time per command and between DRQ blocks, in instructions (the board's drives). */
+export const ATA_COMMAND_DELAY = 2000;
+export const ATA_SECTOR_DELAY = 1000;
+
 /** BSY: the command in `command` executes when busy_timer fires. */
 export const PHASE_COMMAND = 1;
 /** DRQ: the host reads the buffer. */
@@ -207,8 +211,8 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
     this.model = options.model ?? (this.drive === 0 ? 'MIGTRACE SHARED DISK' : 'MIGTRACE SLAVE DISK');
     this.serial = options.serial ?? (this.drive === 0 ? 'MT0000000001' : 'MT0000000002');
     this.firmware = options.firmware ?? '1.0';
-    this.commandDelay = Math.max(1, options.commandDelay ?? 2000);
-    this.sectorDelay = Math.max(1, options.sectorDelay ?? 1000);
+    this.commandDelay = Math.max(1, options.commandDelay ?? ATA_COMMAND_DELAY);
+    this.sectorDelay = Math.max(1, options.sectorDelay ?? ATA_SECTOR_DELAY);
     this.resetDelay = Math.max(1, options.resetDelay ?? 5000);
     this.busyTimer = this.addTimer('busy_timer', () => this.busyDone());
     this.dataPort = {

@@ -28,7 +28,7 @@ import { DEFAULT_OPTIONS, NOT_CAPTURED } from './hypervisor.js';
  * periods, or a modulus after a one-shot settled).
  */
 export function reconstructionBudget(capture: CaptureResult, hz = 100_000_000): number {
-  let budget = switchWindow(hz);
+  let budget = switchFloor(capture, hz);
   for (const d of DRIVERS) if (d.window) budget = Math.max(budget, d.window(capture, hz));
   return budget;
 }
@@ -40,6 +40,17 @@ export function reconstructionBudget(capture: CaptureResult, hz = 100_000_000): 
  */
 export function switchWindow(hz: number): number {
   return Math.ceil(hz / 1000);
+}
+
+/**
+ * The switch window this capture needs: 1 ms, or longer where the drivers' own work at the
+ * switch-over takes more device time than that (DeviceDriver.switchWork: an ATA drive's
+ * commands hold BSY for a fixed number of instructions, several milliseconds on a slow clock).
+ */
+export function switchFloor(capture: CaptureResult, hz: number): number {
+  let work = 0;
+  for (const d of DRIVERS) if (d.switchWork) work += d.switchWork(capture);
+  return Math.max(switchWindow(hz), work);
 }
 
 export function reconstructDevices(
@@ -64,7 +75,7 @@ export function reconstructDevices(
       throw new HypervisorError('HV_MACHINE_MISMATCH', `the capture has no state for the destination's device "${d.name}"`);
     }
   }
-  const timeline = new Timeline(start, capture.switchIcount, switchWindow(machine.clock.hz));
+  const timeline = new Timeline(start, capture.switchIcount, switchFloor(capture, machine.clock.hz));
   const view = (name: string) => {
     const d = capture.devices.find((x) => x.device === name);
     return d === undefined ? null : new CapturedView(d);
@@ -81,6 +92,10 @@ export function reconstructDevices(
     },
     restoreSafeLine(irq: number) {
       return lineGeneratorFor(irq)?.restoreSafe === true;
+    },
+    switchLine(irq: number) {
+      const g = lineGeneratorFor(irq);
+      return g?.rebuiltAtSwitch === true ? g.create(io) : null;
     },
   };
   // Every driver's steps, planned in rank order; their actions keep the rank on the timeline.

@@ -60,9 +60,9 @@ export class Timeline {
   }
 
   /** The actions at the times they run: those that only want to come first, at `switchStart`. */
-  private placed(): TimedAction[] {
+  private placed(): (TimedAction & { timed: boolean })[] {
     const s = this.switchStart;
-    return this.actions.map((a) => (a.placement === 'switch' && a.at === this.start ? { ...a, at: s } : a));
+    return this.actions.map((a) => (a.placement === 'switch' && a.at === this.start ? { ...a, at: s, timed: false } : { ...a, timed: a.at > this.start }));
   }
 
   /**
@@ -92,6 +92,8 @@ export class Timeline {
     const order = this.placed().sort((a, b) => a.at - b.at || a.rank - b.rank || a.seq - b.seq);
     const done: string[] = [];
     for (const a of order) {
+      // An earlier action's device work ran past this one's time: name it (a timed action's phase is then off).
+      if (a.timed && io.now > a.at) this.late.push(`${a.label}: wanted icount ${a.at}, ran at ${io.now} (earlier actions' device work)`);
       io.waitUntil(a.at);
       const before = io.accesses;
       a.run();

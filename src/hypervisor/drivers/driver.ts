@@ -105,6 +105,11 @@ export interface IrqLineGenerator {
   readonly irq: number;
   /** The generator puts its device back exactly, so it is usable after reconstruction too. */
   readonly restoreSafe: boolean;
+  /**
+   * Its device is rebuilt by actions at the switch window's start that come after the 8259A's
+   * (RANK), none of them ahead: a pulse there, before them, leaves nothing they do not overwrite.
+   */
+  readonly rebuiltAtSwitch?: boolean;
   /** Built when needed (it may look the device up on the bus). */
   create(io: HvIo): IrqLineDriver;
 }
@@ -147,6 +152,8 @@ export interface ReconstructContext {
   irqLine(irq: number): IrqLineDriver | null;
   /** Whether `irq`'s generator puts its device back exactly (usable after reconstruction). */
   restoreSafeLine(irq: number): boolean;
+  /** A driver for `irq` usable at the switch window's start, before its device is rebuilt (IrqLineGenerator.rebuiltAtSwitch), or null. */
+  switchLine(irq: number): IrqLineDriver | null;
 }
 
 /**
@@ -191,6 +198,12 @@ export interface DeviceDriver<S = unknown> {
   readonly reconstruct: readonly ReconstructStep[];
   /** Instructions of destination window its timed actions need to be exact. */
   window?(capture: CaptureResult, hz: number): number;
+  /**
+   * An upper bound of the device time (instructions) its actions at the switch window's start
+   * take — a drive's commands wait out BSY — so the switch window is long enough for them
+   * (destination.ts, switchFloor). Absent: its work there takes no device time.
+   */
+  switchWork?(capture: CaptureResult): number;
   /**
    * Time-driven devices: the icount of the guest's last access that changed what their ahead
    * reconstruction actions (DriverTimeline.at) follow from; -1 if none since the attach.

@@ -10,7 +10,8 @@
  */
 import type { DeviceDriver, FaultSpec } from '../driver.js';
 import { BOARD } from '../../../board/layout.js';
-import { ATA_CTL_NIEN, ATA_SR_BSY } from '../../../devices/ata-disk.js';
+import { ATA_COMMAND_DELAY, ATA_CTL_NIEN, ATA_SECTOR_DELAY, ATA_SR_BSY } from '../../../devices/ata-disk.js';
+import { CapturedView } from '../../captured.js';
 import { AtaChannelShadow, type ATA_SHADOW_FIELDS } from './shadow.js';
 import { captureAta, captureAtaChannel } from './capture.js';
 import { reconstructAtaChannel } from './reconstruct.js';
@@ -63,10 +64,31 @@ export const ataDiskDriver: DeviceDriver<AtaChannelShadow> = {
     return ata?.num('irq_pending') && !(ata.num('devctl') & ATA_CTL_NIEN) ? 1 << BOARD.ata.irq : 0;
   },
 
+  // Per drive at most three commands (a priming IDENTIFY or READ, a setting, the last command
+  // again), with two drives the guest's last transfer re-run from the task file the other
+  // drive latched (its sector count), and one EXECUTE DEVICE DIAGNOSTIC for an 8259A edge
+  // request on IRQ14; with the board's drive timing.
+  switchWork(capture) {
+    const view = (name: string) => {
+      const d = capture.devices.find((x) => x.device === name);
+      return d === undefined ? null : new CapturedView(d);
+    };
+    const master = view('ata0');
+    if (master === null) return 0;
+    const slave = view('ata0.slave');
+    let work = ATA_COMMAND_DELAY + 3 * ATA_COMMAND_DELAY + ATA_SECTOR_DELAY;
+    if (slave !== null) {
+      const other = master.num('select') & 0x10 ? master : slave;
+      work += 3 * ATA_COMMAND_DELAY + ((other.num('nsector') || 256) + 1) * ATA_SECTOR_DELAY;
+    }
+    return work;
+  },
+
   // EXECUTE DEVICE DIAGNOSTIC: INTRQ after the command's BSY time; a status read drops it.
   irqLine: {
     irq: BOARD.ata.irq,
     restoreSafe: false,
+    rebuiltAtSwitch: true, // reconstructAtaChannel: at the switch window's start, rank ata
     create(io) {
       return {
         raise() {

@@ -57,7 +57,9 @@ export function reconstructLapicStart(ctx: ReconstructContext, t: CapturedView):
       const want = lvt[i] ?? 0x10000;
       if (r(0x320 + 16 * i) >>> 0 !== want >>> 0) w(0x320 + 16 * i, want);
     }
-    w(0x3e0, t.num('divide_conf'));
+    // The divider is written with the timer's phase (below) when the timer runs: rewriting it
+    // re-arms the count from its whole value (the fraction of a tick is lost).
+    if ((r(0x3e0) & 0xb) !== t.num('divide_conf')) w(0x3e0, t.num('divide_conf'));
     w(0x80, t.num('tpr'));
     if (!enabled && r(0xf0) !== svr) w(0xf0, svr);
   });
@@ -66,13 +68,19 @@ export function reconstructLapicStart(ctx: ReconstructContext, t: CapturedView):
   const d = lapicDivisor(t.num('divide_conf'));
   if (initial !== 0) {
     if (remaining >= 0) {
+      // Time-driven state: the divider and count the guest set, started where the source's
+      // current period began (index.ts: timeConfigAt), while pre-copy runs.
       const at = tl.end - (initial * d - remaining);
-      tl.at(at, 'lapic: timer initial count (phase)', () => w(0x380, initial));
+      tl.at(at, 'lapic: timer divide configuration and initial count (phase)', () => {
+        w(0x3e0, t.num('divide_conf'));
+        w(0x380, initial);
+      }, t.num('esr') & 0x40 ? 'switch' : 'ahead'); // the ESR's illegal-vector error is made with the timer (above)
     } else {
       // Expired one-shot: start it early enough to expire before the switch-over, LVT masked.
       const at = tl.end - initial * d - 1;
       tl.at(at, 'lapic: timer initial count (expired one-shot)', () => {
         w(0x320, (lvt[0] ?? 0) | 0x10000);
+        w(0x3e0, t.num('divide_conf'));
         w(0x380, initial);
       });
       tl.at(tl.end, 'lapic: timer LVT', () => w(0x320, lvt[0] ?? 0x10000));

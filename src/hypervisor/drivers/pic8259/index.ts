@@ -14,7 +14,7 @@ import { PicShadow, type PicShadowField } from './shadow.js';
 import { captureOnePic } from './capture.js';
 import { retireSpuriousRequests } from './retire.js';
 import { inferPicInputs } from './int-output.js';
-import { reconstructPicEnd, reconstructPicInService, reconstructPicStart } from './reconstruct.js';
+import { reconstructPicEdgeRequests, reconstructPicEnd, reconstructPicInService, reconstructPicStart } from './reconstruct.js';
 import { MASTER, SLAVE } from './chips.js';
 import { RANK } from '../ranks.js';
 
@@ -109,6 +109,8 @@ export const pic8259Driver: DeviceDriver<PicShadows> = {
         if (master.num('isr') !== 0 || slave.num('isr') !== 0) {
           ctx.timeline.at(ctx.timeline.start, '8259A: in-service IRs', () => reconstructPicInService(ctx, master, slave), 'pinned');
         }
+        // Edge requests only a device's own pulse can make: before that device is rebuilt.
+        ctx.timeline.at(ctx.timeline.start, '8259A: edge requests of lines whose devices are rebuilt at the switch', () => reconstructPicEdgeRequests(ctx, master, slave));
       },
     },
     {

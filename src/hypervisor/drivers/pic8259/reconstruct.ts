@@ -161,6 +161,44 @@ function serve(ctx: ReconstructContext, c: Chip, k: number, irq: number): void {
   driver.lower();
 }
 
+/**
+ * At the switch window's start: edge requests the switch-over cannot make. An edge request
+ * stays in IRR until an INTA, a poll or ICW1 — for as long as the guest keeps the IR masked
+ * (a guest that routes the device through the IOAPIC leaves it there from boot) — but at the
+ * switch-over only a restore-safe device or an ELCR bit can raise it. A line whose device is
+ * rebuilt after this step is pulsed now; the master's cascade IR2 then takes its edge from
+ * the slave's INT, raised by unmasking a slave IR that is requested.
+ */
+export function reconstructPicEdgeRequests(ctx: ReconstructContext, master: CapturedView, slave: CapturedView): void {
+  const io = ctx.io;
+  const m: Chip = { ...MASTER, t: master };
+  const s: Chip = { ...SLAVE, t: slave };
+  // Only masked IRs: an unmasked request is served within moments, and a device still
+  // holding its line makes the edge again at the switch-over (its own reconstruction).
+  const stale = (c: Chip) => c.t.num('irr') & c.t.num('imr') & ~(c.t.num('ltim') ? 0xff : c.t.num('elcr'));
+  for (const c of [s, m]) {
+    const want = stale(c) & ~(c.isMaster ? 1 << CASCADE_IR : 0);
+    for (let k = 0; k < 8; k++) {
+      if (!(want & (1 << k)) || readIrr(io, c.base) & (1 << k)) continue;
+      const line = ctx.switchLine(c.isa + k);
+      if (line === null) continue;
+      line.raise();
+      line.lower();
+    }
+  }
+  // The cascade: the slave's INT was low at the capture (every request masked), so IR2's
+  // request is an old edge; make it by unmasking a requested slave IR for a moment.
+  const cascade = !master.num('single_mode') && (master.num('icw3') & (1 << CASCADE_IR)) !== 0;
+  if (!cascade || !(stale(m) & (1 << CASCADE_IR)) || (slave.num('irr') & ~slave.num('imr')) !== 0) return;
+  if (readIrr(io, m.base) & (1 << CASCADE_IR)) return;
+  const requested = readIrr(io, s.base);
+  const j = priorityOrder(slave.num('priority_add')).find((x) => requested & (1 << x));
+  if (j === undefined) return; // reconstructPicEnd names what is missing
+  const imr = io.in8(s.base + 1);
+  io.out8(s.base + 1, ~(1 << j) & 0xff); // the slave's INT rises: the master latches IR2's edge
+  io.out8(s.base + 1, imr);
+}
+
 /** At the switch-over: requests, priority, masks, OCW3, and a half-done ICW sequence. */
 export function reconstructPicEnd(ctx: ReconstructContext, master: CapturedView, slave: CapturedView): void {
   const chips: Chip[] = [{ ...MASTER, t: master }, { ...SLAVE, t: slave }];
