@@ -139,10 +139,11 @@ export class BareMetalHypervisor implements ThinHypervisor {
       a.driver.devices.forEach((name, i) => builders.set(name, c.builders[i]));
     };
     // First everything that reads in zero time: the capture describes the switch-over instant.
-    for (const a of this.drivers) if (a.driver.captureStage === 'instant') run(a);
+    const stage = (a: AttachedDriver) => a.driver.captureStageOf?.(a.shadow) ?? a.driver.captureStage;
+    for (const a of this.drivers) if (stage(a) === 'instant') run(a);
     // Still at the switch-over instant: the captures that drive their own interrupt lines (a
     // UART's receive FIFO read out, a NIC frozen) — keep that from the guest's interrupt controllers.
-    const disturbing = this.drivers.filter((a) => a.driver.captureStage === 'disturbs-line');
+    const disturbing = this.drivers.filter((a) => stage(a) === 'disturbs-line');
     const irqs = disturbing.flatMap((a) => a.driver.irqs);
     const quiet = quiesceLines(io, irqs);
     for (const a of disturbing) run(a);

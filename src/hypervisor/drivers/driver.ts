@@ -182,6 +182,8 @@ export interface DeviceDriver<S = unknown> {
   /** Injected faults that concern it (faults.ts). */
   readonly faults: readonly FaultSpec[];
   readonly captureStage: CaptureStage;
+  /** When the stage depends on the machine the driver attached to (its shadow says): overrides captureStage. */
+  captureStageOf?(shadow: S): CaptureStage;
   /** Install intercepts and make the write-only shadow (once, when the hypervisor attaches). */
   attach?(ctx: AttachContext): S;
   /** Write-only fields the shadow does not know now, as "device.field". */

@@ -34,6 +34,9 @@ export const ataDiskDriver: DeviceDriver<AtaChannelShadow> = {
   irqs: [BOARD.ata.irq],
   faults: [ATA_SELECTED_DRIVE_LOST],
   captureStage: 'instant',
+  // Reading the other drive means selecting it, and INTRQ is the selected drive's: IRQ14 drops
+  // and rises again when the guest's drive is selected back — an edge the guest never made.
+  captureStageOf: (shadow) => (shadow.slave === null ? 'instant' : 'disturbs-line'),
 
   attach({ intercepts, options, storage, slaveStorage }) {
     const disk = (s: typeof storage) => ({ geometry: s.geometry, readSector: (lba: number) => s.readSector(lba) });
