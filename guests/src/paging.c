@@ -6,8 +6,9 @@
  *  1. IDT, the 8259A pair, the 8254's channel 0 at hz= (IRQ0 counts ticks).
  *  2. CGA CRTC: start address (0x0C/0x0D), cursor shape (0x0A/0x0B) and location (0x0E/0x0F).
  *  3. Its own GDT — kernel code/data 0x08/0x10 (as the boot stub's), user code/data 0x1B/0x23,
- *     a 32-bit TSS 0x28 (SS0:ESP0 = the kernel stack) — and LTR, which marks the TSS busy
- *     in the GDT (guest memory).
+ *     a 32-bit TSS 0x28 (SS0:ESP0 = the kernel stack), an LDT 0x30 — LTR, which marks the
+ *     TSS busy in the GDT (guest memory), and LLDT. The LDT's one segment (selector 0x0F, DPL
+ *     3) is the 4 MiB page's data: ring 3 loads it into FS first and reads through it last.
  *  4. Paging (Intel SDM vol. 3, 4.3): directory entry 0 a page table identity-mapping 0-4 MiB
  *     in 4 KiB pages; entry 1 a 4 MiB page (CR4.PSE, PS) at 4 MiB; entry 2 an empty page
  *     table for the demand-paged region at 8 MiB. CR3, CR4.PSE, CR0.PG. All user-accessible.
@@ -24,7 +25,8 @@
  *  B. Checksums the region for work= ticks (no page-table change).
  *  C. Writes each demand page once, one per tick, and the 4 MiB page halfway: the page walker
  *     sets each entry's D bit — for a while the only change to its page table.
- *  Then INT 0x80 (a DPL 3 gate) with the checksum; the kernel checks the pending 8042 byte,
+ *  Then reads the 4 MiB page again through FS (the LDT segment) and INT 0x80 (a DPL 3 gate)
+ *  with the checksum; the kernel checks the pending 8042 byte,
  *  the command byte, the TSS busy bit, ticks taken in ring 3 on the kernel stack, and prints.
  *
  * Output (the same bytes on every PC: nothing depends on instructions per tick):
@@ -54,6 +56,8 @@
 #define SEL_UCODE	0x1B
 #define SEL_UDATA	0x23
 #define SEL_TSS		0x28
+#define SEL_LDT		0x30
+#define SEL_LDATA	0x0F	/* LDT entry 1, RPL 3 */
 
 #define PTE_P		0x001
 #define PTE_RW		0x002
@@ -87,7 +91,8 @@ static uint32_t low_table[1024] __attribute__((aligned(4096)));
 static uint32_t demand_table[1024] __attribute__((aligned(4096)));
 static uint8_t kernel_stack[4096] __attribute__((aligned(16)));
 static uint8_t user_stack[4096] __attribute__((aligned(16)));
-static uint64_t gdt[6] __attribute__((aligned(8)));
+static uint64_t gdt[7] __attribute__((aligned(8)));
+static uint64_t ldt[2] __attribute__((aligned(8)));
 static struct tss32 tss;
 
 /* Shared with ring 3 (every page is user-accessible). */
@@ -178,6 +183,7 @@ static void __attribute__((noreturn, used)) user_main(void)
 	uint32_t h = 0x811C9DC5u, spin = 0;
 	volatile uint32_t *demand = (volatile uint32_t *)DEMAND_BASE;
 	volatile uint32_t *large = (volatile uint32_t *)LARGE_BASE;
+	__asm__ volatile("movw %0, %%fs" : : "r"((uint16_t)SEL_LDATA));	/* held through every phase */
 	for (uint32_t p = 0; p < pages; p++)
 		h = mix(h, demand[p * 1024 + p]);	/* A: first touch faults */
 	h = mix(h, large[0]);
@@ -199,6 +205,9 @@ static void __attribute__((noreturn, used)) user_main(void)
 		for (uint32_t i = 0; i < 1024; i += 7)
 			h = mix(h, demand[p * 1024 + i]);
 	h = mix(h, large[16]);
+	uint32_t through_ldt;
+	__asm__ volatile("movl %%fs:64, %0" : "=r"(through_ldt) : : "memory");
+	h = mix(h, through_ldt);
 	__asm__ volatile("int $0x80" : : "a"(h) : "memory");
 	for (;;)
 		;
@@ -226,6 +235,8 @@ static void load_gdt_and_tss(void)
 	gdt[3] = descriptor(0, 0xFFFFF, 0xFA, 0xC);
 	gdt[4] = descriptor(0, 0xFFFFF, 0xF2, 0xC);
 	gdt[5] = descriptor((uint32_t)&tss, sizeof tss - 1, 0x89, 0);
+	gdt[6] = descriptor((uint32_t)ldt, sizeof ldt - 1, 0x82, 0);
+	ldt[1] = descriptor(LARGE_BASE, 0x3FF, 0xF2, 0xC);	/* 4 MiB, DPL 3 data */
 	tss.ss0 = SEL_KDATA;
 	tss.esp0 = (uint32_t)kernel_stack + sizeof kernel_stack;
 	tss.iomap = sizeof tss;		/* no I/O bitmap: ring 3 has no ports */
@@ -235,7 +246,8 @@ static void load_gdt_and_tss(void)
 			 "1:\tmovw $0x23, %%ax\n\t"	/* flat DPL 3 data: ring 0 and ring 3 share it */
 			 "movw %%ax, %%ds\n\tmovw %%ax, %%es\n\tmovw %%ax, %%fs\n\tmovw %%ax, %%gs\n\t"
 			 "movw $0x10, %%ax\n\tmovw %%ax, %%ss\n\t"
-			 "movw $0x28, %%ax\n\tltr %%ax"
+			 "movw $0x28, %%ax\n\tltr %%ax\n\t"
+			 "movw $0x30, %%ax\n\tlldt %%ax"
 			 : : "m"(ptr) : "eax", "memory");
 }
 
