@@ -11,6 +11,7 @@ import { cacheFromSelector, cpuAsSent } from '../../src/migration/cpu-faults.js'
 import { DirtyLogFaults } from '../../src/migration/dirty-faults.js';
 import { ALL_FAULT_NAMES, hypervisorFaults } from '../../src/migration/faults.js';
 import { migrationOptions } from '../../src/migration/options.js';
+import { linearToPhysical, pagingStructurePages, ramReader } from '../../src/migration/paging-faults.js';
 
 const flat = { selector: 0x10, base: 0, limit: 0xffffffff, attributes: 0xc093 };
 function cpu(over: Partial<CpuState> = {}): CpuState {
@@ -124,5 +125,35 @@ describe('the engine fault catalog', () => {
     expect(fin.notes).toEqual(['walker-dirty-bit-untracked: 1 page(s) whose only change since a round sent them was the page walker\'s A/D bits were not resent: 0x00001 (as round 1 sent it)']);
     // The clean engine takes the dirty set as it is.
     expect([...new DirtyLogFaults([], ram).roundSet(Uint32Array.from([1, 2]))]).toEqual([1, 2]);
+  });
+});
+
+describe('the paging faults\' view of guest memory', () => {
+  /** RAM with a directory at 0x1000: entry 0 a table at 0x2000 (linear 0x3000 → physical 0x5000), entry 1 a 4 MiB page at 8 MiB. */
+  function pagedRam() {
+    const ram = new Uint8Array(0x6000);
+    const v = new DataView(ram.buffer);
+    v.setUint32(0x1000, 0x2007, true);
+    v.setUint32(0x1004, 0x800087, true);
+    v.setUint32(0x2000 + 3 * 4, 0x5007, true);
+    return ram;
+  }
+  const paged = cpu({ cr0: 0x80000011, cr3: 0x1000, cr4: 0x10 });
+
+  it('linearToPhysical walks 4 KiB and PSE pages read-only', () => {
+    const ram = pagedRam();
+    const before = ram.slice();
+    const read = ramReader(ram);
+    expect(linearToPhysical(paged, read, 0x3123)).toBe(0x5123);
+    expect(linearToPhysical(paged, read, 0x412345)).toBe(0x812345);
+    expect(linearToPhysical({ ...paged, cr4: 0 }, read, 0x412345)).toBe(-1); // without PSE the entry names a table beyond RAM
+    expect(linearToPhysical(paged, read, 0x4000)).toBe(-1);
+    expect(linearToPhysical(cpu(), read, 0x3123)).toBe(0x3123); // paging off
+    expect(ram).toEqual(before); // no A/D bit set
+  });
+
+  it('pagingStructurePages finds the directory and the tables of present non-PSE entries', () => {
+    expect(pagingStructurePages(paged, pagedRam())).toEqual([1, 2]);
+    expect(pagingStructurePages(cpu(), pagedRam())).toEqual([]);
   });
 });
