@@ -75,14 +75,21 @@ export class DirtyLogFaults {
    */
   roundSet(pages: Uint32Array): Uint32Array {
     if (!this.walkerUntracked) return pages;
-    const kept = pages.filter((p) => {
+    return pages.filter((p) => {
       if (!this.onlyWalkerChanged(p)) return true;
       this.untracked.add(p);
       return false;
     });
-    return kept;
   }
 
+  /** walker-dirty-bit-untracked's note: the pages the destination keeps stale. */
+  private walkerNote(): string {
+    const stale = [...this.untracked].filter((p) => this.onlyWalkerChanged(p)).sort((a, b) => a - b);
+    const listed = stale.slice(0, 8).map((p) => `${pageHex(p)} (as round ${this.sentIn.get(p)} sent it)`).join(', ');
+    return stale.length > 0
+      ? `${WALKER_DIRTY_BIT_UNTRACKED}: ${stale.length} page(s) whose only change since a round sent them was the page walker's A/D bits were not resent: ${listed}${stale.length > 8 ? ', …' : ''}`
+      : `${WALKER_DIRTY_BIT_UNTRACKED}: no page's only change was the page walker's A/D bits: nothing to lose`;
+  }
 
   private hash(page: number): string {
     return createHash('sha1').update(this.ram.subarray(page * PAGE_SIZE, (page + 1) * PAGE_SIZE)).digest('hex');
@@ -103,21 +110,14 @@ export class DirtyLogFaults {
     }
   }
 
-  /** The pages the stop-and-copy sends out of the final dirty set `pages` (ascending), and notes. */
+  /** The pages the stop-and-copy sends out of the final dirty set `dirty` (ascending), and notes. */
   finalSet(dirty: Uint32Array, rounds: number): { pages: Uint32Array; notes: string[] } {
-    const pages = this.roundSet(dirty);
-    if (this.walkerUntracked) {
-      const stale = [...this.untracked].filter((p) => this.onlyWalkerChanged(p)).sort((a, b) => a - b);
-      const listed = stale.slice(0, 8).map((p) => `${pageHex(p)} (as round ${this.sentIn.get(p)} sent it)`).join(', ');
-      return {
-        pages,
-        notes: [
-          stale.length > 0
-            ? `${WALKER_DIRTY_BIT_UNTRACKED}: ${stale.length} page(s) whose only change since a round sent them was the page walker's A/D bits were not resent: ${listed}${stale.length > 8 ? ', …' : ''}`
-            : `${WALKER_DIRTY_BIT_UNTRACKED}: no page's only change was the page walker's A/D bits: nothing to lose`,
-        ],
-      };
-    }
+    const r = this.lostFromFinal(this.roundSet(dirty), rounds);
+    return this.walkerUntracked ? { pages: r.pages, notes: [this.walkerNote(), ...r.notes] } : r;
+  }
+
+  /** last-dirty-round-skipped and dirty-bit-lost on the final set. */
+  private lostFromFinal(pages: Uint32Array, rounds: number): { pages: Uint32Array; notes: string[] } {
     if (this.skipLast) {
       const listed = [...pages.subarray(0, 8)].map(pageHex).join(', ');
       return {
