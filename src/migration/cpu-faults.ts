@@ -9,14 +9,22 @@
  * real mode — base = selector × 16, limit 0xFFFF, present read/write (code for CS);
  * protected mode — the descriptor the selector names in the GDT (read from guest memory,
  * taken as physical: the guests do not page), a null or LDT selector as unusable.
+ *
+ * The control-register and TR faults (cr3-not-carried, cr4-pse-dropped, cr2-lost,
+ * tr-cache-lost) send the value a destination that never received the field would keep: its
+ * reset value (CR3 0, CR2 0, CR4 without PSE, TR's power-on cache — registers.ts, `tr`).
  */
-import { ATTR_REAL_CODE, ATTR_REAL_DATA, ATTR_UNUSABLE, CR0_PE } from '../machine/cpu/constants.js';
+import { ATTR_REAL_CODE, ATTR_REAL_DATA, ATTR_UNUSABLE, CR0_PE, CR0_PG, CR4_PSE } from '../machine/cpu/constants.js';
 import type { CpuState, SegmentCache } from '../machine/cpu/cpu.js';
 import { descAttr, descBase, descLimit } from '../machine/cpu/segments.js';
-import { CPU_INTERRUPT_SHADOW_LOST, SEGMENT_CACHE_LOST } from './faults.js';
+import { CPU_INTERRUPT_SHADOW_LOST, CR2_LOST, CR3_NOT_CARRIED, CR4_PSE_DROPPED, SEGMENT_CACHE_LOST, TR_CACHE_LOST, TSS_BUSY_BIT_LOST } from './faults.js';
+import { tssBusyNote } from './paging-faults.js';
 import { hex } from '../hex.js';
 
 const SEGMENTS = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
+
+/** TR's hidden part at power-on (base 0, limit 0xFFFF, present busy 16-bit TSS): what a destination that was sent only the selector keeps. */
+export const POWER_ON_TR_CACHE = { base: 0, limit: 0xffff, attributes: 0x8b } as const;
 
 /** Guest physical memory as the source engine reads it (the RAM it sends as pages). */
 export interface GuestRam {
@@ -78,6 +86,50 @@ export function cpuAsSent(state: CpuState, memory: GuestRam, faults: readonly st
         ? `${SEGMENT_CACHE_LOST}: hidden segment caches rebuilt from their selectors (${(state.cr0 & CR0_PE) !== 0 ? 'protected mode: the GDT' : 'real mode: selector × 16'}): ${changed.join('; ')}`
         : `${SEGMENT_CACHE_LOST}: every segment cache equals what its selector gives: nothing to lose`,
     );
+  }
+  // tss-busy-bit-lost acts on the destination's guest memory; the source, which knows where TR's descriptor is, says so.
+  if (faults.includes(TSS_BUSY_BIT_LOST)) notes.push(tssBusyNote(state, memory.ram));
+  return registerFaults(out, faults, notes);
+}
+
+/** cr3-not-carried, cr4-pse-dropped, cr2-lost, tr-cache-lost: each field as a destination that never received it keeps it. */
+function registerFaults(state: CpuState, faults: readonly string[], notes: string[]): { state: CpuState; notes: string[] } {
+  let out = state;
+  const paging = (state.cr0 & CR0_PG) !== 0 ? 'paging on' : 'paging off';
+  if (faults.includes(CR3_NOT_CARRIED)) {
+    notes.push(
+      state.cr3 !== 0
+        ? `${CR3_NOT_CARRIED}: CR3 ${hex(state.cr3 >>> 0)} (${paging}) not carried; the CPU section has the destination's reset CR3 0x0`
+        : `${CR3_NOT_CARRIED}: CR3 was 0 already: nothing to lose`,
+    );
+    out = { ...out, cr3: 0 };
+  }
+  if (faults.includes(CR4_PSE_DROPPED)) {
+    notes.push(
+      (state.cr4 & CR4_PSE) !== 0
+        ? `${CR4_PSE_DROPPED}: CR4 ${hex(state.cr4 >>> 0)} sent as ${hex((state.cr4 & ~CR4_PSE) >>> 0)} (PSE dropped, ${paging}): 4 MiB pages stop being 4 MiB pages`
+        : `${CR4_PSE_DROPPED}: CR4.PSE was clear already: nothing to lose`,
+    );
+    out = { ...out, cr4: out.cr4 & ~CR4_PSE };
+  }
+  if (faults.includes(CR2_LOST)) {
+    notes.push(
+      state.cr2 !== 0
+        ? `${CR2_LOST}: CR2 ${hex(state.cr2 >>> 0)} (the last page-fault address) not carried; the CPU section has 0x0`
+        : `${CR2_LOST}: CR2 was 0 already: nothing to lose`,
+    );
+    out = { ...out, cr2: 0 };
+  }
+  if (faults.includes(TR_CACHE_LOST)) {
+    const was = state.tr;
+    const lost = { selector: was.selector, ...POWER_ON_TR_CACHE };
+    const same = was.base === lost.base && was.limit === lost.limit && was.attributes === lost.attributes;
+    notes.push(
+      same
+        ? `${TR_CACHE_LOST}: TR's cache equals its power-on value: nothing to lose`
+        : `${TR_CACHE_LOST}: TR (selector ${hex(was.selector)}): ${describeCache(was)} sent as the power-on ${describeCache(lost)}`,
+    );
+    out = { ...out, tr: lost };
   }
   return { state: out, notes };
 }

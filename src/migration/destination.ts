@@ -20,6 +20,8 @@ import { LinkModel, roundNs } from './link.js';
 import { computeMetrics, type MigrationFigures, type MigrationMetrics, type RoundReport } from './metrics.js';
 import { applyPageBatch } from './pages.js';
 import { PostCopyPager } from './postcopy-destination.js';
+import { clearTssBusyBit } from './paging-faults.js';
+import { TSS_BUSY_BIT_LOST } from './faults.js';
 import { captureFromPb, cpuFromPb, destinationMismatch, machineShape } from './sections.js';
 import {
   HEADER_BYTES,
@@ -395,6 +397,7 @@ export class MigrationDestination {
       this.pager.start(map.zeroPages);
     }
     machine.cpu.setState(this.cpu);
+    if (source.faults.includes(TSS_BUSY_BIT_LOST)) clearTssBusyBit(machine, this.cpu);
     // The outside world goes on where the source left it (before the reconstruction window,
     // so no recorded input reaches the destination's devices twice).
     machine.board.input.continueFrom(sw.inputEventsDelivered);

@@ -9,16 +9,25 @@
  *   with its own contents would lose nothing). To know that, every page's hash is kept as
  *   each round sends it — only while this fault is injected.
  *
+ * - walker-dirty-bit-untracked: every dirty set (each round's and the final one) loses the
+ *   pages whose only change since a round last sent them is in entries' Accessed/Dirty bits
+ *   (bits 5 and 6 of a dword) — what a dirty log that does not see the page walker's writes
+ *   hands over. To know that, a copy of every page is kept as each round sends it — only
+ *   while this fault is injected.
+ *
  * Each says what it did in a note that travels to the destination trace.
  */
 import { createHash } from 'node:crypto';
 import { PAGE_SIZE } from '../machine/memory.js';
-import { DIRTY_BIT_LOST, LAST_DIRTY_ROUND_SKIPPED } from './faults.js';
+import { DIRTY_BIT_LOST, LAST_DIRTY_ROUND_SKIPPED, WALKER_DIRTY_BIT_UNTRACKED } from './faults.js';
 import { hex } from '../hex.js';
 
 function pageHex(p: number): string {
   return hex(p, 5);
 }
+
+/** The bits the page walker sets in a page-directory or page-table entry (SDM vol. 3, 4.8). */
+const ACCESSED_DIRTY = 0x60;
 
 export class DirtyLogFaults {
   private readonly skipLast: boolean;
@@ -26,6 +35,11 @@ export class DirtyLogFaults {
   /** dirty-bit-lost: each page's hash as a round last sent it, and that round. */
   private readonly sentHash = new Map<number, string>();
   private readonly sentRound = new Map<number, { round: number; icount: number }>();
+  private readonly walkerUntracked: boolean;
+  /** walker-dirty-bit-untracked: each page as a round last sent it, and the pages it kept from a resend. */
+  private readonly sentCopy = new Map<number, Uint32Array>();
+  private readonly sentIn = new Map<number, number>();
+  private readonly untracked = new Set<number>();
 
   constructor(
     faults: readonly string[],
@@ -33,6 +47,48 @@ export class DirtyLogFaults {
   ) {
     this.skipLast = faults.includes(LAST_DIRTY_ROUND_SKIPPED);
     this.dropOne = faults.includes(DIRTY_BIT_LOST);
+    this.walkerUntracked = faults.includes(WALKER_DIRTY_BIT_UNTRACKED);
+  }
+
+  private words(page: number): Uint32Array {
+    return new Uint32Array(this.ram.buffer, this.ram.byteOffset + page * PAGE_SIZE, PAGE_SIZE / 4);
+  }
+
+  /** Whether `page` differs from the copy a round sent only in A/D bits (and does differ). */
+  private onlyWalkerChanged(page: number): boolean {
+    const was = this.sentCopy.get(page);
+    if (was === undefined) return false;
+    const now = this.words(page);
+    let changed = false;
+    for (let i = 0; i < now.length; i++) {
+      const x = now[i] ^ was[i];
+      if (x === 0) continue;
+      if ((x & ~ACCESSED_DIRTY) !== 0) return false;
+      changed = true;
+    }
+    return changed;
+  }
+
+  /**
+   * The pages a round takes out of the dirty set `pages` (ascending): all of them, unless
+   * walker-dirty-bit-untracked drops those only the page walker changed.
+   */
+  roundSet(pages: Uint32Array): Uint32Array {
+    if (!this.walkerUntracked) return pages;
+    return pages.filter((p) => {
+      if (!this.onlyWalkerChanged(p)) return true;
+      this.untracked.add(p);
+      return false;
+    });
+  }
+
+  /** walker-dirty-bit-untracked's note: the pages the destination keeps stale. */
+  private walkerNote(): string {
+    const stale = [...this.untracked].filter((p) => this.onlyWalkerChanged(p)).sort((a, b) => a - b);
+    const listed = stale.slice(0, 8).map((p) => `${pageHex(p)} (as round ${this.sentIn.get(p)} sent it)`).join(', ');
+    return stale.length > 0
+      ? `${WALKER_DIRTY_BIT_UNTRACKED}: ${stale.length} page(s) whose only change since a round sent them was the page walker's A/D bits were not resent: ${listed}${stale.length > 8 ? ', …' : ''}`
+      : `${WALKER_DIRTY_BIT_UNTRACKED}: no page's only change was the page walker's A/D bits: nothing to lose`;
   }
 
   private hash(page: number): string {
@@ -41,6 +97,12 @@ export class DirtyLogFaults {
 
   /** A round has just sent `pages` as they are now (the guest has not run since). */
   sent(pages: ArrayLike<number>, round: number, icount: number): void {
+    if (this.walkerUntracked) {
+      for (let i = 0; i < pages.length; i++) {
+        this.sentCopy.set(pages[i], this.words(pages[i]).slice());
+        this.sentIn.set(pages[i], round);
+      }
+    }
     if (!this.dropOne) return;
     for (let i = 0; i < pages.length; i++) {
       this.sentHash.set(pages[i], this.hash(pages[i]));
@@ -48,8 +110,14 @@ export class DirtyLogFaults {
     }
   }
 
-  /** The pages the stop-and-copy sends out of the final dirty set `pages` (ascending), and notes. */
-  finalSet(pages: Uint32Array, rounds: number): { pages: Uint32Array; notes: string[] } {
+  /** The pages the stop-and-copy sends out of the final dirty set `dirty` (ascending), and notes. */
+  finalSet(dirty: Uint32Array, rounds: number): { pages: Uint32Array; notes: string[] } {
+    const r = this.lostFromFinal(this.roundSet(dirty), rounds);
+    return this.walkerUntracked ? { pages: r.pages, notes: [this.walkerNote(), ...r.notes] } : r;
+  }
+
+  /** last-dirty-round-skipped and dirty-bit-lost on the final set. */
+  private lostFromFinal(pages: Uint32Array, rounds: number): { pages: Uint32Array; notes: string[] } {
     if (this.skipLast) {
       const listed = [...pages.subarray(0, 8)].map(pageHex).join(', ');
       return {

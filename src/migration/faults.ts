@@ -17,6 +17,8 @@ export interface MigrationFaultSpec {
   readonly breaks: 'memory' | 'cpu' | 'devices';
   /** Only pre-copy has rounds and a dirty log to get wrong. */
   readonly precopyOnly: boolean;
+  /** Only post-copy serves pages on demand after the switch-over. */
+  readonly postcopyOnly?: boolean;
   readonly effect: string;
 }
 
@@ -25,6 +27,13 @@ export const DIRTY_BIT_LOST = 'dirty-bit-lost';
 export const CPU_INTERRUPT_SHADOW_LOST = 'cpu-interrupt-shadow-lost';
 export const SEGMENT_CACHE_LOST = 'segment-cache-lost';
 export const LATE_ATTACH_WITHOUT_AGENT = 'late-attach-without-agent';
+export const CR3_NOT_CARRIED = 'cr3-not-carried';
+export const CR4_PSE_DROPPED = 'cr4-pse-dropped';
+export const CR2_LOST = 'cr2-lost';
+export const TR_CACHE_LOST = 'tr-cache-lost';
+export const TSS_BUSY_BIT_LOST = 'tss-busy-bit-lost';
+export const WALKER_DIRTY_BIT_UNTRACKED = 'walker-dirty-bit-untracked';
+export const POSTCOPY_PAGE_TABLE_STALE = 'postcopy-page-table-stale';
 
 export const MIGRATION_FAULTS: readonly MigrationFaultSpec[] = [
   {
@@ -50,6 +59,49 @@ export const MIGRATION_FAULTS: readonly MigrationFaultSpec[] = [
     breaks: 'cpu',
     precopyOnly: false,
     effect: 'the hidden segment descriptor caches are not carried (VMCS guest segment base/limit/access rights not saved) but rebuilt from each selector — selector × 16 in real mode, the GDT descriptor in protected mode — so a guest whose caches differ from that (between setting CR0.PE and the far jump, unreal mode, a GDT changed after the load) loses them',
+  },
+  {
+    name: CR3_NOT_CARRIED,
+    breaks: 'cpu',
+    precopyOnly: false,
+    effect: 'the CPU section carries CR3 = 0 (the VMCS guest CR3 not saved): the destination keeps its reset CR3, so a paging guest walks a page directory at physical 0',
+  },
+  {
+    name: CR4_PSE_DROPPED,
+    breaks: 'cpu',
+    precopyOnly: false,
+    effect: 'the CPU section carries CR4 without PSE (bit 4), as a VMM that masks CR4 to the features it thinks the destination has: a directory entry with PS set no longer maps a 4 MiB page but names a page table',
+  },
+  {
+    name: CR2_LOST,
+    breaks: 'cpu',
+    precopyOnly: false,
+    effect: 'the CPU section carries CR2 = 0 (CR2 is not in the VMCS: a VMM saves it by hand, and this one does not): a guest stopped between a page fault and its handler\'s read of CR2 handles a fault at linear address 0',
+  },
+  {
+    name: TR_CACHE_LOST,
+    breaks: 'cpu',
+    precopyOnly: false,
+    effect: 'the task register is carried as its selector only (VMCS guest TR base/limit/access rights not saved): the destination keeps its power-on TR cache — base 0, limit 0xFFFF, busy 16-bit TSS — so the next interrupt from ring 3 takes SS0:ESP0 from physical address 4',
+  },
+  {
+    name: TSS_BUSY_BIT_LOST,
+    breaks: 'memory',
+    precopyOnly: false,
+    effect: 'the destination restores TR the way a VMM that reloads it with LTR must prepare for (LTR faults on a busy TSS): it clears the busy bit (type 0xB → 0x9) of TR\'s descriptor in the guest\'s GDT, then loads the cache from the CPU section and never sets the bit again — the GDT page differs, and a task switch to or IRET into that TSS goes wrong',
+  },
+  {
+    name: WALKER_DIRTY_BIT_UNTRACKED,
+    breaks: 'memory',
+    precopyOnly: true,
+    effect: 'the dirty log misses the page walker\'s Accessed/Dirty writes (KVM\'s shadow MMU once set guest A/D bits without marking the page dirty): a page whose only change since a round sent it is A/D bits in its entries — a page table after the guest\'s first write through one of them — is not resent, and the destination keeps it with the bits clear',
+  },
+  {
+    name: POSTCOPY_PAGE_TABLE_STALE,
+    breaks: 'memory',
+    precopyOnly: false,
+    postcopyOnly: true,
+    effect: 'the source answers post-copy requests for the pages that hold the guest\'s paging structures (the directory CR3 names and every page table a present entry points to) from a RAM snapshot taken before the guest built them — zeros — instead of its frozen RAM: the destination\'s first walk reads a stale table',
   },
   {
     name: LATE_ATTACH_WITHOUT_AGENT,
@@ -81,10 +133,13 @@ export function hypervisorFaults(faults: readonly string[]): Set<string> {
 
 /** Refuse engine faults that the strategy has no place for. */
 export function checkFaultsForStrategy(faults: readonly string[], strategy: 'precopy' | 'postcopy'): void {
-  if (strategy === 'precopy') return;
   for (const f of MIGRATION_FAULTS) {
-    if (f.precopyOnly && faults.includes(f.name)) {
+    if (!faults.includes(f.name)) continue;
+    if (strategy === 'postcopy' && f.precopyOnly) {
       throw new InputError('FAULT_NEEDS_PRECOPY', `--fault ${f.name} acts on pre-copy's dirty log; post-copy has none (use --strategy precopy)`);
+    }
+    if (strategy === 'precopy' && f.postcopyOnly === true) {
+      throw new InputError('FAULT_NEEDS_POSTCOPY', `--fault ${f.name} acts on the pages post-copy serves on demand; pre-copy serves none (use --strategy postcopy)`);
     }
   }
 }

@@ -28,6 +28,8 @@ import type { CpuState } from '../machine/cpu/cpu.js';
 import type { Machine } from '../board/machine.js';
 import { cpuAsSent } from './cpu-faults.js';
 import { DirtyLogFaults } from './dirty-faults.js';
+import { stalePagingPages } from './paging-faults.js';
+import { POSTCOPY_PAGE_TABLE_STALE } from './faults.js';
 import { BOOT_ATTACHMENT, type HypervisorAttachment } from './hypervisor-devices.js';
 import { PAGE_SIZE } from '../machine/memory.js';
 import type { DeviceCapture } from './devices.js';
@@ -374,7 +376,7 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
     // Round 1 sends every page; knowing which can only be zero saves reading them.
     let zero = new ZeroPageTest(memory, side.maybeNonZero?.() ?? null);
     for (let round = 1; ; round++) {
-      const pages = client.takeAndClear();
+      const pages = dirtyFaults.roundSet(client.takeAndClear());
       const start = clock.icount;
       const sent = await sendRound(s, memory, pages, round, start, zero);
       dirtyFaults.sent(pages, round, start);
@@ -519,7 +521,8 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
   try {
     const before = s.bytes;
     const cpu = cpuAsSent(machine.cpu.getState(), memory, options.faults);
-    const sw = writeSwitchOver(s, side, capture, { rounds: 0, forced: false, inputEventsDelivered: delivered, aheadFromIcount: capture.switchIcount }, cpu.notes);
+    const stale = options.faults.includes(POSTCOPY_PAGE_TABLE_STALE) ? stalePagingPages(machine.cpu.getState(), memory.ram) : null;
+    const sw = writeSwitchOver(s, side, capture, { rounds: 0, forced: false, inputEventsDelivered: delivered, aheadFromIcount: capture.switchIcount }, [...cpu.notes, ...(stale === null ? [] : [stale.note])]);
     notes = sw.notes;
     const storageBytes = writeState(s, machine, capture, cpu.state);
     const zero = new ZeroPageTest(memory, side.maybeNonZero?.() ?? null);
@@ -543,7 +546,7 @@ async function postCopy(side: SourceSide, link: SourceLink, options: MigrationOp
         if (section.kind === SECTION.PAGE_REQUEST) {
           if (!endOnItsWay) throw new MigrationProtocolError('the destination asked for pages before it had the whole state');
           const req = decodeSection<PbPageRequest>(section, SECTION.PAGE_REQUEST, where);
-          servePages(s, machine, req);
+          servePages(s, machine, req, stale?.pages ?? null);
           return false;
         }
         if (ack === null) throw new MigrationProtocolError(`the destination sent ${sectionKindName(section.kind)} before its ACK`);
@@ -665,13 +668,13 @@ function afterCapture(err: unknown, side: SourceSide, capture: CaptureResult, ic
   return sourceResumed(err, icount);
 }
 
-/** Answer one PAGE_REQUEST from the frozen source memory. */
-function servePages(s: SourceStream, machine: Machine, req: PbPageRequest): void {
+/** Answer one PAGE_REQUEST from the frozen source memory (`stale` pages as zeros: postcopy-page-table-stale). */
+function servePages(s: SourceStream, machine: Machine, req: PbPageRequest, stale: ReadonlySet<number> | null): void {
   const memory = machine.memory;
   const data = new Uint8Array(req.pages.length * PAGE_SIZE);
   req.pages.forEach((p, i) => {
     if (p >= memory.ramPages) throw new MigrationProtocolError(`the destination asked for page ${p}, beyond the source's ${memory.ramPages}`);
-    data.set(memory.ram.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE), i * PAGE_SIZE);
+    if (stale === null || !stale.has(p)) data.set(memory.ram.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE), i * PAGE_SIZE);
   });
   s.write(SECTION.PAGE_RESPONSE, { id: req.id, pages: req.pages, data });
 }

@@ -109,6 +109,19 @@ export const guestCases: GuestCase[] = [
   memtouchCase(1, 2, 4096, 2),
   memtouchCase(2, 1, 1024, 3),
   {
+    label: 'paging',
+    guest: 'paging',
+    exitStatus: EXIT_SUCCESS,
+    checkSerial: (serial) => {
+      const lines = serial.trimEnd().split('\n');
+      expect(lines[0]).toBe('paging: 1000 Hz, 16 demand pages, 8 ticks of work');
+      expect(lines[1]).toBe('paging: A20 wrapped through the 8042; entering ring 3');
+      expect(lines[2]).toMatch(/^paging: 16 page faults, timer ticks in ring 3 through the TSS: yes, checksum 0x[0-9a-f]{8}$/);
+      expect(lines[3]).toBe('paging: 8042 output buffer full 0x5a, command byte 0x25; TSS type 0xb');
+      expect(lines).toHaveLength(4);
+    },
+  },
+  {
     label: 'memtouch rejects a range below 1 MiB',
     guest: 'memtouch',
     args: 'base=0 mb=1',

@@ -43,7 +43,8 @@ describe('hypervisor driver registry', () => {
   it('builds the fault catalog from the drivers, in the catalog order traces and reports use', () => {
     expect(HYPERVISOR_FAULTS.map((f) => f.name)).toEqual([
       'icw4-shadow-skipped', 'pit-latch-lost', 'pit-flipflop-lost', 'cmos-index-forgotten', 'uart-divisor-dropped',
-      'ata-selected-drive-lost', 'nic-rx-pointer-off-by-one', 'ioapic-redirection-forgotten',
+      'ata-selected-drive-lost', 'nic-rx-pointer-off-by-one', 'ioapic-redirection-forgotten', 'i8042-a20-lost',
+      'i8042-command-byte-lost',
     ]);
     for (const d of DRIVERS) for (const f of d.faults) expect(d.devices).toContain(f.device);
   });

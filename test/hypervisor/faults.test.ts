@@ -30,6 +30,9 @@ const cases: FaultCase[] = [
     at: (m) => (m.board.ioapic.oracle().state.ioredtbl_lo as number[]).some((e) => (e & 0x10000) === 0),
     field: 'ioapic.ioredtbl_lo',
   },
+  // The paging guest closes A20 with 0xDD, and sets command byte 0x25 before it.
+  { fault: 'i8042-a20-lost', setup: { guest: 'paging' }, at: (m) => ((num(m, 'i8042', 'output_port') & 2) === 0), field: 'i8042.output_port' },
+  { fault: 'i8042-command-byte-lost', setup: { guest: 'paging' }, at: (m) => num(m, 'i8042', 'command_byte') === 0x25, field: 'i8042.command_byte' },
 ];
 
 describe('hypervisor fault injection', () => {

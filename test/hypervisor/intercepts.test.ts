@@ -85,7 +85,8 @@ describe('intercept policy and VM exits', () => {
     }
     expect(HYPERVISOR_FAULTS.map((f) => f.name)).toEqual([
       'icw4-shadow-skipped', 'pit-latch-lost', 'pit-flipflop-lost', 'cmos-index-forgotten', 'uart-divisor-dropped',
-      'ata-selected-drive-lost', 'nic-rx-pointer-off-by-one', 'ioapic-redirection-forgotten',
+      'ata-selected-drive-lost', 'nic-rx-pointer-off-by-one', 'ioapic-redirection-forgotten', 'i8042-a20-lost',
+      'i8042-command-byte-lost',
     ]);
   });
 });

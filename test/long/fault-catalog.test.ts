@@ -6,7 +6,8 @@
  *
  * Points are found in the reference itself (between a PIT latch command and its read, between
  * the two bytes of a count, after a CMOS index write the reconstruction would not leave), or by
- * stepping the guest (an STI with an interrupt pending; CR0.PE set before the far jump), and
+ * stepping the guest (an STI with an interrupt pending; CR0.PE set before the far jump; the
+ * paging guest's points of test/migration/paging-points.ts), and
  * migrated post-copy, which switches over exactly at --at; the NIC and dirty-log faults use
  * pre-copy (memtouch dirties pages during the round).
  */
@@ -21,6 +22,8 @@ import { guestImage } from '../guests/expectations.js';
 import { ROOT, migtrace } from '../cli/cli.js';
 import { tempDir } from '../verify/recorder.js';
 import { slaveBytes } from '../hypervisor/ata-slave-points.js';
+import { PAGING_POINTS, pointIcount } from '../migration/paging-points.js';
+import { guestSetup } from '../migration/helpers.js';
 
 const dir = tempDir('catalog');
 const refs: Record<string, string> = {};
@@ -94,7 +97,12 @@ beforeAll(() => {
   const slaveImage = path.join(dir, 'slave.img');
   fs.writeFileSync(slaveImage, slaveBytes());
   refs.slave = record('slave', ['disk-slave', '--slave-disk', slaveImage]);
+  refs.paging = record('paging', ['paging']);
 }, 180_000);
+
+/** A point of the paging guest, run as `record` boots it (64 MiB). */
+const pagingPoint = (index: number) => async () => pointIcount(guestSetup('paging', undefined, 64 * 1024 * 1024), PAGING_POINTS[index]);
+const [PG_A20, PG_PF, PG_RING3, PG_TIMER, PG_D_BITS] = [0, 1, 2, 3, 4].map(pagingPoint);
 
 interface Fault {
   readonly fault: string;
@@ -178,6 +186,15 @@ const faults: Fault[] = [
     fields: SEGMENT_FIELDS,
     says: /the source sent it wrong/,
   },
+  { fault: 'i8042-a20-lost', ref: () => refs.paging, at: PG_A20, strategy: 'postcopy', fields: ['i8042.output_port'] },
+  { fault: 'i8042-command-byte-lost', ref: () => refs.paging, at: PG_RING3, strategy: 'postcopy', fields: ['i8042.command_byte'] },
+  { fault: 'cr3-not-carried', ref: () => refs.paging, at: PG_RING3, strategy: 'postcopy', fields: ['cpu.cr3'], says: /the source sent it wrong/ },
+  { fault: 'cr4-pse-dropped', ref: () => refs.paging, at: PG_RING3, strategy: 'precopy', fields: ['cpu.cr4'], says: /the source sent it wrong/ },
+  { fault: 'cr2-lost', ref: () => refs.paging, at: PG_PF, strategy: 'postcopy', fields: ['cpu.cr2'], says: /the source sent it wrong/ },
+  { fault: 'tr-cache-lost', ref: () => refs.paging, at: PG_TIMER, strategy: 'postcopy', fields: ['cpu.tr.base', 'cpu.tr.limit', 'cpu.tr.attributes'], says: /the source sent it wrong/ },
+  { fault: 'tss-busy-bit-lost', ref: () => refs.paging, at: PG_RING3, strategy: 'postcopy', fields: (m) => notedPages(m, 'tss-busy-bit-lost') },
+  { fault: 'walker-dirty-bit-untracked', ref: () => refs.paging, at: PG_D_BITS, strategy: 'precopy', fields: (m) => notedPages(m, 'walker-dirty-bit-untracked'), says: /not at the stop-and-copy/ },
+  { fault: 'postcopy-page-table-stale', ref: () => refs.paging, at: PG_RING3, strategy: 'postcopy', fields: (m) => notedPages(m, 'postcopy-page-table-stale') },
   {
     fault: 'late-attach-without-agent',
     ref: () => refs.timer,
@@ -207,6 +224,13 @@ describe('the fault catalog: every injected migration bug is caught and localize
     expect(fields.includes(first.path) || fields.includes(first.path.replace(/\[\d+\]$/, '')), `${first.path} in ${fields.join(', ')}`).toBe(true);
     if (f.says !== undefined) expect(first.explanation).toMatch(f.says);
     expect(report.firstDivergence.cause).toContain(`injected fault(s): ${f.fault}`);
+  }, 120_000);
+
+  it.each(['precopy', 'postcopy'])('a clean %s migration of the paging guest in ring 3 passes', async (strategy) => {
+    const out = path.join(dir, `dst-clean-paging-${strategy}`);
+    expect(migtrace(['migrate', refs.paging, '--at', String(await PG_RING3()), '--strategy', strategy, '--out', out]).status).toBe(0);
+    const v = migtrace(['verify', refs.paging, out]);
+    expect(v.status, v.stdout).toBe(0);
   }, 120_000);
 
   it('a clean migration of net-echo passes; different tally counters are notes', () => {

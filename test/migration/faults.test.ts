@@ -11,6 +11,7 @@ import { cacheFromSelector, cpuAsSent } from '../../src/migration/cpu-faults.js'
 import { DirtyLogFaults } from '../../src/migration/dirty-faults.js';
 import { ALL_FAULT_NAMES, hypervisorFaults } from '../../src/migration/faults.js';
 import { migrationOptions } from '../../src/migration/options.js';
+import { linearToPhysical, pagingStructurePages, ramReader } from '../../src/migration/paging-faults.js';
 
 const flat = { selector: 0x10, base: 0, limit: 0xffffffff, attributes: 0xc093 };
 function cpu(over: Partial<CpuState> = {}): CpuState {
@@ -39,8 +40,10 @@ describe('the engine fault catalog', () => {
   it('refuses unknown names, and dirty-log faults under post-copy', () => {
     expect(() => migrationOptions({ faults: ['no-such-fault'] })).toThrow(/--fault no-such-fault: no such fault \(known: .*dirty-bit-lost/);
     expect(() => migrationOptions({ strategy: 'postcopy', faults: ['last-dirty-round-skipped'] })).toThrow(/pre-copy's dirty log/);
+    expect(() => migrationOptions({ strategy: 'postcopy', faults: ['walker-dirty-bit-untracked'] })).toThrow(/pre-copy's dirty log/);
+    expect(() => migrationOptions({ strategy: 'precopy', faults: ['postcopy-page-table-stale'] })).toThrow(/pages post-copy serves on demand/);
     expect(migrationOptions({ strategy: 'postcopy', faults: ['segment-cache-lost', 'icw4-shadow-skipped'] }).faults).toHaveLength(2);
-    expect(ALL_FAULT_NAMES).toHaveLength(13);
+    expect(ALL_FAULT_NAMES).toHaveLength(22);
     expect([...hypervisorFaults(['segment-cache-lost', 'icw4-shadow-skipped', 'dirty-bit-lost'])]).toEqual(['icw4-shadow-skipped']);
   });
 
@@ -86,5 +89,71 @@ describe('the engine fault catalog', () => {
     const none = new DirtyLogFaults(['dirty-bit-lost'], ram);
     none.sent(Uint32Array.from([2]), 1, 0);
     expect([...none.finalSet(Uint32Array.from([2]), 1).pages]).toEqual([2]);
+  });
+
+  it('cr3-not-carried, cr4-pse-dropped, cr2-lost and tr-cache-lost send what a destination that never got the field keeps', () => {
+    const tr = { selector: 0x28, base: 0x9000, limit: 0x67, attributes: 0x8b };
+    const paged = cpu({ cr0: 0x80000011, cr2: 0x800040, cr3: 0xe000, cr4: 0x10, tr });
+    const r = cpuAsSent(paged, ramWithGdt(), ['cr3-not-carried', 'cr4-pse-dropped', 'cr2-lost', 'tr-cache-lost']);
+    expect(r.state).toEqual({ ...paged, cr2: 0, cr3: 0, cr4: 0, tr: { selector: 0x28, base: 0, limit: 0xffff, attributes: 0x8b } });
+    expect(r.notes).toEqual([
+      'cr3-not-carried: CR3 0xe000 (paging on) not carried; the CPU section has the destination\'s reset CR3 0x0',
+      'cr4-pse-dropped: CR4 0x10 sent as 0x0 (PSE dropped, paging on): 4 MiB pages stop being 4 MiB pages',
+      'cr2-lost: CR2 0x800040 (the last page-fault address) not carried; the CPU section has 0x0',
+      'tr-cache-lost: TR (selector 0x28): base 0x9000 limit 0x67 attributes 0x8b sent as the power-on base 0x0 limit 0xffff attributes 0x8b',
+    ]);
+    const nothing = cpuAsSent(cpu({ tr: { selector: 0, base: 0, limit: 0xffff, attributes: 0x8b } }), ramWithGdt(), ['cr3-not-carried', 'cr4-pse-dropped', 'cr2-lost', 'tr-cache-lost', 'tss-busy-bit-lost']);
+    expect(nothing.notes.every((n) => /nothing to lose/.test(n))).toBe(true);
+    expect(nothing.notes).toHaveLength(5);
+  });
+
+  it('walker-dirty-bit-untracked drops the pages whose only change since they were sent is A/D bits', () => {
+    const ram = new Uint8Array(4 * 4096);
+    const v = new DataView(ram.buffer);
+    v.setUint32(0x1000, 0x00200007, true); // page 1: a page-table entry, present, no A/D
+    v.setUint32(0x2000, 0x00300007, true); // page 2: another
+    const f = new DirtyLogFaults(['walker-dirty-bit-untracked'], ram);
+    expect([...f.roundSet(Uint32Array.from([0, 1, 2, 3]))]).toEqual([0, 1, 2, 3]); // nothing sent yet: nothing to compare
+    f.sent(Uint32Array.from([0, 1, 2, 3]), 1, 0);
+    v.setUint32(0x1000, 0x00200067, true); // A and D set by a walk: the only change
+    v.setUint32(0x2000, 0x00300067, true);
+    ram[0x2800] = 1; // and the guest wrote page 2 too
+    ram[0x3000] = 0; // page 3 written with its own contents
+    expect([...f.roundSet(Uint32Array.from([1, 2, 3]))]).toEqual([2, 3]);
+    const fin = f.finalSet(Uint32Array.from([1]), 1);
+    expect([...fin.pages]).toEqual([]);
+    expect(fin.notes).toEqual(['walker-dirty-bit-untracked: 1 page(s) whose only change since a round sent them was the page walker\'s A/D bits were not resent: 0x00001 (as round 1 sent it)']);
+    // The clean engine takes the dirty set as it is.
+    expect([...new DirtyLogFaults([], ram).roundSet(Uint32Array.from([1, 2]))]).toEqual([1, 2]);
+  });
+});
+
+describe('the paging faults\' view of guest memory', () => {
+  /** RAM with a directory at 0x1000: entry 0 a table at 0x2000 (linear 0x3000 → physical 0x5000), entry 1 a 4 MiB page at 8 MiB. */
+  function pagedRam() {
+    const ram = new Uint8Array(0x6000);
+    const v = new DataView(ram.buffer);
+    v.setUint32(0x1000, 0x2007, true);
+    v.setUint32(0x1004, 0x800087, true);
+    v.setUint32(0x2000 + 3 * 4, 0x5007, true);
+    return ram;
+  }
+  const paged = cpu({ cr0: 0x80000011, cr3: 0x1000, cr4: 0x10 });
+
+  it('linearToPhysical walks 4 KiB and PSE pages read-only', () => {
+    const ram = pagedRam();
+    const before = ram.slice();
+    const read = ramReader(ram);
+    expect(linearToPhysical(paged, read, 0x3123)).toBe(0x5123);
+    expect(linearToPhysical(paged, read, 0x412345)).toBe(0x812345);
+    expect(linearToPhysical({ ...paged, cr4: 0 }, read, 0x412345)).toBe(-1); // without PSE the entry names a table beyond RAM
+    expect(linearToPhysical(paged, read, 0x4000)).toBe(-1);
+    expect(linearToPhysical(cpu(), read, 0x3123)).toBe(0x3123); // paging off
+    expect(ram).toEqual(before); // no A/D bit set
+  });
+
+  it('pagingStructurePages finds the directory and the tables of present non-PSE entries', () => {
+    expect(pagingStructurePages(paged, pagedRam())).toEqual([1, 2]);
+    expect(pagingStructurePages(cpu(), pagedRam())).toEqual([]);
   });
 });

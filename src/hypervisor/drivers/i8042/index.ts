@@ -26,7 +26,7 @@
  * output byte (0xD2/0xD3/0xD4), and finally the A2 bit / pending command by the guest's kind of
  * last write.
  */
-import type { DeviceDriver, ReconstructContext } from '../driver.js';
+import type { DeviceDriver, FaultSpec, ReconstructContext } from '../driver.js';
 import type { CaptureContext } from '../driver.js';
 import type { HvIo } from '../../hv-io.js';
 import { DeviceCaptureBuilder, type CapturedView } from '../../captured.js';
@@ -36,11 +36,25 @@ import {
   CCMD_AUX_DISABLE, CCMD_AUX_ENABLE, CCMD_KBD_DISABLE, CCMD_KBD_ENABLE, CCMD_READ_CMD, CCMD_READ_OUTPORT, CCMD_SELF_TEST,
   CCMD_WRITE_AUX, CCMD_WRITE_AUX_OBUF, CCMD_WRITE_CMD, CCMD_WRITE_KBD_OBUF, CCMD_WRITE_OUTPORT, CMD_AUX_DISABLE, CMD_AUX_INT,
   CMD_KBD_DISABLE, CMD_KBD_INT, CMD_SYS, KBD_DEFAULT_TYPEMATIC, KBD_DISABLE, KBD_QUEUE_SIZE, KBD_SCAN_SET, KBD_SET_LEDS,
-  KBD_TYPEMATIC, OUT_RESET, POWER_ON_OUTPORT, STATUS_A2, STATUS_AUXB, STATUS_OBF, STATUS_SYS, STATUS_TIMEOUT,
+  KBD_TYPEMATIC, OUT_RESET, POWER_ON_COMMAND_BYTE, POWER_ON_OUTPORT, STATUS_A2, STATUS_AUXB, STATUS_OBF, STATUS_SYS, STATUS_TIMEOUT,
 } from '../../../devices/i8042.js';
 import { I8042Shadow, I8042_SHADOW_FIELDS, KBC_COMMAND, KBC_DATA } from './shadow.js';
 
 const DEVICE = 'i8042';
+
+export const I8042_A20_LOST: FaultSpec = {
+  name: 'i8042-a20-lost',
+  side: 'reconstruct',
+  device: DEVICE,
+  effect: 'the output port is not rebuilt (as QEMU\'s 8042 before it migrated its output port): the destination keeps the power-on 0xCF, A20 gate bit set, where the guest had closed A20 through the 8042 (0xDD or 0xD1); the board\'s latch itself comes back through port 0x92, so the output port (0xD0) is what differs',
+};
+
+export const I8042_COMMAND_BYTE_LOST: FaultSpec = {
+  name: 'i8042-command-byte-lost',
+  side: 'reconstruct',
+  device: DEVICE,
+  effect: 'the command byte is rebuilt as its power-on value 0x65 (translation, SYS, keyboard IRQ, mouse port off) rather than the one the shadow captured: a guest that turned translation off or the keyboard interrupt on or off gets the BIOS\'s settings back',
+};
 
 /** Read every byte the output buffer offers (replies to the hypervisor's own commands). */
 function drain(io: HvIo): void {
@@ -145,8 +159,8 @@ function captureI8042(ctx: CaptureContext, shadow: I8042Shadow): DeviceCaptureBu
 function reconstructI8042(ctx: ReconstructContext, t: CapturedView): void {
   const io = ctx.io;
   const status = t.num('status');
-  const commandByte = t.num('command_byte');
-  const outputPort = t.num('output_port', POWER_ON_OUTPORT);
+  const commandByte = ctx.options.faults.has(I8042_COMMAND_BYTE_LOST.name) ? POWER_ON_COMMAND_BYTE : t.num('command_byte');
+  const outputPort = ctx.options.faults.has(I8042_A20_LOST.name) ? POWER_ON_OUTPORT : t.num('output_port', POWER_ON_OUTPORT);
   const send = (...bytes: number[]) => {
     for (const v of bytes) io.out8(KBC_DATA, v);
     drain(io);
@@ -184,7 +198,7 @@ export const i8042Driver: DeviceDriver<I8042Shadow> = {
   ports: [{ base: KBC_DATA, count: 1 }, { base: KBC_COMMAND, count: 1 }],
   mmio: [],
   irqs: [BOARD.i8042.irq, BOARD.i8042.auxIrq],
-  faults: [],
+  faults: [I8042_A20_LOST, I8042_COMMAND_BYTE_LOST],
   captureStage: 'disturbs-line',
 
   attach({ intercepts, options }) {
