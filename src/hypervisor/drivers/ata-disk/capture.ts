@@ -12,7 +12,7 @@
  * by watching the alternate status, guest paused, until BSY drops (a step that takes time:
  * done after the zero-time reads). The drive then carries on, as it would have for the guest.
  * INTRQ pending (a `line`): set at each DRQ block and completion, cleared by the guest's
- * status read, which is not trapped: taken as clear (the guest reads status in its handler).
+ * status read: the shadow follows the interrupts owed, trapping status reads while one is.
  */
 import type { CaptureContext } from '../driver.js';
 import { DeviceCaptureBuilder } from '../../captured.js';
@@ -145,7 +145,8 @@ function fillDrive(ctx: CaptureContext, sh: AtaShadow, name: string, regs: Drive
   b.set('buf_pos', phase === 2 || phase === 3 ? x!.pos : 0, 'inferred');
   b.set('buf_end', transferring ? SECTOR : 0, 'inferred');
   b.set('buffer', Array.from(sh.buffer), 'inferred');
-  b.set('irq_pending', 0, 'inferred');
+  // INTRQ: an interrupt owed (the shadow) has been raised once BSY dropped.
+  b.set('irq_pending', sh.interruptOwed && !busy ? 1 : 0, 'inferred');
   b.set('busy_timer', busy ? -2 : -1, 'inferred');
   if (phase === 5) notes.push(`${name}: SRST held at capture: the reset is not reconstructed`);
   if (busy && probe) {

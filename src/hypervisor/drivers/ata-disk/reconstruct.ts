@@ -23,7 +23,6 @@ import type { CapturedView } from '../../captured.js';
 import type { HvIo } from '../../hv-io.js';
 import { sharedStorage, slaveStorage, type SharedStorage } from '../../storage.js';
 import { HypervisorError } from '../../errors.js';
-import { BOARD } from '../../../board/layout.js';
 import { defaultGeometry } from '../../../devices/ata-identify.js';
 import { CMD_IDENTIFY, CMD_READ, CMD_WRITE } from './shadow.js';
 import {
@@ -264,7 +263,7 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
       const error = drive === undefined || isSelected ? io.in8(ATA_ERROR) : t.num('error');
       if (t.known('error') && error !== t.num('error')) ctx.notes.push(`${name}: error register 0x${error.toString(16)}, captured 0x${t.num('error').toString(16)}`);
     } else if (phase === 2 || phase === 3 || phase === 4) {
-      if (positionTransfer(ctx, t, phase, delays, buffer, heads, spt, mult, storage, dev, name, own, drive?.latched ?? null) && drive !== undefined) drive.latchedHonoured = true;
+      if (positionTransfer(ctx, t, phase, delays, buffer, heads, spt, mult, storage, dev, name, own, drive?.latched ?? null, pendingIrq) && drive !== undefined) drive.latchedHonoured = true;
     } else if (phase === 1) {
       // Before the command: its buffer is the previous one.
       if (!primed && !prime(buffer, [tfLba - 1, tfLba], 0x20)) ctx.notes.push(`${name}: the sector buffer before the command could not be primed`);
@@ -325,6 +324,7 @@ function delayOr(delays: { command: number; sector: number }, which: 'command' |
 function positionTransfer(
   ctx: ReconstructContext, t: CapturedView, phase: number, delays: { command: number; sector: number },
   buffer: number[], heads: number, spt: number, mult: number, storage: SharedStorage, dev: number, name: string, own: (select: number) => number, latched: TaskFile | null,
+  pendingIrq = false,
 ): boolean {
   const io = ctx.io;
   const readSector = storage.readSector;
@@ -400,7 +400,8 @@ function positionTransfer(
   if (phase === 4 && delays.sector < 0) {
     ctx.notes.push(`${name}: the drive's between-block BSY time was not measured: the default is assumed`);
   }
-  io.in8(ATA_STATUS);
+  // The block's INTRQ (DRQ raised it) stays when the guest had not read the status yet.
+  if (!(pendingIrq && (phase === 2 || phase === 3))) io.in8(ATA_STATUS);
   return fromLatched;
 }
 
@@ -413,9 +414,9 @@ function positionTransfer(
  * last write leaves them: right whenever the two agreed on the source (the guest's writes
  * reach both), noted where they did not (a drive's own transfer advanced its copy).
  *
- * INTRQ is the selected drive's. The source's pending interrupt is known from the 8259A's IRR
- * (the edge the line made, read by the PIC's capture); the selected drive's last command, a
- * non-data one, run again raises it anew (reconstructAta).
+ * INTRQ is the selected drive's. Whether the source's was pending the shadow knows (an
+ * interrupt owed and not cleared by a status read); the selected drive's last command, a
+ * non-data one, run again raises it anew, and a data block's DRQ raises it (reconstructAta).
  */
 export function reconstructAtaChannel(ctx: ReconstructContext, faults: { dropDev: boolean }): void {
   const io = ctx.io;
@@ -435,8 +436,8 @@ export function reconstructAtaChannel(ctx: ReconstructContext, faults: { dropDev
   const guestSelect = master.num('select');
   const slaveSelected = (guestSelect & 0x10) !== 0;
   const selected = slaveSelected ? slave : master;
-  const irr = ctx.view('pic.slave')?.num('irr') ?? 0;
-  const pendingIrq = (irr & (1 << (BOARD.ata.irq - 8))) !== 0 && !(selected.num('devctl') & 0x02);
+  // The selected drive's INTRQ (the shadow follows the interrupts the guest has not cleared).
+  const pendingIrq = selected.num('irq_pending') === 1;
   const other = slaveSelected ? master : slave;
   const latched: TaskFile = {
     nsector: other.num('nsector'), sector: other.num('sector'), lcyl: other.num('lcyl'), hcyl: other.num('hcyl'), select: other.num('select'),

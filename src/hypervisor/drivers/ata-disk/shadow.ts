@@ -17,7 +17,7 @@
  */
 import { DIR_READ, DIR_WRITE, type Intercepts, type TrappedAccess } from '../../intercepts.js';
 import { KnownFields } from '../../known-fields.js';
-import { ATA_BASE, ATA_CONTROL } from './ports.js';
+import { ATA_BASE, ATA_CONTROL, ATA_STATUS } from './ports.js';
 export const SECTOR = 512;
 
 export const ATA_SHADOW_FIELDS = ['feature', 'command', 'devctl', 'mult_sectors', 'chs_heads', 'chs_sectors'] as const;
@@ -72,6 +72,13 @@ export class AtaShadow {
   bufferSource: 'none' | 'identify' | 'sector' = 'none';
   /** A read block's first sector the drive loads when its BSY ends (it is not in the buffer yet). */
   pendingLoad = -1;
+  /**
+   * INTRQ owed: the drive has raised, or will raise when BSY drops, an interrupt the guest has
+   * not yet cleared by reading the status register (ATA-6 5.2.9: a command's completion, each
+   * data-in block, each data-out block after the first; a status read or a command write
+   * clears it). The status register is trapped for reads while some drive owes one.
+   */
+  interruptOwed = false;
   /** Settings before the last command (a settings command takes effect only when its BSY ends). */
   settingsBefore = { mult: 0, heads: 0, sectors: 0 };
   readonly known: KnownFields;
@@ -85,6 +92,8 @@ export class AtaShadow {
     private readonly readSector: (lba: number) => Uint8Array,
     /** Device 0 (master) or 1 (slave): which value of the DEV bit selects it. */
     readonly drive: 0 | 1 = 0,
+    /** The channel traps status reads while either drive owes an interrupt. */
+    private readonly trapStatus: () => void = () => {},
   ) {
     this.known = new KnownFields(ATA_SHADOW_FIELDS, bootAttach);
     this.heads = geometry.heads;
@@ -121,7 +130,10 @@ export class AtaShadow {
       const old = this.devctl;
       this.devctl = v & 0x06;
       this.known.learn('devctl');
-      if (this.devctl & 0x04 && !(old & 0x04)) this.endTransfer(); // SRST abandons the command
+      if (this.devctl & 0x04 && !(old & 0x04)) {
+        this.endTransfer(); // SRST abandons the command
+        this.owe(false);
+      }
       return;
     }
     if (this.transfer !== null && this.transfer.busySince >= 0 && this.busy()) return; // writes while BSY are ignored
@@ -149,6 +161,8 @@ export class AtaShadow {
   private writeCommand(cmd: number, now: number): void {
     const t = this.taskfile;
     if (!this.selected() && cmd !== 0x90) return; // only the selected drive executes (EXECUTE DEVICE DIAGNOSTIC: both)
+    // Every command ends in an interrupt, except a good PIO write's first block (DRQ at once).
+    this.owe(true);
     this.command = cmd;
     this.commandAt = now;
     this.known.learn('command');
@@ -183,6 +197,7 @@ export class AtaShadow {
     const block = Math.min(MULTIPLE.includes(cmd) ? this.mult : 1, count);
     this.transfer = { command: cmd, lba, remaining: count, block, pos: 0, busySince: now, betweenBlocks: false };
     if (isRead) this.pendingLoad = lba;
+    else this.owe(false);
     this.trapData(true);
   }
 
@@ -253,7 +268,8 @@ export class AtaShadow {
       if (!isWrite) this.loadBuffer(x.lba);
       return;
     }
-    // End of a DRQ block: BSY until the next one (or, for a write, the completion).
+    // End of a DRQ block: BSY until the next one (or, for a write, the completion), then INTRQ.
+    this.owe(true);
     x.betweenBlocks = true;
     x.busySince = now;
     if (x.remaining === 0) {
@@ -262,6 +278,16 @@ export class AtaShadow {
     }
     x.block = Math.min(MULTIPLE.includes(x.command) ? this.mult : 1, x.remaining);
     if (!isWrite) this.pendingLoad = x.lba;
+  }
+
+  /** A guest read of the status register, trapped while an interrupt is owed: read after BSY dropped, it cleared INTRQ. */
+  onStatusRead(value: number): void {
+    if (!(value & 0x80)) this.owe(false);
+  }
+
+  private owe(on: boolean): void {
+    this.interruptOwed = on;
+    this.trapStatus();
   }
 
   supply(field: (typeof ATA_SHADOW_FIELDS)[number], value: number): void {
@@ -291,8 +317,9 @@ export class AtaChannelShadow {
     slaveDisk: { geometry: AtaGeometry; readSector: (lba: number) => Uint8Array } | null,
   ) {
     const trap = () => this.trapData();
-    this.drives = [new AtaShadow(trap, bootAttach, masterDisk.geometry, masterDisk.readSector, 0)];
-    if (slaveDisk !== null) this.drives.push(new AtaShadow(trap, bootAttach, slaveDisk.geometry, slaveDisk.readSector, 1));
+    const trapStatus = () => this.trapStatus();
+    this.drives = [new AtaShadow(trap, bootAttach, masterDisk.geometry, masterDisk.readSector, 0, trapStatus)];
+    if (slaveDisk !== null) this.drives.push(new AtaShadow(trap, bootAttach, slaveDisk.geometry, slaveDisk.readSector, 1, trapStatus));
     for (let p = ATA_BASE + 1; p <= ATA_BASE + 7; p++) {
       intercepts.onPort(p, (a) => this.onWrite(a));
       intercepts.trapPort(p, DIR_WRITE);
@@ -322,7 +349,17 @@ export class AtaChannelShadow {
     this.intercepts.trapPort(ATA_BASE, DIR_WRITE, on);
   }
 
+  private trapStatus(): void {
+    // Called while the drives are being made, before this.drives is set.
+    this.intercepts.trapPort(ATA_STATUS, DIR_READ, this.drives?.some((d) => d.interruptOwed) ?? false);
+  }
+
   private onWrite(a: TrappedAccess): void {
+    if (a.dir === DIR_READ) {
+      // A status read: the selected drive answers (a lone master whatever DEV says).
+      if (a.addr === ATA_STATUS) (this.drives.length === 1 ? this.master : this.selectedDrive).onStatusRead(a.value);
+      return;
+    }
     for (const d of this.drives) d.onWrite(a);
   }
 
