@@ -23,7 +23,16 @@ function bitsOf(words: number[]): number[] {
   return out;
 }
 
-/** Registers and the timer; timed so the timer has its captured time left at the switch-over. */
+/**
+ * Whether the timer is started by its own early step (RANK.lapicTimer) rather than with the
+ * registers: always, except when ESR's receive-illegal-vector bit is made by firing the timer
+ * (the registers step then restarts the timer after that).
+ */
+export function timerStartsEarly(t: CapturedView): boolean {
+  return (t.num('esr') & 0x40) === 0;
+}
+
+/** Registers (and the timer, when it does not start early); the timer timed so it has its captured time left at the switch-over. */
 export function reconstructLapicStart(ctx: ReconstructContext, t: CapturedView): void {
   const io = ctx.io;
   const tl = ctx.timeline;
@@ -57,21 +66,48 @@ export function reconstructLapicStart(ctx: ReconstructContext, t: CapturedView):
       const want = lvt[i] ?? 0x10000;
       if (r(0x320 + 16 * i) >>> 0 !== want >>> 0) w(0x320 + 16 * i, want);
     }
-    w(0x3e0, t.num('divide_conf'));
+    // Only if it differs: a divide write re-times a running count (the early timer step's).
+    if (r(0x3e0) !== t.num('divide_conf')) w(0x3e0, t.num('divide_conf'));
     w(0x80, t.num('tpr'));
     if (!enabled && r(0xf0) !== svr) w(0xf0, svr);
   });
+  if (!timerStartsEarly(t)) reconstructLapicTimer(ctx, t);
+}
+
+/**
+ * The timer: its initial count written at the icount that leaves the captured time on it at
+ * the switch-over (the divide configuration first). It runs in its own step, before every
+ * other device's (RANK.lapicTimer): actions that only want to come first are placed at the
+ * earliest timed action's icount (Timeline.switchStart), which is often this one, and ran
+ * before it by rank — the RTL8169's dummy frames and the ATA's commands took thousands of
+ * instructions there, the count started that much late, and the guest's next timer interrupt
+ * came that much late on the destination (Linux, migrated mid-traffic).
+ */
+export function reconstructLapicTimer(ctx: ReconstructContext, t: CapturedView): void {
+  const io = ctx.io;
+  const tl = ctx.timeline;
+  const w = (off: number, v: number) => io.mmioWrite(LAPIC_BASE + off, 4, v >>> 0);
+  const r = (off: number) => io.mmioRead(LAPIC_BASE + off, 4) >>> 0;
+  const lvt = t.arr('lvt');
   const initial = t.num('initial_count');
   const remaining = t.num('timer', -1);
-  const d = lapicDivisor(t.num('divide_conf'));
+  const dc = t.num('divide_conf');
+  const d = lapicDivisor(dc);
+  const divide = () => {
+    if (r(0x3e0) !== dc) w(0x3e0, dc);
+  };
   if (initial !== 0) {
     if (remaining >= 0) {
       const at = tl.end - (initial * d - remaining);
-      tl.at(at, 'lapic: timer initial count (phase)', () => w(0x380, initial));
+      tl.at(at, 'lapic: timer initial count (phase)', () => {
+        divide();
+        w(0x380, initial);
+      });
     } else {
       // Expired one-shot: start it early enough to expire before the switch-over, LVT masked.
       const at = tl.end - initial * d - 1;
       tl.at(at, 'lapic: timer initial count (expired one-shot)', () => {
+        divide();
         w(0x320, (lvt[0] ?? 0) | 0x10000);
         w(0x380, initial);
       });
