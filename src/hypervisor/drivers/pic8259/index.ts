@@ -14,7 +14,7 @@ import { PicShadow, type PicShadowField } from './shadow.js';
 import { captureOnePic } from './capture.js';
 import { retireSpuriousRequests } from './retire.js';
 import { inferPicInputs } from './int-output.js';
-import { reconstructPicEnd, reconstructPicInService, reconstructPicStart } from './reconstruct.js';
+import { hasEdgeRequests, reconstructPicEdgeRequests, reconstructPicEnd, reconstructPicInService, reconstructPicStart } from './reconstruct.js';
 import { MASTER, SLAVE } from './chips.js';
 import { RANK } from '../ranks.js';
 
@@ -108,6 +108,11 @@ export const pic8259Driver: DeviceDriver<PicShadows> = {
         // start (their edges would be polled too), so it is pinned to the window's start.
         if (master.num('isr') !== 0 || slave.num('isr') !== 0) {
           ctx.timeline.at(ctx.timeline.start, '8259A: in-service IRs', () => reconstructPicInService(ctx, master, slave), 'pinned');
+        }
+        // Edge requests of lines only a device's own (not restore-safe) generator can raise:
+        // before the devices' steps, which overwrite what the generators leave.
+        if (hasEdgeRequests(master, slave)) {
+          ctx.timeline.at(ctx.timeline.start, '8259A: edge requests (IRR) through devices that are reconstructed after', () => reconstructPicEdgeRequests(ctx, master, slave));
         }
       },
     },

@@ -91,6 +91,38 @@ export function reconstructPicStart(ctx: ReconstructContext, master: CapturedVie
   if (!atPowerOn(slave, false)) initialise(io, chips[1], false);
 }
 
+/**
+ * Edge requests (IRR bits of edge-triggered IRs) whose device's line generator cannot put its
+ * device back (not restore-safe): pulsed here, before the devices' own steps overwrite what the
+ * generator left — at the switch-over (reconstructPicEnd) only restore-safe lines can still
+ * be pulsed. A masked IR keeps such a request for good: Linux masks both 8259As and takes its
+ * interrupts through the IOAPIC, and every ATA completion (IRQ14) still latches in the slave's
+ * IRR. ICW1 cleared these requests (reconstructPicStart). IRQ0 is left to the PIT's own
+ * time-driven edges (the driver's window), the master's cascade IR to the slave's INT.
+ */
+export function reconstructPicEdgeRequests(ctx: ReconstructContext, master: CapturedView, slave: CapturedView): void {
+  for (const [c, isMaster] of [[{ ...MASTER, t: master }, true], [{ ...SLAVE, t: slave }, false]] as const) {
+    const t = c.t;
+    if (atPowerOn(t, isMaster)) continue;
+    const level = t.num('ltim') ? 0xff : t.num('elcr');
+    const edges = t.num('irr') & ~level & 0xff;
+    for (let k = 0; k < 8; k++) {
+      const irq = c.isa + k;
+      if (!(edges & (1 << k)) || (isMaster && (k === CASCADE_IR || irq === BOARD.pit.irq))) continue;
+      if (ctx.restoreSafeLine(irq)) continue;
+      const driver = ctx.irqLine(irq);
+      if (driver === null) continue;
+      driver.raise();
+      driver.lower();
+    }
+  }
+}
+
+/** Whether reconstructPicEdgeRequests has any IR to pulse (no action is planned otherwise). */
+export function hasEdgeRequests(master: CapturedView, slave: CapturedView): boolean {
+  return [master, slave].some((t, i) => !atPowerOn(t, i === 0) && (t.num('irr') & ~(t.num('ltim') ? 0xff : t.num('elcr')) & 0xff) !== 0);
+}
+
 /** The captured ISR bits, driven in once both chips are initialised (reconstructPicStart). */
 export function reconstructPicInService(ctx: ReconstructContext, master: CapturedView, slave: CapturedView): void {
   putInService(ctx, { ...MASTER, t: master }, { ...SLAVE, t: slave });
