@@ -24,6 +24,19 @@ function bitsOf(words: number[]): number[] {
 }
 
 /**
+ * Reconstructions (by the object every step of one shares, `counts`) whose divide
+ * configuration is written: by the timer step or the registers step, whichever runs first —
+ * once, with no read, so the accesses are the ones the registers step always made.
+ */
+const divideWritten = new WeakSet<object>();
+
+function writeDivideOnce(ctx: ReconstructContext, t: CapturedView): void {
+  if (divideWritten.has(ctx.counts)) return;
+  divideWritten.add(ctx.counts);
+  ctx.io.mmioWrite(LAPIC_BASE + 0x3e0, 4, t.num('divide_conf'));
+}
+
+/**
  * Whether the timer is started by its own early step (RANK.lapicTimer) rather than with the
  * registers: always, except when ESR's receive-illegal-vector bit is made by firing the timer
  * (the registers step then restarts the timer after that).
@@ -66,8 +79,8 @@ export function reconstructLapicStart(ctx: ReconstructContext, t: CapturedView):
       const want = lvt[i] ?? 0x10000;
       if (r(0x320 + 16 * i) >>> 0 !== want >>> 0) w(0x320 + 16 * i, want);
     }
-    // Only if it differs: a divide write re-times a running count (the early timer step's).
-    if (r(0x3e0) !== t.num('divide_conf')) w(0x3e0, t.num('divide_conf'));
+    // Once: a divide write re-times a running count (the early timer step's, when it came first).
+    writeDivideOnce(ctx, t);
     w(0x80, t.num('tpr'));
     if (!enabled && r(0xf0) !== svr) w(0xf0, svr);
   });
@@ -87,15 +100,11 @@ export function reconstructLapicTimer(ctx: ReconstructContext, t: CapturedView):
   const io = ctx.io;
   const tl = ctx.timeline;
   const w = (off: number, v: number) => io.mmioWrite(LAPIC_BASE + off, 4, v >>> 0);
-  const r = (off: number) => io.mmioRead(LAPIC_BASE + off, 4) >>> 0;
   const lvt = t.arr('lvt');
   const initial = t.num('initial_count');
   const remaining = t.num('timer', -1);
-  const dc = t.num('divide_conf');
-  const d = lapicDivisor(dc);
-  const divide = () => {
-    if (r(0x3e0) !== dc) w(0x3e0, dc);
-  };
+  const d = lapicDivisor(t.num('divide_conf'));
+  const divide = () => writeDivideOnce(ctx, t);
   if (initial !== 0) {
     if (remaining >= 0) {
       const at = tl.end - (initial * d - remaining);
