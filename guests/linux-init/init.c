@@ -11,6 +11,8 @@
  * /init itself with arguments and environment; nanosleep against CLOCK_MONOTONIC and
  * times(); CLOCK_REALTIME from the RTC is after 2020. Information lines (not checks):
  * the kernel release, the network interfaces and the disk the kernel found, /proc/uptime.
+ * Then a network workload (net_workload: UDP echo, ICMP, disk) when eth0 exists and an
+ * input script sends it traffic; its result line is not one of the checks.
  *
  * Build: see scripts/guests/build-linux.sh (gcc -m32 -ffreestanding -nostdlib -static).
  *
@@ -303,6 +305,172 @@ static void uptime(void) {
   }
 }
 
+/* ---- The network workload (after the checks) ----
+ *
+ * eth0 gets 10.0.2.15/24 and comes up; a UDP echo server on port 7 sends every datagram
+ * back to its sender, while the kernel answers ARP and ICMP echo itself. After each
+ * datagram one sector of /dev/sda is written and read back with O_DIRECT (real ATA
+ * commands, not the page cache); a progress line goes to the 8250 every 8 datagrams. A
+ * datagram starting "quit" ends it: its answer is "bye N" (N datagrams echoed). With no
+ * datagram for 2 s before the first one the workload is skipped (a boot with no input
+ * script); a silence of 2 s after traffic started is a failure. The frames come from an
+ * input script (guests/inputs/linux-net.input, made by make-linux-net-input.mjs). */
+#define NET_ADDR 0x0f02000aU /* 10.0.2.15 in network byte order */
+#define NET_MASK 0x00ffffffU /* 255.255.255.0 */
+#define ECHO_PORT 7
+#define IDLE_TIMEOUTS 10     /* of 200 ms */
+
+static unsigned short htons(unsigned short v) { return (unsigned short)((v >> 8) | (v << 8)); }
+
+static long read_ulong(const char *path, unsigned long *out) {
+  char buf[32];
+  long n = read_text(path, buf, sizeof buf);
+  if (n <= 0) return -1;
+  unsigned long v = 0;
+  for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++) v = v * 10 + (unsigned long)(buf[i] - '0');
+  *out = v;
+  return 0;
+}
+
+static long ifconfig(int fd, unsigned long req, unsigned int addr) {
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, "eth0", 5);
+  ifr.ifr_addr.sin_family = AF_INET;
+  ifr.ifr_addr.sin_addr = addr;
+  return sys_ioctl(fd, req, (long)&ifr);
+}
+
+static long ifup(int fd) {
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, "eth0", 5);
+  long r = sys_ioctl(fd, SIOCGIFFLAGS, (long)&ifr);
+  if (r != 0) return r;
+  ifr.ifr_flags |= IFF_UP;
+  return sys_ioctl(fd, SIOCSIFFLAGS, (long)&ifr);
+}
+
+static void sleep_ms(long ms) {
+  struct timespec64 t = {0, ms * 1000 * 1000};
+  sys_clock_nanosleep(CLOCK_MONOTONIC, 0, &t, 0);
+}
+
+static void net_fail(const char *what, long r) {
+  failures++;
+  put("migtrace-init: net workload FAILED: ");
+  put(what);
+  put(" ");
+  puti(r);
+  endline();
+}
+
+/* One sector of /dev/sda written with a pattern of `n` and read back, O_DIRECT. */
+static unsigned char sector_out[512] __attribute__((aligned(512)));
+static unsigned char sector_in[512] __attribute__((aligned(512)));
+static int disk_round(long fd, unsigned long sectors, unsigned long n) {
+  unsigned long lba = n % sectors;
+  for (unsigned i = 0; i < sizeof sector_out; i++) sector_out[i] = (unsigned char)(n * 31 + i * 7 + (i >> 5));
+  long s = sys_lseek(fd, (long)(lba * 512), SEEK_SET);
+  long w = s >= 0 ? sys_write(fd, sector_out, sizeof sector_out) : s;
+  long s2 = w == 512 ? sys_lseek(fd, (long)(lba * 512), SEEK_SET) : w;
+  long r = s2 >= 0 ? sys_read(fd, sector_in, sizeof sector_in) : s2;
+  if (r != 512) return 0;
+  for (unsigned i = 0; i < sizeof sector_in; i++)
+    if (sector_in[i] != sector_out[i]) return 0;
+  return 1;
+}
+
+static void net_workload(void) {
+  char buf[1600];
+  if (read_text("/sys/class/net/eth0/address", buf, sizeof buf) <= 0) {
+    say("net: no eth0; workload skipped");
+    return;
+  }
+  long cfg = sys_socket(AF_INET, SOCK_DGRAM, 0);
+  if (cfg < 0) return net_fail("socket", cfg);
+  long r = ifconfig((int)cfg, SIOCSIFADDR, NET_ADDR);
+  if (r == 0) r = ifconfig((int)cfg, SIOCSIFNETMASK, NET_MASK);
+  if (r == 0) r = ifup((int)cfg);
+  if (r != 0) return net_fail("eth0 configuration", r);
+  unsigned long carrier = 0;
+  int waited = 0;
+  while ((read_ulong("/sys/class/net/eth0/carrier", &carrier) != 0 || carrier != 1) && waited < 2000) sleep_ms(10), waited += 10;
+  if (carrier != 1) return net_fail("no carrier on eth0 after ms", waited);
+
+  struct sockaddr_in me;
+  memset(&me, 0, sizeof me);
+  me.sin_family = AF_INET;
+  me.sin_port = htons(ECHO_PORT);
+  r = sys_bind((int)cfg, &me, sizeof me);
+  struct sock_timeval tmo = {0, 200 * 1000};
+  if (r == 0) r = sys_setsockopt((int)cfg, SOL_SOCKET, SO_RCVTIMEO_NEW, &tmo, sizeof tmo);
+  if (r != 0) return net_fail("UDP socket", r);
+  long disk = sys_open("/dev/sda", O_RDWR | O_DIRECT, 0);
+  unsigned long sectors = 0;
+  if (disk < 0 || read_ulong("/sys/block/sda/size", &sectors) != 0 || sectors == 0) return net_fail("/dev/sda", disk);
+  put("migtrace-init: net: eth0 10.0.2.15/24 up, carrier after ");
+  putu((unsigned long)waited);
+  put(" ms; UDP echo on port 7, disk sda ");
+  putu(sectors);
+  put(" sectors");
+  endline();
+
+  unsigned long echoed = 0, bytes = 0, disk_ok = 0, idle = 0;
+  int quit = 0;
+  for (;;) {
+    struct sockaddr_in from;
+    unsigned long fromlen = sizeof from;
+    long n = sys_recvfrom((int)cfg, buf, sizeof buf, 0, &from, &fromlen);
+    if (n == -EAGAIN) {
+      if (++idle < IDLE_TIMEOUTS) continue;
+      if (echoed == 0) {
+        say("net: no traffic within 2 s; workload skipped");
+        return;
+      }
+      break;
+    }
+    if (n < 0) return net_fail("recvfrom", n);
+    idle = 0;
+    if (n >= 4 && buf[0] == 'q' && buf[1] == 'u' && buf[2] == 'i' && buf[3] == 't') {
+      quit = 1;
+      put("bye ");
+      putu(echoed);
+      sys_sendto((int)cfg, line, linelen, 0, &from, fromlen);
+      linelen = 0;
+      break;
+    }
+    long w = sys_sendto((int)cfg, buf, (unsigned long)n, 0, &from, fromlen);
+    if (w != n) return net_fail("sendto", w);
+    echoed++;
+    bytes += (unsigned long)n;
+    disk_ok += (unsigned long)disk_round(disk, sectors, echoed);
+    if (echoed % 8 == 0) {
+      put("migtrace-init: net: ");
+      putu(echoed);
+      put(" datagrams echoed, ");
+      putu(disk_ok);
+      put(" disk sectors written and read back");
+      endline();
+    }
+  }
+  sys_close(disk);
+  sys_close(cfg);
+  int ok = quit && disk_ok == echoed;
+  if (!ok) failures++;
+  put(ok ? "migtrace-init: net workload OK: " : "migtrace-init: net workload FAILED: ");
+  putu(echoed);
+  put(" datagrams (");
+  putu(bytes);
+  put(" bytes) echoed, ");
+  putu(disk_ok);
+  put(" of ");
+  putu(echoed);
+  put(" disk sectors read back the same");
+  put(quit ? ", quit received" : ", no quit (silence for 2 s)");
+  endline();
+}
+
 static __attribute__((noreturn)) void power_off(int ok) {
   sys_ioctl(1, TCSBRK, 1); /* tcdrain: let the UART send everything first */
   long r = sys_ioperm(EXIT_PORT, 1, 1);
@@ -334,6 +502,7 @@ static int main(int argc, char **argv, char **envp) {
   check_exec(argv[0] && argv[0][0] == '/' ? argv[0] : "/init");
   check_timers();
   uptime();
+  net_workload();
   if (failures == 0) {
     put("migtrace-init: ALL OK (");
     putu((unsigned long)checks);

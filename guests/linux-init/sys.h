@@ -24,9 +24,15 @@
 #define SYS_times 43
 #define SYS_ioctl 54
 #define SYS_reboot 88
+#define SYS_fsync 118
 #define SYS_ioperm 101
 #define SYS_wait4 114
 #define SYS_uname 122
+#define SYS_socket 359
+#define SYS_bind 361
+#define SYS_setsockopt 366
+#define SYS_sendto 369
+#define SYS_recvfrom 371
 #define SYS_clock_gettime64 403
 #define SYS_clock_nanosleep_time64 407
 
@@ -35,10 +41,23 @@
 #define O_RDWR 2
 #define O_CREAT 0100
 #define O_TRUNC 01000
+#define O_DIRECT 040000
 #define SEEK_SET 0
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
 #define TCSBRK 0x5409
+#define EAGAIN 11
+
+/* Sockets and interface configuration (include/uapi/linux/{socket,in,if,sockios}.h). */
+#define AF_INET 2
+#define SOCK_DGRAM 2
+#define SOL_SOCKET 1
+#define SO_RCVTIMEO_NEW 66
+#define SIOCGIFFLAGS 0x8913
+#define SIOCSIFFLAGS 0x8914
+#define SIOCSIFADDR 0x8916
+#define SIOCSIFNETMASK 0x891c
+#define IFF_UP 0x1
 #define LINUX_REBOOT_MAGIC1 0xfee1dead
 #define LINUX_REBOOT_MAGIC2 672274793
 #define LINUX_REBOOT_CMD_POWER_OFF 0x4321fedc
@@ -55,6 +74,44 @@ struct tms {
 struct utsname {
   char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
 };
+
+struct sockaddr_in {
+  unsigned short sin_family;
+  unsigned short sin_port;  /* network byte order */
+  unsigned int sin_addr;    /* network byte order */
+  unsigned char sin_zero[8];
+};
+
+struct ifreq {
+  char ifr_name[16];
+  union {
+    struct sockaddr_in ifr_addr;
+    short ifr_flags;
+    char ifr_pad[16];
+  };
+};
+
+/* struct __kernel_sock_timeval: SO_RCVTIMEO_NEW's 64-bit timeout. */
+struct sock_timeval {
+  long long tv_sec;
+  long long tv_usec;
+};
+
+static inline long syscall6(long n, long a, long b, long c, long d, long e, long f) {
+  /* ebp carries the sixth argument; it is the frame pointer, so save it by hand. */
+  long r;
+  long args[2] = {a, f};
+  long *p = args;
+  __asm__ volatile("pushl %%ebp\n\t"
+                   "movl 4(%%ebx), %%ebp\n\t"
+                   "movl 0(%%ebx), %%ebx\n\t"
+                   "int $0x80\n\t"
+                   "popl %%ebp"
+                   : "=a"(r), "+b"(p)
+                   : "a"(n), "c"(b), "d"(c), "S"(d), "D"(e)
+                   : "memory");
+  return r;
+}
 
 static inline long syscall5(long n, long a, long b, long c, long d, long e) {
   long r;
@@ -98,6 +155,19 @@ static inline long sys_uname(struct utsname *u) { return syscall1(SYS_uname, u);
 static inline long sys_clock_gettime(int clock, struct timespec64 *ts) { return syscall2(SYS_clock_gettime64, clock, ts); }
 static inline long sys_clock_nanosleep(int clock, int flags, const struct timespec64 *req, struct timespec64 *rem) {
   return syscall4(SYS_clock_nanosleep_time64, clock, flags, req, rem);
+}
+
+static inline long sys_fsync(int fd) { return syscall1(SYS_fsync, fd); }
+static inline long sys_socket(int domain, int type, int proto) { return syscall3(SYS_socket, domain, type, proto); }
+static inline long sys_bind(int fd, const void *addr, unsigned long len) { return syscall3(SYS_bind, fd, addr, len); }
+static inline long sys_setsockopt(int fd, int level, int name, const void *val, unsigned long len) {
+  return syscall5(SYS_setsockopt, fd, level, name, (long)val, (long)len);
+}
+static inline long sys_sendto(int fd, const void *buf, unsigned long n, int flags, const void *to, unsigned long tolen) {
+  return syscall6(SYS_sendto, fd, (long)buf, (long)n, flags, (long)to, (long)tolen);
+}
+static inline long sys_recvfrom(int fd, void *buf, unsigned long n, int flags, void *from, unsigned long *fromlen) {
+  return syscall6(SYS_recvfrom, fd, (long)buf, (long)n, flags, (long)from, (long)fromlen);
 }
 
 static inline void outb(unsigned short port, unsigned char v) {

@@ -78,7 +78,8 @@ export interface MachineOptions {
   rtcStart?: number;
   /**
    * The shared disk on the primary ATA channel. Default: a private copy-on-write view of
-   * the boot image, which is what QEMU's `-drive file=IMG` gives the same guest.
+   * the boot image, which is what QEMU's `-drive file=IMG` gives the same guest (Machine.boot);
+   * a machine built directly, as other boot modes do, gets `blankDisk()`.
    */
   disk?: DiskBacking;
   /** A second disk on the primary ATA channel, device 1 (slave); none: device 1 is absent. */
@@ -164,7 +165,7 @@ export class Machine implements OutputSink {
       },
       {
         rtcStart: options.rtcStart,
-        disk: options.disk ?? new MemoryDiskBacking(1),
+        disk: options.disk ?? blankDisk(),
         slaveDisk: options.slaveDisk,
         input: options.input ?? emptyInputScript(),
       },
@@ -346,6 +347,16 @@ export class Machine implements OutputSink {
   private result(status: RunStatus, message: string): RunResult {
     return { status, exitStatus: null, icount: this.clock.icount, serial: this.serialText, message };
   }
+}
+
+/**
+ * The shared disk of a boot that brings none (a kernel, ROM or multiboot boot without
+ * --disk): one blank sector, written through a copy-on-write overlay like every other shared
+ * disk, so what the guest writes to it is in the machine's snapshots and travels with a
+ * migration (a plain in-memory sector's writes were neither: the destination read zeros).
+ */
+export function blankDisk(): DiskBacking {
+  return new CopyOnWriteDiskBacking(new MemoryDiskBacking(1, true));
 }
 
 /** A private, writable view of the boot image as a disk (padded to whole sectors). */

@@ -3,6 +3,9 @@
  * rank order, and on the timeline actions at the same icount run in rank order. One table, so
  * the whole order reads in one place; each driver names its own entries.
  *
+ * - before everything: the local APIC timer's initial count, written at the exact icount that
+ *   leaves its captured time; actions that only want to come first are placed at the earliest
+ *   timed action's icount, and must not delay it;
  * - window start: the 8259A pair first — putting its IRs in service drives the devices behind
  *   the lines, and each device's own step then overwrites what that left;
  * - devices: each device's own timed actions (window start, phase-timed writes, and what it
@@ -16,6 +19,9 @@
  * A new device with no ordering needs takes `anyDevice`.
  */
 export const RANK = {
+  // The local APIC timer's phase write: an exact icount that nothing placed at the same icount
+  // may delay (lapic/reconstruct.ts, reconstructLapicTimer).
+  lapicTimer: 5,
   picStart: 10,
   pciHostHeader: 20,
   // The 8042's output port writes the A20 latch too: port 0x92 (sysctl) after it has the last word.

@@ -9,7 +9,7 @@ import { BOARD } from '../../../board/layout.js';
 import type { DeviceDriver } from '../driver.js';
 import { CapturedView } from '../../captured.js';
 import { captureLapic } from './capture.js';
-import { reconstructLapicInService, reconstructLapicPending, reconstructLapicStart } from './reconstruct.js';
+import { reconstructLapicInService, reconstructLapicPending, reconstructLapicStart, reconstructLapicTimer, timerStartsEarly } from './reconstruct.js';
 import { picIntOutput } from '../pic8259/int-output.js';
 import { MASTER } from '../pic8259/chips.js';
 import { RANK } from '../ranks.js';
@@ -66,6 +66,13 @@ export const lapicDriver: DeviceDriver<LapicTimerWatch> = {
   },
 
   reconstruct: [
+    {
+      rank: RANK.lapicTimer,
+      plan(ctx) {
+        const lapic = ctx.must('lapic');
+        if (timerStartsEarly(lapic)) reconstructLapicTimer(ctx, lapic);
+      },
+    },
     { rank: RANK.lapicRegisters, plan: (ctx) => reconstructLapicStart(ctx, ctx.must('lapic')) },
     {
       rank: RANK.lapicInService,

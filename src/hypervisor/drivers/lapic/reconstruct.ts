@@ -23,7 +23,29 @@ function bitsOf(words: number[]): number[] {
   return out;
 }
 
-/** Registers and the timer; timed so the timer has its captured time left at the switch-over. */
+/**
+ * Reconstructions (by the object every step of one shares, `counts`) whose divide
+ * configuration is written: by the timer step or the registers step, whichever runs first —
+ * once, with no read, so the accesses are the ones the registers step always made.
+ */
+const divideWritten = new WeakSet<object>();
+
+function writeDivideOnce(ctx: ReconstructContext, t: CapturedView): void {
+  if (divideWritten.has(ctx.counts)) return;
+  divideWritten.add(ctx.counts);
+  ctx.io.mmioWrite(LAPIC_BASE + 0x3e0, 4, t.num('divide_conf'));
+}
+
+/**
+ * Whether the timer is started by its own early step (RANK.lapicTimer) rather than with the
+ * registers: always, except when ESR's receive-illegal-vector bit is made by firing the timer
+ * (the registers step then restarts the timer after that).
+ */
+export function timerStartsEarly(t: CapturedView): boolean {
+  return (t.num('esr') & 0x40) === 0;
+}
+
+/** Registers (and the timer, when it does not start early); the timer timed so it has its captured time left at the switch-over. */
 export function reconstructLapicStart(ctx: ReconstructContext, t: CapturedView): void {
   const io = ctx.io;
   const tl = ctx.timeline;
@@ -57,30 +79,48 @@ export function reconstructLapicStart(ctx: ReconstructContext, t: CapturedView):
       const want = lvt[i] ?? 0x10000;
       if (r(0x320 + 16 * i) >>> 0 !== want >>> 0) w(0x320 + 16 * i, want);
     }
-    // The divider is written with the timer's phase (below) when the timer runs: rewriting it
-    // re-arms the count from its whole value (the fraction of a tick is lost).
-    if ((r(0x3e0) & 0xb) !== t.num('divide_conf')) w(0x3e0, t.num('divide_conf'));
+    // Once: a divide write re-times a running count (the early timer step's, when it came first).
+    writeDivideOnce(ctx, t);
     w(0x80, t.num('tpr'));
     if (!enabled && r(0xf0) !== svr) w(0xf0, svr);
   });
+  if (!timerStartsEarly(t)) reconstructLapicTimer(ctx, t);
+}
+
+/**
+ * The timer: its initial count written at the icount that leaves the captured time on it at
+ * the switch-over (the divide configuration first). It runs in its own step, before every
+ * other device's (RANK.lapicTimer): actions that only want to come first are placed at the
+ * earliest timed action's icount (Timeline.switchStart), which is often this one, and ran
+ * before it by rank — the RTL8169's dummy frames and the ATA's commands took thousands of
+ * instructions there, the count started that much late, and the guest's next timer interrupt
+ * came that much late on the destination (Linux, migrated mid-traffic).
+ */
+export function reconstructLapicTimer(ctx: ReconstructContext, t: CapturedView): void {
+  const io = ctx.io;
+  const tl = ctx.timeline;
+  const w = (off: number, v: number) => io.mmioWrite(LAPIC_BASE + off, 4, v >>> 0);
+  const lvt = t.arr('lvt');
   const initial = t.num('initial_count');
   const remaining = t.num('timer', -1);
   const d = lapicDivisor(t.num('divide_conf'));
+  const divide = () => writeDivideOnce(ctx, t);
   if (initial !== 0) {
     if (remaining >= 0) {
       // Time-driven state: the divider and count the guest set, started where the source's
-      // current period began (index.ts: timeConfigAt), while pre-copy runs.
+      // current period began (index.ts, timeConfigAt), so a destination does it while pre-copy
+      // runs — unless the registers step makes ESR's error with the timer, after this.
       const at = tl.end - (initial * d - remaining);
-      tl.at(at, 'lapic: timer divide configuration and initial count (phase)', () => {
-        w(0x3e0, t.num('divide_conf'));
+      tl.at(at, 'lapic: timer initial count (phase)', () => {
+        divide();
         w(0x380, initial);
-      }, t.num('esr') & 0x40 ? 'switch' : 'ahead'); // the ESR's illegal-vector error is made with the timer (above)
+      }, timerStartsEarly(t) ? 'ahead' : 'switch');
     } else {
       // Expired one-shot: start it early enough to expire before the switch-over, LVT masked.
       const at = tl.end - initial * d - 1;
       tl.at(at, 'lapic: timer initial count (expired one-shot)', () => {
+        divide();
         w(0x320, (lvt[0] ?? 0) | 0x10000);
-        w(0x3e0, t.num('divide_conf'));
         w(0x380, initial);
       });
       tl.at(tl.end, 'lapic: timer LVT', () => w(0x320, lvt[0] ?? 0x10000));
