@@ -4,7 +4,7 @@
  * not the source's, or a source of another board (machine type), is refused in one line,
  * exit 2, before any page is taken; nothing is written or modified and the source runs on.
  * Copies that are the source's are accepted (the check can pass as well as fail), and
- * `verify` refuses a destination that ran on another disk. Tiny hand-made boot files: the
+ * `verify` refuses a reference that ran another kernel or on another disk. Tiny hand-made boot files: the
  * check is by sha256 before anything boots (test/long/third-party-migration.test.ts does it
  * once with the built Linux kernel).
  */
@@ -102,6 +102,13 @@ describe('a destination with its own copies', () => {
   it('verify refuses a reference that ran on another disk than the destination, naming both', () => {
     record(file('ref-other-disk'), file('other-disk.img'));
     expectRefused(migtrace(['verify', file('ref-other-disk'), file('dest-good')]), /the traces ran on different disks: primary disk: reference \S*other-disk\.img \(sha256 [0-9a-f]{12}…\), destination \S*disk-copy\.img \(sha256 [0-9a-f]{12}…\)/);
+  });
+
+  it('verify refuses a reference of another kernel than the destination, naming both', () => {
+    const other = file('ref-other-kernel');
+    const r = migtrace(['record', '--kernel', file('other-bzImage'), '--initrd', file('initrd'), '--append', CMDLINE, '--memory', '4MiB', '--disk', file('disk.img'), '--slave-disk', file('slave.img'), '--out', other]);
+    expect(r.status, r.stderr).toBe(0);
+    expectRefused(migtrace(['verify', other, file('dest-good')]), /the traces are of different guests \(they boot differently: kernel [0-9a-f]{12}… vs [0-9a-f]{12}…\)/);
   });
 
   it('a missing copy is refused before listening; the copies are a destination\'s flags only', () => {
