@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { importTrace } from '../trace/export.js';
+import { guestCacheDir } from '../guests/third-party.js';
+import { importTrace, parseExport } from '../trace/export.js';
+import { decodeStored, pb, type PbTraceHeader } from '../trace/proto.js';
 import { TraceReader } from '../trace/reader.js';
 import { describeRecordBody } from '../trace/describe.js';
 import { postMortem } from '../../verify/post-mortem.js';
@@ -16,6 +18,29 @@ import type { GoldenDigest } from './matrix.js';
 
 export type GoldenVerdict = 'same' | 'differs' | 'missing' | 'skipped';
 
+/**
+ * The digest of an export: sha256 over its frames, the header decoded with every path inside
+ * the guest cache dir written "$MIGTRACE_GUESTS/…" (a catalog guest's disk file, xv6's fs.img,
+ * is recorded by its absolute path, which differs between machines); everything else as
+ * stored. Equal runs of equal builds give equal digests on any machine.
+ */
+export function exportDigest(bytes: Uint8Array, what: string, cache = guestCacheDir()): string {
+  const parts = parseExport(bytes, what);
+  const prefix = cache.endsWith(path.sep) ? cache : cache + path.sep;
+  const header = decodeStored<PbTraceHeader>(pb.TraceHeader, parts.header, `export ${what}: its header`, 'EXPORT_CORRUPT');
+  const canonical = JSON.stringify(header, (_k, v: unknown) => (typeof v === 'string' && v.startsWith(prefix) ? `$MIGTRACE_GUESTS/${v.slice(prefix.length)}` : v));
+  const h = createHash('sha256').update('migtrace golden digest 1\n').update(canonical);
+  const frame = (tag: string, data: Uint8Array): void => {
+    h.update(`${tag} ${data.length}\n`).update(data);
+  };
+  for (const b of parts.blobs) frame(`blob ${b.name}`, b.data);
+  for (const c of parts.chunks) frame('chunk', c);
+  for (const c of parts.checkpoints) frame('checkpoint', c);
+  for (const k of parts.keyframes) frame('keyframe', k);
+  if (parts.end !== undefined) frame('end', parts.end);
+  return h.digest('hex');
+}
+
 /** The identity of an export `file` of the trace at `dir`. */
 export async function digestOf(file: string, dir: string): Promise<GoldenDigest> {
   const bytes = fs.readFileSync(file);
@@ -23,7 +48,7 @@ export async function digestOf(file: string, dir: string): Promise<GoldenDigest>
   try {
     const st = reader.status;
     return {
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha256: exportDigest(bytes, file),
       bytes: bytes.length,
       records: st.complete ? st.recordCount : 0,
       finalIcount: st.complete ? st.finalIcount : 0,
@@ -38,7 +63,7 @@ export async function digestOf(file: string, dir: string): Promise<GoldenDigest>
 function explainDigest(golden: GoldenDigest, now: GoldenDigest): string {
   const end = (d: GoldenDigest) => `${d.records} records, ends at icount ${d.finalIcount} (${d.status})`;
   return [
-    `export sha256 ${now.sha256.slice(0, 16)}… (${now.bytes} bytes), golden ${golden.sha256.slice(0, 16)}… (${golden.bytes} bytes)`,
+    `export digest ${now.sha256.slice(0, 16)}… (${now.bytes} bytes), golden ${golden.sha256.slice(0, 16)}… (${golden.bytes} bytes)`,
     `now:    ${end(now)}`,
     `golden: ${end(golden)}`,
     'a third-party guest\'s golden traces are kept as digests (its kernel is not ours to ship): to see where the runs part, record it at the commit of the golden manifest and run `migtrace diff`',

@@ -30,6 +30,7 @@ export interface GoldenGuestSpec {
 
 /** What identifies an export that is not kept in traces/. */
 export interface GoldenDigest {
+  /** compare.ts exportDigest: the export's frames, paths in the guest cache dir made machine-independent. */
   readonly sha256: string;
   readonly bytes: number;
   /** How the trace ends, to say more than "the bytes differ" when they do. */
@@ -92,7 +93,7 @@ export function readManifest(dir = goldenDir()): GoldenManifest {
 }
 
 export const MANIFEST_NOTE =
-  'Golden traces: exports of each reference and of its migrations (`migtrace export`); a third-party guest\'s are kept as a digest (sha256, size) with the build they were made from. Regenerate only with `migtrace golden update`, in a commit that says why the new traces are right.';
+  'Golden traces: exports of each reference and of its migrations (`migtrace export`); a third-party guest\'s are kept as a digest (sha256 of the frames, paths in the guest cache made machine-independent; size) with the build they were made from. Regenerate only with `migtrace golden update`, in a commit that says why the new traces are right.';
 
 export function writeManifest(dir: string, guests: readonly GoldenGuest[], scenarios: readonly GoldenScenario[]): GoldenManifest {
   const manifest: GoldenManifest = { format: 1, note: MANIFEST_NOTE, guests, scenarios };
