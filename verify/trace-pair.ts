@@ -57,6 +57,27 @@ function describeGuest(h: TraceHeaderInfo, label: string): string {
   return `${label} (${image}, args "${h.guestArgs}"${h.inputScriptSha256 === null ? '' : `, input ${shortHash(h.inputScriptSha256)}`})`;
 }
 
+type DiskInfo = { readonly kind: 'boot-image'; readonly sectors: number } | { readonly kind: 'file'; readonly path: string; readonly sha256: string; readonly sectors: number } | null;
+
+function describeDisk(d: DiskInfo): string {
+  if (d === null) return 'none';
+  return d.kind === 'boot-image' ? 'a copy of the boot image' : `${d.path} (sha256 ${shortHash(d.sha256)}…)`;
+}
+
+/** The first disk two run configurations differ in (by content: a path may differ between hosts), or null. */
+function diskDifference(ref: TraceHeaderInfo['run'], dst: TraceHeaderInfo['run']): string | null {
+  if (ref === null || dst === null) return null;
+  const pairs: [string, DiskInfo, DiskInfo][] = [
+    ['primary disk', ref.disk, dst.disk],
+    ['slave disk', ref.slaveDisk === null ? null : { kind: 'file', ...ref.slaveDisk }, dst.slaveDisk === null ? null : { kind: 'file', ...dst.slaveDisk }],
+  ];
+  for (const [what, a, b] of pairs) {
+    const same = a === null || b === null ? a === b : a.kind === 'boot-image' || b.kind === 'boot-image' ? a.kind === b.kind : a.sha256 === b.sha256;
+    if (!same) return `${what}: reference ${describeDisk(a)}, destination ${describeDisk(b)}`;
+  }
+  return null;
+}
+
 /** Why two headers describe different guests or machines, or null. */
 export function headerMismatch(ref: TraceHeaderInfo, dst: TraceHeaderInfo, refLabel: string, dstLabel: string): { code: string; message: string } | null {
   if (ref.guestImageSha256 !== dst.guestImageSha256 || ref.guestArgs !== dst.guestArgs || ref.inputScriptSha256 !== dst.inputScriptSha256) {
@@ -68,6 +89,8 @@ export function headerMismatch(ref: TraceHeaderInfo, dst: TraceHeaderInfo, refLa
       message: `the traces are of different guests${boot === null ? '' : ` (they boot differently: ${boot})`}: reference ${describeGuest(ref, refLabel)}, destination ${describeGuest(dst, dstLabel)}`,
     };
   }
+  const disks = diskDifference(ref.run, dst.run);
+  if (disks !== null) return { code: 'DIFFERENT_DISKS', message: `the traces ran on different disks: ${disks}` };
   const a = ref.machine;
   const b = dst.machine;
   const machine = (what: string): { code: string; message: string } => ({

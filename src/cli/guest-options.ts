@@ -11,6 +11,7 @@ import { bootFromImage, bootSpec } from '../board/boot.js';
 import { CopyOnWriteDiskBacking, openDiskImage } from '../devices/disk-backing.js';
 import { checkGuestArgs, resolveBoot, type BootFlags, type ResolvedImage } from '../guests/catalog.js';
 import { loadInputScript, type InputScript } from '../devices/input-script.js';
+import { openSharedDisk, type RunSetup, type SharedDisk } from '../trace/run-setup.js';
 
 export const guestArg = Args.string({
   description: 'guest name (see `migtrace guests`) or path to a raw boot image; omit with --kernel, --rom or --multiboot',
@@ -97,4 +98,37 @@ export function bootRequest(req: GuestRequest, options: { diskReadOnly?: boolean
     disk,
     slaveDisk,
   });
+}
+
+/**
+ * The run setup `record` makes of a request: the request's disks opened read-only and hashed
+ * (guest writes go to overlays), so a replay or a migration finds them as the recording did.
+ * Close it when the recording is done.
+ */
+export function recordingSetup(req: GuestRequest): { readonly setup: RunSetup; close(): void } {
+  const disk = req.diskPath === undefined ? undefined : openSharedDisk(req.diskPath);
+  let slaveDisk: SharedDisk | undefined;
+  try {
+    slaveDisk = req.slaveDiskPath === undefined ? undefined : openSharedDisk(req.slaveDiskPath);
+  } catch (err) {
+    disk?.close();
+    throw err;
+  }
+  const setup: RunSetup = {
+    label: req.image.label,
+    image: req.image.bytes,
+    args: req.args,
+    memory: req.memory,
+    instructionsPerSecond: req.instructionsPerSecond,
+    input: req.input,
+    disk,
+    slaveDisk,
+  };
+  return {
+    setup,
+    close: () => {
+      disk?.close();
+      slaveDisk?.close();
+    },
+  };
 }

@@ -7,14 +7,19 @@ import { renderPostMortem } from '../../verify/post-mortem-render.js';
 
 export default class Demo extends MigtraceCommand {
   static override description =
-    'Record a built-in guest, migrate it live mid-run and verify it (a match), then migrate it again with an injected migration bug and show how the verifier catches it and why';
-  static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --fault pit-latch-lost --dir ./demo-traces', '<%= config.bin %> demo --json'];
+    'Record a guest, migrate it live mid-run and verify it (a match), then migrate it again with an injected migration bug and show how the verifier catches it and why; --guest linux tells the story on Linux 6.1 booting with its own drivers (built with npm run guests:third-party)';
+  static override examples = [
+    '<%= config.bin %> demo',
+    '<%= config.bin %> demo --fault pit-latch-lost --dir ./demo-traces',
+    '<%= config.bin %> demo --guest linux',
+    '<%= config.bin %> demo --json',
+  ];
 
   static override flags = {
-    guest: Flags.string({ description: 'built-in guest to run', default: 'timer' }),
+    guest: Flags.string({ description: 'guest to run: a built-in guest, or linux (a third-party guest, built first)', default: 'timer' }),
     args: Flags.string({ description: 'guest arguments (default for timer: auto-EOI mode)' }),
-    at: Flags.string({ description: 'icount at which the migration begins', default: '5000000' }),
-    fault: Flags.string({ description: 'the migration bug to inject the second time (see `migtrace migrate --help`)', default: 'icw4-shadow-skipped' }),
+    at: Flags.string({ description: 'icount at which the migration begins (default: 5000000; linux: 120000000, mid-boot while it probes its drivers)' }),
+    fault: Flags.string({ description: 'the migration bug to inject the second time (see `migtrace migrate --help`; default icw4-shadow-skipped)' }),
     strategy: Flags.string({ description: 'precopy or postcopy', options: ['precopy', 'postcopy'], default: 'precopy' }),
     dir: Flags.string({ description: 'keep the traces in this directory (default: a temporary one)' }),
   };
@@ -25,11 +30,10 @@ export default class Demo extends MigtraceCommand {
     const say = (line: string): void => {
       if (!json) this.log(line);
     };
-    const args = flags.args ?? (flags.guest === 'timer' ? 'hz=1000 every=100 ticks=200 eoi=auto' : undefined);
     const result = await runDemo({
       guest: flags.guest,
-      args,
-      at: parseCount(flags.at, '--at'),
+      args: flags.args,
+      at: flags.at === undefined ? undefined : parseCount(flags.at, '--at'),
       fault: flags.fault,
       strategy: flags.strategy as 'precopy' | 'postcopy',
       dir: flags.dir,

@@ -39,6 +39,7 @@ export default class Migrate extends MigtraceCommand {
     '<%= config.bin %> migrate ref.trace --at 5000000 --out dest.trace',
     '<%= config.bin %> migrate ref.trace --at 5e6 --strategy postcopy --bandwidth 10Gbps --out dest.trace --json',
     '<%= config.bin %> migrate --incoming tcp:127.0.0.1:7000 --out dest.trace      # destination',
+    '<%= config.bin %> migrate --incoming tcp:7000 --kernel bzImage --initrd initrd.cpio --disk /mnt/shared.img --out dest.trace',
     '<%= config.bin %> migrate ref.trace --at 5e6 --to tcp:127.0.0.1:7000          # source',
   ];
 
@@ -71,6 +72,10 @@ export default class Migrate extends MigtraceCommand {
       default: formatDuration(DEFAULT_TIMEOUT_MS),
     }),
     'destination-memory': Flags.string({ description: 'RAM of the destination machine (default: the source\'s)' }),
+    kernel: Flags.string({ description: 'with --incoming: this host\'s copy of the kernel; refused unless it is the source\'s (sha256)' }),
+    initrd: Flags.string({ description: 'with --incoming: this host\'s copy of the initrd; refused unless it is the source\'s (sha256)' }),
+    disk: Flags.string({ description: 'with --incoming: this host\'s copy of the shared disk, used instead of the source\'s path; refused unless it hashes as the source\'s' }),
+    'slave-disk': Flags.string({ description: 'with --incoming: this host\'s copy of the shared slave disk, likewise' }),
   };
 
   async run(): Promise<MigrateOutput> {
@@ -89,6 +94,7 @@ export default class Migrate extends MigtraceCommand {
         throw new InputError('BAD_USAGE', '--attach, --attach-at, --agent and --fault belong to the source: the destination learns them from the stream');
       }
       const out = required(flags.out, '--out', 'the destination trace');
+      const local = { kernel: flags.kernel, initrd: flags.initrd, disk: flags.disk, slaveDisk: flags['slave-disk'] };
       const listen = parseTcpAddress(flags.incoming, '--incoming');
       const timeoutMs = parseTimeout(flags.timeout);
       const rec = await receiveMigration({
@@ -98,12 +104,17 @@ export default class Migrate extends MigtraceCommand {
         tcp: { timeoutMs },
         onListening: (a) => say(`listening on ${formatAddress(a)}`),
         onNote: say,
+        local,
       });
       this.report(rec.metrics, say);
       say(destinationLine(rec));
       return { mode: 'destination', listen: formatAddress(listen), out, metrics: rec.metrics, destination: destinationInfo(rec) };
     }
 
+    const copies = (['kernel', 'initrd', 'disk', 'slave-disk'] as const).filter((f) => flags[f] !== undefined);
+    if (copies.length > 0) {
+      throw new InputError('BAD_USAGE', `--${copies[0]} is a destination's own copy (migrate --incoming … --${copies[0]} FILE); a source migrates what its recording booted`);
+    }
     const trace = required(args.trace, 'TRACE', 'the trace to migrate');
     const at = parseCount(required(flags.at, '--at', 'the migration point'), '--at');
     const options = parseOptions(flags);

@@ -1,11 +1,10 @@
 import { Flags } from '@oclif/core';
 import { EXIT_FAILED, EXIT_FAULT, MigtraceCommand } from '../cli/base-command.js';
-import { guestArg, guestFlags, resolveGuestRequest } from '../cli/guest-options.js';
+import { guestArg, guestFlags, recordingSetup, resolveGuestRequest } from '../cli/guest-options.js';
 import { ProgressLine } from '../cli/progress.js';
 import { formatBytes, formatCount, parseCount } from '../cli/units.js';
 import { InputError } from '../errors.js';
 import { KIND_CLASSES, type RecordKind } from '../trace/format.js';
-import { openSharedDisk, type RunSetup } from '../trace/run-setup.js';
 import { recordBoot, type RecordingSummary } from '../trace/session.js';
 
 export interface RecordOutput extends RecordingSummary {
@@ -43,18 +42,7 @@ export default class Record extends MigtraceCommand {
     if (interval === 0) throw new InputError('BAD_NUMBER', '--checkpoint-interval: must be at least 1 instruction');
     const request = resolveGuestRequest(args.guest, flags);
     // A file disk is opened read-only under an overlay: the recording never changes it, so replay finds it as it was.
-    const disk = request.diskPath === undefined ? undefined : openSharedDisk(request.diskPath);
-    const slaveDisk = request.slaveDiskPath === undefined ? undefined : openSharedDisk(request.slaveDiskPath);
-    const setup: RunSetup = {
-      label: request.image.label,
-      image: request.image.bytes,
-      args: request.args,
-      memory: request.memory,
-      instructionsPerSecond: request.instructionsPerSecond,
-      input: request.input,
-      disk,
-      slaveDisk,
-    };
+    const { setup, close } = recordingSetup(request);
     const progress = new ProgressLine('recording', flags.progress);
     const interrupt = new AbortController();
     const onSigint = () => interrupt.abort();
@@ -70,8 +58,7 @@ export default class Record extends MigtraceCommand {
     } finally {
       process.off('SIGINT', onSigint);
       progress.done();
-      disk?.close();
-      slaveDisk?.close();
+      close();
     }
     const seconds = progress.seconds;
     const out: RecordOutput = { guest: request.image.label, ...summary, seconds, recordsPerSecond: summary.records / Math.max(seconds, 1e-6) };

@@ -1,80 +1,52 @@
 /**
- * Golden traces: traces/ holds the exported traces of a scenario matrix — every device guest,
- * recorded from power-on, and migrated at two points (a third and a half of its run) with
- * pre-copy and with post-copy — and traces/manifest.json lists them.
+ * Golden traces: traces/ holds the exported traces of a scenario matrix (matrix.ts) — every
+ * device guest, recorded from power-on, and migrated at two points with pre-copy and with
+ * post-copy; Linux 6.1 likewise, kept as digests — and traces/manifest.json lists them.
  *
  * `check` re-records every reference, re-migrates every scenario, and compares each export
- * byte for byte with its golden file (runs are deterministic, exports are canonical); a
- * difference is shown readably: the first record where the two streams part and a post-mortem
- * diff of the machine state there. Every new destination must also verify against its new
- * reference. `update` rewrites the files — only ever on request, never from a test.
+ * byte for byte with its golden file or digest (runs are deterministic, exports are
+ * canonical); a difference is shown readably: the first record where the two streams part
+ * and a post-mortem diff of the machine state there (for a digest: how the two runs end). A
+ * third-party guest not built here, or built from other inputs, is skipped with the reason;
+ * one built from the same inputs to other bytes fails (build-identity.ts). Every new
+ * destination must also verify against its new reference. `update` rewrites the files —
+ * only ever on request, never from a test.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { loadInputScript } from '../devices/input-script.js';
-import { packageRoot, resolveImage } from '../guests/catalog.js';
+import { recordingSetup, resolveGuestRequest } from '../cli/guest-options.js';
+import { listThirdPartyGuests, packageRoot } from '../guests/catalog.js';
+import { missingFiles, type ThirdPartyGuest } from '../guests/third-party.js';
 import { migrationOptions } from '../migration/options.js';
 import { migrateTraceInProcess } from '../migration/trace-migration.js';
-import { exportTrace, importTrace } from '../trace/export.js';
+import { exportTrace } from '../trace/export.js';
 import { TraceReader } from '../trace/reader.js';
 import { recordBoot } from '../trace/session.js';
-import { postMortem } from '../../verify/post-mortem.js';
-import { renderPostMortem } from '../../verify/post-mortem-render.js';
-import { compareStreams } from '../../verify/stream-compare.js';
-import { describeRecordBody } from '../trace/describe.js';
 import { verifyTraces } from '../../verify/verify.js';
+import { buildIdentity, checkBuild } from './build-identity.js';
+import { compareExport, digestOf, type GoldenVerdict } from './compare.js';
+import {
+  GOLDEN_GUESTS, GOLDEN_STRATEGIES, goldenDir, readManifest, writeManifest,
+  type GoldenDigest, type GoldenGuest, type GoldenGuestSpec, type GoldenManifest, type GoldenScenario,
+} from './matrix.js';
 
-export interface GoldenGuest {
-  readonly name: string;
-  readonly args?: string;
-  /** Input script, relative to the package root. */
-  readonly input?: string;
-  /** The reference's export, relative to traces/. */
-  readonly file: string;
-}
+export { GOLDEN_GUESTS, goldenDir, readManifest, type GoldenGuest, type GoldenManifest, type GoldenScenario } from './matrix.js';
 
-export interface GoldenScenario {
-  readonly name: string;
-  readonly guest: string;
-  readonly at: number;
-  readonly strategy: 'precopy' | 'postcopy';
-  readonly file: string;
-}
-
-export interface GoldenManifest {
-  readonly format: 1;
-  readonly note: string;
-  readonly guests: readonly GoldenGuest[];
-  readonly scenarios: readonly GoldenScenario[];
-}
-
-/** The matrix `update` writes: every device guest (small configurations), two points × two strategies. */
-export const GOLDEN_GUESTS: readonly Omit<GoldenGuest, 'file'>[] = [
-  { name: 'timer', args: 'hz=1000 every=100 ticks=200 eoi=auto' },
-  { name: 'rtc' },
-  { name: 'serial-echo', input: 'guests/inputs/serial-echo.input' },
-  { name: 'disk', args: 'count=4' },
-  { name: 'apic', args: 'n=10 pit=10' },
-  { name: 'net-echo', input: 'guests/inputs/net-echo.input' },
-];
-
-export function goldenDir(): string {
-  return path.join(packageRoot(), 'traces');
-}
-
-export function readManifest(dir = goldenDir()): GoldenManifest {
-  const file = path.join(dir, 'manifest.json');
-  if (!fs.existsSync(file)) throw new InputError('NO_GOLDEN_MANIFEST', `no golden traces: ${file} is missing (create them with \`migtrace golden update\`)`);
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as GoldenManifest;
-}
+/** What builds the third-party guests. */
+const BUILD_COMMAND = 'npm run guests:third-party';
 
 export interface ScenarioResult {
   readonly name: string;
   readonly kind: 'reference' | 'migration';
-  /** 'same': byte-identical to the golden file; 'differs': not (see `diff`); 'missing': no golden file. */
-  readonly golden: 'same' | 'differs' | 'missing';
+  /**
+   * 'same': byte-identical to the golden file (or digest); 'differs': not (see `diff`);
+   * 'missing': no golden file; 'skipped': a third-party guest not built here, or built from
+   * other inputs (see `reason`).
+   */
+  readonly golden: GoldenVerdict;
+  readonly reason?: string;
   /** Migrations: the new destination verified against the new reference. */
   readonly verified?: 'match' | 'divergence';
   readonly diff?: string;
@@ -85,53 +57,38 @@ export interface GoldenReport {
   readonly results: readonly ScenarioResult[];
 }
 
-async function recordGuest(g: Omit<GoldenGuest, 'file'>, out: string): Promise<void> {
-  const image = resolveImage(g.name);
-  const input = g.input === undefined ? undefined : loadInputScript(path.join(packageRoot(), g.input));
-  await recordBoot(out, { label: g.name, image: image.bytes, args: g.args ?? image.guest?.args, input });
+function thirdParty(name: string): ThirdPartyGuest | undefined {
+  return listThirdPartyGuests().find((g) => g.name === name);
+}
+
+async function recordGuest(g: GoldenGuestSpec, out: string): Promise<void> {
+  const input = g.input === undefined ? undefined : path.join(packageRoot(), g.input);
+  const { setup, close } = recordingSetup(resolveGuestRequest(g.name, { args: g.args, input }));
+  try {
+    await recordBoot(out, { ...setup, label: g.name }, { until: g.until });
+  } finally {
+    close();
+  }
 }
 
 async function migrate(ref: string, s: { at: number; strategy: 'precopy' | 'postcopy' }, out: string): Promise<void> {
   await migrateTraceInProcess({ trace: ref, at: s.at, out, options: migrationOptions({ strategy: s.strategy }) });
 }
 
-/** Why `fresh` (a trace dir) is not the golden export `goldenFile`: the first record that differs and the state there. */
-async function explain(goldenFile: string, fresh: string, tmp: string): Promise<string> {
-  const golden = path.join(tmp, `golden-${path.basename(goldenFile, '.mtx')}`);
-  await importTrace(goldenFile, golden);
-  const a = await TraceReader.open(golden);
-  const b = await TraceReader.open(fresh);
-  const lines: string[] = [];
-  try {
-    const from = Math.max(a.header.firstIcount, b.header.firstIcount);
-    const s = await compareStreams(a, b, from);
-    const names = new Map(a.header.machine.devices.map((x) => [x.id, x.name]));
-    const name = (id: number): string => names.get(id) ?? `device ${id}`;
-    if (s.divergence === null) {
-      lines.push('the record streams agree; the traces differ elsewhere (header, checkpoints or end)');
-      const ha = JSON.stringify(a.header);
-      const hb = JSON.stringify(b.header);
-      if (ha !== hb) lines.push(`headers: golden ${ha}`, `         now    ${hb}`);
-    } else {
-      const d = s.divergence;
-      lines.push(`the streams part at icount ${d.icount} (after ${s.matched} matching records):`);
-      lines.push(`  golden  ${d.reference === null ? '(ends)' : `#${d.reference.seq} @${d.reference.icount} ${describeRecordBody(d.reference, name, true)}`}`);
-      lines.push(`  now     ${d.destination === null ? '(ends)' : `#${d.destination.seq} @${d.destination.icount} ${describeRecordBody(d.destination, name, true)}`}`);
-    }
-  } finally {
-    await a.close();
-    await b.close();
+/**
+ * A third-party guest's build against the golden one: null to go on, else its result
+ * (skipped: not built or built from other inputs; differs: same inputs, other bytes).
+ */
+function buildResult(g: GoldenGuest): ScenarioResult | null {
+  const third = thirdParty(g.name);
+  if (third === undefined) return null;
+  if (g.build === undefined || g.digest === undefined) {
+    throw new InputError('BAD_GOLDEN_MANIFEST', `golden guest ${g.name} is a third-party guest but its manifest entry has no build or digest: regenerate it with \`migtrace golden update --only ${g.name}\``);
   }
-  try {
-    lines.push(renderPostMortem(await postMortem(golden, fresh, undefined, { maxPages: 2, context: 4 })));
-  } catch (err) {
-    lines.push(`(no post-mortem: ${(err as Error).message})`);
-  }
-  return lines.join('\n');
-}
-
-function sameBytes(a: string, b: string): boolean {
-  return fs.existsSync(a) && fs.existsSync(b) && fs.readFileSync(a).equals(fs.readFileSync(b));
+  const b = checkBuild(third, g.build, BUILD_COMMAND);
+  if (b.kind === 'same') return null;
+  if (b.kind === 'not-reproducible') return { name: g.name, kind: 'reference', golden: 'differs', diff: b.reason };
+  return { name: g.name, kind: 'reference', golden: 'skipped', reason: b.reason };
 }
 
 /** Re-record and re-migrate every scenario of the manifest; compare with the golden files and verify. */
@@ -150,16 +107,17 @@ export async function checkGolden(options: { dir?: string; only?: string; say?: 
     for (const g of manifest.guests) {
       const scenarios = manifest.scenarios.filter((s) => s.guest === g.name && (options.only === undefined || s.name.includes(options.only) || g.name === options.only));
       if (scenarios.length === 0 && options.only !== undefined && g.name !== options.only) continue;
+      const build = buildResult(g);
+      if (build !== null) {
+        results.push(build);
+        say(`${build.golden === 'skipped' ? 'skip' : 'FAIL'} ${g.name} and its ${scenarios.length} scenarios: ${build.reason ?? build.diff}`);
+        continue;
+      }
       const ref = path.join(tmp, `${g.name}.ref`);
       await recordGuest(g, ref);
       const refFile = path.join(tmp, g.file);
       await exportTrace(ref, refFile);
-      const goldenRef = path.join(dir, g.file);
-      const refResult: ScenarioResult = !fs.existsSync(goldenRef)
-        ? { name: g.name, kind: 'reference', golden: 'missing' }
-        : sameBytes(goldenRef, refFile)
-          ? { name: g.name, kind: 'reference', golden: 'same' }
-          : { name: g.name, kind: 'reference', golden: 'differs', diff: await explain(goldenRef, ref, tmp) };
+      const refResult: ScenarioResult = { name: g.name, kind: 'reference', ...(await compareExport(g, refFile, ref, dir, tmp)) };
       results.push(refResult);
       say(`${refResult.golden === 'same' ? 'ok  ' : 'FAIL'} ${g.name} (reference)${refResult.golden === 'same' ? '' : `: ${refResult.golden}`}`);
       for (const s of scenarios) {
@@ -167,69 +125,95 @@ export async function checkGolden(options: { dir?: string; only?: string; say?: 
         await migrate(ref, s, dst);
         const file = path.join(tmp, s.file);
         await exportTrace(dst, file);
-        const goldenFile = path.join(dir, s.file);
-        const golden = !fs.existsSync(goldenFile) ? 'missing' : sameBytes(goldenFile, file) ? 'same' : 'differs';
+        const compared = await compareExport(s, file, dst, dir, tmp);
         const report = await verifyTraces(ref, dst);
-        const r: ScenarioResult = {
-          name: s.name,
-          kind: 'migration',
-          golden,
-          verified: report.verdict,
-          diff: golden === 'differs' ? await explain(goldenFile, dst, tmp) : undefined,
-        };
+        const r: ScenarioResult = { name: s.name, kind: 'migration', ...compared, verified: report.verdict };
         results.push(r);
-        const good = golden === 'same' && report.verdict === 'match';
-        say(`${good ? 'ok  ' : 'FAIL'} ${s.name}${golden === 'same' ? '' : `: golden ${golden}`}${report.verdict === 'match' ? '' : '; does not verify'}`);
+        const good = r.golden === 'same' && report.verdict === 'match';
+        say(`${good ? 'ok  ' : 'FAIL'} ${s.name}${r.golden === 'same' ? '' : `: golden ${r.golden}`}${report.verdict === 'match' ? '' : '; does not verify'}`);
       }
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  return { ok: results.every((r) => r.golden === 'same' && (r.verified === undefined || r.verified === 'match')), results };
+  const ok = results.every((r) => r.golden === 'skipped' || (r.golden === 'same' && (r.verified === undefined || r.verified === 'match')));
+  return { ok, results };
 }
 
-/** Record and migrate the whole matrix again and write traces/ and its manifest. */
-export async function updateGolden(options: { dir?: string; say?: (line: string) => void } = {}): Promise<GoldenManifest> {
+/**
+ * Record and migrate the matrix again and write traces/ and its manifest: every guest, or
+ * `only` one (the others' entries are kept). A third-party guest not built here keeps its
+ * entries, saying so.
+ */
+export async function updateGolden(options: { dir?: string; only?: string; say?: (line: string) => void } = {}): Promise<GoldenManifest> {
   const dir = options.dir ?? goldenDir();
   const say = options.say ?? (() => {});
+  if (options.only !== undefined && !GOLDEN_GUESTS.some((g) => g.name === options.only)) {
+    throw new InputError('UNKNOWN_GOLDEN', `--only ${options.only}: not a golden guest (guests: ${GOLDEN_GUESTS.map((g) => g.name).join(', ')})`);
+  }
+  const old = fs.existsSync(path.join(dir, 'manifest.json')) ? readManifest(dir) : null;
   fs.mkdirSync(dir, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'migtrace-golden-'));
   const guests: GoldenGuest[] = [];
   const scenarios: GoldenScenario[] = [];
+  const keep = (name: string, why: string): void => {
+    const g = old?.guests.find((x) => x.name === name);
+    if (g === undefined) return;
+    guests.push(g);
+    scenarios.push(...old!.scenarios.filter((s) => s.guest === name));
+    say(`kept ${name}'s golden entries (${why})`);
+  };
   try {
     for (const g of GOLDEN_GUESTS) {
-      const ref = path.join(tmp, `${g.name}.ref`);
-      await recordGuest(g, ref);
-      const reader = await TraceReader.open(ref);
-      const end = reader.status.complete ? reader.status.finalIcount : 0;
-      await reader.close();
-      const file = `${g.name}.reference.mtx`;
-      await exportTrace(ref, path.join(dir, file));
-      guests.push({ ...g, file });
-      say(`wrote ${file}`);
-      for (const at of [Math.floor(end / 3), Math.floor(end / 2)]) {
-        for (const strategy of ['precopy', 'postcopy'] as const) {
-          const name = `${g.name}@${at}-${strategy}`;
-          const dst = path.join(tmp, `${name}.dst`);
-          await migrate(ref, { at, strategy }, dst);
-          const report = await verifyTraces(ref, dst);
-          if (report.verdict !== 'match') throw new InputError('GOLDEN_DOES_NOT_VERIFY', `golden scenario ${name} does not verify: ${report.firstDivergence?.cause ?? ''}`);
-          const out = `${name}.mtx`;
-          await exportTrace(dst, path.join(dir, out));
-          scenarios.push({ name, guest: g.name, at, strategy, file: out });
-          say(`wrote ${out}`);
-        }
+      if (options.only !== undefined && g.name !== options.only) {
+        keep(g.name, `--only ${options.only}`);
+        continue;
       }
+      const third = thirdParty(g.name);
+      const missing = third === undefined ? [] : missingFiles(third);
+      if (missing.length > 0) {
+        keep(g.name, `not built here: ${missing[0]} is missing; ${BUILD_COMMAND}`);
+        continue;
+      }
+      const written = await updateGuest(g, third, dir, tmp, say);
+      guests.push(written.guest);
+      scenarios.push(...written.scenarios);
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  const manifest: GoldenManifest = {
-    format: 1,
-    note: 'Golden traces: exports of each reference and of its migrations (`migtrace export`). Regenerate only with `migtrace golden update`, in a commit that says why the new traces are right.',
-    guests,
-    scenarios,
+  return writeManifest(dir, guests, scenarios);
+}
+
+/** Record one guest and its scenarios; built-in guests' exports go to `dir`, a third-party guest's become digests. */
+async function updateGuest(g: GoldenGuestSpec, third: ThirdPartyGuest | undefined, dir: string, tmp: string, say: (line: string) => void): Promise<{ guest: GoldenGuest; scenarios: GoldenScenario[] }> {
+  const keepBytes = third === undefined;
+  const ref = path.join(tmp, `${g.name}.ref`);
+  await recordGuest(g, ref);
+  const reader = await TraceReader.open(ref);
+  const end = reader.status.complete ? reader.status.finalIcount : 0;
+  await reader.close();
+  const out = async (name: string, trace: string): Promise<GoldenDigest | undefined> => {
+    const file = path.join(keepBytes ? dir : tmp, name);
+    await exportTrace(trace, file);
+    say(keepBytes ? `wrote ${name}` : `digest of ${name}`);
+    return keepBytes ? undefined : digestOf(file, trace);
   };
-  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  return manifest;
+  const file = `${g.name}.reference.mtx`;
+  const digest = await out(file, ref);
+  const guest: GoldenGuest = { ...g, file, ...(digest === undefined ? {} : { digest, build: buildIdentity(third!) }) };
+  const scenarios: GoldenScenario[] = [];
+  for (const at of g.points ?? [Math.floor(end / 3), Math.floor(end / 2)]) {
+    for (const strategy of GOLDEN_STRATEGIES) {
+      const name = `${g.name}@${at}-${strategy}`;
+      const dst = path.join(tmp, `${name}.dst`);
+      await migrate(ref, { at, strategy }, dst);
+      const report = await verifyTraces(ref, dst);
+      if (report.verdict !== 'match') throw new InputError('GOLDEN_DOES_NOT_VERIFY', `golden scenario ${name} does not verify: ${report.firstDivergence?.cause ?? ''}`);
+      const sfile = `${name}.mtx`;
+      const sdigest = await out(sfile, dst);
+      scenarios.push({ name, guest: g.name, at, strategy, file: sfile, ...(sdigest === undefined ? {} : { digest: sdigest }) });
+    }
+  }
+  return { guest, scenarios };
 }

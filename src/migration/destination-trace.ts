@@ -23,6 +23,7 @@ import { MachineRecorder, type RecordingOutcome } from '../trace/session.js';
 import { TraceWriter } from '../trace/writer.js';
 import type { MigrationDestination } from './destination.js';
 import { setupOf } from './environment.js';
+import type { LocalCopies } from './local-copies.js';
 import { formatBandwidth } from './link.js';
 import { formatDowntime, type MigrationMetrics } from './metrics.js';
 import { PAGE_COST_BYTES } from './postcopy-destination.js';
@@ -36,6 +37,8 @@ export interface DestinationRecording {
 
 export interface RecordDestinationOptions {
   readonly checkpointInterval?: number;
+  /** The destination's own copies its machine was built with (the trace header names them). */
+  readonly local?: LocalCopies;
   readonly onProgress?: (icount: number) => void;
 }
 
@@ -68,7 +71,7 @@ export async function recordDestination(
   fs.rmSync(tmp, { recursive: true, force: true });
   let writer: TraceWriter | null = null;
   try {
-    const setup = setupOf(env, source, machine.memory.size);
+    const setup = setupOf(env, source, machine.memory.size, options.local);
     const header = traceHeaderFor(setup, machine, machine.clock.icount);
     // Reads every page: a post-copy destination observes the absent ones (the figures do not change).
     const snapshot = encodeMachineSnapshot(captureMachineSnapshot(machine));

@@ -15,7 +15,8 @@ import { CopyOnWriteDiskBacking, SECTOR_SIZE, type DiskBacking } from '../device
 import type { Machine } from '../board/machine.js';
 import { PAGE_ROUND_STOP_AND_COPY } from '../trace/switch-over-capture.js';
 import type { DeviceReconstruction } from './devices.js';
-import { MigrationError, MigrationProtocolError, MigrationRefused, withNote } from './errors.js';
+import { DestinationMismatch, MigrationError, MigrationProtocolError, MigrationRefused, withNote } from './errors.js';
+import { InputError } from '../errors.js';
 import { LinkModel, roundNs } from './link.js';
 import { computeMetrics, type MigrationFigures, type MigrationMetrics, type RoundReport } from './metrics.js';
 import { applyPageBatch } from './pages.js';
@@ -331,13 +332,16 @@ export class MigrationDestination {
   private acceptMachine(): void {
     const source = this.source!;
     let machine: Machine;
+    // Refusals here come before any page or anything runs: another board, another kernel,
+    // initrd or disk than this side's are bad input to this side (exit 2), and the source runs on.
     try {
       machine = this.side.createMachine(source, this.environment!);
     } catch (err) {
+      if (err instanceof InputError) throw new InputError(err.code, `the destination refuses the migration: ${err.message}`);
       throw this.refuse((err as Error).message);
     }
     const problem = destinationMismatch(source, machineShape(machine));
-    if (problem !== null) throw this.refuse(`not an identical machine: ${problem}`);
+    if (problem !== null) throw new DestinationMismatch(`the destination refuses the migration: not an identical machine: ${problem}`);
     if (source.commitHandshake !== true) {
       throw this.refuse('the source does not know the switch-over commit (stream 2.1): run the same migtrace release at both ends');
     }

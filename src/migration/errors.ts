@@ -28,6 +28,19 @@ export class MigrationRefused extends MigrationError {
   }
 }
 
+/**
+ * The destination refused a source whose machine is not its own (another machine type,
+ * devices, clock rate, too little memory): bad input to the destination (exit 2), found
+ * before any page arrives; the source is told and runs on. Code MIGRATION_REFUSED, as the
+ * source's MigrationRefused.
+ */
+export class DestinationMismatch extends InputError {
+  constructor(message: string) {
+    super('MIGRATION_REFUSED', message);
+    this.name = 'DestinationMismatch';
+  }
+}
+
 export class LinkDropped extends MigrationError {
   constructor(message: string) {
     super('MIGRATION_LINK_DROPPED', message);

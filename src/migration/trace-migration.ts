@@ -14,6 +14,7 @@ import type { DeviceCapture, DeviceReconstruction } from './devices.js';
 import { checkOutput, recordDestination, type DestinationRecording } from './destination-trace.js';
 import type { DestinationSide } from './destination.js';
 import { destinationMachine, environmentOf } from './environment.js';
+import type { LocalCopies } from './local-copies.js';
 import { MigrationError, atBeyondEnd, withNote } from './errors.js';
 import { LATE_ATTACH_WITHOUT_AGENT } from './faults.js';
 import { BOOT_ATTACHMENT, attachHypervisor, hypervisorReconstruction, type HypervisorAttachment } from './hypervisor-devices.js';
@@ -145,9 +146,9 @@ export async function prepareSource(
 }
 
 /** The destination of a recording: an identical machine built from ENVIRONMENT, reconstructed by the hypervisor. */
-export function recordingDestination(memory?: number, devices: DeviceReconstruction = hypervisorReconstruction): DestinationSide {
+export function recordingDestination(memory?: number, devices: DeviceReconstruction = hypervisorReconstruction, local: LocalCopies = {}): DestinationSide {
   return {
-    createMachine: (source, env) => destinationMachine(source, env, memory ?? source.memoryBytes),
+    createMachine: (source, env) => destinationMachine(source, env, memory ?? source.memoryBytes, local),
     devices,
   };
 }

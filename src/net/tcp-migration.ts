@@ -13,6 +13,7 @@ import type { MigrationOptions } from '../migration/options.js';
 import { migrateSource, type SourceOutcome } from '../migration/source.js';
 import { prepareSource, recordingDestination, sourceRanOn, sourceSideOf, type SourceAttachRequest } from '../migration/trace-migration.js';
 import { OutputLock } from '../migration/output-lock.js';
+import { checkLocalCopies, type LocalCopies } from '../migration/local-copies.js';
 import { TcpDestinationLink, connectSource, type TcpAddress, type TcpOptions } from './tcp-transport.js';
 import type { DeviceCapture, DeviceReconstruction } from '../migration/devices.js';
 import type { HypervisorAttachment } from '../migration/hypervisor-devices.js';
@@ -60,6 +61,8 @@ export interface IncomingRequest {
   readonly tcp?: TcpOptions;
   /** Told of a stale lock on `out` taken over. */
   readonly onNote?: (line: string) => void;
+  /** This host's own kernel, initrd and disks: each must be the source's (local-copies.ts). */
+  readonly local?: LocalCopies;
 }
 
 /**
@@ -72,12 +75,13 @@ export async function receiveMigration(req: IncomingRequest): Promise<Destinatio
   const lock = OutputLock.take(req.out, req.onNote);
   try {
     checkOutput(req.out);
+    const local = checkLocalCopies(req.local ?? {});
     const link = await TcpDestinationLink.listen(req.listen, req.tcp);
     req.onListening?.(link.address);
-    const destination = new MigrationDestination(link, recordingDestination(req.memory, req.devices));
+    const destination = new MigrationDestination(link, recordingDestination(req.memory, req.devices, local));
     try {
       destination.receiveAll();
-      const recording = await recordDestination(destination, req.out);
+      const recording = await recordDestination(destination, req.out, { local });
       await link.shutdown();
       return recording;
     } catch (err) {

@@ -1,6 +1,9 @@
 /** `migtrace demo`: record, migrate, verify (match), migrate with a bug, verify (caught), post-mortem. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migtrace } from './cli.js';
+import { expectRefused, migtrace } from './cli.js';
 
 describe('migtrace demo', () => {
   it('verifies a clean migration, catches an injected bug and shows the post-mortem', () => {
@@ -22,4 +25,15 @@ describe('migtrace demo', () => {
     expect(d.faulty.report.verdict).toBe('divergence');
     expect(d.faulty.report.firstDivergence.state.differences[0].path).toBe('uart.dll');
   }, 120_000);
+
+  it('--guest linux, not built: refused in one line naming npm run guests:third-party, before anything runs (the story itself: test/long/demo-linux.test.ts)', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'migtrace-demo-empty-'));
+    try {
+      const r = migtrace(['demo', '--guest', 'linux'], { env: { MIGTRACE_GUESTS: empty } });
+      expectRefused(r, /^migtrace: demo --guest linux: the linux guest is not built \(\S*bzImage is missing\): build it with npm run guests:third-party$/);
+      expect(r.stdout).toBe('');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
 });

@@ -4,12 +4,13 @@
  * earlier, inside the kernel's init. The first step of the "Migrate unmodified OSes" issue.
  * Skips, saying so, when the kernel is not built (npm run guests:third-party).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadThirdPartyGuests, missingFiles } from '../../src/guests/third-party.js';
-import { migtrace, ROOT } from '../cli/cli.js';
+import { loadThirdPartyGuests, missingFiles, thirdPartyFiles } from '../../src/guests/third-party.js';
+import { expectRefused, migtrace, ROOT } from '../cli/cli.js';
+import { incoming, migtraceAsync } from '../migration/cli.js';
 
 const linux = loadThirdPartyGuests(ROOT).find((g) => g.name === 'linux');
 const built = linux !== undefined && missingFiles(linux).length === 0;
@@ -37,4 +38,19 @@ describe.skipIf(!built)('Linux 6.1 migrated mid-boot', () => {
       expect(v.stdout).toMatch(/checkpoints: \d+ compared, all agree/);
     }, 600_000);
   }
+
+  it('a destination whose kernel differs by one byte refuses the migration in one line (exit 2); the source runs on to power-off', async () => {
+    const kernel = thirdPartyFiles(linux!).find((f) => f.field === 'kernel')!.path;
+    const other = join(work, 'bzImage-patched');
+    const bytes = readFileSync(kernel);
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(other, bytes);
+    const out = join(work, 'refused');
+    const dest = await incoming(out, ['--kernel', other]);
+    const source = await migtraceAsync(['migrate', reference, '--at', '20000000', '--to', `tcp:127.0.0.1:${dest.port}`]).done;
+    expectRefused(await dest.run.done, /^migtrace: the destination refuses the migration: the destination's kernel \S*bzImage-patched is not the source's: its sha256 is [0-9a-f]{16}… \(\d+ bytes\), the source's [0-9a-f]{16}…/);
+    expect(existsSync(out)).toBe(false);
+    expect(source.status).toBe(1);
+    expect(source.stderr).toMatch(/the source kept running unharmed: the guest ran on to icount \d+ \(guest exited with status 1/);
+  }, 600_000);
 });
