@@ -79,7 +79,10 @@ export const GOLDEN_GUESTS: readonly GoldenGuestSpec[] = [
   { name: 'disk', args: 'count=4' },
   { name: 'apic', args: 'n=10 pit=10' },
   { name: 'net-echo', input: 'guests/inputs/net-echo.input' },
+  { name: 'paging' },
   { name: 'linux', points: [80_000_000, 120_000_000] },
+  // The shell answering `echo hi`; a LAPIC timer interrupt pending, and fork in copyuvm (test/long/xv6-points.ts).
+  { name: 'xv6', input: 'guests/inputs/xv6-commands.input', until: 125_000_000, points: [112_755_232, 117_094_608] },
 ];
 
 export function goldenDir(): string {

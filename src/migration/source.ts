@@ -423,8 +423,8 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
     // Stop-and-copy. The capture may move guest memory (the NIC's dummy frames go through
     // the rings by DMA), so the last dirty set is taken after it.
     const delivered = worldPosition(machine);
+    const aheadFrom = aheadFromIcount(side, startIcount);
     const capture = side.devices.captureDevices();
-    const aheadFrom = aheadFromIcount(side, startIcount); // after the capture: the LAPIC's bound is read there
     let committed = false;
     let ack: PbAck;
     let stopCopy: { pages: number; zeroPages: number };

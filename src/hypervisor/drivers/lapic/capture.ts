@@ -9,18 +9,7 @@ import type { CaptureContext } from '../driver.js';
 import { DeviceCaptureBuilder } from '../../captured.js';
 import { LAPIC_BASE, lapicDivisor } from './registers.js';
 
-/**
- * The latest icount the guest can have written the timer's initial count: a write restarts
- * the period, so no later than where the current one began (remaining ≤ current × divisor);
- * for an expired one-shot, a whole count before the capture; -1 for a stopped timer.
- */
-export function timerPhaseSetBy(switchIcount: number, initial: number, divisor: number, current: number): number {
-  if (initial === 0) return -1;
-  if (current === 0) return switchIcount - initial * divisor;
-  return switchIcount - (initial - current) * divisor;
-}
-
-export function captureLapic(ctx: CaptureContext): { builder: DeviceCaptureBuilder; phaseSetBy: number } {
+export function captureLapic(ctx: CaptureContext): DeviceCaptureBuilder {
   const { io, notes } = ctx;
   const b = new DeviceCaptureBuilder(ctx.schema('lapic'));
   const r = (off: number) => io.mmioRead(LAPIC_BASE + off, 4) >>> 0;
@@ -67,5 +56,5 @@ export function captureLapic(ctx: CaptureContext): { builder: DeviceCaptureBuild
     }
   }
   b.set('lint0_level', 0, 'inferred'); // the driver's inferInputs
-  return { builder: b, phaseSetBy: timerPhaseSetBy(ctx.switchIcount, initial, d, current) };
+  return b;
 }

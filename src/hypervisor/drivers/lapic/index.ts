@@ -18,18 +18,7 @@ import { lapicDivisor } from './registers.js';
 /** Instructions beyond the timer's period (its phase write lands inside the window). */
 const TIMER_SPARE = 1000;
 
-/**
- * What the timer's phase follows from. The LAPIC's page is not trapped (no VM exit per EOI),
- * so the guest's writes of the divider and initial count are not seen; but a write of the
- * initial count restarts the period, so the guest wrote it no later than where the current
- * period began — counted back from the current count read at the capture.
- */
-export interface LapicTimerWatch {
-  /** The latest icount the guest can have set the timer's phase (-1: the timer is stopped). */
-  phaseSetBy: number;
-}
-
-export const lapicDriver: DeviceDriver<LapicTimerWatch> = {
+export const lapicDriver: DeviceDriver<void> = {
   devices: ['lapic'],
   ports: [],
   mmio: [BOARD.lapic.mmioBase],
@@ -37,17 +26,9 @@ export const lapicDriver: DeviceDriver<LapicTimerWatch> = {
   faults: [],
   captureStage: 'instant',
 
-  attach() {
-    return { phaseSetBy: -1 };
+  capture(ctx) {
+    return { builders: [captureLapic(ctx)] };
   },
-
-  capture(ctx, watch) {
-    const { builder, phaseSetBy } = captureLapic(ctx);
-    watch.phaseSetBy = phaseSetBy;
-    return { builders: [builder] };
-  },
-
-  timeConfigAt: (watch) => watch.phaseSetBy,
 
   inferInputs(devices) {
     const lapic = devices.get('lapic');

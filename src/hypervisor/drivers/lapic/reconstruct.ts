@@ -107,14 +107,14 @@ export function reconstructLapicTimer(ctx: ReconstructContext, t: CapturedView):
   const divide = () => writeDivideOnce(ctx, t);
   if (initial !== 0) {
     if (remaining >= 0) {
-      // Time-driven state: the divider and count the guest set, started where the source's
-      // current period began (index.ts, timeConfigAt), so a destination does it while pre-copy
-      // runs — unless the registers step makes ESR's error with the timer, after this.
+      // Not ahead: the LAPIC's page is not trapped, so the source cannot tell when the guest
+      // last wrote the count — as late as where the current period began, which is when the
+      // destination must start it (the time from there to the switch-over is downtime).
       const at = tl.end - (initial * d - remaining);
       tl.at(at, 'lapic: timer initial count (phase)', () => {
         divide();
         w(0x380, initial);
-      }, timerStartsEarly(t) ? 'ahead' : 'switch');
+      });
     } else {
       // Expired one-shot: start it early enough to expire before the switch-over, LVT masked.
       const at = tl.end - initial * d - 1;

@@ -179,9 +179,9 @@ export function reconstructPicEdgeRequests(ctx: ReconstructContext, master: Capt
   for (const c of [s, m]) {
     const want = stale(c) & ~(c.isMaster ? 1 << CASCADE_IR : 0);
     for (let k = 0; k < 8; k++) {
-      if (!(want & (1 << k)) || readIrr(io, c.base) & (1 << k)) continue;
-      const line = ctx.switchLine(c.isa + k);
-      if (line === null) continue;
+      if (!(want & (1 << k))) continue;
+      const line = ctx.switchLine(c.isa + k); // null (and no access) unless its device is rebuilt at the switch
+      if (line === null || readIrr(io, c.base) & (1 << k)) continue;
       line.raise();
       line.lower();
     }
