@@ -65,6 +65,9 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
   private readonly reach: Uint8Array;
   private readonly pci: number;
   private readonly nic: number;
+  /** The 8042 and port 0x92 share the A20 latch: a write to the 8042's output port changes the system control port's state. */
+  private readonly i8042: number;
+  private readonly sysctl: number;
   private readonly uart: number;
   private readonly inputDevice: number;
   /** Controllers a moved ISA line may have changed, not yet checked (lines move before the controllers see them). */
@@ -98,6 +101,8 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
     this.reach[b.lapic.id] = IOAPIC;
     this.pci = b.pci.id;
     this.nic = b.nic.id;
+    this.i8042 = b.i8042.id;
+    this.sysctl = b.sysctl.id;
     this.uart = b.uart.id;
     this.inputDevice = b.input.id;
   }
@@ -126,6 +131,7 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
     const tracker = this.tracker;
     let n = tracker.check(device);
     if (device === this.pci) n += tracker.check(this.nic);
+    else if (device === this.i8042) n += tracker.check(this.sysctl);
     const more = this.pending | this.reach[device];
     if (more !== 0) n += this.checkControllers(more, device);
     this.quiet = n === 0;

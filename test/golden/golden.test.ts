@@ -16,7 +16,7 @@ import { checkGolden, goldenDir, readManifest } from '../../src/golden/golden.js
 describe('golden traces', () => {
   it('the manifest covers every device guest at two points with pre-copy and post-copy', () => {
     const m = readManifest();
-    expect(m.guests.map((g) => g.name).sort()).toEqual(['apic', 'disk', 'linux', 'net-echo', 'rtc', 'serial-echo', 'timer']);
+    expect(m.guests.map((g) => g.name).sort()).toEqual(['apic', 'disk', 'linux', 'net-echo', 'paging', 'rtc', 'serial-echo', 'timer', 'xv6']);
     for (const g of m.guests) {
       const s = m.scenarios.filter((x) => x.guest === g.name);
       expect(new Set(s.map((x) => x.at)).size, g.name).toBeGreaterThanOrEqual(2);
