@@ -8,6 +8,7 @@ import { benchTraceFigures } from './trace.js';
 import { benchMigration } from './migration.js';
 import { benchVerify } from './verify.js';
 import { benchOs, benchUsertests } from './os.js';
+import { benchUsertestsMigration } from './usertests-migration.js';
 import { printFigures, type Figure } from './harness.js';
 
 const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
@@ -18,11 +19,12 @@ const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
   verify: benchVerify,
   os: benchOs,
   usertests: benchUsertests,
+  'usertests-migration': benchUsertestsMigration,
 };
 
 const wanted = process.argv.slice(2);
 /** Sections too long for a default run: only when named. */
-const onlyWhenNamed = new Set(['usertests']);
+const onlyWhenNamed = new Set(['usertests', 'usertests-migration']);
 for (const [name, run] of Object.entries(sections)) {
   if (wanted.length > 0 ? !wanted.includes(name) : onlyWhenNamed.has(name)) continue;
   printFigures(name, await run());
