@@ -66,6 +66,11 @@ export const RTL8169_DEFAULT_MAC: readonly number[] = [0x52, 0x54, 0x00, 0x12, 0
 /** Virtual time from a TxPoll write to the NIC walking the TX ring(s). */
 export const RTL8169_TX_DELAY_NS = 1000;
 
+/** The TxPoll service delay in instructions at `hz` instructions per virtual second. */
+export function rtl8169TxDelay(hz: number): number {
+  return Math.max(1, Math.floor((hz * RTL8169_TX_DELAY_NS) / 1e9));
+}
+
 export interface Rtl8169Options {
   /** The MAC address in the NIC's EEPROM (6 bytes). */
   mac?: readonly number[];
@@ -104,7 +109,7 @@ export class Rtl8169 extends Device<Rtl8169State> implements IoHandler, PciFunct
     this.pci = new PciConfigHeader(RTL8169_PCI_IDENTITY, this.state, () => this.pciChanged(), () => this.interruptPending());
     this.ring = new DescriptorRing(ctx.bus, () => this.id);
     this.txTimer = this.addTimer('tx_timer', () => this.serviceTxPoll());
-    this.txDelay = Math.max(1, Math.floor((ctx.clock.hz * RTL8169_TX_DELAY_NS) / 1e9));
+    this.txDelay = rtl8169TxDelay(ctx.clock.hz);
     const base = () => this.ioMapped;
     this.ioHandler = {
       sizes: SIZES_ALL,

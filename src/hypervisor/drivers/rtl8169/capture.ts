@@ -9,7 +9,8 @@
  * which the NIC is rebuilt exactly as the destination would be (program.ts) — on the
  * source, the guest's rings, buffers and pending TxPoll are as they were.
  * Command state: a pending TxPoll reads back from the register; when it will be serviced
- * (tx_timer) is not observable — it is re-issued at the switch-over (a command role field).
+ * (tx_timer) is measured by watching the poll bits clear with the rings frozen (watchTxPoll),
+ * and the destination issues it that long before its own service delay ends.
  */
 import type { CaptureContext } from '../driver.js';
 import { DeviceCaptureBuilder } from '../../captured.js';
@@ -28,6 +29,7 @@ import {
   REG_PHYAR, REG_RX_MISSED, buildNic, restorePhyar, type NicRegisterValues,
 } from './program.js';
 import { CONFIG_WRITABLE, TALLY_LAYOUT, TX_CONFIG_WRITABLE } from '../../../devices/rtl8169-regs.js';
+import { rtl8169TxDelay } from '../../../devices/rtl8169.js';
 
 export function readNicRegisters(regs: NicRegs): NicRegisterValues {
   const bytes = (off: number, n: number) => Array.from({ length: n }, (_, i) => regs.r8(off + i));
@@ -74,6 +76,30 @@ export function guestRingLengths(ctx: { io: CaptureContext['io'] }, v: NicRegist
   };
 }
 
+/**
+ * A pending TxPoll (frames in flight): when the NIC services it is its own timing, not a
+ * register — but the poll bits read back until it does. The rings are frozen on scratch
+ * descriptors owned by no one (below), so the service walks nothing of the guest's: watched
+ * from the switch-over, guest paused, the bits clear after the time it had left.
+ */
+function watchTxPoll(ctx: CaptureContext, b: DeviceCaptureBuilder, queues: number): void {
+  const { io, notes } = ctx;
+  b.set('tx_timer', -2, 'inferred');
+  const delay = rtl8169TxDelay(io.hz);
+  ctx.probes.push({
+    limit: delay + 1,
+    check(elapsed) {
+      if (withRegisters(io, (regs) => regs.r8(REG_TX_POLL)) & queues) return false;
+      b.set('tx_timer', elapsed, 'inferred');
+      return true;
+    },
+    giveUp() {
+      b.set('tx_timer', 0, 'inferred');
+      notes.push(`rtl8169: a pending TxPoll was not serviced within the NIC's ${delay} instructions: taken as due at the switch-over`);
+    },
+  });
+}
+
 export function captureNic(ctx: CaptureContext): DeviceCaptureBuilder {
   const { io, notes } = ctx;
   const b = new DeviceCaptureBuilder(ctx.schema('rtl8169'));
@@ -103,8 +129,8 @@ export function captureNic(ctx: CaptureContext): DeviceCaptureBuilder {
     closeScratch(io, scratch);
     for (const [k, value] of Object.entries(v)) b.set(k, value as number | number[], 'read');
     b.set('rx_missed', rxMissed, 'read');
-    b.set('tx_timer', v.tx_poll & 0xc0 ? 0 : -1, 'inferred');
-    if (v.tx_poll & 0xc0) notes.push('rtl8169: a TxPoll was pending (frames in flight); when the NIC would have serviced it is not observable: it is re-issued at the switch-over');
+    b.set('tx_timer', -1, 'inferred');
+    if (v.tx_poll & 0xc0) watchTxPoll(ctx, b, v.tx_poll & 0xc0);
 
     const lengths = guestRingLengths(ctx, v);
     if (lengths.rx + lengths.tx + lengths.txh === 0) {

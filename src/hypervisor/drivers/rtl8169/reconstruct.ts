@@ -10,6 +10,7 @@
  * MAC addresses between the machines; here both NICs end up answering to the guest's).
  * Statistics (tally counters, RxMissed) cannot be written: they stay the destination's own.
  */
+import { rtl8169TxDelay } from '../../../devices/rtl8169.js';
 import type { ReconstructContext } from '../driver.js';
 import type { CapturedView } from '../../captured.js';
 import { writeHeader } from '../../pci-access.js';
@@ -28,7 +29,11 @@ const REGISTER_FIELDS: (keyof NicRegisterValues)[] = [
 export function reconstructNic(ctx: ReconstructContext, t: CapturedView): void {
   ctx.timeline.at(ctx.timeline.start, 'rtl8169: PCI header, ring pointers (dummy frames), registers', () => build(ctx, t));
   if (t.num('tx_poll') & 0xc0) {
-    ctx.timeline.at(ctx.timeline.end, 'rtl8169: the pending TxPoll', () =>
+    // Issued so the destination's NIC services it when the source's would have: the time it
+    // had left at the switch-over (tx_timer) after the switch-over.
+    const left = Math.max(0, t.num('tx_timer', 0));
+    const at = ctx.timeline.end - Math.max(0, rtl8169TxDelay(ctx.io.hz) - left);
+    ctx.timeline.at(at, `rtl8169: the pending TxPoll (serviced ${left} instructions after the switch-over)`, () =>
       withRegisters(ctx.io, (regs) => regs.w8(REG_TX_POLL, t.num('tx_poll') & 0xc0)));
   }
 }
