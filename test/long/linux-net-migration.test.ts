@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadThirdPartyGuests, missingFiles } from '../../src/guests/third-party.js';
+import { traceSerialText } from '../../src/trace/serial-output.js';
 import { TraceReader } from '../../src/trace/reader.js';
 import { migtrace, ROOT } from '../cli/cli.js';
 import { gen, wireProblems } from '../guests/linux-net-wire.js';
@@ -42,18 +43,6 @@ async function wire(dir: string): Promise<Wire[]> {
       if ((rec.kind === 'input' || rec.kind === 'output') && rec.channel === 'frame') out.push({ icount: rec.icount, kind: rec.kind, data: Buffer.from(rec.data) });
     }
     return out;
-  } finally {
-    await r.close();
-  }
-}
-
-/** The trace's serial output as text. */
-async function serial(dir: string): Promise<string> {
-  const r = await TraceReader.open(dir);
-  try {
-    let text = '';
-    for await (const rec of r.records({ kinds: ['output'] })) if (rec.kind === 'output' && rec.channel === 'serial') text += Buffer.from(rec.data).toString('latin1');
-    return text;
   } finally {
     await r.close();
   }
@@ -115,7 +104,7 @@ describe.skipIf(!built)('Linux 6.1 migrated mid-traffic (UDP echo, ICMP, ARP; di
     expect(ins.map((w) => w.data.toString('hex'))).toEqual(frames.map((f) => Buffer.from(f.bytes).toString('hex')));
     expect(wireProblems(frames, outs.map((w) => w.data))).toEqual([]);
     expect(outs).toHaveLength(1 + 48 + 14 + 1); // ARP reply, echoes, ping replies, bye
-    const text = await serial(reference);
+    const text = await traceSerialText(reference);
     expect(text).toContain('migtrace-init: net: eth0 10.0.2.15/24 up');
     expect(text).toMatch(/migtrace-init: net workload OK: 48 datagrams \(\d+ bytes\) echoed, 48 of 48 disk sectors read back the same, quit received/);
     expect(text).toMatch(/migtrace-init: ALL OK \(10 checks\)/);
