@@ -129,7 +129,8 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
   const storage = drive?.storage ?? sharedStorage(io.machine);
   const dev = drive?.dev ?? 0;
   const name = drive?.name ?? 'ata0';
-  const pendingIrq = drive?.pendingIrq ?? false;
+  // A lone master's own capture; a two-drive channel's target says it for the selected drive.
+  const pendingIrq = drive?.pendingIrq ?? t.num('irq_pending') === 1;
   /** This drive is the one the guest selected (its task file is written last and answers reads). */
   const isSelected = (t.num('select') & 0x10) === dev;
   /** A device/head value that addresses this drive (a lone master takes the guest's value as it is, as it always did). */
