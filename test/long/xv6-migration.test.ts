@@ -1,9 +1,9 @@
 /**
  * xv6, unmodified, migrated in the middle of real work — the "Migrate unmodified OSes" issue's
- * first experiment. The shell runs `echo hi` and `ls` typed on the keyboard; the switch-over
+ * first experiment. The shell runs `echo hi > x` and `ls` typed on the keyboard; the switch-over
  * lands where the state is hardest to carry: a process in ring 3, a system call, the timer and
  * disk interrupt handlers, a disk transfer in flight, a LAPIC timer interrupt pending, fork
- * copying page tables (found by running the guest: xv6-points.ts). Each point, pre-copy and
+ * copying page tables, a disk write's interrupt left pending (found by running the guest: xv6-points.ts). Each point, pre-copy and
  * post-copy, must verify MATCH — the destination then also prints what the reference prints.
  * Skips, saying so, when xv6 is not built (npm run guests:third-party).
  */
@@ -20,8 +20,8 @@ const xv6 = loadThirdPartyGuests(ROOT).find((g) => g.name === 'xv6');
 const built = xv6 !== undefined && missingFiles(xv6).length === 0;
 if (!built) console.log('xv6 migration: skipped — xv6 is not built (npm run guests:third-party)');
 
-const INPUT = join(ROOT, 'guests/inputs/xv6-commands.input');
-const END = 150_000_000; // echo hi at 110 M, ls at 130 M: both answered by then
+const INPUT = join(ROOT, 'guests/inputs/xv6-writes.input');
+const END = 150_000_000; // `echo hi > x` at 110 M, ls at 130 M: both answered by then
 
 function switchIcount(stdout: string): number {
   const m = /switch-over at icount (\d+)/.exec(stdout);
@@ -42,7 +42,7 @@ describe.skipIf(!built)('xv6 migrated mid-workload', () => {
     expect(r.status, r.stderr).toBe(0);
     const machine = bootRequest(resolveGuestRequest('xv6', { input: INPUT }));
     points = findXv6Points(machine, join(guestCacheDir(), 'xv6', 'kernel.sym'), 110_000_000, END - 20_000_000);
-    expect(points.map((p) => p.name)).toEqual(['user', 'syscall', 'timer-handler', 'disk-handler', 'disk-transfer', 'timer-pending', 'fork']);
+    expect(points.map((p) => p.name)).toEqual(['user', 'syscall', 'timer-handler', 'disk-handler', 'disk-transfer', 'timer-pending', 'fork', 'after-write']);
   }, 600_000);
 
   /** Migrate so the switch-over lands exactly at `at` (pre-copy starts its rounds' length earlier). */
@@ -60,7 +60,7 @@ describe.skipIf(!built)('xv6 migrated mid-workload', () => {
     throw new Error(`${strategy}: the switch-over did not land at icount ${at}`);
   }
 
-  for (const name of ['user', 'syscall', 'timer-handler', 'disk-handler', 'disk-transfer', 'timer-pending', 'fork']) {
+  for (const name of ['user', 'syscall', 'timer-handler', 'disk-handler', 'disk-transfer', 'timer-pending', 'fork', 'after-write']) {
     for (const strategy of ['precopy', 'postcopy'] as const) {
       it(`${strategy}, switch-over ${name}: verify says MATCH`, () => {
         const point = points.find((p) => p.name === name);

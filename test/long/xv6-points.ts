@@ -2,7 +2,7 @@
  * Migration points that matter in a running xv6, found by running the guest (as the reference
  * recording runs it) and watching its CPU and devices: a process in ring 3, a system call, the
  * timer and disk interrupt handlers, a disk transfer in progress, a LAPIC timer interrupt
- * pending, fork copying a page table. Kernel functions come from the build's kernel.sym
+ * pending, fork copying a page table, a disk write's interrupt left pending. Kernel functions come from the build's kernel.sym
  * (xv6's own `nm` listing), so the points follow the kernel the guest cache holds.
  */
 import { readFileSync } from 'node:fs';
@@ -62,6 +62,7 @@ export function findXv6Points(machine: Machine, symPath: string, from: number, t
     { name: 'disk-transfer', what: 'a disk command or PIO transfer in progress (BSY or DRQ on the file-system drive)', holds: () => (drive().status & (ATA_BSY | ATA_DRQ)) !== 0 },
     { name: 'timer-pending', what: 'a LAPIC timer interrupt requested, not yet taken', holds: () => (lapic.irr[TIMER_VECTOR >> 5] & (1 << (TIMER_VECTOR & 31))) !== 0 },
     { name: 'fork', what: 'in copyuvm(), fork copying the parent\'s page tables and pages', holds: () => inFn('copyuvm') },
+    { name: 'after-write', what: 'a WRITE SECTORS done, its INTRQ pending (xv6 reads no status after a write)', holds: () => drive().irq_pending === 1 && drive().command === 0x30 && (drive().status & ATA_BSY) === 0 },
   ];
   machine.run({ maxInstructions: from });
   const found = new Map<string, GuestPoint>();

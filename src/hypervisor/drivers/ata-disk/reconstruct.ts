@@ -224,15 +224,15 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
         else readWords(io, 256);
         waitNotBusy(io);
       }
-      io.in8(ATA_STATUS);
+      // The transfer's last interrupt (a read's last DRQ block, a write's completion) is the
+      // source's pending one when the guest had not read the status since (xv6 never does after a write).
+      if (!pendingIrq || replay.command !== command) io.in8(ATA_STATUS);
       if (replay.command !== command) {
         // The guest's last command came after the transfer and leaves the task file alone: run it again.
         io.out8(ATA_COMMAND, command);
         waitNotBusy(io);
         if (pendingIrq) ctx.notes.push(`${name}: INTRQ pending at the switch-over: re-raised by running command 0x${command.toString(16)} again`);
         else io.in8(ATA_STATUS);
-      } else if (pendingIrq) {
-        ctx.notes.push(`${name}: INTRQ pending at the switch-over, the last command 0x${command.toString(16)} cannot re-raise it: taken as clear`);
       }
       const error = io.in8(ATA_ERROR);
       if (t.known('error') && error !== t.num('error')) ctx.notes.push(`${name}: error register 0x${error.toString(16)}, captured 0x${t.num('error').toString(16)}`);
@@ -254,12 +254,13 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
           : command === 0x91 ? { ...target, nsector: spt, select: 0xa0 | dev | ((heads - 1) & 0x0f) } : { ...target, select: own(target.select) };
         run(command, params);
       }
-      // INTRQ of our commands: the guest had read its status — unless the source's was pending
-      // and the last command (a non-data one, just run again) has raised it anew.
-      const reRaised = pendingIrq && command !== 0 && !CMD_READ.includes(command) && !CMD_WRITE.includes(command) && command !== CMD_IDENTIFY;
+      // INTRQ of our commands: the guest had read its status — unless the source's was pending.
+      // Then the last command we ran raised it anew (every command ends in an interrupt: the
+      // non-data one run again, the priming read's DRQ, the re-written sector's completion).
+      const reRaised = pendingIrq && command !== 0;
       if (!reRaised) io.in8(ATA_STATUS);
       else ctx.notes.push(`${name}: INTRQ pending at the switch-over: re-raised by running command 0x${command.toString(16)} again`);
-      if (pendingIrq && !reRaised) ctx.notes.push(`${name}: INTRQ pending at the switch-over, the last command 0x${command.toString(16)} cannot re-raise it: taken as clear`);
+      if (pendingIrq && !reRaised) ctx.notes.push(`${name}: INTRQ pending at the switch-over with no command to raise it: taken as clear`);
       writeTaskFile(io, target, feature);
       const error = drive === undefined || isSelected ? io.in8(ATA_ERROR) : t.num('error');
       if (t.known('error') && error !== t.num('error')) ctx.notes.push(`${name}: error register 0x${error.toString(16)}, captured 0x${t.num('error').toString(16)}`);
