@@ -13,7 +13,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bootRequest, resolveGuestRequest } from '../../src/cli/guest-options.js';
 import { guestCacheDir, loadThirdPartyGuests, missingFiles } from '../../src/guests/third-party.js';
-import { migtrace, ROOT } from '../cli/cli.js';
+import { ROOT } from '../cli/cli.js';
+import { migtraceAsync } from '../migration/cli.js';
+
+/** The CLI in a child process, awaited: the worker stays free to answer vitest's RPC (60 s) meanwhile. */
+const migtrace = async (args: string[]) => migtraceAsync(args).done;
 import { findXv6Points, type GuestPoint } from './xv6-points.js';
 
 const xv6 = loadThirdPartyGuests(ROOT).find((g) => g.name === 'xv6');
@@ -37,8 +41,8 @@ describe.skipIf(!built)('xv6 migrated mid-workload', () => {
   /** Pre-copy's rounds take this long before the switch-over (measured by the first pre-copy). */
   let precopyLead: number | null = null;
 
-  it('records the shell session and finds the points that matter', () => {
-    const r = migtrace(['record', 'xv6', '--input', INPUT, '--until', String(END), '--out', reference]);
+  it('records the shell session and finds the points that matter', async () => {
+    const r = await migtrace(['record', 'xv6', '--input', INPUT, '--until', String(END), '--out', reference]);
     expect(r.status, r.stderr).toBe(0);
     const machine = bootRequest(resolveGuestRequest('xv6', { input: INPUT }));
     points = findXv6Points(machine, join(guestCacheDir(), 'xv6', 'kernel.sym'), 110_000_000, END - 20_000_000);
@@ -46,11 +50,11 @@ describe.skipIf(!built)('xv6 migrated mid-workload', () => {
   }, 600_000);
 
   /** Migrate so the switch-over lands exactly at `at` (pre-copy starts its rounds' length earlier). */
-  function migrateTo(at: number, strategy: 'precopy' | 'postcopy', out: string): { stdout: string; switchAt: number } {
+  async function migrateTo(at: number, strategy: 'precopy' | 'postcopy', out: string): Promise<{ stdout: string; switchAt: number }> {
     let begin = strategy === 'postcopy' ? at : at - (precopyLead ?? 0);
     for (let attempt = 0; attempt < 3; attempt++) {
       rmSync(out, { recursive: true, force: true });
-      const m = migtrace(['migrate', reference, '--at', String(begin), '--strategy', strategy, '--out', out]);
+      const m = await migtrace(['migrate', reference, '--at', String(begin), '--strategy', strategy, '--out', out]);
       expect(m.status, m.stderr).toBe(0);
       const s = switchIcount(m.stdout);
       if (strategy === 'precopy' && precopyLead === null) precopyLead = s - begin;
@@ -62,13 +66,13 @@ describe.skipIf(!built)('xv6 migrated mid-workload', () => {
 
   for (const name of ['user', 'syscall', 'timer-handler', 'disk-handler', 'disk-transfer', 'timer-pending', 'fork', 'after-write']) {
     for (const strategy of ['precopy', 'postcopy'] as const) {
-      it(`${strategy}, switch-over ${name}: verify says MATCH`, () => {
+      it(`${strategy}, switch-over ${name}: verify says MATCH`, async () => {
         const point = points.find((p) => p.name === name);
         expect(point, 'the points were found').toBeDefined();
         const dest = join(work, `${name}-${strategy}`);
-        const { switchAt } = migrateTo(point!.icount, strategy, dest);
+        const { switchAt } = await migrateTo(point!.icount, strategy, dest);
         expect(switchAt).toBe(point!.icount);
-        const v = migtrace(['verify', reference, dest]);
+        const v = await migtrace(['verify', reference, dest]);
         expect(v.status, v.stdout + v.stderr).toBe(0);
         expect(v.stdout).toMatch(/switch-over: agrees/);
         expect(v.stdout).toMatch(/checkpoints: \d+ compared, all agree/);
