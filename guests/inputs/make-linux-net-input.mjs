@@ -22,6 +22,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { frameLines } from './make-net-input.mjs';
 
 export const GUEST_MAC = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
 export const PEER_MAC = [0x52, 0x54, 0x00, 0xab, 0xcd, 0x01];
@@ -169,7 +170,6 @@ export function linuxNetFrames(options = {}) {
   return frames;
 }
 
-const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const mac = (m) => Array.from(m, (b) => b.toString(16).padStart(2, '0')).join(':');
 
 /** The icount of a group. */
@@ -196,11 +196,7 @@ export function linuxNetScript(options = {}) {
     const when = f.group === lastGroup ? '+0' : String(groupIcount(f.group, o));
     lastGroup = f.group;
     lines.push(`# ${f.kind}${f.n ? ` ${f.n}` : ''}, ${f.bytes.length} bytes`);
-    const payload = f.bytes.subarray(14);
-    const chunks = [];
-    for (let k = 0; k < payload.length; k += 32) chunks.push(hex(payload.subarray(k, k + 32)));
-    lines.push(`${when} frame ${mac(f.bytes.subarray(0, 6))} ${mac(f.bytes.subarray(6, 12))} ${hex(f.bytes.subarray(12, 14))} \\`);
-    chunks.forEach((c, k) => lines.push(`    ${c}${k === chunks.length - 1 ? '' : ' \\'}`));
+    lines.push(...frameLines(when, f.bytes));
   }
   return lines.join('\n') + '\n';
 }

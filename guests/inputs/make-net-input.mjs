@@ -89,6 +89,17 @@ export function netEchoFrames(options = {}) {
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const mac = (m) => Array.from(m, (b) => b.toString(16).padStart(2, '0')).join(':');
 
+/** A `frame` event at `when`: the Ethernet header on its line, the payload in 32-byte continuation lines. */
+export function frameLines(when, bytes) {
+  const payload = bytes.subarray(14);
+  const chunks = [];
+  for (let k = 0; k < payload.length; k += 32) chunks.push(hex(payload.subarray(k, k + 32)));
+  return [
+    `${when} frame ${mac(bytes.subarray(0, 6))} ${mac(bytes.subarray(6, 12))} ${hex(bytes.subarray(12, 14))} \\`,
+    ...chunks.map((c, k) => `    ${c}${k === chunks.length - 1 ? '' : ' \\'}`),
+  ];
+}
+
 /** The script text for netEchoFrames(options). */
 export function netEchoScript(options = {}) {
   const o = { ...DEFAULTS, ...options };
@@ -105,12 +116,7 @@ export function netEchoScript(options = {}) {
     const when = f.group === lastGroup ? '+0' : String(o.start + f.group * o.spacing);
     lastGroup = f.group;
     lines.push(`# ${f.index}: ${f.kind}, ${f.bytes.length} bytes`);
-    // Header on the first line, the payload in 32-byte continuation lines.
-    const payload = f.bytes.subarray(14);
-    const chunks = [];
-    for (let k = 0; k < payload.length; k += 32) chunks.push(hex(payload.subarray(k, k + 32)));
-    lines.push(`${when} frame ${mac(f.bytes.subarray(0, 6))} ${mac(f.bytes.subarray(6, 12))} ${hex(f.bytes.subarray(12, 14))} \\`);
-    chunks.forEach((c, k) => lines.push(`    ${c}${k === chunks.length - 1 ? '' : ' \\'}`));
+    lines.push(...frameLines(when, f.bytes));
   }
   return lines.join('\n') + '\n';
 }
