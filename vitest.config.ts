@@ -12,6 +12,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    setupFiles: ['test/support/event-loop-watch.ts'],
     // Both cores: many tests wait on child processes (the CLI) rather than compute.
     maxWorkers: 2,
     minWorkers: 1,

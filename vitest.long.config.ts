@@ -12,5 +12,6 @@ export default defineConfig({
     testTimeout: 0,
     hookTimeout: 0,
     pool: 'forks',
+    setupFiles: ['test/support/event-loop-watch.ts'],
   },
 });

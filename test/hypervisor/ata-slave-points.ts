@@ -8,7 +8,8 @@ import type { Machine } from '../../src/board/machine.js';
 /** The slave's disk: 256 sectors of a byte pattern (the guest only reads it). */
 export const slaveBytes = (): Uint8Array => new Uint8Array(256 * 512).map((_, i) => (i * 7 + (i >> 9)) & 0xff);
 
-const dev = (m: Machine, name: string) => m.devices.find((d) => d.name === name)!.oracle().state;
+/** A device's live declared state: the predicates run after every bus access, too often to snapshot it each time. */
+const dev = (m: Machine, name: string) => m.devices.find((d) => d.name === name)!.state as Record<string, unknown>;
 const num = (m: Machine, name: string, field: string) => dev(m, name)[field] as number;
 const slaveSelected = (m: Machine) => (num(m, 'ata0', 'select') & 0x10) !== 0 && (num(m, 'ata0.slave', 'select') & 0x10) !== 0;
 

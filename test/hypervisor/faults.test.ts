@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Machine } from '../../src/board/machine.js';
 import { bootWithHypervisor, essential, findIcount, migrate, type GuestSetup } from './helpers.js';
 
-const num = (m: Machine, name: string, field: string) => m.devices.find((d) => d.name === name)!.oracle().state[field] as number;
+const num = (m: Machine, name: string, field: string) => (m.devices.find((d) => d.name === name)!.state as Record<string, unknown>)[field] as number;
 
 interface FaultCase {
   fault: string;
@@ -20,14 +20,14 @@ interface FaultCase {
 const cases: FaultCase[] = [
   { fault: 'icw4-shadow-skipped', setup: { guest: 'timer', args: 'hz=1000 every=100 ticks=500 eoi=auto' }, at: (m) => m.clock.icount > 10_000_000, field: 'pic.master.auto_eoi' },
   { fault: 'pit-latch-lost', setup: { guest: 'timer' }, at: (m) => m.clock.icount > 10_000_000, field: 'pit.latched_count' },
-  { fault: 'pit-flipflop-lost', setup: { guest: 'timer' }, at: (m) => (m.board.pit.oracle().state.write_state as number[])[0] === 4, field: 'pit.write_state' },
+  { fault: 'pit-flipflop-lost', setup: { guest: 'timer' }, at: (m) => (m.board.pit.state.write_state as number[])[0] === 4, field: 'pit.write_state' },
   { fault: 'cmos-index-forgotten', setup: { guest: 'rtc' }, at: (m) => m.clock.icount > 3_000_000 && num(m, 'rtc', 'cmos_index') !== 0x0c, field: 'rtc.cmos_index' },
   { fault: 'uart-divisor-dropped', setup: { guest: 'serial-echo', input: 'serial-echo.input' }, at: (m) => m.clock.icount > 2_000_000, field: 'uart.dll' },
   { fault: 'nic-rx-pointer-off-by-one', setup: { guest: 'net-echo', input: 'net-echo.input' }, at: (m) => m.clock.icount > 1_000_000 && num(m, 'rtl8169', 'rx_head') >= 3, field: 'rtl8169.rx_head' },
   {
     fault: 'ioapic-redirection-forgotten',
     setup: { guest: 'apic' },
-    at: (m) => (m.board.ioapic.oracle().state.ioredtbl_lo as number[]).some((e) => (e & 0x10000) === 0),
+    at: (m) => (m.board.ioapic.state.ioredtbl_lo as number[]).some((e) => (e & 0x10000) === 0),
     field: 'ioapic.ioredtbl_lo',
   },
   // The paging guest closes A20 with 0xDD, and sets command byte 0x25 before it.

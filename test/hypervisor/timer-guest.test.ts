@@ -43,15 +43,15 @@ describe('timer guest migration', () => {
   });
 
   it('inside the IRQ0 handler: the in-service bit survives migration', () => {
-    migrateAt(normal, at(normal, (m) => ((m.board.pic.master.oracle().state.isr as number) & 1) === 1, 5_000_000));
+    migrateAt(normal, at(normal, (m) => ((m.board.pic.master.state.isr as number) & 1) === 1, 5_000_000));
   });
 
   it('between the lobyte and hibyte of the PIT count: the write flip-flop survives migration', () => {
-    migrateAt(normal, at(normal, (m) => (m.board.pit.oracle().state.write_state as number[])[0] === 4));
+    migrateAt(normal, at(normal, (m) => (m.board.pit.state.write_state as number[])[0] === 4));
   });
 
   it('in the middle of the ICW sequence: the 8259A init state survives migration', () => {
-    migrateAt(normal, at(normal, (m) => m.board.pic.master.oracle().state.init_state === 2));
+    migrateAt(normal, at(normal, (m) => m.board.pic.master.state.init_state === 2));
   });
 
 });

@@ -33,7 +33,7 @@ describe('the paging guest migrates and verifies', () => {
       const m = bootMachine(setup);
       m.run({ maxInstructions: icounts.get(p.name)! });
       const s = m.cpu.getState();
-      const dev = (name: string) => m.devices.find((d) => d.name === name)!.oracle().state;
+      const dev = (name: string) => (m.devices.find((d) => d.name === name)!.state as Record<string, unknown>);
       const gdt = new DataView(m.memory.ram.buffer, s.gdtr.base);
       expect({
         pg: s.cr0 >>> 31, cr3: s.cr3 !== 0, cr4: s.cr4, tr: s.tr.selector, trLimit: s.tr.limit, busy: (gdt.getUint32(0x28 + 4, true) >> 8) & 0xf,
