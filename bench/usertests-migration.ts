@@ -2,7 +2,8 @@
  * The "Migrate unmodified OSes" issue's long run: xv6's usertests (some 7 G instructions)
  * recorded, migrated in the middle of the tests — pre-copy and post-copy — and verified; the
  * destination must still print ALL TESTS PASSED. Through the CLI, as a user runs it; only when
- * asked for (`npm run bench -- usertests-migration`: half an hour on 2 cores).
+ * asked for (`npm run bench -- usertests-migration`: half an hour on 2 cores; MIGTRACE_BENCH_KEEP=1
+ * keeps the traces).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { traceSerialText } from '../src/trace/serial-output.js';
 import type { Figure } from './harness.js';
 
 const END = 7_000_000_000;
+/** MIGTRACE_BENCH_KEEP=1 keeps the reference and destination traces (a divergence is then diffed without re-recording). */
+const keep = process.env.MIGTRACE_BENCH_KEEP === '1';
 const POINT = 3_000_000_000;
 
 function cli(args: string[]): { ok: boolean; out: string; seconds: number } {
@@ -45,10 +48,11 @@ export async function benchUsertestsMigration(): Promise<Figure[]> {
       out.push({ name: '    downtime', value: number(m.out, /downtime ([\d.]+) ms/), unit: 'ms', note: `(switch-over at icount ${number(m.out, /switch-over at icount (\d+)/)})` });
       out.push({ name: '    pages over the link', value: number(m.out, /MiB and (\d+) pages over the link/), unit: '' });
       out.push({ name: '    migrate / verify wall', value: m.seconds, unit: 's', note: `/ ${v.seconds.toFixed(0)} s` });
-      rmSync(dest, { recursive: true, force: true });
+      if (!keep) rmSync(dest, { recursive: true, force: true });
     }
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    if (keep) console.log(`traces kept in ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   }
   return out;
 }
