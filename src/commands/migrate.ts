@@ -53,6 +53,7 @@ export default class Migrate extends MigtraceCommand {
     bandwidth: Flags.string({ description: 'link bandwidth (virtual time)', default: '1Gbps' }),
     latency: Flags.string({ description: 'link latency, one way', default: '100us' }),
     threshold: Flags.string({ description: 'pre-copy: stop-and-copy once the dirty set is this small', default: '64MiB' }),
+    'switch-at': Flags.string({ description: 'pre-copy: stop and copy exactly at this icount (rounds run from --at until then, converged or not)' }),
     'max-rounds': Flags.string({ description: 'pre-copy: stop-and-copy after this many rounds at most', default: String(DEFAULT_MAX_ROUNDS) }),
     'on-no-convergence': Flags.string({
       description: 'pre-copy that does not converge (the guest dirties memory at over half the link rate, two rounds in a row): throttle = auto-converge, hold the source machine for a growing share of each round (20%, +10 per such round, up to 99%); fail = stop migrating, the guest runs on on the source',
@@ -87,8 +88,8 @@ export default class Migrate extends MigtraceCommand {
     const memory = flags['destination-memory'] === undefined ? undefined : parseSize(flags['destination-memory'], '--destination-memory');
 
     if (flags.incoming !== undefined) {
-      if (args.trace !== undefined || flags.to !== undefined || flags.at !== undefined) {
-        throw new InputError('BAD_USAGE', '--incoming takes no TRACE, --at or --to: the source sends everything');
+      if (args.trace !== undefined || flags.to !== undefined || flags.at !== undefined || flags['switch-at'] !== undefined) {
+        throw new InputError('BAD_USAGE', '--incoming takes no TRACE, --at, --switch-at or --to: the source sends everything');
       }
       if (flags.attach !== undefined || flags['attach-at'] !== undefined || flags.agent || (flags.fault ?? []).length > 0) {
         throw new InputError('BAD_USAGE', '--attach, --attach-at, --agent and --fault belong to the source: the destination learns them from the stream');
@@ -118,6 +119,9 @@ export default class Migrate extends MigtraceCommand {
     const trace = required(args.trace, 'TRACE', 'the trace to migrate');
     const at = parseCount(required(flags.at, '--at', 'the migration point'), '--at');
     const options = parseOptions(flags);
+    if (options.switchAt !== undefined && options.switchAt < at) {
+      throw new InputError('BAD_SWITCH_AT', `--switch-at ${options.switchAt} is before --at ${at}: pre-copy stops the guest at or after it begins`);
+    }
     const onRound = (r: RoundReport) => say(formatRound(r));
     const attach: SourceAttachRequest = {
       mode: flags.attach as 'boot' | 'late' | undefined,
@@ -188,6 +192,7 @@ function parseOptions(flags: {
   'max-rounds': string;
   prepage: string;
   'on-no-convergence': string;
+  'switch-at'?: string;
   fault?: string[];
 }): MigrationOptions {
   return migrationOptions({
@@ -198,6 +203,7 @@ function parseOptions(flags: {
     prepagePages: parseCount(flags.prepage, '--prepage'),
     onNoConvergence: flags['on-no-convergence'] as NoConvergenceAction,
     faults: checkFaultNames(flags.fault ?? []),
+    switchAt: flags['switch-at'] === undefined ? undefined : parseCount(flags['switch-at'], '--switch-at'),
   });
 }
 

@@ -101,7 +101,10 @@ export const PORT_ACCESS_NS = 1000;
 export interface DowntimeParts {
   /** The source hypervisor's capture (guest paused while it drives devices). */
   readonly captureNs: number;
-  /** The stop-and-copy's pages on the link (pre-copy's last dirty set; none for post-copy). */
+  /**
+   * The stop-and-copy's pages on the link (pre-copy's last dirty set; none for post-copy), and
+   * the rest of a last round the guest stopped in the middle of (`--switch-at`).
+   */
   readonly lastPagesNs: number;
   /** CPU and device state, switch-over and end sections on the link, plus the one-way latency. */
   readonly deviceStateNs: number;
@@ -134,7 +137,7 @@ export interface MigrationMetrics extends MigrationFigures {
 export function computeMetrics(f: MigrationFigures): MigrationMetrics {
   const link = new LinkModel(f.link, f.instructionsPerSecond);
   const finalCopyNs = link.transferNs(f.stopCopyBytes);
-  const lastPagesNs = Math.min(finalCopyNs, link.transferNs(f.stopCopyPageBytes));
+  const lastPagesNs = Math.min(finalCopyNs, link.transferNs(f.stopCopyPageBytes)) + unfinishedRoundNs(f, link);
   let alignmentInstructions: number;
   let overlapped = 0;
   if (f.window.splitKnown) {
@@ -171,6 +174,21 @@ export function computeMetrics(f: MigrationFigures): MigrationMetrics {
     bytes: roundBytes + f.stopCopyBytes + (f.postcopy?.pageBytes ?? 0),
     pages: roundPages + f.stopCopyPages + (f.postcopy === null ? 0 : f.postcopy.faultPages + f.postcopy.pushedPages),
   };
+}
+
+/**
+ * A last pre-copy round still on the link when the guest stopped (stop-and-copy asked for at
+ * an icount inside it, `migrate --switch-at`): the rest of its time passes with the guest
+ * stopped. From the round's own figures, so both ends compute it alike: the guest ran fewer
+ * instructions than the round's time (at its throttle) allows.
+ */
+function unfinishedRoundNs(f: MigrationFigures, link: LinkModel): number {
+  const r = f.rounds.at(-1);
+  if (r === undefined || r.throttlePercent >= 100) return 0;
+  const share = 100 - r.throttlePercent;
+  const allowed = Math.floor((link.instructions(r.ns) * share) / 100);
+  const ran = r.endIcount - r.startIcount;
+  return ran >= allowed ? 0 : link.nanoseconds(Math.ceil(((allowed - ran) * 100) / share));
 }
 
 function nsOf(m: MigrationFigures, instructions: number): number {

@@ -29,6 +29,12 @@ export interface MigrationOptions {
   readonly onNoConvergence: NoConvergenceAction;
   /** Injected migration bugs by name (the hypervisor's and the engine's catalogs: faults.ts); recorded in the stream. */
   readonly faults: readonly string[];
+  /**
+   * Pre-copy: stop the guest and copy exactly at this icount (the rounds run from the
+   * migration's start until then, converged or not; a round still going there is cut short).
+   * Default: when the rounds converge or reach maxRounds.
+   */
+  readonly switchAt?: number;
 }
 
 export function migrationOptions(o: Partial<MigrationOptions> = {}): MigrationOptions {
@@ -40,6 +46,7 @@ export function migrationOptions(o: Partial<MigrationOptions> = {}): MigrationOp
     prepagePages: o.prepagePages ?? DEFAULT_PREPAGE_PAGES,
     onNoConvergence: o.onNoConvergence ?? DEFAULT_ON_NO_CONVERGENCE,
     faults: o.faults ?? [],
+    ...(o.switchAt === undefined ? {} : { switchAt: o.switchAt }),
   };
   if (opts.strategy !== 'precopy' && opts.strategy !== 'postcopy') {
     throw new InputError('BAD_STRATEGY', `strategy "${String(opts.strategy)}" is not precopy or postcopy`);
@@ -55,6 +62,10 @@ export function migrationOptions(o: Partial<MigrationOptions> = {}): MigrationOp
   }
   if (!NO_CONVERGENCE_ACTIONS.includes(opts.onNoConvergence)) {
     throw new InputError('BAD_NO_CONVERGENCE', `on no convergence: "${String(opts.onNoConvergence)}" is not ${NO_CONVERGENCE_ACTIONS.join(' or ')}`);
+  }
+  if (opts.switchAt !== undefined) {
+    if (!Number.isSafeInteger(opts.switchAt) || opts.switchAt < 0) throw new InputError('BAD_SWITCH_AT', `--switch-at must be a non-negative icount, not ${opts.switchAt}`);
+    if (opts.strategy === 'postcopy') throw new InputError('BAD_USAGE', '--switch-at is for pre-copy: post-copy switches over where it begins (--at)');
   }
   checkFaultNames(opts.faults);
   checkFaultsForStrategy(opts.faults, opts.strategy);

@@ -33,6 +33,7 @@ import { POSTCOPY_PAGE_TABLE_STALE } from './faults.js';
 import { BOOT_ATTACHMENT, type HypervisorAttachment } from './hypervisor-devices.js';
 import { PAGE_SIZE } from '../machine/memory.js';
 import type { DeviceCapture } from './devices.js';
+import { InputError } from '../errors.js';
 import { LinkDropped, MigrationError, MigrationProtocolError, MigrationRefused, sourceResumed } from './errors.js';
 import { LinkModel, roundNs } from './link.js';
 import { ConvergenceWatch, DIRTY_RATE_HIGH_ROUNDS } from './convergence.js';
@@ -344,6 +345,10 @@ function notConverging(watch: ConvergenceWatch, round: number, sentBytes: number
   );
 }
 
+function switchAtPassed(switchAt: number, start: number): InputError {
+  return new InputError('BAD_SWITCH_AT', `--switch-at ${switchAt} is before the migration begins (icount ${start}): pre-copy stops the guest at or after --at`);
+}
+
 function guestStopped(machine: Machine, status: string, message: string, round: number): MigrationError {
   return new MigrationError(
     'MIGRATION_GUEST_STOPPED',
@@ -366,6 +371,8 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
   const startIcount = clock.icount;
   const client = memory.dirty.createClient('precopy');
   const dirtyFaults = new DirtyLogFaults(options.faults, memory.ram);
+  const switchAt = options.switchAt ?? Infinity;
+  if (switchAt < startIcount) throw switchAtPassed(switchAt, startIcount);
   try {
     client.markAll(); // round 1 sends every page
     await handshake(s, side, options);
@@ -383,18 +390,23 @@ async function preCopy(side: SourceSide, link: SourceLink, options: MigrationOpt
       zero = new ZeroPageTest(memory); // later rounds send written pages only
       const throttlePercent = watch.throttlePercent;
       // Auto-converge holds the machine (its clock too) for a share of the round (convergence.ts).
-      const run = (ns: number) => {
-        const r = runKeepingAlive(machine, start + watch.guestInstructions(model.instructions(ns)), link);
+      // A stop-and-copy asked for at an icount (switchAt) cuts the round short there.
+      const runTo = (limit: number) => {
+        const r = runKeepingAlive(machine, Math.min(limit, switchAt), link);
         if (r.status === 'exited' || r.status === 'reset' || r.status === 'fault') throw guestStopped(machine, r.status, r.message, round);
       };
+      const run = (ns: number) => runTo(start + watch.guestInstructions(model.instructions(ns)));
       run(roundNs(model, sent.bytes, false));
       const converged = client.count() * PAGE_SIZE <= options.thresholdBytes;
-      forced = !converged && round >= options.maxRounds;
+      const stopNow = clock.icount >= switchAt;
+      forced = !converged && (round >= options.maxRounds || stopNow);
       const last = converged || forced;
       if (!last && watch.afterRound(round, sent.bytes, client.count())) throw notConverging(watch, round, sent.bytes, client.count());
-      // The last round also waits for the destination to confirm every round; the guest runs on meanwhile.
+      // The last round also waits for the destination to confirm every round; the guest runs on
+      // meanwhile — with switchAt, on to exactly there, however early the rounds converged.
       const ns = roundNs(model, sent.bytes, last);
       if (last) run(ns);
+      if (last && switchAt !== Infinity && clock.icount < switchAt) runTo(switchAt);
       const report: RoundReport = {
         round,
         pages: sent.pages,
