@@ -8,7 +8,7 @@
  *   point and the last is cut short there: pages dirtied after round 1 travel in later rounds
  *   and in the stop-and-copy;
  * - `postcopy`: the switch-over at the point, pages on demand with 4 neighbours prepaged;
- * - `postcopy-faults`: no prepaging: every page the guest touches first faults.
+ * - `postcopy-faults`: no prepaging: a page the guest touches before the source pushes it faults alone.
  */
 import { InputError } from '../errors.js';
 import { checkFaultsForStrategy } from '../migration/faults.js';
@@ -37,7 +37,7 @@ export function campaignSettings(memoryBytes: number, instructionsPerSecond: num
     },
     {
       name: 'postcopy-faults', strategy: 'postcopy', bandwidth: '1Gbps', latency: '100us', threshold: '64MiB', maxRounds: 30, prepage: 0,
-      leadInstructions: 0, doc: 'switch-over at the point, no prepaging: every page touched first faults',
+      leadInstructions: 0, doc: 'switch-over at the point, no prepaging: a page touched before the source pushes it faults alone',
     },
   ];
   const unknown = names.filter((n) => !all.some((s) => s.name === n));
