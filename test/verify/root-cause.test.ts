@@ -13,6 +13,8 @@ import type { FieldRole } from '../../src/devices/schema.js';
 import { migrationOptions } from '../../src/migration/options.js';
 import { migrateTraceInProcess } from '../../src/migration/trace-migration.js';
 import { bootMachine, openSharedDisk, type RunSetup } from '../../src/trace/run-setup.js';
+import { postMortem } from '../../verify/post-mortem.js';
+import { renderPostMortem } from '../../verify/post-mortem-render.js';
 import { renderVerifyReport } from '../../verify/report.js';
 import { differencesToName, orderByRootCause, rootCauseText } from '../../verify/root-cause.js';
 import type { DeviceState, StateDifference } from '../../verify/state-compare.js';
@@ -141,5 +143,9 @@ describe('root cause of a real migration', () => {
     expect(byPath(v.switchOver!.notes, 'ioapic.pin_level')).toMatchObject({ follows: ds[0].path });
     expect(renderVerifyReport(v)).toContain(`pic.slave.last_irr: reference 0x40, destination 0`);
     expect(renderVerifyReport(v)).toMatch(/— follows from ata0(\.slave)?\.select \(IRQ14's line\)/);
+    // The post-mortem at the switch-over says the same of its device diffs.
+    const pm = await postMortem(reference, out, String(v.destination.switchIcount));
+    expect(pm.follows).toEqual(expect.arrayContaining([{ path: 'pic.slave.last_irr', follows: ds[0].path, because: "IRQ14's line" }]));
+    expect(renderPostMortem(pm)).toContain(`pic.slave.last_irr follows from ${ds[0].path} (IRQ14's line)`);
   }, 120_000);
 });
