@@ -16,7 +16,7 @@ import type { StateSchema } from '../src/devices/schema.js';
 import { restoreMachineSnapshot } from '../src/trace/machine-snapshot.js';
 import { LivePageHashes, MachineKeeper, WrittenPages } from './machine-state.js';
 import { compareStates, fromMachine } from './state-point.js';
-import type { StateDifference } from './state-compare.js';
+import type { DeviceState, StateDifference } from './state-compare.js';
 import type { MachineFactory } from './trace-machine.js';
 import type { TracePair } from './trace-pair.js';
 
@@ -26,6 +26,8 @@ export interface BisectionResult {
   readonly agreedUpTo: number;
   /** Differences at `icount` (essential and not). */
   readonly differences: readonly StateDifference[];
+  /** The re-executed reference's device states at `icount` (root-cause ordering reads vectors from them). */
+  readonly referenceDevices: readonly DeviceState[];
   /** The instruction each machine executed last before the difference (cs:eip). */
   readonly instruction: { readonly reference: string; readonly destination: string } | null;
   /** Lockstep stops and bisection steps taken. */
@@ -138,7 +140,7 @@ export async function bisectFirstDifference(
       if (ref.ended || dst.ended) break;
     }
     if (b === null) {
-      return { icount: null, agreedUpTo: a, differences: [], instruction: null, steps, instructionsRun: ref.executed + dst.executed };
+      return { icount: null, agreedUpTo: a, differences: [], referenceDevices: [], instruction: null, steps, instructionsRun: ref.executed + dst.executed };
     }
     while (b - a > 1) {
       const mid = Math.floor((a + b) / 2);
@@ -161,8 +163,9 @@ export async function bisectFirstDifference(
     const instruction = { reference: ref.machine.cpu.describeLocation(), destination: dst.machine.cpu.describeLocation() };
     ref.advanceTo(b);
     dst.advanceTo(b);
-    const differences = await compareStates(schemas, ref.point(), dst.point());
-    return { icount: b, agreedUpTo: a, differences, instruction, steps, instructionsRun: ref.executed + dst.executed };
+    const refPoint = ref.point();
+    const differences = await compareStates(schemas, refPoint, dst.point());
+    return { icount: b, agreedUpTo: a, differences, referenceDevices: refPoint.devices, instruction, steps, instructionsRun: ref.executed + dst.executed };
   } finally {
     ref.dispose();
     dst.dispose();

@@ -15,6 +15,7 @@ import type { AccessRecord, TransitionRecord } from '../src/trace/records.js';
 import type { CheckpointRecord, TraceReader } from '../src/trace/reader.js';
 import { settingWriteName } from './register-names.js';
 import { describeClassification, describeDifference, type StateDifference } from './state-compare.js';
+import type { RootCauseMark } from './root-cause.js';
 import { hex } from '../src/hex.js';
 
 export interface FieldOrigin {
@@ -24,7 +25,8 @@ export interface FieldOrigin {
   readonly access: AccessRecord | null;
 }
 
-export interface ExplainedDifference extends StateDifference {
+/** A difference explained; `root`, `follows` and `because` are set once differences are ordered by root cause (root-cause.ts). */
+export interface ExplainedDifference extends StateDifference, Partial<RootCauseMark> {
   /** The whole line: "pic.master.auto_eoi: reference 1, destination 0 (write-only config, set by ICW4 at icount N: …)". */
   readonly explanation: string;
   readonly origin?: FieldOrigin;

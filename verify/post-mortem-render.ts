@@ -19,6 +19,10 @@ export function renderPostMortem(p: PostMortem): string {
     out.push('', `== CPU: ${p.cpu.differences} line(s) differ`, p.cpu.patch.trimEnd());
   }
   for (const d of p.devices) out.push('', `== device ${d.name}: ${d.differences} line(s) differ`, d.patch.trimEnd());
+  if (p.follows.length > 0) {
+    out.push('', '== what follows from what (the root is the field named after "from")');
+    for (const f of p.follows) out.push(`   ${f.path} follows from ${f.follows} (${f.because})`);
+  }
   if (p.memory.pagesDiffering > 0) {
     out.push('', `== memory: ${p.memory.pagesDiffering} page(s) differ${p.memory.pages.length < p.memory.pagesDiffering ? ` (first ${p.memory.pages.length} shown)` : ''}`);
     for (const m of p.memory.pages) out.push(`-- ${m.name}: ${m.differences} line(s) differ`, m.patch.trimEnd());

@@ -20,7 +20,8 @@ import { TraceReader } from '../src/trace/reader.js';
 import type { TraceRecord } from '../src/trace/records.js';
 import { hexdumpLines } from './hexdump.js';
 import { deviceSchemas, machinePages, oracleStates } from './machine-state.js';
-import { comparePageSources, pageLabel } from './state-compare.js';
+import { orderByRootCause } from './root-cause.js';
+import { compareDevices, comparePageSources, pageLabel } from './state-compare.js';
 import { compareStreams, isExpectedExtra } from './stream-compare.js';
 import { describeRecordBody } from '../src/trace/describe.js';
 import { machineFactoryFor } from './trace-machine.js';
@@ -74,6 +75,8 @@ export interface PostMortem {
   readonly b: SideView;
   readonly cpu: PatchView | null;
   readonly devices: readonly PatchView[];
+  /** Device fields that differ only because another does (root-cause.ts): "pic.slave.last_irr" follows from "ata0.select". */
+  readonly follows: readonly { readonly path: string; readonly follows: string; readonly because: string }[];
   readonly memory: { readonly pagesDiffering: number; readonly pages: readonly (PatchView & { readonly page: number })[] };
   readonly accesses: { readonly partAt: number | null; readonly rows: readonly AccessRow[] };
 }
@@ -208,9 +211,14 @@ export async function postMortem(aText: string, bText: string, at?: string, opti
       const lb = `${specB.dir}@${icountB}`;
       const cpu = patch('cpu', la, lb, cpuLines(ma.machine.cpu.getState()), cpuLines(mb.machine.cpu.getState()));
       const schemas = deviceSchemas(ma.machine);
-      const devA = new Map(oracleStates(ma.machine).map((d) => [d.name, d.state]));
+      const statesA = oracleStates(ma.machine);
+      const statesB = oracleStates(mb.machine);
+      const devA = new Map(statesA.map((d) => [d.name, d.state]));
       const devices: PatchView[] = [];
-      for (const d of oracleStates(mb.machine)) {
+      const follows = orderByRootCause(compareDevices(schemas, statesA, statesB), statesA).flatMap((d) =>
+        d.follows === undefined ? [] : [{ path: d.path, follows: d.follows, because: d.because ?? '' }],
+      );
+      for (const d of statesB) {
         const schema = schemas.get(d.name);
         const sa = devA.get(d.name);
         if (schema === undefined || sa === undefined) continue;
@@ -264,6 +272,7 @@ export async function postMortem(aText: string, bText: string, at?: string, opti
         b: { dir: specB.dir, icount: mb.machine.clock.icount, source: mb.source },
         cpu,
         devices,
+        follows,
         memory: { pagesDiffering: differing.length, pages },
         accesses: { partAt: part?.icount ?? null, rows },
       };

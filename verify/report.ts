@@ -4,6 +4,7 @@
  * its cause. Notes (non-essential differences, expected extras) come last and never change
  * the verdict.
  */
+import type { ExplainedDifference } from './cause.js';
 import type { StateCheckView, VerifyReport } from './verify.js';
 
 const MAX_LISTED = 8;
@@ -12,9 +13,14 @@ function n(x: number): string {
   return x.toLocaleString('en-US');
 }
 
+/** The explanation, and for a consequence the root it follows from (root-cause.ts). */
+function line(x: ExplainedDifference): string {
+  return x.follows === undefined ? x.explanation : `${x.explanation} — follows from ${x.follows} (${x.because ?? 'root cause'})`;
+}
+
 function listState(out: string[], title: string, check: StateCheckView): void {
   out.push(`${title}: ${check.failures.length === 0 ? 'agrees' : `${check.failures.length} essential difference${check.failures.length === 1 ? '' : 's'}`} (${check.referenceSource} vs ${check.destinationSource})`);
-  for (const f of check.failures.slice(0, MAX_LISTED)) out.push(`  ${f.explanation}`);
+  for (const f of check.failures.slice(0, MAX_LISTED)) out.push(`  ${line(f)}`);
   if (check.failures.length > MAX_LISTED) out.push(`  … ${check.failures.length - MAX_LISTED} more`);
 }
 
@@ -49,13 +55,13 @@ export function renderVerifyReport(r: VerifyReport): string {
     if (f.state !== null && f.state.how !== 'switch-over') {
       out.push(`  earliest state difference at icount ${n(f.state.icount)} (${f.state.how}${f.state.window === null ? '' : `, window ${n(f.state.window[0])}..${n(f.state.window[1])}`})`);
       if (f.state.instruction !== null) out.push(`  last instruction: reference ${f.state.instruction.reference}, destination ${f.state.instruction.destination}`);
-      for (const x of f.state.differences.slice(0, MAX_LISTED)) out.push(`    ${x.explanation}`);
+      for (const x of f.state.differences.slice(0, MAX_LISTED)) out.push(`    ${line(x)}`);
     }
     out.push(`  cause: ${f.cause}`);
     if (f.bisection !== null) out.push(`  (bisection: ${f.bisection.steps} steps, ${n(f.bisection.instructionsRun)} instructions re-executed)`);
   }
   const notes = [
-    ...(r.switchOver?.notes.map((x) => `switch-over: ${x.explanation}`) ?? []),
+    ...(r.switchOver?.notes.map((x) => `switch-over: ${line(x)}`) ?? []),
     ...s.notes,
     ...c.notes,
     ...r.notes,

@@ -14,7 +14,7 @@ import type { StateSchema } from '../src/devices/schema.js';
 import type { CheckpointRecord } from '../src/trace/reader.js';
 import type { Replay } from './replay.js';
 import { compareStates, fromCheckpoint, fromSnapshot, type StatePoint } from './state-point.js';
-import type { StateDifference } from './state-compare.js';
+import type { DeviceState, StateDifference } from './state-compare.js';
 import type { TracePair } from './trace-pair.js';
 
 export interface StateCheck {
@@ -23,6 +23,8 @@ export interface StateCheck {
   readonly destinationSource: string;
   readonly failures: readonly StateDifference[];
   readonly notes: readonly StateDifference[];
+  /** The reference's device states there: what root-cause ordering reads vectors from (root-cause.ts). */
+  readonly referenceDevices: readonly DeviceState[];
 }
 
 export interface CheckpointChecks {
@@ -52,6 +54,7 @@ function split(icount: number, ref: StatePoint, dst: StatePoint, diffs: StateDif
     destinationSource: dst.source,
     failures: diffs.filter((d) => d.essential),
     notes: diffs.filter((d) => !d.essential),
+    referenceDevices: ref.devices,
   };
 }
 

@@ -19,6 +19,7 @@ import type { TraceRecord } from '../src/trace/records.js';
 import { bisectFirstDifference, type BisectionResult } from './bisect.js';
 import { captureNote, uncapturedFields } from './capture-notes.js';
 import { explainDifferences, type ExplainedDifference } from './cause.js';
+import { differencesToName, orderByRootCause, rootCauseText } from './root-cause.js';
 import { deviceSchemas } from './machine-state.js';
 import { Replay } from './replay.js';
 import { checkCheckpoints, checkSwitchOver, checkpointsByIcount, type StateCheck } from './state-checks.js';
@@ -130,12 +131,14 @@ async function view(pair: TracePair, refCps: CheckpointRecord[], check: StateChe
     notes: [...pair.capture.notes, ...pair.hypervisorEvents.filter((h) => h.action === 'reconstruct-note').map((h) => h.detail)],
   };
   const note = withCapture && capture !== null ? (d: Parameters<typeof captureNote>[1]) => captureNote(capture, d) : undefined;
+  // Failures and notes are ordered together: a note (a line level) can be the root a failure follows from.
+  const ordered = orderByRootCause([...check.failures, ...check.notes], check.referenceDevices);
   return {
     icount: check.icount,
     referenceSource: check.referenceSource,
     destinationSource: check.destinationSource,
-    failures: await explainDifferences(reader, refCps, check.failures, before, note),
-    notes: await explainDifferences(reader, refCps, check.notes, before, note),
+    failures: await explainDifferences(reader, refCps, ordered.filter((d) => d.essential), before, note),
+    notes: await explainDifferences(reader, refCps, ordered.filter((d) => !d.essential), before, note),
   };
 }
 
@@ -225,6 +228,11 @@ export async function verifyPair(pair: TracePair, options: VerifyOptions = {}): 
   }
 }
 
+/** What a divergence names of a state check: its failures root first, behind the non-essential roots they follow from. */
+function named(check: StateCheckView): ExplainedDifference[] {
+  return differencesToName([...check.failures, ...check.notes].map((d) => ({ ...d, root: d.root ?? true })));
+}
+
 async function firstDivergence(
   pair: TracePair,
   schemas: ReadonlyMap<string, StateSchema>,
@@ -239,10 +247,9 @@ async function firstDivergence(
   const rec = record === null ? null : { kind: record.kind, reference: record.reference, destination: record.destination };
 
   if (switchView !== null && switchView.failures.length > 0) {
-    const f = switchView.failures;
+    const f = named(switchView);
     const cause =
-      `the migration did not carry the state right: at the switch-over (icount ${switchView.icount}) ${f[0].explanation}` +
-      (f.length > 1 ? ` (and ${f.length - 1} more difference${f.length > 2 ? 's' : ''})` : '') +
+      `the migration did not carry the state right: at the switch-over (icount ${switchView.icount}) ${rootCauseText(f)}` +
       (pair.injectedFaults.length > 0 ? `; the migration reports injected fault(s): ${pair.injectedFaults.join(', ')}` : '');
     return { icount: switchView.icount, record: rec, state: { icount: switchView.icount, how: 'switch-over', differences: f, instruction: null, window: null }, cause, bisection: null };
   }
@@ -256,22 +263,22 @@ async function firstDivergence(
     const suspects = switchView?.notes ?? [];
     const suspectText = suspects.length > 0 ? `; the switch-over differed only in non-essential state, the likely cause: ${suspects.map((n) => n.explanation).join('; ')}` : '';
     if (b.icount !== null) {
-      const ex = await explainDifferences(pair.reference.reader, refCps, b.differences.filter((x) => x.essential), b.icount);
-      const cause = `state first differs at icount ${b.icount}, after the instruction at ${b.instruction?.reference ?? '?'}: ${ex[0]?.explanation ?? 'unknown'}` + (ex.length > 1 ? ` (and ${ex.length - 1} more)` : '') + suspectText;
+      const ex = await explainDifferences(pair.reference.reader, refCps, differencesToName(orderByRootCause(b.differences, b.referenceDevices)), b.icount);
+      const cause = `state first differs at icount ${b.icount}, after the instruction at ${b.instruction?.reference ?? '?'}: ${rootCauseText(ex)}` + suspectText;
       return { icount, record: rec, state: { icount: b.icount, how: 'bisection', differences: ex, instruction: b.instruction, window: [b.agreedUpTo, b.icount] }, cause, bisection: bis };
     }
     const cause =
       `re-executing the destination from its switch-over snapshot agrees with the reference up to icount ${b.agreedUpTo}: ` +
       'the recorded destination departed from its own snapshot, so something outside the guest changed it after the switch-over' +
-      (checkpoint !== null ? ` (first differing checkpoint at icount ${checkpoint.check.icount}: ${checkpoint.check.failures[0]?.explanation ?? ''})` : '');
-    return { icount, record: rec, state: checkpoint === null ? null : { icount: checkpoint.check.icount, how: 'checkpoint', differences: checkpoint.check.failures, instruction: null, window: [checkpoint.lastAgreeing, checkpoint.check.icount] }, cause, bisection: bis };
+      (checkpoint !== null ? ` (first differing checkpoint at icount ${checkpoint.check.icount}: ${rootCauseText(named(checkpoint.check))})` : '');
+    return { icount, record: rec, state: checkpoint === null ? null : { icount: checkpoint.check.icount, how: 'checkpoint', differences: named(checkpoint.check), instruction: null, window: [checkpoint.lastAgreeing, checkpoint.check.icount] }, cause, bisection: bis };
   }
 
   if (checkpoint !== null) {
     const c = checkpoint.check;
-    const cause = `state differs at the destination checkpoint at icount ${c.icount} (agreeing at ${checkpoint.lastAgreeing}): ${c.failures[0]?.explanation ?? ''}` +
+    const cause = `state differs at the destination checkpoint at icount ${c.icount} (agreeing at ${checkpoint.lastAgreeing}): ${rootCauseText(named(c))}` +
       (pair.snapshot === null ? '; the destination carries no switch-over snapshot, so it cannot be re-executed to narrow this down' : '');
-    return { icount, record: rec, state: { icount: c.icount, how: 'checkpoint', differences: c.failures, instruction: null, window: [checkpoint.lastAgreeing, c.icount] }, cause, bisection: null };
+    return { icount, record: rec, state: { icount: c.icount, how: 'checkpoint', differences: named(c), instruction: null, window: [checkpoint.lastAgreeing, c.icount] }, cause, bisection: null };
   }
   return { icount, record: rec, state: null, cause: record === null ? 'the reference run ended before a destination checkpoint' : `the streams part at icount ${record.icount}; no state difference was located`, bisection: null };
 }
