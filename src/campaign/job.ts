@@ -89,12 +89,16 @@ function jobMigration(m: MigrationMetrics): JobMigration {
   };
 }
 
-/** The essential fields that differ where the verifier first saw the divergence, in its order (the root first). */
+/**
+ * The fields that differ where the verifier first saw the divergence, in its order: the roots
+ * first (verify/root-cause.ts; a root may be a non-essential field that essential ones follow
+ * from), then the essential fields that follow.
+ */
 function differingFields(r: VerifyReport): string[] {
   const fromState = r.firstDivergence?.state?.differences ?? [];
   const fromCheck = r.switchOver?.failures ?? r.checkpoints.first?.failures ?? [];
   const list = fromState.length > 0 ? fromState : fromCheck;
-  return [...new Set(list.filter((d) => d.essential).map((d) => d.path))];
+  return [...new Set(list.filter((d) => d.essential || d.root === true).map((d) => d.path))];
 }
 
 /** The verify report and the post-mortem diff at the divergence, with the traces' paths left out. */
