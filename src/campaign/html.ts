@@ -72,6 +72,10 @@ function jobAnchor(id: string): string {
   return `job-${id}`;
 }
 
+function postMortemAnchor(id: string): string {
+  return `post-mortem-${id}`;
+}
+
 /** A number shown with its exact value beside it, for the browser test. */
 function field(path: string, value: number | string, text = typeof value === 'number' ? count(value) : value, cls = ''): string {
   return `<span${attrs({ class: cls === '' ? null : cls, 'data-field': path, 'data-value': value })}>${esc(text)}</span>`;
@@ -161,7 +165,7 @@ function failures(r: CampaignReport): string {
       out.push(
         `<div class="pm-head">${badge(j.result.verdict)} ${jobLink(j.id)}${fields}</div>`,
         // The parser drops one newline right after <pre>: this one, not the post-mortem's own.
-        `<pre${attrs({ class: 'post-mortem', 'data-post-mortem': j.id })}>\n${postMortemLines(j.result.postMortem)}</pre>`,
+        `<pre${attrs({ class: 'post-mortem', id: postMortemAnchor(j.id), 'data-post-mortem': j.id })}>\n${postMortemLines(j.result.postMortem)}</pre>`,
       );
     }
   }
@@ -267,6 +271,7 @@ function jobTimeline(j: Job): string {
     `<h3>${badge(j.result.verdict)} <span class="mono">${esc(j.id)}</span> <span class="muted">${settingName(j.setting)} · point p${j.pointIndex} at icount</span> <span class="mono">${count(j.point)}</span></h3>`,
   ];
   if (j.result.cause !== null) out.push(`<p class="cause">${esc(j.result.cause)}</p>`);
+  if (j.result.postMortem !== '') out.push(`<p><a href="#${esc(postMortemAnchor(j.id))}">post-mortem ↑</a></p>`);
   if (m === null) {
     out.push('<p class="muted">No migration figures: the job stopped before the migration finished.</p>', '</article>');
     return out.join('\n');
