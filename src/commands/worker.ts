@@ -4,7 +4,6 @@ import { parseCount } from '../cli/units.js';
 import { InputError } from '../errors.js';
 import { DEFAULT_QUEUE } from '../campaign/queue.js';
 import { STALLED_DEFAULTS, startQueueWorker } from '../campaign/queue-worker.js';
-import { defaultTraceCache } from '../campaign/trace-store.js';
 
 export interface WorkerOutput {
   worker: string;
@@ -34,7 +33,7 @@ export default class WorkerCommand extends MigtraceCommand {
     redis: Flags.string({ description: 'the Redis server holding the queue, redis://HOST:PORT', required: true }),
     queue: Flags.string({ description: 'queue name', default: DEFAULT_QUEUE }),
     concurrency: Flags.string({ description: 'jobs run at once on this host (one thread each)', default: '1' }),
-    cache: Flags.string({ description: `directory of imported traces, one per content address (default ${defaultTraceCache()})` }),
+    cache: Flags.string({ description: 'directory of imported traces, one per content address (default ~/.cache/migtrace/campaign-traces)' }),
     'lock-duration': Flags.string({
       description: 'how long a job\'s lock lasts without renewal: a worker silent this long is taken for dead and its job retried elsewhere',
       default: seconds(STALLED_DEFAULTS.lockDurationMs),
