@@ -18,10 +18,10 @@ export interface Running {
   line(re: RegExp): Promise<RegExpMatchArray>;
 }
 
-export function migtraceAsync(args: string[]): Running {
+export function migtraceAsync(args: string[], env: Record<string, string> = {}): Running {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    env: { ...process.env, NODE_NO_WARNINGS: '1', ...env },
   });
   let stdout = '';
   let stderr = '';
