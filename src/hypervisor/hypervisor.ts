@@ -87,7 +87,7 @@ export class BareMetalHypervisor implements ThinHypervisor {
     this.intercepts = new Intercepts(machine.bus, machine.clock);
     const attach = {
       intercepts: this.intercepts, options, now: machine.clock.icount, hz: machine.clock.hz, storage: sharedStorage(machine),
-      slaveStorage: slaveStorage(machine),
+      slaveStorage: slaveStorage(machine), io: new HvIo(machine),
     };
     this.drivers = DRIVERS.map((driver) => ({ driver, shadow: driver.attach?.(attach) }));
     this.agent = options.agent ? new GuestAgent(this.intercepts, (device, field, channel, value) => {

@@ -15,11 +15,14 @@
  *   hands over. To know that, a copy of every page is kept as each round sends it — only
  *   while this fault is injected.
  *
+ * - top-page-not-sent: the final dirty set loses the highest RAM page (the bitmap scan's
+ *   off-by-one at its last word); rounds send it as they should.
+ *
  * Each says what it did in a note that travels to the destination trace.
  */
 import { createHash } from 'node:crypto';
 import { PAGE_SIZE } from '../machine/memory.js';
-import { DIRTY_BIT_LOST, LAST_DIRTY_ROUND_SKIPPED, WALKER_DIRTY_BIT_UNTRACKED } from './faults.js';
+import { DIRTY_BIT_LOST, LAST_DIRTY_ROUND_SKIPPED, TOP_PAGE_NOT_SENT, WALKER_DIRTY_BIT_UNTRACKED } from './faults.js';
 import { hex } from '../hex.js';
 
 function pageHex(p: number): string {
@@ -40,6 +43,9 @@ export class DirtyLogFaults {
   private readonly sentCopy = new Map<number, Uint32Array>();
   private readonly sentIn = new Map<number, number>();
   private readonly untracked = new Set<number>();
+  private readonly dropTop: boolean;
+  /** top-page-not-sent: the round that last sent each page's copy (only the top page's is asked for). */
+  private readonly lastSentIn = new Map<number, number>();
 
   constructor(
     faults: readonly string[],
@@ -48,6 +54,12 @@ export class DirtyLogFaults {
     this.skipLast = faults.includes(LAST_DIRTY_ROUND_SKIPPED);
     this.dropOne = faults.includes(DIRTY_BIT_LOST);
     this.walkerUntracked = faults.includes(WALKER_DIRTY_BIT_UNTRACKED);
+    this.dropTop = faults.includes(TOP_PAGE_NOT_SENT);
+  }
+
+  /** The highest RAM page: the one the off-by-one scan never reaches. */
+  private get topPage(): number {
+    return this.ram.length / PAGE_SIZE - 1;
   }
 
   private words(page: number): Uint32Array {
@@ -97,6 +109,10 @@ export class DirtyLogFaults {
 
   /** A round has just sent `pages` as they are now (the guest has not run since). */
   sent(pages: ArrayLike<number>, round: number, icount: number): void {
+    if (this.dropTop) {
+      const top = this.topPage;
+      for (let i = 0; i < pages.length; i++) if (pages[i] === top) this.lastSentIn.set(top, round);
+    }
     if (this.walkerUntracked) {
       for (let i = 0; i < pages.length; i++) {
         this.sentCopy.set(pages[i], this.words(pages[i]).slice());
@@ -112,8 +128,25 @@ export class DirtyLogFaults {
 
   /** The pages the stop-and-copy sends out of the final dirty set `dirty` (ascending), and notes. */
   finalSet(dirty: Uint32Array, rounds: number): { pages: Uint32Array; notes: string[] } {
-    const r = this.lostFromFinal(this.roundSet(dirty), rounds);
-    return this.walkerUntracked ? { pages: r.pages, notes: [this.walkerNote(), ...r.notes] } : r;
+    const top = this.withoutTopPage(this.roundSet(dirty));
+    const r = this.lostFromFinal(top.pages, rounds);
+    const notes = [...(this.walkerUntracked ? [this.walkerNote()] : []), ...top.notes, ...r.notes];
+    return { pages: r.pages, notes };
+  }
+
+  /** top-page-not-sent on the final set (ascending: the top page, if there, is last). */
+  private withoutTopPage(pages: Uint32Array): { pages: Uint32Array; notes: string[] } {
+    if (!this.dropTop) return { pages, notes: [] };
+    const top = this.topPage;
+    if (pages.length === 0 || pages[pages.length - 1] !== top) {
+      return { pages, notes: [`${TOP_PAGE_NOT_SENT}: the highest RAM page was not dirtied since the last round sent it: nothing to lose`] };
+    }
+    const round = this.lastSentIn.get(top);
+    const stale = round === undefined ? 'no round sent it: it stays zero there' : `keeps the copy round ${round} sent`;
+    return {
+      pages: pages.subarray(0, pages.length - 1),
+      notes: [`${TOP_PAGE_NOT_SENT}: the highest RAM page ${pageHex(top)} was dropped from the stop-and-copy's dirty set (the bitmap scan stops one page short); the guest had written it since, and the destination ${stale}`],
+    };
   }
 
   /** last-dirty-round-skipped and dirty-bit-lost on the final set. */

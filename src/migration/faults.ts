@@ -34,6 +34,7 @@ export const TR_CACHE_LOST = 'tr-cache-lost';
 export const TSS_BUSY_BIT_LOST = 'tss-busy-bit-lost';
 export const WALKER_DIRTY_BIT_UNTRACKED = 'walker-dirty-bit-untracked';
 export const POSTCOPY_PAGE_TABLE_STALE = 'postcopy-page-table-stale';
+export const TOP_PAGE_NOT_SENT = 'top-page-not-sent';
 
 export const MIGRATION_FAULTS: readonly MigrationFaultSpec[] = [
   {
@@ -95,6 +96,12 @@ export const MIGRATION_FAULTS: readonly MigrationFaultSpec[] = [
     breaks: 'memory',
     precopyOnly: true,
     effect: 'the dirty log misses the page walker\'s Accessed/Dirty writes (KVM\'s shadow MMU once set guest A/D bits without marking the page dirty): a page whose only change since a round sent it is A/D bits in its entries — a page table after the guest\'s first write through one of them — is not resent, and the destination keeps it with the bits clear',
+  },
+  {
+    name: TOP_PAGE_NOT_SENT,
+    breaks: 'memory',
+    precopyOnly: true,
+    effect: 'the stop-and-copy\'s scan of the dirty bitmap stops one page short (an off-by-one in the bitmap\'s last word: `page < pages - 1`), so the highest RAM page is never in its dirty set: a guest that wrote the top page of RAM after the last pre-copy round sent it leaves the destination with that round\'s copy',
   },
   {
     name: POSTCOPY_PAGE_TABLE_STALE,

@@ -42,9 +42,9 @@ describe('hypervisor driver registry', () => {
 
   it('builds the fault catalog from the drivers, in the catalog order traces and reports use', () => {
     expect(HYPERVISOR_FAULTS.map((f) => f.name)).toEqual([
-      'icw4-shadow-skipped', 'pit-latch-lost', 'pit-flipflop-lost', 'cmos-index-forgotten', 'uart-divisor-dropped',
-      'ata-selected-drive-lost', 'nic-rx-pointer-off-by-one', 'ioapic-redirection-forgotten', 'i8042-a20-lost',
-      'i8042-command-byte-lost',
+      'icw4-shadow-skipped', 'pic-isr-dropped', 'pic-request-dropped', 'pit-latch-lost', 'pit-flipflop-lost', 'cmos-index-forgotten',
+      'rtc-time-stale', 'uart-divisor-dropped', 'ata-selected-drive-lost', 'ata-multiple-lost', 'nic-rx-pointer-off-by-one',
+      'ioapic-redirection-forgotten', 'lapic-timer-not-rearmed', 'lapic-tpr-lost', 'i8042-a20-lost', 'i8042-command-byte-lost',
     ]);
     for (const d of DRIVERS) for (const f of d.faults) expect(d.devices).toContain(f.device);
   });

@@ -84,9 +84,9 @@ describe('intercept policy and VM exits', () => {
       expect((e as HypervisorError).code).toBe('HV_UNKNOWN_FAULT');
     }
     expect(HYPERVISOR_FAULTS.map((f) => f.name)).toEqual([
-      'icw4-shadow-skipped', 'pit-latch-lost', 'pit-flipflop-lost', 'cmos-index-forgotten', 'uart-divisor-dropped',
-      'ata-selected-drive-lost', 'nic-rx-pointer-off-by-one', 'ioapic-redirection-forgotten', 'i8042-a20-lost',
-      'i8042-command-byte-lost',
+      'icw4-shadow-skipped', 'pic-isr-dropped', 'pic-request-dropped', 'pit-latch-lost', 'pit-flipflop-lost', 'cmos-index-forgotten',
+      'rtc-time-stale', 'uart-divisor-dropped', 'ata-selected-drive-lost', 'ata-multiple-lost', 'nic-rx-pointer-off-by-one',
+      'ioapic-redirection-forgotten', 'lapic-timer-not-rearmed', 'lapic-tpr-lost', 'i8042-a20-lost', 'i8042-command-byte-lost',
     ]);
   });
 });

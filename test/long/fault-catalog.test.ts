@@ -24,6 +24,8 @@ import { tempDir } from '../verify/recorder.js';
 import { slaveBytes } from '../hypervisor/ata-slave-points.js';
 import { PAGING_POINTS, pointIcount } from '../migration/paging-points.js';
 import { guestSetup } from '../migration/helpers.js';
+import { findIcount } from '../hypervisor/helpers.js';
+import { PAGE_SIZE } from '../../src/machine/memory.js';
 
 const dir = tempDir('catalog');
 const refs: Record<string, string> = {};
@@ -75,6 +77,35 @@ function stepTo(guest: string, args: string | undefined, from: number, pick: (s:
 }
 
 const TIMER_ARGS = 'hz=1000 every=100 ticks=200 eoi=auto';
+/** The campaign faults' guests (test/hypervisor/campaign-faults.test.ts has the same points). */
+const TIMER_NORMAL_ARGS = 'hz=1000 every=100 ticks=200';
+const APIC_ARGS = 'n=10 pit=10';
+const DISK_ARGS = 'count=4';
+const RTC_LONG_ARGS = 'n=3 rate=15';
+/** Two stores a pass: 63 MiB and the top page of the 64 MiB machine. */
+const TOP_PAGE_ARGS = 'base=63 mb=1 stride=1044480 passes=400 spin=20000';
+
+/** A device's live declared field (no oracle snapshot per bus access). */
+const field = (m: Machine, name: string, f: string) => (m.devices.find((d) => d.name === name)!.state as Record<string, unknown>)[f] as number & number[];
+/** The first icount after which `pick` holds, checked after every bus access of a fresh run (as `record` boots it). */
+async function where(guest: string, args: string, pick: (m: Machine) => boolean): Promise<number> {
+  const at = findIcount({ guest, args }, pick);
+  if (at < 0) throw new Error(`no such point in ${guest}`);
+  return at;
+}
+
+/** The icount right after the first store to the top page of RAM at or after `from`. */
+function afterTopPageStore(from: number): number {
+  const m = Machine.boot(guestImage('memtouch'), { args: TOP_PAGE_ARGS });
+  m.run({ maxInstructions: from });
+  const top = m.memory.ram.length - PAGE_SIZE;
+  const before = m.memory.ram.slice(top);
+  for (let i = 0; i < 100_000; i++) {
+    m.run({ maxInstructions: m.clock.icount + 100 });
+    if (Buffer.compare(m.memory.ram.subarray(top), before) !== 0) return m.clock.icount;
+  }
+  throw new Error('memtouch never wrote the top page');
+}
 const IF = 0x200;
 const SEGMENT_FIELDS = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'].flatMap((s) => ['base', 'limit', 'attributes'].map((f) => `cpu.${s}.${f}`));
 
@@ -98,7 +129,12 @@ beforeAll(() => {
   fs.writeFileSync(slaveImage, slaveBytes());
   refs.slave = record('slave', ['disk-slave', '--slave-disk', slaveImage]);
   refs.paging = record('paging', ['paging']);
-}, 180_000);
+  refs.timerNormal = record('timer-normal', ['timer', '--args', TIMER_NORMAL_ARGS]);
+  refs.apic = record('apic', ['apic', '--args', APIC_ARGS]);
+  refs.disk = record('disk', ['disk', '--args', DISK_ARGS]);
+  refs.rtcLong = record('rtc-long', ['rtc', '--args', RTC_LONG_ARGS]);
+  refs.topPage = record('top-page', ['memtouch', '--args', TOP_PAGE_ARGS]);
+}, 300_000);
 
 /** A point of the paging guest, run as `record` boots it (64 MiB). */
 const pagingPoint = (index: number) => async () => pointIcount(guestSetup('paging', undefined, 64 * 1024 * 1024), PAGING_POINTS[index]);
@@ -195,6 +231,48 @@ const faults: Fault[] = [
   { fault: 'tss-busy-bit-lost', ref: () => refs.paging, at: PG_RING3, strategy: 'postcopy', fields: (m) => notedPages(m, 'tss-busy-bit-lost') },
   { fault: 'walker-dirty-bit-untracked', ref: () => refs.paging, at: PG_D_BITS, strategy: 'precopy', fields: (m) => notedPages(m, 'walker-dirty-bit-untracked'), says: /not at the stop-and-copy/ },
   { fault: 'postcopy-page-table-stale', ref: () => refs.paging, at: PG_RING3, strategy: 'postcopy', fields: (m) => notedPages(m, 'postcopy-page-table-stale') },
+  // The campaign faults (issue 13), each at a point where its state holds.
+  { fault: 'pic-isr-dropped', ref: () => refs.timerNormal, at: () => where('timer', TIMER_NORMAL_ARGS, (m) => field(m, 'pic.master', 'isr') !== 0), strategy: 'postcopy', fields: ['pic.master.isr'] },
+  {
+    fault: 'pic-request-dropped',
+    ref: () => refs.timerNormal,
+    at: () => where('timer', TIMER_NORMAL_ARGS, (m) => (field(m, 'pic.master', 'irr') & ~field(m, 'pic.master', 'elcr')) !== 0),
+    strategy: 'postcopy',
+    fields: ['pic.master.irr'],
+  },
+  {
+    fault: 'lapic-timer-not-rearmed',
+    ref: () => refs.apic,
+    at: () => where('apic', APIC_ARGS, (m) => field(m, 'lapic', 'initial_count') !== 0 && (field(m, 'lapic', 'lvt')[0] & 0x20000) !== 0),
+    strategy: 'postcopy',
+    fields: ['lapic.initial_count', 'lapic.timer'],
+  },
+  { fault: 'lapic-tpr-lost', ref: () => refs.apic, at: () => where('apic', APIC_ARGS, (m) => field(m, 'lapic', 'tpr') !== 0), strategy: 'postcopy', fields: ['lapic.tpr'] },
+  {
+    fault: 'ata-multiple-lost',
+    ref: () => refs.disk,
+    // mid-READ MULTIPLE: the re-issued command is aborted, ABRT in the error register first
+    at: () => where('disk', DISK_ARGS, (m) => field(m, 'ata0', 'mult_sectors') !== 0 && field(m, 'ata0', 'xfer_phase') === 2),
+    strategy: 'postcopy',
+    fields: ['ata0.error', 'ata0.status', 'ata0.mult_sectors', 'ata0.buffer', 'ata0.buf_end', 'ata0.xfer_cmd', 'ata0.xfer_phase'],
+  },
+  {
+    fault: 'rtc-time-stale',
+    ref: () => refs.rtcLong,
+    // past the first update cycle, register C read since
+    at: () => where('rtc', RTC_LONG_ARGS, (m) => field(m, 'rtc', 'cmos')[0] !== 0 && (field(m, 'rtc', 'cmos')[12] & 0x10) === 0),
+    strategy: 'postcopy',
+    fields: ['rtc.cmos'],
+  },
+  {
+    fault: 'top-page-not-sent',
+    ref: () => refs.topPage,
+    at: async () => 400_000,
+    // --switch-at right after a store to the top page (switchAt below)
+    strategy: 'precopy',
+    fields: (m) => notedPages(m, 'top-page-not-sent'),
+    says: /not at the stop-and-copy/,
+  },
   {
     fault: 'late-attach-without-agent',
     ref: () => refs.timer,
@@ -209,7 +287,8 @@ describe('the fault catalog: every injected migration bug is caught and localize
   it.each(faults)('$fault', async (f) => {
     const at = await f.at();
     const out = path.join(dir, `dst-${f.fault}`);
-    const m = migtrace(['migrate', f.ref(), '--at', String(at), '--strategy', f.strategy, '--fault', f.fault, '--out', out, '--json']);
+    const switchAt = f.fault === 'top-page-not-sent' ? ['--switch-at', String(afterTopPageStore(at + 2_000_000))] : [];
+    const m = migtrace(['migrate', f.ref(), '--at', String(at), ...switchAt, '--strategy', f.strategy, '--fault', f.fault, '--out', out, '--json']);
     expect(m.status, m.stderr).toBe(0);
     const migrated = JSON.parse(m.stdout) as MigrateJson;
     const v = migtrace(['verify', f.ref(), out, '--json']);

@@ -41,9 +41,10 @@ describe('the engine fault catalog', () => {
     expect(() => migrationOptions({ faults: ['no-such-fault'] })).toThrow(/--fault no-such-fault: no such fault \(known: .*dirty-bit-lost/);
     expect(() => migrationOptions({ strategy: 'postcopy', faults: ['last-dirty-round-skipped'] })).toThrow(/pre-copy's dirty log/);
     expect(() => migrationOptions({ strategy: 'postcopy', faults: ['walker-dirty-bit-untracked'] })).toThrow(/pre-copy's dirty log/);
+    expect(() => migrationOptions({ strategy: 'postcopy', faults: ['top-page-not-sent'] })).toThrow(/pre-copy's dirty log/);
     expect(() => migrationOptions({ strategy: 'precopy', faults: ['postcopy-page-table-stale'] })).toThrow(/pages post-copy serves on demand/);
     expect(migrationOptions({ strategy: 'postcopy', faults: ['segment-cache-lost', 'icw4-shadow-skipped'] }).faults).toHaveLength(2);
-    expect(ALL_FAULT_NAMES).toHaveLength(22);
+    expect(ALL_FAULT_NAMES).toHaveLength(29);
     expect([...hypervisorFaults(['segment-cache-lost', 'icw4-shadow-skipped', 'dirty-bit-lost'])]).toEqual(['icw4-shadow-skipped']);
   });
 

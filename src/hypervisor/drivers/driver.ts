@@ -39,6 +39,11 @@ export interface AttachContext {
   readonly storage: SharedStorage;
   /** The slave's shared disk (device 1 on the primary ATA channel), or null when there is none. */
   readonly slaveStorage: SharedStorage | null;
+  /**
+   * Bus access at the attach instant, before any intercept is installed (the shadows do not
+   * see it). No driver reads at attach; an injected fault may (rtc-time-stale).
+   */
+  readonly io: HvIo;
 }
 
 /**

@@ -27,12 +27,19 @@ export const ATA_SELECTED_DRIVE_LOST: FaultSpec = {
   effect: 'the selected-drive bit (DEV, device/head bit 4) is lost: reconstruction leaves the master selected when the guest had selected the slave, so both drives\' device/head registers differ and the master answers the guest',
 };
 
+export const ATA_MULTIPLE_LOST: FaultSpec = {
+  name: 'ata-multiple-lost',
+  side: 'reconstruct',
+  device: 'ata0',
+  effect: 'the drive\'s settings step does not re-issue SET MULTIPLE MODE (0xC6): the destination\'s drive keeps its power-on block count 0 — ata0.mult_sectors (write-only) — so the guest\'s last READ/WRITE MULTIPLE, re-run to rebuild the drive (in progress or done), is aborted (ata0.error ABRT, ata0.status ERR, the buffer and transfer lost) and the guest\'s next one fails; idle right after SET MULTIPLE the fault hides (that command, run again as the last one, sets the count)',
+};
+
 export const ataDiskDriver: DeviceDriver<AtaChannelShadow> = {
   devices: ['ata0', 'ata0.slave'],
   ports: [BOARD.ata.command, { base: BOARD.ata.control, count: 1 }],
   mmio: [],
   irqs: [BOARD.ata.irq],
-  faults: [ATA_SELECTED_DRIVE_LOST],
+  faults: [ATA_SELECTED_DRIVE_LOST, ATA_MULTIPLE_LOST],
   captureStage: 'instant',
   // Reading the other drive means selecting it, and INTRQ is the selected drive's: IRQ14 drops
   // and rises again when the guest's drive is selected back — an edge the guest never made.

@@ -210,7 +210,8 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
       run(CMD_IDENTIFY, { ...target, select: own(target.select) });
       primed = same(readWords(io, 256).flatMap((w) => [w & 0xff, w >>> 8]), buffer);
     }
-    if (mult !== 0) run(0xc6, { ...target, nsector: mult, select: 0xa0 | dev });
+    // ata-multiple-lost: the settings step forgets SET MULTIPLE (a drive's block count looks like power-on state).
+    if (mult !== 0 && !ctx.options.faults.has('ata-multiple-lost')) run(0xc6, { ...target, nsector: mult, select: 0xa0 | dev });
     if (heads !== powerOn.heads || spt !== powerOn.sectors) run(0x91, { ...target, nsector: spt, select: 0xa0 | dev | ((heads - 1) & 0x0f) });
     if (replay !== null) {
       drive!.latchedHonoured = true;

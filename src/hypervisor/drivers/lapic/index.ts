@@ -6,7 +6,7 @@
  * entries: level ones need temporary entries) and the pending ones (after them).
  */
 import { BOARD } from '../../../board/layout.js';
-import type { DeviceDriver } from '../driver.js';
+import type { DeviceDriver, FaultSpec } from '../driver.js';
 import { CapturedView } from '../../captured.js';
 import { captureLapic } from './capture.js';
 import { reconstructLapicInService, reconstructLapicPending, reconstructLapicStart, reconstructLapicTimer, timerStartsEarly } from './reconstruct.js';
@@ -18,12 +18,26 @@ import { lapicDivisor } from './registers.js';
 /** Instructions beyond the timer's period (its phase write lands inside the window). */
 const TIMER_SPARE = 1000;
 
+export const LAPIC_TIMER_NOT_REARMED: FaultSpec = {
+  name: 'lapic-timer-not-rearmed',
+  side: 'reconstruct',
+  device: 'lapic',
+  effect: 'a running timer is restored by writing its captured current count to the current-count register (0x390) — read-only, the write is ignored (SDM 10.5.4) — instead of timing a write of the initial count (0x380), the one write that starts the count: the destination\'s timer stays stopped (lapic.initial_count 0, lapic.timer disarmed) and the guest\'s next timer interrupt never comes',
+};
+
+export const LAPIC_TPR_LOST: FaultSpec = {
+  name: 'lapic-tpr-lost',
+  side: 'reconstruct',
+  device: 'lapic',
+  effect: 'TPR is not written back at the switch-over: the in-service step lowers it to 0 to take its self-IPIs, and only the registers step (before that) wrote the captured value, so lapic.tpr is 0 on the destination and interrupts the guest held off by priority are delivered',
+};
+
 export const lapicDriver: DeviceDriver<void> = {
   devices: ['lapic'],
   ports: [],
   mmio: [BOARD.lapic.mmioBase],
   irqs: [],
-  faults: [],
+  faults: [LAPIC_TIMER_NOT_REARMED, LAPIC_TPR_LOST],
   captureStage: 'instant',
 
   capture(ctx) {

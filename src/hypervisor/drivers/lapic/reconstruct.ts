@@ -110,6 +110,14 @@ export function reconstructLapicTimer(ctx: ReconstructContext, t: CapturedView):
       // Not ahead: the LAPIC's page is not trapped, so the source cannot tell when the guest
       // last wrote the count — as late as where the current period began, which is when the
       // destination must start it (the time from there to the switch-over is downtime).
+      if (ctx.options.faults.has('lapic-timer-not-rearmed')) {
+        // The injected bug: the current count "restored" like any readable register.
+        tl.at(tl.end, 'lapic: timer current count (0x390, read-only: the write is ignored)', () => {
+          divide();
+          w(0x390, Math.ceil(remaining / d));
+        });
+        return;
+      }
       const at = tl.end - (initial * d - remaining);
       tl.at(at, 'lapic: timer initial count (phase)', () => {
         divide();
@@ -230,5 +238,6 @@ export function reconstructLapicPending(ctx: ReconstructContext, t: CapturedView
     w(0x300, 0x00044000 | v);
   }
   w(LVT_LINT0_OFFSET, lvt[3] ?? 0);
-  w(0x80, t.num('tpr'));
+  // lapic-tpr-lost: the write that undoes the in-service step's TPR 0 is the one left out.
+  if (!ctx.options.faults.has('lapic-tpr-lost')) w(0x80, t.num('tpr'));
 }

@@ -25,6 +25,20 @@ export const ICW4_SHADOW_SKIPPED: FaultSpec = {
   effect: 'the 8259A shadow ignores ICW4 (8259A datasheet, ICW4): auto_eoi, special_fully_nested_mode, buffered_mode and microprocessor_mode are captured as 0, so a guest in auto-EOI mode loses it',
 };
 
+export const PIC_ISR_DROPPED: FaultSpec = {
+  name: 'pic-isr-dropped',
+  side: 'reconstruct',
+  device: 'pic.master',
+  effect: 'the in-service IRs are not driven back in (no line raised and polled after the ICWs): ICW1 cleared ISR and only an INTA or a poll sets it again (8259A datasheet, "Interrupt Sequence"), so pic.master.isr / pic.slave.isr are 0 on the destination where the guest was inside an interrupt handler — its EOI then ends nothing, or the wrong IR',
+};
+
+export const PIC_REQUEST_DROPPED: FaultSpec = {
+  name: 'pic-request-dropped',
+  side: 'reconstruct',
+  device: 'pic.master',
+  effect: 'the switch-over\'s request fix-up takes every edge request it finds in IRR for one the reconstruction window made, retires it (special mask mode, poll, specific EOI) and re-raises none of the captured ones: pic.master.irr / pic.slave.irr lose the edge requests pending at the switch-over, so the destination never takes that interrupt',
+};
+
 export interface PicShadows {
   readonly master: PicShadow;
   readonly slave: PicShadow;
@@ -38,7 +52,7 @@ export const pic8259Driver: DeviceDriver<PicShadows> = {
   ports: [BOARD.pic.master.ports, BOARD.pic.slave.ports, { base: BOARD.pic.master.elcr, count: 1 }, { base: BOARD.pic.slave.elcr, count: 1 }],
   mmio: [],
   irqs: [],
-  faults: [ICW4_SHADOW_SKIPPED],
+  faults: [ICW4_SHADOW_SKIPPED, PIC_ISR_DROPPED, PIC_REQUEST_DROPPED],
   captureStage: 'instant',
 
   attach({ intercepts, options }) {
@@ -106,11 +120,13 @@ export const pic8259Driver: DeviceDriver<PicShadows> = {
         ctx.timeline.at(ctx.timeline.start, '8259A: ICW1–ICW4, ELCR, priority', () => reconstructPicStart(ctx, master, slave), 'ahead');
         // Driving an IR into service raises its device's line: before the time-driven devices
         // start (their edges would be polled too), so it is pinned to the window's start.
-        if (master.num('isr') !== 0 || slave.num('isr') !== 0) {
+        if (!ctx.options.faults.has(PIC_ISR_DROPPED.name) && (master.num('isr') !== 0 || slave.num('isr') !== 0)) {
           ctx.timeline.at(ctx.timeline.start, '8259A: in-service IRs', () => reconstructPicInService(ctx, master, slave), 'pinned');
         }
         // Edge requests only a device's own pulse can make: before that device is rebuilt.
-        ctx.timeline.at(ctx.timeline.start, '8259A: edge requests of lines whose devices are rebuilt at the switch', () => reconstructPicEdgeRequests(ctx, master, slave));
+        if (!ctx.options.faults.has(PIC_REQUEST_DROPPED.name)) {
+          ctx.timeline.at(ctx.timeline.start, '8259A: edge requests of lines whose devices are rebuilt at the switch', () => reconstructPicEdgeRequests(ctx, master, slave));
+        }
       },
     },
     {
@@ -118,7 +134,7 @@ export const pic8259Driver: DeviceDriver<PicShadows> = {
       plan(ctx) {
         const master = ctx.must(MASTER.device);
         const slave = ctx.must(SLAVE.device);
-        ctx.timeline.at(ctx.timeline.end, '8259A: requests, priority, masks, OCW3', () => reconstructPicEnd(ctx, master, slave));
+        ctx.timeline.at(ctx.timeline.end, '8259A: requests, priority, masks, OCW3', () => reconstructPicEnd(ctx, master, slave, { dropRequests: ctx.options.faults.has(PIC_REQUEST_DROPPED.name) }));
       },
     },
   ],

@@ -199,21 +199,28 @@ export function reconstructPicEdgeRequests(ctx: ReconstructContext, master: Capt
   io.out8(s.base + 1, imr);
 }
 
+/** Injected faults (pic8259/index.ts) that act at the switch-over. */
+export interface PicEndFaults {
+  /** pic-request-dropped: every edge request found is retired as the window's own; none is re-raised. */
+  readonly dropRequests: boolean;
+}
+
 /** At the switch-over: requests, priority, masks, OCW3, and a half-done ICW sequence. */
-export function reconstructPicEnd(ctx: ReconstructContext, master: CapturedView, slave: CapturedView): void {
+export function reconstructPicEnd(ctx: ReconstructContext, master: CapturedView, slave: CapturedView, faults: PicEndFaults = { dropRequests: false }): void {
   const chips: Chip[] = [{ ...MASTER, t: master }, { ...SLAVE, t: slave }];
   // Slave first: clearing its requests may drop its INT, the master's IR2.
-  for (const c of [chips[1], chips[0]]) fixRequests(ctx, c);
+  for (const c of [chips[1], chips[0]]) fixRequests(ctx, c, faults.dropRequests);
   for (const c of chips) finish(ctx, c, atPowerOn(c.t, c.isMaster));
 }
 
-function fixRequests(ctx: ReconstructContext, c: Chip): void {
+function fixRequests(ctx: ReconstructContext, c: Chip, dropRequests: boolean): void {
   const io = ctx.io;
   const t = c.t;
   const want = t.num('irr');
   const level = t.num('ltim') ? 0xff : t.num('elcr');
   let irr = readIrr(io, c.base);
-  const surplus = irr & ~want & ~level;
+  // pic-request-dropped: the captured requests are forgotten — every edge request is surplus.
+  const surplus = irr & ~(dropRequests ? 0 : want) & ~level;
   if (surplus !== 0) {
     const isr = readIsr(io, c.base);
     io.out8(c.base, 0x68); // OCW3: special mask mode on — masked in-service IRs do not block
@@ -228,6 +235,7 @@ function fixRequests(ctx: ReconstructContext, c: Chip): void {
     io.out8(c.base, 0x48); // special mask mode off
   }
   irr = readIrr(io, c.base);
+  if (dropRequests) return;
   const missing = want & ~irr & ~level;
   for (let k = 0; k < 8; k++) {
     if (!(missing & (1 << k))) continue;

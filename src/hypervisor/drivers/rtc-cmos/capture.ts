@@ -83,6 +83,8 @@ export function captureRtc(ctx: CaptureContext, shadow: CmosShadow): DeviceCaptu
     notes.push('rtc: register C read during capture (its history was not known): the source lost its flags and IRQ8');
   }
   cmos[REG_C] = regC;
+  // rtc-time-stale: the clock bytes from the shadow's copy, which no update cycle advances.
+  if (shadow.clock !== null) for (let i = 0; i < shadow.clock.length; i++) cmos[i] = shadow.clock[i];
   // Put the guest's index (and NMI bit) back: the index port is write-only, the shadow knows it.
   io.out8(CMOS_INDEX_PORT, nmiBit | index);
 

@@ -7,7 +7,7 @@
 import type { DeviceDriver, FaultSpec } from '../driver.js';
 import { BOARD } from '../../../board/layout.js';
 import { REG_B_PIE, REG_B_24H, REG_C_IRQF } from '../../../devices/rtc-cmos.js';
-import { CMOS_DATA_PORT, CMOS_INDEX_PORT, CmosShadow, REG_A, REG_B, REG_C, type CMOS_SHADOW_FIELDS } from './shadow.js';
+import { CMOS_DATA_PORT, CMOS_INDEX_PORT, CmosShadow, REG_A, REG_B, REG_C, readClockBytes, type CMOS_SHADOW_FIELDS } from './shadow.js';
 import { captureRtc } from './capture.js';
 import { reconstructRtc, timingAtPowerOn } from './reconstruct.js';
 import { CapturedView } from '../../captured.js';
@@ -20,6 +20,13 @@ export const CMOS_INDEX_FORGOTTEN: FaultSpec = {
   effect: 'the CMOS index (port 0x70, write-only) is not replayed last: the destination keeps the index the reconstruction itself used, and the NMI-disable bit is lost',
 };
 
+export const RTC_TIME_STALE: FaultSpec = {
+  name: 'rtc-time-stale',
+  side: 'capture',
+  device: 'rtc',
+  effect: 'the clock bytes (seconds … year, CMOS 0x00–0x09) are captured from a copy the shadow took at the attach (a boot attach: the power-on time) and kept up to date with the guest\'s trapped writes to them, instead of from the chip: the update cycles that advanced them since are lost, so rtc.cmos[0] (seconds, and whatever carried into minutes …) is rebuilt stale — only once an update has changed them, more than a virtual second after the attach or the guest\'s last write',
+};
+
 /** The slack the window gets beyond the divider's second and a half. */
 const WINDOW_SPARE = 1000;
 
@@ -28,11 +35,13 @@ export const rtcCmosDriver: DeviceDriver<CmosShadow> = {
   ports: [BOARD.rtc.ports],
   mmio: [],
   irqs: [BOARD.rtc.irq],
-  faults: [CMOS_INDEX_FORGOTTEN],
+  faults: [CMOS_INDEX_FORGOTTEN, RTC_TIME_STALE],
   captureStage: 'instant',
 
-  attach({ intercepts, options, now, hz }) {
-    return new CmosShadow(intercepts, hz, now, options.attach === 'boot');
+  attach({ intercepts, options, now, hz, io }) {
+    const shadow = new CmosShadow(intercepts, hz, now, options.attach === 'boot');
+    if (options.faults.has(RTC_TIME_STALE.name)) shadow.seedClock(readClockBytes(io));
+    return shadow;
   },
 
   unknownFields(shadow) {

@@ -12,6 +12,7 @@
  *   reading it and losing the guest's flags.
  */
 import { DIR_READ, DIR_WRITE, type Intercepts, type TrappedAccess } from '../../intercepts.js';
+import type { HvIo } from '../../hv-io.js';
 import { KnownFields } from '../../known-fields.js';
 import { BOARD } from '../../../board/layout.js';
 
@@ -21,6 +22,23 @@ export const CMOS_DATA_PORT = BOARD.rtc.ports.base + 1;
 export const REG_A = 0x0a;
 export const REG_B = 0x0b;
 export const REG_C = 0x0c;
+
+/** The clock bytes: seconds, alarm seconds, minutes, …, year (0x00–0x09; the alarms come along). */
+export const CLOCK_BYTES = 10;
+
+/**
+ * rtc-time-stale (index.ts): the clock bytes read once, at the attach, and the index port
+ * put back as a boot attach has it (0, NMI enabled).
+ */
+export function readClockBytes(io: HvIo): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < CLOCK_BYTES; i++) {
+    io.out8(CMOS_INDEX_PORT, i);
+    out.push(io.in8(CMOS_DATA_PORT));
+  }
+  io.out8(CMOS_INDEX_PORT, 0);
+  return out;
+}
 
 export const CMOS_SHADOW_FIELDS = ['cmos_index', 'nmi_disable', 'divider_phase'] as const;
 
@@ -41,6 +59,8 @@ export class CmosShadow {
   /** The last write to bytes 0x00–0x0B (time, alarms, A, B); C inference holds only for events after it. */
   lastConfigWrite = -1;
   readonly known: KnownFields;
+  /** rtc-time-stale: the clock bytes as read at the attach, then as the guest last wrote them (null without the fault). */
+  clock: number[] | null = null;
 
   constructor(
     private readonly intercepts: Intercepts,
@@ -75,6 +95,7 @@ export class CmosShadow {
     }
     if (this.index > REG_B) return;
     this.lastConfigWrite = a.icount;
+    if (this.clock !== null && this.index < CLOCK_BYTES) this.clock[this.index] = a.value & 0xff;
     if (this.index === REG_A) {
       const was = dividerRunning(this.regA);
       this.regA = a.value & 0x7f;
@@ -83,6 +104,10 @@ export class CmosShadow {
         this.known.learn('divider_phase');
       }
     }
+  }
+
+  seedClock(bytes: number[]): void {
+    this.clock = bytes.slice();
   }
 
   /** Data port exits only while the selected byte needs them. */
