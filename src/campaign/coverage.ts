@@ -39,16 +39,11 @@ const YIELD_EVERY = 2_000_000;
 
 /** Per feature: its ranges so far as flat [from, to, from, to, …], and where the open one began. */
 class FeatureTimeline implements FeatureSink {
-  readonly ranges: number[][];
-  private readonly since: Float64Array;
-
-  constructor(features: number) {
-    this.ranges = Array.from({ length: features }, () => []);
-    this.since = new Float64Array(features);
-  }
+  readonly ranges: number[][] = [];
+  private readonly since: number[] = [];
 
   change(feature: number, holds: boolean, at: number): void {
-    const r = this.ranges[feature];
+    const r = (this.ranges[feature] ??= []);
     if (holds) {
       // Back on where its last range ended: that range goes on.
       if (r.length > 0 && r[r.length - 1] === at) {
@@ -63,8 +58,8 @@ class FeatureTimeline implements FeatureSink {
   }
 
   /** Close every range still open at the run's end. */
-  finish(holding: (feature: number) => boolean, end: number): void {
-    for (let f = 0; f < this.ranges.length; f++) if (holding(f)) this.change(f, false, end);
+  finish(features: number, holding: (feature: number) => boolean, end: number): void {
+    for (let f = 0; f < features; f++) if (holding(f)) this.change(f, false, end);
   }
 }
 
@@ -112,9 +107,8 @@ async function coverageOfRun(setup: RunSetup, guest: string, first: number, end:
   const machine = bootMachine(setup);
   const clock = machine.clock;
   const dirty = machine.memory.dirty.createClient('coverage');
-  let timeline: FeatureTimeline | null = null;
-  const features = new MachineFeatures(machine, { change: (f, h, at) => timeline!.change(f, h, at) }, burstPages);
-  timeline = new FeatureTimeline(features.definitions.length);
+  const timeline = new FeatureTimeline();
+  const features = new MachineFeatures(machine, timeline, burstPages);
   features.start(first);
 
   // Halts skip virtual time with no hook: the CPU features are re-read where the halt began.
@@ -178,7 +172,7 @@ async function coverageOfRun(setup: RunSetup, guest: string, first: number, end:
     }
   }
   if (clock.icount !== end) throw new MigtraceError('COVERAGE_RUN_DIVERGED', `the re-run ran to icount ${clock.icount}, past the recording's end at ${end}`);
-  timeline.finish((f) => features.holds(f), end);
+  timeline.finish(features.definitions.length, (f) => features.holds(f), end);
   return assemble(guest, first, end, features, timeline.ranges);
 }
 
@@ -188,7 +182,7 @@ function assemble(guest: string, first: number, end: number, features: MachineFe
   const reachedIndex: number[] = [];
   features.definitions.forEach((d, f) => {
     const info = { id: d.id, group: d.group, kind: d.kind, doc: d.doc };
-    const flat = ranges[f];
+    const flat = ranges[f] ?? [];
     if (flat.length === 0) {
       if (d.listUnreached) unreached.push({ ...info, why: d.whyUnreached });
       return;
