@@ -45,8 +45,8 @@ class FeatureTimeline implements FeatureSink {
   change(feature: number, holds: boolean, at: number): void {
     const r = (this.ranges[feature] ??= []);
     if (holds) {
-      // Back on where its last range ended: that range goes on.
-      if (r.length > 0 && r[r.length - 1] === at) {
+      // Back on where (or, for a sampled feature, before) its last range ended: that range goes on.
+      if (r.length > 0 && r[r.length - 1] >= at) {
         r.pop();
         this.since[feature] = r.pop()!;
       } else {
@@ -123,7 +123,9 @@ async function coverageOfRun(setup: RunSetup, guest: string, first: number, end:
     access: (_space, _dir, _addr, _size, _value, device) => {
       const lines = linesMoved;
       linesMoved = false;
+      // The CPU mid-instruction: no instruction that reaches the bus changes a CPU feature.
       features.accessed(device, lines, clock.icount + 1);
+      features.evaluateCpu(clock.icount + 1);
     },
     dma: () => {},
   });

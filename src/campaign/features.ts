@@ -111,7 +111,10 @@ const cpuField = (name: string): ((c: Cpu) => number) => {
   return (c) => f.read(c);
 };
 const cr0 = cpuField('cr0');
-const eflags = cpuField('eflags');
+// IF and VM are never lazily computed: read them from the register itself, because the
+// schema's eflags reader materialises the arithmetic flags (a write) — not for analysis code
+// to do in the middle of an instruction.
+const eflagsSystem = (c: Cpu): number => c.flags & (IF | VM);
 const cpl = cpuField('cpl');
 const shadow = cpuField('interrupt_shadow');
 const halted = cpuField('halted');
@@ -131,8 +134,8 @@ const CPU: readonly CpuFeature[] = [
   { name: 'protected-mode', doc: 'CR0.PE set', why: 'the guest stayed in real mode', holds: (c) => (cr0(c) & CR0_PE) !== 0 },
   { name: 'paging', doc: 'CR0.PG set', why: 'the guest never turned paging on', holds: (c) => (cr0(c) & CR0_PG) !== 0 },
   { name: 'ring3', doc: 'CPL 3', why: 'no evaluation point found the CPU at CPL 3', holds: (c) => cpl(c) === 3 },
-  { name: 'v86', doc: 'virtual-8086 mode (EFLAGS.VM)', why: 'the guest never entered virtual-8086 mode', holds: (c) => (eflags(c) & VM) !== 0 },
-  { name: 'if-clear', doc: 'EFLAGS.IF clear: external interrupts held off', why: 'interrupts were on at every evaluation point', holds: (c) => (eflags(c) & IF) === 0 },
+  { name: 'v86', doc: 'virtual-8086 mode (EFLAGS.VM)', why: 'the guest never entered virtual-8086 mode', holds: (c) => (eflagsSystem(c) & VM) !== 0 },
+  { name: 'if-clear', doc: 'EFLAGS.IF clear: external interrupts held off', why: 'interrupts were on at every evaluation point', holds: (c) => (eflagsSystem(c) & IF) === 0 },
   { name: 'interrupt-shadow', doc: 'the instruction after STI / MOV SS is next', why: 'a one-instruction state: no evaluation point fell on one', holds: (c) => shadow(c) !== 0 },
   { name: 'halted', doc: 'stopped by HLT', why: 'the guest never halted to wait', holds: (c) => halted(c) !== 0 },
   { name: 'cr2', doc: 'CR2 ≠ 0: a page fault was taken', why: 'no page fault was taken', holds: (c) => cr2(c) !== 0 },
@@ -181,6 +184,9 @@ export class MachineFeatures {
   private readonly byBusId: DeviceProbe[][] = [];
   private readonly controllers: DeviceProbe[];
   private readonly cpuFeature: number[] = [];
+  /** CPU features are sampled: the last icount each was seen holding (see `set`). */
+  private readonly lastSeen: Float64Array;
+  private readonly sampled: Uint8Array;
   private readonly cpuHalted: number;
   private readonly inHandler: number;
   private readonly pics: AnyDevice[];
@@ -199,6 +205,9 @@ export class MachineFeatures {
     this.memoryTopPage = this.define({ id: 'memory.top-page', group: 'memory', kind: 'memory', doc: 'the top page of RAM written in the preceding window' }, true, 'no window wrote the top page of RAM');
     this.memoryBurst = this.define({ id: 'memory.burst', group: 'memory', kind: 'memory', doc: `more than ${burstPages} pages written in the preceding window` }, true, `no window wrote more than ${burstPages} pages`);
     this.values = new Uint8Array(this.definitions.length);
+    this.lastSeen = new Float64Array(this.definitions.length);
+    this.sampled = new Uint8Array(this.definitions.length);
+    for (const f of this.cpuFeature) this.sampled[f] = 1;
 
     const byName = new Map(this.probes.map((p) => [p.device.name, p]));
     for (const p of this.probes) (this.byBusId[p.device.id] ??= []).push(p);
@@ -231,17 +240,15 @@ export class MachineFeatures {
   }
 
   /**
-   * An INTA at icount `at`, before the vector is delivered: the CPU is as the instructions
-   * before left it at `at` — still halted if it was (the CPU clears its halt just before the
-   * INTA; `run` to `at` leaves it halted) — and the controllers changed for `at` + 1.
+   * An INTA at icount `at`, before the vector is delivered: the CPU is as the interrupted code
+   * left it at `at`, the controllers changed for `at` + 1. Only its halt has ended already (the
+   * CPU clears it just before the INTA), but `run` to `at` leaves it halted: a CPU halted at
+   * the last evaluation still is at `at`.
    */
   interruptTaken(at: number): void {
-    const wasHalted = this.holds(this.cpuHalted);
+    const wasHalted = this.values[this.cpuHalted] !== 0;
     this.evaluateCpu(at);
-    if (wasHalted) {
-      this.set(this.cpuHalted, true, at);
-      this.set(this.cpuHalted, false, at + 1);
-    }
+    if (wasHalted) this.set(this.cpuHalted, true, at);
     for (let i = 0; i < this.controllers.length; i++) this.evaluate(this.controllers[i], at + 1);
     this.evaluateHandler(at + 1);
   }
@@ -267,11 +274,18 @@ export class MachineFeatures {
     return this.values[feature] !== 0;
   }
 
+  /**
+   * A device feature changes exactly where an evaluation sees it change. A CPU feature can
+   * change between two evaluations with no hook: its range ends just after the last
+   * evaluation that saw it hold, so that a range never claims a point it was not seen at
+   * (starts are late, ends early: an under-approximation).
+   */
   private set(feature: number, holds: boolean, at: number): void {
     const v = holds ? 1 : 0;
+    if (holds && this.sampled[feature] !== 0) this.lastSeen[feature] = at;
     if (this.values[feature] === v) return;
     this.values[feature] = v;
-    this.sink.change(feature, holds, at);
+    this.sink.change(feature, holds, !holds && this.sampled[feature] !== 0 ? Math.min(at, this.lastSeen[feature] + 1) : at);
   }
 
   private evaluate(p: DeviceProbe, at: number): void {

@@ -46,19 +46,24 @@ const TRUTH: Record<string, (m: Machine) => boolean> = {
   'ata0.pio': (m) => dev(m, 'ata0').xfer_phase === 2 || dev(m, 'ata0').xfer_phase === 3,
   'ata0.busy_timer armed': (m) => timerArmed(m, 'ata0.busy_timer'),
   'cpu.halted': (m) => m.cpu.getState().halted,
+  'cpu.ring3': (m) => m.cpu.getState().cpl === 3,
+  'cpu.paging': (m) => (m.cpu.getState().cr0 & 0x80000000) !== 0,
+  'cpu.if-clear': (m) => (m.cpu.getState().eflags & 0x200) === 0,
 };
 
 /**
  * Run one machine forward through icounts on both sides of the first ranges' edges of each
- * feature named, and compare what it holds with the ranges.
+ * feature named, and compare what it holds with the ranges. `inside`: only the first and last
+ * icount of each range (CPU features are sampled: their ranges may start late and end early).
  */
-function spotCheck(r: Recorded, ids: readonly string[]): string[] {
+function spotCheck(r: Recorded, ids: readonly string[], inside = false): string[] {
   const { coverage } = r;
   const checks: { at: number; id: string; expect: boolean }[] = [];
   for (const id of ids) {
     const f = feature(coverage, id);
     for (const [from, to] of f.ranges.slice(0, 3)) {
       checks.push({ at: from, id, expect: true }, { at: to - 1, id, expect: true });
+      if (inside) continue;
       if (from > coverage.firstIcount) checks.push({ at: from - 1, id, expect: false });
       if (to < coverage.endIcount) checks.push({ at: to, id, expect: false });
     }
@@ -169,6 +174,14 @@ describe('coverage of the apic and disk guests', () => {
     expect(feature(c, 'ata0.pio').ranges.length).toBeGreaterThan(1);
     expectWellFormed(c);
     expect(spotCheck(disk, ['ata0.pio', 'ata0.busy_timer armed'])).toEqual([]);
+  });
+
+  it('paging: paging on, ring 3, CR2 and TR; a CPU feature\'s ranges hold where they say', async () => {
+    const paging = await recorded('paging');
+    const c = paging.coverage;
+    for (const id of ['cpu.paging', 'cpu.ring3', 'cpu.cr2', 'cpu.tr-loaded']) expect(feature(c, id).instructions, id).toBeGreaterThan(0);
+    expectWellFormed(c);
+    expect(spotCheck(paging, ['cpu.ring3', 'cpu.paging', 'cpu.if-clear'], true)).toEqual([]);
   });
 
   it('migtrace coverage prints a table per group and the unreached; --json the coverage with a segment count', async () => {
