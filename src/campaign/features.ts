@@ -174,7 +174,7 @@ function deviceTimers(device: AnyDevice): Record<string, Timer> {
  */
 export class MachineFeatures {
   readonly definitions: FeatureDefinition[] = [];
-  /** Feature indexes: the memory features, in order written, top page, burst. */
+  /** Feature indexes of the memory features (set at each window's end). */
   readonly memoryWritten: number;
   readonly memoryTopPage: number;
   readonly memoryBurst: number;
