@@ -2,6 +2,7 @@
  * The layers, as docs/design.md draws them: arrows only point down.
  *
  *   commands · demo · golden
+ *   campaign       (coverage of a trace, migration jobs, reports: imported by the three above only)
  *   verify/ · migration · hypervisor · trace
  *   board          (what is wired where: builds the devices, the Machine)
  *   devices        (one model per chip; given their ports and lines by the board)
@@ -66,6 +67,18 @@ describe('layering', () => {
 
   it('the trace never imports the hypervisor or the migration engine', () => {
     expect(violations('src/trace', ['src/hypervisor', 'src/migration', 'verify'])).toEqual([]);
+  });
+
+  it('the campaign (coverage, jobs, reports) builds on machine, devices, board, trace, migration and verify only', () => {
+    expect(violations('src/campaign', ['src/hypervisor', 'src/net', 'src/commands', 'src/cli', 'src/demo', 'src/golden'])).toEqual([]);
+  });
+
+  it('only the commands, the demo and the golden matrix import the campaign', () => {
+    const allowed = ['src/commands/', 'src/demo/', 'src/golden/', 'src/campaign/'];
+    const importers = [...sources('src'), ...sources('verify')]
+      .filter((f) => !allowed.some((a) => f.startsWith(a)))
+      .filter((f) => imports(f).some((t) => t.startsWith('src/campaign/')));
+    expect(importers).toEqual([]);
   });
 
   it('no device file names a board port, window or IRQ line of its own', () => {

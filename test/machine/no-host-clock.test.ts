@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const CHECKED = ['src/machine', 'src/devices', 'src/hypervisor', 'src/migration', 'src/trace', 'src/guests', 'src/golden', 'verify'];
+const CHECKED = ['src/machine', 'src/devices', 'src/hypervisor', 'src/migration', 'src/trace', 'src/guests', 'src/golden', 'src/campaign', 'verify'];
 const FORBIDDEN = /\b(Date\.now|performance\.now|Math\.random|process\.hrtime|new Date\(|perf_hooks|crypto\.random\w*|randomBytes|randomUUID)\b/;
 
 function tsFiles(dir: string): string[] {
