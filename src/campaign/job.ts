@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseSize } from '../cli/units.js';
+import { parseSize } from '../units.js';
 import { parseBandwidth, parseLatency } from '../migration/link.js';
 import type { MigrationMetrics } from '../migration/metrics.js';
 import { migrationOptions } from '../migration/options.js';

@@ -8,7 +8,7 @@
  * bytes it got against the address before importing them, so a corrupt or truncated entry in
  * Redis is refused with one line instead of running a campaign on a different trace.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -20,6 +20,9 @@ import { exportTrace, importTrace } from '../trace/export.js';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** The Redis key an export is stored under. */
+
+/** Staging imports made by this process (part of their directories' names). */
+let stagingCount = 0;
 export function traceKey(sha256: string): string {
   return `migtrace:trace:${sha256}`;
 }
@@ -101,7 +104,8 @@ export class TraceCache {
       );
     }
     await fsp.mkdir(this.dir, { recursive: true });
-    const tag = `.${sha256}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    // Unique among the processes on this host (pid) and the imports of this one (counter).
+    const tag = `.${sha256}.tmp-${process.pid}-${++stagingCount}`;
     const file = path.join(this.dir, `${tag}.mtx`);
     const staging = path.join(this.dir, tag);
     try {

@@ -4,7 +4,7 @@
  * a bad file is an error now, never mid-run.
  */
 import { Args, Flags } from '@oclif/core';
-import { parseSize } from './units.js';
+import { parseSize } from '../units.js';
 import { InputError } from '../errors.js';
 import { memorySizeProblem, type Machine } from '../board/machine.js';
 import { bootFromImage, bootSpec } from '../board/boot.js';

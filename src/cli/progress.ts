@@ -2,7 +2,7 @@
  * A progress line on stderr for long runs (record, replay): rewritten in place on a terminal,
  * at most a few times a second. Display only: the wall clock read here never reaches a trace.
  */
-import { formatCount } from './units.js';
+import { formatCount } from '../units.js';
 
 export class ProgressLine {
   private lastDraw = 0;

@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import { KIND_CLASSES, type RecordKind } from '../trace/format.js';
 import type { RecordFilter } from '../trace/reader.js';
 import type { DeviceDescriptor } from '../trace/writer.js';
-import { parseCount } from './units.js';
+import { parseCount } from '../units.js';
 
 /** Decimal or 0x-prefixed hex. */
 function parseAddress(text: string, what: string): number {

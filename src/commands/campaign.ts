@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Args, Flags } from '@oclif/core';
 import { EXIT_FAILED, MigtraceCommand } from '../cli/base-command.js';
-import { parseCount } from '../cli/units.js';
+import { parseCount } from '../units.js';
 import { InputError } from '../errors.js';
 import { runCampaign } from '../campaign/campaign.js';
 import { renderCampaignText } from '../campaign/render-text.js';

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { MigtraceCommand } from '../cli/base-command.js';
-import { parseCount } from '../cli/units.js';
+import { parseCount } from '../units.js';
 import { computeCoverage } from '../campaign/coverage.js';
 import { InputError } from '../errors.js';
 import type { Coverage, FeatureCoverage } from '../campaign/types.js';

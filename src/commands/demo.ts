@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { EXIT_FAILED, MigtraceCommand } from '../cli/base-command.js';
-import { parseCount } from '../cli/units.js';
+import { parseCount } from '../units.js';
 import { runDemo, type DemoResult } from '../demo/demo.js';
 import { renderVerifyReport } from '../../verify/report.js';
 import { renderPostMortem } from '../../verify/post-mortem-render.js';

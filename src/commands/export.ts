@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { MigtraceCommand } from '../cli/base-command.js';
-import { formatBytes } from '../cli/units.js';
+import { formatBytes } from '../units.js';
 import { exportTrace } from '../trace/export.js';
 
 export interface ExportOutput {

@@ -3,7 +3,7 @@ import { machineTypeLabel } from '../board/layout.js';
 import { describeBootConfig } from '../board/boot-spec.js';
 import { MigtraceCommand } from '../cli/base-command.js';
 import { recordFilter } from '../cli/trace-filters.js';
-import { formatBytes, formatSize, parseCount } from '../cli/units.js';
+import { formatBytes, formatSize, parseCount } from '../units.js';
 import { describeRecord, deviceNames, recordJson } from '../trace/describe.js';
 import { TraceReader, type TraceHeaderInfo, type TraceStatus } from '../trace/reader.js';
 import { hexDigits } from '../hex.js';

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { MigtraceCommand } from '../cli/base-command.js';
-import { parseCount, parseSize } from '../cli/units.js';
+import { parseCount, parseSize } from '../units.js';
 import { InputError } from '../errors.js';
 import type { CaptureResult } from '../hypervisor/api.js';
 import { ALL_FAULT_NAMES, checkFaultNames } from '../migration/faults.js';

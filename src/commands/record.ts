@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { EXIT_FAILED, EXIT_FAULT, MigtraceCommand } from '../cli/base-command.js';
 import { guestArg, guestFlags, recordingSetup, resolveGuestRequest } from '../cli/guest-options.js';
 import { ProgressLine } from '../cli/progress.js';
-import { formatBytes, formatCount, parseCount } from '../cli/units.js';
+import { formatBytes, formatCount, parseCount } from '../units.js';
 import { InputError } from '../errors.js';
 import { KIND_CLASSES, type RecordKind } from '../trace/format.js';
 import { recordBoot, type RecordingSummary } from '../trace/session.js';

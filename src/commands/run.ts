@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { EXIT_FAILED, EXIT_FAULT, MigtraceCommand } from '../cli/base-command.js';
 import { bootRequest, guestArg, guestFlags, resolveGuestRequest } from '../cli/guest-options.js';
-import { parseCount, formatSize } from '../cli/units.js';
+import { parseCount, formatSize } from '../units.js';
 import type { RunResult } from '../board/machine.js';
 import { unmetExpectations } from '../guests/third-party.js';
 

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { MigtraceCommand } from '../cli/base-command.js';
-import { parseCount } from '../cli/units.js';
+import { parseCount } from '../units.js';
 import { InputError } from '../errors.js';
 import { DEFAULT_QUEUE } from '../campaign/queue.js';
 import { STALLED_DEFAULTS, startQueueWorker } from '../campaign/queue-worker.js';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootSpec } from '../../src/board/boot.js';
 import type { Machine, RunResult } from '../../src/board/machine.js';
-import { parseSize } from '../../src/cli/units.js';
+import { parseSize } from '../../src/units.js';
 import { loadThirdPartyGuests } from '../../src/guests/third-party.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -1,0 +1,118 @@
+/**
+ * `migtrace campaign` end to end on a small timer run: points chosen from coverage, every job
+ * verified, the same report from one process, from two local worker processes and from two
+ * BullMQ workers over a real redis-server; the HTML report written; bad input refused.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CampaignReport } from '../../src/campaign/types.js';
+import { expectRefused } from '../cli/cli.js';
+import { migtraceAsync, type Running } from '../migration/cli.js';
+import { MiB, guestSetup, recordReference, tempDir } from '../migration/helpers.js';
+
+const HAVE_REDIS = spawnSync('redis-server', ['--version']).status === 0;
+if (!HAVE_REDIS) console.warn('campaign on BullMQ workers skipped: redis-server is not installed (Debian: apt-get install redis-server)');
+
+let trace = '';
+const dir = tempDir('campaign-cli');
+/** Two settings, three points: six migrations. */
+const SMALL = ['--settings', 'precopy,postcopy', '--max-points', '3'];
+
+async function campaign(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const run = migtraceAsync(['campaign', trace, ...args]);
+  const r = await run.done;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  // Normal EOI: the handler runs with the timer's IR in service.
+  trace = await recordReference(guestSetup('timer', 'hz=1000 every=100 ticks=30 eoi=normal', 16 * MiB));
+});
+
+describe('migtrace campaign', () => {
+  let oneProcess: CampaignReport;
+  let oneProcessJson = '';
+
+  it('chooses points that cover what they can of the run, migrates at each with each setting, and every job verifies MATCH', async () => {
+    const r = await campaign([...SMALL, '--jobs', '1', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    oneProcessJson = r.stdout;
+    oneProcess = JSON.parse(r.stdout) as CampaignReport;
+    const s = oneProcess.summary;
+    expect(s).toMatchObject({ points: 3, jobs: 6, match: 6, divergence: 0, error: 0 });
+    expect(oneProcess.points.map((p) => p.icount)).toEqual([...oneProcess.points.map((p) => p.icount)].sort((a, b) => a - b));
+    expect(oneProcess.features.some((f) => f.id.startsWith('pic.master.isr'))).toBe(true);
+    for (const j of oneProcess.jobs) expect(j.result.migration!.switchIcount).toBe(j.point);
+  });
+
+  it('two local worker processes give the same report, byte for byte', async () => {
+    const r = await campaign([...SMALL, '--jobs', '2', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(oneProcessJson);
+  });
+
+  describe.skipIf(!HAVE_REDIS)('on two BullMQ workers over a real redis-server', () => {
+    let server: ChildProcess;
+    const workers: Running[] = [];
+    let url = '';
+
+    beforeAll(async () => {
+      const port = await freePort();
+      url = `redis://127.0.0.1:${port}`;
+      server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      for (const name of ['a', 'b']) {
+        const w = migtraceAsync(['worker', '--redis', url, '--cache', path.join(dir, `cache-${name}`)]);
+        workers.push(w);
+      }
+      await Promise.all(workers.map((w) => w.line(/taking jobs from queue/)));
+    });
+
+    afterAll(() => {
+      for (const w of workers) w.child.kill('SIGKILL');
+      server?.kill('SIGKILL');
+    });
+
+    it('gives the same report too', async () => {
+      const r = await campaign([...SMALL, '--redis', url, '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(oneProcessJson);
+    });
+  });
+
+  it('writes the HTML report beside the text summary', async () => {
+    const html = path.join(dir, 'html');
+    const r = await campaign([...SMALL, '--jobs', '2', '--html', html]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^campaign: every migration MATCH — 6 migrations at 3 points × 2 settings/m);
+    expect(r.stdout).toContain(`HTML report: ${path.join(html, 'index.html')}`);
+    expect(fs.readFileSync(path.join(html, 'index.html'), 'utf8')).toContain(oneProcess.trace.sha256.slice(0, 12));
+  });
+
+  it('an injected bug is found at a chosen point, named with its field, and the points that reproduce it listed (exit 1)', async () => {
+    const r = await campaign(['--settings', 'postcopy', '--jobs', '2', '--fault', 'uart-divisor-dropped', '--json']);
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout) as CampaignReport;
+    expect(report.summary.divergence).toBeGreaterThan(0);
+    expect(report.failures[0].field).toMatch(/^uart\.dl/);
+    expect(report.failures[0].jobs.length).toBe(report.summary.divergence);
+  });
+
+  it('refuses bad input in one line (exit 2)', async () => {
+    expectRefused(await campaign(['--settings', 'precopy,warp']), /no link setting "warp"/);
+    expectRefused(await campaign(['--jobs', '0']), /--jobs must be at least 1/);
+    expectRefused(await campaign(['--jobs', '2', '--redis', 'redis://127.0.0.1:1']), /give one/);
+    const missing = migtraceAsync(['campaign', path.join(dir, 'no-such-trace')]);
+    expectRefused(await missing.done, /no-such-trace/);
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
