@@ -85,7 +85,7 @@ describe('migtrace migrate', () => {
       [['migrate', reference, '--at', '100', '--out', out, '--fault', 'no-such-fault'], /--fault no-such-fault: no such fault \(known: /],
       [['migrate', reference, '--at', '100', '--out', out, '--bandwidth', 'fast'], /--bandwidth: "fast" is not a bandwidth/],
       [['migrate', reference, '--at', '100', '--to', 'localhost'], /--to: "localhost" is not a TCP address/],
-      [['migrate', '--incoming', 'tcp:7000', '--out', out, '--at', '5'], /--incoming takes no TRACE, --at or --to/],
+      [['migrate', '--incoming', 'tcp:7000', '--out', out, '--at', '5'], /--incoming takes no TRACE, --at, --switch-at or --to/],
       [['migrate', reference, '--at', '100', '--out', reference], /already exists/],
     ];
     for (const [args, re] of cases) {

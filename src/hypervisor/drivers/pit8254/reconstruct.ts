@@ -219,11 +219,14 @@ function scheduleLatches(ctx: ReconstructContext, t: CapturedView, i: number, ta
   const endTick = pitTicks(tl.end, hz);
   const loadTick = pitTicks(loadAt, hz);
   const N = t.at('active_count', i) || modulus(bcd);
-  const span = Math.min(endTick - loadTick - 1, Math.max(N, 2) + 2);
+  // From the load's own tick on: a guest that latches right after writing the count (null
+  // count still set) latched in that tick, and the latch is re-issued right after the load.
+  const span = Math.min(endTick - loadTick, Math.max(N, 2) + 2);
+  const notBeforeLoad = (at: number) => (at >= icountAtTick(loadTick, hz) && at < loadAt ? loadAt : at);
   const latched = t.at('count_latched', i);
   const count = t.at('latched_count', i);
   if (latched || count !== 0) {
-    const at = lastTickWith(ctx, endTick, span, count, (tick) => readableCount(s, i, tick, hz));
+    const at = notBeforeLoad(lastTickWith(ctx, endTick, span, count, (tick) => readableCount(s, i, tick, hz)));
     if (at < 0 || at < loadAt) {
       ctx.notes.push(`pit: channel ${i}: the latched count ${count} does not occur in the window; latched_count differs`);
     } else {
@@ -240,7 +243,7 @@ function scheduleLatches(ctx: ReconstructContext, t: CapturedView, i: number, ta
   if (statusLatched || status !== 0) {
     const mode = t.at('mode', i);
     const value = (tick: number) => (outLevel(s, i, tick, hz) << 7) | (nullCount(s, i, tick, hz) << 6) | (rw << 4) | (mode << 1) | bcd;
-    const at = lastTickWith(ctx, endTick, span, status, value);
+    const at = notBeforeLoad(lastTickWith(ctx, endTick, span, status, value));
     if (at < 0 || at < loadAt) {
       ctx.notes.push(`pit: channel ${i}: the latched status 0x${status.toString(16)} does not occur in the window; status differs`);
     } else {
