@@ -14,6 +14,7 @@
  * Device features are therefore exact up to writes to guest memory (the NIC's descriptors);
  * CPU features change somewhere between two evaluations, and are attributed to the later.
  */
+import { DIR_WRITE } from '../machine/bus.js';
 import { TraceReader } from '../trace/reader.js';
 import { bootMachine, runSetupFromTrace, type RunSetup } from '../trace/run-setup.js';
 import { InputError, MigtraceError } from '../errors.js';
@@ -120,11 +121,11 @@ async function coverageOfRun(setup: RunSetup, guest: string, first: number, end:
   };
   let linesMoved = false;
   machine.bus.addObserver({
-    access: (_space, _dir, _addr, _size, _value, device) => {
+    access: (_space, dir, _addr, _size, _value, device) => {
       const lines = linesMoved;
       linesMoved = false;
       // The CPU mid-instruction: no instruction that reaches the bus changes a CPU feature.
-      features.accessed(device, lines, clock.icount + 1);
+      features.accessed(device, lines, clock.icount + 1, dir === DIR_WRITE);
       features.evaluateCpu(clock.icount + 1);
     },
     dma: () => {},

@@ -153,10 +153,19 @@ interface DeviceProbe {
   readonly scalarKeys: string[];
   readonly scalarReset: number[];
   readonly scalarFeature: number[];
+  /** The value at the last evaluation, and after the last guest write that changed it. */
+  readonly scalarPrev: number[];
+  readonly scalarWritten: number[];
+  /** Feature: changed by the device since the guest last set it. */
+  readonly scalarDrift: number[];
   readonly arrayKeys: string[];
   readonly arrayReset: number[][];
   /** Feature index of element 0; the elements' features are consecutive. */
   readonly arrayFeature: number[];
+  readonly arrayPrev: number[][];
+  readonly arrayWritten: number[][];
+  /** Feature index of element 0's drift feature; consecutive too. */
+  readonly arrayDrift: number[];
   readonly timers: Timer[];
   readonly timerFeature: number[];
   readonly named: NamedFeature[];
@@ -231,10 +240,13 @@ export class MachineFeatures {
     this.evaluateCpu(at);
   }
 
-  /** After a bus access to bus device `busId` (and, with `lines`, after interrupt lines moved). */
-  accessed(busId: number, lines: boolean, at: number): void {
+  /**
+   * After a bus access to bus device `busId` (and, with `lines`, after interrupt lines moved).
+   * `write`: a guest write — what it changed is what the guest set (the drift features).
+   */
+  accessed(busId: number, lines: boolean, at: number, write = false): void {
     const list = this.byBusId[busId];
-    if (list !== undefined) for (let i = 0; i < list.length; i++) this.evaluate(list[i], at);
+    if (list !== undefined) for (let i = 0; i < list.length; i++) this.evaluate(list[i], at, write);
     if (lines) for (let i = 0; i < this.controllers.length; i++) this.evaluate(this.controllers[i], at);
     this.evaluateHandler(at);
   }
@@ -288,14 +300,34 @@ export class MachineFeatures {
     this.sink.change(feature, holds, !holds && this.sampled[feature] !== 0 ? Math.min(at, this.lastSeen[feature] + 1) : at);
   }
 
-  private evaluate(p: DeviceProbe, at: number): void {
+  /**
+   * A field drifts when the device changes it after the guest set it — an RTC update moving
+   * the clock bytes, a status the device raised: what a hypervisor's shadow of the guest's
+   * writes would have stale. A change seen right after a guest write is the guest's.
+   */
+  private evaluate(p: DeviceProbe, at: number, guestWrote = false): void {
     const s = p.device.state as State;
-    for (let i = 0; i < p.scalarKeys.length; i++) this.set(p.scalarFeature[i], s[p.scalarKeys[i]] !== p.scalarReset[i], at);
+    for (let i = 0; i < p.scalarKeys.length; i++) {
+      const v = s[p.scalarKeys[i]] as number;
+      this.set(p.scalarFeature[i], v !== p.scalarReset[i], at);
+      if (guestWrote && v !== p.scalarPrev[i]) p.scalarWritten[i] = v;
+      p.scalarPrev[i] = v;
+      this.set(p.scalarDrift[i], v !== p.scalarWritten[i], at);
+    }
     for (let i = 0; i < p.arrayKeys.length; i++) {
       const a = s[p.arrayKeys[i]] as number[];
       const r = p.arrayReset[i];
+      const prev = p.arrayPrev[i];
+      const written = p.arrayWritten[i];
       const base = p.arrayFeature[i];
-      for (let k = 0; k < r.length; k++) this.set(base + k, a[k] !== r[k], at);
+      const drift = p.arrayDrift[i];
+      for (let k = 0; k < r.length; k++) {
+        const v = a[k];
+        this.set(base + k, v !== r[k], at);
+        if (guestWrote && v !== prev[k]) written[k] = v;
+        prev[k] = v;
+        this.set(drift + k, v !== written[k], at);
+      }
     }
     for (let i = 0; i < p.timers.length; i++) this.set(p.timerFeature[i], p.timers[i].at >= 0, at);
     for (let i = 0; i < p.named.length; i++) this.set(p.namedFeature[i], p.named[i].holds(s, this.machine), at);
@@ -317,7 +349,8 @@ export class MachineFeatures {
     const name = device.name;
     const state = device.state as State;
     const p: DeviceProbe = {
-      device, scalarKeys: [], scalarReset: [], scalarFeature: [], arrayKeys: [], arrayReset: [], arrayFeature: [],
+      device, scalarKeys: [], scalarReset: [], scalarFeature: [], scalarPrev: [], scalarWritten: [], scalarDrift: [],
+      arrayKeys: [], arrayReset: [], arrayFeature: [], arrayPrev: [], arrayWritten: [], arrayDrift: [],
       timers: [], timerFeature: [], named: [], namedFeature: [],
     };
     const timers = deviceTimers(device);
@@ -335,14 +368,23 @@ export class MachineFeatures {
         if (PAYLOAD_ARRAYS.has(`${name}.${f.name}`)) continue;
         p.arrayKeys.push(f.name);
         p.arrayReset.push(v.slice());
+        p.arrayPrev.push(v.slice());
+        p.arrayWritten.push(v.slice());
         p.arrayFeature.push(this.definitions.length);
         for (let k = 0; k < v.length; k++) {
           this.define({ id: `${name}.${f.name}[${k}]`, group: name, kind: 'element', doc: `${f.doc}: element ${k} not its power-on value ${v[k]}` }, false, 'never changed');
         }
+        p.arrayDrift.push(this.definitions.length);
+        for (let k = 0; k < v.length; k++) {
+          this.define({ id: `${name}.${f.name}[${k}] changed by the device`, group: name, kind: 'element', doc: `${f.doc}: element ${k} changed by the device since the guest last set it` }, false, 'never changed by the device');
+        }
       } else {
         p.scalarKeys.push(f.name);
         p.scalarReset.push(v);
+        p.scalarPrev.push(v);
+        p.scalarWritten.push(v);
         p.scalarFeature.push(this.define({ id: `${name}.${f.name}`, group: name, kind: 'field', doc: `${f.doc}: not its power-on value ${v}` }, false, 'never changed'));
+        p.scalarDrift.push(this.define({ id: `${name}.${f.name} changed by the device`, group: name, kind: 'field', doc: `${f.doc}: changed by the device since the guest last set it` }, false, 'never changed by the device'));
       }
     }
     for (const n of NAMED) {
