@@ -9,6 +9,7 @@ import { benchMigration } from './migration.js';
 import { benchVerify } from './verify.js';
 import { benchOs, benchUsertests } from './os.js';
 import { benchUsertestsMigration } from './usertests-migration.js';
+import { benchCampaign } from './campaign.js';
 import { printFigures, type Figure } from './harness.js';
 
 const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
@@ -20,11 +21,12 @@ const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
   os: benchOs,
   usertests: benchUsertests,
   'usertests-migration': benchUsertestsMigration,
+  campaign: benchCampaign,
 };
 
 const wanted = process.argv.slice(2);
 /** Sections too long for a default run: only when named. */
-const onlyWhenNamed = new Set(['usertests', 'usertests-migration']);
+const onlyWhenNamed = new Set(['usertests', 'usertests-migration', 'campaign']);
 for (const [name, run] of Object.entries(sections)) {
   if (wanted.length > 0 ? !wanted.includes(name) : onlyWhenNamed.has(name)) continue;
   printFigures(name, await run());
