@@ -27,8 +27,9 @@ import { DEFAULT_RUNNER_MODULE, runJobInThread } from './job-thread.js';
 import { DEFAULT_QUEUE, bullConnection, checkRedis } from './queue.js';
 import { TraceCache, defaultTraceCache } from './trace-store.js';
 import type { CampaignJob, JobResult } from './types.js';
+import { STALLED_DEFAULTS } from './queue-defaults.js';
 
-export const STALLED_DEFAULTS = { lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 2 } as const;
+export { STALLED_DEFAULTS };
 
 /**
  * TEST-ONLY: when set, the module path whose `runCampaignJob` the worker runs instead of the

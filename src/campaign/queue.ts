@@ -11,7 +11,9 @@ import { InputError, MigtraceError } from '../errors.js';
 import { exportForStore, storeExport } from './trace-store.js';
 import type { CampaignJob, JobResult } from './types.js';
 
-export const DEFAULT_QUEUE = 'migtrace-campaign';
+import { DEFAULT_QUEUE } from './queue-defaults.js';
+
+export { DEFAULT_QUEUE };
 /** Attempts per job: a runner that throws (it should not: errors are results) or a worker host that fails the job. */
 export const DEFAULT_ATTEMPTS = 3;
 /** First retry delay; doubled per attempt (BullMQ exponential backoff). */

@@ -2,8 +2,7 @@ import { Flags } from '@oclif/core';
 import { MigtraceCommand } from '../cli/base-command.js';
 import { parseCount } from '../units.js';
 import { InputError } from '../errors.js';
-import { DEFAULT_QUEUE } from '../campaign/queue.js';
-import { STALLED_DEFAULTS, startQueueWorker } from '../campaign/queue-worker.js';
+import { DEFAULT_QUEUE, STALLED_DEFAULTS } from '../campaign/queue-defaults.js';
 
 export interface WorkerOutput {
   worker: string;
@@ -47,6 +46,8 @@ export default class WorkerCommand extends MigtraceCommand {
     const concurrency = parseCount(flags.concurrency, '--concurrency');
     if (concurrency < 1) throw new InputError('BAD_NUMBER', '--concurrency: at least 1');
     const say = (line: string) => (this.jsonEnabled() ? process.stderr.write(`${line}\n`) : this.log(line));
+    // BullMQ and ioredis load here, not with the command list (queue-defaults.ts).
+    const { startQueueWorker } = await import('../campaign/queue-worker.js');
     const worker = await startQueueWorker({
       redisUrl: flags.redis,
       queue: flags.queue,
