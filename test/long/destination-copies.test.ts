@@ -20,7 +20,7 @@ import { EMPTY_ENVIRONMENT } from '../../src/migration/source.js';
 import { SECTION, encodeSection, streamHeader, type PbMachine } from '../../src/migration/stream.js';
 import { fakeBzImage } from '../guests/boot-images.js';
 import { incoming, migtraceAsync } from '../migration/cli.js';
-import { expectRefused, migtrace } from './cli.js';
+import { expectRefused, migtrace } from '../cli/cli.js';
 
 const CMDLINE = 'console=ttyS0 migtrace-destination';
 let dir: string;
