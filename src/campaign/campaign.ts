@@ -4,16 +4,13 @@
  * verification; from all of it, the report. The jobs run in this process, on local worker
  * processes, or on BullMQ workers — the report is the same.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { TraceReader } from '../trace/reader.js';
-import { exportTrace } from '../trace/export.js';
 import { computeCoverage } from './coverage.js';
 import { runJobsLocally } from './local-pool.js';
 import { campaignJobs, campaignSettings, SETTING_NAMES } from './plan.js';
 import { buildReport } from './report.js';
 import { choosePoints } from './select.js';
+import { exportForStore } from './trace-store.js';
 import type { CampaignPoint, CampaignReport, Coverage, JobResult } from './types.js';
 
 export interface CampaignOptions {
@@ -41,12 +38,14 @@ export async function runCampaign(traceDir: string, options: CampaignOptions = {
   const points = options.points === undefined ? choosePoints(coverage, { maxPoints: options.maxPoints }) : pointsAt(coverage, options.points);
   options.onCoverage?.(coverage, points);
   const settings = campaignSettings(machine.memoryBytes, machine.instructionsPerSecond, options.settings ?? SETTING_NAMES);
-  const sha256 = await exportSha256(traceDir);
+  // The trace's content address; on a queue the same export travels to the workers.
+  const exported = await exportForStore(traceDir);
+  const sha256 = exported.sha256;
   const jobs = campaignJobs(sha256, points, settings, options.faults ?? []);
   let results: Map<string, JobResult>;
   if (options.redisUrl !== undefined) {
     const { runJobsOnQueue } = await import('./queue.js');
-    const list = await runJobsOnQueue(jobs, traceDir, { redisUrl: options.redisUrl, onResult: options.onResult });
+    const list = await runJobsOnQueue(jobs, traceDir, { redisUrl: options.redisUrl, onResult: options.onResult, exported });
     results = new Map(list.map((r) => [r.id, r]));
   } else {
     results = await runJobsLocally(jobs, traceDir, { processes: options.processes ?? 1, onResult: options.onResult });
@@ -64,14 +63,4 @@ export function pointsAt(coverage: Coverage, icounts: readonly number[]): Campai
     for (const f of features) covered.add(f);
     return { index, icount, features, newlyCovered };
   });
-}
-
-/** The trace's content address: the sha256 of its portable export. */
-async function exportSha256(traceDir: string): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migtrace-campaign-'));
-  try {
-    return (await exportTrace(traceDir, path.join(dir, 'trace.export'))).sha256;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 }

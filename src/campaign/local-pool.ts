@@ -31,31 +31,31 @@ export async function runJobsLocally(jobs: readonly CampaignJob[], traceDir: str
   if (!fs.existsSync(script)) throw new Error(`campaign: ${script} is missing (npm run build)`);
   const queue = [...jobs];
   const workers: ChildProcess[] = [];
+  /** The job each busy worker process runs now. */
+  const running = new Map<ChildProcess, CampaignJob>();
   try {
     await new Promise<void>((resolve, reject) => {
-      let running = 0;
       const next = (w: ChildProcess): void => {
         const job = queue.shift();
         if (job === undefined) {
-          if (running === 0) resolve();
+          running.delete(w);
+          if (running.size === 0) resolve();
           return;
         }
-        running++;
-        (w as ChildProcess & { job?: CampaignJob }).job = job;
+        running.set(w, job);
         w.send({ job, traceDir } satisfies LocalJobMessage);
       };
       for (let i = 0; i < Math.min(options.processes, jobs.length); i++) {
         const w = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
         workers.push(w);
         w.on('message', (m: LocalResultMessage) => {
-          running--;
           results.set(m.result.id, m.result);
           options.onResult?.(m.result);
           next(w);
         });
         w.on('exit', (code, signal) => {
-          const job = (w as ChildProcess & { job?: CampaignJob }).job;
-          if (job !== undefined && !results.has(job.id)) reject(new Error(`campaign: the worker process running job ${job.id} ended (${signal ?? `exit ${code}`})`));
+          const job = running.get(w);
+          if (job !== undefined) reject(new Error(`campaign: the worker process running job ${job.id} ended (${signal ?? `exit ${code}`})`));
         });
         next(w);
       }

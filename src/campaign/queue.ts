@@ -8,12 +8,12 @@ import { createHash } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { InputError, MigtraceError } from '../errors.js';
-import { exportForStore, storeExport } from './trace-store.js';
+import { DEFAULT_QUEUE } from './queue-defaults.js';
+import { exportForStore, storeExport, type StoredExport } from './trace-store.js';
 import type { CampaignJob, JobResult } from './types.js';
 
-import { DEFAULT_QUEUE } from './queue-defaults.js';
-
 export { DEFAULT_QUEUE };
+
 /** Attempts per job: a runner that throws (it should not: errors are results) or a worker host that fails the job. */
 export const DEFAULT_ATTEMPTS = 3;
 /** First retry delay; doubled per attempt (BullMQ exponential backoff). */
@@ -27,6 +27,8 @@ export interface QueueRunOptions {
   readonly backoffMs?: number;
   /** Give up waiting after this long, naming the jobs without a result (default: wait for workers indefinitely). */
   readonly timeoutMs?: number;
+  /** The trace's export, when the caller made it already (default: exported here). */
+  readonly exported?: StoredExport;
 }
 
 /** BullMQ connection options for a redis:// URL (maxRetriesPerRequest null: BullMQ's blocking commands require it). */
@@ -104,7 +106,7 @@ export async function runJobsOnQueue(
     ids.add(j.id);
   }
   await checkRedis(options.redisUrl);
-  const { sha256, bytes } = await exportForStore(traceDir);
+  const { sha256, bytes } = options.exported ?? (await exportForStore(traceDir));
   const stray = jobs.find((j) => j.traceSha256 !== sha256);
   if (stray !== undefined) {
     throw new InputError('TRACE_MISMATCH', `job ${stray.id} names trace ${stray.traceSha256}, but ${traceDir} exports as ${sha256}`);

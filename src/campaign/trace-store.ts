@@ -19,10 +19,10 @@ import { exportTrace, importTrace } from '../trace/export.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-/** The Redis key an export is stored under. */
-
 /** Staging imports made by this process (part of their directories' names). */
 let stagingCount = 0;
+
+/** The Redis key an export is stored under. */
 export function traceKey(sha256: string): string {
   return `migtrace:trace:${sha256}`;
 }
@@ -38,8 +38,14 @@ export function defaultTraceCache(): string {
   return path.join(os.homedir(), '.cache', 'migtrace', 'campaign-traces');
 }
 
+/** A trace's portable export, in memory, with its content address. */
+export interface StoredExport {
+  readonly sha256: string;
+  readonly bytes: Buffer;
+}
+
 /** The portable export of the trace at `dir`, in memory, with its content address. */
-export async function exportForStore(dir: string): Promise<{ sha256: string; bytes: Buffer }> {
+export async function exportForStore(dir: string): Promise<StoredExport> {
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'migtrace-export-'));
   try {
     const file = path.join(tmp, 'trace.mtx');

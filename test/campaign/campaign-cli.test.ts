@@ -3,17 +3,16 @@
  * verified, the same report from one process, from two local worker processes and from two
  * BullMQ workers over a real redis-server; the HTML report written; bad input refused.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignReport } from '../../src/campaign/types.js';
 import { expectRefused } from '../cli/cli.js';
 import { migtraceAsync, type Running } from '../migration/cli.js';
 import { MiB, guestSetup, recordReference, tempDir } from '../migration/helpers.js';
+import { HAVE_REDIS, startRedisServer } from './redis-server.js';
 
-const HAVE_REDIS = spawnSync('redis-server', ['--version']).status === 0;
 if (!HAVE_REDIS) console.warn('campaign on BullMQ workers skipped: redis-server is not installed (Debian: apt-get install redis-server)');
 
 let trace = '';
@@ -62,9 +61,7 @@ describe('migtrace campaign', () => {
     let url = '';
 
     beforeAll(async () => {
-      const port = await freePort();
-      url = `redis://127.0.0.1:${port}`;
-      server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      ({ url, server } = await startRedisServer());
       for (const name of ['a', 'b']) {
         const w = migtraceAsync(['worker', '--redis', url, '--cache', path.join(dir, `cache-${name}`)]);
         workers.push(w);
@@ -99,11 +96,3 @@ describe('migtrace campaign', () => {
     expectRefused(await missing.done, /no-such-trace/);
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

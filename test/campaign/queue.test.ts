@@ -3,9 +3,8 @@
  * (the built CLI) running the test-only fake runner (src/campaign/testing/fake-runner.ts),
  * and the producer (runJobsOnQueue) in this process.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -15,9 +14,9 @@ import { runCampaignJob as fakeRunner } from '../../src/campaign/testing/fake-ru
 import { TraceCache, exportForStore, traceKey } from '../../src/campaign/trace-store.js';
 import type { CampaignJob, LinkSetting } from '../../src/campaign/types.js';
 import { guestSetup, MiB, recordReference, tempDir } from '../migration/helpers.js';
+import { HAVE_REDIS, startRedisServer } from './redis-server.js';
 import { migtraceAsync, ROOT, type Running } from '../migration/cli.js';
 
-const HAVE_REDIS = spawnSync('redis-server', ['--version']).status === 0;
 if (!HAVE_REDIS) console.warn('test/campaign/queue.test.ts skipped: redis-server is not installed (Debian: apt-get install redis-server)');
 
 const FAKE_RUNNER = path.join(ROOT, 'dist', 'src', 'campaign', 'testing', 'fake-runner.js');
@@ -43,14 +42,6 @@ function jobsFor(sha256: string, count: number, faults: (i: number) => string[],
     setting: SETTING,
     faults: faults(i),
   }));
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Lines of a worker's output that report a finished or refused job, as [id, rest]. */
@@ -80,9 +71,7 @@ describe.skipIf(!HAVE_REDIS)('the campaign on BullMQ workers over a real Redis',
   const workers: { run: Running; cache: string; out: () => string }[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    redisUrl = `redis://127.0.0.1:${port}`;
-    redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    ({ url: redisUrl, server: redisServer } = await startRedisServer());
     redis = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
     redis.on('error', () => {});
     await until('redis-server to answer PING', async () => (await redis.ping().catch(() => '')) === 'PONG');
