@@ -223,6 +223,13 @@ export class PhysicalMemory {
   mapEpoch = 0;
   /** Pages of kind PAGE_ABSENT (post-copy); 0 on every machine that is not a post-copy destination. */
   absentPages = 0;
+  /**
+   * Per RAM page: 1 while the CPU's compiler (cpu/jit/) holds code translated from the page.
+   * Every store into such a page, by the CPU, DMA, a loader or a migration, calls
+   * `codeWriteHook`, which drops the translations the store overwrote.
+   */
+  readonly codePages: Uint8Array;
+  codeWriteHook: ((addr: number, length: number) => void) | null = null;
   private mmio: MmioDispatch | null = null;
   private absentHandler: AbsentPageHandler | null = null;
 
@@ -239,6 +246,23 @@ export class PhysicalMemory {
     this.pageKind = new Uint8Array(ADDRESS_SPACE_PAGES);
     this.pageKind.fill(PAGE_UNMAPPED, ramPages);
     this.dirty = new DirtyBitmap(ramPages);
+    this.codePages = new Uint8Array(ramPages);
+  }
+
+  /**
+   * RAM bytes [addr, addr + length) changed: code translated from them is dropped. The CPU's
+   * stores and this class's writers call it; so must anyone who writes `ram` directly.
+   */
+  codeWritten(addr: number, length: number): void {
+    if (this.codeWriteHook === null || length <= 0) return;
+    const first = Math.max(0, Math.floor(addr / PAGE_SIZE));
+    const last = Math.min(this.ramPages - 1, Math.floor((addr + length - 1) / PAGE_SIZE));
+    for (let p = first; p <= last; p++) {
+      if (this.codePages[p] !== 0) {
+        this.codeWriteHook(addr, length);
+        return;
+      }
+    }
   }
 
   get ramPages(): number {
@@ -328,6 +352,7 @@ export class PhysicalMemory {
     this.pageKind[page] = PAGE_RAM;
     this.mapEpoch++;
     this.dirty.bytes[page] = 1;
+    if (this.codePages[page] !== 0) this.codeWritten(page * PAGE_SIZE, PAGE_SIZE);
     if (--this.absentPages === 0) this.absentHandler = null;
   }
 
@@ -386,6 +411,7 @@ export class PhysicalMemory {
     if (kind === PAGE_RAM) {
       this.ram[addr] = value;
       this.dirty.bytes[page] = 1;
+      if (this.codePages[page] !== 0) this.codeWritten(addr, 1);
     } else if (kind === PAGE_MMIO) {
       this.mmio!.mmioWrite(addr, 1, value & 0xff);
     } else if (kind === PAGE_ABSENT) {
@@ -402,6 +428,7 @@ export class PhysicalMemory {
       r[addr] = value;
       r[addr + 1] = value >>> 8;
       this.dirty.bytes[page] = 1;
+      if (this.codePages[page] !== 0) this.codeWritten(addr, 2);
       return;
     }
     this.slowWrite(addr, 2, value);
@@ -417,6 +444,7 @@ export class PhysicalMemory {
       r[addr + 2] = value >>> 16;
       r[addr + 3] = value >>> 24;
       this.dirty.bytes[page] = 1;
+      if (this.codePages[page] !== 0) this.codeWritten(addr, 4);
       return;
     }
     this.slowWrite(addr, 4, value);
@@ -455,6 +483,7 @@ export class PhysicalMemory {
       this.ram.set(n === data.length ? data : data.subarray(0, n), addr);
     }
     this.dirty.markRange(addr, n);
+    this.codeWritten(addr, n);
   }
 
   /** Copy bytes out of RAM; bytes outside RAM read as 0xff. */

@@ -88,6 +88,7 @@ export function applyPageBatch(memory: PhysicalMemory, batch: PbPageBatch, writt
     ram.set(batch.data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), p * PAGE_SIZE);
     dirty[p] = 1;
     written[p] = 1;
+    memory.codeWritten(p * PAGE_SIZE, PAGE_SIZE);
   }
   for (const p of batch.zeroPages) {
     if (p >= memory.ramPages) throw new MigrationStreamError('BAD_SECTION', `${where}: zero page ${p} is outside the destination's RAM`);
@@ -95,6 +96,7 @@ export function applyPageBatch(memory: PhysicalMemory, batch: PbPageBatch, writt
     ram.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
     dirty[p] = 1;
     written[p] = 0;
+    memory.codeWritten(p * PAGE_SIZE, PAGE_SIZE);
   }
 }
 

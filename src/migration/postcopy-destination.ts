@@ -240,6 +240,7 @@ export class PostCopyPager implements AbsentPageHandler {
       const ram = memory.ram;
       for (let i = 0; i < need.length; i++) {
         ram.set(r.data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), need[i] * PAGE_SIZE);
+        memory.codeWritten(need[i] * PAGE_SIZE, PAGE_SIZE);
         this.observed[need[i]] = 1;
       }
     }

@@ -205,6 +205,7 @@ export function restoreMachineSnapshot(machine: Machine, snapshot: Uint8Array | 
     memory.ram.set(s.pageData.subarray(i * PAGE_BYTES, (i + 1) * PAGE_BYTES), s.pages[i] * PAGE_BYTES);
   }
   memory.dirty.markAll(); // every consumer must treat all of memory as changed
+  memory.codeWritten(0, memory.size);
 
   const backing = machine.board.disk.backing;
   if (backing instanceof CopyOnWriteDiskBacking && s.diskSectors !== null) {

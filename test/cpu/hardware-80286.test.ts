@@ -74,6 +74,7 @@ function runOne(t: HardwareTest, mask: number): string[] {
   // Clean the pages the previous test touched.
   for (const page of memory.dirty.takeAndClear()) {
     memory.ram.fill(0, page * 4096, page * 4096 + 4096);
+    memory.codeWritten(page * 4096, 4096); // direct stores must tell the compiler
     expectedRam.fill(0, page * 4096, page * 4096 + 4096);
   }
   cpu.reset();
@@ -96,6 +97,7 @@ function runOne(t: HardwareTest, mask: number): string[] {
   cpu.setState(state);
   for (const [addr, v] of t.initial.ram) {
     memory.ram[addr] = v;
+    memory.codeWritten(addr, 1);
     memory.dirty.mark(addr >>> 12);
   }
   for (const [addr, v] of t.initial.ram) expectedRam[addr] = v;

@@ -206,6 +206,7 @@ export class CpuCore extends CpuPaging {
     if (this.pageKind[p >>> 12] === PAGE_RAM) {
       this.ram[p] = v;
       this.dirty[p >>> 12] = 1;
+      if (this.codePages[p >>> 12] !== 0) this.mem.codeWritten(p, 1);
       return;
     }
     this.wrPhysSlow(p, 1, v);
@@ -222,6 +223,7 @@ export class CpuCore extends CpuPaging {
       r[p] = v;
       r[p + 1] = v >> 8;
       this.dirty[p >>> 12] = 1;
+      if (this.codePages[p >>> 12] !== 0) this.mem.codeWritten(p, 2);
       return;
     }
     this.wrPhysSlow(p, 2, v);
@@ -243,6 +245,7 @@ export class CpuCore extends CpuPaging {
         r[p + 3] = v >> 24;
       }
       this.dirty[p >>> 12] = 1;
+      if (this.codePages[p >>> 12] !== 0) this.mem.codeWritten(p, 4);
       return;
     }
     this.wrPhysSlow(p, 4, v);
@@ -363,10 +366,14 @@ export class CpuCore extends CpuPaging {
     if (a20 !== this.a20) {
       this.a20 = a20;
       this.flushTlb(); // cached physical bases have A20 applied (and drops the fetch window)
+      this.sliceEnd = 0; // compiled code (jit/) must not run on from the old window
     } else if (this.fLen !== 0) {
       // The window indexes RAM: its page (a ROM window's is the low copy) must still be RAM or ROM.
       const kind = this.pageKind[((this.fLo + this.fDelta) | 0) >>> 12];
-      if (kind !== PAGE_RAM && kind !== PAGE_ROM) this.fLen = 0;
+      if (kind !== PAGE_RAM && kind !== PAGE_ROM) {
+        this.fLen = 0;
+        this.sliceEnd = 0;
+      }
     }
   }
 

@@ -18,6 +18,7 @@ import type { PhysicalMemory } from '../memory.js';
 import { APIC_BASE_RESET, CR0_RESET, CS, DS, ES, EXC_DB, FLAGS_FIXED, FS, GS, IF, RunExit, SS, TF } from './constants.js';
 import { CpuCore, GUEST_EXCEPTION } from './core.js';
 import { execute } from './exec.js';
+import { Jit } from './jit/jit.js';
 import { deliverEvent, SOURCE_EXCEPTION, SOURCE_EXTERNAL } from './interrupts.js';
 import { CPU_SIGNATURE, setTsc } from './ops-msr.js';
 import { captureState, restoreState, type CpuState } from './state.js';
@@ -28,15 +29,43 @@ export type { CpuState, SegmentCache, TableRegister } from './state.js';
 /** EDX after reset holds the component identifier: family 4, model 2, stepping 0 - the same as CPUID leaf 1 EAX. */
 const RESET_EDX = CPU_SIGNATURE;
 
+/** MIGTRACE_COMPILER=0 turns the compiler off for every CPU made afterwards (to compare the two). */
+function compilerByDefault(): boolean {
+  return process.env.MIGTRACE_COMPILER !== '0';
+}
+
 export class Cpu extends CpuCore {
   /** Why run() returned FAULT; the CPU stays stopped until reset() or setState(). */
   fault: MachineFault | null = null;
   /** INTA cycle: the vector of the external interrupt being taken (the PIC answers, later). */
   interruptAcknowledge: () => number = () => 0x08;
+  /** The compiler (jit/): hot guest code runs as JavaScript; null runs the interpreter alone. */
+  private jit: Jit | null = null;
 
   constructor(memory: PhysicalMemory, bus: Bus, clock: Clock) {
     super(memory, bus, clock);
     this.reset();
+    this.setCompiler(compilerByDefault());
+  }
+
+  /** Compile hot code (the default) or interpret everything: the guest sees no difference. */
+  setCompiler(on: boolean): void {
+    if (on === (this.jit !== null)) return;
+    if (on) this.jit = new Jit(this);
+    else {
+      this.jit!.flush();
+      this.mem.codeWriteHook = null;
+      this.jit = null;
+    }
+  }
+
+  get compiler(): boolean {
+    return this.jit !== null;
+  }
+
+  /** What the compiler did so far (null when it is off). */
+  get compilerStats(): { compiles: number; invalidations: number; translated: number } | null {
+    return this.jit === null ? null : { ...this.jit.stats };
   }
 
   /** Intel power-on state (SDM vol. 3, table 9-1): real mode, CS:EIP = F000:FFF0 with CS base FFFF0000. */
@@ -152,7 +181,8 @@ export class Cpu extends CpuCore {
   private runSlice(limit: number): boolean {
     this.sliceEnd = limit;
     try {
-      execute(this);
+      if (this.jit !== null) this.jit.execute();
+      else execute(this);
       return true;
     } catch (e) {
       if (e !== GUEST_EXCEPTION) throw e;

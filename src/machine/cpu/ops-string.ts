@@ -200,6 +200,7 @@ function fastRep(c: CpuCore, kind: number, size: number, src: number, delta: num
       c.regs[6] = (c.regs[6] + bytes) | 0;
     }
     c.dirty[dst >>> 12] = 1;
+    if (c.codePages[dst >>> 12] !== 0) c.mem.codeWritten(dst, bytes);
     c.regs[7] = (di + bytes) | 0;
     c.regs[1] = (count - n) | 0;
     clock.icount += n;

@@ -195,6 +195,7 @@ export class CpuPaging extends CpuRegisters {
     if (this.pageKind[p >>> 12] === PAGE_RAM) {
       this.ram32[p >> 2] = v;
       this.dirty[p >>> 12] = 1;
+      if (this.codePages[p >>> 12] !== 0) this.mem.codeWritten(p, 4);
       return;
     }
     this.mem.write32(p >>> 0, v);

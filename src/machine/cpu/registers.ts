@@ -39,6 +39,8 @@ export class CpuRegisters {
   declare readonly ram32: Int32Array;
   declare readonly pageKind: Uint8Array;
   declare readonly dirty: Uint8Array;
+  /** memory.codePages: stores into a marked page tell the compiler (cpu/jit/). */
+  declare readonly codePages: Uint8Array;
   /** memory.a20Mask, re-read after every I/O or MMIO access and on entry to run(). */
   a20 = -1;
   /** memory.mapEpoch when a20 and the fetch window were last validated (afterIo skips the work while it holds). */
@@ -170,6 +172,7 @@ export class CpuRegisters {
     this.ram32 = new Int32Array(memory.ram.buffer, memory.ram.byteOffset, memory.ram.length >> 2);
     this.pageKind = memory.pageKind;
     this.dirty = memory.dirty.bytes;
+    this.codePages = memory.codePages;
     this.a20 = memory.a20Mask;
     this.tlbBits = new Uint8Array(1 << 20);
     this.tlbPhys = new Int32Array(1 << 20);

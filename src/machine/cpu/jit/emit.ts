@@ -1,0 +1,255 @@
+/**
+ * JavaScript for one decoded instruction (decode.ts), doing exactly what the interpreter's
+ * code for it does (exec.ts, exec0f.ts, ops-*.ts): the same CpuCore primitives (rd32, push32,
+ * setAdd, ...) in the same order, with the decoding done once, at compile time.
+ *
+ * The code runs inside a page function (page-compiler.ts) with these names in scope:
+ * `c` (the CpuCore), `regs`/`r16`/`r8` (its register views), `clock`, `ic` (instructions
+ * retired so far, not yet stored in clock.icount), `eip` (the dispatch variable) and the
+ * helpers of HELPERS. It ends by counting the instruction (`ic++`) and either falls through
+ * to the next instruction or sets `eip` and leaves with `continue loop` (dispatch within the
+ * page) or `break loop` (return to the run loop).
+ *
+ * Before anything that can fault or reach the bus, `clock.icount`, `c.startEip` and `c.eip`
+ * are stored: an exception then finds the state the interpreter would have left (the
+ * instruction uncounted, EIP at its first byte once runSlice rewinds), and a device sees
+ * the interpreter's icount.
+ */
+import { R8 } from '../constants.js';
+import type { Insn, MemOperand } from './decode.js';
+
+/** The page's window: targets inside it are within the CS limit and may be dispatched to. */
+export interface EmitContext {
+  inWindow(eip: number): boolean;
+}
+
+const CF = 0x0001;
+const DF = 0x0400;
+const GP = 13;
+const SIGN = -2147483648;
+
+const hex = (v: number): string => (v < 0 ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`);
+
+const reg32 = (i: number): string => `regs[${i}]`;
+const reg16 = (i: number): string => `r16[${i << 1}]`;
+const reg8 = (i: number): string => `r8[${R8[i]}]`;
+
+/** The effective address of `m`, an int32 (a16: 0..0xFFFF) expression. */
+function ea(m: MemOperand): string {
+  if (m.a16) {
+    const terms: string[] = [];
+    if (m.base >= 0) terms.push(reg16(m.base));
+    if (m.index >= 0) terms.push(reg16(m.index));
+    if (m.disp !== 0 || terms.length === 0) terms.push(hex(m.disp));
+    return `((${terms.join(' + ')}) & 0xffff)`;
+  }
+  const terms: string[] = [];
+  if (m.base >= 0) terms.push(reg32(m.base));
+  if (m.index >= 0) terms.push(m.scale === 0 ? reg32(m.index) : `(${reg32(m.index)} << ${m.scale})`);
+  if (m.disp !== 0 || terms.length === 0) terms.push(hex(m.disp));
+  return terms.length === 1 && m.base < 0 && m.index < 0 ? hex(m.disp) : `((${terms.join(' + ')}) | 0)`;
+}
+
+/** Accessors of operands of one size. */
+function sized(size: 1 | 2 | 4): { reg: (i: number) => string; rd: string; wr: string; sh: number } {
+  if (size === 4) return { reg: reg32, rd: 'rd32', wr: 'wr32', sh: 31 };
+  if (size === 2) return { reg: reg16, rd: 'rd16', wr: 'wr16', sh: 15 };
+  return { reg: reg8, rd: 'rd8', wr: 'wr8', sh: 7 };
+}
+
+/** `r` = a OP b with the interpreter's flags (alu.ts). */
+function aluOp(op: number, a: string, b: string, sh: number): string {
+  if (sh === 31) {
+    switch (op) {
+      case 0: return `const r = (${a} + ${b}) | 0; c.setAdd(${a}, ${b}, r, 31);`;
+      case 1: return `const r = ${a} | ${b}; c.setLogic(r, 31);`;
+      case 4: return `const r = ${a} & ${b}; c.setLogic(r, 31);`;
+      case 5: case 7: return `const r = (${a} - ${b}) | 0; c.setSub(${a}, ${b}, r, 31);`;
+      case 6: return `const r = ${a} ^ ${b}; c.setLogic(r, 31);`;
+      default: break;
+    }
+  }
+  return `const r = alu(c, ${op}, ${a}, ${b}, ${sh});`;
+}
+
+/** The state an exception or a device must find before this instruction's first access. */
+function faultable(i: Insn): string {
+  return `clock.icount = ic; c.startEip = ${hex(i.eip)}; c.eip = ${hex(next(i))}; `;
+}
+
+const next = (i: Insn): number => (i.eip + i.length) | 0;
+
+/** A near jump to a target known now: dispatched in the page, or checked against the CS limit and left to the run loop. */
+function jumpTo(i: Insn, target: number, ctx: EmitContext): string {
+  const t = i.o32 ? target | 0 : target & 0xffff;
+  if (ctx.inWindow(t)) return `ic++; eip = ${hex(t)}; continue loop;`;
+  return `${faultable(i)}if ((${hex(t)} ^ ${SIGN}) > c.csLimitFlipped) c.raise(${GP}, 0); ic++; eip = ${hex(t)}; break loop;`;
+}
+
+/** A near jump to a target in `t` (an int32 variable already masked for 16-bit operand size). */
+const jumpDynamic = `if ((t ^ ${SIGN}) > c.csLimitFlipped) c.raise(${GP}, 0); ic++; eip = t; continue loop;`;
+
+/** Condition code `cc` as an expression (registers.ts cond()). */
+function cond(cc: number): string {
+  switch (cc) {
+    case 2: return 'c.getCF() !== 0';
+    case 3: return 'c.getCF() === 0';
+    case 4: return 'c.getZF()';
+    case 5: return '!c.getZF()';
+    default: return `c.cond(${cc})`;
+  }
+}
+
+/** The JavaScript for `i`, or null: the interpreter steps it. */
+export function emit(i: Insn, ctx: EmitContext): string | null {
+  const op = i.op;
+  const m = i.modrm;
+  const reg = (m >> 3) & 7;
+  const rm = m & 7;
+  const mem = i.mem;
+  const size: 2 | 4 = i.o32 ? 4 : 2;
+  const v = sized(size);
+  const b8 = sized(1);
+
+  if (op < 0x40 && (op & 7) <= 5) {
+    const aop = op >> 3;
+    const write = aop !== 7;
+    switch (op & 7) {
+      case 0: case 1: { // op r/m, r
+        const s = (op & 1) === 0 ? b8 : v;
+        if (mem === null) {
+          return `{ ${aluOp(aop, s.reg(rm), s.reg(reg), s.sh)}${write ? ` ${s.reg(rm)} = r;` : ''} } ic++;`;
+        }
+        return `{ ${faultable(i)}const off = ${ea(mem)}; const a = c.${s.rd}(${mem.seg}, off); const b = ${s.reg(reg)}; ${aluOp(aop, 'a', 'b', s.sh)}${write ? ` c.${s.wr}(${mem.seg}, off, r);` : ''} } ic++;`;
+      }
+      case 2: case 3: { // op r, r/m
+        const s = (op & 1) === 0 ? b8 : v;
+        const src = mem === null ? s.reg(rm) : `c.${s.rd}(${mem.seg}, ${ea(mem)})`;
+        const pre = mem === null ? '' : faultable(i);
+        return `{ ${pre}const a = ${s.reg(reg)}; const b = ${src}; ${aluOp(aop, 'a', 'b', s.sh)}${write ? ` ${s.reg(reg)} = r;` : ''} } ic++;`;
+      }
+      case 4:
+        return `{ const a = r8[0]; ${aluOp(aop, 'a', hex(i.imm), 7)}${write ? ' r8[0] = r;' : ''} } ic++;`;
+      default:
+        return `{ const a = ${v.reg(0)}; ${aluOp(aop, 'a', hex(i.imm), v.sh)}${write ? ` ${v.reg(0)} = r;` : ''} } ic++;`;
+    }
+  }
+  if (op >= 0x40 && op <= 0x4f) {
+    const r = op & 7;
+    const incr = op < 0x48;
+    if (i.o32) return `{ const a = regs[${r}]; const r = (a ${incr ? '+' : '-'} 1) | 0; regs[${r}] = r; c.${incr ? 'setInc' : 'setDec'}(a, r, 31); } ic++;`;
+    return `${reg16(r)} = ${incr ? 'inc' : 'dec'}(c, ${reg16(r)}, 15); ic++;`;
+  }
+  if (op >= 0x50 && op <= 0x57) return `${faultable(i)}c.push${size * 8}(${v.reg(op & 7)}); ic++;`;
+  if (op >= 0x58 && op <= 0x5f) return `{ ${faultable(i)}const x = c.pop${size * 8}(); ${v.reg(op & 7)} = x; } ic++;`;
+  if (op === 0x68 || op === 0x6a) return `${faultable(i)}c.push${size * 8}(${hex(i.imm)}); ic++;`;
+  if (op === 0x69 || op === 0x6b || op === 0x1af) {
+    const src = mem === null ? v.reg(rm) : `c.${v.rd}(${mem.seg}, ${ea(mem)})`;
+    const pre = mem === null ? '' : faultable(i);
+    if (op === 0x1af) return `{ ${pre}const a = ${v.reg(reg)}; const b = ${src}; ${v.reg(reg)} = imulTrunc(c, a, b, ${v.sh}); } ic++;`;
+    const imm = !i.o32 && op === 0x6b ? i.imm & 0xffff : i.imm;
+    // The interpreter fetches the immediate after the read: a fault there leaves EIP before it.
+    const before = mem === null ? '' : `c.eip = ${hex((next(i) - (op === 0x6b ? 1 : size)) | 0)}; `;
+    return `{ ${pre}${before}const a = ${src}; ${v.reg(reg)} = imulTrunc(c, a, ${hex(imm)}, ${v.sh}); } ic++;`;
+  }
+  if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
+    const body = jumpTo(i, (next(i) + i.imm) | 0, ctx);
+    // The count goes first in jumpTo's code; the condition reads flags only.
+    return `if (${cond(op & 15)}) { ${body} } ic++;`;
+  }
+  if (op === 0x80 || op === 0x81 || op === 0x83) {
+    const s = op === 0x80 ? b8 : v;
+    const aop = reg;
+    const imm = op === 0x83 && !i.o32 ? i.imm & 0xffff : i.imm;
+    if (mem === null) return `{ const a = ${s.reg(rm)}; ${aluOp(aop, 'a', hex(imm), s.sh)}${aop !== 7 ? ` ${s.reg(rm)} = r;` : ''} } ic++;`;
+    return `{ ${faultable(i)}const off = ${ea(mem)}; const a = c.${s.rd}(${mem.seg}, off); ${aluOp(aop, 'a', hex(imm), s.sh)}${aop !== 7 ? ` c.${s.wr}(${mem.seg}, off, r);` : ''} } ic++;`;
+  }
+  if (op === 0x84 || op === 0x85 || op === 0xa8 || op === 0xa9) {
+    const s = (op & 1) === 0 ? b8 : v;
+    if (op >= 0xa8) return `c.setLogic(${s.reg(0)} & ${hex(i.imm)}, ${s.sh}); ic++;`;
+    if (mem === null) return `c.setLogic(${s.reg(rm)} & ${s.reg(reg)}, ${s.sh}); ic++;`;
+    return `${faultable(i)}c.setLogic(c.${s.rd}(${mem.seg}, ${ea(mem)}) & ${s.reg(reg)}, ${s.sh}); ic++;`;
+  }
+  if (op >= 0x88 && op <= 0x8b) {
+    const s = (op & 1) === 0 ? b8 : v;
+    if (mem === null) return (op & 2) === 0 ? `${s.reg(rm)} = ${s.reg(reg)}; ic++;` : `${s.reg(reg)} = ${s.reg(rm)}; ic++;`;
+    if ((op & 2) === 0) return `${faultable(i)}c.${s.wr}(${mem.seg}, ${ea(mem)}, ${s.reg(reg)}); ic++;`;
+    return `{ ${faultable(i)}const x = c.${s.rd}(${mem.seg}, ${ea(mem)}); ${s.reg(reg)} = x; } ic++;`;
+  }
+  if (op === 0x8d) {
+    if (mem === null) return null; // #UD
+    return `${v.reg(reg)} = ${ea(mem)}; ic++;`;
+  }
+  if (op === 0x90) return 'ic++;';
+  if (op === 0x98) return i.o32 ? 'regs[0] = (regs[0] << 16) >> 16; ic++;' : 'r16[0] = (regs[0] << 24) >> 24; ic++;';
+  if (op === 0x99) return i.o32 ? 'regs[2] = regs[0] >> 31; ic++;' : 'r16[4] = (regs[0] << 16) >> 31; ic++;';
+  if (op >= 0xb0 && op <= 0xb7) return `${reg8(op & 7)} = ${hex(i.imm)}; ic++;`;
+  if (op >= 0xb8 && op <= 0xbf) return `${v.reg(op & 7)} = ${hex(i.imm)}; ic++;`;
+  if (op === 0xc0 || op === 0xc1 || (op >= 0xd0 && op <= 0xd3)) {
+    const s = (op & 1) === 0 ? b8 : v;
+    const count = op >= 0xd2 ? '(r8[4] & 31)' : op >= 0xd0 ? '1' : `${i.imm & 31}`;
+    if (mem === null) return `${s.reg(rm)} = shift(c, ${reg}, ${s.reg(rm)}, ${count}, ${s.sh}); ic++;`;
+    const countLength = op === 0xc0 || op === 0xc1 ? 1 : 0; // the interpreter fetches the count after the read
+    return `{ ${faultable(i)}c.eip = ${hex((next(i) - countLength) | 0)}; const off = ${ea(mem)}; const x = c.${s.rd}(${mem.seg}, off); const n = ${count}; const r = shift(c, ${reg}, x, n, ${s.sh}); if (n !== 0) c.${s.wr}(${mem.seg}, off, r); } ic++;`;
+  }
+  if (op === 0xc2 || op === 0xc3) {
+    const release = op === 0xc2 ? i.imm : 0;
+    const load = i.o32 ? 'c.peek32(0)' : 'c.peek16(0)';
+    return `{ ${faultable(i)}const t = ${load}; if ((t ^ ${SIGN}) > c.csLimitFlipped) c.raise(${GP}, 0); c.addSp(${size + release}); ic++; eip = t; continue loop; }`;
+  }
+  if (op === 0xc6 || op === 0xc7) {
+    if (reg !== 0) return null; // #UD
+    const s = op === 0xc6 ? b8 : v;
+    if (mem === null) return `${s.reg(rm)} = ${hex(i.imm)}; ic++;`;
+    return `${faultable(i)}c.${s.wr}(${mem.seg}, ${ea(mem)}, ${hex(i.imm)}); ic++;`;
+  }
+  if (op === 0xe8) {
+    const t = i.o32 ? (next(i) + i.imm) | 0 : (next(i) + i.imm) & 0xffff;
+    const limit = ctx.inWindow(t) ? '' : `if ((${hex(t)} ^ ${SIGN}) > c.csLimitFlipped) c.raise(${GP}, 0); `;
+    const leave = ctx.inWindow(t) ? 'continue loop;' : 'break loop;';
+    return `${faultable(i)}${limit}c.push${size * 8}(${hex(next(i))}); ic++; eip = ${hex(t)}; ${leave}`;
+  }
+  if (op === 0xe9 || op === 0xeb) return jumpTo(i, (next(i) + i.imm) | 0, ctx);
+  if (op === 0xf5) return `c.setFlags(c.getFlags() ^ ${CF}, ${CF}); ic++;`;
+  if (op === 0xf8 || op === 0xf9) return `c.setFlags(${op & 1}, ${CF}); ic++;`;
+  if (op === 0xfc) return `c.flags &= ${~DF}; ic++;`;
+  if (op === 0xfd) return `c.flags |= ${DF}; ic++;`;
+  if (op === 0xf6 || op === 0xf7) {
+    const s = op === 0xf6 ? b8 : v;
+    if (reg > 3) return null; // MUL, IMUL, DIV, IDIV: the interpreter's
+    const read = mem === null ? s.reg(rm) : `c.${s.rd}(${mem.seg}, off)`;
+    const immLength = reg < 2 ? (op === 0xf6 ? 1 : size) : 0; // TEST's immediate is fetched after the read
+    const pre = mem === null ? '' : `${faultable(i)}c.eip = ${hex((next(i) - immLength) | 0)}; const off = ${ea(mem)}; `;
+    if (reg < 2) return `{ ${pre}const x = ${read}; c.setLogic(x & ${hex(i.imm)}, ${s.sh}); } ic++;`;
+    const result = reg === 2 ? '~x' : `neg(c, x, ${s.sh})`;
+    const store = mem === null ? `${s.reg(rm)} = r;` : `c.${s.wr}(${mem.seg}, off, r);`;
+    return `{ ${pre}const x = ${read}; const r = ${result}; ${store} } ic++;`;
+  }
+  if (op === 0xfe || op === 0xff) {
+    const s = op === 0xfe ? b8 : v;
+    if (reg <= 1) {
+      const fn = reg === 0 ? 'inc' : 'dec';
+      if (mem === null) return `${s.reg(rm)} = ${fn}(c, ${s.reg(rm)}, ${s.sh}); ic++;`;
+      return `{ ${faultable(i)}const off = ${ea(mem)}; const x = c.${s.rd}(${mem.seg}, off); c.${s.wr}(${mem.seg}, off, ${fn}(c, x, ${s.sh})); } ic++;`;
+    }
+    if (op === 0xfe || (reg !== 2 && reg !== 4 && reg !== 6)) return null; // #UD, far CALL/JMP: the interpreter's
+    const read = mem === null ? v.reg(rm) : `c.${v.rd}(${mem.seg}, ${ea(mem)})`;
+    const mask = i.o32 ? '' : ' & 0xffff';
+    if (reg === 6) return `{ ${faultable(i)}const x = ${read}; c.push${size * 8}(x); } ic++;`;
+    if (reg === 4) return `{ ${faultable(i)}const t = (${read})${mask}; ${jumpDynamic} }`;
+    return `{ ${faultable(i)}const t = (${read})${mask}; if ((t ^ ${SIGN}) > c.csLimitFlipped) c.raise(${GP}, 0); c.push${size * 8}(${hex(next(i))}); ic++; eip = t; continue loop; }`;
+  }
+  if (op >= 0x190 && op <= 0x19f) {
+    if (mem === null) return `${reg8(rm)} = ${cond(op & 15)} ? 1 : 0; ic++;`;
+    return `{ ${faultable(i)}const off = ${ea(mem)}; c.wr8(${mem.seg}, off, ${cond(op & 15)} ? 1 : 0); } ic++;`;
+  }
+  if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) {
+    const from = op & 1 ? sized(2) : b8;
+    let x = mem === null ? from.reg(rm) : `c.${from.rd}(${mem.seg}, ${ea(mem)})`;
+    if (op === 0x1bf) x = `((${x}) << 16) >> 16`;
+    else if (op === 0x1be) x = `((${x}) << 24) >> 24`;
+    const pre = mem === null ? '' : faultable(i);
+    return `{ ${pre}const x = ${x}; ${v.reg(reg)} = x; } ic++;`;
+  }
+  return null;
+}
