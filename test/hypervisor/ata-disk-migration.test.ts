@@ -1,7 +1,8 @@
 /**
  * The disk guest (a lone master) migrated where `migtrace campaign` found the thin hypervisor
- * wrong (docs/campaign.md, "What campaigns found"): in the drive's soft reset, and with the
- * drive's INTRQ pending in a data block the reconstruction re-issues. Every field of the drive
+ * wrong (docs/campaign.md, "What campaigns found"): in the drive's soft reset, with the drive's
+ * INTRQ pending in a data block the reconstruction re-issues, and BSY after a transfer (the
+ * registers not readable, the shadow behind the drive). Every field of the drive
  * and of the 8259As must come out as the source's — INTRQ (`irq_pending`, a line, which the
  * essential-field comparison would pass over) and the PIC request it drives included — and the
  * guest must print what the unmigrated run printed.
@@ -68,5 +69,20 @@ describe('disk guest migration: INTRQ pending in a re-issued data block', () => 
       (m) => ata(m, 'xfer_phase') === 3 && ata(m, 'xfer_cmd') === 0x30 && ata(m, 'irq_pending') === 1,
       (m) => ata(m, 'xfer_phase') === 4 && ata(m, 'xfer_cmd') === 0x30, // the first block written: BSY until the second
     );
+  });
+});
+
+describe('disk guest migration: BSY after a transfer', () => {
+  // The drive advances its LBA registers as sectors move; the shadow advanced only the sector
+  // count, so a command's BSY after a transfer (the task file not readable) had the LBA the guest wrote.
+  it('FLUSH CACHE\'s BSY after WRITE SECTORS: the task file as the write left it', () => {
+    migrateAt((m) => ata(m, 'xfer_phase') === 1 && ata(m, 'command') === 0xe7);
+  });
+
+  // The shadow ended the write at its last word, so the completion's BSY was taken for a
+  // command's: WRITE SECTORS issued again with the sector count the write had counted down to 0
+  // (256 sectors: past the end of the disk, IDNF).
+  it('WRITE SECTORS\' last block written, BSY until the completion: the write is rebuilt to its last word', () => {
+    migrateAt((m) => ata(m, 'xfer_phase') === 4 && ata(m, 'xfer_cmd') === 0x30 && ata(m, 'xfer_remaining') === 0);
   });
 });

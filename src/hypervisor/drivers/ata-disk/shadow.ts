@@ -9,7 +9,8 @@
  * Internal: where a PIO transfer is (which sector, how far into the 512-byte buffer, how
  * much of the DRQ block is left) and what the buffer holds. The data port is trapped
  * (reads and writes) only while a data command is in flight — from its command write to its
- * last word — so the shadow counts the words and sees their values; the command block
+ * last word (a write: to its completion) — so the shadow counts the words and sees their
+ * values, and advances the task file as the drive does; the command block
  * registers are trapped for writes always.
  *
  * The drive's timing (how long BSY lasts) is not known to the hypervisor; capture measures
@@ -278,7 +279,7 @@ export class AtaShadow {
   /** A trapped data-port access: the channel hands it to the drive that moves data. */
   onData(a: TrappedAccess): void {
     const x = this.transfer;
-    if (x === null) return;
+    if (x === null || x.remaining === 0) return; // none, or a write waiting for its completion
     const words = a.size === 4 ? 2 : 1;
     const isWrite = CMD_WRITE.includes(x.command);
     if ((a.dir === DIR_WRITE) !== isWrite) return; // the wrong direction moves nothing
@@ -309,6 +310,7 @@ export class AtaShadow {
     x.block--;
     // The device's task file follows (the sector count and LBA advance as sectors move).
     this.taskfile.nsector = x.remaining & 0xff;
+    this.advanceTaskFile(x.lba);
     x.pos = 0;
     if (x.remaining === 0 && !isWrite) {
       this.endTransfer();
@@ -322,17 +324,38 @@ export class AtaShadow {
     this.owe(true);
     x.betweenBlocks = true;
     x.busySince = now;
-    if (x.remaining === 0) {
-      this.endTransfer();
-      return;
-    }
+    // A write's last block: the drive is BSY until the completion, still in the transfer (its
+    // last word can be written again at its time); it ends at the status read after BSY drops,
+    // or at the next command.
+    if (x.remaining === 0) return;
     x.block = Math.min(MULTIPLE.includes(x.command) ? this.mult : 1, x.remaining);
     if (!isWrite) this.pendingLoad = x.lba;
   }
 
   /** A guest read of the status register, trapped while an interrupt is owed: read after BSY dropped, it cleared INTRQ. */
   onStatusRead(value: number): void {
-    if (!(value & 0x80)) this.owe(false);
+    if (value & 0x80) return;
+    this.owe(false);
+    if (this.transfer !== null && this.transfer.remaining === 0) this.endTransfer(); // a write completed
+  }
+
+  /** The LBA registers (or CHS, as the device/head register says) the drive advances to `lba` as sectors move. */
+  private advanceTaskFile(lba: number): void {
+    const t = this.taskfile;
+    if (t.select & 0x40) {
+      t.sector = lba & 0xff;
+      t.lcyl = (lba >>> 8) & 0xff;
+      t.hcyl = (lba >>> 16) & 0xff;
+      t.select = (t.select & 0xf0) | ((lba >>> 24) & 0x0f);
+      return;
+    }
+    if (this.sectors === 0 || this.heads === 0) return;
+    const track = Math.floor(lba / this.sectors);
+    const cylinder = Math.floor(track / this.heads) & 0xffff;
+    t.sector = (lba % this.sectors) + 1;
+    t.lcyl = cylinder & 0xff;
+    t.hcyl = cylinder >>> 8;
+    t.select = (t.select & 0xf0) | (track % this.heads);
   }
 
   private owe(on: boolean): void {
