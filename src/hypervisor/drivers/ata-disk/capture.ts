@@ -4,7 +4,10 @@
  *
  * Read: the alternate status (no side effect, unlike the status register, which clears INTRQ); when
  * BSY is clear the task file (error, sector count, LBA/CHS, device/head — reads without side
- * effects). While BSY they read as the status: the values come from the shadow then.
+ * effects). While BSY they read as the status: the values come from the shadow then — the
+ * error register too when the shadow knows it holds the diagnostic code (no command completed
+ * since power-on, a reset or EXECUTE DEVICE DIAGNOSTIC), and a reset in progress (SRST released,
+ * BSY) is told from a command's BSY by the shadow.
  * Shadow: features, command, device control, the settings commands' results, and the PIO
  * transfer — which sector, how far into it, how much of the DRQ block is left, the sector
  * buffer (the words seen on the trapped data port, or the shared disk's sector).
@@ -16,7 +19,7 @@
  */
 import type { CaptureContext } from '../driver.js';
 import { DeviceCaptureBuilder } from '../../captured.js';
-import { CMD_WRITE, type AtaChannelShadow, type AtaShadow } from './shadow.js';
+import { CMD_WRITE, DIAGNOSTIC_PASSED, type AtaChannelShadow, type AtaShadow } from './shadow.js';
 import { ATA_CONTROL, ATA_ERROR, ATA_HCYL, ATA_LCYL, ATA_NSECTOR, ATA_SECTOR, ATA_SELECT } from './ports.js';
 
 const BSY = 0x80;
@@ -116,8 +119,17 @@ function fillDrive(ctx: CaptureContext, sh: AtaShadow, name: string, regs: Drive
     const t = sh.taskfile;
     b.set('nsector', t.nsector, 'shadow').set('sector', t.sector, 'shadow').set('lcyl', t.lcyl, 'shadow');
     b.set('hcyl', t.hcyl, 'shadow').set('select', t.select, 'shadow');
-    b.markUnknown('error');
-    notes.push(`${name}: BSY at capture: the error register is not readable`);
+    // BSY keeps the error register as it was: the diagnostic code when the shadow saw the last
+    // thing that set it be a power-on, a reset or EXECUTE DEVICE DIAGNOSTIC (not between the
+    // blocks of a transfer, whose command has set it since).
+    const between = sh.transfer !== null && sh.transfer.betweenBlocks;
+    if (sh.errorIsDiagnostic && !between) {
+      b.set('error', DIAGNOSTIC_PASSED, 'inferred');
+      notes.push(`${name}: BSY at capture: the error register holds the diagnostic code (no command has completed since the last reset or diagnostic): taken as 0x${DIAGNOSTIC_PASSED.toString(16).padStart(2, '0')}, passed`);
+    } else {
+      b.markUnknown('error');
+      notes.push(`${name}: BSY at capture: the error register is not readable`);
+    }
   }
   const known = (f: 'feature' | 'command' | 'devctl') => sh.known.has(f);
   if (known('feature')) b.set('feature', sh.feature, 'shadow'); else b.markUnknown('feature');
@@ -134,6 +146,7 @@ function fillDrive(ctx: CaptureContext, sh: AtaShadow, name: string, regs: Drive
   if (status & DRQ && x !== null) sh.blockStarted();
   let phase = 0;
   if (sh.devctl & 0x04) phase = 5;
+  else if (busy && sh.resetting) phase = 6; // SRST released: the reset completes when BSY drops
   else if (busy) phase = x !== null && x.betweenBlocks ? 4 : 1;
   else if (status & DRQ && x !== null) phase = CMD_WRITE.includes(x.command) ? 3 : 2;
   const transferring = phase === 2 || phase === 3 || phase === 4;
@@ -148,7 +161,6 @@ function fillDrive(ctx: CaptureContext, sh: AtaShadow, name: string, regs: Drive
   // INTRQ: an interrupt owed (the shadow) has been raised once BSY dropped.
   b.set('irq_pending', sh.interruptOwed && !busy ? 1 : 0, 'inferred');
   b.set('busy_timer', busy ? -2 : -1, 'inferred');
-  if (phase === 5) notes.push(`${name}: SRST held at capture: the reset is not reconstructed`);
   if (busy && probe) {
     ctx.probes.push({
       limit: 10_000_000,

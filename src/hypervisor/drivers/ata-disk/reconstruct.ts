@@ -13,21 +13,28 @@
  * - BSY (command or between blocks): the command, or the block's last word, issued at the
  *   icount that leaves the captured time of BSY; the drive's BSY times are measured first on
  *   the destination's own drive (they are its property, not the guest's).
- * What cannot be produced is named in the report (an SRST in progress; a buffer no sector holds).
+ * - a soft reset (a lone master): SRST held, or released and BSY until the drive's diagnostic
+ *   ends — the drive rebuilt as it was before it, then SRST asserted (and released at the icount
+ *   that leaves the captured BSY time; the drive's reset time measured first);
+ * - the error register holding the diagnostic code (a reset or diagnostic since the last
+ *   command; captured so while BSY): a real soft reset after the commands run here.
+ * What cannot be produced is named in the report (a soft reset on a two-drive channel; a
+ * buffer no sector holds).
  *
  * A channel with a slave (reconstructAtaChannel, at the end): each drive rebuilt the same way,
  * addressed through its own DEV bit, the drive the guest did not select first.
  */
 import type { ReconstructContext } from '../driver.js';
 import type { CapturedView } from '../../captured.js';
-import type { HvIo } from '../../hv-io.js';
 import { sharedStorage, slaveStorage, type SharedStorage } from '../../storage.js';
 import { HypervisorError } from '../../errors.js';
 import { defaultGeometry } from '../../../devices/ata-identify.js';
-import { CMD_IDENTIFY, CMD_READ, CMD_WRITE } from './shadow.js';
+import { CMD_IDENTIFY, CMD_READ, CMD_WRITE, DIAGNOSTIC_PASSED } from './shadow.js';
+import { ATA_COMMAND, ATA_CONTROL, ATA_DATA, ATA_ERROR, ATA_SELECT, ATA_STATUS } from './ports.js';
 import {
-  ATA_COMMAND, ATA_CONTROL, ATA_DATA, ATA_ERROR, ATA_FEATURE, ATA_HCYL, ATA_LCYL, ATA_NSECTOR, ATA_SECTOR, ATA_SELECT, ATA_STATUS,
-} from './ports.js';
+  addressing, delayOr, findSector, lbaOf, measureDrive, NIEN, readWords, same, softReset, SRST, waitNotBusy, writeTaskFile, writeWords,
+  type Delays, type TaskFile,
+} from './drive-io.js';
 
 const BSY = 0x80;
 const DRQ = 0x08;
@@ -39,70 +46,6 @@ const KEEPS_TASK_FILE = (cmd: number): boolean => cmd === 0xe7 || cmd === 0xef |
 export interface AtaPowerOn {
   heads: number;
   sectors: number;
-}
-
-function waitNotBusy(io: HvIo): number {
-  const start = io.now;
-  for (let i = 0; i < 10_000_000 && io.in8(ATA_CONTROL) & BSY; i++) io.wait(1);
-  return io.now - start;
-}
-
-function readWords(io: HvIo, n: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(io.in16(ATA_DATA));
-  return out;
-}
-
-function writeWords(io: HvIo, bytes: ArrayLike<number>, n: number): void {
-  for (let i = 0; i < n; i++) io.out16(ATA_DATA, bytes[2 * i] | (bytes[2 * i + 1] << 8));
-}
-
-export interface TaskFile {
-  nsector: number;
-  sector: number;
-  lcyl: number;
-  hcyl: number;
-  select: number;
-}
-
-/** The task file addressing `lba` the way `select` does (LBA bit, or CHS with this geometry). */
-function addressing(lba: number, select: number, heads: number, spt: number): TaskFile {
-  if (select & 0x40) {
-    return { nsector: 0, sector: lba & 0xff, lcyl: (lba >>> 8) & 0xff, hcyl: (lba >>> 16) & 0xff, select: (select & 0xf0) | ((lba >>> 24) & 0x0f) };
-  }
-  const track = Math.floor(lba / spt);
-  const cylinder = Math.floor(track / heads) & 0xffff;
-  return { nsector: 0, sector: (lba % spt) + 1, lcyl: cylinder & 0xff, hcyl: cylinder >>> 8, select: (select & 0xf0) | (track % heads) };
-}
-
-function lbaOf(t: TaskFile, heads: number, spt: number): number {
-  if (t.select & 0x40) return (((t.select & 0x0f) << 24) | (t.hcyl << 16) | (t.lcyl << 8) | t.sector) >>> 0;
-  if (t.sector === 0) return -1;
-  return (((t.hcyl << 8) | t.lcyl) * heads + (t.select & 0x0f)) * spt + t.sector - 1;
-}
-
-function writeTaskFile(io: HvIo, t: TaskFile, feature: number): void {
-  io.out8(ATA_SELECT, t.select);
-  io.out8(ATA_FEATURE, feature);
-  io.out8(ATA_NSECTOR, t.nsector);
-  io.out8(ATA_SECTOR, t.sector);
-  io.out8(ATA_LCYL, t.lcyl);
-  io.out8(ATA_HCYL, t.hcyl);
-}
-
-function same(a: ArrayLike<number>, b: ArrayLike<number>, from = 0): boolean {
-  for (let i = from; i < 512; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return false;
-  return true;
-}
-
-/** Sectors scanned at most when looking for one that holds given bytes (the likely ones go first). */
-const SCAN_LIMIT = 1 << 20;
-
-/** A sector of the shared disk whose bytes from `from` on are `bytes`' — the likely LBAs first, then a scan. */
-function findSector(readSector: (lba: number) => Uint8Array, total: number, bytes: ArrayLike<number>, likely: number[], from = 0): number {
-  for (const lba of likely) if (lba >= 0 && lba < total && same(readSector(lba), bytes, from)) return lba;
-  for (let lba = 0; lba < Math.min(total, SCAN_LIMIT); lba++) if (same(readSector(lba), bytes, from)) return lba;
-  return -1;
 }
 
 /** Which drive a reconstruction drives: its DEV bit, its device name, its shared disk. */
@@ -143,8 +86,16 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
   const command = t.num('command');
   const feature = t.num('feature');
   const target: TaskFile = { nsector: t.num('nsector'), sector: t.num('sector'), lcyl: t.num('lcyl'), hcyl: t.num('hcyl'), select: t.num('select') };
-  const delays = { command: -1, sector: -1 };
+  const delays: Delays = { command: -1, sector: -1, reset: -1 };
   if (phase === 1 || phase === 4) measureDrive(io, delays, dev);
+  /** A soft reset is rebuilt on a lone master only: SRST resets both drives of a channel. */
+  const resetPhase = phase === 5 || phase === 6;
+  const rebuildsReset = resetPhase && drive === undefined;
+  if (phase === 6 && rebuildsReset) {
+    io.out8(ATA_CONTROL, NIEN);
+    waitNotBusy(io);
+    delays.reset = softReset(io);
+  }
 
   const run = (cmd: number, tf: TaskFile) => {
     writeTaskFile(io, tf, feature);
@@ -155,7 +106,7 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
 
   /** Put `bytes` in the sector buffer by reading a sector that holds them (or IDENTIFY); true if done. */
   const prime = (bytes: number[], candidates: number[], viaCommand: number): boolean => {
-    if (bytes.every((b) => b === 0) && phase === 0 && command === 0) return true;
+    if (bytes.every((b) => b === 0) && (phase === 0 || resetPhase) && command === 0) return true;
     if (viaCommand !== CMD_IDENTIFY) {
       const lba = findSector(storage.readSector, storage.geometry.total, bytes, candidates);
       if (lba >= 0) {
@@ -172,6 +123,20 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
       if (same(got, bytes)) return true;
     }
     return false;
+  };
+
+  /**
+   * The error register holds the drive's diagnostic code at the switch-over (captured so: a
+   * reset or a diagnostic since the last command) but the commands run here left their own
+   * result (`error`, read from the drive): a real soft reset leaves this drive's own code, and
+   * the task file is written again after it. Returns the error register as it is then. SRST
+   * resets both drives of a channel: a lone master only (else the error check notes it).
+   */
+  const restoreDiagnostic = (error: number): number => {
+    if (drive !== undefined || !t.known('error') || t.num('error') !== DIAGNOSTIC_PASSED || error === DIAGNOSTIC_PASSED) return error;
+    softReset(io);
+    writeTaskFile(io, { ...target, select: own(target.select) }, feature);
+    return io.in8(ATA_ERROR);
   };
 
   /**
@@ -237,7 +202,8 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
       }
       const error = io.in8(ATA_ERROR);
       if (t.known('error') && error !== t.num('error')) ctx.notes.push(`${name}: error register 0x${error.toString(16)}, captured 0x${t.num('error').toString(16)}`);
-    } else if (phase === 0) {
+    } else if (phase === 0 || rebuildsReset) {
+      // Idle, or idle before a soft reset that is asserted last (held) or at its time (released).
       const viaCommand = CMD_READ.includes(command) || command === CMD_IDENTIFY ? command : 0x20;
       if (!primed && !prime(buffer, [tfLba - 1, tfLba, xferLba], viaCommand)) {
         ctx.notes.push(`${name}: no sector of the shared disk holds the captured buffer: the sector buffer differs`);
@@ -263,7 +229,8 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
       else ctx.notes.push(`${name}: INTRQ pending at the switch-over: re-raised by running command 0x${command.toString(16)} again`);
       if (pendingIrq && !reRaised) ctx.notes.push(`${name}: INTRQ pending at the switch-over with no command to raise it: taken as clear`);
       writeTaskFile(io, target, feature);
-      const error = drive === undefined || isSelected ? io.in8(ATA_ERROR) : t.num('error');
+      let error = drive === undefined || isSelected ? io.in8(ATA_ERROR) : t.num('error');
+      if (!reRaised) error = restoreDiagnostic(error); // (a reset drops INTRQ)
       if (t.known('error') && error !== t.num('error')) ctx.notes.push(`${name}: error register 0x${error.toString(16)}, captured 0x${t.num('error').toString(16)}`);
     } else if (phase === 2 || phase === 3 || phase === 4) {
       if (positionTransfer(ctx, t, phase, delays, buffer, heads, spt, mult, storage, dev, name, own, drive?.latched ?? null, pendingIrq) && drive !== undefined) drive.latchedHonoured = true;
@@ -272,11 +239,21 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
       if (!primed && !prime(buffer, [tfLba - 1, tfLba], 0x20)) ctx.notes.push(`${name}: the sector buffer before the command could not be primed`);
       if (delays.command < 0) run(0xe7, { ...target, select: own(target.select) }); // FLUSH CACHE: measures the drive's BSY time
       io.in8(ATA_STATUS);
+      // The command written at its time finds the error register as the guest's did.
+      if (drive === undefined && t.known('error')) restoreDiagnostic(io.in8(ATA_ERROR));
     } else {
       ctx.notes.push(`${name}: a soft reset (SRST) was in progress: not reconstructed`);
     }
-    io.out8(ATA_CONTROL, t.num('devctl') & 0x06);
+    io.out8(ATA_CONTROL, t.num('devctl') & 0x06); // SRST held: the reset is asserted here
   });
+  if (phase === 6 && rebuildsReset) {
+    const remaining = t.num('busy_timer', 0);
+    const devctl = t.num('devctl') & NIEN;
+    tl.at(tl.end - Math.max(0, delayOr(delays, 'reset', 5000) - remaining), `${name}: SRST asserted and released (the reset BSY ${remaining} instructions from done at the switch-over)`, () => {
+      io.out8(ATA_CONTROL, devctl | SRST);
+      io.out8(ATA_CONTROL, devctl);
+    });
+  }
   if (phase === 1) {
     const remaining = t.num('busy_timer', 0);
     tl.at(tl.end - Math.max(0, delayOr(delays, 'command', 2000) - remaining), `${name}: command 0x${command.toString(16)} (BSY ${remaining} instructions from done at the switch-over)`, () => {
@@ -294,38 +271,9 @@ export function reconstructAta(ctx: ReconstructContext, t: CapturedView, powerOn
   }
 }
 
-/**
- * The drive's BSY times (its own property): a FLUSH CACHE shows the command time, a two-sector
- * READ SECTORS the time between DRQ blocks. Run before the window's actions are placed, with
- * INTRQ masked and cleared after.
- */
-function measureDrive(io: HvIo, delays: { command: number; sector: number }, dev: number): void {
-  io.out8(ATA_CONTROL, 0x02);
-  waitNotBusy(io);
-  io.out8(ATA_SELECT, 0xe0 | dev);
-  io.out8(ATA_COMMAND, 0xe7);
-  delays.command = waitNotBusy(io);
-  io.out8(ATA_NSECTOR, 2);
-  io.out8(ATA_SECTOR, 0);
-  io.out8(ATA_LCYL, 0);
-  io.out8(ATA_HCYL, 0);
-  io.out8(ATA_SELECT, 0xe0 | dev);
-  io.out8(ATA_COMMAND, 0x20);
-  waitNotBusy(io);
-  readWords(io, 256);
-  delays.sector = waitNotBusy(io);
-  readWords(io, 256);
-  io.in8(ATA_STATUS);
-}
-
-/** The measured BSY time, or a fallback when the drive could not be measured. */
-function delayOr(delays: { command: number; sector: number }, which: 'command' | 'sector', fallback: number): number {
-  return delays[which] > 0 ? delays[which] : fallback;
-}
-
 /** Re-issue the data command and move the data port to the captured sector and byte; true if from the other drive's latched task file. */
 function positionTransfer(
-  ctx: ReconstructContext, t: CapturedView, phase: number, delays: { command: number; sector: number },
+  ctx: ReconstructContext, t: CapturedView, phase: number, delays: Delays,
   buffer: number[], heads: number, spt: number, mult: number, storage: SharedStorage, dev: number, name: string, own: (select: number) => number, latched: TaskFile | null,
   pendingIrq = false,
 ): boolean {
@@ -346,7 +294,8 @@ function positionTransfer(
     io.out8(ATA_COMMAND, CMD_IDENTIFY);
     waitNotBusy(io);
     readWords(io, pos / 2);
-    io.in8(ATA_STATUS);
+    // Its DRQ raised INTRQ: it stays when the guest had not read the status yet.
+    if (!pendingIrq) io.in8(ATA_STATUS);
     return false;
   }
   let pre = multiple ? Math.min(mult, remaining + mult - block) - block : 0;
@@ -360,6 +309,15 @@ function positionTransfer(
       pre = lba - l0;
       fromLatched = true;
     }
+  }
+  // A data-out block's INTRQ pending: it was raised when this block began, after the previous
+  // block's BSY (the first block raises none: DRQ at once). Re-issued at the block, the write
+  // would begin with it and raise nothing, so it is re-issued a block earlier (those sectors
+  // re-written with the shared disk's data, which is what the guest wrote there).
+  if (pendingIrq && isWrite && phase === 3 && pre === 0) {
+    const back = multiple ? mult : 1;
+    if (lba - back >= 0 && remaining + back <= 256) pre = back;
+    else ctx.notes.push(`${name}: INTRQ pending in a data-out block that cannot be re-issued a block earlier: taken as clear`);
   }
   const start = lba - pre;
   const count = remaining + pre;

@@ -9,7 +9,8 @@
  * Internal: where a PIO transfer is (which sector, how far into the 512-byte buffer, how
  * much of the DRQ block is left) and what the buffer holds. The data port is trapped
  * (reads and writes) only while a data command is in flight — from its command write to its
- * last word — so the shadow counts the words and sees their values; the command block
+ * last word (a write: to its completion) — so the shadow counts the words and sees their
+ * values, and advances the task file as the drive does; the command block
  * registers are trapped for writes always.
  *
  * The drive's timing (how long BSY lasts) is not known to the hypervisor; capture measures
@@ -25,8 +26,17 @@ export const ATA_SHADOW_FIELDS = ['feature', 'command', 'devctl', 'mult_sectors'
 export const CMD_READ = [0x20, 0x21, 0xc4];
 export const CMD_WRITE = [0x30, 0x31, 0xc5];
 export const CMD_IDENTIFY = 0xec;
+export const CMD_EXECUTE_DIAGNOSTIC = 0x90;
 const MULTIPLE = [0xc4, 0xc5];
 const LBA28_LIMIT = 0x10000000;
+/**
+ * The diagnostic code a drive that passed leaves in its error register after power-on, a
+ * reset or EXECUTE DEVICE DIAGNOSTIC (ATA-6 9.12, 8.11: 01h, device 0 passed, device 1 passed
+ * or not present).
+ */
+export const DIAGNOSTIC_PASSED = 0x01;
+/** The task file a non-packet device leaves after power-on, a reset or a diagnostic (ATA-6 9.12: the signature). */
+const SIGNATURE = { nsector: 1, sector: 1, lcyl: 0, hcyl: 0, select: 0 } as const;
 
 /** Where a data command is (the device's xfer_* fields, as the shadow follows them). */
 export interface AtaTransfer {
@@ -56,7 +66,7 @@ export class AtaShadow {
   feature = 0;
   command = 0;
   devctl = 0;
-  /** Task file as the guest last wrote it (the parameters of its next command). */
+  /** Task file as the guest last wrote it (the parameters of its next command); at boot, the power-on signature. */
   readonly taskfile = { nsector: 0, sector: 0, lcyl: 0, hcyl: 0, select: 0 };
   commandAt = -1;
   mult = 0;
@@ -81,6 +91,21 @@ export class AtaShadow {
   interruptOwed = false;
   /** Settings before the last command (a settings command takes effect only when its BSY ends). */
   settingsBefore = { mult: 0, heads: 0, sectors: 0 };
+  /**
+   * The error register holds the drive's diagnostic code — known from what the guest did, as a
+   * write-only register is: power-on (boot attach), then a reset or EXECUTE DEVICE DIAGNOSTIC
+   * with no other command completed since. It is the value the register keeps while the drive
+   * is BSY (a command or a reset changes it only when it completes), when it cannot be read.
+   */
+  errorIsDiagnostic: boolean;
+  /**
+   * An operation the guest started whose completion the shadow has not yet accounted for: a
+   * reset (SRST released) or EXECUTE DEVICE DIAGNOSTIC leaves the signature in the task file
+   * and the diagnostic code in the error register; any other command leaves its own result.
+   * It completed by the guest's next command-block write (the host writes only when not BSY),
+   * which settles it (settle()); until then, while BSY, the registers hold what they held.
+   */
+  pending: 'reset' | 'diagnostic' | 'command' | null = null;
   readonly known: KnownFields;
 
   constructor(
@@ -98,6 +123,25 @@ export class AtaShadow {
     this.known = new KnownFields(ATA_SHADOW_FIELDS, bootAttach);
     this.heads = geometry.heads;
     this.sectors = geometry.sectors;
+    // Power-on (ATA-6 9.1) leaves the signature and the diagnostic code; after a late attach neither is known.
+    this.errorIsDiagnostic = bootAttach;
+    if (bootAttach) Object.assign(this.taskfile, SIGNATURE);
+  }
+
+  /** The reset or command the guest started last has completed (the guest writes again): its effect on the registers. */
+  private settle(): void {
+    if (this.pending === 'reset' || this.pending === 'diagnostic') {
+      Object.assign(this.taskfile, SIGNATURE);
+      this.errorIsDiagnostic = true;
+    } else if (this.pending === 'command') {
+      this.errorIsDiagnostic = false;
+    }
+    this.pending = null;
+  }
+
+  /** A reset in progress: SRST released, the drive BSY until its diagnostic ends (or SRST still held). */
+  get resetting(): boolean {
+    return this.pending === 'reset' || (this.devctl & 0x04) !== 0;
   }
 
   /** The DEV bit of the device/head register this drive latched names it (ATA-6 5.2). */
@@ -131,12 +175,18 @@ export class AtaShadow {
       this.devctl = v & 0x06;
       this.known.learn('devctl');
       if (this.devctl & 0x04 && !(old & 0x04)) {
+        // SRST: the guest resets a drive that finished what it was doing, or abandons a command
+        // (then whether it completed is unknown: settling it forgets the diagnostic code).
+        this.settle();
         this.endTransfer(); // SRST abandons the command
         this.owe(false);
+      } else if (!(this.devctl & 0x04) && old & 0x04) {
+        this.pending = 'reset'; // released: the reset runs, and ends with the signature and the diagnostic code
       }
       return;
     }
     if (this.transfer !== null && this.transfer.busySince >= 0 && this.busy()) return; // writes while BSY are ignored
+    this.settle();
     switch (a.addr - ATA_BASE) {
       case 1:
         this.feature = v;
@@ -163,6 +213,7 @@ export class AtaShadow {
     if (!this.selected() && cmd !== 0x90) return; // only the selected drive executes (EXECUTE DEVICE DIAGNOSTIC: both)
     // Every command ends in an interrupt, except a good PIO write's first block (DRQ at once).
     this.owe(true);
+    this.pending = cmd === CMD_EXECUTE_DIAGNOSTIC ? 'diagnostic' : 'command';
     this.command = cmd;
     this.commandAt = now;
     this.known.learn('command');
@@ -228,7 +279,7 @@ export class AtaShadow {
   /** A trapped data-port access: the channel hands it to the drive that moves data. */
   onData(a: TrappedAccess): void {
     const x = this.transfer;
-    if (x === null) return;
+    if (x === null || x.remaining === 0) return; // none, or a write waiting for its completion
     const words = a.size === 4 ? 2 : 1;
     const isWrite = CMD_WRITE.includes(x.command);
     if ((a.dir === DIR_WRITE) !== isWrite) return; // the wrong direction moves nothing
@@ -259,6 +310,7 @@ export class AtaShadow {
     x.block--;
     // The device's task file follows (the sector count and LBA advance as sectors move).
     this.taskfile.nsector = x.remaining & 0xff;
+    this.advanceTaskFile(x.lba);
     x.pos = 0;
     if (x.remaining === 0 && !isWrite) {
       this.endTransfer();
@@ -272,17 +324,38 @@ export class AtaShadow {
     this.owe(true);
     x.betweenBlocks = true;
     x.busySince = now;
-    if (x.remaining === 0) {
-      this.endTransfer();
-      return;
-    }
+    // A write's last block: the drive is BSY until the completion, still in the transfer (its
+    // last word can be written again at its time); it ends at the status read after BSY drops,
+    // or at the next command.
+    if (x.remaining === 0) return;
     x.block = Math.min(MULTIPLE.includes(x.command) ? this.mult : 1, x.remaining);
     if (!isWrite) this.pendingLoad = x.lba;
   }
 
   /** A guest read of the status register, trapped while an interrupt is owed: read after BSY dropped, it cleared INTRQ. */
   onStatusRead(value: number): void {
-    if (!(value & 0x80)) this.owe(false);
+    if (value & 0x80) return;
+    this.owe(false);
+    if (this.transfer !== null && this.transfer.remaining === 0) this.endTransfer(); // a write completed
+  }
+
+  /** The LBA registers (or CHS, as the device/head register says) the drive advances to `lba` as sectors move. */
+  private advanceTaskFile(lba: number): void {
+    const t = this.taskfile;
+    if (t.select & 0x40) {
+      t.sector = lba & 0xff;
+      t.lcyl = (lba >>> 8) & 0xff;
+      t.hcyl = (lba >>> 16) & 0xff;
+      t.select = (t.select & 0xf0) | ((lba >>> 24) & 0x0f);
+      return;
+    }
+    if (this.sectors === 0 || this.heads === 0) return;
+    const track = Math.floor(lba / this.sectors);
+    const cylinder = Math.floor(track / this.heads) & 0xffff;
+    t.sector = (lba % this.sectors) + 1;
+    t.lcyl = cylinder & 0xff;
+    t.hcyl = cylinder >>> 8;
+    t.select = (t.select & 0xf0) | (track % this.heads);
   }
 
   private owe(on: boolean): void {
