@@ -99,7 +99,7 @@ function rig(compiler: boolean, code: Uint8Array, flat: boolean): Rig {
 
 /** Run to `until` (or a stop), as the machine does: one run() call per deadline. */
 function runTo(r: Rig, until: number): RunExit {
-  let exit = RunExit.REACHED;
+  let exit: RunExit = RunExit.REACHED;
   while (r.clock.icount < until) {
     exit = r.cpu.run(until);
     if (exit !== RunExit.REACHED) break;
