@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseSize } from '../units.js';
 import { parseBandwidth, parseLatency } from '../migration/link.js';
 import type { MigrationMetrics } from '../migration/metrics.js';
-import { migrationOptions } from '../migration/options.js';
+import { migrationOptions, type MigrationOptions } from '../migration/options.js';
 import { migrateTraceInProcess } from '../migration/trace-migration.js';
 import { postMortem } from '../../verify/post-mortem.js';
 import { renderPostMortem } from '../../verify/post-mortem-render.js';
@@ -29,25 +29,25 @@ export function migrationStart(job: CampaignJob): number {
   return job.setting.strategy === 'precopy' ? Math.max(0, job.point - job.setting.leadInstructions) : job.point;
 }
 
+/** How a job migrates: its setting's link, threshold and rounds; a pre-copy stops the guest exactly at the point. */
+export function jobMigrationOptions(job: CampaignJob): MigrationOptions {
+  const s = job.setting;
+  return migrationOptions({
+    strategy: s.strategy,
+    link: { bandwidthBitsPerSecond: parseBandwidth(s.bandwidth), latencyNanoseconds: parseLatency(s.latency) },
+    thresholdBytes: parseSize(s.threshold, 'threshold'),
+    maxRounds: s.maxRounds,
+    prepagePages: s.prepage,
+    faults: job.faults,
+    ...(s.strategy === 'precopy' ? { switchAt: job.point } : {}),
+  });
+}
+
 export async function runCampaignJob(job: CampaignJob, traceDir: string, options: JobOptions = {}): Promise<JobResult> {
   const work = fs.mkdtempSync(path.join(options.workDir ?? os.tmpdir(), 'migtrace-job-'));
   const out = path.join(work, 'destination');
   try {
-    const s = job.setting;
-    const migration = await migrateTraceInProcess({
-      trace: traceDir,
-      at: migrationStart(job),
-      out,
-      options: migrationOptions({
-        strategy: s.strategy,
-        link: { bandwidthBitsPerSecond: parseBandwidth(s.bandwidth), latencyNanoseconds: parseLatency(s.latency) },
-        thresholdBytes: parseSize(s.threshold, 'threshold'),
-        maxRounds: s.maxRounds,
-        prepagePages: s.prepage,
-        faults: job.faults,
-        ...(s.strategy === 'precopy' ? { switchAt: job.point } : {}),
-      }),
-    });
+    const migration = await migrateTraceInProcess({ trace: traceDir, at: migrationStart(job), out, options: jobMigrationOptions(job) });
     const figures = jobMigration(migration.destination.metrics);
     const report = await verifyTraces(traceDir, out);
     if (report.verdict === 'match') {

@@ -1,7 +1,8 @@
 /**
  * Golden traces: traces/ holds the exported traces of a scenario matrix (matrix.ts) — every
  * device guest, recorded from power-on, and migrated at two points with pre-copy and with
- * post-copy; Linux 6.1 likewise, kept as digests — and traces/manifest.json lists them.
+ * post-copy, and at the points a campaign chooses on it (campaign-points.ts); Linux 6.1 and
+ * xv6 at fixed points, kept as digests — and traces/manifest.json lists them.
  *
  * `check` re-records every reference, re-migrates every scenario, and compares each export
  * byte for byte with its golden file or digest (runs are deterministic, exports are
@@ -19,17 +20,17 @@ import { InputError } from '../errors.js';
 import { recordingSetup, resolveGuestRequest } from '../cli/guest-options.js';
 import { listThirdPartyGuests, packageRoot } from '../guests/catalog.js';
 import { missingFiles, type ThirdPartyGuest } from '../guests/third-party.js';
-import { migrationOptions } from '../migration/options.js';
-import { migrateTraceInProcess } from '../migration/trace-migration.js';
+import { migrateTraceInProcess, type TraceMigrationResult } from '../migration/trace-migration.js';
 import { exportTrace } from '../trace/export.js';
 import { TraceReader } from '../trace/reader.js';
 import { recordBoot } from '../trace/session.js';
 import { verifyTraces } from '../../verify/verify.js';
 import { buildIdentity, checkBuild } from './build-identity.js';
+import { campaignMigrations, campaignPoints, goldenMigrationOptions } from './campaign-points.js';
 import { compareExport, digestOf, type GoldenVerdict } from './compare.js';
 import {
   GOLDEN_GUESTS, GOLDEN_STRATEGIES, goldenDir, readManifest, writeManifest,
-  type GoldenDigest, type GoldenGuest, type GoldenGuestSpec, type GoldenManifest, type GoldenScenario,
+  type GoldenDigest, type GoldenGuest, type GoldenGuestSpec, type GoldenManifest, type GoldenMigration, type GoldenScenario,
 } from './matrix.js';
 
 export { GOLDEN_GUESTS, goldenDir, readManifest, type GoldenGuest, type GoldenManifest, type GoldenScenario } from './matrix.js';
@@ -71,8 +72,8 @@ async function recordGuest(g: GoldenGuestSpec, out: string): Promise<void> {
   }
 }
 
-async function migrate(ref: string, s: { at: number; strategy: 'precopy' | 'postcopy' }, out: string): Promise<void> {
-  await migrateTraceInProcess({ trace: ref, at: s.at, out, options: migrationOptions({ strategy: s.strategy }) });
+function migrate(ref: string, s: GoldenMigration, out: string): Promise<TraceMigrationResult> {
+  return migrateTraceInProcess({ trace: ref, at: s.at, out, options: goldenMigrationOptions(s) });
 }
 
 /**
@@ -91,8 +92,14 @@ function buildResult(g: GoldenGuest): ScenarioResult | null {
   return { name: g.name, kind: 'reference', golden: 'skipped', reason: b.reason };
 }
 
-/** Re-record and re-migrate every scenario of the manifest; compare with the golden files and verify. */
-export async function checkGolden(options: { dir?: string; only?: string; say?: (line: string) => void } = {}): Promise<GoldenReport> {
+/**
+ * Re-record and re-migrate every scenario of the manifest; compare with the golden files and
+ * verify. `only`: one guest, or the scenarios whose name contains it; `pick` (tests): of
+ * those, only the scenarios it accepts.
+ */
+export async function checkGolden(
+  options: { dir?: string; only?: string; pick?: (s: GoldenScenario) => boolean; say?: (line: string) => void } = {},
+): Promise<GoldenReport> {
   const dir = options.dir ?? goldenDir();
   const say = options.say ?? (() => {});
   const manifest = readManifest(dir);
@@ -105,7 +112,9 @@ export async function checkGolden(options: { dir?: string; only?: string; say?: 
   const results: ScenarioResult[] = [];
   try {
     for (const g of manifest.guests) {
-      const scenarios = manifest.scenarios.filter((s) => s.guest === g.name && (options.only === undefined || s.name.includes(options.only) || g.name === options.only));
+      const scenarios = manifest.scenarios.filter(
+        (s) => s.guest === g.name && (only === undefined || s.name.includes(only) || g.name === only) && (options.pick?.(s) ?? true),
+      );
       if (scenarios.length === 0 && options.only !== undefined && g.name !== options.only) continue;
       const build = buildResult(g);
       if (build !== null) {
@@ -201,19 +210,33 @@ async function updateGuest(g: GoldenGuestSpec, third: ThirdPartyGuest | undefine
   };
   const file = `${g.name}.reference.mtx`;
   const digest = await out(file, ref);
-  const guest: GoldenGuest = { ...g, file, ...(digest === undefined ? {} : { digest, build: buildIdentity(third!) }) };
+  const points = g.campaign === true ? await campaignPoints(ref) : undefined;
+  const guest: GoldenGuest = {
+    ...g,
+    file,
+    ...(digest === undefined ? {} : { digest, build: buildIdentity(third!) }),
+    ...(points === undefined ? {} : { campaignPoints: points }),
+  };
   const scenarios: GoldenScenario[] = [];
-  for (const at of g.points ?? [Math.floor(end / 3), Math.floor(end / 2)]) {
-    for (const strategy of GOLDEN_STRATEGIES) {
-      const name = `${g.name}@${at}-${strategy}`;
-      const dst = path.join(tmp, `${name}.dst`);
-      await migrate(ref, { at, strategy }, dst);
-      const report = await verifyTraces(ref, dst);
-      if (report.verdict !== 'match') throw new InputError('GOLDEN_DOES_NOT_VERIFY', `golden scenario ${name} does not verify: ${report.firstDivergence?.cause ?? ''}`);
-      const sfile = `${name}.mtx`;
-      const sdigest = await out(sfile, dst);
-      scenarios.push({ name, guest: g.name, at, strategy, file: sfile, ...(sdigest === undefined ? {} : { digest: sdigest }) });
+  /** Migrate, verify and export one scenario; a campaign point's must switch over exactly at the point. */
+  const add = async (name: string, m: GoldenMigration, campaignPoint?: number): Promise<void> => {
+    const dst = path.join(tmp, `${name}.dst`);
+    const switched = (await migrate(ref, m, dst)).destination.metrics.switchIcount;
+    if (campaignPoint !== undefined && switched !== campaignPoint) {
+      throw new InputError('GOLDEN_SWITCH_MISSED', `golden scenario ${name} switched over at icount ${switched}, not at its point ${campaignPoint}`);
     }
+    const report = await verifyTraces(ref, dst);
+    if (report.verdict !== 'match') throw new InputError('GOLDEN_DOES_NOT_VERIFY', `golden scenario ${name} does not verify: ${report.firstDivergence?.cause ?? ''}`);
+    const sfile = `${name}.mtx`;
+    const sdigest = await out(sfile, dst);
+    const source = campaignPoint === undefined ? {} : { source: 'campaign' as const };
+    scenarios.push({ name, guest: g.name, ...m, ...source, file: sfile, ...(sdigest === undefined ? {} : { digest: sdigest }) });
+  };
+  for (const at of g.points ?? [Math.floor(end / 3), Math.floor(end / 2)]) {
+    for (const strategy of GOLDEN_STRATEGIES) await add(`${g.name}@${at}-${strategy}`, { at, strategy });
+  }
+  for (const { point, migration } of points === undefined ? [] : await campaignMigrations(ref, points)) {
+    await add(`${g.name}@${point}-campaign-${migration.strategy}`, migration, point);
   }
   return { guest, scenarios };
 }

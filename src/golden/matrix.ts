@@ -26,6 +26,27 @@ export interface GoldenGuestSpec {
   readonly until?: number;
   /** Migration points (icounts); default: a third and a half of the reference's run. */
   readonly points?: readonly number[];
+  /**
+   * Also migrate at the points `migtrace campaign` chooses on the reference (campaign-points.ts):
+   * every state feature the run reaches holds at one of them.
+   */
+  readonly campaign?: boolean;
+}
+
+/** A point the campaign chose on a guest's reference, and why (the campaign report's CampaignPoint). */
+export interface GoldenCampaignPoint {
+  readonly icount: number;
+  /** The features no earlier-chosen point holds: why greedy set cover took it. A guest's points' lists partition the features its run reaches. */
+  readonly newlyCovered: readonly string[];
+}
+
+/** How a scenario migrates, as `migrate` flags. */
+export interface GoldenMigration {
+  /** Where the migration begins (`--at`): post-copy switches over here, pre-copy starts its rounds here. */
+  readonly at: number;
+  readonly strategy: 'precopy' | 'postcopy';
+  /** Pre-copy: stop the guest and copy exactly here (`--switch-at`); default: when the rounds converge. */
+  readonly switchAt?: number;
 }
 
 /** What identifies an export that is not kept in traces/. */
@@ -46,13 +67,15 @@ export interface GoldenGuest extends GoldenGuestSpec {
   readonly digest?: GoldenDigest;
   /** A third-party guest's: the built files the traces were made from. */
   readonly build?: BuildIdentity;
+  /** With `campaign`: the points the campaign chose on this reference, in icount order. */
+  readonly campaignPoints?: readonly GoldenCampaignPoint[];
 }
 
-export interface GoldenScenario {
+export interface GoldenScenario extends GoldenMigration {
   readonly name: string;
   readonly guest: string;
-  readonly at: number;
-  readonly strategy: 'precopy' | 'postcopy';
+  /** Where the point came from: absent, the guest's `points` (or a third and a half of its run); `campaign`, one of its `campaignPoints` (the switch-over: `switchAt` or, post-copy, `at`). */
+  readonly source?: 'campaign';
   readonly file: string;
   readonly digest?: GoldenDigest;
 }
@@ -68,18 +91,23 @@ export const GOLDEN_STRATEGIES = ['precopy', 'postcopy'] as const;
 
 /**
  * The matrix `update` writes: every device guest (small configurations), two points × two
- * strategies; Linux 6.1's boot to its /init's power-off, migrated inside the kernel's init
- * (80 M) and while it probes its drivers (120 M). xv6 joins with one entry (its input script,
+ * strategies, and (all but the disk guest, whose point after SRST meets an open ATA bug:
+ * docs/campaign.md) the campaign's points × its pre-copy and post-copy; Linux 6.1's boot to
+ * its /init's power-off, migrated inside the kernel's init (80 M) and while it probes its
+ * drivers (120 M). xv6 joins with one entry (its input script,
  * `until` for a short run, its points) once its migrations verify.
  */
 export const GOLDEN_GUESTS: readonly GoldenGuestSpec[] = [
-  { name: 'timer', args: 'hz=1000 every=100 ticks=200 eoi=auto' },
-  { name: 'rtc' },
-  { name: 'serial-echo', input: 'guests/inputs/serial-echo.input' },
+  { name: 'timer', args: 'hz=1000 every=100 ticks=200 eoi=auto', campaign: true },
+  { name: 'rtc', campaign: true },
+  { name: 'serial-echo', input: 'guests/inputs/serial-echo.input', campaign: true },
+  // Not yet at the campaign's points: at 17481 (after SRST) the open ATA bug of docs/campaign.md
+  // ("What campaigns found") fails the verification — ata0.error not carried. Add `campaign`
+  // with the fix.
   { name: 'disk', args: 'count=4' },
-  { name: 'apic', args: 'n=10 pit=10' },
-  { name: 'net-echo', input: 'guests/inputs/net-echo.input' },
-  { name: 'paging' },
+  { name: 'apic', args: 'n=10 pit=10', campaign: true },
+  { name: 'net-echo', input: 'guests/inputs/net-echo.input', campaign: true },
+  { name: 'paging', campaign: true },
   { name: 'linux', points: [80_000_000, 120_000_000] },
   // The shell answering `echo hi`; a LAPIC timer interrupt pending, and fork in copyuvm (test/long/xv6-points.ts).
   { name: 'xv6', input: 'guests/inputs/xv6-commands.input', until: 125_000_000, points: [112_755_232, 117_094_608] },

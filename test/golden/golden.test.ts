@@ -1,8 +1,9 @@
 /**
- * The golden traces (traces/, `migtrace golden`): the timer's scenarios re-record
- * byte-identically and every migration verifies (every guest's, Linux's too:
- * test/long/golden.test.ts); a deliberately changed device behaviour fails the check with
- * a readable diff; Linux's goldens are digests tied to the build they were made from — not
+ * The golden traces (traces/, `migtrace golden`): every device guest but disk is migrated at
+ * the points a campaign chooses on its golden reference, and (the timer's here, every guest's
+ * in test/long/golden.test.ts) they cover every state feature its run reaches; the timer's scenarios re-record byte-identically and every migration
+ * verifies (every guest's, Linux's too: test/long/golden.test.ts); a deliberately changed
+ * device behaviour fails the check with a readable diff; Linux's goldens are digests tied to the build they were made from — not
  * built or built from other inputs is skipped with the reason, the same inputs built to other
  * bytes fails. The test only checks — `migtrace golden update` is never run from here.
  */
@@ -12,6 +13,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RtcCmos } from '../../src/devices/rtc-cmos.js';
 import { checkGolden, goldenDir, readManifest } from '../../src/golden/golden.js';
+import { GOLDEN_GUESTS } from '../../src/golden/matrix.js';
+import { expectCampaignPoints } from './campaign-points.js';
 
 describe('golden traces', () => {
   it('the manifest covers every device guest at two points with pre-copy and post-copy', () => {
@@ -22,6 +25,27 @@ describe('golden traces', () => {
       expect(new Set(s.map((x) => x.at)).size, g.name).toBeGreaterThanOrEqual(2);
       expect(new Set(s.map((x) => x.strategy)), g.name).toEqual(new Set(['precopy', 'postcopy']));
     }
+  });
+
+  it('every device guest but disk is migrated at its campaign points: pre-copy stopping exactly at each, post-copy switching over there', () => {
+    const m = readManifest();
+    // disk: its point after SRST meets an open ATA bug (docs/campaign.md, "What campaigns found"); it joins with the fix.
+    expect(GOLDEN_GUESTS.filter((g) => g.campaign === true).map((g) => g.name).sort()).toEqual(['apic', 'net-echo', 'paging', 'rtc', 'serial-echo', 'timer']);
+    for (const g of m.guests) {
+      const campaign = m.scenarios.filter((s) => s.guest === g.name && s.source === 'campaign');
+      const points = (g.campaignPoints ?? []).map((p) => p.icount);
+      expect(g.campaign === true, g.name).toBe(points.length > 0);
+      const expected = points.flatMap((p) => [
+        { name: `${g.name}@${p}-campaign-precopy`, strategy: 'precopy', switchAt: p },
+        { name: `${g.name}@${p}-campaign-postcopy`, strategy: 'postcopy', at: p },
+      ]);
+      expect(campaign.map(({ name, strategy, at, switchAt }) => (strategy === 'precopy' ? { name, strategy, switchAt } : { name, strategy, at })), g.name).toEqual(expected);
+      for (const s of campaign.filter((x) => x.strategy === 'precopy')) expect(s.at, s.name).toBeLessThanOrEqual(s.switchAt!);
+    }
+  });
+
+  it('the timer\'s campaign points are the ones the campaign chooses on its golden reference, and cover every feature its run reaches (every guest\'s: npm run test:long)', async () => {
+    await expectCampaignPoints(readManifest().guests.find((g) => g.name === 'timer')!);
   });
 
   it('Linux\'s goldens are digests with the build they were made from: no kernel bytes in traces/', () => {
@@ -82,9 +106,11 @@ describe('golden traces', () => {
     });
   });
 
-  it('the timer scenarios re-record identically to their golden traces and verify (all of them: npm run test:long)', async () => {
-    const report = await checkGolden({ only: 'timer' });
-    expect(report.results.length).toBe(5);
+  it('the timer scenarios re-record identically to their golden traces and verify (its first campaign point\'s here; all of them: npm run test:long)', async () => {
+    const first = readManifest().guests.find((g) => g.name === 'timer')!.campaignPoints![0].icount;
+    const report = await checkGolden({ only: 'timer', pick: (s) => s.source === undefined || s.name.startsWith(`timer@${first}-`) });
+    expect(report.results.map((r) => r.name).filter((n) => n.includes('campaign'))).toEqual([`timer@${first}-campaign-precopy`, `timer@${first}-campaign-postcopy`]);
+    expect(report.results.length).toBe(7);
     const bad = report.results.filter((r) => r.golden !== 'same' || (r.verified !== undefined && r.verified !== 'match'));
     expect(bad.map((r) => `${r.name}: ${r.golden}${r.verified ? `, ${r.verified}` : ''}\n${r.diff ?? ''}`)).toEqual([]);
     expect(report.ok).toBe(true);
@@ -102,7 +128,7 @@ describe('golden traces', () => {
         const v = original.call(this, port);
         return port === 0x71 && (this.state as { cmos_index: number }).cmos_index === 0x00 ? (v + 1) & 0xff : v;
       };
-      const report = await checkGolden({ only: 'rtc' });
+      const report = await checkGolden({ only: 'rtc', pick: (s) => s.source === undefined });
       expect(report.ok).toBe(false);
       const ref = report.results.find((r) => r.name === 'rtc')!;
       expect(ref.golden).toBe('differs');
