@@ -91,8 +91,7 @@ export const GOLDEN_STRATEGIES = ['precopy', 'postcopy'] as const;
 
 /**
  * The matrix `update` writes: every device guest (small configurations), two points × two
- * strategies, and (all but the disk guest, whose point after SRST meets an open ATA bug:
- * docs/campaign.md) the campaign's points × its pre-copy and post-copy; Linux 6.1's boot to
+ * strategies, and the campaign's points × its pre-copy and post-copy; Linux 6.1's boot to
  * its /init's power-off, migrated inside the kernel's init (80 M) and while it probes its
  * drivers (120 M). xv6 joins with one entry (its input script,
  * `until` for a short run, its points) once its migrations verify.
@@ -101,10 +100,7 @@ export const GOLDEN_GUESTS: readonly GoldenGuestSpec[] = [
   { name: 'timer', args: 'hz=1000 every=100 ticks=200 eoi=auto', campaign: true },
   { name: 'rtc', campaign: true },
   { name: 'serial-echo', input: 'guests/inputs/serial-echo.input', campaign: true },
-  // Not yet at the campaign's points: at 17481 (after SRST) the open ATA bug of docs/campaign.md
-  // ("What campaigns found") fails the verification — ata0.error not carried. Add `campaign`
-  // with the fix.
-  { name: 'disk', args: 'count=4' },
+  { name: 'disk', args: 'count=4', campaign: true },
   { name: 'apic', args: 'n=10 pit=10', campaign: true },
   { name: 'net-echo', input: 'guests/inputs/net-echo.input', campaign: true },
   { name: 'paging', campaign: true },

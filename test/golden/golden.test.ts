@@ -1,5 +1,5 @@
 /**
- * The golden traces (traces/, `migtrace golden`): every device guest but disk is migrated at
+ * The golden traces (traces/, `migtrace golden`): every device guest is migrated at
  * the points a campaign chooses on its golden reference, and (the timer's here, every guest's
  * in test/long/golden.test.ts) they cover every state feature its run reaches; the timer's scenarios re-record byte-identically and every migration
  * verifies (every guest's, Linux's too: test/long/golden.test.ts); a deliberately changed
@@ -27,10 +27,9 @@ describe('golden traces', () => {
     }
   });
 
-  it('every device guest but disk is migrated at its campaign points: pre-copy stopping exactly at each, post-copy switching over there', () => {
+  it('every device guest is migrated at its campaign points: pre-copy stopping exactly at each, post-copy switching over there', () => {
     const m = readManifest();
-    // disk: its point after SRST meets an open ATA bug (docs/campaign.md, "What campaigns found"); it joins with the fix.
-    expect(GOLDEN_GUESTS.filter((g) => g.campaign === true).map((g) => g.name).sort()).toEqual(['apic', 'net-echo', 'paging', 'rtc', 'serial-echo', 'timer']);
+    expect(GOLDEN_GUESTS.filter((g) => g.campaign === true).map((g) => g.name).sort()).toEqual(['apic', 'disk', 'net-echo', 'paging', 'rtc', 'serial-echo', 'timer']);
     for (const g of m.guests) {
       const campaign = m.scenarios.filter((s) => s.guest === g.name && s.source === 'campaign');
       const points = (g.campaignPoints ?? []).map((p) => p.icount);
