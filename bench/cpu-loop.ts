@@ -76,12 +76,15 @@ const PAGE_TABLE = 0x101000;
  * Run the loop for `instructions` guest instructions (after a warm-up) in 1 M-instruction
  * slices. With `paging`, the same code runs with CR0.PG set on 4 KiB pages that map the
  * first 4 MiB onto themselves (user, writable): every access then goes through the TLB.
+ * `compiler` turns the CPU's compiler (src/machine/cpu/jit/) on or off; by default it is as
+ * the Cpu constructor leaves it (on unless MIGTRACE_COMPILER=0).
  */
-export function benchCpuLoop(instructions = 200_000_000, paging = false): CpuBenchResult {
+export function benchCpuLoop(instructions = 200_000_000, paging = false, compiler?: boolean): CpuBenchResult {
   const memory = new PhysicalMemory(32 * 1024 * 1024);
   const bus = new Bus(memory);
   const clock = new Clock();
   const cpu = new Cpu(memory, bus, clock);
+  if (compiler !== undefined) cpu.setCompiler(compiler);
   memory.writeBytes(CODE_AT, CODE);
   const s = cpu.getState();
   const flatCode = { selector: 0x08, base: 0, limit: 0xffffffff, attributes: 0xc09b };

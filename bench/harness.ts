@@ -58,11 +58,21 @@ export function referenceOpsPerSecond(): number {
   return n / seconds;
 }
 
+/** "met" or "missed": a figure against a lower bound. */
+export function atLeast(value: number, bound: number): 'met' | 'missed' {
+  return value >= bound ? 'met' : 'missed';
+}
+
+/** A figure that was not measured (value NaN) prints as "n/a". */
 export function printFigures(title: string, figures: Figure[]): void {
   console.log(`\n## ${title}`);
   const w = Math.max(...figures.map((f) => f.name.length));
   for (const f of figures) {
-    const v = Number.isInteger(f.value) ? String(f.value) : f.value.toFixed(f.value < 10 ? 3 : 1);
+    const v = Number.isNaN(f.value)
+      ? 'n/a'
+      : Number.isInteger(f.value)
+        ? String(f.value)
+        : f.value.toFixed(f.value < 10 ? 3 : 1);
     const target = f.target ? `   (target ${f.target})` : '';
     const note = f.note ? `   ${f.note}` : '';
     console.log(`  ${f.name.padEnd(w)}  ${v} ${f.unit}${target}${note}`);

@@ -10,6 +10,7 @@ import { benchVerify } from './verify.js';
 import { benchOs, benchUsertests } from './os.js';
 import { benchUsertestsMigration } from './usertests-migration.js';
 import { benchCampaign } from './campaign.js';
+import { benchSpeed } from './speed.js';
 import { printFigures, type Figure } from './harness.js';
 
 const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
@@ -22,11 +23,12 @@ const sections: Record<string, () => Figure[] | Promise<Figure[]>> = {
   usertests: benchUsertests,
   'usertests-migration': benchUsertestsMigration,
   campaign: benchCampaign,
+  speed: benchSpeed,
 };
 
 const wanted = process.argv.slice(2);
 /** Sections too long for a default run: only when named. */
-const onlyWhenNamed = new Set(['usertests', 'usertests-migration', 'campaign']);
+const onlyWhenNamed = new Set(['usertests', 'usertests-migration', 'campaign', 'speed']);
 for (const [name, run] of Object.entries(sections)) {
   if (wanted.length > 0 ? !wanted.includes(name) : onlyWhenNamed.has(name)) continue;
   printFigures(name, await run());

@@ -87,6 +87,15 @@ function memtouchCase(baseMb: number, mb: number, stride: number, passes: number
   };
 }
 
+/**
+ * coremark's output for iterations=10 (guests/src/coremark.c): the CRC-16 of each part and of
+ * the three, as QEMU 7.2 and migtrace print them.
+ */
+export const COREMARK_10 =
+  'coremark: 10 iterations\n' +
+  'coremark: list 0x0dc1 matrix 0xa94f state 0x2f09\n' +
+  'coremark done: 10 iterations, crc 0x68bc\n';
+
 export const guestCases: GuestCase[] = [
   {
     label: 'hello',
@@ -108,6 +117,13 @@ export const guestCases: GuestCase[] = [
   },
   memtouchCase(1, 2, 4096, 2),
   memtouchCase(2, 1, 1024, 3),
+  {
+    label: 'coremark iterations=10',
+    guest: 'coremark',
+    args: 'iterations=10',
+    exitStatus: EXIT_SUCCESS,
+    checkSerial: (serial) => expect(serial).toBe(COREMARK_10),
+  },
   {
     label: 'paging',
     guest: 'paging',

@@ -18,6 +18,7 @@ import type { RunSetup } from '../../src/trace/run-setup.js';
 export const SHORT_RUNS: Record<string, { args?: string; input?: string; until?: number }> = {
   apic: { args: 'n=5 count=2000 pit=3' },
   'cpu-selftest': { until: 3_000_000 },
+  coremark: { args: 'iterations=2' },
   disk: { args: 'count=4' },
   hello: {},
   memtouch: { args: 'mb=1 passes=1' },

@@ -1,0 +1,67 @@
+/**
+ * Timed complete runs of a built-in guest on migtrace's machine, with the CPU's compiler on or
+ * off (issue 15). The machine is built and booted untimed; the run to the guest's exit is
+ * timed in this process's CPU time (process.cpuUsage), which a shared host disturbs less than
+ * wall time.
+ */
+import { resolveImage } from '../src/guests/catalog.js';
+import { Machine } from '../src/board/machine.js';
+
+export interface GuestRunTiming {
+  /** Instructions of the whole run, boot to exit: the same with the compiler on and off. */
+  icount: number;
+  cpuSeconds: number;
+  mips: number;
+  serial: string;
+  /** What the compiler did in the run (null: interpreter alone). */
+  compilerStats: { compiles: number; invalidations: number; translated: number } | null;
+}
+
+const MAX_INSTRUCTIONS = 10_000_000_000;
+
+/** One complete run of `guest`: it must exit with isa-debug-exit status 1 (success). */
+export function timeGuestRun(guest: string, args: string | undefined, compiler: boolean): GuestRunTiming {
+  const image = resolveImage(guest);
+  const machine = Machine.boot(image.bytes, { memory: 64 * 1024 * 1024, args });
+  machine.cpu.setCompiler(compiler);
+  const before = process.cpuUsage();
+  const result = machine.run({ maxInstructions: MAX_INSTRUCTIONS });
+  const used = process.cpuUsage(before);
+  if (result.status !== 'exited' || result.exitStatus !== 1) {
+    throw new Error(`${guest} ${args ?? ''}: ${result.status}: ${result.message}`);
+  }
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  return {
+    icount: result.icount,
+    cpuSeconds,
+    mips: result.icount / cpuSeconds / 1e6,
+    serial: result.serial,
+    compilerStats: machine.cpu.compilerStats,
+  };
+}
+
+export interface BestOf {
+  interpreter: GuestRunTiming;
+  compiler: GuestRunTiming;
+}
+
+/**
+ * `runs` runs each way, alternating (interpreter, compiler, interpreter, ...) so drift in the
+ * host's speed hits both alike; the fastest of each. The two must agree on the instruction
+ * count and the serial output, or the compiler changed what the guest did.
+ */
+export function bestOfBoth(guest: string, args: string | undefined, runs: number): BestOf {
+  let interpreter: GuestRunTiming | null = null;
+  let compiler: GuestRunTiming | null = null;
+  for (let i = 0; i < runs; i++) {
+    const a = timeGuestRun(guest, args, false);
+    if (interpreter === null || a.mips > interpreter.mips) interpreter = a;
+    const b = timeGuestRun(guest, args, true);
+    if (compiler === null || b.mips > compiler.mips) compiler = b;
+  }
+  if (interpreter === null || compiler === null) throw new Error('bestOfBoth: runs must be at least 1');
+  if (interpreter.icount !== compiler.icount || interpreter.serial !== compiler.serial) {
+    throw new Error(`${guest}: the compiler changed the run: ${compiler.icount} instructions vs ${interpreter.icount}`);
+  }
+  return { interpreter, compiler };
+}

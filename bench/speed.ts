@@ -1,0 +1,145 @@
+/**
+ * Issue 15, `npm run bench -- speed`: the CPU's compiler against its interpreter, and against
+ * QEMU TCG with `-icount shift=0` when qemu-system-i386 is on PATH, in one run.
+ *
+ * - The compute loop (bench/cpu-loop.ts), cpu-selftest and coremark (iterations=500): MIPS in
+ *   this process's CPU time, best of a few runs each way, the machine booted untimed; the
+ *   instruction counts of the two ways must be equal. Target: compiler ≥ 3 × interpreter.
+ * - coremark's steady state: (500 iterations − 1 iteration) ÷ (the time of the one − the time of
+ *   the other), for migtrace both ways and for QEMU, whose instruction count is migtrace's for
+ *   the same complete runs (the guest exits at a fixed point). The subtraction takes out each
+ *   machine's start (QEMU: SeaBIOS and loading; migtrace: the compiler's first compilations).
+ *   Target: migtrace's compiler ≥ 0.5 × QEMU.
+ */
+import { benchCpuLoop } from './cpu-loop.js';
+import { bestOfBoth, type BestOf } from './guest-run.js';
+import { atLeast, type Figure } from './harness.js';
+import { bestQemuCpuSeconds, haveQemu, QEMU } from './qemu-speed.js';
+
+const LOOP_INSTRUCTIONS = 100_000_000;
+const COREMARK_ITERATIONS = 500;
+const COMPILER_TARGET = 3;
+const QEMU_TARGET = 0.5;
+
+const mi = (n: number) => `${(n / 1e6).toFixed(1)} M instructions`;
+
+/** Interpreter MIPS, compiler MIPS, and their ratio against the ≥ 3 target. */
+function compilerFigures(what: string, interpreter: number, compiler: number, note = ''): Figure[] {
+  const ratio = compiler / interpreter;
+  return [
+    { name: `${what}: interpreter`, value: interpreter, unit: 'MIPS', target: 'none, the baseline' },
+    {
+      name: `${what}: compiler`,
+      value: compiler,
+      unit: 'MIPS',
+      target: `>= ${(COMPILER_TARGET * interpreter).toFixed(1)} = ${COMPILER_TARGET} × interpreter`,
+      note: atLeast(ratio, COMPILER_TARGET),
+    },
+    {
+      name: `  compiler ÷ interpreter`,
+      value: ratio,
+      unit: '×',
+      target: `>= ${COMPILER_TARGET}`,
+      note: `${atLeast(ratio, COMPILER_TARGET)}${note === '' ? '' : '; ' + note}`,
+    },
+  ];
+}
+
+function computeLoop(runs: number): Figure[] {
+  let interpreter = 0;
+  let compiler = 0;
+  for (let i = 0; i < runs; i++) {
+    interpreter = Math.max(interpreter, benchCpuLoop(LOOP_INSTRUCTIONS, false, false).cpuMips);
+    compiler = Math.max(compiler, benchCpuLoop(LOOP_INSTRUCTIONS, false, true).cpuMips);
+  }
+  return compilerFigures('compute loop (bench/cpu-loop.ts)', interpreter, compiler, `best of ${runs}, ${mi(LOOP_INSTRUCTIONS)}`);
+}
+
+function stats(b: BestOf): string {
+  const s = b.compiler.compilerStats;
+  return s === null ? '' : `${s.compiles} compilations, ${s.translated} instructions translated`;
+}
+
+function guestFigures(what: string, b: BestOf, runs: number, extra: string): Figure[] {
+  const note = `best of ${runs}, ${mi(b.interpreter.icount)} boot to exit; ${stats(b)}${extra}`;
+  return compilerFigures(what, b.interpreter.mips, b.compiler.mips, note);
+}
+
+/** Instructions per CPU second between a short and a long run of the same guest. */
+function steady(icountLong: number, icountShort: number, secondsLong: number, secondsShort: number): number {
+  return (icountLong - icountShort) / (secondsLong - secondsShort) / 1e6;
+}
+
+function qemuFigures(long: BestOf, short: BestOf, selftest: BestOf, migtraceSteady: number, runs: number): Figure[] {
+  const target = `>= ${QEMU_TARGET}`;
+  if (!haveQemu()) {
+    return [
+      {
+        name: `coremark: migtrace compiler ÷ QEMU -icount`,
+        value: NaN,
+        unit: '×',
+        target,
+        note: `missed: not measured, ${QEMU} is not on PATH (apt-get install qemu-system-x86)`,
+      },
+    ];
+  }
+  const image = 'build/coremark.img';
+  const qLong = bestQemuCpuSeconds(image, `iterations=${COREMARK_ITERATIONS}`, runs);
+  const qShort = bestQemuCpuSeconds(image, 'iterations=1', runs);
+  const qemu = steady(long.compiler.icount, short.compiler.icount, qLong, qShort);
+  const ratio = migtraceSteady / qemu;
+  const qSelftest = bestQemuCpuSeconds('build/cpu-selftest.img', undefined, runs);
+  return [
+    {
+      name: `coremark steady state: QEMU TCG -icount shift=0`,
+      value: qemu,
+      unit: 'MIPS',
+      target: 'none, the reference',
+      note: `${mi(long.compiler.icount - short.compiler.icount)} (migtrace's count) in ${(qLong - qShort).toFixed(3)} s of QEMU CPU time (${qLong.toFixed(3)} − ${qShort.toFixed(3)}), best of ${runs}`,
+    },
+    { name: `  migtrace compiler ÷ QEMU`, value: ratio, unit: '×', target, note: atLeast(ratio, QEMU_TARGET) },
+    {
+      name: `cpu-selftest under QEMU: CPU time, its start subtracted`,
+      value: Math.round((qSelftest - qShort) * 1000),
+      unit: 'ms',
+      target: 'none',
+      note: `(within the noise of QEMU's start: its UART does not wait); migtrace: ${selftest.interpreter.cpuSeconds.toFixed(3)} s interpreter, ${selftest.compiler.cpuSeconds.toFixed(3)} s compiler`,
+    },
+    {
+      name: `  cpu-selftest: migtrace compiler ÷ QEMU`,
+      value: NaN,
+      unit: '×',
+      target,
+      note: 'not comparable: QEMU\'s UART has no line rate, so QEMU runs a small fraction of the instructions migtrace counts',
+    },
+  ];
+}
+
+export function benchSpeed(): Figure[] {
+  const runs = 3;
+  const figures = computeLoop(runs);
+
+  const selftest = bestOfBoth('cpu-selftest', undefined, 2);
+  figures.push(
+    ...guestFigures('cpu-selftest', selftest, 2, '; most of its instructions poll the 115200-baud UART (LSR) between lines'),
+  );
+
+  const long = bestOfBoth('coremark', `iterations=${COREMARK_ITERATIONS}`, runs);
+  const crc = long.compiler.serial.trimEnd().split('\n').pop() ?? '';
+  figures.push(...guestFigures(`coremark iterations=${COREMARK_ITERATIONS}`, long, runs, `; "${crc}"`));
+
+  const short = bestOfBoth('coremark', 'iterations=1', runs);
+  const seconds = (b: BestOf, way: 'interpreter' | 'compiler') => b[way].icount / b[way].mips / 1e6;
+  const interp = steady(long.interpreter.icount, short.interpreter.icount, seconds(long, 'interpreter'), seconds(short, 'interpreter'));
+  const comp = steady(long.compiler.icount, short.compiler.icount, seconds(long, 'compiler'), seconds(short, 'compiler'));
+  figures.push(
+    ...compilerFigures(
+      `coremark steady state (${COREMARK_ITERATIONS} − 1 iterations)`,
+      interp,
+      comp,
+      `${mi(long.interpreter.icount - short.interpreter.icount)}, the compiler's first compilations taken out`,
+    ),
+  );
+  figures.push(...qemuFigures(long, short, selftest, comp, runs));
+  return figures;
+}
