@@ -75,12 +75,13 @@ interface Rig {
   clock: Clock;
 }
 
+/** compiler: 'eager' compiles a block the second time it starts, so the short loops here run compiled. */
 function rig(compiler: boolean, code: Uint8Array, flat: boolean): Rig {
   const memory = new PhysicalMemory(4 * 1024 * 1024);
   const bus = new Bus(memory);
   const clock = new Clock();
   const cpu = new Cpu(memory, bus, clock);
-  cpu.setCompiler(compiler);
+  cpu.setCompiler(compiler ? 'eager' : 'off');
   memory.writeBytes(CODE_AT, code);
   const s = cpu.getState();
   if (flat) {

@@ -29,9 +29,12 @@ export type { CpuState, SegmentCache, TableRegister } from './state.js';
 /** EDX after reset holds the component identifier: family 4, model 2, stepping 0 - the same as CPUID leaf 1 EAX. */
 const RESET_EDX = CPU_SIGNATURE;
 
-/** MIGTRACE_COMPILER=0 turns the compiler off for every CPU made afterwards (to compare the two). */
-function compilerByDefault(): boolean {
-  return process.env.MIGTRACE_COMPILER !== '0';
+/** How a new CPU runs code: MIGTRACE_COMPILER=1 compiles hot blocks, =eager nearly every block (to test it); unset or 0 interprets. */
+export type CompilerMode = 'off' | 'on' | 'eager';
+
+function compilerByDefault(): CompilerMode {
+  const v = process.env.MIGTRACE_COMPILER;
+  return v === 'eager' ? 'eager' : v === '1' || v === 'on' ? 'on' : 'off';
 }
 
 export class Cpu extends CpuCore {
@@ -48,15 +51,15 @@ export class Cpu extends CpuCore {
     this.setCompiler(compilerByDefault());
   }
 
-  /** Compile hot code (the default) or interpret everything: the guest sees no difference. */
-  setCompiler(on: boolean): void {
-    if (on === (this.jit !== null)) return;
-    if (on) this.jit = new Jit(this);
-    else {
-      this.jit!.flush();
+  /** Compile hot code, or interpret everything (the default): the guest sees no difference. */
+  setCompiler(mode: CompilerMode | boolean): void {
+    const m: CompilerMode = mode === true ? 'on' : mode === false ? 'off' : mode;
+    if (this.jit !== null) {
+      this.jit.flush();
       this.mem.codeWriteHook = null;
       this.jit = null;
     }
+    if (m !== 'off') this.jit = new Jit(this, m === 'eager');
   }
 
   get compiler(): boolean {

@@ -1,45 +1,50 @@
 /**
- * The compiling CPU: hot pages of guest code run as JavaScript functions (page-compiler.ts),
+ * The compiling CPU: hot blocks of guest code run as JavaScript functions (block-compiler.ts),
  * the rest in the interpreter, with the same instruction count at every interrupt, device
  * access, exception and timer event as the interpreter alone.
  *
- * - Dispatch: at each instruction boundary in the fetch window, the page the window maps is
- *   looked up by its physical page; its function runs if it was compiled for this window
- *   (the same linear→physical mapping, CS limit and CS.D) and has a case for EIP.
- * - Profiling: otherwise the interpreter runs one instruction and the page's counters count
- *   it; a page that ran HOT_INSTRUCTIONS interpreted instructions is compiled from the
- *   instruction boundaries seen (MAX_COMPILES per page: code that keeps being rewritten stays
- *   interpreted).
- * - Invalidation: a compiled page is marked in memory.codePages; every store into it (CPU,
- *   DMA, loader, migration, post-copy) reaches `codeWritten`, which drops the page's function
- *   when the store overlaps translated bytes and cuts the slice, so a running page function
- *   returns at its next instruction boundary.
+ * - Dispatch: at each instruction boundary in the fetch window, the physical page the window
+ *   maps is looked up; a block function starting at this byte runs if the page's blocks were
+ *   compiled for this window (the same linear→physical mapping, CS limit and CS.D).
+ * - Profiling: otherwise the interpreter runs one instruction, counted per byte of its page
+ *   once the page is warm; an instruction that starts BLOCK_HOT interpreted runs there becomes
+ *   a block's start (jump targets, return addresses and loop heads: where the interpreter
+ *   keeps arriving).
+ * - Invalidation: a page with blocks is marked in memory.codePages; every store into it (CPU,
+ *   DMA, loader, migration, post-copy) reaches `codeWritten`, which drops the page's blocks when
+ *   the store overlaps translated bytes and cuts the slice, so a running block returns at its
+ *   next instruction boundary. A page rewritten MAX_INVALIDATIONS times stays interpreted.
  *
- * Nothing here reads the host clock or random numbers: which pages are compiled depends only
- * on the guest's execution, and never changes what the guest sees.
+ * Nothing here reads the host clock or random numbers: what gets compiled depends only on the
+ * guest's execution, and never changes what the guest sees.
  */
 import type { CpuCore } from '../core.js';
 import * as aluOps from '../alu.js';
 import { execute } from '../exec.js';
-import { compilePageSource, instantiatePage, type PageCode } from './page-compiler.js';
+import { compileBlockSource, instantiateBlock } from './block-compiler.js';
 
-/** Interpreted instructions in a page before it is profiled instruction by instruction. */
-const WARM_INSTRUCTIONS = 32;
-/** ... and before it is compiled. */
-const HOT_INSTRUCTIONS = 256;
-/** Compilations of one page, at most (rewritten code, new entry points). */
-const MAX_COMPILES = 24;
+/** Interpreted instructions in a page before its instructions are counted one by one. */
+const WARM_INSTRUCTIONS = 64;
+/** Interpreted runs of one instruction that make it a block's start. */
+const BLOCK_HOT = 2000;
+/** Blocks per page, at most. */
+const MAX_BLOCKS = 2048;
+/** Times a page's blocks are dropped by stores before the page stays interpreted. */
+const MAX_INVALIDATIONS = 16;
 
-/** A page's function with the window it was compiled for. */
+type BlockFunction = (c: CpuCore) => number;
+
+/** A page's blocks, with the window they were compiled for. */
 interface CompiledPage {
-  readonly run: (c: CpuCore, eip: number) => number;
   readonly fLo: number;
   readonly fLen: number;
   readonly fDelta: number;
   readonly csD: number;
+  /** Per byte offset of the page: 1 + the index in `runs` of the block starting there, or 0. */
+  readonly blockOf: Uint16Array;
+  readonly runs: BlockFunction[];
   /** Byte ranges of the page that its translations read. */
   readonly ranges: [number, number][];
-  readonly code: PageCode;
 }
 
 export interface JitStats {
@@ -51,23 +56,32 @@ export interface JitStats {
 export class Jit {
   private readonly pages: (CompiledPage | undefined)[];
   private readonly heat: Uint32Array;
-  private readonly seen: (Uint8Array | undefined)[];
-  private readonly compiles: Uint8Array;
+  private readonly counts: (Uint16Array | undefined)[];
+  private readonly invalidations: Uint8Array;
   private readonly codePages: Uint8Array;
   readonly stats: JitStats = { compiles: 0, invalidations: 0, translated: 0 };
   private readonly helpers;
 
-  constructor(private readonly c: CpuCore) {
+  private readonly warm: number;
+  private readonly hot: number;
+
+  /** `eager`: compile every block the second time it starts (tests: nearly everything then runs compiled). */
+  constructor(private readonly c: CpuCore, eager = false) {
+    this.warm = eager ? 0 : WARM_INSTRUCTIONS;
+    this.hot = eager ? 2 : BLOCK_HOT;
     const pages = c.mem.ramPages;
     this.pages = new Array<CompiledPage | undefined>(pages).fill(undefined);
     this.heat = new Uint32Array(pages);
-    this.seen = new Array<Uint8Array | undefined>(pages).fill(undefined);
-    this.compiles = new Uint8Array(pages);
+    this.counts = new Array<Uint16Array | undefined>(pages).fill(undefined);
+    this.invalidations = new Uint8Array(pages);
     this.codePages = c.mem.codePages;
-    const step = (cpu: CpuCore): boolean => stepInPage(cpu, this.pages[((cpu.eip + cpu.fDelta) | 0) >>> 12]);
+    const step = (cpu: CpuCore): boolean => stepInBlock(cpu, 1);
+    // ECX + 1 instructions end the REP instruction whatever its address size: if the
+    // interpreter goes on past it, it runs those instructions as exactly as a block would.
+    const stepRep = (cpu: CpuCore): boolean => stepInBlock(cpu, (cpu.regs[1] >>> 0) + 1);
     this.helpers = {
       alu: aluOps.alu, inc: aluOps.inc, dec: aluOps.dec, neg: aluOps.neg, shift: aluOps.shift, imulTrunc: aluOps.imulTrunc,
-      step,
+      step, stepRep,
     };
     c.mem.codeWriteHook = (addr, length) => this.codeWritten(addr, length);
   }
@@ -84,7 +98,8 @@ export class Jit {
         const p = (eip + c.fDelta) | 0;
         const page = pages[p >>> 12];
         if (page !== undefined && page.fDelta === c.fDelta && page.fLo === c.fLo && page.fLen === c.fLen && page.csD === c.csD) {
-          if (page.run(c, eip) !== 0) continue;
+          const k = page.blockOf[p & 0xfff];
+          if (k !== 0 && page.runs[k - 1](c) !== 0) continue;
         }
         this.profile(p);
       }
@@ -92,7 +107,7 @@ export class Jit {
     }
   }
 
-  /** Drop every translation (the machine's memory or mode was replaced wholesale). */
+  /** Drop every translation. */
   flush(): void {
     for (let p = 0; p < this.pages.length; p++) this.drop(p);
   }
@@ -101,30 +116,36 @@ export class Jit {
     const pn = p >>> 12;
     const h = this.heat[pn] + 1;
     this.heat[pn] = h;
-    if (h < WARM_INSTRUCTIONS || this.compiles[pn] >= MAX_COMPILES) return;
-    let seen = this.seen[pn];
-    if (seen === undefined) seen = this.seen[pn] = new Uint8Array(4096);
-    seen[p & 0xfff] = 1;
-    if (h >= HOT_INSTRUCTIONS) {
-      this.heat[pn] = 0;
-      this.compile(pn);
+    if (h < this.warm || this.invalidations[pn] >= MAX_INVALIDATIONS) return;
+    let counts = this.counts[pn];
+    if (counts === undefined) counts = this.counts[pn] = new Uint16Array(4096);
+    const off = p & 0xfff;
+    const n = counts[off] + 1;
+    if (n < this.hot) {
+      counts[off] = n;
+      return;
     }
+    counts[off] = 0;
+    this.compile(pn, off);
   }
 
-  private compile(pn: number): void {
+  /** Compile the block that starts at EIP (page `pn`, byte `off`). */
+  private compile(pn: number, off: number): void {
     const c = this.c;
-    const seen = this.seen[pn]!;
-    // eipBase: the EIP that maps to the page's first byte under the current window.
-    const eipBase = (c.eip - (((c.eip + c.fDelta) | 0) & 0xfff)) | 0;
-    const entries: number[] = [];
-    for (let off = 0; off < 4096; off++) if (seen[off] !== 0) entries.push((eipBase + off) | 0);
-    // The current EIP first: it is the one that made the page hot.
-    entries.unshift(c.eip);
-    const code = compilePageSource({ ram: c.ram, lo: c.fLo, len: c.fLen, delta: c.fDelta, csD: c.csD === 1 }, eipBase, entries);
-    this.compiles[pn]++;
+    let page = this.pages[pn];
+    if (page === undefined || page.fDelta !== c.fDelta || page.fLo !== c.fLo || page.fLen !== c.fLen || page.csD !== c.csD) {
+      // New, or compiled for another window: start over (this window is the one running now).
+      page = { fLo: c.fLo, fLen: c.fLen, fDelta: c.fDelta, csD: c.csD, blockOf: new Uint16Array(4096), runs: [], ranges: [] };
+    }
+    if (page.runs.length >= MAX_BLOCKS) return;
+    const eipBase = (c.eip - off) | 0;
+    const window = { ram: c.ram, lo: c.fLo, len: c.fLen, delta: c.fDelta, csD: c.csD === 1 };
+    const code = compileBlockSource(window, eipBase, c.eip);
     if (code.instructions === 0) return;
-    const run = instantiatePage(code, this.helpers) as (c: CpuCore, eip: number) => number;
-    this.pages[pn] = { run, fLo: c.fLo, fLen: c.fLen, fDelta: c.fDelta, csD: c.csD, ranges: code.ranges, code };
+    page.runs.push(instantiateBlock(code, this.helpers) as BlockFunction);
+    page.blockOf[off] = page.runs.length;
+    page.ranges.push(...code.ranges);
+    this.pages[pn] = page;
     this.codePages[pn] = 1;
     this.stats.compiles++;
     this.stats.translated += code.instructions;
@@ -140,8 +161,9 @@ export class Jit {
       const hi = Math.min(addr + length, (pn + 1) * 4096) - pn * 4096;
       if (page.ranges.some(([a, b]) => a < hi && lo < b)) {
         this.drop(pn);
+        if (this.invalidations[pn] < 255) this.invalidations[pn]++;
         this.stats.invalidations++;
-        this.c.sliceEnd = 0; // a page function running now returns at its next boundary
+        this.c.sliceEnd = 0; // a block running now returns at its next boundary
       }
     }
   }
@@ -152,27 +174,30 @@ export class Jit {
   }
 }
 
-/** Run the one instruction at c.eip in the interpreter, keeping the slice's end (lowered if the instruction cut it). */
-function stepOne(c: CpuCore): void {
+/**
+ * Run `count` instructions (at most: the slice may end first) in the interpreter, keeping the
+ * slice's end (lowered if an instruction cut it).
+ */
+function stepOne(c: CpuCore, count = 1): void {
   const clock = c.clock;
   const saved = c.sliceEnd;
-  const one = clock.icount + 1;
-  c.sliceEnd = one;
+  const stop = Math.min(saved, clock.icount + count);
+  c.sliceEnd = stop;
   execute(c);
   let end = saved;
   const cut = c.sliceEnd;
-  if (cut !== one && cut < end) end = cut;
+  if (cut !== stop && cut < end) end = cut;
   const next = clock.nextEventAt;
   if (next < end) end = next;
   c.sliceEnd = end;
 }
 
-/** A page function's step: one instruction in the interpreter; true when the page may go on (same window). */
-function stepInPage(c: CpuCore, page: CompiledPage | undefined): boolean {
+/** A block's step: the interpreter runs `count` instructions; true when the block may go on (same fetch window). */
+function stepInBlock(c: CpuCore, count: number): boolean {
   const fLo = c.fLo;
   const fLen = c.fLen;
   const fDelta = c.fDelta;
   const csD = c.csD;
-  stepOne(c);
-  return page !== undefined && c.fLo === fLo && c.fLen === fLen && c.fDelta === fDelta && c.csD === csD;
+  stepOne(c, count);
+  return c.fLo === fLo && c.fLen === fLen && c.fDelta === fDelta && c.csD === csD;
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeBzImage, fakeMultibootElf, fakeRom } from '../guests/boot-images.js';
-import { expectRefused, migtrace } from './cli.js';
+import { expectRefused, migtrace } from '../cli/cli.js';
 
 let dir: string;
 let kernel: string;
