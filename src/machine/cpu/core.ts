@@ -564,5 +564,14 @@ export class CpuCore extends CpuPaging {
     if (!this.o32) target &= 0xffff;
     if ((target ^ SIGN_BIT) > this.csLimitFlipped) this.raise(EXC_GP, 0);
     this.eip = target | 0;
+    if (this.stopAtBranch) this.branchTaken();
+  }
+
+  /** A near transfer was taken while the compiler watches for them: end the slice here (unless something already did). */
+  branchTaken(): void {
+    if (this.sliceEnd !== 0) {
+      this.sliceEnd = 0;
+      this.branchCut = true;
+    }
   }
 }

@@ -29,6 +29,7 @@ function nearCall(c: CpuCore, target: number): void {
   if (c.o32) c.push32(c.eip);
   else c.push16(c.eip);
   c.eip = target;
+  if (c.stopAtBranch) c.branchTaken();
 }
 
 // Exported under a second name: the module's own call (CALL rel) then skips the export cell.

@@ -149,6 +149,12 @@ export class CpuRegisters {
   shadow = false;
   intrLine = false;
   stopRequested = false;
+  /**
+   * The compiler (jit/) runs the interpreter between blocks until a near jump, call or return
+   * is taken: set, such a transfer ends the slice (sliceEnd = 0) and sets branchCut.
+   */
+  stopAtBranch = false;
+  branchCut = false;
   /** The inner loop runs while clock.icount < sliceEnd; setting it to 0 ends the slice at the next boundary. */
   sliceEnd = 0;
   excVector = 0;

@@ -6,10 +6,10 @@
  * - Dispatch: at each instruction boundary in the fetch window, the physical page the window
  *   maps is looked up; a block function starting at this byte runs if the page's blocks were
  *   compiled for this window (the same linear→physical mapping, CS limit and CS.D).
- * - Profiling: otherwise the interpreter runs one instruction, counted per byte of its page
- *   once the page is warm; an instruction that starts BLOCK_HOT interpreted runs there becomes
- *   a block's start (jump targets, return addresses and loop heads: where the interpreter
- *   keeps arriving).
+ * - Profiling: otherwise the interpreter runs a stretch, up to the first near jump, call or
+ *   return taken (runToBranch), and the stretch's start is counted per byte of its page once
+ *   the page is warm; an instruction that starts BLOCK_HOT stretches becomes a block's start
+ *   (jump targets, return addresses and loop heads: where the interpreter keeps arriving).
  * - Invalidation: a page with blocks is marked in memory.codePages; every store into it (CPU,
  *   DMA, loader, migration, post-copy) reaches `codeWritten`, which drops the page's blocks when
  *   the store overlaps translated bytes and cuts the slice, so a running block returns at its
@@ -25,8 +25,8 @@ import { compileBlockSource, instantiateBlock } from './block-compiler.js';
 
 /** Interpreted instructions in a page before its instructions are counted one by one. */
 const WARM_INSTRUCTIONS = 64;
-/** Interpreted runs of one instruction that make it a block's start. */
-const BLOCK_HOT = 2000;
+/** Interpreted stretches starting at one instruction (a branch target, mostly) that make it a block's start. */
+const BLOCK_HOT = 100;
 /** Blocks per page, at most. */
 const MAX_BLOCKS = 2048;
 /** Times a page's blocks are dropped by stores before the page stays interpreted. */
@@ -103,7 +103,7 @@ export class Jit {
         }
         this.profile(p);
       }
-      stepOne(c);
+      runToBranch(c);
     }
   }
 
@@ -187,6 +187,35 @@ function stepOne(c: CpuCore, count = 1): void {
   let end = saved;
   const cut = c.sliceEnd;
   if (cut !== stop && cut < end) end = cut;
+  const next = clock.nextEventAt;
+  if (next < end) end = next;
+  c.sliceEnd = end;
+}
+
+/** Instructions the interpreter runs between blocks, at most, when no jump is taken. */
+const STRETCH = 64;
+
+/**
+ * Run the interpreter from c.eip until a near jump, call or return is taken (its target is
+ * where a block may start: the profile counts there) or STRETCH instructions, keeping the
+ * slice's end as stepOne does.
+ */
+function runToBranch(c: CpuCore): void {
+  const clock = c.clock;
+  const saved = c.sliceEnd;
+  const stop = Math.min(saved, clock.icount + STRETCH);
+  c.sliceEnd = stop;
+  c.stopAtBranch = true;
+  c.branchCut = false;
+  try {
+    execute(c);
+  } finally {
+    c.stopAtBranch = false;
+  }
+  let end = saved;
+  const cut = c.sliceEnd;
+  if (c.branchCut) c.branchCut = false;
+  else if (cut !== stop && cut < end) end = cut;
   const next = clock.nextEventAt;
   if (next < end) end = next;
   c.sliceEnd = end;
