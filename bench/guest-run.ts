@@ -6,6 +6,7 @@
  */
 import { resolveImage } from '../src/guests/catalog.js';
 import { Machine } from '../src/board/machine.js';
+import type { JitStats } from '../src/machine/cpu/jit/jit.js';
 
 export interface GuestRunTiming {
   /** Instructions of the whole run, boot to exit: the same with the compiler on and off. */
@@ -14,7 +15,7 @@ export interface GuestRunTiming {
   mips: number;
   serial: string;
   /** What the compiler did in the run (null: interpreter alone). */
-  compilerStats: { compiles: number; invalidations: number; translated: number } | null;
+  compilerStats: JitStats | null;
 }
 
 const MAX_INSTRUCTIONS = 10_000_000_000;

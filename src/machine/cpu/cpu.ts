@@ -18,7 +18,7 @@ import type { PhysicalMemory } from '../memory.js';
 import { APIC_BASE_RESET, CR0_RESET, CS, DS, ES, EXC_DB, FLAGS_FIXED, FS, GS, IF, RunExit, SS, TF } from './constants.js';
 import { CpuCore, GUEST_EXCEPTION } from './core.js';
 import { execute } from './exec.js';
-import { Jit } from './jit/jit.js';
+import { Jit, type JitStats } from './jit/jit.js';
 import { deliverEvent, SOURCE_EXCEPTION, SOURCE_EXTERNAL } from './interrupts.js';
 import { CPU_SIGNATURE, setTsc } from './ops-msr.js';
 import { captureState, restoreState, type CpuState } from './state.js';
@@ -62,12 +62,8 @@ export class Cpu extends CpuCore {
     if (m !== 'off') this.jit = new Jit(this, m === 'eager');
   }
 
-  get compiler(): boolean {
-    return this.jit !== null;
-  }
-
   /** What the compiler did so far (null when it is off). */
-  get compilerStats(): { compiles: number; invalidations: number; translated: number } | null {
+  get compilerStats(): JitStats | null {
     return this.jit === null ? null : { ...this.jit.stats };
   }
 

@@ -28,10 +28,8 @@ export interface Insn {
   readonly modrm: number;
   /** The r/m operand's memory address, or null when it is a register (or there is no ModR/M). */
   readonly mem: MemOperand | null;
-  /** First immediate (signed or zero-extended as the instruction wants it: see IMM below). */
+  /** The immediate (signed or zero-extended as the instruction wants it: see the kinds below). */
   readonly imm: number;
-  /** Second immediate (RET imm16 has only the first). */
-  readonly imm2: number;
   /** false: decoded only to know it is not translated (a step: the interpreter runs it). */
   readonly native: boolean;
 }
@@ -116,7 +114,7 @@ export function decodeAt(w: CodeWindow, eip: number): Insn | null {
     pos = (pos + 1) | 0;
     return b;
   };
-  const step = (op: number): Insn => ({ eip, length: 0, op, o32: false, modrm: -1, mem: null, imm: 0, imm2: 0, native: false });
+  const step = (op: number): Insn => ({ eip, length: 0, op, o32: false, modrm: -1, mem: null, imm: 0, native: false });
   try {
     let o32 = w.csD;
     let a32 = w.csD;
@@ -146,7 +144,7 @@ export function decodeAt(w: CodeWindow, eip: number): Insn | null {
     let kind = shape[1];
     if ((op === 0xf6 || op === 0xf7) && ((modrm >> 3) & 7) < 2) kind = op === 0xf6 ? IB : IZ;
     const imm = immediate(kind, o32, byte);
-    return { eip, length: (pos - eip) | 0, op, o32, modrm, mem, imm, imm2: 0, native: true };
+    return { eip, length: (pos - eip) | 0, op, o32, modrm, mem, imm, native: true };
   } catch (e) {
     if (e === OUTSIDE) return null;
     throw e;

@@ -7,7 +7,7 @@
  *   maps is looked up; a block function starting at this byte runs if the page's blocks were
  *   compiled for this window (the same linear→physical mapping, CS limit and CS.D).
  * - Profiling: otherwise the interpreter runs a stretch, up to the first near jump, call or
- *   return taken (runToBranch), and the stretch's start is counted per byte of its page once
+ *   return taken (`interpret`), and the stretch's start is counted per byte of its page once
  *   the page is warm; an instruction that starts BLOCK_HOT stretches becomes a block's start
  *   (jump targets, return addresses and loop heads: where the interpreter keeps arriving).
  * - Invalidation: a page with blocks is marked in memory.codePages; every store into it (CPU,
@@ -97,13 +97,13 @@ export class Jit {
       if (d >= 0 && d < c.fLen) {
         const p = (eip + c.fDelta) | 0;
         const page = pages[p >>> 12];
-        if (page !== undefined && page.fDelta === c.fDelta && page.fLo === c.fLo && page.fLen === c.fLen && page.csD === c.csD) {
+        if (page !== undefined && compiledFor(page, c)) {
           const k = page.blockOf[p & 0xfff];
           if (k !== 0 && page.runs[k - 1](c) !== 0) continue;
         }
         this.profile(p);
       }
-      runToBranch(c);
+      interpret(c, STRETCH, true);
     }
   }
 
@@ -133,7 +133,7 @@ export class Jit {
   private compile(pn: number, off: number): void {
     const c = this.c;
     let page = this.pages[pn];
-    if (page === undefined || page.fDelta !== c.fDelta || page.fLo !== c.fLo || page.fLen !== c.fLen || page.csD !== c.csD) {
+    if (page === undefined || !compiledFor(page, c)) {
       // New, or compiled for another window: start over (this window is the one running now).
       page = { fLo: c.fLo, fLen: c.fLen, fDelta: c.fDelta, csD: c.csD, blockOf: new Uint16Array(4096), runs: [], ranges: [] };
     }
@@ -174,38 +174,25 @@ export class Jit {
   }
 }
 
+/** Instructions the interpreter runs between blocks, at most, when no jump is taken. */
+const STRETCH = 64;
+
+/** The page's blocks were compiled for the fetch window the CPU has now. */
+function compiledFor(page: CompiledPage, c: CpuCore): boolean {
+  return page.fDelta === c.fDelta && page.fLo === c.fLo && page.fLen === c.fLen && page.csD === c.csD;
+}
+
 /**
- * Run `count` instructions (at most: the slice may end first) in the interpreter, keeping the
- * slice's end (lowered if an instruction cut it).
+ * Run at most `count` instructions in the interpreter (the slice may end first), keeping the
+ * slice's end (lowered if an instruction cut it). `toBranch`: stop after the first near jump,
+ * call or return taken — its target is where a block may start, and the profile counts there.
  */
-function stepOne(c: CpuCore, count = 1): void {
+function interpret(c: CpuCore, count: number, toBranch: boolean): void {
   const clock = c.clock;
   const saved = c.sliceEnd;
   const stop = Math.min(saved, clock.icount + count);
   c.sliceEnd = stop;
-  execute(c);
-  let end = saved;
-  const cut = c.sliceEnd;
-  if (cut !== stop && cut < end) end = cut;
-  const next = clock.nextEventAt;
-  if (next < end) end = next;
-  c.sliceEnd = end;
-}
-
-/** Instructions the interpreter runs between blocks, at most, when no jump is taken. */
-const STRETCH = 64;
-
-/**
- * Run the interpreter from c.eip until a near jump, call or return is taken (its target is
- * where a block may start: the profile counts there) or STRETCH instructions, keeping the
- * slice's end as stepOne does.
- */
-function runToBranch(c: CpuCore): void {
-  const clock = c.clock;
-  const saved = c.sliceEnd;
-  const stop = Math.min(saved, clock.icount + STRETCH);
-  c.sliceEnd = stop;
-  c.stopAtBranch = true;
+  c.stopAtBranch = toBranch;
   c.branchCut = false;
   try {
     execute(c);
@@ -227,6 +214,6 @@ function stepInBlock(c: CpuCore, count: number): boolean {
   const fLen = c.fLen;
   const fDelta = c.fDelta;
   const csD = c.csD;
-  stepOne(c, count);
+  interpret(c, count, false);
   return c.fLo === fLo && c.fLen === fLen && c.fDelta === fDelta && c.csD === csD;
 }
