@@ -89,6 +89,21 @@ function resultOf(job: CampaignJob, value: unknown): JobResult {
 }
 
 /**
+ * A QueueEvents that sees every event after this call. QueueEvents alone starts reading its
+ * stream at '$' only once its first XREAD is sent, some time after it is ready: a job a fast
+ * worker finished in between (a refusal takes milliseconds) would never be reported, and the
+ * producer would wait for it until its timeout. So read the stream's last id first.
+ */
+export async function listenFromNow(
+  redis: Redis,
+  name: string,
+  connection: ReturnType<typeof bullConnection>,
+): Promise<QueueEvents> {
+  const [last] = await redis.xrevrange(`bull:${name}:events`, '+', '-', 'COUNT', 1);
+  return new QueueEvents(name, { connection, lastEventId: last?.[0] ?? '0-0' });
+}
+
+/**
  * Run `jobs` on whatever `migtrace worker` processes serve the queue, and return their results
  * in the jobs' order. A job the queue gives up on (its attempts or stall recoveries used up, or
  * refused by a worker) becomes an `error` result naming why; it stays in Redis as a failed job
@@ -117,7 +132,7 @@ export async function runJobsOnQueue(
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => {});
   const queue = new Queue(name, { connection });
-  const events = new QueueEvents(name, { connection });
+  const events = await listenFromNow(redis, name, connection);
   const campaign = campaignId(sha256, jobs);
   const byQueueId = new Map(jobs.map((j) => [queueJobId(campaign, j), j]));
   const results = new Map<string, JobResult>();

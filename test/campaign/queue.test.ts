@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullConnection, DEFAULT_QUEUE, runJobsOnQueue } from '../../src/campaign/queue.js';
+import { bullConnection, DEFAULT_QUEUE, listenFromNow, runJobsOnQueue } from '../../src/campaign/queue.js';
 import { runCampaignJob as fakeRunner } from '../../src/campaign/testing/fake-runner.js';
 import { TraceCache, exportForStore, traceKey } from '../../src/campaign/trace-store.js';
 import type { CampaignJob, LinkSetting } from '../../src/campaign/types.js';
@@ -163,6 +163,20 @@ describe.skipIf(!HAVE_REDIS)('the campaign on BullMQ workers over a real Redis',
     expect(lines[0]).toMatch(new RegExp(`^${job.id} refused: trace export ${traceKey(otherSha)} in Redis is corrupt`));
     expect(await queue.getFailedCount()).toBe(1);
     expect(fs.readdirSync(survivor.cache)).toEqual([sha256]);
+  });
+
+  it('an event written before the producer listener first reads is still seen (a refusal takes milliseconds)', async () => {
+    // CI once waited 30 s for a refused job whose 'failed' event came before QueueEvents' first XREAD at '$'.
+    const name = 'migtrace-events-race';
+    const events = await listenFromNow(redis, name, bullConnection(redisUrl));
+    try {
+      const seen = new Promise<string>((resolve) => events.once('failed', ({ jobId }) => resolve(jobId)));
+      await redis.xadd(`bull:${name}:events`, '*', 'event', 'failed', 'jobId', 'early', 'failedReason', 'refused');
+      const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('(no event in 5 s)'), 5000));
+      expect(await Promise.race([seen, timeout])).toBe('early');
+    } finally {
+      await events.close();
+    }
   });
 
   it('two caches on one directory fetching the same trace at once end with one imported trace', async () => {
