@@ -144,6 +144,10 @@ export class PostCopyPager implements AbsentPageHandler {
   }
 
   observe(page: number): void {
+    // Its bytes came with an earlier batch. (Scanning on from here for the next batch would make
+    // a reader walking all of memory — a checkpoint, the switch-over snapshot — quadratic:
+    // 16,384 pages cost 20 s. The next unobserved page read fetches that batch, the same one.)
+    if (this.observed[page] !== 0) return;
     const pages: number[] = [];
     for (let p = page; p < this.sourcePages && pages.length < BATCH_PAGES; p++) {
       if (this.memory.isAbsent(p) && this.observed[p] === 0) pages.push(p);
