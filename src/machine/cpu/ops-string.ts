@@ -186,7 +186,10 @@ function fastRep(c: CpuCore, kind: number, size: number, src: number, delta: num
     const bytes = n * size;
     if (kind === STOS) {
       const v = c.regs[0];
-      if (size === 1) ram.fill(v & 0xff, dst, dst + bytes);
+      const b0 = v & 0xff;
+      // One byte repeated (memset's usual case), or aligned dwords: a native fill.
+      if (size === 1 || (size === 2 ? (v & 0xffff) === b0 * 0x101 : v === ((b0 * 0x01010101) | 0))) ram.fill(b0, dst, dst + bytes);
+      else if (size === 4 && (dst & 3) === 0) c.ram32.fill(v, dst >> 2, (dst + bytes) >> 2);
       else for (let i = 0; i < bytes; i += size) {
         ram[dst + i] = v;
         ram[dst + i + 1] = v >> 8;
