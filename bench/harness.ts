@@ -58,12 +58,21 @@ export function referenceOpsPerSecond(): number {
   return n / seconds;
 }
 
-/** "met" or "missed": a figure against a lower bound. */
-export function atLeast(value: number, bound: number): 'met' | 'missed' {
-  return value >= bound ? 'met' : 'missed';
+/**
+ * Whether a figure meets its target, for targets that are a bound ("<= 1.10", "< 50",
+ * ">= 3", "> 0") or a required value ("1": a check that passed); null for targets that are not
+ * ("none, the baseline"). A figure not measured misses.
+ */
+export function verdict(f: Figure): 'met' | 'missed' | null {
+  const m = /^\s*(<=|>=|<|>|=)?\s*(-?\d+(?:\.\d+)?)/.exec(f.target ?? '');
+  if (m === null) return null;
+  if (Number.isNaN(f.value)) return 'missed';
+  const bound = Number(m[2]);
+  const ok = { '<=': f.value <= bound, '>=': f.value >= bound, '<': f.value < bound, '>': f.value > bound, '=': f.value === bound }[m[1] ?? '='];
+  return ok ? 'met' : 'missed';
 }
 
-/** A figure that was not measured (value NaN) prints as "n/a". */
+/** A figure that was not measured (value NaN) prints as "n/a"; one with a bound as its target says met or missed. */
 export function printFigures(title: string, figures: Figure[]): void {
   console.log(`\n## ${title}`);
   const w = Math.max(...figures.map((f) => f.name.length));
@@ -73,7 +82,8 @@ export function printFigures(title: string, figures: Figure[]): void {
       : Number.isInteger(f.value)
         ? String(f.value)
         : f.value.toFixed(f.value < 10 ? 3 : 1);
-    const target = f.target ? `   (target ${f.target})` : '';
+    const v2 = verdict(f);
+    const target = f.target ? `   (target ${f.target}${v2 === null ? '' : `: ${v2}`})` : '';
     const note = f.note ? `   ${f.note}` : '';
     console.log(`  ${f.name.padEnd(w)}  ${v} ${f.unit}${target}${note}`);
   }
