@@ -43,8 +43,8 @@ interface CompiledPage {
   /** Per byte offset of the page: 1 + the index in `runs` of the block starting there, or 0. */
   readonly blockOf: Uint16Array;
   readonly runs: BlockFunction[];
-  /** Byte ranges of the page that its translations read. */
-  readonly ranges: [number, number][];
+  /** Per byte offset of the page: 1 if a translation read it (a store there drops the page's blocks). */
+  readonly translated: Uint8Array;
 }
 
 export interface JitStats {
@@ -135,7 +135,7 @@ export class Jit {
     let page = this.pages[pn];
     if (page === undefined || !compiledFor(page, c)) {
       // New, or compiled for another window: start over (this window is the one running now).
-      page = { fLo: c.fLo, fLen: c.fLen, fDelta: c.fDelta, csD: c.csD, blockOf: new Uint16Array(4096), runs: [], ranges: [] };
+      page = { fLo: c.fLo, fLen: c.fLen, fDelta: c.fDelta, csD: c.csD, blockOf: new Uint16Array(4096), runs: [], translated: new Uint8Array(4096) };
     }
     if (page.runs.length >= MAX_BLOCKS) return;
     const eipBase = (c.eip - off) | 0;
@@ -144,7 +144,7 @@ export class Jit {
     if (code.instructions === 0) return;
     page.runs.push(instantiateBlock(code, this.helpers) as BlockFunction);
     page.blockOf[off] = page.runs.length;
-    page.ranges.push(...code.ranges);
+    for (const [a, b] of code.ranges) page.translated.fill(1, a, b);
     this.pages[pn] = page;
     this.codePages[pn] = 1;
     this.stats.compiles++;
@@ -159,7 +159,7 @@ export class Jit {
       if (page === undefined) continue;
       const lo = Math.max(addr, pn * 4096) - pn * 4096;
       const hi = Math.min(addr + length, (pn + 1) * 4096) - pn * 4096;
-      if (page.ranges.some(([a, b]) => a < hi && lo < b)) {
+      if (overlaps(page.translated, lo, hi)) {
         this.drop(pn);
         if (this.invalidations[pn] < 255) this.invalidations[pn]++;
         this.stats.invalidations++;
@@ -172,6 +172,12 @@ export class Jit {
     this.pages[pn] = undefined;
     this.codePages[pn] = 0;
   }
+}
+
+/** Any byte in [lo, hi) translated: a store's check, so a loop over the few bytes it wrote. */
+function overlaps(translated: Uint8Array, lo: number, hi: number): boolean {
+  for (let i = lo; i < hi; i++) if (translated[i] !== 0) return true;
+  return false;
 }
 
 /** Instructions the interpreter runs between blocks, at most, when no jump is taken. */
