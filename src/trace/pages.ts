@@ -169,7 +169,7 @@ const ZERO_BLOCK = Buffer.alloc(SCAN_BLOCK_PAGES * PAGE_BYTES);
  * per 4 KiB on first read (~25 ms for 64 MiB); `firstPages` (below) avoids reading it. A
  * post-copy destination with pages still absent is read page by page: page() fetches them.
  */
-function maybeNonZeroPages(memory: CheckpointMemory): Uint32Array {
+export function maybeNonZeroPages(memory: Pick<CheckpointMemory, 'ramPages' | 'page'>): Uint32Array {
   const n = memory.ramPages;
   const all = () => Uint32Array.from({ length: n }, (_, i) => i);
   if (n === 0 || ((memory as { absentPages?: number }).absentPages ?? 0) !== 0) return all();
