@@ -109,11 +109,13 @@ export class PageHashMap {
   /** Pages whose hash is not the zero-page hash, ascending, with their hashes. */
   nonZero(): { pages: number[]; hashes: Uint8Array } {
     const pages: number[] = [];
-    const h = this.hashes;
+    // Compared a word at a time (`hashes` is its own buffer, so aligned).
+    const words = HASH_BYTES >> 2;
+    const w = new Uint32Array(this.hashes.buffer, this.hashes.byteOffset, this.ramPages * words);
     for (let p = 0; p < this.ramPages; p++) {
-      const base = p * HASH_BYTES;
-      for (let i = 0; i < HASH_BYTES; i++) {
-        if (h[base + i] !== 0) {
+      const b = p * words;
+      for (let i = 0; i < words; i++) {
+        if (w[b + i] !== 0) {
           pages.push(p);
           break;
         }
