@@ -10,6 +10,7 @@ import { Bus } from '../../src/machine/bus.js';
 import { Clock } from '../../src/machine/clock.js';
 import { PhysicalMemory } from '../../src/machine/memory.js';
 import { Cpu, RunExit, type CpuState } from '../../src/machine/cpu/cpu.js';
+import { compileBlockSource } from '../../src/machine/cpu/jit/block-compiler.js';
 
 const CODE_AT = 0x1000;
 
@@ -60,6 +61,18 @@ const SELF_MODIFYING = Uint8Array.of(
   0x49, // 1010: dec ecx
   0x75, 0xf2, // 1011: jnz 1005
   0xf4, // 1013: hlt
+);
+
+/** A poll: IN and RDTSC (stepped by the interpreter) inside a loop the block keeps running. */
+const POLL = Uint8Array.of(
+  0xb9, 0x2c, 0x01, 0x00, 0x00, // 1000: mov ecx, 300
+  0xe4, 0x61, // 1005: in al, 0x61
+  0x01, 0xc3, // 1007: add ebx, eax
+  0x0f, 0x31, // 1009: rdtsc
+  0x01, 0xc6, // 100b: add esi, eax
+  0x49, // 100d: dec ecx
+  0x75, 0xf5, // 100e: jnz 1005
+  0xf4, // 1010: hlt
 );
 
 /** Real mode, 32-bit addressing: reads walk ESI up past the 64 KiB limit, and the #GP handler halts. */
@@ -162,5 +175,21 @@ describe('the compiling CPU', () => {
     expect(on.memory.read16(0x8000 - 6)).toBe(0x1000);
     expect(on.clock.icount).toBe(3 * 1024 + 1);
     expect(on.cpu.compilerStats!.compiles).toBeGreaterThan(0);
+  });
+
+  it('a block goes on after an instruction it steps (IN, RDTSC): the poll loop stays in one block, exactly', () => {
+    const on = rig(true, POLL, true);
+    const off = rig(false, POLL, true);
+    for (const at of [3, 8, 101, 777, 1_000_000]) {
+      expect(runTo(on, at)).toBe(runTo(off, at));
+      expect(snapshot(on)).toEqual(snapshot(off));
+    }
+    expect(on.cpu.getState().ecx).toBe(0);
+    // The block from the loop head holds the whole loop and the HLT after it (IN, RDTSC and
+    // HLT stepped); it ends at the HLT, after which going on is pointless.
+    const w = { ram: on.memory.ram, lo: 0, len: 0x100000, delta: 0, csD: true };
+    const block = compileBlockSource(w, 0x1000, 0x1005);
+    expect(block.instructions).toBe(7);
+    expect(block.source.match(/step\(c\)/g)).toHaveLength(3);
   });
 });

@@ -18,6 +18,7 @@
  */
 import { decodeAt, type CodeWindow, type Insn } from './decode.js';
 import { emit } from './emit.js';
+import { steppedLength } from './length.js';
 
 /** What a block function needs besides the CPU: the interpreter's ALU helpers and the steppers. */
 export interface BlockHelpers {
@@ -70,8 +71,14 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
       // Stepped: the interpreter runs it, and reads its bytes itself (no range to watch).
       const stepper = insn.op === 0xf2 || insn.op === 0xf3 ? 'stepRep' : 'step';
       body.push(`${check}\n    clock.icount = ic; c.eip = ${eip}; { const stay = ${stepper}(c); ic = clock.icount; eip = c.eip; if (stay) continue loop; break loop; }`);
-      open = false;
-      break;
+      // The block goes on after it (a poll or a TSC loop stays inside), if its length is known.
+      const length = steppedLength(w, eip);
+      if (length === 0 || !inPage((eip + length) | 0)) {
+        open = false;
+        break;
+      }
+      eip = (eip + length) | 0;
+      continue;
     }
     ranges.push([(eip - eipBase) | 0, ((eip - eipBase) | 0) + insn.length]);
     body.push(`${check}\n    ${code}`);
