@@ -62,11 +62,61 @@ const SELF_MODIFYING = Uint8Array.of(
   0xf4, // 1013: hlt
 );
 
+/**
+ * A loop whose block rewrites its own ADD's immediate every eighth time round: the block must
+ * end right after the store (the slice is cut), not run on into the old ADD.
+ */
+const SELF_MODIFYING_BLOCK = Uint8Array.of(
+  0xb9, 0xe8, 0x03, 0x00, 0x00, // 1000: mov ecx, 1000
+  0x90, // 1005: nop
+  0x05, 0x11, 0x11, 0x11, 0x11, // 1006: top: add eax, 0x11111111   (immediate at 1007)
+  0xf7, 0xc1, 0x07, 0x00, 0x00, 0x00, // 100b: test ecx, 7
+  0x75, 0x08, // 1011: jnz skip
+  0x89, 0x0d, 0x07, 0x10, 0x00, 0x00, // 1013: mov [0x1007], ecx
+  0x01, 0xc8, // 1019: add eax, ecx
+  0x49, // 101b: skip: dec ecx
+  0x75, 0xe8, // 101c: jnz top
+  0xf4, // 101e: hlt
+);
+
 /** Real mode, 32-bit addressing: reads walk ESI up past the 64 KiB limit, and the #GP handler halts. */
 const LIMIT_FAULT = Uint8Array.of(
   0x67, 0x8b, 0x06, // 1000: mov ax, [esi]
   0x66, 0x83, 0xc6, 0x04, // 1003: add esi, 4
   0xeb, 0xf7, // 1007: jmp 1000
+);
+
+/**
+ * Memory accesses of every shape the compiled code's inline RAM path must leave to the
+ * interpreter's accessors (emit-mem.ts), between ones it takes: unaligned dwords, words across
+ * a page (one into unmapped space past RAM's end), a store into the code's own page
+ * (untranslated bytes) and an aligned one into translated bytes (MOV EDI's immediate),
+ * PUSH/POP with ESP misaligned, read-modify-writes, PUSH/POP of memory, CALL/RET; pages
+ * 12-16 are written only by inline stores (the dirty bits are compared, and cleared at each
+ * stop, as a migration's round does). nasm source:
+ *
+ *   1000 mov esi, 0x10001 / mov ecx, 300
+ *   100a top: mov eax, [esi] / add [esi+3], eax / add dword [0x10100], eax / mov ebx, [0x10ffe]
+ *        mov [0x15fff], bx / mov [0x11ffe], bx / movzx edx, word [0x11ffe] / movsx edx, byte [esi]
+ *        add edx, [0x10100] / mov [data], eax / xor eax, [data]
+ *        mov [0x12004], ecx / mov [0x13006], cx / mov [0x14007], cl
+ *        movzx ebx, word [0x3fffff] / add eax, ebx / push esi / pop edi
+ *        mov ebp, esp / mov esp, 0x60003 / push edx / pop edx / mov esp, ebp
+ *        test ecx, 31 / jnz nopatch / mov [patch], ecx / nopatch: call sub / add eax, edi
+ *        test ecx, 1 / jz skip
+ *        mov byte [esi+0x100], cl / shl dword [esi+0x200], 3 / not word [esi+0x202]
+ *   109e skip: inc esi / dec ecx / jnz near top / hlt
+ *   10a7 sub: mov eax, [esp] / push dword [0x10100] / pop dword [0x10104] / nops
+ *   10b7 mov edi, 0x12345678 (patch: its immediate, 10b8) / ret
+ *   10c0 data: dd 0
+ */
+const MEMORY_SHAPES = Buffer.from(
+  'be01000100b92c0100008b060146030105000101008b1dfe0f010066891dff5f010066891dfe1f01000fb715fe1f0100' +
+  '0fbe16031500010100a3c01000003305c0100000890d0420010066890d06300100880d074001000fb71dffff3f0001d8' +
+  '565f89e5bc03000600525a89ecf7c11f0000007506890db8100000e82700000001f8f7c1010000007414888e00010000' +
+  'c1a6000200000366f7960202000046490f8564fffffff48b0424ff35000101008f050401010090bf78563412c3909090' +
+  '00000000',
+  'hex',
 );
 
 interface Rig {
@@ -109,8 +159,13 @@ function runTo(r: Rig, until: number): RunExit {
 }
 
 /** Registers and instruction count, and a digest of RAM (a deep compare of 4 MiB is slow in expect). */
-function snapshot(r: Rig): { state: CpuState; ram: string; icount: number } {
-  return { state: r.cpu.getState(), ram: createHash('sha256').update(r.memory.ram).digest('hex'), icount: r.clock.icount };
+function snapshot(r: Rig): { state: CpuState; ram: string; dirty: string; icount: number } {
+  return {
+    state: r.cpu.getState(),
+    ram: createHash('sha256').update(r.memory.ram).digest('hex'),
+    dirty: createHash('sha256').update(r.memory.dirty.bytes).digest('hex'),
+    icount: r.clock.icount,
+  };
 }
 
 describe('the compiling CPU', () => {
@@ -131,6 +186,33 @@ describe('the compiling CPU', () => {
     expect(off.cpu.compilerStats).toBeNull();
   });
 
+  it('memory accesses off the inline RAM path (unaligned, across pages, into a code page, misaligned stack) match the interpreter', () => {
+    // Flat; DS based (every DS access takes the accessor); a flat SS with B clear (PUSH/POP move SP only).
+    const variants: [number, number, number][] = [[0, 0xc093, 0x80000], [0x100, 0xc093, 0x80000], [0, 0x8093, 0x18000]];
+    for (const [dsBase, ssAttributes, esp] of variants) {
+      const setUp = (compiler: boolean): Rig => {
+        const r = rig(compiler, MEMORY_SHAPES, true);
+        const s = r.cpu.getState();
+        s.ds = { ...s.ds, base: dsBase };
+        s.ss = { ...s.ss, attributes: ssAttributes };
+        s.esp = esp;
+        r.cpu.setState(s);
+        return r;
+      };
+      const on = setUp(true);
+      const off = setUp(false);
+      for (const at of [3, 17, 29, 101, 333, 1_000, 2_345, 5_000, 100_000]) {
+        expect(runTo(on, at)).toBe(runTo(off, at));
+        expect(snapshot(on)).toEqual(snapshot(off));
+        on.memory.dirty.bytes.fill(0);
+        off.memory.dirty.bytes.fill(0);
+      }
+      expect(on.cpu.getState().eip).toBe(0x10a7); // halted after the HLT
+      if (dsBase === 0) expect(on.cpu.getState().edi).toBe(32); // the last immediate written
+      expect(on.cpu.compilerStats!.translated).toBeGreaterThan(20);
+    }
+  });
+
   it('code that rewrites itself runs the new bytes: the translation is dropped', () => {
     const on = rig(true, SELF_MODIFYING, true);
     const off = rig(false, SELF_MODIFYING, true);
@@ -140,6 +222,15 @@ describe('the compiling CPU', () => {
     let sum = 0;
     for (let k = 0; k < 1000; k++) sum = (sum + 0x11111111 + k) | 0;
     expect(on.cpu.getState().eax | 0).toBe(sum);
+    expect(on.cpu.compilerStats!.invalidations).toBeGreaterThan(0);
+  });
+
+  it('a store into the running block ends it at the next instruction', () => {
+    const on = rig(true, SELF_MODIFYING_BLOCK, true);
+    const off = rig(false, SELF_MODIFYING_BLOCK, true);
+    expect(runTo(on, 1_000_000)).toBe(RunExit.HALTED);
+    expect(runTo(off, 1_000_000)).toBe(RunExit.HALTED);
+    expect(snapshot(on)).toEqual(snapshot(off));
     expect(on.cpu.compilerStats!.invalidations).toBeGreaterThan(0);
   });
 

@@ -2,7 +2,7 @@
  * The compiler's decoder: one instruction's bytes, read from the fetch window at compile time,
  * taken apart into prefixes, opcode, ModR/M operand and immediates (SDM vol. 2, tables 2-1 to
  * 2-3 and A-2). It decodes only the opcodes emit.ts translates; any other instruction is a
- * `step` (the interpreter runs it, see page-compiler.ts), whose length is never needed.
+ * `step` (the interpreter runs it, see block-compiler.ts), whose length is never needed.
  */
 import { DS, SS } from '../constants.js';
 
