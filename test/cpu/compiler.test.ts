@@ -64,20 +64,25 @@ const SELF_MODIFYING = Uint8Array.of(
 
 /**
  * A loop whose block rewrites its own ADD's immediate every eighth time round: the block must
- * end right after the store (the slice is cut), not run on into the old ADD.
+ * end right after the store (the slice is cut), not run on into the old ADD. `nops` places the
+ * immediate: 1 puts it at 1007 (unaligned: the store takes the accessor), 6 at 100c (aligned:
+ * the inline store, which tells the compiler itself).
  */
-const SELF_MODIFYING_BLOCK = Uint8Array.of(
-  0xb9, 0xe8, 0x03, 0x00, 0x00, // 1000: mov ecx, 1000
-  0x90, // 1005: nop
-  0x05, 0x11, 0x11, 0x11, 0x11, // 1006: top: add eax, 0x11111111   (immediate at 1007)
-  0xf7, 0xc1, 0x07, 0x00, 0x00, 0x00, // 100b: test ecx, 7
-  0x75, 0x08, // 1011: jnz skip
-  0x89, 0x0d, 0x07, 0x10, 0x00, 0x00, // 1013: mov [0x1007], ecx
-  0x01, 0xc8, // 1019: add eax, ecx
-  0x49, // 101b: skip: dec ecx
-  0x75, 0xe8, // 101c: jnz top
-  0xf4, // 101e: hlt
-);
+function selfModifyingBlock(nops: number): Uint8Array {
+  const imm = 0x1006 + nops;
+  return Uint8Array.of(
+    0xb9, 0xe8, 0x03, 0x00, 0x00, // 1000: mov ecx, 1000
+    ...new Array<number>(nops).fill(0x90), // nop...
+    0x05, 0x11, 0x11, 0x11, 0x11, // top: add eax, 0x11111111
+    0xf7, 0xc1, 0x07, 0x00, 0x00, 0x00, // test ecx, 7
+    0x75, 0x08, // jnz skip
+    0x89, 0x0d, imm & 0xff, imm >> 8, 0x00, 0x00, // mov [imm], ecx
+    0x01, 0xc8, // add eax, ecx
+    0x49, // skip: dec ecx
+    0x75, 0xe8, // jnz top
+    0xf4, // hlt
+  );
+}
 
 /** Real mode, 32-bit addressing: reads walk ESI up past the 64 KiB limit, and the #GP handler halts. */
 const LIMIT_FAULT = Uint8Array.of(
@@ -226,12 +231,14 @@ describe('the compiling CPU', () => {
   });
 
   it('a store into the running block ends it at the next instruction', () => {
-    const on = rig(true, SELF_MODIFYING_BLOCK, true);
-    const off = rig(false, SELF_MODIFYING_BLOCK, true);
-    expect(runTo(on, 1_000_000)).toBe(RunExit.HALTED);
-    expect(runTo(off, 1_000_000)).toBe(RunExit.HALTED);
-    expect(snapshot(on)).toEqual(snapshot(off));
-    expect(on.cpu.compilerStats!.invalidations).toBeGreaterThan(0);
+    for (const nops of [1, 6]) {
+      const on = rig(true, selfModifyingBlock(nops), true);
+      const off = rig(false, selfModifyingBlock(nops), true);
+      expect(runTo(on, 1_000_000)).toBe(RunExit.HALTED);
+      expect(runTo(off, 1_000_000)).toBe(RunExit.HALTED);
+      expect(snapshot(on)).toEqual(snapshot(off));
+      expect(on.cpu.compilerStats!.invalidations).toBeGreaterThan(0);
+    }
   });
 
   it('an exception in the middle of compiled code is taken at the faulting instruction, uncounted', () => {

@@ -32,6 +32,8 @@ export interface BlockHelpers {
   readonly step: unknown;
   /** The same for a REP string instruction: the interpreter runs it to its end (or the slice's). */
   readonly stepRep: unknown;
+  /** An inline store of `length` bytes at physical `addr` in a page with translations (emit-mem.ts). */
+  readonly codeStore: unknown;
 }
 
 /** Instructions per block function, at most. */
@@ -83,7 +85,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     }
   }
   if (open) body.push(`eip = ${eip}; continue loop;`);
-  const source = `const { alu, inc, dec, neg, shift, imulTrunc, step, stepRep } = h;
+  const source = `const { alu, inc, dec, neg, shift, imulTrunc, step, stepRep, codeStore } = h;
 return function block(c) {
   const regs = c.regs, r16 = c.r16, r8 = c.r8, clock = c.clock;
   const ram = c.ram, ram32 = c.ram32, pageKind = c.pageKind, dirty = c.dirty, codePages = c.codePages;

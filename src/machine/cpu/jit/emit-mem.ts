@@ -6,15 +6,17 @@
  * access (core.ts rd32 → rdLin32 → ram32): the segment is flat for the access (base 0, no limit
  * check: `fr` / `fw`, c.flatRead / c.flatWrite while paging is off, else 0), the physical page
  * (offset & A20) is RAM, and the access is aligned (32-bit) or within the page (16-bit). A store
- * also needs the page to hold no translations (codePages 0: else the accessor tells the
- * compiler), and marks the page dirty as wrLin does. Nothing the inline path does can fault,
- * reach a device or change the slice, so it stores no state: the slow path stores first what
- * an exception or a device must find (`slow`: clock.icount, c.startEip, c.eip), and afterwards
- * reloads the slice end and A20 (`RELOAD`), which a device or a store into code may change.
+ * marks the page dirty as wrLin does, and into a page with translations (codePages) tells the
+ * compiler as wrLin does, through `codeStore` (jit.ts codeWritten, without memory's layers);
+ * if that cut the slice (the store overwrote translated bytes), the slice end is reloaded.
+ * Nothing else the inline path does can fault, reach a device or change the slice, so it
+ * stores no state: the slow path stores first what an exception or a device must find
+ * (`slow`: clock.icount, c.startEip, c.eip), and afterwards reloads the slice end and A20
+ * (`RELOAD`), which a device or a store into code may change.
  *
  * Block-local names these use (block-compiler.ts declares them): `fr`, `fw` (flat segment bits
  * for reads and writes), `sb` (SS.B), `a20`, `se` (the slice end), `ram`, `ram32`, `pageKind`,
- * `dirty`, `codePages`.
+ * `dirty`, `codePages`, and the helper `codeStore`.
  */
 
 /** After a slow path: what a device access or a store into code may have changed. */
@@ -31,12 +33,12 @@ export function load(dst: string, size: 1 | 2 | 4, seg: number, off: string, slo
 /** Store `value` (an expression without side effects) at seg:off. */
 export function store(size: 1 | 2 | 4, seg: number, off: string, value: string, slow: string): string {
   const fn = size === 4 ? 'wr32' : size === 2 ? 'wr16' : 'wr8';
-  return `{ const p = ${off} & a20; const pn = p >>> 12; if (${writeFast(size, `(fw & ${1 << seg}) !== 0`)}) { ${ramWrite(size, value)} dirty[pn] = 1; } else { ${slow}c.${fn}(${seg}, ${off}, ${value}); ${RELOAD} } }`;
+  return `{ const p = ${off} & a20; const pn = p >>> 12; if (${writeFast(size, `(fw & ${1 << seg}) !== 0`)}) { ${ramWrite(size, value)} ${written(size)} } else { ${slow}c.${fn}(${seg}, ${off}, ${value}); ${RELOAD} } }`;
 }
 
 /** PUSH of `value` (an expression without side effects, read before ESP changes) by operand size. */
 export function push(size: 2 | 4, value: string, slow: string): string {
-  return `{ const v = ${value}; const sp = (regs[4] - ${size}) | 0; const p = sp & a20; const pn = p >>> 12; if (${writeFast(size, `(fw & ${1 << SS}) !== 0 && sb !== 0`)}) { ${ramWrite(size, 'v')} dirty[pn] = 1; regs[4] = sp; } else { ${slow}c.push${size * 8}(v); ${RELOAD} } }`;
+  return `{ const v = ${value}; const sp = (regs[4] - ${size}) | 0; const p = sp & a20; const pn = p >>> 12; if (${writeFast(size, `(fw & ${1 << SS}) !== 0 && sb !== 0`)}) { ${ramWrite(size, 'v')} ${written(size)} regs[4] = sp; } else { ${slow}c.push${size * 8}(v); ${RELOAD} } }`;
 }
 
 /** `let dst` = POP by operand size. */
@@ -54,7 +56,12 @@ function readFast(size: number, flat: string): string {
 }
 
 function writeFast(size: number, flat: string): string {
-  return `${flat} && ${aligned(size)} && pageKind[pn] === 0 && codePages[pn] === 0`;
+  return `${flat} && ${aligned(size)} && pageKind[pn] === 0`;
+}
+
+/** After an inline store: what wrLin does after its RAM store. */
+function written(size: number): string {
+  return `dirty[pn] = 1; if (codePages[pn] !== 0) { codeStore(p, ${size}); se = c.sliceEnd; }`;
 }
 
 /** Within one page, and for 32 bits aligned (ram32). */

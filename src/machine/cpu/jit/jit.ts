@@ -82,6 +82,7 @@ export class Jit {
     this.helpers = {
       alu: aluOps.alu, inc: aluOps.inc, dec: aluOps.dec, neg: aluOps.neg, shift: aluOps.shift, imulTrunc: aluOps.imulTrunc,
       step, stepRep,
+      codeStore: (addr: number, length: number): void => this.codeWritten(addr, length),
     };
     c.mem.codeWriteHook = (addr, length) => this.codeWritten(addr, length);
   }
