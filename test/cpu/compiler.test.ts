@@ -124,6 +124,24 @@ const MEMORY_SHAPES = Buffer.from(
   'hex',
 );
 
+/**
+ * The lazy flags compiled code writes out itself (emit.ts setArith / setLogic / ZF_SET): a
+ * 32-bit TEST after an AF-setting ADD whose flags PUSHFD/POPFD made concrete (AF must clear),
+ * and ZF of results whose only set bit is the sign bit, each stored to memory. nasm source:
+ *
+ *   1000 mov ecx, 200 / mov edi, 0x20000
+ *   100a top: mov eax, ecx / or al, 0x0f / add al, 1 / pushfd / popfd / test eax, eax / pushfd
+ *        pop edx / mov [edi], edx / mov ebx, ecx / shl ebx, 31 / test ebx, ebx / setz dl
+ *        mov [edi+4], dl / add ebx, 0 / setnz dl / mov [edi+5], dl / cmp ebx, 0x80000000
+ *        setz dl / mov [edi+6], dl / xor ebx, ebx / setz dl / mov [edi+7], dl / add edi, 8
+ *        dec ecx / jnz top / hlt
+ */
+const FLAG_SHAPES = Buffer.from(
+  'b9c8000000bf0000020089c80c0f04019c9d85c09c5a891789cbc1e31f85db0f94c288570483c3000f95c288570581fb' +
+  '000000800f94c288570631db0f94c288570783c7084975c2f4',
+  'hex',
+);
+
 interface Rig {
   cpu: Cpu;
   memory: PhysicalMemory;
@@ -216,6 +234,17 @@ describe('the compiling CPU', () => {
       if (dsBase === 0) expect(on.cpu.getState().edi).toBe(32); // the last immediate written
       expect(on.cpu.compilerStats!.translated).toBeGreaterThan(20);
     }
+  });
+
+  it('lazy flags written out in compiled code (TEST, ADD, CMP, XOR, then SETcc or PUSHFD) match the interpreter', () => {
+    const on = rig(true, FLAG_SHAPES, true);
+    const off = rig(false, FLAG_SHAPES, true);
+    for (const at of [5, 23, 101, 1_000, 100_000]) {
+      expect(runTo(on, at)).toBe(runTo(off, at));
+      expect(snapshot(on)).toEqual(snapshot(off));
+    }
+    expect(on.cpu.getState().eip).toBe(0x1049); // halted after the HLT
+    expect(on.cpu.compilerStats!.translated).toBeGreaterThan(10);
   });
 
   it('code that rewrites itself runs the new bytes: the translation is dropped', () => {
