@@ -84,6 +84,17 @@ function selfModifyingBlock(nops: number): Uint8Array {
   );
 }
 
+/**
+ * Port I/O in a loop (IN and OUT, immediate and DX ports, 8 and 32 bits), against a device that
+ * logs the instruction count at each access and asks the CPU to stop every fifth one (the
+ * run returns at the next instruction boundary; the test logs where):
+ *
+ *   1000 mov ecx, 300
+ *   1005 top: in al, 0x80 / add ebx, eax / mov dx, 0x81 / out dx, al / in eax, dx / add ebx, eax
+ *        out 0x80, al / dec ecx / jnz top / hlt
+ */
+const PORT_IO = Buffer.from('b92c010000e48001c366ba8100eeed01c3e6804975eff4', 'hex');
+
 /** Real mode, 32-bit addressing: reads walk ESI up past the 64 KiB limit, and the #GP handler halts. */
 const LIMIT_FAULT = Uint8Array.of(
   0x67, 0x8b, 0x06, // 1000: mov ax, [esi]
@@ -146,6 +157,7 @@ interface Rig {
   cpu: Cpu;
   memory: PhysicalMemory;
   clock: Clock;
+  bus: Bus;
 }
 
 /** compiler: 'eager' compiles a block the second time it starts, so the short loops here run compiled. */
@@ -168,7 +180,7 @@ function rig(compiler: boolean, code: Uint8Array, flat: boolean): Rig {
   }
   s.eip = CODE_AT;
   cpu.setState(s);
-  return { cpu, memory, clock };
+  return { cpu, memory, clock, bus };
 }
 
 /** Run to `until` (or a stop), as the machine does: one run() call per deadline. */
@@ -245,6 +257,46 @@ describe('the compiling CPU', () => {
     }
     expect(on.cpu.getState().eip).toBe(0x1049); // halted after the HLT
     expect(on.cpu.compilerStats!.translated).toBeGreaterThan(10);
+  });
+
+  it('IN and OUT in compiled code reach the device at the interpreter\'s instruction counts', () => {
+    const setUp = (compiler: boolean): { r: Rig; log: string[] } => {
+      const r = rig(compiler, PORT_IO, true);
+      const log: string[] = [];
+      let n = 0;
+      const cut = (): void => {
+        if (++n % 5 === 0) r.cpu.requestStop();
+      };
+      r.bus.mapPorts(r.bus.registerDevice('probe'), 0x80, 2, {
+        sizes: 7,
+        read: (port, size) => {
+          log.push(`r ${port} ${size} @${r.clock.icount}`);
+          cut();
+          return (n * 0x01010101) & (size === 1 ? 0xff : -1);
+        },
+        write: (port, size, value) => {
+          log.push(`w ${port} ${size} ${value} @${r.clock.icount}`);
+          cut();
+        },
+      });
+      return { r, log };
+    };
+    const drive = (x: { r: Rig; log: string[] }, until: number): RunExit => {
+      for (;;) {
+        const exit = runTo(x.r, until);
+        if (exit !== RunExit.STOPPED) return exit;
+        x.log.push(`stop @${x.r.clock.icount}`);
+      }
+    };
+    const on = setUp(true);
+    const off = setUp(false);
+    for (const at of [4, 9, 77, 1_000, 100_000]) {
+      expect(drive(on, at)).toBe(drive(off, at));
+      expect(snapshot(on.r)).toEqual(snapshot(off.r));
+    }
+    expect(on.log).toEqual(off.log);
+    expect(on.log.length).toBe(1200 + 240);
+    expect(on.r.cpu.compilerStats!.translated).toBeGreaterThan(8);
   });
 
   it('code that rewrites itself runs the new bytes: the translation is dropped', () => {

@@ -34,6 +34,9 @@ export interface BlockHelpers {
   readonly stepRep: unknown;
   /** An inline store of `length` bytes at physical `addr` in a page with translations (emit-mem.ts). */
   readonly codeStore: unknown;
+  /** The interpreter's port accesses (ops-system.ts ioRead / ioWrite). */
+  readonly ioRead: unknown;
+  readonly ioWrite: unknown;
 }
 
 /** Instructions per block function, at most. */
@@ -85,7 +88,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     }
   }
   if (open) body.push(`eip = ${eip}; continue loop;`);
-  const source = `const { alu, inc, dec, neg, shift, imulTrunc, step, stepRep, codeStore } = h;
+  const source = `const { alu, inc, dec, neg, shift, imulTrunc, step, stepRep, codeStore, ioRead, ioWrite } = h;
 return function block(c) {
   const regs = c.regs, r16 = c.r16, r8 = c.r8, clock = c.clock;
   const ram = c.ram, ram32 = c.ram32, pageKind = c.pageKind, dirty = c.dirty, codePages = c.codePages;

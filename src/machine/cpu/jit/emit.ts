@@ -20,7 +20,7 @@
  */
 import { R8 } from '../constants.js';
 import type { Insn, MemOperand } from './decode.js';
-import { load, peek, pop, push, store } from './emit-mem.js';
+import { RELOAD, load, peek, pop, push, store } from './emit-mem.js';
 
 /** The block's page and window: targets inside it are within the CS limit and may be dispatched to. */
 export interface EmitContext {
@@ -233,6 +233,15 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
     return `${limit}${push(size, hex(next(i)), faultable(i))} ic++; eip = ${hex(t)}; ${leave}`;
   }
   if (op === 0xe9 || op === 0xeb) return jumpTo(i, (next(i) + i.imm) | 0, ctx);
+  if (op === 0xe4 || op === 0xe6 || (op >= 0xec && op <= 0xef)) {
+    // IN / OUT through the interpreter's own port access (ops-system.ts portRead / portWrite:
+    // the I/O permission check, the bus, afterIo); a device may cut the slice or flip A20.
+    const n = (op & 1) === 0 ? 1 : size;
+    const port = op < 0xec ? hex(i.imm) : 'r16[4]';
+    const acc = n === 1 ? 'r8[0]' : n === 2 ? 'r16[0]' : 'regs[0]';
+    if ((op & 2) === 0) return `{ ${faultable(i)}const v = ioRead(c, ${port}, ${n}); ${acc} = v; ${RELOAD} } ic++;`;
+    return `{ ${faultable(i)}ioWrite(c, ${port}, ${n}, ${acc}); ${RELOAD} } ic++;`;
+  }
   if (op === 0xf5) return `c.setFlags(c.getFlags() ^ ${CF}, ${CF}); ic++;`;
   if (op === 0xf8 || op === 0xf9) return `c.setFlags(${op & 1}, ${CF}); ic++;`;
   if (op === 0xfc) return `c.flags &= ${~DF}; ic++;`;
