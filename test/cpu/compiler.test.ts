@@ -153,6 +153,29 @@ const FLAG_SHAPES = Buffer.from(
   'hex',
 );
 
+/**
+ * Every condition code after CMP (SETcc to memory), after ADD (SETcc) and after SUB (Jcc over an
+ * OR that sets the condition's bit of EDX), for each ordered pair of eight edge values
+ * (0, 1, -1, 7fffffff, 80000000, 12345678, fffffffe, 80); 36 bytes a pair from 20000. The
+ * nasm source uses one macro for the sixteen SETcc and one for a Jcc and its OR:
+ *
+ *   1000 mov edi, 0x20000 / mov ebp, vals / outer: mov esi, vals
+ *        inner: mov eax, [ebp] / mov ebx, [esi] / cmp eax, ebx / SETALL 0 / mov ecx, eax
+ *        add ecx, ebx / SETALL 16 / xor edx, edx / sub ecx, ebx / JCCBIT jo, 0 ... JCCBIT jg, 15
+ *        mov [edi+32], edx / add edi, 36 / add esi, 4 / cmp esi, vals_end / jb inner
+ *        add ebp, 4 / cmp ebp, vals_end / jb outer / hlt (112c) / vals (1130)
+ */
+const CONDITIONS = Buffer.from(
+  'bf00000200bd30110000be301100008b45008b1e39d80f90070f9147010f9247020f9347030f9447040f9547050f9647' +
+  '060f9747070f9847080f9947090f9a470a0f9b470b0f9c470c0f9d470d0f9e470e0f9f470f89c101d90f9047100f9147' +
+  '110f9247120f9347130f9447140f9547150f9647160f9747170f9847180f9947190f9a471a0f9b471b0f9c471c0f9d47' +
+  '1d0f9e471e0f9f471f31d229d9700383ca01710383ca02720383ca04730383ca08740383ca10750383ca20760383ca40' +
+  '770681ca80000000780681ca00010000790681ca000200007a0681ca000400007b0681ca000800007c0681ca00100000' +
+  '7d0681ca002000007e0681ca004000007f0681ca0080000089572083c72483c60481fe501100000f82f2feffff83c504' +
+  '81fd501100000f82defefffff49090900000000001000000ffffffffffffff7f0000008078563412feffffff80000000',
+  'hex',
+);
+
 interface Rig {
   cpu: Cpu;
   memory: PhysicalMemory;
@@ -257,6 +280,19 @@ describe('the compiling CPU', () => {
     }
     expect(on.cpu.getState().eip).toBe(0x1049); // halted after the HLT
     expect(on.cpu.compilerStats!.translated).toBeGreaterThan(10);
+  });
+
+  it('every condition code in compiled SETcc and Jcc matches the interpreter', () => {
+    const on = rig(true, CONDITIONS, true);
+    const off = rig(false, CONDITIONS, true);
+    for (const at of [7, 50, 333, 2_000, 100_000]) {
+      expect(runTo(on, at)).toBe(runTo(off, at));
+      expect(snapshot(on)).toEqual(snapshot(off));
+    }
+    expect(on.cpu.getState().eip).toBe(0x112d); // halted after the HLT
+    expect(on.memory.read8(0x20000 + 36 * 9 + 12)).toBe(0); // 1 < 1 (JL after CMP) is false
+    expect(on.memory.read8(0x20000 + 36 * 32 + 12)).toBe(1); // 80000000 < 0 signed (pair 4, 0)
+    expect(on.cpu.compilerStats!.translated).toBeGreaterThan(50);
   });
 
   it('IN and OUT in compiled code reach the device at the interpreter\'s instruction counts', () => {

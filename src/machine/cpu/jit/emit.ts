@@ -112,15 +112,20 @@ function setLogic(r: string, sh: number): string {
 /** getZF. */
 const ZF_SET = '((c.lazy & 0x40) !== 0 ? (c.lres & ((2 << c.lsh) - 1)) === 0 : (c.flags & 0x40) !== 0)';
 
-/** Condition code `cc` as an expression (registers.ts cond()). */
+/** Condition code `cc` as an expression: registers.ts cond() with `cc` known (its switch left out). */
 function cond(cc: number): string {
-  switch (cc) {
-    case 2: return 'c.getCF() !== 0';
-    case 3: return 'c.getCF() === 0';
-    case 4: return ZF_SET;
-    case 5: return `!${ZF_SET}`;
-    default: return `c.cond(${cc})`;
+  let r: string;
+  switch (cc >> 1) {
+    case 0: r = 'c.getOF()'; break;
+    case 1: r = '(c.getCF() !== 0)'; break;
+    case 2: r = ZF_SET; break;
+    case 3: r = `(c.getCF() !== 0 || ${ZF_SET})`; break;
+    case 4: r = 'c.getSF()'; break;
+    case 5: r = 'c.getPF()'; break;
+    case 6: r = '(c.getSF() !== c.getOF())'; break;
+    default: r = `(${ZF_SET} || c.getSF() !== c.getOF())`; break;
   }
+  return (cc & 1) === 0 ? r : `!${r}`;
 }
 
 /** The JavaScript for `i`, or null: the interpreter steps it. */
