@@ -8,10 +8,11 @@
  * functions keep V8's optimising compiles short: a page-sized function with a switch per
  * instruction took 150 ms a compile, and was compiled again at every new path.
  *
- * Exactness: every instruction first checks the slice (`ic >= c.sliceEnd`: the interpreter's
- * own loop condition), so a block returns at the instruction boundaries the interpreter's loop
- * would reach — a timer deadline, an I/O or MMIO access that cut the slice, a store into
- * translated code (the memory's code hook sets sliceEnd to 0). An instruction emit.ts does not
+ * Exactness: every instruction first checks the slice (`ic >= se`: the interpreter's own loop
+ * condition on a copy of c.sliceEnd, reloaded after every call that can lower it: an access
+ * that left the inline RAM path, a stepped instruction), so a block returns at the instruction
+ * boundaries the interpreter's loop would reach — a timer deadline, an I/O or MMIO access that
+ * cut the slice, a store into translated code (the memory's code hook sets sliceEnd to 0). An instruction emit.ts does not
  * translate is stepped: the interpreter runs exactly that one (a REP string instruction to its
  * end), and the block goes on at whatever EIP it left if that is one of its instructions and
  * the fetch window did not change.
@@ -32,6 +33,11 @@ export interface BlockHelpers {
   readonly step: unknown;
   /** The same for a REP string instruction: the interpreter runs it to its end (or the slice's). */
   readonly stepRep: unknown;
+  /** An inline store of `length` bytes at physical `addr` in a page with translations (emit-mem.ts). */
+  readonly codeStore: unknown;
+  /** The interpreter's port accesses (ops-system.ts ioRead / ioWrite). */
+  readonly ioRead: unknown;
+  readonly ioWrite: unknown;
 }
 
 /** Instructions per block function, at most. */
@@ -64,13 +70,13 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     if (insn === null) break;
     const whole = insn.native && inPage((eip + insn.length - 1) | 0);
     if (insn.native && !whole) break; // crosses the page: the interpreter's
-    const check = `case ${(eip - start) | 0}: if (ic >= c.sliceEnd) { eip = ${eip}; break loop; }`;
+    const check = `case ${(eip - start) | 0}: if (ic >= se) { eip = ${eip}; break loop; }`;
     const code = whole ? emit(insn, ctx) : null;
     count++;
     if (code === null) {
       // Stepped: the interpreter runs it, and reads its bytes itself (no range to watch).
       const stepper = insn.op === 0xf2 || insn.op === 0xf3 ? 'stepRep' : 'step';
-      body.push(`${check}\n    clock.icount = ic; c.eip = ${eip}; { const stay = ${stepper}(c); ic = clock.icount; eip = c.eip; if (stay) continue loop; break loop; }`);
+      body.push(`${check}\n    clock.icount = ic; c.eip = ${eip}; { const stay = ${stepper}(c); ic = clock.icount; eip = c.eip; ${RELOAD_ALL} if (stay) continue loop; break loop; }`);
       // The block goes on after it (a poll or a TSC loop stays inside), if its length is known.
       const length = steppedLength(w, eip);
       if (length === 0 || !inPage((eip + length) | 0)) {
@@ -89,9 +95,12 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     }
   }
   if (open) body.push(`eip = ${eip}; continue loop;`);
-  const source = `const { alu, inc, dec, neg, shift, imulTrunc, step, stepRep } = h;
+  const source = `const { alu, inc, dec, neg, shift, imulTrunc, step, stepRep, codeStore, ioRead, ioWrite } = h;
 return function block(c) {
   const regs = c.regs, r16 = c.r16, r8 = c.r8, clock = c.clock;
+  const ram = c.ram, ram32 = c.ram32, pageKind = c.pageKind, dirty = c.dirty, codePages = c.codePages;
+  let se = 0, a20 = 0, fr = 0, fw = 0, sb = 0;
+  ${RELOAD_ALL}
   const ic0 = clock.icount;
   let ic = ic0;
   let eip = ${start};
@@ -107,6 +116,9 @@ return function block(c) {
 };`;
   return { ranges, source, instructions: count };
 }
+
+/** The block's copies of CPU state (emit-mem.ts): reloaded at entry and after a stepped instruction, which may change any of them. */
+const RELOAD_ALL = 'se = c.sliceEnd; a20 = c.a20; fr = c.pg === 0 ? c.flatRead : 0; fw = c.pg === 0 ? c.flatWrite : 0; sb = c.ssB;';
 
 /** Build the function from compileBlockSource's text. */
 export function instantiateBlock(code: BlockCode, helpers: BlockHelpers): (c: unknown) => number {

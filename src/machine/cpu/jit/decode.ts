@@ -2,7 +2,7 @@
  * The compiler's decoder: one instruction's bytes, read from the fetch window at compile time,
  * taken apart into prefixes, opcode, ModR/M operand and immediates (SDM vol. 2, tables 2-1 to
  * 2-3 and A-2). It decodes only the opcodes emit.ts translates; any other instruction is a
- * `step` (the interpreter runs it, see page-compiler.ts), whose length is never needed.
+ * `step` (the interpreter runs it, see block-compiler.ts), whose length is never needed.
  */
 import { DS, SS } from '../constants.js';
 
@@ -86,6 +86,9 @@ ONE_BYTE[0xc2] = [false, IW];
 ONE_BYTE[0xc6] = [true, IB];
 ONE_BYTE[0xc7] = [true, IZ];
 for (const op of [0xd0, 0xd1, 0xd2, 0xd3]) ONE_BYTE[op] = [true, NONE];
+ONE_BYTE[0xe4] = [false, IB];
+ONE_BYTE[0xe6] = [false, IB];
+for (const op of [0xec, 0xed, 0xee, 0xef]) ONE_BYTE[op] = [false, NONE];
 ONE_BYTE[0xe8] = [false, JZ];
 ONE_BYTE[0xe9] = [false, JZ];
 ONE_BYTE[0xeb] = [false, JB];

@@ -1,24 +1,28 @@
 /**
  * JavaScript for one decoded instruction (decode.ts), doing exactly what the interpreter's
- * code for it does (exec.ts, exec0f.ts, ops-*.ts): the same CpuCore primitives (rd32, push32,
- * setAdd, ...) in the same order, with the decoding done once, at compile time.
+ * code for it does (exec.ts, exec0f.ts, ops-*.ts): the same CpuCore primitives (push32,
+ * setAdd, alu...) in the same order, with the decoding done once, at compile time, and memory
+ * accesses through emit-mem.ts (the RAM fast path inline, the interpreter's accessor otherwise).
  *
- * The code runs inside a page function (page-compiler.ts) with these names in scope:
+ * The code runs inside a block function (block-compiler.ts) with these names in scope:
  * `c` (the CpuCore), `regs`/`r16`/`r8` (its register views), `clock`, `ic` (instructions
- * retired so far, not yet stored in clock.icount), `eip` (the dispatch variable) and the
- * helpers of HELPERS. It ends by counting the instruction (`ic++`) and either falls through
- * to the next instruction or sets `eip` and leaves with `continue loop` (dispatch within the
- * page) or `break loop` (return to the run loop).
+ * retired so far, not yet stored in clock.icount), `eip` (the dispatch variable), the block's
+ * copies of CPU state that emit-mem.ts reads (`se` the slice end, `fr`, `fw`, `sb`, `a20`,
+ * `ram`...) and the helpers of BlockHelpers. It ends by counting the instruction (`ic++`) and
+ * either falls through to the next instruction or sets `eip` and leaves with `continue loop`
+ * (dispatch within the block) or `break loop` (return to the run loop).
  *
  * Before anything that can fault or reach the bus, `clock.icount`, `c.startEip` and `c.eip`
  * are stored: an exception then finds the state the interpreter would have left (the
- * instruction uncounted, EIP at its first byte once runSlice rewinds), and a device sees
- * the interpreter's icount.
+ * instruction uncounted, EIP at its first byte once runSlice rewinds, the length fetched so
+ * far), and a device sees the interpreter's icount. An inline RAM access can do neither, so
+ * only its slow path stores them.
  */
 import { R8 } from '../constants.js';
 import type { Insn, MemOperand } from './decode.js';
+import { RELOAD, load, peek, pop, push, store } from './emit-mem.js';
 
-/** The page's window: targets inside it are within the CS limit and may be dispatched to. */
+/** The block's page and window: targets inside it are within the CS limit and may be dispatched to. */
 export interface EmitContext {
   inWindow(eip: number): boolean;
 }
@@ -51,21 +55,21 @@ function ea(m: MemOperand): string {
 }
 
 /** Accessors of operands of one size. */
-function sized(size: 1 | 2 | 4): { reg: (i: number) => string; rd: string; wr: string; sh: number } {
-  if (size === 4) return { reg: reg32, rd: 'rd32', wr: 'wr32', sh: 31 };
-  if (size === 2) return { reg: reg16, rd: 'rd16', wr: 'wr16', sh: 15 };
-  return { reg: reg8, rd: 'rd8', wr: 'wr8', sh: 7 };
+function sized(size: 1 | 2 | 4): { reg: (i: number) => string; size: 1 | 2 | 4; sh: number } {
+  if (size === 4) return { reg: reg32, size, sh: 31 };
+  if (size === 2) return { reg: reg16, size, sh: 15 };
+  return { reg: reg8, size, sh: 7 };
 }
 
 /** `r` = a OP b with the interpreter's flags (alu.ts). */
 function aluOp(op: number, a: string, b: string, sh: number): string {
   if (sh === 31) {
     switch (op) {
-      case 0: return `const r = (${a} + ${b}) | 0; c.setAdd(${a}, ${b}, r, 31);`;
-      case 1: return `const r = ${a} | ${b}; c.setLogic(r, 31);`;
-      case 4: return `const r = ${a} & ${b}; c.setLogic(r, 31);`;
-      case 5: case 7: return `const r = (${a} - ${b}) | 0; c.setSub(${a}, ${b}, r, 31);`;
-      case 6: return `const r = ${a} ^ ${b}; c.setLogic(r, 31);`;
+      case 0: return `const r = (${a} + ${b}) | 0; ${setArith(a, b, 'r', 31, false)}`;
+      case 1: return `const r = ${a} | ${b}; ${setLogic('r', 31)}`;
+      case 4: return `const r = ${a} & ${b}; ${setLogic('r', 31)}`;
+      case 5: case 7: return `const r = (${a} - ${b}) | 0; ${setArith(a, b, 'r', 31, true)}`;
+      case 6: return `const r = ${a} ^ ${b}; ${setLogic('r', 31)}`;
       default: break;
     }
   }
@@ -83,21 +87,45 @@ const next = (i: Insn): number => (i.eip + i.length) | 0;
 function jumpTo(i: Insn, target: number, ctx: EmitContext): string {
   const t = i.o32 ? target | 0 : target & 0xffff;
   if (ctx.inWindow(t)) return `ic++; eip = ${hex(t)}; continue loop;`;
-  return `${faultable(i)}if ((${hex(t)} ^ ${SIGN}) > c.csLimitFlipped) c.raise(${GP}, 0); ic++; eip = ${hex(t)}; break loop;`;
+  return `if ((${hex(t)} ^ ${SIGN}) > c.csLimitFlipped) { ${faultable(i)}c.raise(${GP}, 0); } ic++; eip = ${hex(t)}; break loop;`;
 }
 
-/** A near jump to a target in `t` (an int32 variable already masked for 16-bit operand size). */
-const jumpDynamic = `if ((t ^ ${SIGN}) > c.csLimitFlipped) c.raise(${GP}, 0); ic++; eip = t; continue loop;`;
 
-/** Condition code `cc` as an expression (registers.ts cond()). */
+// The lazy-flag updates of registers.ts setAdd / setSub / setLogic and its getZF, written out
+// with the same stores and loads: TurboFan then builds them with the block instead of inlining a
+// call at every instruction (inlining was 13% of its time on coremark's blocks). Keep in step
+// with registers.ts.
+const LAZY_ARITH = 0x0001 | 0x0004 | 0x0010 | 0x0040 | 0x0080 | 0x0800; // ARITH_FLAGS
+const LAZY_LOGIC = 0x0004 | 0x0040 | 0x0080; // PF | ZF | SF
+const LOGIC_CLEARS = ~(0x0001 | 0x0800 | 0x0010); // ~(CF | OF | AF)
+
+/** setAdd (sub false) / setSub (sub true) of a, b, r (expressions without side effects). */
+function setArith(a: string, b: string, r: string, sh: number, sub: boolean): string {
+  return `c.la = ${a}; c.lb = ${b}; c.lres = ${r}; c.lop = ${sub ? 1 : 0}; c.lsh = ${sh}; c.lazy = ${LAZY_ARITH};`;
+}
+
+/** setLogic of `r` (an expression, evaluated once). */
+function setLogic(r: string, sh: number): string {
+  return `c.flags &= ${LOGIC_CLEARS}; c.lres = ${r}; c.lsh = ${sh}; c.lazy = ${LAZY_LOGIC};`;
+}
+
+/** getZF. */
+const ZF_SET = '((c.lazy & 0x40) !== 0 ? (c.lres & ((2 << c.lsh) - 1)) === 0 : (c.flags & 0x40) !== 0)';
+
+/** Condition code `cc` as an expression: registers.ts cond() with `cc` known (its switch left out). */
 function cond(cc: number): string {
-  switch (cc) {
-    case 2: return 'c.getCF() !== 0';
-    case 3: return 'c.getCF() === 0';
-    case 4: return 'c.getZF()';
-    case 5: return '!c.getZF()';
-    default: return `c.cond(${cc})`;
+  let r: string;
+  switch (cc >> 1) {
+    case 0: r = 'c.getOF()'; break;
+    case 1: r = '(c.getCF() !== 0)'; break;
+    case 2: r = ZF_SET; break;
+    case 3: r = `(c.getCF() !== 0 || ${ZF_SET})`; break;
+    case 4: r = 'c.getSF()'; break;
+    case 5: r = 'c.getPF()'; break;
+    case 6: r = '(c.getSF() !== c.getOF())'; break;
+    default: r = `(${ZF_SET} || c.getSF() !== c.getOF())`; break;
   }
+  return (cc & 1) === 0 ? r : `!${r}`;
 }
 
 /** The JavaScript for `i`, or null: the interpreter steps it. */
@@ -120,13 +148,13 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
         if (mem === null) {
           return `{ ${aluOp(aop, s.reg(rm), s.reg(reg), s.sh)}${write ? ` ${s.reg(rm)} = r;` : ''} } ic++;`;
         }
-        return `{ ${faultable(i)}const off = ${ea(mem)}; const a = c.${s.rd}(${mem.seg}, off); const b = ${s.reg(reg)}; ${aluOp(aop, 'a', 'b', s.sh)}${write ? ` c.${s.wr}(${mem.seg}, off, r);` : ''} } ic++;`;
+        const st = faultable(i);
+        return `{ const off = ${ea(mem)}; ${load('a', s.size, mem.seg, 'off', st)} const b = ${s.reg(reg)}; ${aluOp(aop, 'a', 'b', s.sh)}${write ? ` ${store(s.size, mem.seg, 'off', 'r', st)}` : ''} } ic++;`;
       }
       case 2: case 3: { // op r, r/m
         const s = (op & 1) === 0 ? b8 : v;
-        const src = mem === null ? s.reg(rm) : `c.${s.rd}(${mem.seg}, ${ea(mem)})`;
-        const pre = mem === null ? '' : faultable(i);
-        return `{ ${pre}const a = ${s.reg(reg)}; const b = ${src}; ${aluOp(aop, 'a', 'b', s.sh)}${write ? ` ${s.reg(reg)} = r;` : ''} } ic++;`;
+        const src = mem === null ? `const b = ${s.reg(rm)};` : `const off = ${ea(mem)}; ${load('b', s.size, mem.seg, 'off', faultable(i))}`;
+        return `{ const a = ${s.reg(reg)}; ${src} ${aluOp(aop, 'a', 'b', s.sh)}${write ? ` ${s.reg(reg)} = r;` : ''} } ic++;`;
       }
       case 4:
         return `{ const a = r8[0]; ${aluOp(aop, 'a', hex(i.imm), 7)}${write ? ' r8[0] = r;' : ''} } ic++;`;
@@ -140,17 +168,16 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
     if (i.o32) return `{ const a = regs[${r}]; const r = (a ${incr ? '+' : '-'} 1) | 0; regs[${r}] = r; c.${incr ? 'setInc' : 'setDec'}(a, r, 31); } ic++;`;
     return `${reg16(r)} = ${incr ? 'inc' : 'dec'}(c, ${reg16(r)}, 15); ic++;`;
   }
-  if (op >= 0x50 && op <= 0x57) return `${faultable(i)}c.push${size * 8}(${v.reg(op & 7)}); ic++;`;
-  if (op >= 0x58 && op <= 0x5f) return `{ ${faultable(i)}const x = c.pop${size * 8}(); ${v.reg(op & 7)} = x; } ic++;`;
-  if (op === 0x68 || op === 0x6a) return `${faultable(i)}c.push${size * 8}(${hex(i.imm)}); ic++;`;
+  if (op >= 0x50 && op <= 0x57) return `${push(size, v.reg(op & 7), faultable(i))} ic++;`;
+  if (op >= 0x58 && op <= 0x5f) return `{ ${pop('x', size, faultable(i))} ${v.reg(op & 7)} = x; } ic++;`;
+  if (op === 0x68 || op === 0x6a) return `${push(size, hex(i.imm), faultable(i))} ic++;`;
   if (op === 0x69 || op === 0x6b || op === 0x1af) {
-    const src = mem === null ? v.reg(rm) : `c.${v.rd}(${mem.seg}, ${ea(mem)})`;
-    const pre = mem === null ? '' : faultable(i);
-    if (op === 0x1af) return `{ ${pre}const a = ${v.reg(reg)}; const b = ${src}; ${v.reg(reg)} = imulTrunc(c, a, b, ${v.sh}); } ic++;`;
+    const read = (dst: string, st: string): string => mem === null ? `const ${dst} = ${v.reg(rm)};` : `const off = ${ea(mem)}; ${load(dst, v.size, mem.seg, 'off', st)}`;
+    if (op === 0x1af) return `{ const a = ${v.reg(reg)}; ${read('b', faultable(i))} ${v.reg(reg)} = imulTrunc(c, a, b, ${v.sh}); } ic++;`;
     const imm = !i.o32 && op === 0x6b ? i.imm & 0xffff : i.imm;
     // The interpreter fetches the immediate after the read: a fault there leaves EIP before it.
-    const before = mem === null ? '' : `c.eip = ${hex((next(i) - (op === 0x6b ? 1 : size)) | 0)}; `;
-    return `{ ${pre}${before}const a = ${src}; ${v.reg(reg)} = imulTrunc(c, a, ${hex(imm)}, ${v.sh}); } ic++;`;
+    const before = `${faultable(i)}c.eip = ${hex((next(i) - (op === 0x6b ? 1 : size)) | 0)}; `;
+    return `{ ${read('a', before)} ${v.reg(reg)} = imulTrunc(c, a, ${hex(imm)}, ${v.sh}); } ic++;`;
   }
   if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
     const body = jumpTo(i, (next(i) + i.imm) | 0, ctx);
@@ -162,19 +189,20 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
     const aop = reg;
     const imm = op === 0x83 && !i.o32 ? i.imm & 0xffff : i.imm;
     if (mem === null) return `{ const a = ${s.reg(rm)}; ${aluOp(aop, 'a', hex(imm), s.sh)}${aop !== 7 ? ` ${s.reg(rm)} = r;` : ''} } ic++;`;
-    return `{ ${faultable(i)}const off = ${ea(mem)}; const a = c.${s.rd}(${mem.seg}, off); ${aluOp(aop, 'a', hex(imm), s.sh)}${aop !== 7 ? ` c.${s.wr}(${mem.seg}, off, r);` : ''} } ic++;`;
+    const st = faultable(i);
+    return `{ const off = ${ea(mem)}; ${load('a', s.size, mem.seg, 'off', st)} ${aluOp(aop, 'a', hex(imm), s.sh)}${aop !== 7 ? ` ${store(s.size, mem.seg, 'off', 'r', st)}` : ''} } ic++;`;
   }
   if (op === 0x84 || op === 0x85 || op === 0xa8 || op === 0xa9) {
     const s = (op & 1) === 0 ? b8 : v;
-    if (op >= 0xa8) return `c.setLogic(${s.reg(0)} & ${hex(i.imm)}, ${s.sh}); ic++;`;
-    if (mem === null) return `c.setLogic(${s.reg(rm)} & ${s.reg(reg)}, ${s.sh}); ic++;`;
-    return `${faultable(i)}c.setLogic(c.${s.rd}(${mem.seg}, ${ea(mem)}) & ${s.reg(reg)}, ${s.sh}); ic++;`;
+    if (op >= 0xa8) return `${setLogic(`${s.reg(0)} & ${hex(i.imm)}`, s.sh)} ic++;`;
+    if (mem === null) return `${setLogic(`${s.reg(rm)} & ${s.reg(reg)}`, s.sh)} ic++;`;
+    return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i))} ${setLogic(`x & ${s.reg(reg)}`, s.sh)} } ic++;`;
   }
   if (op >= 0x88 && op <= 0x8b) {
     const s = (op & 1) === 0 ? b8 : v;
     if (mem === null) return (op & 2) === 0 ? `${s.reg(rm)} = ${s.reg(reg)}; ic++;` : `${s.reg(reg)} = ${s.reg(rm)}; ic++;`;
-    if ((op & 2) === 0) return `${faultable(i)}c.${s.wr}(${mem.seg}, ${ea(mem)}, ${s.reg(reg)}); ic++;`;
-    return `{ ${faultable(i)}const x = c.${s.rd}(${mem.seg}, ${ea(mem)}); ${s.reg(reg)} = x; } ic++;`;
+    if ((op & 2) === 0) return `{ const off = ${ea(mem)}; const x = ${s.reg(reg)}; ${store(s.size, mem.seg, 'off', 'x', faultable(i))} } ic++;`;
+    return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i))} ${s.reg(reg)} = x; } ic++;`;
   }
   if (op === 0x8d) {
     if (mem === null) return null; // #UD
@@ -190,26 +218,35 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
     const count = op >= 0xd2 ? '(r8[4] & 31)' : op >= 0xd0 ? '1' : `${i.imm & 31}`;
     if (mem === null) return `${s.reg(rm)} = shift(c, ${reg}, ${s.reg(rm)}, ${count}, ${s.sh}); ic++;`;
     const countLength = op === 0xc0 || op === 0xc1 ? 1 : 0; // the interpreter fetches the count after the read
-    return `{ ${faultable(i)}c.eip = ${hex((next(i) - countLength) | 0)}; const off = ${ea(mem)}; const x = c.${s.rd}(${mem.seg}, off); const n = ${count}; const r = shift(c, ${reg}, x, n, ${s.sh}); if (n !== 0) c.${s.wr}(${mem.seg}, off, r); } ic++;`;
+    const st = `${faultable(i)}c.eip = ${hex((next(i) - countLength) | 0)}; `;
+    return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', st)} const n = ${count}; const r = shift(c, ${reg}, x, n, ${s.sh}); if (n !== 0) ${store(s.size, mem.seg, 'off', 'r', faultable(i))} } ic++;`;
   }
   if (op === 0xc2 || op === 0xc3) {
     const release = op === 0xc2 ? i.imm : 0;
-    const load = i.o32 ? 'c.peek32(0)' : 'c.peek16(0)';
-    return `{ ${faultable(i)}const t = ${load}; if ((t ^ ${SIGN}) > c.csLimitFlipped) c.raise(${GP}, 0); c.addSp(${size + release}); ic++; eip = t; continue loop; }`;
+    return `{ ${peek('t', size, faultable(i))} if ((t ^ ${SIGN}) > c.csLimitFlipped) { ${faultable(i)}c.raise(${GP}, 0); } c.addSp(${size + release}); ic++; eip = t; continue loop; }`;
   }
   if (op === 0xc6 || op === 0xc7) {
     if (reg !== 0) return null; // #UD
     const s = op === 0xc6 ? b8 : v;
     if (mem === null) return `${s.reg(rm)} = ${hex(i.imm)}; ic++;`;
-    return `${faultable(i)}c.${s.wr}(${mem.seg}, ${ea(mem)}, ${hex(i.imm)}); ic++;`;
+    return `{ const off = ${ea(mem)}; ${store(s.size, mem.seg, 'off', hex(i.imm), faultable(i))} } ic++;`;
   }
   if (op === 0xe8) {
     const t = i.o32 ? (next(i) + i.imm) | 0 : (next(i) + i.imm) & 0xffff;
-    const limit = ctx.inWindow(t) ? '' : `if ((${hex(t)} ^ ${SIGN}) > c.csLimitFlipped) c.raise(${GP}, 0); `;
+    const limit = ctx.inWindow(t) ? '' : `if ((${hex(t)} ^ ${SIGN}) > c.csLimitFlipped) { ${faultable(i)}c.raise(${GP}, 0); } `;
     const leave = ctx.inWindow(t) ? 'continue loop;' : 'break loop;';
-    return `${faultable(i)}${limit}c.push${size * 8}(${hex(next(i))}); ic++; eip = ${hex(t)}; ${leave}`;
+    return `${limit}${push(size, hex(next(i)), faultable(i))} ic++; eip = ${hex(t)}; ${leave}`;
   }
   if (op === 0xe9 || op === 0xeb) return jumpTo(i, (next(i) + i.imm) | 0, ctx);
+  if (op === 0xe4 || op === 0xe6 || (op >= 0xec && op <= 0xef)) {
+    // IN / OUT through the interpreter's own port access (ops-system.ts portRead / portWrite:
+    // the I/O permission check, the bus, afterIo); a device may cut the slice or flip A20.
+    const n = (op & 1) === 0 ? 1 : size;
+    const port = op < 0xec ? hex(i.imm) : 'r16[4]';
+    const acc = n === 1 ? 'r8[0]' : n === 2 ? 'r16[0]' : 'regs[0]';
+    if ((op & 2) === 0) return `{ ${faultable(i)}const v = ioRead(c, ${port}, ${n}); ${acc} = v; ${RELOAD} } ic++;`;
+    return `{ ${faultable(i)}ioWrite(c, ${port}, ${n}, ${acc}); ${RELOAD} } ic++;`;
+  }
   if (op === 0xf5) return `c.setFlags(c.getFlags() ^ ${CF}, ${CF}); ic++;`;
   if (op === 0xf8 || op === 0xf9) return `c.setFlags(${op & 1}, ${CF}); ic++;`;
   if (op === 0xfc) return `c.flags &= ${~DF}; ic++;`;
@@ -217,39 +254,40 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
   if (op === 0xf6 || op === 0xf7) {
     const s = op === 0xf6 ? b8 : v;
     if (reg > 3) return null; // MUL, IMUL, DIV, IDIV: the interpreter's
-    const read = mem === null ? s.reg(rm) : `c.${s.rd}(${mem.seg}, off)`;
     const immLength = reg < 2 ? (op === 0xf6 ? 1 : size) : 0; // TEST's immediate is fetched after the read
-    const pre = mem === null ? '' : `${faultable(i)}c.eip = ${hex((next(i) - immLength) | 0)}; const off = ${ea(mem)}; `;
-    if (reg < 2) return `{ ${pre}const x = ${read}; c.setLogic(x & ${hex(i.imm)}, ${s.sh}); } ic++;`;
+    const st = `${faultable(i)}c.eip = ${hex((next(i) - immLength) | 0)}; `;
+    const read = mem === null ? `const x = ${s.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', st)}`;
+    if (reg < 2) return `{ ${read} ${setLogic(`x & ${hex(i.imm)}`, s.sh)} } ic++;`;
     const result = reg === 2 ? '~x' : `neg(c, x, ${s.sh})`;
-    const store = mem === null ? `${s.reg(rm)} = r;` : `c.${s.wr}(${mem.seg}, off, r);`;
-    return `{ ${pre}const x = ${read}; const r = ${result}; ${store} } ic++;`;
+    const write = mem === null ? `${s.reg(rm)} = r;` : store(s.size, mem.seg, 'off', 'r', faultable(i));
+    return `{ ${read} const r = ${result}; ${write} } ic++;`;
   }
   if (op === 0xfe || op === 0xff) {
     const s = op === 0xfe ? b8 : v;
     if (reg <= 1) {
       const fn = reg === 0 ? 'inc' : 'dec';
       if (mem === null) return `${s.reg(rm)} = ${fn}(c, ${s.reg(rm)}, ${s.sh}); ic++;`;
-      return `{ ${faultable(i)}const off = ${ea(mem)}; const x = c.${s.rd}(${mem.seg}, off); c.${s.wr}(${mem.seg}, off, ${fn}(c, x, ${s.sh})); } ic++;`;
+      const st = faultable(i);
+      return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', st)} const r = ${fn}(c, x, ${s.sh}); ${store(s.size, mem.seg, 'off', 'r', st)} } ic++;`;
     }
     if (op === 0xfe || (reg !== 2 && reg !== 4 && reg !== 6)) return null; // #UD, far CALL/JMP: the interpreter's
-    const read = mem === null ? v.reg(rm) : `c.${v.rd}(${mem.seg}, ${ea(mem)})`;
+    const st = faultable(i);
+    const read = mem === null ? `const x = ${v.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', v.size, mem.seg, 'off', st)}`;
     const mask = i.o32 ? '' : ' & 0xffff';
-    if (reg === 6) return `{ ${faultable(i)}const x = ${read}; c.push${size * 8}(x); } ic++;`;
-    if (reg === 4) return `{ ${faultable(i)}const t = (${read})${mask}; ${jumpDynamic} }`;
-    return `{ ${faultable(i)}const t = (${read})${mask}; if ((t ^ ${SIGN}) > c.csLimitFlipped) c.raise(${GP}, 0); c.push${size * 8}(${hex(next(i))}); ic++; eip = t; continue loop; }`;
+    const limit = `if ((t ^ ${SIGN}) > c.csLimitFlipped) { ${st}c.raise(${GP}, 0); }`;
+    if (reg === 6) return `{ ${read} ${push(size, 'x', st)} } ic++;`;
+    if (reg === 4) return `{ ${read} const t = x${mask}; ${limit} ic++; eip = t; continue loop; }`;
+    return `{ ${read} const t = x${mask}; ${limit} ${push(size, hex(next(i)), st)} ic++; eip = t; continue loop; }`;
   }
   if (op >= 0x190 && op <= 0x19f) {
     if (mem === null) return `${reg8(rm)} = ${cond(op & 15)} ? 1 : 0; ic++;`;
-    return `{ ${faultable(i)}const off = ${ea(mem)}; c.wr8(${mem.seg}, off, ${cond(op & 15)} ? 1 : 0); } ic++;`;
+    return `{ const off = ${ea(mem)}; const x = ${cond(op & 15)} ? 1 : 0; ${store(1, mem.seg, 'off', 'x', faultable(i))} } ic++;`;
   }
   if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) {
     const from = op & 1 ? sized(2) : b8;
-    let x = mem === null ? from.reg(rm) : `c.${from.rd}(${mem.seg}, ${ea(mem)})`;
-    if (op === 0x1bf) x = `((${x}) << 16) >> 16`;
-    else if (op === 0x1be) x = `((${x}) << 24) >> 24`;
-    const pre = mem === null ? '' : faultable(i);
-    return `{ ${pre}const x = ${x}; ${v.reg(reg)} = x; } ic++;`;
+    const read = mem === null ? `const x = ${from.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', from.size, mem.seg, 'off', faultable(i))}`;
+    const x = op === 0x1bf ? '(x << 16) >> 16' : op === 0x1be ? '(x << 24) >> 24' : 'x';
+    return `{ ${read} ${v.reg(reg)} = ${x}; } ic++;`;
   }
   return null;
 }

@@ -21,6 +21,7 @@
 import type { CpuCore } from '../core.js';
 import * as aluOps from '../alu.js';
 import { execute } from '../exec.js';
+import { ioRead, ioWrite } from '../ops-system.js';
 import { compileBlockSource, instantiateBlock } from './block-compiler.js';
 
 /** Interpreted instructions in a page before its instructions are counted one by one. */
@@ -82,6 +83,8 @@ export class Jit {
     this.helpers = {
       alu: aluOps.alu, inc: aluOps.inc, dec: aluOps.dec, neg: aluOps.neg, shift: aluOps.shift, imulTrunc: aluOps.imulTrunc,
       step, stepRep,
+      codeStore: (addr: number, length: number): void => this.codeWritten(addr, length),
+      ioRead, ioWrite,
     };
     c.mem.codeWriteHook = (addr, length) => this.codeWritten(addr, length);
   }
