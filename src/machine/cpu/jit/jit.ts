@@ -26,8 +26,14 @@ import { compileBlockSource, instantiateBlock } from './block-compiler.js';
 
 /** Interpreted instructions in a page before its instructions are counted one by one. */
 const WARM_INSTRUCTIONS = 64;
-/** Interpreted stretches starting at one instruction (a branch target, mostly) that make it a block's start. */
-const BLOCK_HOT = 100;
+/**
+ * Interpreted stretches starting at one instruction (a branch target, mostly) that make it a
+ * block's start. High, because a block V8 never optimises runs in its bytecode interpreter,
+ * slower than our own: at 100, Linux's boot to 150 M compiled 1,323 blocks, only ~300 of them
+ * reached TurboFan, and the boot ran 1.5× slower than interpreted; at 4,000 it compiles ~100,
+ * runs about as fast as the interpreter, and coremark keeps its speed (docs/design.md).
+ */
+const BLOCK_HOT = 4000;
 /** Blocks per page, at most. */
 const MAX_BLOCKS = 2048;
 /** Times a page's blocks are dropped by stores before the page stays interpreted. */
