@@ -239,6 +239,14 @@ function snapshot(r: Rig): { state: CpuState; ram: string; dirty: string; icount
   };
 }
 
+/** Both rigs run to each stop in turn: the same exit and the same state at every one. */
+function expectSameAt(on: Rig, off: Rig, stops: readonly number[]): void {
+  for (const at of stops) {
+    expect(runTo(on, at)).toBe(runTo(off, at));
+    expect(snapshot(on)).toEqual(snapshot(off));
+  }
+}
+
 describe('the compiling CPU', () => {
   it('runs the compute loop to the same state as the interpreter at every stop, compiling it', () => {
     const on = rig(true, COMPUTE, true);
@@ -287,10 +295,7 @@ describe('the compiling CPU', () => {
   it('lazy flags written out in compiled code (TEST, ADD, CMP, XOR, then SETcc or PUSHFD) match the interpreter', () => {
     const on = rig(true, FLAG_SHAPES, true);
     const off = rig(false, FLAG_SHAPES, true);
-    for (const at of [5, 23, 101, 1_000, 100_000]) {
-      expect(runTo(on, at)).toBe(runTo(off, at));
-      expect(snapshot(on)).toEqual(snapshot(off));
-    }
+    expectSameAt(on, off, [5, 23, 101, 1_000, 100_000]);
     expect(on.cpu.getState().eip).toBe(0x1049); // halted after the HLT
     expect(on.cpu.compilerStats!.translated).toBeGreaterThan(10);
   });
@@ -298,10 +303,7 @@ describe('the compiling CPU', () => {
   it('every condition code in compiled SETcc and Jcc matches the interpreter', () => {
     const on = rig(true, CONDITIONS, true);
     const off = rig(false, CONDITIONS, true);
-    for (const at of [7, 50, 333, 2_000, 100_000]) {
-      expect(runTo(on, at)).toBe(runTo(off, at));
-      expect(snapshot(on)).toEqual(snapshot(off));
-    }
+    expectSameAt(on, off, [7, 50, 333, 2_000, 100_000]);
     expect(on.cpu.getState().eip).toBe(0x112d); // halted after the HLT
     expect(on.memory.read8(0x20000 + 36 * 9 + 12)).toBe(0); // 1 < 1 (JL after CMP) is false
     expect(on.memory.read8(0x20000 + 36 * 32 + 12)).toBe(1); // 80000000 < 0 signed (pair 4, 0)
@@ -395,10 +397,7 @@ describe('the compiling CPU', () => {
   it('a block goes on after an instruction it steps (RDTSC): the poll loop stays in one block, exactly', () => {
     const on = rig(true, POLL, true);
     const off = rig(false, POLL, true);
-    for (const at of [3, 8, 101, 777, 1_000_000]) {
-      expect(runTo(on, at)).toBe(runTo(off, at));
-      expect(snapshot(on)).toEqual(snapshot(off));
-    }
+    expectSameAt(on, off, [3, 8, 101, 777, 1_000_000]);
     expect(on.cpu.getState().ecx).toBe(0);
     // The block from the loop head holds the whole loop and the HLT after it (RDTSC and HLT
     // stepped); it ends at the HLT, after which going on is pointless.

@@ -58,14 +58,7 @@ describe('post-copy', () => {
 
   it('serves observers (checkpoints, snapshots) without changing the figures', async () => {
     const run = async (observe: boolean) => {
-      const source = bootGuest('memtouch', ARGS);
-      source.run({ maxInstructions: 2_000_000 });
-      const m = startInProcessMigration(
-        { machine: source, devices: oracleCapture(source) },
-        freshDestination(),
-        migrationOptions({ strategy: 'postcopy' }),
-      );
-      await m.resumed;
+      const { source, m } = await postcopyAt2M();
       const dest = m.destination.machine!;
       if (observe) {
         for (let p = 0; p < dest.memory.ramPages; p++) dest.memory.page(p);
@@ -85,14 +78,7 @@ describe('post-copy', () => {
   });
 
   it('a reader walking all of memory (a checkpoint, the snapshot) costs the pager linear work, twice over or not', async () => {
-    const source = bootGuest('memtouch', ARGS);
-    source.run({ maxInstructions: 2_000_000 });
-    const m = startInProcessMigration(
-      { machine: source, devices: oracleCapture(source) },
-      freshDestination(),
-      migrationOptions({ strategy: 'postcopy' }),
-    );
-    await m.resumed;
+    const { m } = await postcopyAt2M();
     const memory = m.destination.machine!.memory;
     const isAbsent = memory.isAbsent.bind(memory);
     let looks = 0;
@@ -105,6 +91,19 @@ describe('post-copy', () => {
     await m.source;
   });
 });
+
+/** memtouch migrated post-copy at icount 2 M, the destination resumed with its pages absent. */
+async function postcopyAt2M() {
+  const source = bootGuest('memtouch', ARGS);
+  source.run({ maxInstructions: 2_000_000 });
+  const m = startInProcessMigration(
+    { machine: source, devices: oracleCapture(source) },
+    freshDestination(),
+    migrationOptions({ strategy: 'postcopy' }),
+  );
+  await m.resumed;
+  return { source, m };
+}
 
 function zeroPages(machine: ReturnType<typeof bootGuest>): number {
   const zero = Buffer.alloc(4096);
