@@ -1,7 +1,8 @@
 /**
  * A block of guest code as one JavaScript function (`new Function`): the instructions from a
- * hot entry point in address order, on through conditional branches not taken, to the first
- * unconditional transfer, stepped instruction, page end or MAX_BLOCK_INSTRUCTIONS. Each
+ * hot entry point in address order, on through conditional branches not taken and stepped
+ * instructions of known length (length.ts), to the first unconditional transfer, page end or
+ * MAX_BLOCK_INSTRUCTIONS. Each
  * instruction is a case of a switch on EIP: a branch to an instruction of the block (a loop)
  * stays inside the function, where V8 optimises the loop in place; any other target leaves
  * it, and the run loop dispatches the next block (jit.ts). Small

@@ -19,10 +19,10 @@
  * `dirty`, `codePages`, and the helper `codeStore`.
  */
 
+import { SS } from '../constants.js';
+
 /** After a slow path: what a device access or a store into code may have changed. */
 export const RELOAD = 'se = c.sliceEnd; a20 = c.a20;';
-
-const SS = 2;
 
 /** `let dst` = the `size`-byte value (zero-extended; 32-bit: an int32) at seg:off; `off` is an int32 expression without side effects. */
 export function load(dst: string, size: 1 | 2 | 4, seg: number, off: string, slow: string): string {
