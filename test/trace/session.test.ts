@@ -9,6 +9,7 @@ import { DeviceTransitionTracker } from '../../src/trace/transitions.js';
 import { TraceWriter } from '../../src/trace/writer.js';
 import { captureMachineSnapshot, restoreMachineSnapshot } from '../../src/trace/machine-snapshot.js';
 import { collect, tempDir } from './helpers.js';
+import { hashInputEvents } from '../../src/devices/input-script.js';
 import { guestNames, shortRun } from './guest-runs.js';
 
 describe('recording a machine run', () => {
@@ -52,6 +53,19 @@ describe('recording a machine run', () => {
     } finally {
       await r.close();
     }
+  });
+
+  it("an input script's canonical bytes hash to the script's hash, icounts past 2^32 included", () => {
+    const events = [
+      { icount: 5, target: 'serial' as const, data: Uint8Array.of(0x61) },
+      { icount: 0x1_2345_6789, target: 'nic' as const, data: new Uint8Array(60).fill(7) },
+      { icount: 2 ** 52 + 3, target: 'keyboard' as const, data: Uint8Array.of(0x1e, 0x9e) },
+    ];
+    const bytes = encodeInputScript(events);
+    const back = decodeInputScript(bytes, 'test');
+    expect(back.events).toEqual(events);
+    expect(back.hash).toBe(hashInputEvents(events));
+    expect(encodeInputScript(events)).toBe(bytes); // encoded once per script
   });
 
   /**
