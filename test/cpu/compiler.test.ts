@@ -189,6 +189,37 @@ const CONDITIONS = Buffer.from(
   'hex',
 );
 
+/**
+ * The less common instructions gcc emits (frame pointers at -O0/-Os, globals through EAX,
+ * 64-bit arithmetic on i386), each in register and memory forms, 8/16/32 bits, 200 rounds
+ * (nasm source, flat 32-bit):
+ *
+ *   1000 mov edi, 0x20000 / mov ecx, 200
+ *   top: push ebp / mov ebp, esp / sub esp, 16 / mov [ebp-4], ecx / mov eax, ecx / imul eax, eax, 0x9e3779b1
+ *        mov [0x30000], eax / mov al, [0x30001] / mov [0x30008], al / mov eax, [0x30000] / mov ax, [0x30002] / mov [0x3000a], ax
+ *        mov ebx, ecx / add ebx, 3 / mul ebx / mov [edi], eax / mov [edi+4], edx / imul dword [ebp-4] / mov [edi+8], edx
+ *        xor edx, edx / mov esi, ecx / div esi / mov [edi+12], eax / mov [edi+16], edx / cdq / idiv dword [ebp-4] / add [edi+12], eax
+ *        mov ax, cx / mov bl, 7 / mul bl / mov dx, 0 / mov si, 13 / div si / mov [edi+56], ax / mov al, cl / cbw / idiv bl
+ *        mov [edi+58], ax / imul byte [ebp-4] / mov [edi+60], ax
+ *        xchg eax, ebx / xchg ecx, [ebp-4] (twice) / xchg al, ah / xchg [edi+20], dl / xchg [edi+21], dx / xchg esi, eax
+ *        mov eax, ecx / mov edx, 0x12345678 / shld eax, edx, 5 / shrd edx, eax, cl / shld [edi+24], eax, 3 / shrd [edi+28], edx, cl
+ *        shld ax, dx, 9 / mov [edi+32], eax / mov [edi+36], edx
+ *        bsf eax, ecx / bsr edx, ecx / bsf ebx, [edi+40] (zero: ZF) / setz [edi+44] / bsr bx, [edi+24] / mov [edi+46], bx
+ *        mov [edi+48], eax / mov [edi+52], edx / leave / add edi, 64 / dec ecx / jnz top
+ *        push ebp / mov ebp, esp / o16 leave / hlt (10e7)
+ */
+const LESS_COMMON = Buffer.from(
+  'bf00000200b9c80000005589e583ec10894dfc89c869c0b179379ea300000300a001000300a208000300a10000030066a1' +
+  '0200030066a30a00030089cb83c303f7e38907895704f76dfc89570831d289cef7f689470c89571099f77dfc01470c6689' +
+  'c8b307f6e366ba000066be0d0066f7f66689473888c86698f6fb6689473af66dfc6689473c93874dfc874dfc86c4865714' +
+  '668757159689c8ba785634120fa4d0050fadc20fa44718030fad571c660fa4d0098947208957240fbcc10fbdd10fbc5f28' +
+  '0f94472c660fbd5f1866895f2e894730895734c983c740490f8528ffffff5589e566c9f4',
+  'hex',
+);
+
+/** Real mode: DIV BX with BX = CX - 500 divides by zero at the 501st round (#DE's handler halts). */
+const DIVIDE_ERROR = Buffer.from('b9e80389c831d289cb81ebf401f7f301c64975eff4', 'hex');
+
 interface Rig {
   cpu: Cpu;
   memory: PhysicalMemory;
@@ -391,6 +422,36 @@ describe('the compiling CPU', () => {
     // The pushed IP is the faulting MOV's, after 0x1000 / 4 = 1024 rounds of three instructions.
     expect(on.memory.read16(0x8000 - 6)).toBe(0x1000);
     expect(on.clock.icount).toBe(3 * 1024 + 1);
+    expect(on.cpu.compilerStats!.compiles).toBeGreaterThan(0);
+  });
+
+  it('LEAVE, MOV moffs, MUL/IMUL/DIV/IDIV, XCHG, SHLD/SHRD and BSF/BSR run compiled, as the interpreter runs them', () => {
+    const on = rig(true, LESS_COMMON, true);
+    const off = rig(false, LESS_COMMON, true);
+    expectSameAt(on, off, [4, 9, 31, 77, 150, 1_001, 5_555, 12_000, 1_000_000]);
+    expect(on.cpu.getState().eip).toBe(0x10e8); // halted after the HLT
+    expect(on.memory.read16(0x20000 + 64 * 199 + 58)).not.toBe(0); // the last round's IDIV wrote its result
+    // The loop's first block (64 instructions from `top`) is all translated: nothing stepped.
+    const w = { ram: on.memory.ram, lo: 0, len: 0x100000, delta: 0, csD: true };
+    const block = compileBlockSource(w, 0x1000, 0x100a);
+    expect(block.instructions).toBe(64);
+    expect(block.source).not.toMatch(/step(Rep)?\(c\)/);
+  });
+
+  it('a divide error in compiled code is taken at the DIV, uncounted', () => {
+    const setUp = (compiler: boolean): Rig => {
+      const r = rig(compiler, DIVIDE_ERROR, false);
+      r.memory.writeBytes(0x0, Uint8Array.of(0x00, 0x20, 0x00, 0x00)); // IVT[0] = 0000:2000
+      r.memory.writeBytes(0x2000, Uint8Array.of(0xf4)); // hlt
+      return r;
+    };
+    const on = setUp(true);
+    const off = setUp(false);
+    expect(runTo(on, 1_000_000)).toBe(RunExit.HALTED);
+    expect(runTo(off, 1_000_000)).toBe(RunExit.HALTED);
+    expect(snapshot(on)).toEqual(snapshot(off));
+    expect(on.memory.read16(0x8000 - 6)).toBe(0x100d); // the pushed IP is the DIV's
+    expect(on.clock.icount).toBe(1 + 500 * 8 + 4 + 1); // MOV CX, 500 rounds, four of the next, the handler's HLT
     expect(on.cpu.compilerStats!.compiles).toBeGreaterThan(0);
   });
 

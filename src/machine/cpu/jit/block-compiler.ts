@@ -30,6 +30,9 @@ export interface BlockHelpers {
   readonly neg: unknown;
   readonly shift: unknown;
   readonly imulTrunc: unknown;
+  readonly mulAcc: unknown;
+  readonly divAcc: unknown;
+  readonly shiftDouble: unknown;
   /** Run the one instruction at c.eip in the interpreter; false: leave the block. */
   readonly step: unknown;
   /** The same for a REP string instruction: the interpreter runs it to its end (or the slice's). */
@@ -96,7 +99,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     }
   }
   if (open) body.push(`eip = ${eip}; continue loop;`);
-  const source = `const { alu, inc, dec, neg, shift, imulTrunc, step, stepRep, codeStore, ioRead, ioWrite } = h;
+  const source = `const { alu, inc, dec, neg, shift, imulTrunc, mulAcc, divAcc, shiftDouble, step, stepRep, codeStore, ioRead, ioWrite } = h;
 return function block(c) {
   const regs = c.regs, r16 = c.r16, r8 = c.r8, clock = c.clock;
   const ram = c.ram, ram32 = c.ram32, pageKind = c.pageKind, dirty = c.dirty, codePages = c.codePages;

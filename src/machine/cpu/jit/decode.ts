@@ -52,6 +52,7 @@ const IZ = 3; // imm16/32 by operand size
 const IW = 4; // imm16
 const JB = 5; // rel8
 const JZ = 6; // rel16/32
+const MOFFS = 7; // MOV A0-A3: an offset of the address size, which becomes the memory operand
 
 /** [has ModR/M, immediate kind] for each one-byte opcode translated; undefined: a step. */
 const ONE_BYTE: ([boolean, number] | undefined)[] = [];
@@ -74,8 +75,10 @@ for (let op = 0x70; op <= 0x7f; op++) ONE_BYTE[op] = [false, JB];
 ONE_BYTE[0x80] = [true, IB];
 ONE_BYTE[0x81] = [true, IZ];
 ONE_BYTE[0x83] = [true, IBS];
-for (const op of [0x84, 0x85, 0x88, 0x89, 0x8a, 0x8b, 0x8d]) ONE_BYTE[op] = [true, NONE];
-for (const op of [0x90, 0x98, 0x99, 0xc3, 0xf5, 0xf8, 0xf9, 0xfc, 0xfd]) ONE_BYTE[op] = [false, NONE];
+for (const op of [0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8d]) ONE_BYTE[op] = [true, NONE];
+for (let op = 0x90; op <= 0x97; op++) ONE_BYTE[op] = [false, NONE];
+for (const op of [0x98, 0x99, 0xc3, 0xc9, 0xf5, 0xf8, 0xf9, 0xfc, 0xfd]) ONE_BYTE[op] = [false, NONE];
+for (let op = 0xa0; op <= 0xa3; op++) ONE_BYTE[op] = [false, MOFFS];
 ONE_BYTE[0xa8] = [false, IB];
 ONE_BYTE[0xa9] = [false, IZ];
 for (let op = 0xb0; op <= 0xb7; op++) ONE_BYTE[op] = [false, IB];
@@ -98,7 +101,9 @@ ONE_BYTE[0xfe] = [true, NONE];
 ONE_BYTE[0xff] = [true, NONE];
 for (let op = 0x80; op <= 0x8f; op++) TWO_BYTE[op] = [false, JZ];
 for (let op = 0x90; op <= 0x9f; op++) TWO_BYTE[op] = [true, NONE];
-for (const op of [0xaf, 0xb6, 0xb7, 0xbe, 0xbf]) TWO_BYTE[op] = [true, NONE];
+for (const op of [0xa5, 0xad, 0xaf, 0xb6, 0xb7, 0xbc, 0xbd, 0xbe, 0xbf]) TWO_BYTE[op] = [true, NONE];
+TWO_BYTE[0xa4] = [true, IB]; // SHLD Ev, Gv, imm8
+TWO_BYTE[0xac] = [true, IB]; // SHRD Ev, Gv, imm8
 
 /** An instruction is at most 15 bytes (longer raises #GP: the interpreter's business). */
 const MAX_LENGTH = 15;
@@ -145,6 +150,11 @@ export function decodeAt(w: CodeWindow, eip: number): Insn | null {
       if (modrm < 0xc0) mem = a32 ? mem32(modrm, seg, byte) : mem16(modrm, seg, byte);
     }
     let kind = shape[1];
+    if (kind === MOFFS) {
+      const disp = a32 ? dword(byte) : byte() | (byte() << 8);
+      mem = { seg: seg >= 0 ? seg : DS, base: -1, index: -1, scale: 0, disp, a16: !a32 };
+      return { eip, length: (pos - eip) | 0, op, o32, modrm, mem, imm: 0, native: true };
+    }
     if ((op === 0xf6 || op === 0xf7) && ((modrm >> 3) & 7) < 2) kind = op === 0xf6 ? IB : IZ;
     const imm = immediate(kind, o32, byte);
     return { eip, length: (pos - eip) | 0, op, o32, modrm, mem, imm, native: true };

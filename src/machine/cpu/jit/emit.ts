@@ -18,7 +18,7 @@
  * far), and a device sees the interpreter's icount. An inline RAM access can do neither, so
  * only its slow path stores them.
  */
-import { R8 } from '../constants.js';
+import { R8, SS, ZF } from '../constants.js';
 import type { Insn, MemOperand } from './decode.js';
 import { RELOAD, load, peek, pop, push, store } from './emit-mem.js';
 
@@ -253,7 +253,7 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
   if (op === 0xfd) return `c.flags |= ${DF}; ic++;`;
   if (op === 0xf6 || op === 0xf7) {
     const s = op === 0xf6 ? b8 : v;
-    if (reg > 3) return null; // MUL, IMUL, DIV, IDIV: the interpreter's
+    if (reg > 3) return mulDiv(i, s, reg);
     const immLength = reg < 2 ? (op === 0xf6 ? 1 : size) : 0; // TEST's immediate is fetched after the read
     const st = `${faultable(i)}c.eip = ${hex((next(i) - immLength) | 0)}; `;
     const read = mem === null ? `const x = ${s.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', st)}`;
@@ -283,6 +283,34 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
     if (mem === null) return `${reg8(rm)} = ${cond(op & 15)} ? 1 : 0; ic++;`;
     return `{ const off = ${ea(mem)}; const x = ${cond(op & 15)} ? 1 : 0; ${store(1, mem.seg, 'off', 'x', faultable(i))} } ic++;`;
   }
+  if (op === 0x86 || op === 0x87 || (op >= 0x91 && op <= 0x97)) return exchange(i, op === 0x86 ? b8 : v);
+  if (op >= 0xa0 && op <= 0xa3) {
+    // MOV AL/eAX to or from moffs (ops-move.ts movMoffs): the decoder made the offset a memory operand.
+    const s = (op & 1) === 0 ? b8 : v;
+    if (mem === null) return null;
+    if (op < 0xa2) return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i))} ${s.reg(0)} = x; } ic++;`;
+    return `{ const off = ${ea(mem)}; const x = ${s.reg(0)}; ${store(s.size, mem.seg, 'off', 'x', faultable(i))} } ic++;`;
+  }
+  if (op === 0xc9) {
+    // LEAVE (ops-control.ts leave): the frame pointer (EBP, or BP on a 16-bit stack) becomes the
+    // stack pointer, and the saved frame pointer is popped from there.
+    const load16 = !i.o32;
+    return `{ const sp = sb !== 0 ? regs[5] : r16[10]; ${load('x', load16 ? 2 : 4, SS, 'sp', faultable(i))} if (sb !== 0) regs[4] = (sp + ${size}) | 0; else r16[8] = sp + ${size}; ${load16 ? 'r16[10]' : 'regs[5]'} = x; } ic++;`;
+  }
+  if (op === 0x1a4 || op === 0x1a5 || op === 0x1ac || op === 0x1ad) {
+    // SHLD / SHRD (exec0f.ts doubleShift): the destination is read before the count is fetched.
+    const left = op < 0x1a8;
+    const count = (op & 1) !== 0 ? '(r8[4] & 31)' : `${i.imm & 31}`;
+    if (mem === null) return `${v.reg(rm)} = shiftDouble(c, ${left}, ${v.reg(rm)}, ${v.reg(reg)}, ${count}, ${v.sh}); ic++;`;
+    const st = `${faultable(i)}c.eip = ${hex((next(i) - ((op & 1) !== 0 ? 0 : 1)) | 0)}; `;
+    return `{ const off = ${ea(mem)}; ${load('x', v.size, mem.seg, 'off', st)} const n = ${count}; const r = shiftDouble(c, ${left}, x, ${v.reg(reg)}, n, ${v.sh}); if (n !== 0) ${store(v.size, mem.seg, 'off', 'r', faultable(i))} } ic++;`;
+  }
+  if (op === 0x1bc || op === 0x1bd) {
+    // BSF / BSR (exec0f.ts bitScan): ZF set and the destination kept when the source is zero.
+    const read = mem === null ? `const x = ${v.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', v.size, mem.seg, 'off', faultable(i))}`;
+    const index = op === 0x1bd ? '31 - Math.clz32(x)' : '31 - Math.clz32(x & -x)';
+    return `{ ${read} if (x === 0) c.setFlags(${ZF}, ${ZF}); else { c.setFlags(0, ${ZF}); ${v.reg(reg)} = ${index}; } } ic++;`;
+  }
   if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) {
     const from = op & 1 ? sized(2) : b8;
     const read = mem === null ? `const x = ${from.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', from.size, mem.seg, 'off', faultable(i))}`;
@@ -290,4 +318,22 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
     return `{ ${read} ${v.reg(reg)} = ${x}; } ic++;`;
   }
   return null;
+}
+
+/** F6/F7 /4../7: MUL, IMUL, DIV, IDIV of the accumulator (alu.ts mulAcc / divAcc; a divide error raises #DE, uncounted). */
+function mulDiv(i: Insn, s: { reg: (i: number) => string; size: 1 | 2 | 4; sh: number }, reg: number): string {
+  const mem = i.mem;
+  const read = mem === null ? `const x = ${s.reg(i.modrm & 7)};` : `const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i))}`;
+  if (reg < 6) return `{ ${read} mulAcc(c, ${reg === 5}, x, ${s.sh}); } ic++;`;
+  return `{ ${read} ${faultable(i)}divAcc(c, ${reg === 7}, x, ${s.sh}); } ic++;`;
+}
+
+/** 86/87 XCHG r/m, r and 91-97 XCHG eAX, r (ops-move.ts xchgRm / xchgAcc): with memory, the read comes before the write. */
+function exchange(i: Insn, s: { reg: (i: number) => string; size: 1 | 2 | 4; sh: number }): string {
+  if (i.op >= 0x91) return `{ const t = ${s.reg(0)}; ${s.reg(0)} = ${s.reg(i.op & 7)}; ${s.reg(i.op & 7)} = t; } ic++;`;
+  const reg = (i.modrm >> 3) & 7;
+  const mem = i.mem;
+  if (mem === null) return `{ const t = ${s.reg(reg)}; ${s.reg(reg)} = ${s.reg(i.modrm & 7)}; ${s.reg(i.modrm & 7)} = t; } ic++;`;
+  const st = faultable(i);
+  return `{ const off = ${ea(mem)}; ${load('t', s.size, mem.seg, 'off', st)} const x = ${s.reg(reg)}; ${store(s.size, mem.seg, 'off', 'x', st)} ${s.reg(reg)} = t; } ic++;`;
 }

@@ -88,6 +88,7 @@ export class Jit {
     const stepRep = (cpu: CpuCore): boolean => stepInBlock(cpu, (cpu.regs[1] >>> 0) + 1);
     this.helpers = {
       alu: aluOps.alu, inc: aluOps.inc, dec: aluOps.dec, neg: aluOps.neg, shift: aluOps.shift, imulTrunc: aluOps.imulTrunc,
+      mulAcc: aluOps.mulAcc, divAcc: aluOps.divAcc, shiftDouble: aluOps.shiftDouble,
       step, stepRep,
       codeStore: (addr: number, length: number): void => this.codeWritten(addr, length),
       ioRead, ioWrite,
