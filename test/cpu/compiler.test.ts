@@ -220,6 +220,25 @@ const LESS_COMMON = Buffer.from(
 /** Real mode: DIV BX with BX = CX - 500 divides by zero at the 501st round (#DE's handler halts). */
 const DIVIDE_ERROR = Buffer.from('b9e80389c831d289cb81ebf401f7f301c64975eff4', 'hex');
 
+/**
+ * Paging on (pagingRig): a loop over sixteen data pages mapped to scattered frames, each round
+ * a read and a write (the first to a clean page walks and sets D), PUSH/POP, a word store at a
+ * page's last two bytes and a dword across into the next page; every 64 rounds it remaps the
+ * first data page (its PTE's frame bit flipped) and INVLPGs it. At the end a read of an
+ * unmapped page raises #PF, whose handler halts:
+ *
+ *   1000 mov ecx, 300 / top: mov eax, ecx / and eax, 15 / shl eax, 12 / add eax, 0x200000
+ *        mov edx, [eax+8] / add edx, ecx / mov [eax+8], edx / push edx / pop ebx / mov [eax+0xffe], bx
+ *        mov [eax+0xffd], ebx / add [eax+0x20], ecx / test ecx, 63 / jnz skip
+ *        xor dword [0x101800], 0x1000 / invlpg [0x200000] / skip: dec ecx / jnz top
+ *        mov eax, [0x400000] / hlt
+ */
+const PAGED = Buffer.from(
+  'b92c01000089c883e00fc1e00c05000020008b500801ca895008525b668998fe0f00008998fd0f0000014820f7c13f00' +
+  '00007511813500181000001000000f013d000020004975bda100004000f4',
+  'hex',
+);
+
 interface Rig {
   cpu: Cpu;
   memory: PhysicalMemory;
@@ -248,6 +267,38 @@ function rig(compiler: boolean, code: Uint8Array, flat: boolean): Rig {
   s.eip = CODE_AT;
   cpu.setState(s);
   return { cpu, memory, clock, bus };
+}
+
+/**
+ * The flat rig with paging on: a page directory at 1 MiB whose first table maps the low 4 MiB
+ * one to one, except linear 0x200000-0x20ffff (sixteen pages on frames 0x300000 + ((k * 7) & 15)
+ * pages); the next 4 MiB are not present. #PF's gate (IDT at 0x5000, GDT at 0x7000) leads to a
+ * HLT at 0x6000.
+ */
+function pagingRig(compiler: boolean, code: Uint8Array): Rig {
+  const r = rig(compiler, code, true);
+  const m = r.memory;
+  m.writeBytes(0x100000, Uint8Array.of(0x03, 0x10, 0x10, 0x00)); // PDE 0: table at 0x101000, P RW
+  const table = new DataView(new ArrayBuffer(4096));
+  for (let i = 0; i < 1024; i++) {
+    const frame = i >= 0x200 && i < 0x210 ? 0x300000 + (((i - 0x200) * 7) & 15) * 0x1000 : i * 0x1000;
+    table.setUint32(i * 4, frame | 0x03, true);
+  }
+  m.writeBytes(0x101000, new Uint8Array(table.buffer));
+  const gate = new DataView(new ArrayBuffer(8));
+  gate.setUint32(0, (0x08 << 16) | 0x6000, true);
+  gate.setUint32(4, 0x8e00, true); // 32-bit interrupt gate, present, DPL 0
+  m.writeBytes(0x5000 + 14 * 8, new Uint8Array(gate.buffer));
+  m.writeBytes(0x6000, Uint8Array.of(0xf4)); // hlt
+  // The GDT the gate's selector names: null, flat code (0x08), flat data (0x10).
+  m.writeBytes(0x7000, Buffer.from('0000000000000000ffff0000009acf00ffff00000092cf00', 'hex'));
+  const s = r.cpu.getState();
+  s.gdtr = { base: 0x7000, limit: 23 };
+  s.cr0 |= 0x80000000;
+  s.cr3 = 0x100000;
+  s.idtr = { base: 0x5000, limit: 0x7ff };
+  r.cpu.setState(s);
+  return r;
 }
 
 /** Run to `until` (or a stop), as the machine does: one run() call per deadline. */
@@ -453,6 +504,16 @@ describe('the compiling CPU', () => {
     expect(on.memory.read16(0x8000 - 6)).toBe(0x100d); // the pushed IP is the DIV's
     expect(on.clock.icount).toBe(1 + 500 * 8 + 4 + 1); // MOV CX, 500 rounds, four of the next, the handler's HLT
     expect(on.cpu.compilerStats!.compiles).toBeGreaterThan(0);
+  });
+
+  it('with paging on, compiled accesses through the TLB, walks, remaps and a page fault match the interpreter', () => {
+    const on = pagingRig(true, PAGED);
+    const off = pagingRig(false, PAGED);
+    expectSameAt(on, off, [3, 10, 57, 200, 777, 1_500, 3_001, 1_000_000]);
+    expect(on.cpu.getState().eip).toBe(0x6001); // halted in the #PF handler
+    expect(on.cpu.getState().cr2).toBe(0x400000);
+    expect(on.memory.read32(0x101000 + 0x203 * 4) & 0x60).toBe(0x60); // the walk set A and D
+    expect(on.cpu.compilerStats!.translated).toBeGreaterThan(15);
   });
 
   it('a block goes on after an instruction it steps (RDTSC): the poll loop stays in one block, exactly', () => {

@@ -4,8 +4,10 @@
  *
  * The inline path is taken only where the interpreter's accessor would do nothing but the RAM
  * access (core.ts rd32 → rdLin32 → ram32): the segment is flat for the access (base 0, no limit
- * check: `fr` / `fw`, c.flatRead / c.flatWrite while paging is off, else 0), the physical page
- * (offset & A20) is RAM, and the access is aligned (32-bit) or within the page (16-bit). A store
+ * check: `fr` / `fw`, c.flatRead / c.flatWrite), the physical address is known without a walk
+ * (paging off: offset & A20; on: a TLB entry that grants the access at this CPL, paging.ts
+ * physRead / physWrite, else the accessor walks), its page is RAM, and the access is aligned
+ * (32-bit) or within the page (16-bit). A store
  * marks the page dirty as wrLin does, and into a page with translations (codePages) tells the
  * compiler as wrLin does, through `codeStore` (jit.ts codeWritten, without memory's layers);
  * if that cut the slice (the store overwrote translated bytes), the slice end is reloaded.
@@ -15,8 +17,9 @@
  * (`RELOAD`), which a device or a store into code may change.
  *
  * Block-local names these use (block-compiler.ts declares them): `fr`, `fw` (flat segment bits
- * for reads and writes), `sb` (SS.B), `a20`, `se` (the slice end), `ram`, `ram32`, `pageKind`,
- * `dirty`, `codePages`, and the helper `codeStore`.
+ * for reads and writes), `sb` (SS.B), `a20`, `se` (the slice end), `pg` (paging on), `tr` / `tw`
+ * (the TLB bits that grant a read / write at the CPL), `tlbBits`, `tlbPhys`, `ram`, `ram32`,
+ * `pageKind`, `dirty`, `codePages`, and the helper `codeStore`.
  */
 
 import { SS } from '../constants.js';
@@ -27,36 +30,44 @@ export const RELOAD = 'se = c.sliceEnd; a20 = c.a20;';
 /** `let dst` = the `size`-byte value (zero-extended; 32-bit: an int32) at seg:off; `off` is an int32 expression without side effects. */
 export function load(dst: string, size: 1 | 2 | 4, seg: number, off: string, slow: string): string {
   const fn = size === 4 ? 'rd32' : size === 2 ? 'rd16' : 'rd8';
-  return `let ${dst}; { const p = ${off} & a20; if (${readFast(size, `(fr & ${1 << seg}) !== 0`)}) ${dst} = ${ramRead(size)}; else { ${slow}${dst} = c.${fn}(${seg}, ${off}); ${RELOAD} } }`;
+  return `let ${dst}; { const p = ${phys(off, 'tr')}; if (${readFast(size, `(fr & ${1 << seg}) !== 0`)}) ${dst} = ${ramRead(size)}; else { ${slow}${dst} = c.${fn}(${seg}, ${off}); ${RELOAD} } }`;
 }
 
 /** Store `value` (an expression without side effects) at seg:off. */
 export function store(size: 1 | 2 | 4, seg: number, off: string, value: string, slow: string): string {
   const fn = size === 4 ? 'wr32' : size === 2 ? 'wr16' : 'wr8';
-  return `{ const p = ${off} & a20; const pn = p >>> 12; if (${writeFast(size, `(fw & ${1 << seg}) !== 0`)}) { ${ramWrite(size, value)} ${written(size)} } else { ${slow}c.${fn}(${seg}, ${off}, ${value}); ${RELOAD} } }`;
+  return `{ const p = ${phys(off, 'tw')}; const pn = p >>> 12; if (${writeFast(size, `(fw & ${1 << seg}) !== 0`)}) { ${ramWrite(size, value)} ${written(size)} } else { ${slow}c.${fn}(${seg}, ${off}, ${value}); ${RELOAD} } }`;
 }
 
 /** PUSH of `value` (an expression without side effects, read before ESP changes) by operand size. */
 export function push(size: 2 | 4, value: string, slow: string): string {
-  return `{ const v = ${value}; const sp = (regs[4] - ${size}) | 0; const p = sp & a20; const pn = p >>> 12; if (${writeFast(size, `(fw & ${1 << SS}) !== 0 && sb !== 0`)}) { ${ramWrite(size, 'v')} ${written(size)} regs[4] = sp; } else { ${slow}c.push${size * 8}(v); ${RELOAD} } }`;
+  return `{ const v = ${value}; const sp = (regs[4] - ${size}) | 0; const p = ${phys('sp', 'tw')}; const pn = p >>> 12; if (${writeFast(size, `(fw & ${1 << SS}) !== 0 && sb !== 0`)}) { ${ramWrite(size, 'v')} ${written(size)} regs[4] = sp; } else { ${slow}c.push${size * 8}(v); ${RELOAD} } }`;
 }
 
 /** `let dst` = POP by operand size. */
 export function pop(dst: string, size: 2 | 4, slow: string): string {
-  return `let ${dst}; { const sp = regs[4]; const p = sp & a20; if (${readFast(size, `(fr & ${1 << SS}) !== 0 && sb !== 0`)}) { ${dst} = ${ramRead(size)}; regs[4] = (sp + ${size}) | 0; } else { ${slow}${dst} = c.pop${size * 8}(); ${RELOAD} } }`;
+  return `let ${dst}; { const sp = regs[4]; const p = ${phys('sp', 'tr')}; if (${readFast(size, `(fr & ${1 << SS}) !== 0 && sb !== 0`)}) { ${dst} = ${ramRead(size)}; regs[4] = (sp + ${size}) | 0; } else { ${slow}${dst} = c.pop${size * 8}(); ${RELOAD} } }`;
 }
 
 /** `let dst` = the stack's top (RET's read: ESP is not moved). */
 export function peek(dst: string, size: 2 | 4, slow: string): string {
-  return `let ${dst}; { const p = regs[4] & a20; if (${readFast(size, `(fr & ${1 << SS}) !== 0 && sb !== 0`)}) ${dst} = ${ramRead(size)}; else { ${slow}${dst} = c.peek${size * 8}(0); ${RELOAD} } }`;
+  return `let ${dst}; { const sp = regs[4]; const p = ${phys('sp', 'tr')}; if (${readFast(size, `(fr & ${1 << SS}) !== 0 && sb !== 0`)}) ${dst} = ${ramRead(size)}; else { ${slow}${dst} = c.peek${size * 8}(0); ${RELOAD} } }`;
+}
+
+/**
+ * The physical address of linear address `lin` (an identifier or int32 expression without side
+ * effects) when no walk is needed, else -1; `grant` names the TLB bits that allow the access.
+ */
+function phys(lin: string, grant: string): string {
+  return `pg === 0 ? ${lin} & a20 : (tlbBits[${lin} >>> 12] & ${grant}) !== 0 ? tlbPhys[${lin} >>> 12] | (${lin} & 0xfff) : -1`;
 }
 
 function readFast(size: number, flat: string): string {
-  return `${flat} && ${aligned(size)} && pageKind[p >>> 12] === 0`;
+  return `${flat} && p !== -1 && ${aligned(size)} && pageKind[p >>> 12] === 0`;
 }
 
 function writeFast(size: number, flat: string): string {
-  return `${flat} && ${aligned(size)} && pageKind[pn] === 0`;
+  return `${flat} && p !== -1 && ${aligned(size)} && pageKind[pn] === 0`;
 }
 
 /** After an inline store: what wrLin does after its RAM store. */
