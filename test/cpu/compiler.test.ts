@@ -516,6 +516,23 @@ describe('the compiling CPU', () => {
     expect(on.cpu.compilerStats!.translated).toBeGreaterThan(15);
   });
 
+  it('with the default thresholds, only where transfers land becomes a block: slice ends anywhere are not counted', () => {
+    // 40,000 run() calls of 499 instructions each: every instruction of the loop is where some
+    // slice ends and the next begins. Counting those arrivals would make each a block's start.
+    const long = Uint8Array.from(COMPUTE);
+    long.set([0x00, 0x00, 0x01, 0x00], 1); // mov ebp, 65536: the outer loop runs past 20 M instructions
+    const on = rig(true, long, true);
+    on.cpu.setCompiler('on');
+    const off = rig(false, long, true);
+    for (let at = 499; at <= 20_000_000; at += 499) runTo(on, at);
+    runTo(off, on.clock.icount);
+    expect(snapshot(on)).toEqual(snapshot(off));
+    const stats = on.cpu.compilerStats!;
+    expect(stats.compiles).toBeGreaterThan(0);
+    // The loop heads, the branch target, the call, its return and the ret's: 6 (13 when slice ends counted).
+    expect(stats.compiles).toBeLessThanOrEqual(8);
+  });
+
   it('a block goes on after an instruction it steps (RDTSC): the poll loop stays in one block, exactly', () => {
     const on = rig(true, POLL, true);
     const off = rig(false, POLL, true);

@@ -567,11 +567,37 @@ export class CpuCore extends CpuPaging {
     if (this.stopAtBranch) this.branchTaken();
   }
 
-  /** A near transfer was taken while the compiler watches for them: end the slice here (unless something already did). */
+  /**
+   * A near transfer was taken while the compiler watches for them: end the slice here (unless
+   * something already did) if the transfer is a sample (sampleBranch; branchSampled: the
+   * profile counts its target), or if the target is in a page with
+   * compiled blocks (one may start there). Only where compiled code runs depends on this,
+   * never what the guest sees.
+   */
   branchTaken(): void {
-    if (this.sliceEnd !== 0) {
-      this.sliceEnd = 0;
-      this.branchCut = true;
+    if (this.sliceEnd === 0) return;
+    const sampled = this.sampleBranch();
+    if (!sampled) {
+      const d = (this.eip - this.fLo) | 0;
+      if (d < 0 || d >= this.fLen || this.codePages[((this.eip + this.fDelta) | 0) >>> 12] === 0) return;
     }
+    this.sliceEnd = 0;
+    this.branchCut = true;
+    this.branchSampled = sampled;
+  }
+
+  /**
+   * Whether this transfer is one the compiler's profile counts: one in branchMask + 1, picked by
+   * a xorshift sequence rather than a period (a loop with as many transfers as the period would
+   * be sampled at one transfer only, every time round). Deterministic: the sequence depends on
+   * nothing but the transfers taken, and it only decides what gets compiled.
+   */
+  sampleBranch(): boolean {
+    let x = this.branchRandom;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.branchRandom = x;
+    return (x & this.branchMask) === 0;
   }
 }

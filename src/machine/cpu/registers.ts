@@ -151,10 +151,16 @@ export class CpuRegisters {
   stopRequested = false;
   /**
    * The compiler (jit/) runs the interpreter between blocks until a near jump, call or return
-   * is taken: set, such a transfer ends the slice (sliceEnd = 0) and sets branchCut.
+   * is taken: set, such a transfer to a page with blocks, or a sampled one (sampleBranch: the
+   * compiler's profile counts those), ends the slice (sliceEnd = 0) and sets branchCut.
    */
   stopAtBranch = false;
   branchCut = false;
+  /** The transfer that set branchCut was a sample (the profile counts its target). */
+  branchSampled = false;
+  /** A transfer is a sample when the low bits of a xorshift sequence under this mask are 0 (0: every one). */
+  branchMask = 0;
+  branchRandom = 0x2545f491;
   /** The inner loop runs while clock.icount < sliceEnd; setting it to 0 ends the slice at the next boundary. */
   sliceEnd = 0;
   excVector = 0;

@@ -6,10 +6,11 @@
  * - Dispatch: at each instruction boundary in the fetch window, the physical page the window
  *   maps is looked up; a block function starting at this byte runs if the page's blocks were
  *   compiled for this window (the same linear→physical mapping, CS limit and CS.D).
- * - Profiling: otherwise the interpreter runs a stretch, up to the first near jump, call or
- *   return taken (`interpret`), and the stretch's start is counted per byte of its page once
- *   the page is warm; an instruction that starts BLOCK_HOT stretches becomes a block's start
- *   (jump targets, return addresses and loop heads: where the interpreter keeps arriving).
+ * - Profiling: otherwise the interpreter runs a stretch (`interpret`), up to a near jump, call
+ *   or return taken into a page with blocks or one in BRANCH_SAMPLE of the others, and such a
+ *   stretch's start is counted per byte of its page once the page is warm; an instruction
+ *   counted BLOCK_HOT / BRANCH_SAMPLE times becomes a block's start (jump targets, return
+ *   addresses and loop heads: where the interpreter keeps arriving).
  * - Invalidation: a page with blocks is marked in memory.codePages; every store into it (CPU,
  *   DMA, loader, migration, post-copy) reaches `codeWritten`, which drops the page's blocks when
  *   the store overlaps translated bytes and cuts the slice, so a running block returns at its
@@ -34,6 +35,13 @@ const WARM_INSTRUCTIONS = 64;
  * runs about as fast as the interpreter, and coremark keeps its speed (docs/design.md).
  */
 const BLOCK_HOT = 4000;
+/**
+ * The interpreter's stretches end at a taken transfer into a page with blocks, and otherwise at
+ * one in BRANCH_SAMPLE (CpuCore.sampleBranch): the profile counts those samples, so an
+ * instruction becomes a block's start after BLOCK_HOT / BRANCH_SAMPLE of them. Ending every
+ * stretch at every transfer made the dispatch loop a fifth of Linux's boot.
+ */
+const BRANCH_SAMPLE = 8; // a power of two
 /** Blocks per page, at most. */
 const MAX_BLOCKS = 2048;
 /** Times a page's blocks are dropped by stores before the page stays interpreted. */
@@ -75,7 +83,8 @@ export class Jit {
   /** `eager`: compile every block the second time it starts (tests: nearly everything then runs compiled). */
   constructor(private readonly c: CpuCore, eager = false) {
     this.warm = eager ? 0 : WARM_INSTRUCTIONS;
-    this.hot = eager ? 2 : BLOCK_HOT;
+    this.hot = eager ? 2 : BLOCK_HOT / BRANCH_SAMPLE;
+    c.branchMask = eager ? 0 : BRANCH_SAMPLE - 1;
     const pages = c.mem.ramPages;
     this.pages = new Array<CompiledPage | undefined>(pages).fill(undefined);
     this.heat = new Uint32Array(pages);
@@ -101,6 +110,10 @@ export class Jit {
     const c = this.c;
     const clock = c.clock;
     const pages = this.pages;
+    // Whether the last stretch or block ended at a sampled transfer (a block's possible start,
+    // which the profile counts) rather than anywhere else — the previous slice's end, an event,
+    // STRETCH instructions — which is not counted: every count is a sample at one rate.
+    let atBranch = false;
     while (clock.icount < c.sliceEnd) {
       const eip = c.eip;
       const d = (eip - c.fLo) | 0;
@@ -109,11 +122,16 @@ export class Jit {
         const page = pages[p >>> 12];
         if (page !== undefined && compiledFor(page, c)) {
           const k = page.blockOf[p & 0xfff];
-          if (k !== 0 && page.runs[k - 1](c) !== 0) continue;
+          if (k !== 0 && page.runs[k - 1](c) !== 0) {
+            // Left by a transfer (the slice goes on) or at the slice's end (an event, a device
+            // access: anywhere, not counted); a transfer is sampled at the interpreter's rate.
+            atBranch = clock.icount < c.sliceEnd && c.sampleBranch();
+            continue;
+          }
         }
-        this.profile(p);
+        if (atBranch) this.profile(p);
       }
-      interpret(c, STRETCH, true);
+      atBranch = interpret(c, STRETCH, true);
     }
   }
 
@@ -200,10 +218,11 @@ function compiledFor(page: CompiledPage, c: CpuCore): boolean {
 
 /**
  * Run at most `count` instructions in the interpreter (the slice may end first), keeping the
- * slice's end (lowered if an instruction cut it). `toBranch`: stop after the first near jump,
- * call or return taken — its target is where a block may start, and the profile counts there.
+ * slice's end (lowered if an instruction cut it). `toBranch`: stop after a near jump, call or
+ * return taken that CpuCore.branchTaken picks (into a page with blocks, or a sample) — its
+ * target is where a block may start. Returns whether a sampled transfer ended the stretch.
  */
-function interpret(c: CpuCore, count: number, toBranch: boolean): void {
+function interpret(c: CpuCore, count: number, toBranch: boolean): boolean {
   const clock = c.clock;
   const saved = c.sliceEnd;
   const stop = Math.min(saved, clock.icount + count);
@@ -217,11 +236,13 @@ function interpret(c: CpuCore, count: number, toBranch: boolean): void {
   }
   let end = saved;
   const cut = c.sliceEnd;
+  const atBranch = c.branchCut && c.branchSampled;
   if (c.branchCut) c.branchCut = false;
   else if (cut !== stop && cut < end) end = cut;
   const next = clock.nextEventAt;
   if (next < end) end = next;
   c.sliceEnd = end;
+  return atBranch;
 }
 
 /** A block's step: the interpreter runs `count` instructions; true when the block may go on (same fetch window). */
