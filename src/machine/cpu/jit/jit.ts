@@ -122,10 +122,16 @@ export class Jit {
         const page = pages[p >>> 12];
         if (page !== undefined && compiledFor(page, c)) {
           const k = page.blockOf[p & 0xfff];
-          if (k !== 0 && page.runs[k - 1](c) !== 0) {
-            // Left by a transfer (the slice goes on) or at the slice's end (an event, a device
-            // access: anywhere, not counted); a transfer is sampled at the interpreter's rate.
-            atBranch = clock.icount < c.sliceEnd && c.sampleBranch();
+          if (k !== 0) {
+            if (page.runs[k - 1](c) !== 0) {
+              // Left by a transfer (the slice goes on) or at the slice's end (an event, a device
+              // access: anywhere, not counted); a transfer is sampled at the interpreter's rate.
+              atBranch = clock.icount < c.sliceEnd && c.sampleBranch();
+              continue;
+            }
+            // A block that ran nothing found too little of the slice left for its first run:
+            // the interpreter runs to the slice's end (not profiled: the block exists).
+            atBranch = interpret(c, STRETCH, true);
             continue;
           }
         }
