@@ -473,6 +473,28 @@ describe('the compiling CPU', () => {
     }
   });
 
+  it('a store into a later instruction of the same straight run ends the block before it', () => {
+    // The slice is checked once per run of instructions; a store into translated code must
+    // still end the block at the next boundary, before the ADD it rewrote.
+    const code = Uint8Array.of(
+      0xb9, 0xe8, 0x03, 0x00, 0x00, // 1000: mov ecx, 1000
+      0xf7, 0xc1, 0x07, 0x00, 0x00, 0x00, // 1005 top: test ecx, 7
+      0x75, 0x0b, // jnz skip
+      0x89, 0x0d, 0x14, 0x10, 0x00, 0x00, // mov [0x1014], ecx (the next instruction's immediate)
+      0x05, 0x00, 0x00, 0x00, 0x00, // 1013: add eax, imm32
+      0x49, // 1018 skip: dec ecx
+      0x75, 0xea, // jnz top
+      0xf4, // hlt
+    );
+    const on = rig(true, code, true);
+    const off = rig(false, code, true);
+    expect(runTo(on, 1_000_000)).toBe(RunExit.HALTED);
+    expect(runTo(off, 1_000_000)).toBe(RunExit.HALTED);
+    expect(snapshot(on)).toEqual(snapshot(off));
+    expect(on.cpu.getState().eax).toBe(63000); // 8 + 16 + ... + 1000
+    expect(on.cpu.compilerStats!.invalidations).toBeGreaterThan(0);
+  });
+
   it('an exception in the middle of compiled code is taken at the faulting instruction, uncounted', () => {
     const setUp = (compiler: boolean): Rig => {
       const r = rig(compiler, LIMIT_FAULT, false);

@@ -2,24 +2,31 @@
  * A block of guest code as one JavaScript function (`new Function`): the instructions from a
  * hot entry point in address order, on through conditional branches not taken and stepped
  * instructions of known length (length.ts), to the first unconditional transfer, page end or
- * MAX_BLOCK_INSTRUCTIONS. Each
- * instruction is a case of a switch on EIP: a branch to an instruction of the block (a loop)
+ * MAX_BLOCK_INSTRUCTIONS. The
+ * entry and every branch target among its instructions is a case of a switch on EIP (the rest
+ * is straight code): a branch to an instruction of the block (a loop)
  * stays inside the function, where V8 optimises the loop in place; any other target leaves
  * it, and the run loop dispatches the next block (jit.ts). Small
  * functions keep V8's optimising compiles short: a page-sized function with a switch per
  * instruction took 150 ms a compile, and was compiled again at every new path.
  *
- * Exactness: every instruction first checks the slice (`ic >= se`: the interpreter's own loop
- * condition on a copy of c.sliceEnd, reloaded after every call that can lower it: an access
- * that left the inline RAM path, a stepped instruction), so a block returns at the instruction
- * boundaries the interpreter's loop would reach — a timer deadline, an I/O or MMIO access that
- * cut the slice, a store into translated code (the memory's code hook sets sliceEnd to 0). An instruction emit.ts does not
+ * Exactness: the block is a few straight runs of instructions (from a label — the entry or a
+ * branch target among its instructions — or from after a stepped instruction, to the next
+ * label or stepped instruction). A run first checks that the slice covers all of it (`se - ic
+ * < n`: otherwise it returns at that boundary and the interpreter, whose loop checks every
+ * instruction, runs up to the slice's end), so within it the count is known at compile time;
+ * after an instruction that may lower the slice's end (a call that reloads `se`: an access off
+ * the inline RAM path, a port access, a store into a page with translations) the same check is
+ * made again, leaving at that boundary if the rest no longer fits. A block so returns at the
+ * instruction boundaries the interpreter's loop would reach — a timer deadline, an I/O or MMIO
+ * access that cut the slice, a store into translated code (the memory's code hook sets
+ * sliceEnd to 0). An instruction emit.ts does not
  * translate is stepped: the interpreter runs exactly that one (a REP string instruction to its
- * end), and the block goes on at whatever EIP it left if that is one of its instructions and
- * the fetch window did not change.
+ * end), and the block goes on if it left EIP at the next instruction (else at a label, if it is
+ * one) and the fetch window did not change.
  */
 import { decodeAt, type CodeWindow, type Insn } from './decode.js';
-import { emit } from './emit.js';
+import { emit, type EmitContext } from './emit.js';
 import { steppedLength } from './length.js';
 
 /** What a block function needs besides the CPU: the interpreter's ALU helpers and the steppers. */
@@ -56,6 +63,15 @@ export interface BlockCode {
   readonly instructions: number;
 }
 
+/** One instruction of a block: translated (`insn` native) or stepped. */
+interface Slot {
+  readonly eip: number;
+  readonly insn: Insn;
+  /** Stepped: the interpreter runs it; its length (0: unknown, the block ends with it). */
+  readonly stepped: boolean;
+  readonly length: number;
+}
+
 /** The block that starts at EIP `start`; `eipBase` is the EIP of the page's first byte under window `w`. */
 export function compileBlockSource(w: CodeWindow, eipBase: number, start: number): BlockCode {
   const inPage = (eip: number): boolean => {
@@ -63,26 +79,22 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     const wd = (eip - w.lo) | 0;
     return d >= 0 && d < 4096 && wd >= 0 && wd < w.len;
   };
-  const ctx = { inWindow: inPage };
-  const body: string[] = [];
+  // Decode first: the branch targets among the block's own instructions are its labels.
+  const slots: Slot[] = [];
   const ranges: [number, number][] = [];
   let eip = start;
-  let count = 0;
   let open = true; // the last instruction falls through
-  while (count < MAX_BLOCK_INSTRUCTIONS && inPage(eip)) {
+  while (slots.length < MAX_BLOCK_INSTRUCTIONS && inPage(eip)) {
     const insn = decodeAt(w, eip);
     if (insn === null) break;
     const whole = insn.native && inPage((eip + insn.length - 1) | 0);
     if (insn.native && !whole) break; // crosses the page: the interpreter's
-    const check = `case ${(eip - start) | 0}: if (ic >= se) { eip = ${eip}; break loop; }`;
-    const code = whole ? emit(insn, ctx) : null;
-    count++;
+    const code = whole ? emit(insn, PROBE) : null;
     if (code === null) {
       // Stepped: the interpreter runs it, and reads its bytes itself (no range to watch).
-      const stepper = insn.op === 0xf2 || insn.op === 0xf3 ? 'stepRep' : 'step';
-      body.push(`${check}\n    clock.icount = ic; c.eip = ${eip}; { const stay = ${stepper}(c); ic = clock.icount; eip = c.eip; ${RELOAD_ALL} if (stay) continue loop; break loop; }`);
       // The block goes on after it (a poll or a TSC loop stays inside), if its length is known.
       const length = steppedLength(w, eip);
+      slots.push({ eip, insn, stepped: true, length });
       if (length === 0 || !inPage((eip + length) | 0)) {
         open = false;
         break;
@@ -91,14 +103,78 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
       continue;
     }
     ranges.push([(eip - eipBase) | 0, ((eip - eipBase) | 0) + insn.length]);
-    body.push(`${check}\n    ${code}`);
+    slots.push({ eip, insn, stepped: false, length: insn.length });
     eip = (eip + insn.length) | 0;
     if (ends(insn)) {
       open = false;
       break;
     }
   }
-  if (open) body.push(`eip = ${eip}; continue loop;`);
+  const end = eip;
+  const at = new Set(slots.map((x) => x.eip));
+  const labels = new Set<number>([start]);
+  for (const x of slots) {
+    const t = x.stepped ? null : staticTarget(x.insn);
+    if (t !== null && at.has(t)) labels.add(t);
+  }
+  // Runs: from a label, or from the instruction after a stepped one, to the next label, the
+  // end of the block or a stepped instruction (included). A run starts by checking that the
+  // slice covers all of it; within it, the count is known at compile time (`ic + k`), and
+  // after an instruction that may lower the slice's end (a call that reloads `se`) the check
+  // is made again, leaving at that boundary if the rest no longer fits.
+  const runLength = (from: number): number => {
+    let n = 0;
+    for (let j = from; j < slots.length; j++) {
+      if (j > from && labels.has(slots[j].eip)) break;
+      n++;
+      if (slots[j].stepped) break;
+    }
+    return n;
+  };
+  const body: string[] = [];
+  let k = 0;
+  let n = 0;
+  let runStart = true;
+  for (let j = 0; j < slots.length; j++) {
+    const x = slots[j];
+    const off = (x.eip - start) | 0;
+    if (labels.has(x.eip)) {
+      if (j > 0) body.push(k === 0 ? '' : `ic += ${k};`);
+      body.push(`case ${off}:`);
+      k = 0;
+      runStart = true;
+    }
+    if (runStart) {
+      n = runLength(j);
+      body.push(`  if (se - ic < ${n}) { eip = ${x.eip}; break loop; }`);
+      runStart = false;
+    }
+    const icNow = k === 0 ? 'ic' : `(ic + ${k})`;
+    const nextEip = (x.eip + x.length) | 0;
+    if (x.stepped) {
+      const stepper = x.insn.op === 0xf2 || x.insn.op === 0xf3 ? 'stepRep' : 'step';
+      body.push(`  clock.icount = ${icNow}; c.eip = ${x.eip}; { const stay = ${stepper}(c); ic = clock.icount; eip = c.eip; ${RELOAD_ALL} if (!stay) break loop; if (eip !== ${nextEip}) continue loop; }`);
+      k = 0;
+      runStart = true;
+      continue;
+    }
+    const ctx: EmitContext = {
+      inWindow: inPage,
+      ic: icNow,
+      to: (t) => {
+        const count = `ic += ${k + 1};`;
+        if (typeof t === 'string') return `${count} eip = ${t}; continue loop;`;
+        return `${count} eip = ${t}; ${labels.has(t) ? 'continue' : 'break'} loop;`;
+      },
+    };
+    const code = emit(x.insn, ctx) as string;
+    body.push(`  ${code}`);
+    k++;
+    // After a call that may have lowered the slice's end: does the rest of the run still fit?
+    const lastOfRun = j + 1 >= slots.length || labels.has(slots[j + 1].eip);
+    if (code.includes('se = c.sliceEnd') && !lastOfRun) body.push(`  if (se - ic < ${n}) { ic += ${k}; eip = ${nextEip}; break loop; }`);
+  }
+  if (open) body.push(`ic += ${k}; eip = ${end}; continue loop;`);
   const source = `const { alu, inc, dec, neg, shift, imulTrunc, mulAcc, divAcc, shiftDouble, step, stepRep, codeStore, ioRead, ioWrite } = h;
 return function block(c) {
   const regs = c.regs, r16 = c.r16, r8 = c.r8, clock = c.clock;
@@ -119,7 +195,18 @@ return function block(c) {
   c.eip = eip;
   return ic - ic0;
 };`;
-  return { ranges, source, instructions: count };
+  return { ranges, source, instructions: slots.length };
+}
+
+/** emit()'s context while decoding (only whether an instruction is translated matters then). */
+const PROBE: EmitContext = { inWindow: () => false, ic: 'ic', to: () => '' };
+
+/** The target of a near jump, call or conditional branch whose target is a constant; else null. */
+function staticTarget(i: Insn): number | null {
+  const op = i.op;
+  if (!((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) || op === 0xe8 || op === 0xe9 || op === 0xeb)) return null;
+  const t = (i.eip + i.length + i.imm) | 0;
+  return i.o32 ? t : t & 0xffff;
 }
 
 /** The block's copies of CPU state (emit-mem.ts): reloaded at entry and after a stepped instruction, which may change any of them. */

@@ -6,11 +6,12 @@
  *
  * The code runs inside a block function (block-compiler.ts) with these names in scope:
  * `c` (the CpuCore), `regs`/`r16`/`r8` (its register views), `clock`, `ic` (instructions
- * retired so far, not yet stored in clock.icount), `eip` (the dispatch variable), the block's
+ * retired at the start of the run, not yet stored in clock.icount: `ctx.ic` is this
+ * instruction's count), `eip` (the dispatch variable), the block's
  * copies of CPU state that emit-mem.ts reads (`se` the slice end, `fr`, `fw`, `sb`, `a20`,
- * `ram`...) and the helpers of BlockHelpers. It ends by counting the instruction (`ic++`) and
- * either falls through to the next instruction or sets `eip` and leaves with `continue loop`
- * (dispatch within the block) or `break loop` (return to the run loop).
+ * `ram`...) and the helpers of BlockHelpers. It either falls through to the next instruction
+ * (the block counts it) or counts itself and transfers with `ctx.to(target)` (dispatch within
+ * the block, or return to the run loop).
  *
  * Before anything that can fault or reach the bus, `clock.icount`, `c.startEip` and `c.eip`
  * are stored: an exception then finds the state the interpreter would have left (the
@@ -25,6 +26,13 @@ import { RELOAD, load, peek, pop, push, store } from './emit-mem.js';
 /** The block's page and window: targets inside it are within the CS limit and may be dispatched to. */
 export interface EmitContext {
   inWindow(eip: number): boolean;
+  /** The instruction count before this instruction (an expression: the block counts at compile time within a run). */
+  readonly ic: string;
+  /**
+   * Count this instruction and go to `target` (a constant EIP, or an expression): an
+   * instruction of the block is dispatched to, anything else leaves it.
+   */
+  to(target: number | string): string;
 }
 
 const CF = 0x0001;
@@ -77,8 +85,8 @@ function aluOp(op: number, a: string, b: string, sh: number): string {
 }
 
 /** The state an exception or a device must find before this instruction's first access. */
-function faultable(i: Insn): string {
-  return `clock.icount = ic; c.startEip = ${hex(i.eip)}; c.eip = ${hex(next(i))}; `;
+function faultable(i: Insn, ctx: EmitContext): string {
+  return `clock.icount = ${ctx.ic}; c.startEip = ${hex(i.eip)}; c.eip = ${hex(next(i))}; `;
 }
 
 const next = (i: Insn): number => (i.eip + i.length) | 0;
@@ -86,8 +94,8 @@ const next = (i: Insn): number => (i.eip + i.length) | 0;
 /** A near jump to a target known now: dispatched in the page, or checked against the CS limit and left to the run loop. */
 function jumpTo(i: Insn, target: number, ctx: EmitContext): string {
   const t = i.o32 ? target | 0 : target & 0xffff;
-  if (ctx.inWindow(t)) return `ic++; eip = ${hex(t)}; continue loop;`;
-  return `if ((${hex(t)} ^ ${SIGN}) > c.csLimitFlipped) { ${faultable(i)}c.raise(${GP}, 0); } ic++; eip = ${hex(t)}; break loop;`;
+  if (ctx.inWindow(t)) return ctx.to(t);
+  return `if ((${hex(t)} ^ ${SIGN}) > c.csLimitFlipped) { ${faultable(i, ctx)}c.raise(${GP}, 0); } ${ctx.to(t)}`;
 }
 
 
@@ -146,96 +154,95 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
       case 0: case 1: { // op r/m, r
         const s = (op & 1) === 0 ? b8 : v;
         if (mem === null) {
-          return `{ ${aluOp(aop, s.reg(rm), s.reg(reg), s.sh)}${write ? ` ${s.reg(rm)} = r;` : ''} } ic++;`;
+          return `{ ${aluOp(aop, s.reg(rm), s.reg(reg), s.sh)}${write ? ` ${s.reg(rm)} = r;` : ''} } `;
         }
-        const st = faultable(i);
-        return `{ const off = ${ea(mem)}; ${load('a', s.size, mem.seg, 'off', st)} const b = ${s.reg(reg)}; ${aluOp(aop, 'a', 'b', s.sh)}${write ? ` ${store(s.size, mem.seg, 'off', 'r', st)}` : ''} } ic++;`;
+        const st = faultable(i, ctx);
+        return `{ const off = ${ea(mem)}; ${load('a', s.size, mem.seg, 'off', st)} const b = ${s.reg(reg)}; ${aluOp(aop, 'a', 'b', s.sh)}${write ? ` ${store(s.size, mem.seg, 'off', 'r', st)}` : ''} } `;
       }
       case 2: case 3: { // op r, r/m
         const s = (op & 1) === 0 ? b8 : v;
-        const src = mem === null ? `const b = ${s.reg(rm)};` : `const off = ${ea(mem)}; ${load('b', s.size, mem.seg, 'off', faultable(i))}`;
-        return `{ const a = ${s.reg(reg)}; ${src} ${aluOp(aop, 'a', 'b', s.sh)}${write ? ` ${s.reg(reg)} = r;` : ''} } ic++;`;
+        const src = mem === null ? `const b = ${s.reg(rm)};` : `const off = ${ea(mem)}; ${load('b', s.size, mem.seg, 'off', faultable(i, ctx))}`;
+        return `{ const a = ${s.reg(reg)}; ${src} ${aluOp(aop, 'a', 'b', s.sh)}${write ? ` ${s.reg(reg)} = r;` : ''} } `;
       }
       case 4:
-        return `{ const a = r8[0]; ${aluOp(aop, 'a', hex(i.imm), 7)}${write ? ' r8[0] = r;' : ''} } ic++;`;
+        return `{ const a = r8[0]; ${aluOp(aop, 'a', hex(i.imm), 7)}${write ? ' r8[0] = r;' : ''} } `;
       default:
-        return `{ const a = ${v.reg(0)}; ${aluOp(aop, 'a', hex(i.imm), v.sh)}${write ? ` ${v.reg(0)} = r;` : ''} } ic++;`;
+        return `{ const a = ${v.reg(0)}; ${aluOp(aop, 'a', hex(i.imm), v.sh)}${write ? ` ${v.reg(0)} = r;` : ''} } `;
     }
   }
   if (op >= 0x40 && op <= 0x4f) {
     const r = op & 7;
     const incr = op < 0x48;
-    if (i.o32) return `{ const a = regs[${r}]; const r = (a ${incr ? '+' : '-'} 1) | 0; regs[${r}] = r; c.${incr ? 'setInc' : 'setDec'}(a, r, 31); } ic++;`;
-    return `${reg16(r)} = ${incr ? 'inc' : 'dec'}(c, ${reg16(r)}, 15); ic++;`;
+    if (i.o32) return `{ const a = regs[${r}]; const r = (a ${incr ? '+' : '-'} 1) | 0; regs[${r}] = r; c.${incr ? 'setInc' : 'setDec'}(a, r, 31); } `;
+    return `${reg16(r)} = ${incr ? 'inc' : 'dec'}(c, ${reg16(r)}, 15); `;
   }
-  if (op >= 0x50 && op <= 0x57) return `${push(size, v.reg(op & 7), faultable(i))} ic++;`;
-  if (op >= 0x58 && op <= 0x5f) return `{ ${pop('x', size, faultable(i))} ${v.reg(op & 7)} = x; } ic++;`;
-  if (op === 0x68 || op === 0x6a) return `${push(size, hex(i.imm), faultable(i))} ic++;`;
+  if (op >= 0x50 && op <= 0x57) return `${push(size, v.reg(op & 7), faultable(i, ctx))} `;
+  if (op >= 0x58 && op <= 0x5f) return `{ ${pop('x', size, faultable(i, ctx))} ${v.reg(op & 7)} = x; } `;
+  if (op === 0x68 || op === 0x6a) return `${push(size, hex(i.imm), faultable(i, ctx))} `;
   if (op === 0x69 || op === 0x6b || op === 0x1af) {
     const read = (dst: string, st: string): string => mem === null ? `const ${dst} = ${v.reg(rm)};` : `const off = ${ea(mem)}; ${load(dst, v.size, mem.seg, 'off', st)}`;
-    if (op === 0x1af) return `{ const a = ${v.reg(reg)}; ${read('b', faultable(i))} ${v.reg(reg)} = imulTrunc(c, a, b, ${v.sh}); } ic++;`;
+    if (op === 0x1af) return `{ const a = ${v.reg(reg)}; ${read('b', faultable(i, ctx))} ${v.reg(reg)} = imulTrunc(c, a, b, ${v.sh}); } `;
     const imm = !i.o32 && op === 0x6b ? i.imm & 0xffff : i.imm;
     // The interpreter fetches the immediate after the read: a fault there leaves EIP before it.
-    const before = `${faultable(i)}c.eip = ${hex((next(i) - (op === 0x6b ? 1 : size)) | 0)}; `;
-    return `{ ${read('a', before)} ${v.reg(reg)} = imulTrunc(c, a, ${hex(imm)}, ${v.sh}); } ic++;`;
+    const before = `${faultable(i, ctx)}c.eip = ${hex((next(i) - (op === 0x6b ? 1 : size)) | 0)}; `;
+    return `{ ${read('a', before)} ${v.reg(reg)} = imulTrunc(c, a, ${hex(imm)}, ${v.sh}); } `;
   }
   if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
     const body = jumpTo(i, (next(i) + i.imm) | 0, ctx);
     // The count goes first in jumpTo's code; the condition reads flags only.
-    return `if (${cond(op & 15)}) { ${body} } ic++;`;
+    return `if (${cond(op & 15)}) { ${body} }`;
   }
   if (op === 0x80 || op === 0x81 || op === 0x83) {
     const s = op === 0x80 ? b8 : v;
     const aop = reg;
     const imm = op === 0x83 && !i.o32 ? i.imm & 0xffff : i.imm;
-    if (mem === null) return `{ const a = ${s.reg(rm)}; ${aluOp(aop, 'a', hex(imm), s.sh)}${aop !== 7 ? ` ${s.reg(rm)} = r;` : ''} } ic++;`;
-    const st = faultable(i);
-    return `{ const off = ${ea(mem)}; ${load('a', s.size, mem.seg, 'off', st)} ${aluOp(aop, 'a', hex(imm), s.sh)}${aop !== 7 ? ` ${store(s.size, mem.seg, 'off', 'r', st)}` : ''} } ic++;`;
+    if (mem === null) return `{ const a = ${s.reg(rm)}; ${aluOp(aop, 'a', hex(imm), s.sh)}${aop !== 7 ? ` ${s.reg(rm)} = r;` : ''} } `;
+    const st = faultable(i, ctx);
+    return `{ const off = ${ea(mem)}; ${load('a', s.size, mem.seg, 'off', st)} ${aluOp(aop, 'a', hex(imm), s.sh)}${aop !== 7 ? ` ${store(s.size, mem.seg, 'off', 'r', st)}` : ''} } `;
   }
   if (op === 0x84 || op === 0x85 || op === 0xa8 || op === 0xa9) {
     const s = (op & 1) === 0 ? b8 : v;
-    if (op >= 0xa8) return `${setLogic(`${s.reg(0)} & ${hex(i.imm)}`, s.sh)} ic++;`;
-    if (mem === null) return `${setLogic(`${s.reg(rm)} & ${s.reg(reg)}`, s.sh)} ic++;`;
-    return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i))} ${setLogic(`x & ${s.reg(reg)}`, s.sh)} } ic++;`;
+    if (op >= 0xa8) return `${setLogic(`${s.reg(0)} & ${hex(i.imm)}`, s.sh)} `;
+    if (mem === null) return `${setLogic(`${s.reg(rm)} & ${s.reg(reg)}`, s.sh)} `;
+    return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i, ctx))} ${setLogic(`x & ${s.reg(reg)}`, s.sh)} } `;
   }
   if (op >= 0x88 && op <= 0x8b) {
     const s = (op & 1) === 0 ? b8 : v;
-    if (mem === null) return (op & 2) === 0 ? `${s.reg(rm)} = ${s.reg(reg)}; ic++;` : `${s.reg(reg)} = ${s.reg(rm)}; ic++;`;
-    if ((op & 2) === 0) return `{ const off = ${ea(mem)}; const x = ${s.reg(reg)}; ${store(s.size, mem.seg, 'off', 'x', faultable(i))} } ic++;`;
-    return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i))} ${s.reg(reg)} = x; } ic++;`;
+    if (mem === null) return (op & 2) === 0 ? `${s.reg(rm)} = ${s.reg(reg)}; ` : `${s.reg(reg)} = ${s.reg(rm)}; `;
+    if ((op & 2) === 0) return `{ const off = ${ea(mem)}; const x = ${s.reg(reg)}; ${store(s.size, mem.seg, 'off', 'x', faultable(i, ctx))} } `;
+    return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i, ctx))} ${s.reg(reg)} = x; } `;
   }
   if (op === 0x8d) {
     if (mem === null) return null; // #UD
-    return `${v.reg(reg)} = ${ea(mem)}; ic++;`;
+    return `${v.reg(reg)} = ${ea(mem)}; `;
   }
-  if (op === 0x90) return 'ic++;';
-  if (op === 0x98) return i.o32 ? 'regs[0] = (regs[0] << 16) >> 16; ic++;' : 'r16[0] = (regs[0] << 24) >> 24; ic++;';
-  if (op === 0x99) return i.o32 ? 'regs[2] = regs[0] >> 31; ic++;' : 'r16[4] = (regs[0] << 16) >> 31; ic++;';
-  if (op >= 0xb0 && op <= 0xb7) return `${reg8(op & 7)} = ${hex(i.imm)}; ic++;`;
-  if (op >= 0xb8 && op <= 0xbf) return `${v.reg(op & 7)} = ${hex(i.imm)}; ic++;`;
+  if (op === 0x90) return '';
+  if (op === 0x98) return i.o32 ? 'regs[0] = (regs[0] << 16) >> 16; ' : 'r16[0] = (regs[0] << 24) >> 24; ';
+  if (op === 0x99) return i.o32 ? 'regs[2] = regs[0] >> 31; ' : 'r16[4] = (regs[0] << 16) >> 31; ';
+  if (op >= 0xb0 && op <= 0xb7) return `${reg8(op & 7)} = ${hex(i.imm)}; `;
+  if (op >= 0xb8 && op <= 0xbf) return `${v.reg(op & 7)} = ${hex(i.imm)}; `;
   if (op === 0xc0 || op === 0xc1 || (op >= 0xd0 && op <= 0xd3)) {
     const s = (op & 1) === 0 ? b8 : v;
     const count = op >= 0xd2 ? '(r8[4] & 31)' : op >= 0xd0 ? '1' : `${i.imm & 31}`;
-    if (mem === null) return `${s.reg(rm)} = shift(c, ${reg}, ${s.reg(rm)}, ${count}, ${s.sh}); ic++;`;
+    if (mem === null) return `${s.reg(rm)} = shift(c, ${reg}, ${s.reg(rm)}, ${count}, ${s.sh}); `;
     const countLength = op === 0xc0 || op === 0xc1 ? 1 : 0; // the interpreter fetches the count after the read
-    const st = `${faultable(i)}c.eip = ${hex((next(i) - countLength) | 0)}; `;
-    return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', st)} const n = ${count}; const r = shift(c, ${reg}, x, n, ${s.sh}); if (n !== 0) ${store(s.size, mem.seg, 'off', 'r', faultable(i))} } ic++;`;
+    const st = `${faultable(i, ctx)}c.eip = ${hex((next(i) - countLength) | 0)}; `;
+    return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', st)} const n = ${count}; const r = shift(c, ${reg}, x, n, ${s.sh}); if (n !== 0) ${store(s.size, mem.seg, 'off', 'r', faultable(i, ctx))} } `;
   }
   if (op === 0xc2 || op === 0xc3) {
     const release = op === 0xc2 ? i.imm : 0;
-    return `{ ${peek('t', size, faultable(i))} if ((t ^ ${SIGN}) > c.csLimitFlipped) { ${faultable(i)}c.raise(${GP}, 0); } c.addSp(${size + release}); ic++; eip = t; continue loop; }`;
+    return `{ ${peek('t', size, faultable(i, ctx))} if ((t ^ ${SIGN}) > c.csLimitFlipped) { ${faultable(i, ctx)}c.raise(${GP}, 0); } c.addSp(${size + release}); ${ctx.to('t')} }`;
   }
   if (op === 0xc6 || op === 0xc7) {
     if (reg !== 0) return null; // #UD
     const s = op === 0xc6 ? b8 : v;
-    if (mem === null) return `${s.reg(rm)} = ${hex(i.imm)}; ic++;`;
-    return `{ const off = ${ea(mem)}; ${store(s.size, mem.seg, 'off', hex(i.imm), faultable(i))} } ic++;`;
+    if (mem === null) return `${s.reg(rm)} = ${hex(i.imm)}; `;
+    return `{ const off = ${ea(mem)}; ${store(s.size, mem.seg, 'off', hex(i.imm), faultable(i, ctx))} } `;
   }
   if (op === 0xe8) {
     const t = i.o32 ? (next(i) + i.imm) | 0 : (next(i) + i.imm) & 0xffff;
-    const limit = ctx.inWindow(t) ? '' : `if ((${hex(t)} ^ ${SIGN}) > c.csLimitFlipped) { ${faultable(i)}c.raise(${GP}, 0); } `;
-    const leave = ctx.inWindow(t) ? 'continue loop;' : 'break loop;';
-    return `${limit}${push(size, hex(next(i)), faultable(i))} ic++; eip = ${hex(t)}; ${leave}`;
+    const limit = ctx.inWindow(t) ? '' : `if ((${hex(t)} ^ ${SIGN}) > c.csLimitFlipped) { ${faultable(i, ctx)}c.raise(${GP}, 0); } `;
+    return `${limit}${push(size, hex(next(i)), faultable(i, ctx))} ${ctx.to(t)}`;
   }
   if (op === 0xe9 || op === 0xeb) return jumpTo(i, (next(i) + i.imm) | 0, ctx);
   if (op === 0xe4 || op === 0xe6 || (op >= 0xec && op <= 0xef)) {
@@ -244,96 +251,96 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
     const n = (op & 1) === 0 ? 1 : size;
     const port = op < 0xec ? hex(i.imm) : 'r16[4]';
     const acc = n === 1 ? 'r8[0]' : n === 2 ? 'r16[0]' : 'regs[0]';
-    if ((op & 2) === 0) return `{ ${faultable(i)}const v = ioRead(c, ${port}, ${n}); ${acc} = v; ${RELOAD} } ic++;`;
-    return `{ ${faultable(i)}ioWrite(c, ${port}, ${n}, ${acc}); ${RELOAD} } ic++;`;
+    if ((op & 2) === 0) return `{ ${faultable(i, ctx)}const v = ioRead(c, ${port}, ${n}); ${acc} = v; ${RELOAD} } `;
+    return `{ ${faultable(i, ctx)}ioWrite(c, ${port}, ${n}, ${acc}); ${RELOAD} } `;
   }
-  if (op === 0xf5) return `c.setFlags(c.getFlags() ^ ${CF}, ${CF}); ic++;`;
-  if (op === 0xf8 || op === 0xf9) return `c.setFlags(${op & 1}, ${CF}); ic++;`;
-  if (op === 0xfc) return `c.flags &= ${~DF}; ic++;`;
-  if (op === 0xfd) return `c.flags |= ${DF}; ic++;`;
+  if (op === 0xf5) return `c.setFlags(c.getFlags() ^ ${CF}, ${CF}); `;
+  if (op === 0xf8 || op === 0xf9) return `c.setFlags(${op & 1}, ${CF}); `;
+  if (op === 0xfc) return `c.flags &= ${~DF}; `;
+  if (op === 0xfd) return `c.flags |= ${DF}; `;
   if (op === 0xf6 || op === 0xf7) {
     const s = op === 0xf6 ? b8 : v;
-    if (reg > 3) return mulDiv(i, s, reg);
+    if (reg > 3) return mulDiv(i, s, reg, ctx);
     const immLength = reg < 2 ? (op === 0xf6 ? 1 : size) : 0; // TEST's immediate is fetched after the read
-    const st = `${faultable(i)}c.eip = ${hex((next(i) - immLength) | 0)}; `;
+    const st = `${faultable(i, ctx)}c.eip = ${hex((next(i) - immLength) | 0)}; `;
     const read = mem === null ? `const x = ${s.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', st)}`;
-    if (reg < 2) return `{ ${read} ${setLogic(`x & ${hex(i.imm)}`, s.sh)} } ic++;`;
+    if (reg < 2) return `{ ${read} ${setLogic(`x & ${hex(i.imm)}`, s.sh)} } `;
     const result = reg === 2 ? '~x' : `neg(c, x, ${s.sh})`;
-    const write = mem === null ? `${s.reg(rm)} = r;` : store(s.size, mem.seg, 'off', 'r', faultable(i));
-    return `{ ${read} const r = ${result}; ${write} } ic++;`;
+    const write = mem === null ? `${s.reg(rm)} = r;` : store(s.size, mem.seg, 'off', 'r', faultable(i, ctx));
+    return `{ ${read} const r = ${result}; ${write} } `;
   }
   if (op === 0xfe || op === 0xff) {
     const s = op === 0xfe ? b8 : v;
     if (reg <= 1) {
       const fn = reg === 0 ? 'inc' : 'dec';
-      if (mem === null) return `${s.reg(rm)} = ${fn}(c, ${s.reg(rm)}, ${s.sh}); ic++;`;
-      const st = faultable(i);
-      return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', st)} const r = ${fn}(c, x, ${s.sh}); ${store(s.size, mem.seg, 'off', 'r', st)} } ic++;`;
+      if (mem === null) return `${s.reg(rm)} = ${fn}(c, ${s.reg(rm)}, ${s.sh}); `;
+      const st = faultable(i, ctx);
+      return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', st)} const r = ${fn}(c, x, ${s.sh}); ${store(s.size, mem.seg, 'off', 'r', st)} } `;
     }
     if (op === 0xfe || (reg !== 2 && reg !== 4 && reg !== 6)) return null; // #UD, far CALL/JMP: the interpreter's
-    const st = faultable(i);
+    const st = faultable(i, ctx);
     const read = mem === null ? `const x = ${v.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', v.size, mem.seg, 'off', st)}`;
     const mask = i.o32 ? '' : ' & 0xffff';
     const limit = `if ((t ^ ${SIGN}) > c.csLimitFlipped) { ${st}c.raise(${GP}, 0); }`;
-    if (reg === 6) return `{ ${read} ${push(size, 'x', st)} } ic++;`;
-    if (reg === 4) return `{ ${read} const t = x${mask}; ${limit} ic++; eip = t; continue loop; }`;
-    return `{ ${read} const t = x${mask}; ${limit} ${push(size, hex(next(i)), st)} ic++; eip = t; continue loop; }`;
+    if (reg === 6) return `{ ${read} ${push(size, 'x', st)} } `;
+    if (reg === 4) return `{ ${read} const t = x${mask}; ${limit} ${ctx.to('t')} }`;
+    return `{ ${read} const t = x${mask}; ${limit} ${push(size, hex(next(i)), st)} ${ctx.to('t')} }`;
   }
   if (op >= 0x190 && op <= 0x19f) {
-    if (mem === null) return `${reg8(rm)} = ${cond(op & 15)} ? 1 : 0; ic++;`;
-    return `{ const off = ${ea(mem)}; const x = ${cond(op & 15)} ? 1 : 0; ${store(1, mem.seg, 'off', 'x', faultable(i))} } ic++;`;
+    if (mem === null) return `${reg8(rm)} = ${cond(op & 15)} ? 1 : 0; `;
+    return `{ const off = ${ea(mem)}; const x = ${cond(op & 15)} ? 1 : 0; ${store(1, mem.seg, 'off', 'x', faultable(i, ctx))} } `;
   }
-  if (op === 0x86 || op === 0x87 || (op >= 0x91 && op <= 0x97)) return exchange(i, op === 0x86 ? b8 : v);
+  if (op === 0x86 || op === 0x87 || (op >= 0x91 && op <= 0x97)) return exchange(i, op === 0x86 ? b8 : v, ctx);
   if (op >= 0xa0 && op <= 0xa3) {
     // MOV AL/eAX to or from moffs (ops-move.ts movMoffs): the decoder made the offset a memory operand.
     const s = (op & 1) === 0 ? b8 : v;
     if (mem === null) return null;
-    if (op < 0xa2) return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i))} ${s.reg(0)} = x; } ic++;`;
-    return `{ const off = ${ea(mem)}; const x = ${s.reg(0)}; ${store(s.size, mem.seg, 'off', 'x', faultable(i))} } ic++;`;
+    if (op < 0xa2) return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i, ctx))} ${s.reg(0)} = x; } `;
+    return `{ const off = ${ea(mem)}; const x = ${s.reg(0)}; ${store(s.size, mem.seg, 'off', 'x', faultable(i, ctx))} } `;
   }
   if (op === 0xc9) {
     // LEAVE (ops-control.ts leave): the frame pointer (EBP, or BP on a 16-bit stack) becomes the
     // stack pointer, and the saved frame pointer is popped from there.
     const load16 = !i.o32;
-    return `{ const sp = sb !== 0 ? regs[5] : r16[10]; ${load('x', load16 ? 2 : 4, SS, 'sp', faultable(i))} if (sb !== 0) regs[4] = (sp + ${size}) | 0; else r16[8] = sp + ${size}; ${load16 ? 'r16[10]' : 'regs[5]'} = x; } ic++;`;
+    return `{ const sp = sb !== 0 ? regs[5] : r16[10]; ${load('x', load16 ? 2 : 4, SS, 'sp', faultable(i, ctx))} if (sb !== 0) regs[4] = (sp + ${size}) | 0; else r16[8] = sp + ${size}; ${load16 ? 'r16[10]' : 'regs[5]'} = x; } `;
   }
   if (op === 0x1a4 || op === 0x1a5 || op === 0x1ac || op === 0x1ad) {
     // SHLD / SHRD (exec0f.ts doubleShift): the destination is read before the count is fetched.
     const left = op < 0x1a8;
     const count = (op & 1) !== 0 ? '(r8[4] & 31)' : `${i.imm & 31}`;
-    if (mem === null) return `${v.reg(rm)} = shiftDouble(c, ${left}, ${v.reg(rm)}, ${v.reg(reg)}, ${count}, ${v.sh}); ic++;`;
-    const st = `${faultable(i)}c.eip = ${hex((next(i) - ((op & 1) !== 0 ? 0 : 1)) | 0)}; `;
-    return `{ const off = ${ea(mem)}; ${load('x', v.size, mem.seg, 'off', st)} const n = ${count}; const r = shiftDouble(c, ${left}, x, ${v.reg(reg)}, n, ${v.sh}); if (n !== 0) ${store(v.size, mem.seg, 'off', 'r', faultable(i))} } ic++;`;
+    if (mem === null) return `${v.reg(rm)} = shiftDouble(c, ${left}, ${v.reg(rm)}, ${v.reg(reg)}, ${count}, ${v.sh}); `;
+    const st = `${faultable(i, ctx)}c.eip = ${hex((next(i) - ((op & 1) !== 0 ? 0 : 1)) | 0)}; `;
+    return `{ const off = ${ea(mem)}; ${load('x', v.size, mem.seg, 'off', st)} const n = ${count}; const r = shiftDouble(c, ${left}, x, ${v.reg(reg)}, n, ${v.sh}); if (n !== 0) ${store(v.size, mem.seg, 'off', 'r', faultable(i, ctx))} } `;
   }
   if (op === 0x1bc || op === 0x1bd) {
     // BSF / BSR (exec0f.ts bitScan): ZF set and the destination kept when the source is zero.
-    const read = mem === null ? `const x = ${v.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', v.size, mem.seg, 'off', faultable(i))}`;
+    const read = mem === null ? `const x = ${v.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', v.size, mem.seg, 'off', faultable(i, ctx))}`;
     const index = op === 0x1bd ? '31 - Math.clz32(x)' : '31 - Math.clz32(x & -x)';
-    return `{ ${read} if (x === 0) c.setFlags(${ZF}, ${ZF}); else { c.setFlags(0, ${ZF}); ${v.reg(reg)} = ${index}; } } ic++;`;
+    return `{ ${read} if (x === 0) c.setFlags(${ZF}, ${ZF}); else { c.setFlags(0, ${ZF}); ${v.reg(reg)} = ${index}; } } `;
   }
   if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) {
     const from = op & 1 ? sized(2) : b8;
-    const read = mem === null ? `const x = ${from.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', from.size, mem.seg, 'off', faultable(i))}`;
+    const read = mem === null ? `const x = ${from.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', from.size, mem.seg, 'off', faultable(i, ctx))}`;
     const x = op === 0x1bf ? '(x << 16) >> 16' : op === 0x1be ? '(x << 24) >> 24' : 'x';
-    return `{ ${read} ${v.reg(reg)} = ${x}; } ic++;`;
+    return `{ ${read} ${v.reg(reg)} = ${x}; } `;
   }
   return null;
 }
 
 /** F6/F7 /4../7: MUL, IMUL, DIV, IDIV of the accumulator (alu.ts mulAcc / divAcc; a divide error raises #DE, uncounted). */
-function mulDiv(i: Insn, s: { reg: (i: number) => string; size: 1 | 2 | 4; sh: number }, reg: number): string {
+function mulDiv(i: Insn, s: { reg: (i: number) => string; size: 1 | 2 | 4; sh: number }, reg: number, ctx: EmitContext): string {
   const mem = i.mem;
-  const read = mem === null ? `const x = ${s.reg(i.modrm & 7)};` : `const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i))}`;
-  if (reg < 6) return `{ ${read} mulAcc(c, ${reg === 5}, x, ${s.sh}); } ic++;`;
-  return `{ ${read} ${faultable(i)}divAcc(c, ${reg === 7}, x, ${s.sh}); } ic++;`;
+  const read = mem === null ? `const x = ${s.reg(i.modrm & 7)};` : `const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i, ctx))}`;
+  if (reg < 6) return `{ ${read} mulAcc(c, ${reg === 5}, x, ${s.sh}); } `;
+  return `{ ${read} ${faultable(i, ctx)}divAcc(c, ${reg === 7}, x, ${s.sh}); } `;
 }
 
 /** 86/87 XCHG r/m, r and 91-97 XCHG eAX, r (ops-move.ts xchgRm / xchgAcc): with memory, the read comes before the write. */
-function exchange(i: Insn, s: { reg: (i: number) => string; size: 1 | 2 | 4; sh: number }): string {
-  if (i.op >= 0x91) return `{ const t = ${s.reg(0)}; ${s.reg(0)} = ${s.reg(i.op & 7)}; ${s.reg(i.op & 7)} = t; } ic++;`;
+function exchange(i: Insn, s: { reg: (i: number) => string; size: 1 | 2 | 4; sh: number }, ctx: EmitContext): string {
+  if (i.op >= 0x91) return `{ const t = ${s.reg(0)}; ${s.reg(0)} = ${s.reg(i.op & 7)}; ${s.reg(i.op & 7)} = t; } `;
   const reg = (i.modrm >> 3) & 7;
   const mem = i.mem;
-  if (mem === null) return `{ const t = ${s.reg(reg)}; ${s.reg(reg)} = ${s.reg(i.modrm & 7)}; ${s.reg(i.modrm & 7)} = t; } ic++;`;
-  const st = faultable(i);
-  return `{ const off = ${ea(mem)}; ${load('t', s.size, mem.seg, 'off', st)} const x = ${s.reg(reg)}; ${store(s.size, mem.seg, 'off', 'x', st)} ${s.reg(reg)} = t; } ic++;`;
+  if (mem === null) return `{ const t = ${s.reg(reg)}; ${s.reg(reg)} = ${s.reg(i.modrm & 7)}; ${s.reg(i.modrm & 7)} = t; } `;
+  const st = faultable(i, ctx);
+  return `{ const off = ${ea(mem)}; ${load('t', s.size, mem.seg, 'off', st)} const x = ${s.reg(reg)}; ${store(s.size, mem.seg, 'off', 'x', st)} ${s.reg(reg)} = t; } `;
 }
