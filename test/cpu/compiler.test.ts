@@ -573,6 +573,33 @@ describe('the compiling CPU', () => {
     expect(stats.compiles).toBeLessThanOrEqual(8);
   });
 
+  it('an exception right after a flag-setting instruction pushes that instruction\'s flags', () => {
+    // The compiled ADD keeps its flags in the block's locals; the faulting read stores them
+    // before the exception: the #GP frame's FLAGS have the last ADD's AF (0xfffc + 4).
+    const code = Uint8Array.of(
+      0x66, 0x83, 0xc6, 0x04, // 1000: add esi, 4
+      0x67, 0x8b, 0x06, // 1004: mov ax, [esi]
+      0xeb, 0xf7, // 1007: jmp 1000
+    );
+    const setUp = (compiler: boolean): Rig => {
+      const r = rig(compiler, code, false);
+      r.memory.writeBytes(0x34, Uint8Array.of(0x00, 0x20, 0x00, 0x00)); // IVT[13] = 0000:2000
+      r.memory.writeBytes(0x2000, Uint8Array.of(0xf4)); // hlt
+      const s = r.cpu.getState();
+      s.esi = 0xf000;
+      r.cpu.setState(s);
+      return r;
+    };
+    const on = setUp(true);
+    const off = setUp(false);
+    expect(runTo(on, 1_000_000)).toBe(RunExit.HALTED);
+    expect(runTo(off, 1_000_000)).toBe(RunExit.HALTED);
+    expect(snapshot(on)).toEqual(snapshot(off));
+    expect(on.memory.read16(0x8000 - 6)).toBe(0x1004);
+    expect(on.memory.read16(0x8000 - 2) & 0x10).toBe(0x10);
+    expect(on.cpu.compilerStats!.compiles).toBeGreaterThan(0);
+  });
+
   it('a block goes on after an instruction it steps (RDTSC): the poll loop stays in one block, exactly', () => {
     const on = rig(true, POLL, true);
     const off = rig(false, POLL, true);

@@ -26,7 +26,7 @@
  * one) and the fetch window did not change.
  */
 import { decodeAt, type CodeWindow, type Insn } from './decode.js';
-import { emit, type EmitContext } from './emit.js';
+import { emit, flushFlags, syncFlags, type EmitContext, type PendingFlags } from './emit.js';
 import { steppedLength } from './length.js';
 
 /** What a block function needs besides the CPU: the interpreter's ALU helpers and the steppers. */
@@ -89,7 +89,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     if (insn === null) break;
     const whole = insn.native && inPage((eip + insn.length - 1) | 0);
     if (insn.native && !whole) break; // crosses the page: the interpreter's
-    const code = whole ? emit(insn, PROBE) : null;
+    const code = whole ? emit(insn, probe()) : null;
     if (code === null) {
       // Stepped: the interpreter runs it, and reads its bytes itself (no range to watch).
       // The block goes on after it (a poll or a TSC loop stays inside), if its length is known.
@@ -132,6 +132,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     return n;
   };
   const body: string[] = [];
+  const fl: PendingFlags = { kind: null };
   let k = 0;
   let n = 0;
   let runStart = true;
@@ -139,7 +140,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     const x = slots[j];
     const off = (x.eip - start) | 0;
     if (labels.has(x.eip)) {
-      if (j > 0) body.push(k === 0 ? '' : `ic += ${k};`);
+      if (j > 0) body.push(`${syncFlags(fl)}${k === 0 ? '' : `ic += ${k};`}`);
       body.push(`case ${off}:`);
       k = 0;
       runStart = true;
@@ -153,7 +154,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     const nextEip = (x.eip + x.length) | 0;
     if (x.stepped) {
       const stepper = x.insn.op === 0xf2 || x.insn.op === 0xf3 ? 'stepRep' : 'step';
-      body.push(`  clock.icount = ${icNow}; c.eip = ${x.eip}; { const stay = ${stepper}(c); ic = clock.icount; eip = c.eip; ${RELOAD_ALL} if (!stay) break loop; if (eip !== ${nextEip}) continue loop; }`);
+      body.push(`  ${syncFlags(fl)}clock.icount = ${icNow}; c.eip = ${x.eip}; { const stay = ${stepper}(c); ic = clock.icount; eip = c.eip; ${RELOAD_ALL} if (!stay) break loop; if (eip !== ${nextEip}) continue loop; }`);
       k = 0;
       runStart = true;
       continue;
@@ -161,8 +162,9 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     const ctx: EmitContext = {
       inWindow: inPage,
       ic: icNow,
+      flags: fl,
       to: (t) => {
-        const count = `ic += ${k + 1};`;
+        const count = `${flushFlags(fl)}ic += ${k + 1};`;
         if (typeof t === 'string') return `${count} eip = ${t}; continue loop;`;
         return `${count} eip = ${t}; ${labels.has(t) ? 'continue' : 'break'} loop;`;
       },
@@ -172,15 +174,16 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     k++;
     // After a call that may have lowered the slice's end: does the rest of the run still fit?
     const lastOfRun = j + 1 >= slots.length || labels.has(slots[j + 1].eip);
-    if (code.includes('se = c.sliceEnd') && !lastOfRun) body.push(`  if (se - ic < ${n}) { ic += ${k}; eip = ${nextEip}; break loop; }`);
+    if (code.includes('se = c.sliceEnd') && !lastOfRun) body.push(`  if (se - ic < ${n}) { ${flushFlags(fl)}ic += ${k}; eip = ${nextEip}; break loop; }`);
   }
-  if (open) body.push(`ic += ${k}; eip = ${end}; continue loop;`);
+  if (open) body.push(`${syncFlags(fl)}ic += ${k}; eip = ${end}; continue loop;`);
   const source = `const { alu, inc, dec, neg, shift, imulTrunc, mulAcc, divAcc, shiftDouble, step, stepRep, codeStore, ioRead, ioWrite } = h;
 return function block(c) {
   const regs = c.regs, r16 = c.r16, r8 = c.r8, clock = c.clock;
   const ram = c.ram, ram32 = c.ram32, pageKind = c.pageKind, dirty = c.dirty, codePages = c.codePages;
   const tlbBits = c.tlbBits, tlbPhys = c.tlbPhys;
   let se = 0, a20 = 0, fr = 0, fw = 0, sb = 0, pg = 0, tr = 0, tw = 0;
+  let fa = 0, fb = 0, fres = 0;
   ${RELOAD_ALL}
   const ic0 = clock.icount;
   let ic = ic0;
@@ -199,7 +202,7 @@ return function block(c) {
 }
 
 /** emit()'s context while decoding (only whether an instruction is translated matters then). */
-const PROBE: EmitContext = { inWindow: () => false, ic: 'ic', to: () => '' };
+const probe = (): EmitContext => ({ inWindow: () => false, ic: 'ic', to: () => '', flags: { kind: null } });
 
 /** The target of a near jump, call or conditional branch whose target is a constant; else null. */
 function staticTarget(i: Insn): number | null {

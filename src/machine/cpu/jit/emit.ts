@@ -33,6 +33,36 @@ export interface EmitContext {
    * instruction of the block is dispatched to, anything else leaves it.
    */
   to(target: number | string): string;
+  /** The block's flags not yet stored in the CpuCore (shared by the instructions of a run). */
+  readonly flags: PendingFlags;
+}
+
+/**
+ * Lazy flags kept in the block's locals (`fa`, `fb`, `fres`) instead of the CpuCore's lazy
+ * fields: the last ALU operation's kind is known at compile time, so a later condition reads
+ * the locals directly (CMP then Jcc is one comparison) and flags overwritten before anything
+ * reads them are never stored. They are stored (`flushFlags`) wherever the CpuCore's flags can
+ * be seen: before a slow path or an exception (faultable), at every exit and label, before a
+ * stepped instruction and before any instruction whose flag work is not written out here.
+ */
+export interface PendingFlags {
+  /** null: the CpuCore's flags are current. */
+  kind: null | { readonly logic: boolean; readonly sub: boolean; readonly sh: number };
+}
+
+/** Store the pending flags into the CpuCore (as setAdd / setSub / setLogic would have); they stay pending. */
+export function flushFlags(f: PendingFlags): string {
+  const k = f.kind;
+  if (k === null) return '';
+  if (k.logic) return `c.flags &= ${LOGIC_CLEARS}; c.lres = fres; c.lsh = ${k.sh}; c.lazy = ${LAZY_LOGIC}; `;
+  return `c.la = fa; c.lb = fb; c.lres = fres; c.lop = ${k.sub ? 1 : 0}; c.lsh = ${k.sh}; c.lazy = ${LAZY_ARITH}; `;
+}
+
+/** flushFlags, after which the CpuCore's flags are current (code on every path from here). */
+export function syncFlags(f: PendingFlags): string {
+  const code = flushFlags(f);
+  f.kind = null;
+  return code;
 }
 
 const CF = 0x0001;
@@ -70,23 +100,23 @@ function sized(size: 1 | 2 | 4): { reg: (i: number) => string; size: 1 | 2 | 4; 
 }
 
 /** `r` = a OP b with the interpreter's flags (alu.ts). */
-function aluOp(op: number, a: string, b: string, sh: number): string {
+function aluOp(op: number, a: string, b: string, sh: number, ctx: EmitContext): string {
   if (sh === 31) {
     switch (op) {
-      case 0: return `const r = (${a} + ${b}) | 0; ${setArith(a, b, 'r', 31, false)}`;
-      case 1: return `const r = ${a} | ${b}; ${setLogic('r', 31)}`;
-      case 4: return `const r = ${a} & ${b}; ${setLogic('r', 31)}`;
-      case 5: case 7: return `const r = (${a} - ${b}) | 0; ${setArith(a, b, 'r', 31, true)}`;
-      case 6: return `const r = ${a} ^ ${b}; ${setLogic('r', 31)}`;
+      case 0: return `const r = (${a} + ${b}) | 0; ${setArith(a, b, 'r', 31, false, ctx)}`;
+      case 1: return `const r = ${a} | ${b}; ${setLogic('r', 31, ctx)}`;
+      case 4: return `const r = ${a} & ${b}; ${setLogic('r', 31, ctx)}`;
+      case 5: case 7: return `const r = (${a} - ${b}) | 0; ${setArith(a, b, 'r', 31, true, ctx)}`;
+      case 6: return `const r = ${a} ^ ${b}; ${setLogic('r', 31, ctx)}`;
       default: break;
     }
   }
   return `const r = alu(c, ${op}, ${a}, ${b}, ${sh});`;
 }
 
-/** The state an exception or a device must find before this instruction's first access. */
+/** The state an exception or a device must find before this instruction's first access (or, called later, before a later one). */
 function faultable(i: Insn, ctx: EmitContext): string {
-  return `clock.icount = ${ctx.ic}; c.startEip = ${hex(i.eip)}; c.eip = ${hex(next(i))}; `;
+  return `${flushFlags(ctx.flags)}clock.icount = ${ctx.ic}; c.startEip = ${hex(i.eip)}; c.eip = ${hex(next(i))}; `;
 }
 
 const next = (i: Insn): number => (i.eip + i.length) | 0;
@@ -107,21 +137,25 @@ const LAZY_ARITH = 0x0001 | 0x0004 | 0x0010 | 0x0040 | 0x0080 | 0x0800; // ARITH
 const LAZY_LOGIC = 0x0004 | 0x0040 | 0x0080; // PF | ZF | SF
 const LOGIC_CLEARS = ~(0x0001 | 0x0800 | 0x0010); // ~(CF | OF | AF)
 
-/** setAdd (sub false) / setSub (sub true) of a, b, r (expressions without side effects). */
-function setArith(a: string, b: string, r: string, sh: number, sub: boolean): string {
-  return `c.la = ${a}; c.lb = ${b}; c.lres = ${r}; c.lop = ${sub ? 1 : 0}; c.lsh = ${sh}; c.lazy = ${LAZY_ARITH};`;
+/** setAdd (sub false) / setSub (sub true) of a, b, r (expressions without side effects), kept pending. */
+function setArith(a: string, b: string, r: string, sh: number, sub: boolean, ctx: EmitContext): string {
+  ctx.flags.kind = { logic: false, sub, sh };
+  return `fa = ${a}; fb = ${b}; fres = ${r};`;
 }
 
-/** setLogic of `r` (an expression, evaluated once). */
-function setLogic(r: string, sh: number): string {
-  return `c.flags &= ${LOGIC_CLEARS}; c.lres = ${r}; c.lsh = ${sh}; c.lazy = ${LAZY_LOGIC};`;
+/** setLogic of `r` (an expression, evaluated once), kept pending. */
+function setLogic(r: string, sh: number, ctx: EmitContext): string {
+  ctx.flags.kind = { logic: true, sub: false, sh };
+  return `fres = ${r};`;
 }
 
 /** getZF. */
 const ZF_SET = '((c.lazy & 0x40) !== 0 ? (c.lres & ((2 << c.lsh) - 1)) === 0 : (c.flags & 0x40) !== 0)';
 
 /** Condition code `cc` as an expression: registers.ts cond() with `cc` known (its switch left out). */
-function cond(cc: number): string {
+function cond(cc: number, ctx: EmitContext): string {
+  const k = ctx.flags.kind;
+  if (k !== null) return pendingCond(cc, k);
   let r: string;
   switch (cc >> 1) {
     case 0: r = 'c.getOF()'; break;
@@ -136,8 +170,88 @@ function cond(cc: number): string {
   return (cc & 1) === 0 ? r : `!${r}`;
 }
 
-/** The JavaScript for `i`, or null: the interpreter steps it. */
+/**
+ * Condition `cc` (not P/NP: those sync first, see ownsFlags) from the pending flags' locals:
+ * registers.ts lazyCarry / lazyOverflow / getZF / getSF for the kind known at compile time.
+ */
+function pendingCond(cc: number, k: NonNullable<PendingFlags['kind']>): string {
+  const zf = k.sh === 31 ? '(fres === 0)' : `((fres & ${hex((2 << k.sh) - 1)}) === 0)`;
+  const sf = k.sh === 31 ? '(fres < 0)' : `(((fres >>> ${k.sh}) & 1) !== 0)`;
+  let r: string;
+  if (k.logic) {
+    // CF = OF = 0.
+    switch (cc >> 1) {
+      case 0: case 1: r = 'false'; break;
+      case 2: case 3: r = zf; break;
+      case 4: case 6: r = sf; break;
+      default: r = `(${zf} || ${sf})`; break;
+    }
+  } else if (k.sub) {
+    // 32-bit a - b: CF = a < b unsigned, ZF = a === b, SF != OF = a < b signed.
+    switch (cc >> 1) {
+      case 0: r = '(((fa ^ fb) & (fa ^ fres)) < 0)'; break;
+      case 1: r = '((fa >>> 0) < (fb >>> 0))'; break;
+      case 2: r = '(fa === fb)'; break;
+      case 3: r = '((fa >>> 0) <= (fb >>> 0))'; break;
+      case 4: r = sf; break;
+      case 6: r = '(fa < fb)'; break;
+      default: r = '(fa <= fb)'; break;
+    }
+  } else {
+    // 32-bit a + b: CF = carry out (the sum below a, unsigned).
+    const cf = '((fres >>> 0) < (fa >>> 0))';
+    const of = '(((fa ^ fres) & (fb ^ fres)) < 0)';
+    switch (cc >> 1) {
+      case 0: r = of; break;
+      case 1: r = cf; break;
+      case 2: r = zf; break;
+      case 3: r = `(${cf} || ${zf})`; break;
+      case 4: r = sf; break;
+      case 6: r = `(${sf} !== ${of})`; break;
+      default: r = `(${zf} || ${sf} !== ${of})`; break;
+    }
+  }
+  return (cc & 1) === 0 ? r : `!${r}`;
+}
+
+/**
+ * The instruction's flag work is all written out here (setArith, setLogic, cond), or it has
+ * none: the pending flags may stay pending across it. Anything else (helpers, INC/DEC, PF
+ * conditions, CLC...) finds the CpuCore's flags current (emit syncs first).
+ */
+function ownsFlags(i: Insn): boolean {
+  const op = i.op;
+  const reg = (i.modrm >> 3) & 7;
+  const inlineAlu = (aop: number): boolean => aop !== 2 && aop !== 3;
+  if (op < 0x40 && (op & 7) <= 5) {
+    if ((op & 7) === 4) return false; // AL: alu()
+    const wide = (op & 1) === 1 && i.o32;
+    return wide && inlineAlu(op >> 3);
+  }
+  if (op === 0x80) return false;
+  if (op === 0x81 || op === 0x83) return i.o32 && inlineAlu(reg);
+  if (op === 0x84 || op === 0x85 || op === 0xa8 || op === 0xa9) return true;
+  if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) || (op >= 0x190 && op <= 0x19f)) return ((op & 15) >> 1) !== 5;
+  if (op === 0xf6 || op === 0xf7) return reg <= 2; // TEST, NOT
+  if (op === 0xff) return reg === 2 || reg === 4 || reg === 6;
+  if ((op >= 0x50 && op <= 0x5f) || op === 0x68 || op === 0x6a || (op >= 0x86 && op <= 0x8b) || op === 0x8d || (op >= 0x90 && op <= 0x97)) return true;
+  if ((op >= 0xa0 && op <= 0xa3) || op === 0xc9) return true; // MOV moffs, LEAVE
+  if (op === 0x98 || op === 0x99 || (op >= 0xb0 && op <= 0xbf) || op === 0xc2 || op === 0xc3 || op === 0xc6 || op === 0xc7) return true;
+  if (op === 0xe8 || op === 0xe9 || op === 0xeb || op === 0xe4 || op === 0xe6 || (op >= 0xec && op <= 0xef)) return true;
+  return op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf;
+}
+
+/** The JavaScript for `i`, or null: the interpreter steps it (the caller syncs the flags first). */
 export function emit(i: Insn, ctx: EmitContext): string | null {
+  if (ownsFlags(i)) return emitInsn(i, ctx);
+  const saved = ctx.flags.kind;
+  const sync = syncFlags(ctx.flags);
+  const code = emitInsn(i, ctx);
+  if (code === null) ctx.flags.kind = saved;
+  return code === null ? null : sync + code;
+}
+
+function emitInsn(i: Insn, ctx: EmitContext): string | null {
   const op = i.op;
   const m = i.modrm;
   const reg = (m >> 3) & 7;
@@ -154,20 +268,20 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
       case 0: case 1: { // op r/m, r
         const s = (op & 1) === 0 ? b8 : v;
         if (mem === null) {
-          return `{ ${aluOp(aop, s.reg(rm), s.reg(reg), s.sh)}${write ? ` ${s.reg(rm)} = r;` : ''} } `;
+          return `{ ${aluOp(aop, s.reg(rm), s.reg(reg), s.sh, ctx)}${write ? ` ${s.reg(rm)} = r;` : ''} } `;
         }
         const st = faultable(i, ctx);
-        return `{ const off = ${ea(mem)}; ${load('a', s.size, mem.seg, 'off', st)} const b = ${s.reg(reg)}; ${aluOp(aop, 'a', 'b', s.sh)}${write ? ` ${store(s.size, mem.seg, 'off', 'r', st)}` : ''} } `;
+        return `{ const off = ${ea(mem)}; ${load('a', s.size, mem.seg, 'off', st)} const b = ${s.reg(reg)}; ${aluOp(aop, 'a', 'b', s.sh, ctx)}${write ? ` ${store(s.size, mem.seg, 'off', 'r', faultable(i, ctx))}` : ''} } `;
       }
       case 2: case 3: { // op r, r/m
         const s = (op & 1) === 0 ? b8 : v;
         const src = mem === null ? `const b = ${s.reg(rm)};` : `const off = ${ea(mem)}; ${load('b', s.size, mem.seg, 'off', faultable(i, ctx))}`;
-        return `{ const a = ${s.reg(reg)}; ${src} ${aluOp(aop, 'a', 'b', s.sh)}${write ? ` ${s.reg(reg)} = r;` : ''} } `;
+        return `{ const a = ${s.reg(reg)}; ${src} ${aluOp(aop, 'a', 'b', s.sh, ctx)}${write ? ` ${s.reg(reg)} = r;` : ''} } `;
       }
       case 4:
-        return `{ const a = r8[0]; ${aluOp(aop, 'a', hex(i.imm), 7)}${write ? ' r8[0] = r;' : ''} } `;
+        return `{ const a = r8[0]; ${aluOp(aop, 'a', hex(i.imm), 7, ctx)}${write ? ' r8[0] = r;' : ''} } `;
       default:
-        return `{ const a = ${v.reg(0)}; ${aluOp(aop, 'a', hex(i.imm), v.sh)}${write ? ` ${v.reg(0)} = r;` : ''} } `;
+        return `{ const a = ${v.reg(0)}; ${aluOp(aop, 'a', hex(i.imm), v.sh, ctx)}${write ? ` ${v.reg(0)} = r;` : ''} } `;
     }
   }
   if (op >= 0x40 && op <= 0x4f) {
@@ -190,21 +304,21 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
   if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
     const body = jumpTo(i, (next(i) + i.imm) | 0, ctx);
     // The count goes first in jumpTo's code; the condition reads flags only.
-    return `if (${cond(op & 15)}) { ${body} }`;
+    return `if (${cond(op & 15, ctx)}) { ${body} }`;
   }
   if (op === 0x80 || op === 0x81 || op === 0x83) {
     const s = op === 0x80 ? b8 : v;
     const aop = reg;
     const imm = op === 0x83 && !i.o32 ? i.imm & 0xffff : i.imm;
-    if (mem === null) return `{ const a = ${s.reg(rm)}; ${aluOp(aop, 'a', hex(imm), s.sh)}${aop !== 7 ? ` ${s.reg(rm)} = r;` : ''} } `;
+    if (mem === null) return `{ const a = ${s.reg(rm)}; ${aluOp(aop, 'a', hex(imm), s.sh, ctx)}${aop !== 7 ? ` ${s.reg(rm)} = r;` : ''} } `;
     const st = faultable(i, ctx);
-    return `{ const off = ${ea(mem)}; ${load('a', s.size, mem.seg, 'off', st)} ${aluOp(aop, 'a', hex(imm), s.sh)}${aop !== 7 ? ` ${store(s.size, mem.seg, 'off', 'r', st)}` : ''} } `;
+    return `{ const off = ${ea(mem)}; ${load('a', s.size, mem.seg, 'off', st)} ${aluOp(aop, 'a', hex(imm), s.sh, ctx)}${aop !== 7 ? ` ${store(s.size, mem.seg, 'off', 'r', faultable(i, ctx))}` : ''} } `;
   }
   if (op === 0x84 || op === 0x85 || op === 0xa8 || op === 0xa9) {
     const s = (op & 1) === 0 ? b8 : v;
-    if (op >= 0xa8) return `${setLogic(`${s.reg(0)} & ${hex(i.imm)}`, s.sh)} `;
-    if (mem === null) return `${setLogic(`${s.reg(rm)} & ${s.reg(reg)}`, s.sh)} `;
-    return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i, ctx))} ${setLogic(`x & ${s.reg(reg)}`, s.sh)} } `;
+    if (op >= 0xa8) return `${setLogic(`${s.reg(0)} & ${hex(i.imm)}`, s.sh, ctx)} `;
+    if (mem === null) return `${setLogic(`${s.reg(rm)} & ${s.reg(reg)}`, s.sh, ctx)} `;
+    return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', faultable(i, ctx))} ${setLogic(`x & ${s.reg(reg)}`, s.sh, ctx)} } `;
   }
   if (op >= 0x88 && op <= 0x8b) {
     const s = (op & 1) === 0 ? b8 : v;
@@ -264,7 +378,7 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
     const immLength = reg < 2 ? (op === 0xf6 ? 1 : size) : 0; // TEST's immediate is fetched after the read
     const st = `${faultable(i, ctx)}c.eip = ${hex((next(i) - immLength) | 0)}; `;
     const read = mem === null ? `const x = ${s.reg(rm)};` : `const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', st)}`;
-    if (reg < 2) return `{ ${read} ${setLogic(`x & ${hex(i.imm)}`, s.sh)} } `;
+    if (reg < 2) return `{ ${read} ${setLogic(`x & ${hex(i.imm)}`, s.sh, ctx)} } `;
     const result = reg === 2 ? '~x' : `neg(c, x, ${s.sh})`;
     const write = mem === null ? `${s.reg(rm)} = r;` : store(s.size, mem.seg, 'off', 'r', faultable(i, ctx));
     return `{ ${read} const r = ${result}; ${write} } `;
@@ -287,8 +401,8 @@ export function emit(i: Insn, ctx: EmitContext): string | null {
     return `{ ${read} const t = x${mask}; ${limit} ${push(size, hex(next(i)), st)} ${ctx.to('t')} }`;
   }
   if (op >= 0x190 && op <= 0x19f) {
-    if (mem === null) return `${reg8(rm)} = ${cond(op & 15)} ? 1 : 0; `;
-    return `{ const off = ${ea(mem)}; const x = ${cond(op & 15)} ? 1 : 0; ${store(1, mem.seg, 'off', 'x', faultable(i, ctx))} } `;
+    if (mem === null) return `${reg8(rm)} = ${cond(op & 15, ctx)} ? 1 : 0; `;
+    return `{ const off = ${ea(mem)}; const x = ${cond(op & 15, ctx)} ? 1 : 0; ${store(1, mem.seg, 'off', 'x', faultable(i, ctx))} } `;
   }
   if (op === 0x86 || op === 0x87 || (op >= 0x91 && op <= 0x97)) return exchange(i, op === 0x86 ? b8 : v, ctx);
   if (op >= 0xa0 && op <= 0xa3) {
