@@ -29,12 +29,12 @@ export type { CpuState, SegmentCache, TableRegister } from './state.js';
 /** EDX after reset holds the component identifier: family 4, model 2, stepping 0 - the same as CPUID leaf 1 EAX. */
 const RESET_EDX = CPU_SIGNATURE;
 
-/** How a new CPU runs code: MIGTRACE_COMPILER=1 compiles hot blocks, =eager nearly every block (to test it); unset or 0 interprets. */
+/** How a new CPU runs code: hot blocks compiled (the default), =eager nearly every block (to test it); MIGTRACE_COMPILER=0 or off interprets. */
 export type CompilerMode = 'off' | 'on' | 'eager';
 
 function compilerByDefault(): CompilerMode {
   const v = process.env.MIGTRACE_COMPILER;
-  return v === 'eager' ? 'eager' : v === '1' || v === 'on' ? 'on' : 'off';
+  return v === 'eager' ? 'eager' : v === '0' || v === 'off' ? 'off' : 'on';
 }
 
 export class Cpu extends CpuCore {
@@ -51,7 +51,7 @@ export class Cpu extends CpuCore {
     this.setCompiler(compilerByDefault());
   }
 
-  /** Compile hot code, or interpret everything (the default): the guest sees no difference. */
+  /** Compile hot code (the default), or interpret everything: the guest sees no difference. */
   setCompiler(mode: CompilerMode | boolean): void {
     const m: CompilerMode = mode === true ? 'on' : mode === false ? 'off' : mode;
     if (this.jit !== null) {
