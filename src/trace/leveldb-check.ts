@@ -247,15 +247,101 @@ export function checkLog(file: Uint8Array): FileProblem {
   return null;
 }
 
+/** The records of a log (MANIFEST) whole: FULL, or FIRST + MIDDLE... + LAST joined; null if it does not parse. */
+function logRecords(file: Uint8Array): Uint8Array[] | null {
+  const out: Uint8Array[] = [];
+  let parts: Uint8Array[] = [];
+  let p = 0;
+  while (p < file.length) {
+    const blockLeft = LOG_BLOCK - (p % LOG_BLOCK);
+    if (blockLeft < LOG_HEADER || p + LOG_HEADER > file.length) {
+      p += blockLeft;
+      continue;
+    }
+    const length = file[p + 4] | (file[p + 5] << 8);
+    const type = file[p + 6];
+    if (type === 0 && length === 0) {
+      p += blockLeft;
+      continue;
+    }
+    if (p + LOG_HEADER + length > file.length || type < 1 || type > 4) return null;
+    const data = file.subarray(p + LOG_HEADER, p + LOG_HEADER + length);
+    if (type === 1) out.push(data);
+    else if (type === 2) parts = [data];
+    else {
+      parts.push(data);
+      if (type === 4) out.push(Buffer.concat(parts));
+    }
+    p += LOG_HEADER + length;
+  }
+  return out;
+}
+
 /**
- * Check every table, log and MANIFEST in a LevelDB directory; the first problem found, as
- * "file NAME: what", or null.
+ * The table numbers the current MANIFEST lists as live (its VersionEdits' new files less their
+ * deleted files), or null when CURRENT or the MANIFEST cannot be read or holds a tag this does
+ * not know (then every table is checked). Any other table is not part of the database: the
+ * output of a compaction that a close cut short, say, which LevelDB deletes when it opens.
+ */
+export function liveTables(dir: string): Set<number> | null {
+  let edits: Uint8Array[] | null;
+  try {
+    const current = fs.readFileSync(path.join(dir, 'CURRENT'), 'latin1').trim();
+    if (!/^MANIFEST-\d+$/.test(current)) return null;
+    edits = logRecords(fs.readFileSync(path.join(dir, current)));
+  } catch {
+    return null;
+  }
+  if (edits === null) return null;
+  const live = new Set<number>();
+  for (const e of edits) {
+    const c: Cursor = { p: 0 };
+    const n = (): number | null => varint(e, c, e.length);
+    const skip = (): boolean => {
+      const len = n();
+      if (len === null || c.p + len > e.length) return false;
+      c.p += len;
+      return true;
+    };
+    while (c.p < e.length) {
+      const tag = n();
+      let ok: boolean;
+      switch (tag) {
+        case 1: ok = skip(); break; // comparator
+        case 2: case 3: case 4: case 9: ok = n() !== null; break; // log, next file, last sequence, previous log
+        case 5: ok = n() !== null && skip(); break; // compact pointer: level, key
+        case 6: { // deleted file: level, number
+          const number = n() === null ? null : n();
+          ok = number !== null;
+          if (number !== null) live.delete(number);
+          break;
+        }
+        case 7: { // new file: level, number, size, smallest, largest
+          const number = n() === null ? null : n();
+          ok = number !== null && n() !== null && skip() && skip();
+          if (ok && number !== null) live.add(number);
+          break;
+        }
+        default: return null;
+      }
+      if (!ok) return null;
+    }
+  }
+  return live;
+}
+
+/**
+ * Check every live table, every log and the MANIFESTs in a LevelDB directory; the first
+ * problem found, as "file NAME: what", or null. A table the MANIFEST does not list (liveTables)
+ * is not read: LevelDB never would.
  */
 export function checkLevelDbFiles(dir: string, names: readonly string[] = fs.readdirSync(dir)): string | null {
+  const live = liveTables(dir);
   for (const name of [...names].sort()) {
     const table = /\.(ldb|sst)$/.test(name);
     const log = /\.log$/.test(name) || /^MANIFEST-\d+$/.test(name);
     if (!table && !log) continue;
+    if (table && live !== null && !live.has(Number.parseInt(name, 10))) continue;
     const bytes = fs.readFileSync(path.join(dir, name));
     const problem = table ? checkTable(bytes) : checkLog(bytes);
     if (problem !== null) return `file ${name}: ${problem}`;

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { TraceReader } from '../../src/trace/reader.js';
 import { TraceWriter } from '../../src/trace/writer.js';
-import { DEV_NIC, TestClock, prng, sampleHeader, tempDir } from './helpers.js';
+import { DEV_NIC, TestClock, prng, recordSample, sampleHeader, tempDir } from './helpers.js';
 
 const tables = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.ldb'));
 
@@ -45,5 +45,27 @@ describe('closing a trace', () => {
     } finally {
       await reader.close();
     }
+  });
+
+  it('a table the MANIFEST does not list (a compaction cut short by close) is not corruption; a damaged live table is', async () => {
+    // LevelDB's close stops a background compaction mid-file and leaves the partial table
+    // behind (it deletes it at the next open); a reader must not call the trace corrupt for it.
+    const dir = path.join(tempDir('orphan'), 't');
+    await recordSample(dir, { steps: 3000 });
+    const live = tables(dir);
+    expect(live.length).toBeGreaterThan(0);
+    fs.writeFileSync(path.join(dir, '009999.ldb'), Buffer.alloc(5000, 0x5a)); // no footer, no magic
+    const reader = await TraceReader.open(dir);
+    try {
+      expect(reader.status.complete).toBe(true);
+    } finally {
+      await reader.close();
+    }
+    expect(fs.existsSync(path.join(dir, '009999.ldb'))).toBe(true); // reading changed nothing
+    const t = path.join(dir, live[0]);
+    const bytes = fs.readFileSync(t);
+    bytes[bytes.length - 1] ^= 0xff; // the footer's magic
+    fs.writeFileSync(t, bytes);
+    await expect(TraceReader.open(dir)).rejects.toThrow(new RegExp(`corrupt: file ${live[0]}: it is not a LevelDB table`));
   });
 });
