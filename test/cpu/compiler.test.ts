@@ -321,6 +321,24 @@ function snapshot(r: Rig): { state: CpuState; ram: string; dirty: string; icount
   };
 }
 
+/** Real mode with `vector`'s handler at 0000:2000 a HLT, and ESI = 0xf000 (the limit-fault loops walk it up). */
+function faultRig(compiler: boolean, code: Uint8Array, vector: number): Rig {
+  const r = rig(compiler, code, false);
+  r.memory.writeBytes(vector * 4, Uint8Array.of(0x00, 0x20, 0x00, 0x00)); // IVT[vector] = 0000:2000
+  r.memory.writeBytes(0x2000, Uint8Array.of(0xf4)); // hlt
+  const s = r.cpu.getState();
+  s.esi = 0xf000;
+  r.cpu.setState(s);
+  return r;
+}
+
+/** Both run until the handler halts, to the same state. */
+function expectSameHalt(on: Rig, off: Rig): void {
+  expect(runTo(on, 1_000_000)).toBe(RunExit.HALTED);
+  expect(runTo(off, 1_000_000)).toBe(RunExit.HALTED);
+  expect(snapshot(on)).toEqual(snapshot(off));
+}
+
 /** Both rigs run to each stop in turn: the same exit and the same state at every one. */
 function expectSameAt(on: Rig, off: Rig, stops: readonly number[]): void {
   for (const at of stops) {
@@ -496,20 +514,9 @@ describe('the compiling CPU', () => {
   });
 
   it('an exception in the middle of compiled code is taken at the faulting instruction, uncounted', () => {
-    const setUp = (compiler: boolean): Rig => {
-      const r = rig(compiler, LIMIT_FAULT, false);
-      r.memory.writeBytes(0x34, Uint8Array.of(0x00, 0x20, 0x00, 0x00)); // IVT[13] = 0000:2000
-      r.memory.writeBytes(0x2000, Uint8Array.of(0xf4)); // hlt
-      const s = r.cpu.getState();
-      s.esi = 0xf000;
-      r.cpu.setState(s);
-      return r;
-    };
-    const on = setUp(true);
-    const off = setUp(false);
-    expect(runTo(on, 1_000_000)).toBe(RunExit.HALTED);
-    expect(runTo(off, 1_000_000)).toBe(RunExit.HALTED);
-    expect(snapshot(on)).toEqual(snapshot(off));
+    const on = faultRig(true, LIMIT_FAULT, 13);
+    const off = faultRig(false, LIMIT_FAULT, 13);
+    expectSameHalt(on, off);
     // The pushed IP is the faulting MOV's, after 0x1000 / 4 = 1024 rounds of three instructions.
     expect(on.memory.read16(0x8000 - 6)).toBe(0x1000);
     expect(on.clock.icount).toBe(3 * 1024 + 1);
@@ -530,17 +537,9 @@ describe('the compiling CPU', () => {
   });
 
   it('a divide error in compiled code is taken at the DIV, uncounted', () => {
-    const setUp = (compiler: boolean): Rig => {
-      const r = rig(compiler, DIVIDE_ERROR, false);
-      r.memory.writeBytes(0x0, Uint8Array.of(0x00, 0x20, 0x00, 0x00)); // IVT[0] = 0000:2000
-      r.memory.writeBytes(0x2000, Uint8Array.of(0xf4)); // hlt
-      return r;
-    };
-    const on = setUp(true);
-    const off = setUp(false);
-    expect(runTo(on, 1_000_000)).toBe(RunExit.HALTED);
-    expect(runTo(off, 1_000_000)).toBe(RunExit.HALTED);
-    expect(snapshot(on)).toEqual(snapshot(off));
+    const on = faultRig(true, DIVIDE_ERROR, 0);
+    const off = faultRig(false, DIVIDE_ERROR, 0);
+    expectSameHalt(on, off);
     expect(on.memory.read16(0x8000 - 6)).toBe(0x100d); // the pushed IP is the DIV's
     expect(on.clock.icount).toBe(1 + 500 * 8 + 4 + 1); // MOV CX, 500 rounds, four of the next, the handler's HLT
     expect(on.cpu.compilerStats!.compiles).toBeGreaterThan(0);
@@ -581,20 +580,9 @@ describe('the compiling CPU', () => {
       0x67, 0x8b, 0x06, // 1004: mov ax, [esi]
       0xeb, 0xf7, // 1007: jmp 1000
     );
-    const setUp = (compiler: boolean): Rig => {
-      const r = rig(compiler, code, false);
-      r.memory.writeBytes(0x34, Uint8Array.of(0x00, 0x20, 0x00, 0x00)); // IVT[13] = 0000:2000
-      r.memory.writeBytes(0x2000, Uint8Array.of(0xf4)); // hlt
-      const s = r.cpu.getState();
-      s.esi = 0xf000;
-      r.cpu.setState(s);
-      return r;
-    };
-    const on = setUp(true);
-    const off = setUp(false);
-    expect(runTo(on, 1_000_000)).toBe(RunExit.HALTED);
-    expect(runTo(off, 1_000_000)).toBe(RunExit.HALTED);
-    expect(snapshot(on)).toEqual(snapshot(off));
+    const on = faultRig(true, code, 13);
+    const off = faultRig(false, code, 13);
+    expectSameHalt(on, off);
     expect(on.memory.read16(0x8000 - 6)).toBe(0x1004);
     expect(on.memory.read16(0x8000 - 2) & 0x10).toBe(0x10);
     expect(on.cpu.compilerStats!.compiles).toBeGreaterThan(0);
