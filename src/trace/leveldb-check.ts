@@ -222,7 +222,12 @@ export function checkTable(file: Uint8Array): FileProblem {
 const LOG_BLOCK = 32768;
 const LOG_HEADER = 7;
 
-export function checkLog(file: Uint8Array): FileProblem {
+/**
+ * Walk a log's record fragments (leveldb doc/log_format.md) in order, handing each to `each`
+ * (its offset, type 1-4 and payload bounds; a non-null answer stops the walk with it).
+ * 'cut': the file ends inside a header or a record (a write interrupted by a crash).
+ */
+function walkLog(file: Uint8Array, each: (p: number, type: number, start: number, end: number) => FileProblem): FileProblem | 'cut' {
   let p = 0;
   while (p < file.length) {
     const blockLeft = LOG_BLOCK - (p % LOG_BLOCK);
@@ -230,7 +235,7 @@ export function checkLog(file: Uint8Array): FileProblem {
       p += blockLeft; // trailer padding
       continue;
     }
-    if (p + LOG_HEADER > file.length) return null; // a header cut off: a write interrupted by a crash
+    if (p + LOG_HEADER > file.length) return 'cut';
     const length = file[p + 4] | (file[p + 5] << 8);
     const type = file[p + 6];
     if (type === 0 && length === 0) {
@@ -239,42 +244,38 @@ export function checkLog(file: Uint8Array): FileProblem {
       continue;
     }
     if (LOG_HEADER + length > blockLeft) return `its record at byte ${p} is longer than its block`;
-    if (p + LOG_HEADER + length > file.length) return null; // cut off by the end: a crashed writer
+    if (p + LOG_HEADER + length > file.length) return 'cut';
     if (type < 1 || type > 4) return `its record at byte ${p} has an unknown type ${type}`;
-    if (masked(crc32c(file, p + 6, p + LOG_HEADER + length)) !== le32(file, p)) return `its record at byte ${p} fails its checksum`;
+    const problem = each(p, type, p + LOG_HEADER, p + LOG_HEADER + length);
+    if (problem !== null) return problem;
     p += LOG_HEADER + length;
   }
   return null;
 }
 
-/** The records of a log (MANIFEST) whole: FULL, or FIRST + MIDDLE... + LAST joined; null if it does not parse. */
+/** Every record's checksum; a record cut off by the end of the file is left to LevelDB's recovery (it drops it). */
+export function checkLog(file: Uint8Array): FileProblem {
+  const problem = walkLog(file, (p, _type, _start, end) =>
+    masked(crc32c(file, p + 6, end)) !== le32(file, p) ? `its record at byte ${p} fails its checksum` : null,
+  );
+  return problem === 'cut' ? null : problem;
+}
+
+/** The records of a log (MANIFEST) whole: FULL, or FIRST + MIDDLE... + LAST joined; null if it does not parse to its end. */
 function logRecords(file: Uint8Array): Uint8Array[] | null {
   const out: Uint8Array[] = [];
   let parts: Uint8Array[] = [];
-  let p = 0;
-  while (p < file.length) {
-    const blockLeft = LOG_BLOCK - (p % LOG_BLOCK);
-    if (blockLeft < LOG_HEADER || p + LOG_HEADER > file.length) {
-      p += blockLeft;
-      continue;
-    }
-    const length = file[p + 4] | (file[p + 5] << 8);
-    const type = file[p + 6];
-    if (type === 0 && length === 0) {
-      p += blockLeft;
-      continue;
-    }
-    if (p + LOG_HEADER + length > file.length || type < 1 || type > 4) return null;
-    const data = file.subarray(p + LOG_HEADER, p + LOG_HEADER + length);
+  const problem = walkLog(file, (_p, type, start, end) => {
+    const data = file.subarray(start, end);
     if (type === 1) out.push(data);
     else if (type === 2) parts = [data];
     else {
       parts.push(data);
       if (type === 4) out.push(Buffer.concat(parts));
     }
-    p += LOG_HEADER + length;
-  }
-  return out;
+    return null;
+  });
+  return problem === null ? out : null;
 }
 
 /**
@@ -311,13 +312,15 @@ export function liveTables(dir: string): Set<number> | null {
         case 2: case 3: case 4: case 9: ok = n() !== null; break; // log, next file, last sequence, previous log
         case 5: ok = n() !== null && skip(); break; // compact pointer: level, key
         case 6: { // deleted file: level, number
-          const number = n() === null ? null : n();
+          const level = n();
+          const number = level === null ? null : n();
           ok = number !== null;
           if (number !== null) live.delete(number);
           break;
         }
         case 7: { // new file: level, number, size, smallest, largest
-          const number = n() === null ? null : n();
+          const level = n();
+          const number = level === null ? null : n();
           ok = number !== null && n() !== null && skip() && skip();
           if (ok && number !== null) live.add(number);
           break;
