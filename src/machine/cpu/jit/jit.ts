@@ -134,8 +134,7 @@ export class Jit {
             }
             // A block that ran nothing found too little of the slice left for its first run:
             // the interpreter runs to the slice's end (not profiled: the block exists).
-            atBranch = interpret(c, STRETCH, true);
-            continue;
+            atBranch = false;
           }
         }
         if (atBranch) this.profile(p);
