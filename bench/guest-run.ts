@@ -4,6 +4,8 @@
  * timed in this process's CPU time (process.cpuUsage), which a shared host disturbs less than
  * wall time.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { resolveImage } from '../src/guests/catalog.js';
 import { Machine } from '../src/board/machine.js';
 import type { JitStats } from '../src/machine/cpu/jit/jit.js';
@@ -47,17 +49,24 @@ export interface BestOf {
 }
 
 /**
- * `runs` runs each way, alternating (interpreter, compiler, interpreter, ...) so drift in the
- * host's speed hits both alike; the fastest of each. The two must agree on the instruction
- * count and the serial output, or the compiler changed what the guest did.
+ * `runs` runs each way in this process, alternating (interpreter, compiler, interpreter, ...)
+ * so drift in the host's speed hits both alike; the fastest of each. After the first run of
+ * each way, V8 has optimised the interpreter's functions and the compiler's block functions
+ * (shared by every machine in the process: jit.ts), as for a migration's destination or a
+ * verifier's second replay. The two must agree on the instruction count and the serial
+ * output, or the compiler changed what the guest did.
  */
 export function bestOfBoth(guest: string, args: string | undefined, runs: number): BestOf {
+  return bestOf(guest, runs, (compiler) => timeGuestRun(guest, args, compiler));
+}
+
+function bestOf(guest: string, runs: number, run: (compiler: boolean) => GuestRunTiming): BestOf {
   let interpreter: GuestRunTiming | null = null;
   let compiler: GuestRunTiming | null = null;
   for (let i = 0; i < runs; i++) {
-    const a = timeGuestRun(guest, args, false);
+    const a = run(false);
     if (interpreter === null || a.mips > interpreter.mips) interpreter = a;
-    const b = timeGuestRun(guest, args, true);
+    const b = run(true);
     if (compiler === null || b.mips > compiler.mips) compiler = b;
   }
   if (interpreter === null || compiler === null) throw new Error('bestOfBoth: runs must be at least 1');
@@ -65,4 +74,28 @@ export function bestOfBoth(guest: string, args: string | undefined, runs: number
     throw new Error(`${guest}: the compiler changed the run: ${compiler.icount} instructions vs ${interpreter.icount}`);
   }
   return { interpreter, compiler };
+}
+
+/**
+ * One complete run of `guest` as the first in a new Node process: nothing of migtrace is
+ * compiled by V8 yet, the interpreter's functions no more than the blocks (a `migtrace record`
+ * of one guest). `bestOfBoth` measures later runs in one process instead, where V8 has
+ * optimised the interpreter and the compiler's blocks are shared from the first run.
+ */
+export function timeFreshGuestRun(guest: string, args: string | undefined, compiler: boolean): GuestRunTiming {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), guest, args ?? '', compiler ? 'on' : 'off'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(out) as GuestRunTiming;
+}
+
+/** `bestOfBoth` with every run in a fresh process (timeFreshGuestRun). */
+export function bestOfBothFresh(guest: string, args: string | undefined, runs: number): BestOf {
+  return bestOf(guest, runs, (compiler) => timeFreshGuestRun(guest, args, compiler));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [guest, args, way] = process.argv.slice(2);
+  process.stdout.write(JSON.stringify(timeGuestRun(guest, args === '' ? undefined : args, way === 'on')));
 }

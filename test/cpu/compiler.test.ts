@@ -98,6 +98,28 @@ function selfModifyingBlock(nops: number): Uint8Array {
 }
 
 /**
+ * A loop whose block starts on a 64-byte line (0x1040) and that, at ECX = 500, stores DX = 0x29f4
+ * at 0x103f: the HLT filler there again, and 0x29 over the block's first byte (ADD → SUB). Its
+ * other store, into 0x1800, shares the block's page but no line near its code.
+ */
+const NEXT_TO_CODE = Uint8Array.of(
+  0xb9, 0xe8, 0x03, 0x00, 0x00, // 1000: mov ecx, 1000
+  0xbb, 0x00, 0x18, 0x00, 0x00, // 1005: mov ebx, 0x1800
+  0xba, 0xf4, 0x29, 0x00, 0x00, // 100a: mov edx, 0x29f4
+  0xe9, 0x2c, 0x00, 0x00, 0x00, // 100f: jmp 0x1040
+  ...new Array<number>(0x2b).fill(0x90), // 1014: nop...
+  0xf4, // 103f: hlt (never reached)
+  0x01, 0xc8, // 1040 top: add eax, ecx
+  0x89, 0x03, // 1042: mov [ebx], eax
+  0x81, 0xf9, 0xf4, 0x01, 0x00, 0x00, // 1044: cmp ecx, 500
+  0x75, 0x07, // 104a: jne skip
+  0x66, 0x89, 0x15, 0x3f, 0x10, 0x00, 0x00, // 104c: mov [0x103f], dx
+  0x49, // 1053 skip: dec ecx
+  0x75, 0xea, // 1054: jnz top
+  0xf4, // 1056: hlt
+);
+
+/**
  * Port I/O in a loop (IN and OUT, immediate and DX ports, 8 and 32 bits), against a device that
  * logs the instruction count at each access and asks the CPU to stop every fifth one (the
  * run returns at the next instruction boundary; the test logs where):
@@ -599,5 +621,50 @@ describe('the compiling CPU', () => {
     const block = compileBlockSource(w, 0x1000, 0x1005);
     expect(block.instructions).toBe(7);
     expect(block.source.match(/step\(c\)/g)).toHaveLength(2);
+  });
+
+  it('a compiled store just before a block (a 16-bit store whose second byte is the block\'s first) drops it; stores elsewhere in its page do not reach the compiler', () => {
+    const on = rig(true, NEXT_TO_CODE, true);
+    const off = rig(false, NEXT_TO_CODE, true);
+    const hook = on.memory.codeWriteHook!;
+    let calls = 0;
+    on.memory.codeWriteHook = (addr, length) => {
+      calls++;
+      hook(addr, length);
+    };
+    expect(runTo(on, 1_000_000)).toBe(RunExit.HALTED);
+    expect(runTo(off, 1_000_000)).toBe(RunExit.HALTED);
+    expect(snapshot(on)).toEqual(snapshot(off));
+    // ADD for ECX = 1000..500, then SUB (the store rewrote ADD's opcode) for 499..1.
+    let eax = 0;
+    for (let ecx = 1000; ecx > 0; ecx--) eax = ecx >= 500 ? eax + ecx : eax - ecx;
+    expect(on.cpu.getState().eax).toBe(eax >>> 0);
+    expect(on.cpu.compilerStats!.invalidations).toBeGreaterThan(0);
+    // The thousand stores into [0x1800], a line of the block's page with no code, called the
+    // hook only while the interpreter ran the loop (before its block and after the rewrite).
+    expect(calls).toBeLessThan(20);
+  });
+
+  it('machines share compiled blocks: the same code compiles to the same function, which runs on each machine\'s own state', () => {
+    const seeded = (compiler: boolean, seed: number): Rig => {
+      const r = rig(compiler, COMPUTE, true);
+      r.memory.writeBytes(0x10000, Uint8Array.from({ length: 1024 }, (_, i) => (i * seed) & 0xff));
+      return r;
+    };
+    const a = seeded(true, 3);
+    const b = seeded(true, 7);
+    const aOff = seeded(false, 3);
+    const bOff = seeded(false, 7);
+    // Interleaved in slices: a function shared by both must keep nothing of one machine's.
+    for (const at of [500, 2_000, 9_999, 40_000, 1_000_000]) {
+      expect(runTo(a, at)).toBe(runTo(aOff, at));
+      expect(runTo(b, at)).toBe(runTo(bOff, at));
+      expect(snapshot(a)).toEqual(snapshot(aOff));
+      expect(snapshot(b)).toEqual(snapshot(bOff));
+    }
+    expect(snapshot(a).ram).not.toBe(snapshot(b).ram);
+    const blocks = (r: Rig): unknown[] => (r.cpu as unknown as { jit: { pages: ({ runs: unknown[] } | undefined)[] } }).jit.pages[1]!.runs;
+    expect(blocks(a).length).toBeGreaterThan(1);
+    expect(new Set(blocks(b))).toEqual(new Set(blocks(a)));
   });
 });

@@ -41,6 +41,8 @@ export class CpuRegisters {
   declare readonly dirty: Uint8Array;
   /** memory.codePages: stores into a marked page tell the compiler (cpu/jit/). */
   declare readonly codePages: Uint8Array;
+  /** Per 64-byte line of RAM: 1 where a compiled store may overwrite translated code (the compiler's, jit.ts; empty without it). */
+  declare codeLines: Uint8Array;
   /** memory.a20Mask, re-read after every I/O or MMIO access and on entry to run(). */
   a20 = -1;
   /** memory.mapEpoch when a20 and the fetch window were last validated (afterIo skips the work while it holds). */
@@ -185,6 +187,7 @@ export class CpuRegisters {
     this.pageKind = memory.pageKind;
     this.dirty = memory.dirty.bytes;
     this.codePages = memory.codePages;
+    this.codeLines = new Uint8Array(0);
     this.a20 = memory.a20Mask;
     this.tlbBits = new Uint8Array(1 << 20);
     this.tlbPhys = new Int32Array(1 << 20);

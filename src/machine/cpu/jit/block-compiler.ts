@@ -44,7 +44,7 @@ export interface BlockHelpers {
   readonly step: unknown;
   /** The same for a REP string instruction: the interpreter runs it to its end (or the slice's). */
   readonly stepRep: unknown;
-  /** An inline store of `length` bytes at physical `addr` in a page with translations (emit-mem.ts). */
+  /** (c, addr, length): an inline store of `length` bytes at physical `addr` near translated code (emit-mem.ts). */
   readonly codeStore: unknown;
   /** The interpreter's port accesses (ops-system.ts ioRead / ioWrite). */
   readonly ioRead: unknown;
@@ -180,7 +180,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
   const source = `const { alu, inc, dec, neg, shift, imulTrunc, mulAcc, divAcc, shiftDouble, step, stepRep, codeStore, ioRead, ioWrite } = h;
 return function block(c) {
   const regs = c.regs, r16 = c.r16, r8 = c.r8, clock = c.clock;
-  const ram = c.ram, ram32 = c.ram32, pageKind = c.pageKind, dirty = c.dirty, codePages = c.codePages;
+  const ram = c.ram, ram32 = c.ram32, pageKind = c.pageKind, dirty = c.dirty, codeLines = c.codeLines;
   const tlbBits = c.tlbBits, tlbPhys = c.tlbPhys;
   let se = 0, a20 = 0, fr = 0, fw = 0, sb = 0, pg = 0, tr = 0, tw = 0;
   let fa = 0, fb = 0, fres = 0;

@@ -19,10 +19,13 @@
  * Block-local names these use (block-compiler.ts declares them): `fr`, `fw` (flat segment bits
  * for reads and writes), `sb` (SS.B), `a20`, `se` (the slice end), `pg` (paging on), `tr` / `tw`
  * (the TLB bits that grant a read / write at the CPL), `tlbBits`, `tlbPhys`, `ram`, `ram32`,
- * `pageKind`, `dirty`, `codePages`, and the helper `codeStore`.
+ * `pageKind`, `dirty`, `codeLines`, and the helper `codeStore`.
  */
 
 import { SS } from '../constants.js';
+
+/** log2 of the bytes per entry of c.codeLines: a store into a marked line may overwrite translated code. */
+export const CODE_LINE_SHIFT = 6;
 
 /** After a slow path: what a device access or a store into code may have changed. */
 export const RELOAD = 'se = c.sliceEnd; a20 = c.a20;';
@@ -70,9 +73,14 @@ function writeFast(size: number, flat: string): string {
   return `${flat} && p !== -1 && ${aligned(size)} && pageKind[pn] === 0`;
 }
 
-/** After an inline store: what wrLin does after its RAM store. */
+/**
+ * After an inline store: what wrLin does after its RAM store. The check is by 64-byte line
+ * (c.codeLines, jit.ts), not by page: a guest's data often shares a page with hot code
+ * (coremark's globals: a million stores into such a page per run, each a call that found
+ * nothing translated).
+ */
 function written(size: number): string {
-  return `dirty[pn] = 1; if (codePages[pn] !== 0) { codeStore(p, ${size}); se = c.sliceEnd; }`;
+  return `dirty[pn] = 1; if (codeLines[p >>> ${CODE_LINE_SHIFT}] !== 0) { codeStore(c, p, ${size}); se = c.sliceEnd; }`;
 }
 
 /** Within one page, and for 32 bits aligned (ram32). */

@@ -15,6 +15,9 @@
  *   DMA, loader, migration, post-copy) reaches `codeWritten`, which drops the page's blocks when
  *   the store overlaps translated bytes and cuts the slice, so a running block returns at its
  *   next instruction boundary. A page rewritten MAX_INVALIDATIONS times stays interpreted.
+ *   Compiled stores look finer, at 64-byte lines (c.codeLines), so that data sharing a page
+ *   with hot code costs them nothing.
+ * - Sharing: block functions are kept by source for every machine in the thread (blockCache).
  *
  * Nothing here reads the host clock or random numbers: what gets compiled depends only on the
  * guest's execution, and never changes what the guest sees.
@@ -23,7 +26,8 @@ import type { CpuCore } from '../core.js';
 import * as aluOps from '../alu.js';
 import { execute } from '../exec.js';
 import { ioRead, ioWrite } from '../ops-system.js';
-import { compileBlockSource, instantiateBlock } from './block-compiler.js';
+import { compileBlockSource, instantiateBlock, type BlockCode, type BlockHelpers } from './block-compiler.js';
+import { CODE_LINE_SHIFT } from './emit-mem.js';
 
 /** Interpreted instructions in a page before its instructions are counted one by one. */
 const WARM_INSTRUCTIONS = 64;
@@ -77,8 +81,9 @@ export class Jit {
   private readonly counts: (Uint16Array | undefined)[];
   private readonly invalidations: Uint8Array;
   private readonly codePages: Uint8Array;
+  /** c.codeLines: per 64-byte line of RAM, 1 if a store there may overwrite translated bytes. */
+  private readonly codeLines: Uint8Array;
   readonly stats: JitStats = { compiles: 0, invalidations: 0, translated: 0 };
-  private readonly helpers;
 
   private readonly warm: number;
   private readonly hot: number;
@@ -94,17 +99,7 @@ export class Jit {
     this.counts = new Array<Uint16Array | undefined>(pages).fill(undefined);
     this.invalidations = new Uint8Array(pages);
     this.codePages = c.mem.codePages;
-    const step = (cpu: CpuCore): boolean => stepInBlock(cpu, 1);
-    // ECX + 1 instructions end the REP instruction whatever its address size: if the
-    // interpreter goes on past it, it runs those instructions as exactly as a block would.
-    const stepRep = (cpu: CpuCore): boolean => stepInBlock(cpu, (cpu.regs[1] >>> 0) + 1);
-    this.helpers = {
-      alu: aluOps.alu, inc: aluOps.inc, dec: aluOps.dec, neg: aluOps.neg, shift: aluOps.shift, imulTrunc: aluOps.imulTrunc,
-      mulAcc: aluOps.mulAcc, divAcc: aluOps.divAcc, shiftDouble: aluOps.shiftDouble,
-      step, stepRep,
-      codeStore: (addr: number, length: number): void => this.codeWritten(addr, length),
-      ioRead, ioWrite,
-    };
+    this.codeLines = c.codeLines = new Uint8Array(pages << (12 - CODE_LINE_SHIFT));
     c.mem.codeWriteHook = (addr, length) => this.codeWritten(addr, length);
   }
 
@@ -178,9 +173,14 @@ export class Jit {
     const window = { ram: c.ram, lo: c.fLo, len: c.fLen, delta: c.fDelta, csD: c.csD === 1 };
     const code = compileBlockSource(window, eipBase, c.eip);
     if (code.instructions === 0) return;
-    page.runs.push(instantiateBlock(code, this.helpers) as BlockFunction);
+    page.runs.push(blockFunction(code));
     page.blockOf[off] = page.runs.length;
-    for (const [a, b] of code.ranges) page.translated.fill(1, a, b);
+    const base = pn << (12 - CODE_LINE_SHIFT);
+    for (const [a, b] of code.ranges) {
+      page.translated.fill(1, a, b);
+      // A compiled store (at most 4 bytes, within the page) overlaps [a, b) only if it starts in [a - 3, b).
+      this.codeLines.fill(1, base + (Math.max(0, a - 3) >> CODE_LINE_SHIFT), base + ((b - 1) >> CODE_LINE_SHIFT) + 1);
+    }
     this.pages[pn] = page;
     this.codePages[pn] = 1;
     this.stats.compiles++;
@@ -207,6 +207,7 @@ export class Jit {
   private drop(pn: number): void {
     this.pages[pn] = undefined;
     this.codePages[pn] = 0;
+    this.codeLines.fill(0, pn << (12 - CODE_LINE_SHIFT), (pn + 1) << (12 - CODE_LINE_SHIFT));
   }
 }
 
@@ -218,6 +219,45 @@ function overlaps(translated: Uint8Array, lo: number, hi: number): boolean {
 
 /** Instructions the interpreter runs between blocks, at most, when no jump is taken. */
 const STRETCH = 64;
+
+/** What every block function calls: nothing here belongs to one machine (the CPU is an argument). */
+const HELPERS: BlockHelpers = {
+  alu: aluOps.alu, inc: aluOps.inc, dec: aluOps.dec, neg: aluOps.neg, shift: aluOps.shift, imulTrunc: aluOps.imulTrunc,
+  mulAcc: aluOps.mulAcc, divAcc: aluOps.divAcc, shiftDouble: aluOps.shiftDouble,
+  step: (c: CpuCore): boolean => stepInBlock(c, 1),
+  // ECX + 1 instructions end the REP instruction whatever its address size: if the
+  // interpreter goes on past it, it runs those instructions as exactly as a block would.
+  stepRep: (c: CpuCore): boolean => stepInBlock(c, (c.regs[1] >>> 0) + 1),
+  codeStore: (c: CpuCore, addr: number, length: number): void => c.mem.codeWritten(addr, length),
+  ioRead, ioWrite,
+};
+
+/**
+ * Block functions by source, shared by every machine in this thread (a migration's source and
+ * destination, a verifier's two replays, a test file's runs). A block's source says everything
+ * it does — the guest's instructions, their addresses and the window they were decoded for —
+ * and it reads and writes the machine only through its argument, so the same source is the
+ * same function for any machine. Sharing it means V8 compiles and optimises it once: a second
+ * run of coremark skips ~0.4 s of optimising compiles.
+ */
+const blockCache = new Map<string, BlockFunction>();
+/** Functions kept, at most (the oldest is dropped first): ~6 KiB of source each. */
+const BLOCK_CACHE_SIZE = 4096;
+
+function blockFunction(code: BlockCode): BlockFunction {
+  let f = blockCache.get(code.source);
+  if (f === undefined) {
+    f = instantiateBlock(code, HELPERS) as BlockFunction;
+    if (blockCache.size >= BLOCK_CACHE_SIZE) blockCache.delete(blockCache.keys().next().value as string);
+    blockCache.set(code.source, f);
+  }
+  return f;
+}
+
+/** Forget every shared block function (benchmarks: time a run that compiles everything itself). */
+export function clearBlockCache(): void {
+  blockCache.clear();
+}
 
 /** The page's blocks were compiled for the fetch window the CPU has now. */
 function compiledFor(page: CompiledPage, c: CpuCore): boolean {
