@@ -63,12 +63,25 @@ const SELF_MODIFYING = Uint8Array.of(
   0xf4, // 1013: hlt
 );
 
-/** A poll: IN and RDTSC (RDTSC stepped by the interpreter) inside a loop the block keeps running. */
+/** A poll: IN and RDTSC inside a loop, with a PAUSE (Linux's delay_tsc spins on RDTSC and PAUSE). */
 const POLL = Uint8Array.of(
   0xb9, 0x2c, 0x01, 0x00, 0x00, // 1000: mov ecx, 300
   0xe4, 0x61, // 1005: in al, 0x61
   0x01, 0xc3, // 1007: add ebx, eax
   0x0f, 0x31, // 1009: rdtsc
+  0x01, 0xc6, // 100b: add esi, eax
+  0xf3, 0x90, // 100d: pause
+  0x49, // 100f: dec ecx
+  0x75, 0xf3, // 1010: jnz 1005
+  0xf4, // 1012: hlt
+);
+
+/** The same poll with LAHF (stepped by the interpreter) for RDTSC. */
+const POLL_STEPPED = Uint8Array.of(
+  0xb9, 0x2c, 0x01, 0x00, 0x00, // 1000: mov ecx, 300
+  0xe4, 0x61, // 1005: in al, 0x61
+  0x01, 0xc3, // 1007: add ebx, eax
+  0x9f, 0x90, // 1009: lahf / nop
   0x01, 0xc6, // 100b: add esi, eax
   0x49, // 100d: dec ecx
   0x75, 0xf5, // 100e: jnz 1005
@@ -96,6 +109,20 @@ function selfModifyingBlock(nops: number): Uint8Array {
     0xf4, // hlt
   );
 }
+
+/** A loop calling a function in the next page (CROSS_PAGE_CALLEE, at 0x2000). */
+const CROSS_PAGE = Uint8Array.of(
+  0xb9, 0xe8, 0x03, 0x00, 0x00, // 1000: mov ecx, 1000
+  0xe8, 0xf6, 0x0f, 0x00, 0x00, // 1005 top: call 0x2000
+  0x49, // 100a: dec ecx
+  0x75, 0xf8, // 100b: jnz top
+  0xf4, // 100d: hlt
+);
+const CROSS_PAGE_CALLEE = Uint8Array.of(
+  0x01, 0xc8, // 2000: add eax, ecx
+  0x6b, 0xc0, 0x03, // 2002: imul eax, eax, 3
+  0xc3, // 2005: ret
+);
 
 /**
  * A loop whose block starts on a 64-byte line (0x1040) and that, at ECX = 500, stores DX = 0x29f4
@@ -610,17 +637,46 @@ describe('the compiling CPU', () => {
     expect(on.cpu.compilerStats!.compiles).toBeGreaterThan(0);
   });
 
-  it('a block goes on after an instruction it steps (RDTSC): the poll loop stays in one block, exactly', () => {
+  it('a block goes on after an instruction it steps (LAHF): the poll loop stays in one block, exactly', () => {
+    const on = rig(true, POLL_STEPPED, true);
+    const off = rig(false, POLL_STEPPED, true);
+    expectSameAt(on, off, [3, 8, 101, 777, 1_000_000]);
+    expect(on.cpu.getState().ecx).toBe(0);
+    // The block from the loop head holds the whole loop and the HLT after it (LAHF and HLT
+    // stepped); it ends at the HLT, after which going on is pointless.
+    const w = { ram: on.memory.ram, lo: 0, len: 0x100000, delta: 0, csD: true };
+    const block = compileBlockSource(w, 0x1000, 0x1005);
+    expect(block.instructions).toBe(8);
+    expect(block.source.match(/step\(c\)/g)).toHaveLength(2);
+  });
+
+  it('RDTSC and PAUSE run compiled: the same TSC values at the same instruction counts as the interpreter', () => {
     const on = rig(true, POLL, true);
     const off = rig(false, POLL, true);
     expectSameAt(on, off, [3, 8, 101, 777, 1_000_000]);
     expect(on.cpu.getState().ecx).toBe(0);
-    // The block from the loop head holds the whole loop and the HLT after it (RDTSC and HLT
-    // stepped); it ends at the HLT, after which going on is pointless.
+    expect(on.cpu.getState().esi).not.toBe(0);
     const w = { ram: on.memory.ram, lo: 0, len: 0x100000, delta: 0, csD: true };
     const block = compileBlockSource(w, 0x1000, 0x1005);
-    expect(block.instructions).toBe(7);
-    expect(block.source.match(/step\(c\)/g)).toHaveLength(2);
+    expect(block.instructions).toBe(8);
+    expect(block.source.match(/step\(c\)/g)).toHaveLength(1); // the HLT
+    expect(block.source).toContain('rdtsc(c)');
+  });
+
+  it('a call into another page runs that page\'s block: dispatch looks past the fetch window\'s page (paging off and on)', () => {
+    for (const paged of [false, true]) {
+      const make = (compiler: boolean): Rig => {
+        const r = paged ? pagingRig(compiler, CROSS_PAGE) : rig(compiler, CROSS_PAGE, true);
+        r.memory.writeBytes(0x2000, CROSS_PAGE_CALLEE);
+        return r;
+      };
+      const on = make(true);
+      const off = make(false);
+      expectSameAt(on, off, [7, 1_001, 2_500, 1_000_000]);
+      expect(on.cpu.getState().ecx).toBe(0);
+      const jit = (on.cpu as unknown as { jit: { pages: ({ blockOf: Uint16Array } | undefined)[] } }).jit;
+      expect(jit.pages[2]?.blockOf[0]).toBeGreaterThan(0);
+    }
   });
 
   it('a compiled store just before a block (a 16-bit store whose second byte is the block\'s first) drops it; stores elsewhere in its page do not reach the compiler', () => {

@@ -8,7 +8,7 @@
  */
 import * as memory from '../memory.js';
 import * as constants from './constants.js';
-import { CpuPaging } from './paging.js';
+import { CpuPaging, TLB_SUPERVISOR_READ, TLB_USER_READ } from './paging.js';
 import { hexDigits } from '../../hex.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
 const { PAGE_ABSENT, PAGE_MMIO, PAGE_RAM, PAGE_ROM } = memory;
@@ -579,11 +579,37 @@ export class CpuCore extends CpuPaging {
     const sampled = this.sampleBranch();
     if (!sampled) {
       const d = (this.eip - this.fLo) | 0;
-      if (d < 0 || d >= this.fLen || this.codePages[((this.eip + this.fDelta) | 0) >>> 12] === 0) return;
+      const pn = d >= 0 && d < this.fLen ? ((this.eip + this.fDelta) | 0) >>> 12 : this.codePageKnown();
+      if (pn < 0 || this.codePages[pn] !== 1) return;
     }
     this.sliceEnd = 0;
     this.branchCut = true;
     this.branchSampled = sampled;
+  }
+
+  /**
+   * The physical page of CS:EIP when finding it takes no page walk (paging off, or a TLB entry
+   * that grants the read at this CPL) and EIP is within CS's limit; else -1. Nothing changes.
+   */
+  codePageKnown(): number {
+    const e = this.eip >>> 0;
+    if (e > this.segLimit[CS] >>> 0) return -1;
+    const lin = (this.segBase[CS] + e) | 0;
+    if (this.pg === 0) return (lin & this.a20) >>> 12;
+    const vpn = lin >>> 12;
+    return (this.tlbBits[vpn] & (this.cpl === 3 ? TLB_USER_READ : TLB_SUPERVISOR_READ)) !== 0 ? this.tlbPhys[vpn] >>> 12 : -1;
+  }
+
+  /**
+   * Point the fetch window at CS:EIP if that takes no page walk (codePageKnown), as the
+   * interpreter's next fetch would: the compiler's dispatch, after a transfer to another page,
+   * looks for a block there. True if the window now covers EIP.
+   */
+  refillFetchKnown(): boolean {
+    if (this.codePageKnown() < 0) return false;
+    this.refillFetch();
+    const d = (this.eip - this.fLo) | 0;
+    return d >= 0 && d < this.fLen;
   }
 
   /**

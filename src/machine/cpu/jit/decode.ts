@@ -102,6 +102,7 @@ ONE_BYTE[0xff] = [true, NONE];
 for (let op = 0x80; op <= 0x8f; op++) TWO_BYTE[op] = [false, JZ];
 for (let op = 0x90; op <= 0x9f; op++) TWO_BYTE[op] = [true, NONE];
 for (const op of [0xa5, 0xad, 0xaf, 0xb6, 0xb7, 0xbc, 0xbd, 0xbe, 0xbf]) TWO_BYTE[op] = [true, NONE];
+TWO_BYTE[0x31] = [false, NONE]; // RDTSC
 TWO_BYTE[0xa4] = [true, IB]; // SHLD Ev, Gv, imm8
 TWO_BYTE[0xac] = [true, IB]; // SHRD Ev, Gv, imm8
 
@@ -135,6 +136,11 @@ export function decodeAt(w: CodeWindow, eip: number): Insn | null {
       else if (op === 0x64 || op === 0x65) seg = op - 0x60;
       else break;
       op = byte();
+    }
+    if (op === 0xf3 && (pos - w.lo) >>> 0 < w.len && w.ram[(pos + w.delta) | 0] === 0x90) {
+      // PAUSE (F3 90): a NOP to this CPU, as to the interpreter (a spin-wait loop's, e.g. Linux's delay_tsc).
+      byte();
+      return { eip, length: (pos - eip) | 0, op: 0x90, o32, modrm: -1, mem: null, imm: 0, native: true };
     }
     if (op === 0xf0 || op === 0xf2 || op === 0xf3) return step(op); // LOCK and REP: the interpreter's
     let shape: [boolean, number] | undefined;

@@ -368,6 +368,8 @@ function emitInsn(i: Insn, ctx: EmitContext): string | null {
     if ((op & 2) === 0) return `{ ${faultable(i, ctx)}const v = ioRead(c, ${port}, ${n}); ${acc} = v; ${RELOAD} } `;
     return `{ ${faultable(i, ctx)}ioWrite(c, ${port}, ${n}, ${acc}); ${RELOAD} } `;
   }
+  // RDTSC through the interpreter's own (ops-msr.ts: CR4.TSD's #GP, the TSC from the icount).
+  if (op === 0x131) return `{ ${faultable(i, ctx)}rdtsc(c); } `;
   if (op === 0xf5) return `c.setFlags(c.getFlags() ^ ${CF}, ${CF}); `;
   if (op === 0xf8 || op === 0xf9) return `c.setFlags(${op & 1}, ${CF}); `;
   if (op === 0xfc) return `c.flags &= ${~DF}; `;

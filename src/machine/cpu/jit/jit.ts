@@ -26,6 +26,7 @@ import type { CpuCore } from '../core.js';
 import * as aluOps from '../alu.js';
 import { execute } from '../exec.js';
 import { ioRead, ioWrite } from '../ops-system.js';
+import { rdtsc } from '../ops-msr.js';
 import { compileBlockSource, instantiateBlock, type BlockCode, type BlockHelpers } from './block-compiler.js';
 import { CODE_LINE_SHIFT } from './emit-mem.js';
 
@@ -115,7 +116,8 @@ export class Jit {
     while (clock.icount < c.sliceEnd) {
       const eip = c.eip;
       const d = (eip - c.fLo) | 0;
-      if (d >= 0 && d < c.fLen) {
+      // The window is one page: after a transfer to another, look there as the interpreter's fetch would.
+      if ((d >= 0 && d < c.fLen) || c.refillFetchKnown()) {
         const p = (eip + c.fDelta) | 0;
         const page = pages[p >>> 12];
         if (page !== undefined && compiledFor(page, c)) {
@@ -229,7 +231,7 @@ const HELPERS: BlockHelpers = {
   // interpreter goes on past it, it runs those instructions as exactly as a block would.
   stepRep: (c: CpuCore): boolean => stepInBlock(c, (c.regs[1] >>> 0) + 1),
   codeStore: (c: CpuCore, addr: number, length: number): void => c.mem.codeWritten(addr, length),
-  ioRead, ioWrite,
+  ioRead, ioWrite, rdtsc,
 };
 
 /**
