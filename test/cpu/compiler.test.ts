@@ -266,6 +266,24 @@ const LESS_COMMON = Buffer.from(
   'hex',
 );
 
+/**
+ * LOCK on read-modify-writes of memory, PUSHF (32- and 16-bit) and CLI in a loop, after an STI:
+ *
+ *   sti / mov edi, 0x20000 / mov ecx, 300
+ *   top: mov eax, ecx / lock add [edi], eax / lock or dword [edi+4], 0x10 / lock xchg [edi+8], eax
+ *        lock inc dword [edi+12] / lock not dword [edi+16] / lock sub [edi+20], ecx
+ *        pushfd / pop ebx / mov [edi+24], ebx / o16 pushf / pop bx / mov [edi+28], bx
+ *        cli / pushfd / pop edx / mov [edi+32], edx / add edi, 36 / dec ecx / jnz top / hlt
+ */
+const LOCKED_AND_FLAGS = Buffer.from(
+  'fbbf00000200b92c01000089c8f00107f0834f0410f0874708f0ff470cf0f75710f0294f149c5b895f18669c665b66895f1c' +
+  'fa9c5a89572083c7244975cdf4',
+  'hex',
+);
+
+/** Real mode: LOCK ADD [SI], AX a hundred times, then LOCK ADD AX, BX: #UD (a register operand). */
+const LOCK_UD = Buffer.from('b96400f001044975faf001d8f4', 'hex');
+
 /** Real mode: DIV BX with BX = CX - 500 divides by zero at the 501st round (#DE's handler halts). */
 const DIVIDE_ERROR = Buffer.from('b9e80389c831d289cb81ebf401f7f301c64975eff4', 'hex');
 
@@ -583,6 +601,18 @@ describe('the compiling CPU', () => {
     const block = compileBlockSource(w, 0x1000, 0x100a);
     expect(block.instructions).toBe(64);
     expect(block.source).not.toMatch(/step(Rep)?\(c\)/);
+  });
+
+  it('LOCK on memory read-modify-writes, PUSHF and CLI run compiled, as the interpreter runs them; LOCK on a register is #UD', () => {
+    const on = rig(true, LOCKED_AND_FLAGS, true);
+    const off = rig(false, LOCKED_AND_FLAGS, true);
+    expectSameAt(on, off, [2, 9, 33, 101, 1_001, 4_321, 1_000_000]);
+    expect(on.memory.read32(0x20000 + 36 * 299 + 32) & 0x200).toBe(0); // IF, pushed after the CLI
+    expect(on.memory.read32(0x20000 + 24) & 0x200).not.toBe(0); // IF, pushed after the STI
+    const w = { ram: on.memory.ram, lo: 0, len: 0x100000, delta: 0, csD: true };
+    const block = compileBlockSource(w, 0x1000, 0x100b);
+    expect(block.source.match(/step(Rep)?\(c\)/g)).toEqual(['step(c)']); // the HLT only
+    expectSameHalt(faultRig(true, LOCK_UD, 6), faultRig(false, LOCK_UD, 6));
   });
 
   it('a divide error in compiled code is taken at the DIV, uncounted', () => {

@@ -51,6 +51,9 @@ export interface BlockHelpers {
   readonly ioWrite: unknown;
   /** The interpreter's RDTSC (ops-msr.ts). */
   readonly rdtsc: unknown;
+  /** (c, o32: 0 or 1): the interpreter's PUSHF at this operand size; and its CLI (ops-system.ts). */
+  readonly pushf: unknown;
+  readonly cli: unknown;
 }
 
 /** Instructions per block function, at most. */
@@ -179,7 +182,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     if (code.includes('se = c.sliceEnd') && !lastOfRun) body.push(`  if (se - ic < ${n}) { ${flushFlags(fl)}ic += ${k}; eip = ${nextEip}; break loop; }`);
   }
   if (open) body.push(`${syncFlags(fl)}ic += ${k}; eip = ${end}; continue loop;`);
-  const source = `const { alu, inc, dec, neg, shift, imulTrunc, mulAcc, divAcc, shiftDouble, step, stepRep, codeStore, ioRead, ioWrite, rdtsc } = h;
+  const source = `const { alu, inc, dec, neg, shift, imulTrunc, mulAcc, divAcc, shiftDouble, step, stepRep, codeStore, ioRead, ioWrite, rdtsc, pushf, cli } = h;
 return function block(c) {
   const regs = c.regs, r16 = c.r16, r8 = c.r8, clock = c.clock;
   const ram = c.ram, ram32 = c.ram32, pageKind = c.pageKind, dirty = c.dirty, codeLines = c.codeLines;

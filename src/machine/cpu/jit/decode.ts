@@ -77,7 +77,7 @@ ONE_BYTE[0x81] = [true, IZ];
 ONE_BYTE[0x83] = [true, IBS];
 for (const op of [0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8d]) ONE_BYTE[op] = [true, NONE];
 for (let op = 0x90; op <= 0x97; op++) ONE_BYTE[op] = [false, NONE];
-for (const op of [0x98, 0x99, 0xc3, 0xc9, 0xf5, 0xf8, 0xf9, 0xfc, 0xfd]) ONE_BYTE[op] = [false, NONE];
+for (const op of [0x98, 0x99, 0x9c, 0xc3, 0xc9, 0xf5, 0xf8, 0xf9, 0xfa, 0xfc, 0xfd]) ONE_BYTE[op] = [false, NONE];
 for (let op = 0xa0; op <= 0xa3; op++) ONE_BYTE[op] = [false, MOFFS];
 ONE_BYTE[0xa8] = [false, IB];
 ONE_BYTE[0xa9] = [false, IZ];
@@ -128,9 +128,11 @@ export function decodeAt(w: CodeWindow, eip: number): Insn | null {
     let o32 = w.csD;
     let a32 = w.csD;
     let seg = -1;
+    let lock = false;
     let op = byte();
     for (;;) {
-      if (op === 0x66) o32 = !w.csD;
+      if (op === 0xf0) lock = true;
+      else if (op === 0x66) o32 = !w.csD;
       else if (op === 0x67) a32 = !w.csD;
       else if (op === 0x26 || op === 0x2e || op === 0x36 || op === 0x3e) seg = (op >> 3) & 3;
       else if (op === 0x64 || op === 0x65) seg = op - 0x60;
@@ -142,7 +144,7 @@ export function decodeAt(w: CodeWindow, eip: number): Insn | null {
       byte();
       return { eip, length: (pos - eip) | 0, op: 0x90, o32, modrm: -1, mem: null, imm: 0, native: true };
     }
-    if (op === 0xf0 || op === 0xf2 || op === 0xf3) return step(op); // LOCK and REP: the interpreter's
+    if (op === 0xf2 || op === 0xf3) return step(op); // REP: the interpreter's
     let shape: [boolean, number] | undefined;
     if (op === 0x0f) {
       op = 0x100 | byte();
@@ -158,9 +160,12 @@ export function decodeAt(w: CodeWindow, eip: number): Insn | null {
     let kind = shape[1];
     if (kind === MOFFS) {
       const disp = a32 ? dword(byte) : byte() | (byte() << 8);
+      if (lock) return step(0xf0);
       mem = { seg: seg >= 0 ? seg : DS, base: -1, index: -1, scale: 0, disp, a16: !a32 };
       return { eip, length: (pos - eip) | 0, op, o32, modrm, mem, imm: 0, native: true };
     }
+    // LOCK: one CPU, so a no-op on a read-modify-write of memory; anywhere else #UD, the interpreter's.
+    if (lock && (mem === null || !lockable(op, modrm))) return step(0xf0);
     if ((op === 0xf6 || op === 0xf7) && ((modrm >> 3) & 7) < 2) kind = op === 0xf6 ? IB : IZ;
     const imm = immediate(kind, o32, byte);
     return { eip, length: (pos - eip) | 0, op, o32, modrm, mem, imm, native: true };
@@ -171,6 +176,17 @@ export function decodeAt(w: CodeWindow, eip: number): Insn | null {
 }
 
 const OUTSIDE = Object.freeze({ outside: true });
+
+/** The translated opcodes LOCK may prefix (with a memory operand): SDM vol. 2, LOCK. */
+function lockable(op: number, modrm: number): boolean {
+  const reg = (modrm >> 3) & 7;
+  if (op < 0x40) return (op & 7) <= 1 && op >> 3 !== 7; // ADD ... XOR r/m, r (not CMP)
+  if (op === 0x80 || op === 0x81 || op === 0x83) return reg !== 7; // not CMP
+  if (op === 0x86 || op === 0x87) return true; // XCHG
+  if (op === 0xf6 || op === 0xf7) return reg === 2 || reg === 3; // NOT, NEG
+  if (op === 0xfe || op === 0xff) return reg <= 1; // INC, DEC
+  return false;
+}
 
 function immediate(kind: number, o32: boolean, byte: () => number): number {
   switch (kind) {

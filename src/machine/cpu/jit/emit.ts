@@ -368,6 +368,10 @@ function emitInsn(i: Insn, ctx: EmitContext): string | null {
     if ((op & 2) === 0) return `{ ${faultable(i, ctx)}const v = ioRead(c, ${port}, ${n}); ${acc} = v; ${RELOAD} } `;
     return `{ ${faultable(i, ctx)}ioWrite(c, ${port}, ${n}, ${acc}); ${RELOAD} } `;
   }
+  // PUSHF and CLI through the interpreter's own (ops-system.ts: VM86 and IOPL checks; a push may
+  // store into translated code, so the slice end is reloaded).
+  if (op === 0x9c) return `{ ${faultable(i, ctx)}pushf(c, ${i.o32 ? 1 : 0}); ${RELOAD} } `;
+  if (op === 0xfa) return `{ ${faultable(i, ctx)}cli(c); } `;
   // RDTSC through the interpreter's own (ops-msr.ts: CR4.TSD's #GP, the TSC from the icount).
   if (op === 0x131) return `{ ${faultable(i, ctx)}rdtsc(c); } `;
   if (op === 0xf5) return `c.setFlags(c.getFlags() ^ ${CF}, ${CF}); `;
