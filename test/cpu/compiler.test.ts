@@ -284,6 +284,20 @@ const LOCKED_AND_FLAGS = Buffer.from(
 /** Real mode: LOCK ADD [SI], AX a hundred times, then LOCK ADD AX, BX: #UD (a register operand). */
 const LOCK_UD = Buffer.from('b96400f001044975faf001d8f4', 'hex');
 
+/**
+ * `fill` adds to [0x200000 + ECX*4] for ECX = 1000..1, called once with paging off, then twice
+ * with paging on, where pagingRig maps 0x200000.. onto other frames and the code one to one
+ * (the same fetch window: only the paging bit tells the blocks apart).
+ *
+ *   call fill / mov eax, cr0 / or eax, 0x80000000 / mov cr0, eax / jmp next
+ *   next: call fill / call fill / hlt
+ *   fill: mov ecx, 1000 / .l: mov eax, ecx / imul eax, eax, 7 / add [0x200000 + ecx*4], eax / dec ecx / jnz .l / ret
+ */
+const PAGING_TURNED_ON = Buffer.from(
+  'e8180000000f20c00d000000800f22c0eb00e806000000e801000000f4b9e803000089c86bc00701048d000020004975f1c3',
+  'hex',
+);
+
 /** Real mode: DIV BX with BX = CX - 500 divides by zero at the 501st round (#DE's handler halts). */
 const DIVIDE_ERROR = Buffer.from('b9e80389c831d289cb81ebf401f7f301c64975eff4', 'hex');
 
@@ -613,6 +627,21 @@ describe('the compiling CPU', () => {
     const block = compileBlockSource(w, 0x1000, 0x100b);
     expect(block.source.match(/step(Rep)?\(c\)/g)).toEqual(['step(c)']); // the HLT only
     expectSameHalt(faultRig(true, LOCK_UD, 6), faultRig(false, LOCK_UD, 6));
+  });
+
+  it('blocks compiled with paging off are not run with it on (the same window: code mapped one to one)', () => {
+    const make = (compiler: boolean): Rig => {
+      const r = pagingRig(compiler, PAGING_TURNED_ON);
+      const s = r.cpu.getState();
+      s.cr0 &= 0x7fffffff;
+      r.cpu.setState(s);
+      return r;
+    };
+    const on = make(true);
+    const off = make(false);
+    expectSameAt(on, off, [40, 2_001, 5_003, 7_777, 9_000, 12_345, 1_000_000]);
+    expect(on.cpu.getState().eip).toBe(0x101d); // halted after the HLT
+    expect(on.memory.read32(0x200000 + 4 * 999)).toBe(999 * 7); // paging off: the frame itself
   });
 
   it('a divide error in compiled code is taken at the DIV, uncounted', () => {

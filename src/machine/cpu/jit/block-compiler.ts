@@ -187,7 +187,8 @@ return function block(c) {
   const regs = c.regs, r16 = c.r16, r8 = c.r8, clock = c.clock;
   const ram = c.ram, ram32 = c.ram32, pageKind = c.pageKind, dirty = c.dirty, codeLines = c.codeLines;
   const tlbBits = c.tlbBits, tlbPhys = c.tlbPhys;
-  let se = 0, a20 = 0, fr = 0, fw = 0, sb = 0, pg = 0, tr = 0, tw = 0;
+  const pg = ${w.paging === true ? 1 : 0}; // a constant: V8 drops the other way of every access
+  let se = 0, a20 = 0, fr = 0, fw = 0, sb = 0, tr = 0, tw = 0;
   let fa = 0, fb = 0, fres = 0;
   ${RELOAD_ALL}
   const ic0 = clock.icount;
@@ -219,7 +220,7 @@ function staticTarget(i: Insn): number | null {
 
 /** The block's copies of CPU state (emit-mem.ts): reloaded at entry and after a stepped instruction, which may change any of them. */
 const RELOAD_ALL =
-  'se = c.sliceEnd; a20 = c.a20; fr = c.flatRead; fw = c.flatWrite; sb = c.ssB; pg = c.pg; tr = c.cpl === 3 ? 4 : 1; tw = c.cpl === 3 ? 8 : 2;';
+  'se = c.sliceEnd; a20 = c.a20; fr = c.flatRead; fw = c.flatWrite; sb = c.ssB; tr = c.cpl === 3 ? 4 : 1; tw = c.cpl === 3 ? 8 : 2;';
 
 /** Build the function from compileBlockSource's text. */
 export function instantiateBlock(code: BlockCode, helpers: BlockHelpers): (c: unknown) => number {

@@ -42,6 +42,8 @@ export interface CodeWindow {
   readonly delta: number;
   /** CS.D: default operand and address size 32. */
   readonly csD: boolean;
+  /** Paging on: the block's memory accesses go through the TLB (else linear & A20 is physical). */
+  readonly paging?: boolean;
 }
 
 // Immediate kinds.

@@ -63,6 +63,8 @@ interface CompiledPage {
   readonly fLen: number;
   readonly fDelta: number;
   readonly csD: number;
+  /** Paging on (c.pg): a block's accesses are compiled for one or the other. */
+  readonly pg: number;
   /** Per byte offset of the page: 1 + the index in `runs` of the block starting there, or 0. */
   readonly blockOf: Uint16Array;
   readonly runs: BlockFunction[];
@@ -168,11 +170,11 @@ export class Jit {
     let page = this.pages[pn];
     if (page === undefined || !compiledFor(page, c)) {
       // New, or compiled for another window: start over (this window is the one running now).
-      page = { fLo: c.fLo, fLen: c.fLen, fDelta: c.fDelta, csD: c.csD, blockOf: new Uint16Array(4096), runs: [], translated: new Uint8Array(4096) };
+      page = { fLo: c.fLo, fLen: c.fLen, fDelta: c.fDelta, csD: c.csD, pg: c.pg, blockOf: new Uint16Array(4096), runs: [], translated: new Uint8Array(4096) };
     }
     if (page.runs.length >= MAX_BLOCKS) return;
     const eipBase = (c.eip - off) | 0;
-    const window = { ram: c.ram, lo: c.fLo, len: c.fLen, delta: c.fDelta, csD: c.csD === 1 };
+    const window = { ram: c.ram, lo: c.fLo, len: c.fLen, delta: c.fDelta, csD: c.csD === 1, paging: c.pg === 1 };
     const code = compileBlockSource(window, eipBase, c.eip);
     if (code.instructions === 0) return;
     page.runs.push(blockFunction(code));
@@ -283,7 +285,7 @@ export function clearBlockCache(): void {
 
 /** The page's blocks were compiled for the fetch window the CPU has now. */
 function compiledFor(page: CompiledPage, c: CpuCore): boolean {
-  return page.fDelta === c.fDelta && page.fLo === c.fLo && page.fLen === c.fLen && page.csD === c.csD;
+  return page.fDelta === c.fDelta && page.fLo === c.fLo && page.fLen === c.fLen && page.csD === c.csD && page.pg === c.pg;
 }
 
 /**
@@ -321,6 +323,7 @@ function stepInBlock(c: CpuCore, count: number): boolean {
   const fLen = c.fLen;
   const fDelta = c.fDelta;
   const csD = c.csD;
+  const pg = c.pg;
   interpret(c, count, false);
-  return c.fLo === fLo && c.fLen === fLen && c.fDelta === fDelta && c.csD === csD;
+  return c.fLo === fLo && c.fLen === fLen && c.fDelta === fDelta && c.csD === csD && c.pg === pg;
 }
