@@ -14,11 +14,16 @@
  *   the same complete runs (the guest exits at a fixed point). The subtraction takes out each
  *   machine's start (QEMU: SeaBIOS and loading; migtrace: the compiler's first compilations).
  *   Target: migtrace's compiler ≥ 0.5 × QEMU.
+ * - Linux's and xv6's boots to 150 M instructions both ways (when built), what the issue is for:
+ *   paging, rings, devices, and code that runs a few thousand times rather than millions.
  */
 import { benchCpuLoop } from './cpu-loop.js';
 import { bestOfBoth, bestOfBothFresh, type BestOf } from './guest-run.js';
 import type { Figure } from './harness.js';
 import { bestQemuCpuSeconds, haveQemu, QEMU } from './qemu-speed.js';
+import { bootRequest, resolveGuestRequest } from '../src/cli/guest-options.js';
+import { loadThirdPartyGuests, missingFiles } from '../src/guests/third-party.js';
+import { packageRoot } from '../src/guests/catalog.js';
 
 const LOOP_INSTRUCTIONS = 100_000_000;
 const COREMARK_ITERATIONS = 500;
@@ -118,6 +123,42 @@ function qemuFigures(long: BestOf, short: BestOf, selftest: BestOf, migtraceStea
   ];
 }
 
+/** Instructions of an OS boot timed both ways: enough for Linux's decompression, early init and device probing, xv6 to its shell and idle. */
+const OS_INSTRUCTIONS = 150_000_000;
+
+/**
+ * An unmodified OS's boot to OS_INSTRUCTIONS, interpreter against compiler (CPU time, best of
+ * `runs`, alternating in this process); skipped when the guest is not built.
+ */
+function osFigures(name: 'linux' | 'xv6', runs: number): Figure[] {
+  const g = loadThirdPartyGuests(packageRoot()).find((e) => e.name === name);
+  if (g === undefined || missingFiles(g).length > 0) {
+    return [{ name: `${name} boot: not measured`, value: NaN, unit: '', note: 'not built (npm run guests:third-party)' }];
+  }
+  const once = (compiler: boolean): { seconds: number; icount: number; compiles: number } => {
+    const m = bootRequest(resolveGuestRequest(name, {}));
+    m.cpu.setCompiler(compiler);
+    const before = process.cpuUsage();
+    const r = m.run({ maxInstructions: OS_INSTRUCTIONS });
+    const used = process.cpuUsage(before);
+    return { seconds: (used.user + used.system) / 1e6, icount: r.icount, compiles: m.cpu.compilerStats?.compiles ?? 0 };
+  };
+  let interpreter = Infinity;
+  let compiler = Infinity;
+  let compiles = 0;
+  let icount = 0;
+  for (let i = 0; i < runs; i++) {
+    const a = once(false);
+    interpreter = Math.min(interpreter, a.seconds);
+    const b = once(true);
+    compiler = Math.min(compiler, b.seconds);
+    if (a.icount !== b.icount) throw new Error(`${name}: the compiler changed the run: ${b.icount} instructions vs ${a.icount}`);
+    compiles = b.compiles;
+    icount = b.icount;
+  }
+  return compilerFigures(`${name} boot to ${mi(icount)}`, icount / interpreter / 1e6, icount / compiler / 1e6, `best of ${runs}, a later run in one process; ${compiles} compilations; paging, rings, devices`);
+}
+
 export function benchSpeed(): Figure[] {
   const runs = 3;
   const figures = computeLoop(runs);
@@ -148,5 +189,6 @@ export function benchSpeed(): Figure[] {
     ),
   );
   figures.push(...qemuFigures(long, short, selftest, comp, runs));
+  figures.push(...osFigures('linux', 2), ...osFigures('xv6', 2));
   return figures;
 }
