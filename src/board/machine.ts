@@ -122,8 +122,8 @@ export class Machine implements OutputSink {
   /** Called for every serial byte as it is sent (the CLI streams them). */
   onSerial: ((byte: number) => void) | null = null;
   readonly taps: MachineTap[] = [];
-  /** Called after a device changed state on its own (a timer event), with its bus id (the trace recorder checks it). */
-  afterDeviceEvent: ((deviceId: number) => void) | null = null;
+  /** Called after a device's timer event, with its bus id and whether it may have changed declared state (DeviceContext; the trace recorder checks it). */
+  afterDeviceEvent: ((deviceId: number, changed: boolean) => void) | null = null;
   /** Instructions of virtual time that passed in HLT (skipped to the next event, not executed). */
   haltedInstructions = 0;
   /** Instructions of virtual time that passed with the guest paused (advancePaused). */
@@ -153,7 +153,7 @@ export class Machine implements OutputSink {
       memory: this.memory,
       irq: this.interrupts,
       output: this,
-      afterDeviceEvent: (deviceId) => this.afterDeviceEvent?.(deviceId),
+      afterDeviceEvent: (deviceId, changed) => this.afterDeviceEvent?.(deviceId, changed),
     };
     this.board = buildBoard(
       ctx,

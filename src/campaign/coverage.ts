@@ -143,12 +143,12 @@ async function coverageOfRun(setup: RunSetup, guest: string, first: number, end:
     },
   };
   const previousEvent = machine.afterDeviceEvent;
-  machine.afterDeviceEvent = (deviceId) => {
+  machine.afterDeviceEvent = (deviceId, changed) => {
     catchUpHalt(clock.icount);
     linesMoved = false;
     features.evaluateDevices(clock.icount);
     features.evaluateCpu(clock.icount);
-    previousEvent?.(deviceId);
+    previousEvent?.(deviceId, changed);
   };
 
   let nextWindow = first + window;

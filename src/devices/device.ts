@@ -29,8 +29,11 @@ export interface DeviceContext {
   readonly memory: PhysicalMemory;
   readonly irq: IrqSink;
   readonly output: OutputSink;
-  /** Called after a device changed state on its own (a timer event), with its bus id. */
-  readonly afterDeviceEvent?: (deviceId: number) => void;
+  /**
+   * Called after a device's timer event, with its bus id; `changed` false when the event's
+   * callback said it changed none of the device's declared fields (it returned false).
+   */
+  readonly afterDeviceEvent?: (deviceId: number, changed: boolean) => void;
 }
 
 /** A device's complete internal state for tests and the verifier: declared fields plus derived values. */
@@ -58,10 +61,16 @@ export abstract class Device<S extends Record<string, FieldValue>> {
    * (the schema must list a `timer: true` field of the same name) and the machine can
    * observe the device after each timer event.
    */
-  protected addTimer(name: string, callback: (now: number) => void): Timer {
+  /**
+   * A timer whose event runs `callback`. A callback that knows its event often changes nothing
+   * declared (the RTC's periodic flag, already set) returns false then, and the recorder does
+   * not compare the device's fields (test/trace/session.test.ts compares them all after every
+   * event: a wrong false fails it); anything else is compared.
+   */
+  protected addTimer(name: string, callback: (now: number) => boolean | void): Timer {
     const timer = this.ctx.clock.createTimer(`${this.schema.device}.${name}`, (now) => {
-      callback(now);
-      this.ctx.afterDeviceEvent?.(this.id);
+      const changed = callback(now) !== false;
+      this.ctx.afterDeviceEvent?.(this.id, changed);
     });
     this.timers[name] = timer;
     return timer;

@@ -289,10 +289,14 @@ export class RtcCmos extends Device<RtcCmosState> implements IoHandler {
     return now - r + ceil;
   }
 
-  private periodicEvent(now: number): void {
-    this.state.cmos[RTC_REG_C] |= REG_C_PF;
+  /** PF (and IRQF with PIE); false when both were set already, as they mostly are: nothing declared changed. */
+  private periodicEvent(now: number): boolean {
+    const c = this.state.cmos;
+    const before = c[RTC_REG_C];
+    c[RTC_REG_C] |= REG_C_PF;
     this.updateIrq();
     this.armPeriodic(now);
+    return c[RTC_REG_C] !== before;
   }
 
   /** Update cycle: advance one second, then the alarm compare and the update-ended flag. */

@@ -5,7 +5,8 @@
  * What is recorded, and where it is seen:
  * - every PIO/MMIO access and DMA transfer: the bus observer (the writer's encoder);
  * - device transitions: the DeviceTransitionTracker checks the accessed device after each
- *   access, and the timer's device after each device timer event (Machine.afterDeviceEvent).
+ *   access, and the timer's device after each device timer event (Machine.afterDeviceEvent)
+ *   unless the event says it changed nothing declared (the RTC's periodic flag, already set).
  *   Either can change other devices too, and those are checked then: an interrupt line moving
  *   changes the controllers' IRR/ISR; INTA changes the LAPIC's and the PICs'; an access to one
  *   controller reaches others (PIC cascade, LAPIC LINT0, IOAPIC EOI broadcast and delivery);
@@ -158,10 +159,13 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
   }
 
   // ---- machine
-  /** A device timer fired: it changed that device, the controllers if a line moved, and (input) what it fed. */
-  afterDeviceEvent(deviceId: number): void {
+  /**
+   * A device timer fired: it changed that device (unless it said it did not: `changed` false),
+   * the controllers if a line moved, and (input) what it fed.
+   */
+  afterDeviceEvent(deviceId: number, changed: boolean): void {
     const tracker = this.tracker;
-    tracker.check(deviceId);
+    if (changed) tracker.check(deviceId);
     if (deviceId === this.inputDevice) {
       tracker.check(this.uart);
       tracker.check(this.nic);
@@ -236,7 +240,7 @@ export interface RecordingOutcome {
 export class MachineRecorder {
   private readonly hooks: RecordingHooks;
   private savedInterrupts: InterruptObserver | null = null;
-  private savedAfterEvent: ((deviceId: number) => void) | null = null;
+  private savedAfterEvent: ((deviceId: number, changed: boolean) => void) | null = null;
   private attached = false;
   private checkpoints = 0;
   private lastCheckpointIcount = -1;
@@ -281,10 +285,10 @@ export class MachineRecorder {
     const before = this.savedAfterEvent;
     m.afterDeviceEvent =
       before === null
-        ? (id) => hooks.afterDeviceEvent(id)
-        : (id) => {
-            before(id);
-            hooks.afterDeviceEvent(id);
+        ? (id, changed) => hooks.afterDeviceEvent(id, changed)
+        : (id, changed) => {
+            before(id, changed);
+            hooks.afterDeviceEvent(id, changed);
           };
     m.taps.push(hooks);
     this.attached = true;

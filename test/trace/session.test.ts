@@ -101,8 +101,8 @@ describe('recording a machine run', () => {
       };
       machine.bus.addObserver({ access: (_s, _d, addr, _z, _v, device) => step(`access to ${addr.toString(16)} (device ${device})`), dma: () => {} });
       const afterEvent = machine.afterDeviceEvent!;
-      machine.afterDeviceEvent = (id) => {
-        afterEvent(id);
+      machine.afterDeviceEvent = (id, changed) => {
+        afterEvent(id, changed);
         step(`timer event of device ${id}`);
       };
       const interrupts = machine.interrupts.observer!;
