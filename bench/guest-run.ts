@@ -26,13 +26,23 @@ const MAX_INSTRUCTIONS = 10_000_000_000;
 export function timeGuestRun(guest: string, args: string | undefined, compiler: boolean): GuestRunTiming {
   const image = resolveImage(guest);
   const machine = Machine.boot(image.bytes, { memory: 64 * 1024 * 1024, args });
+  return timeMachineRun(machine, compiler, MAX_INSTRUCTIONS, (status, exitStatus, message) => {
+    if (status !== 'exited' || exitStatus !== 1) throw new Error(`${guest} ${args ?? ''}: ${status}: ${message}`);
+  });
+}
+
+/** A booted machine's run to `maxInstructions` (or its end) with the compiler on or off, in CPU time; `check` judges how it ended. */
+export function timeMachineRun(
+  machine: Machine,
+  compiler: boolean,
+  maxInstructions: number,
+  check: (status: string, exitStatus: number | null, message: string) => void = () => {},
+): GuestRunTiming {
   machine.cpu.setCompiler(compiler);
   const before = process.cpuUsage();
-  const result = machine.run({ maxInstructions: MAX_INSTRUCTIONS });
+  const result = machine.run({ maxInstructions });
   const used = process.cpuUsage(before);
-  if (result.status !== 'exited' || result.exitStatus !== 1) {
-    throw new Error(`${guest} ${args ?? ''}: ${result.status}: ${result.message}`);
-  }
+  check(result.status, result.exitStatus, result.message);
   const cpuSeconds = (used.user + used.system) / 1e6;
   return {
     icount: result.icount,
@@ -60,7 +70,8 @@ export function bestOfBoth(guest: string, args: string | undefined, runs: number
   return bestOf(guest, runs, (compiler) => timeGuestRun(guest, args, compiler));
 }
 
-function bestOf(guest: string, runs: number, run: (compiler: boolean) => GuestRunTiming): BestOf {
+/** `runs` of `run` each way, alternating, the fastest of each; they must agree on instruction count and serial output. */
+export function bestOf(guest: string, runs: number, run: (compiler: boolean) => GuestRunTiming): BestOf {
   let interpreter: GuestRunTiming | null = null;
   let compiler: GuestRunTiming | null = null;
   for (let i = 0; i < runs; i++) {

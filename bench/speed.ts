@@ -18,7 +18,7 @@
  *   paging, rings, devices, and code that runs a few thousand times rather than millions.
  */
 import { benchCpuLoop } from './cpu-loop.js';
-import { bestOfBoth, bestOfBothFresh, type BestOf } from './guest-run.js';
+import { bestOf, bestOfBoth, bestOfBothFresh, timeMachineRun, type BestOf } from './guest-run.js';
 import type { Figure } from './harness.js';
 import { bestQemuCpuSeconds, haveQemu, QEMU } from './qemu-speed.js';
 import { bootRequest, resolveGuestRequest } from '../src/cli/guest-options.js';
@@ -135,28 +135,9 @@ function osFigures(name: 'linux' | 'xv6', runs: number): Figure[] {
   if (g === undefined || missingFiles(g).length > 0) {
     return [{ name: `${name} boot: not measured`, value: NaN, unit: '', note: 'not built (npm run guests:third-party)' }];
   }
-  const once = (compiler: boolean): { seconds: number; icount: number; compiles: number } => {
-    const m = bootRequest(resolveGuestRequest(name, {}));
-    m.cpu.setCompiler(compiler);
-    const before = process.cpuUsage();
-    const r = m.run({ maxInstructions: OS_INSTRUCTIONS });
-    const used = process.cpuUsage(before);
-    return { seconds: (used.user + used.system) / 1e6, icount: r.icount, compiles: m.cpu.compilerStats?.compiles ?? 0 };
-  };
-  let interpreter = Infinity;
-  let compiler = Infinity;
-  let compiles = 0;
-  let icount = 0;
-  for (let i = 0; i < runs; i++) {
-    const a = once(false);
-    interpreter = Math.min(interpreter, a.seconds);
-    const b = once(true);
-    compiler = Math.min(compiler, b.seconds);
-    if (a.icount !== b.icount) throw new Error(`${name}: the compiler changed the run: ${b.icount} instructions vs ${a.icount}`);
-    compiles = b.compiles;
-    icount = b.icount;
-  }
-  return compilerFigures(`${name} boot to ${mi(icount)}`, icount / interpreter / 1e6, icount / compiler / 1e6, `best of ${runs}, a later run in one process; ${compiles} compilations; paging, rings, devices`);
+  const b = bestOf(name, runs, (compiler) => timeMachineRun(bootRequest(resolveGuestRequest(name, {})), compiler, OS_INSTRUCTIONS));
+  const note = `best of ${runs}, a later run in one process; ${stats(b)}; paging, rings, devices`;
+  return compilerFigures(`${name} boot to ${mi(b.compiler.icount)}`, b.interpreter.mips, b.compiler.mips, note);
 }
 
 export function benchSpeed(): Figure[] {

@@ -59,13 +59,10 @@ export abstract class Device<S extends Record<string, FieldValue>> {
   /**
    * The one way a device creates a timer: it is then part of the device's declared state
    * (the schema must list a `timer: true` field of the same name) and the machine can
-   * observe the device after each timer event.
-   */
-  /**
-   * A timer whose event runs `callback`. A callback that knows its event often changes nothing
-   * declared (the RTC's periodic flag, already set) returns false then, and the recorder does
-   * not compare the device's fields (test/trace/session.test.ts compares them all after every
-   * event: a wrong false fails it); anything else is compared.
+   * observe the device after each timer event. A callback that knows its event often changes
+   * nothing declared (the RTC's periodic flag, already set) returns false then, and the
+   * recorder does not compare the device's fields (test/trace/session.test.ts compares them all
+   * after every event: a wrong false fails it); anything else is compared.
    */
   protected addTimer(name: string, callback: (now: number) => boolean | void): Timer {
     const timer = this.ctx.clock.createTimer(`${this.schema.device}.${name}`, (now) => {

@@ -8,7 +8,7 @@
  */
 import * as memory from '../memory.js';
 import * as constants from './constants.js';
-import { CpuPaging, TLB_SUPERVISOR_READ, TLB_USER_READ } from './paging.js';
+import { CpuPaging } from './paging.js';
 import { hexDigits } from '../../hex.js';
 // Module-local copies of imported bindings: see "Imports in hot code" in constants.ts.
 const { PAGE_ABSENT, PAGE_MMIO, PAGE_RAM, PAGE_ROM } = memory;
@@ -449,10 +449,16 @@ export class CpuCore extends CpuPaging {
   refillFetch(): void {
     this.fLen = 0;
     const e = this.eip >>> 0;
-    const limit = this.segLimit[CS] >>> 0;
-    if (e > limit) return;
+    if (e > this.segLimit[CS] >>> 0) return;
     const lin = (this.segBase[CS] + e) | 0;
-    let p = this.pg === 0 ? lin & this.a20 : this.physRead(lin);
+    this.windowAt(lin, this.pg === 0 ? lin & this.a20 : this.physRead(lin));
+  }
+
+  /** The window on the page of CS:EIP (within CS's limit), at linear `lin` and physical `phys` (left empty unless RAM or ROM). */
+  private windowAt(lin: number, phys: number): void {
+    const e = this.eip >>> 0;
+    const limit = this.segLimit[CS] >>> 0;
+    let p = phys;
     const kind = this.pageKind[p >>> 12];
     if (kind !== PAGE_RAM) {
       // Code in ROM runs from a window on the RAM that holds it (writes to it are ignored elsewhere).
@@ -588,28 +594,36 @@ export class CpuCore extends CpuPaging {
   }
 
   /**
-   * The physical page of CS:EIP when finding it takes no page walk (paging off, or a TLB entry
-   * that grants the read at this CPL) and EIP is within CS's limit; else -1. Nothing changes.
+   * The physical address of CS:EIP when finding it takes no page walk (paging off, or a TLB
+   * entry that grants the read at this CPL) and EIP is within CS's limit; else -1 (so also for
+   * physical 0xffffffff, where no block is compiled). Nothing changes.
    */
-  codePageKnown(): number {
+  codePhysKnown(): number {
     const e = this.eip >>> 0;
     if (e > this.segLimit[CS] >>> 0) return -1;
     const lin = (this.segBase[CS] + e) | 0;
-    if (this.pg === 0) return (lin & this.a20) >>> 12;
+    if (this.pg === 0) return lin & this.a20;
     const vpn = lin >>> 12;
-    return (this.tlbBits[vpn] & (this.cpl === 3 ? TLB_USER_READ : TLB_SUPERVISOR_READ)) !== 0 ? this.tlbPhys[vpn] >>> 12 : -1;
+    return this.readCached(vpn) ? this.tlbPhys[vpn] | (lin & 0xfff) : -1;
+  }
+
+  /** codePhysKnown's page, or -1. */
+  codePageKnown(): number {
+    const p = this.codePhysKnown();
+    return p === -1 ? -1 : p >>> 12;
   }
 
   /**
-   * Point the fetch window at CS:EIP if that takes no page walk (codePageKnown), as the
-   * interpreter's next fetch would: the compiler's dispatch, after a transfer to another page,
-   * looks for a block there. True if the window now covers EIP.
+   * refillFetch if it takes no page walk (codePhysKnown), as the interpreter's next fetch would:
+   * the compiler's dispatch, after a transfer to another page, looks for a block there. True if
+   * the window now covers EIP.
    */
   refillFetchKnown(): boolean {
-    if (this.codePageKnown() < 0) return false;
-    this.refillFetch();
-    const d = (this.eip - this.fLo) | 0;
-    return d >= 0 && d < this.fLen;
+    const p = this.codePhysKnown();
+    if (p === -1) return false;
+    this.fLen = 0;
+    this.windowAt((this.segBase[CS] + this.eip) | 0, p);
+    return this.fLen !== 0; // a window always holds the EIP it was made for
   }
 
   /**

@@ -86,9 +86,12 @@ export class CpuPaging extends CpuRegisters {
   /** Physical address of a read of `lin` at the current CPL (paging on): a TLB hit, or a walk. */
   physRead(lin: number): number {
     const vpn = lin >>> 12;
-    return (this.tlbBits[vpn] & (this.cpl === 3 ? TLB_USER_READ : TLB_SUPERVISOR_READ)) !== 0
-      ? this.tlbPhys[vpn] | (lin & 0xfff)
-      : this.translate(lin, false);
+    return this.readCached(vpn) ? this.tlbPhys[vpn] | (lin & 0xfff) : this.translate(lin, false);
+  }
+
+  /** The TLB holds linear page `vpn` and grants a read of it at the current CPL (no walk needed). */
+  readCached(vpn: number): boolean {
+    return (this.tlbBits[vpn] & (this.cpl === 3 ? TLB_USER_READ : TLB_SUPERVISOR_READ)) !== 0;
   }
 
   /** Physical address of a write to `lin` at the current CPL (paging on). */

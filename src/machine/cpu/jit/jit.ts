@@ -278,11 +278,6 @@ function blockFunction(code: BlockCode): BlockFunction {
   return f;
 }
 
-/** Forget every shared block function (benchmarks: time a run that compiles everything itself). */
-export function clearBlockCache(): void {
-  blockCache.clear();
-}
-
 /** The page's blocks were compiled for the fetch window the CPU has now. */
 function compiledFor(page: CompiledPage, c: CpuCore): boolean {
   return page.fDelta === c.fDelta && page.fLo === c.fLo && page.fLen === c.fLen && page.csD === c.csD && page.pg === c.pg;
