@@ -271,6 +271,35 @@ export class Uart16550 extends Device<UartState> implements IoHandler {
     }
   }
 
+  /**
+   * IoHandler.stableRead: read()'s value where reading changes nothing — every register but RBR,
+   * and IIR, LSR and MSR while they hold nothing a read clears (a THRE interrupt, error bits,
+   * modem deltas). They change only at the UART's own events (a character sent or received, the
+   * input scheduler's bytes) and accesses: a guest polling LSR for THRE reads one value until
+   * the transmit event.
+   */
+  stableRead(port: number): number {
+    const s = this.state;
+    switch (port & 7) {
+      case 0:
+        return s.lcr & LCR_DLAB ? s.dll : -1;
+      case 1:
+        return s.lcr & LCR_DLAB ? s.dlm : s.ier;
+      case 2:
+        return (s.iir & 0x0f) === IIR_THRI ? -1 : s.iir;
+      case 3:
+        return s.lcr;
+      case 4:
+        return s.mcr;
+      case 5:
+        return s.lsr & LSR_ERRORS ? -1 : s.lsr;
+      case 6:
+        return s.msr & MSR_DELTAS ? -1 : s.msr;
+      default:
+        return s.scr;
+    }
+  }
+
   write(port: number, _size: number, value: number): void {
     const s = this.state;
     const dlab = (s.lcr & LCR_DLAB) !== 0;

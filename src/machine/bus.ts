@@ -46,11 +46,24 @@ export interface IoHandler {
   /** PIO: `addr` is the port. MMIO: `addr` is the offset into the region. Returns the value (unsigned). */
   read(addr: number, size: number): number;
   write(addr: number, size: number, value: number): void;
+  /**
+   * What read(addr, size) would return now, when that read would change nothing and the value
+   * can change only at the device's own timer events or at an access to it; else -1. Optional
+   * (none: every read may change something). A compiled poll loop skips the reads this allows
+   * (jit/poll-loop.ts): a status register polled until a device event sets a bit.
+   */
+  stableRead?(addr: number, size: number): number;
 }
 
 export interface BusObserver {
   /** Called after every device-level access. `value` is unsigned. */
   access(space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number): void;
+  /**
+   * Optional: the access this observer saw last, `times` more times, `stride` instructions apart
+   * (a compiled poll loop's skipped reads, which pioStableRead said change nothing). False, having
+   * done nothing, when it cannot: access() is then called for each, at its count.
+   */
+  accessRepeated?(times: number, stride: number): boolean;
   /** Called after every DMA transfer, with the bytes moved (a scratch buffer for word transfers: read it, don't keep it). */
   dma(dir: number, device: number, addr: number, data: Uint8Array, origin: number): void;
 }
@@ -200,6 +213,35 @@ export class Bus implements MmioDispatch {
     this.observer!.access(SPACE_PIO, dir, port, size, value, this.portDevice[port], this.origin);
   }
 
+  /**
+   * What a read of `port` would return now (unsigned), if that read would change nothing and
+   * the value can change only at the device's timer events or accesses (IoHandler.stableRead);
+   * else -1. A split access is never stable.
+   */
+  pioStableRead(port: number, size: number): number {
+    port &= 0xffff;
+    if (!(this.portSizes[port] & size)) return -1;
+    const handler = this.handlers[this.portHandler[port]];
+    if (handler.stableRead === undefined) return -1;
+    const v = handler.stableRead(port, size);
+    return v < 0 ? -1 : (v & SIZE_MASK[size]) >>> 0;
+  }
+
+  /**
+   * `times` more of the read just made, `stride` instructions apart, skipped (pioStableRead said
+   * they return its value and change nothing), for the observer in one call if it can take them
+   * so (BusObserver.accessRepeated). False: the caller reports each (skippedPioRead), at its count.
+   */
+  skippedPioReads(times: number, stride: number): boolean {
+    const o = this.observer;
+    return o === null || (o.accessRepeated !== undefined && o.accessRepeated(times, stride));
+  }
+
+  /** One read skipped as skippedPioReads says: the observer sees it as it would have seen pioRead's. */
+  skippedPioRead(port: number, size: number, value: number): void {
+    if (this.observer !== null) this.observePio(DIR_READ, port & 0xffff, size, value);
+  }
+
   private splitPioRead(port: number, size: number, handler: IoHandler): number {
     const part = narrowest(handler.sizes, size);
     let v = 0;
@@ -340,6 +382,7 @@ const UNMAPPED_HANDLER: IoHandler = {
   sizes: SIZES_ALL,
   read: (_addr, size) => SIZE_MASK[size],
   write: () => {},
+  stableRead: (_addr, size) => SIZE_MASK[size],
 };
 
 export { PAGE_MASK, PAGE_SIZE };

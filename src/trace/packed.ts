@@ -160,9 +160,43 @@ export class ChunkEncoder implements BusObserver {
     return true;
   }
 
+  /**
+   * The last record, an access, `times` more times, `stride` instructions apart: what `times`
+   * calls of access() with it at those counts would append, in one call (a compiled poll loop's
+   * skipped reads). False, appending nothing, when the last record is not an access.
+   */
+  repeatAccess(times: number, stride: number): boolean {
+    const kind = this.lastKind;
+    if (kind < 0) return false;
+    const addr = this.lastAddr;
+    const value = this.lastValue;
+    const device = this.lastDevice;
+    let left = times;
+    while (left > 0) {
+      if (this.lastKind === kind && this.lastDelta === stride) {
+        // Repeats, up to the chunk's end.
+        const n = Math.min(left, this.maxRecords - this.count);
+        this.lastIcount += n * stride;
+        this.repeat += n;
+        this.kinds[kind & 1] += n;
+        this.count += n;
+        left -= n;
+        if (this.count >= this.maxRecords) this.onFull();
+      } else {
+        // The first in a new chunk, or the stride changed: encoded in full, as access() would.
+        this.accessAt(this.lastIcount + stride, kind & 1, (kind >> 1) & 1, addr, CODE_SIZE[(kind >> 2) & 3], value, device, kind >> 4);
+        left--;
+      }
+    }
+    return true;
+  }
+
   /** BusObserver.access, the hot path (every bus access): flat, no allocation. */
   access(space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number): void {
-    const icount = this.icount();
+    this.accessAt(this.icount(), space, dir, addr, size, value, device, origin);
+  }
+
+  private accessAt(icount: number, space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number): void {
     let d = icount - this.lastIcount;
     if (!(d >= 0)) this.wentBack(icount);
     this.lastIcount = icount;

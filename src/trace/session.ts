@@ -138,6 +138,11 @@ class RecordingHooks implements BusObserver, InterruptObserver, MachineTap {
     this.quiet = n === 0;
   }
 
+  /** The last access again, `times` times (a compiled poll loop's): only counted, when it changed nothing. */
+  accessRepeated(times: number, stride: number): boolean {
+    return this.quiet && this.encoder.repeatAccess(times, stride);
+  }
+
   dma(dir: number, device: number, addr: number, data: Uint8Array, origin: number): void {
     this.encoder.dma(dir, device, addr, data, origin);
   }

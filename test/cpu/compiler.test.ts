@@ -4,15 +4,11 @@
  * every point the run loop stops — at slice ends inside compiled pages, after code rewrites
  * itself, and at an exception raised in the middle of compiled code.
  */
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Bus } from '../../src/machine/bus.js';
-import { Clock } from '../../src/machine/clock.js';
-import { PhysicalMemory } from '../../src/machine/memory.js';
-import { Cpu, RunExit, type CpuState } from '../../src/machine/cpu/cpu.js';
+import { RunExit } from '../../src/machine/cpu/cpu.js';
+import { rig, runTo, snapshot, type Rig } from './compiler-rig.js';
 import { compileBlockSource } from '../../src/machine/cpu/jit/block-compiler.js';
 
-const CODE_AT = 0x1000;
 
 /** A gcc -O2-shaped loop (bench/cpu-loop.ts's): loads, stores, ALU, LEA with SIB, Jcc, CALL/RET, PUSH/POP, MOVZX, IMUL, shifts. */
 const COMPUTE = Uint8Array.of(
@@ -311,35 +307,6 @@ const PAGED = Buffer.from(
   'hex',
 );
 
-interface Rig {
-  cpu: Cpu;
-  memory: PhysicalMemory;
-  clock: Clock;
-  bus: Bus;
-}
-
-/** compiler: 'eager' compiles a block the second time it starts, so the short loops here run compiled. */
-function rig(compiler: boolean, code: Uint8Array, flat: boolean): Rig {
-  const memory = new PhysicalMemory(4 * 1024 * 1024);
-  const bus = new Bus(memory);
-  const clock = new Clock();
-  const cpu = new Cpu(memory, bus, clock);
-  cpu.setCompiler(compiler ? 'eager' : 'off');
-  memory.writeBytes(CODE_AT, code);
-  const s = cpu.getState();
-  if (flat) {
-    s.cr0 |= 1;
-    s.cs = { selector: 0x08, base: 0, limit: 0xffffffff, attributes: 0xc09b };
-    s.ds = s.es = s.ss = s.fs = s.gs = { selector: 0x10, base: 0, limit: 0xffffffff, attributes: 0xc093 };
-    s.esp = 0x80000;
-  } else {
-    s.cs = { ...s.cs, selector: 0, base: 0 };
-    s.esp = 0x8000;
-  }
-  s.eip = CODE_AT;
-  cpu.setState(s);
-  return { cpu, memory, clock, bus };
-}
 
 /**
  * The flat rig with paging on: a page directory at 1 MiB whose first table maps the low 4 MiB
@@ -373,25 +340,6 @@ function pagingRig(compiler: boolean, code: Uint8Array): Rig {
   return r;
 }
 
-/** Run to `until` (or a stop), as the machine does: one run() call per deadline. */
-function runTo(r: Rig, until: number): RunExit {
-  let exit: RunExit = RunExit.REACHED;
-  while (r.clock.icount < until) {
-    exit = r.cpu.run(until);
-    if (exit !== RunExit.REACHED) break;
-  }
-  return exit;
-}
-
-/** Registers and instruction count, and a digest of RAM (a deep compare of 4 MiB is slow in expect). */
-function snapshot(r: Rig): { state: CpuState; ram: string; dirty: string; icount: number } {
-  return {
-    state: r.cpu.getState(),
-    ram: createHash('sha256').update(r.memory.ram).digest('hex'),
-    dirty: createHash('sha256').update(r.memory.dirty.bytes).digest('hex'),
-    icount: r.clock.icount,
-  };
-}
 
 /** Real mode with `vector`'s handler at 0000:2000 a HLT, and ESI = 0xf000 (the limit-fault loops walk it up). */
 function faultRig(compiler: boolean, code: Uint8Array, vector: number): Rig {

@@ -315,6 +315,45 @@ describe('16550A UART', () => {
     expect(u.board.serial).toEqual([0x10]); // only the byte already in the shift register
   });
 
+  it('stableRead is what a read returns wherever reading changes nothing, and -1 wherever it would change something', () => {
+    const u = setup();
+    const stable: string[] = [];
+    const check = (when: string): void => {
+      for (let reg = 0; reg < 8; reg++) {
+        const before = JSON.stringify(u.uart.state);
+        const irqs = u.board.irqLog.length;
+        const s = u.board.bus.pioStableRead(COM1_PORT + reg, 1);
+        const v = u.inp(reg);
+        const changed = JSON.stringify(u.uart.state) !== before || u.board.irqLog.length !== irqs;
+        if (s === -1) {
+          // Said unstable: only RBR, or a register whose read clears something.
+          if (!changed) expect([RBR, IIR, LSR, MSR]).toContain(reg);
+        } else {
+          expect(`${when} reg ${reg}: ${v}, changed ${changed}`).toBe(`${when} reg ${reg}: ${s}, changed false`);
+          stable.push(`${when}:${reg}`);
+        }
+      }
+    };
+    check('reset'); // MSR: no deltas yet
+    init(u, 0x07, 0x02); // THRE interrupt enabled: pending, cleared by reading IIR
+    check('init');
+    u.out(THR, 0x41);
+    u.out(THR, 0x42);
+    check('sending'); // LSR without THRE: what a guest polls
+    u.board.advance(CHAR_115200);
+    check('one sent');
+    for (let i = 0; i < 17; i++) u.uart.receiveByte(0x40 + i); // overrun: OE until LSR is read
+    check('overrun');
+    u.out(LCR, 0x83); // DLAB
+    check('dlab');
+    u.out(LCR, 0x03);
+    u.out(MCR, 0x10 | 0x04); // loopback: modem deltas until MSR is read
+    check('loopback');
+    expect(stable).toContain('sending:5');
+    expect(stable).toContain('dlab:0');
+    expect(stable).not.toContain('overrun:0');
+  });
+
   it('transmitBusy holds while bytes the guest wrote are not all on the line, without changing state', () => {
     const u = setup();
     init(u);

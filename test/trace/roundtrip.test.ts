@@ -146,6 +146,48 @@ describe('trace round trip', () => {
     }))).toBe(true);
   });
 
+  it('repeatAccess appends what access() would for each repeat, across chunk ends and a stride that changes', () => {
+    const encoder = (): { enc: ChunkEncoder; chunks: string[]; at: { icount: number } } => {
+      const at = { icount: 1_000 };
+      const chunks: string[] = [];
+      let seq = 0;
+      const enc: ChunkEncoder = new ChunkEncoder(() => at.icount, 100, 60 * 1024, 0, () => {
+        chunks.push(Buffer.from(enc.encodeChunk()).toString('hex'));
+        seq += enc.count;
+        enc.reset(seq);
+      });
+      enc.reset(0);
+      return { enc, chunks, at };
+    };
+    const bulk = encoder();
+    const each = encoder();
+    const read = (x: typeof bulk, value: number): void => x.enc.access(SPACE_PIO, DIR_READ, 0x3fd, 1, value, DEV_UART, 0);
+    // A write, then polls 5 apart, then skipped ones 3 apart (the stride changes), twice, with a
+    // write between; 350 and 77 repeats cross chunk ends (100 records a chunk).
+    for (const [times, value] of [[350, 0x00], [77, 0x60]] as const) {
+      for (const x of [bulk, each]) {
+        x.at.icount += 11;
+        x.enc.access(SPACE_PIO, DIR_WRITE, 0x3f8, 1, 0x41, DEV_UART, 0);
+        for (let i = 0; i < 4; i++) {
+          x.at.icount += 5;
+          read(x, value);
+        }
+      }
+      expect(bulk.enc.repeatAccess(times, 3)).toBe(true);
+      bulk.at.icount += times * 3;
+      for (let i = 0; i < times; i++) {
+        each.at.icount += 3;
+        read(each, value);
+      }
+    }
+    for (const x of [bulk, each]) x.chunks.push(Buffer.from(x.enc.encodeChunk()).toString('hex'));
+    expect(bulk.chunks.length).toBeGreaterThan(4);
+    expect(bulk.chunks).toEqual(each.chunks);
+    expect(bulk.enc.lastIcount).toBe(each.enc.lastIcount);
+    bulk.enc.interrupt(bulk.at.icount, 0, 4);
+    expect(bulk.enc.repeatAccess(5, 3)).toBe(false); // the last record is no access
+  });
+
   it('refuses records after close, from the bus observer too', async () => {
     const dir = path.join(tempDir('closed'), 't');
     const w = await TraceWriter.create(dir, sampleHeader(), { icount: () => 5 });

@@ -103,7 +103,7 @@ function checkIo(c: CpuCore, port: number, size: number): void {
  * Whether checkIo has anything to check: at CPL 0 outside virtual-8086 mode (every guest here,
  * on every IN and OUT) CPL > IOPL cannot hold, and the out-of-line call is skipped.
  */
-function ioNeedsCheck(c: CpuCore): boolean {
+export function ioNeedsCheck(c: CpuCore): boolean {
   return (c.cpl !== 0 && (c.cr0 & CR0_PE) !== 0) || (c.flags & VM) !== 0;
 }
 

@@ -28,6 +28,7 @@
 import { decodeAt, type CodeWindow, type Insn } from './decode.js';
 import { emit, flushFlags, syncFlags, type EmitContext, type PendingFlags } from './emit.js';
 import { steppedLength } from './length.js';
+import { pollLoop, type PollLoop } from './poll-loop.js';
 
 /** What a block function needs besides the CPU: the interpreter's ALU helpers and the steppers. */
 export interface BlockHelpers {
@@ -54,6 +55,8 @@ export interface BlockHelpers {
   /** (c, o32: 0 or 1): the interpreter's PUSHF at this operand size; and its CLI (ops-system.ts). */
   readonly pushf: unknown;
   readonly cli: unknown;
+  /** A poll loop's jump back (poll-loop.ts skipPolls). */
+  readonly skipPolls: unknown;
 }
 
 /** Instructions per block function, at most. */
@@ -122,6 +125,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     const t = x.stepped ? null : staticTarget(x.insn);
     if (t !== null && at.has(t)) labels.add(t);
   }
+  const polls = pollLoops(slots, labels);
   // Runs: from a label, or from the instruction after a stepped one, to the next label, the
   // end of the block or a stepped instruction (included). A run starts by checking that the
   // slice covers all of it; within it, the count is known at compile time (`ic + k`), and
@@ -171,6 +175,10 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
       to: (t) => {
         const count = `${flushFlags(fl)}ic += ${k + 1};`;
         if (typeof t === 'string') return `${count} eip = ${t}; continue loop;`;
+        const poll = polls.get(j);
+        if (poll !== undefined && t === poll.head) {
+          return `${count} ic = skipPolls(c, ic, ${poll.port}, ${poll.size}, ${poll.acc}, ${poll.length}); eip = ${t}; continue loop;`;
+        }
         return `${count} eip = ${t}; ${labels.has(t) ? 'continue' : 'break'} loop;`;
       },
     };
@@ -182,7 +190,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     if (code.includes('se = c.sliceEnd') && !lastOfRun) body.push(`  if (se - ic < ${n}) { ${flushFlags(fl)}ic += ${k}; eip = ${nextEip}; break loop; }`);
   }
   if (open) body.push(`${syncFlags(fl)}ic += ${k}; eip = ${end}; continue loop;`);
-  const source = `const { alu, inc, dec, neg, shift, imulTrunc, mulAcc, divAcc, shiftDouble, step, stepRep, codeStore, ioRead, ioWrite, rdtsc, pushf, cli } = h;
+  const source = `const { alu, inc, dec, neg, shift, imulTrunc, mulAcc, divAcc, shiftDouble, step, stepRep, codeStore, ioRead, ioWrite, rdtsc, pushf, cli, skipPolls } = h;
 return function block(c) {
   const regs = c.regs, r16 = c.r16, r8 = c.r8, clock = c.clock;
   const ram = c.ram, ram32 = c.ram32, pageKind = c.pageKind, dirty = c.dirty, codeLines = c.codeLines;
@@ -205,6 +213,25 @@ return function block(c) {
   return ic - ic0;
 };`;
   return { ranges, source, instructions: slots.length };
+}
+
+/**
+ * The block's poll loops (poll-loop.ts), by the index of the slot that jumps back to the head:
+ * a jump to a label earlier in the block with no label after it up to the jump, so that an
+ * iteration reaching the jump ran every instruction from the head, none of them stepped.
+ */
+function pollLoops(slots: readonly Slot[], labels: ReadonlySet<number>): Map<number, PollLoop & { head: number }> {
+  const found = new Map<number, PollLoop & { head: number }>();
+  for (let j = 1; j < slots.length; j++) {
+    const t = slots[j].stepped ? null : staticTarget(slots[j].insn);
+    if (t === null || !labels.has(t)) continue;
+    let s = j;
+    while (s > 0 && slots[s].eip !== t && !slots[s - 1].stepped && !labels.has(slots[s].eip)) s--;
+    if (slots[s].eip !== t || slots[s].stepped) continue;
+    const loop = pollLoop(slots.slice(s, j + 1).map((x) => x.insn));
+    if (loop !== null) found.set(j, { ...loop, head: t });
+  }
+  return found;
 }
 
 /** emit()'s context while decoding (only whether an instruction is translated matters then). */

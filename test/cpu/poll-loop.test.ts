@@ -1,0 +1,119 @@
+/**
+ * Compiled poll loops (src/machine/cpu/jit/poll-loop.ts): the iterations after the first are
+ * counted, not run, when the port says its next read would return the same value and change
+ * nothing — and nothing but the number of device reads may differ from the interpreter's run:
+ * the same state at every stop and the same accesses, at the same counts, for the bus's observers.
+ */
+import { describe, expect, it } from 'vitest';
+import { RunExit } from '../../src/machine/cpu/cpu.js';
+import { compileBlockSource } from '../../src/machine/cpu/jit/block-compiler.js';
+import { CODE_AT, rig, runTo, snapshot, type Rig } from './compiler-rig.js';
+
+/**
+ * Forty characters sent to a port that is busy for a while after each (as the UART's THR): each
+ * waited for twice, by gcc's loop and by one with PAUSE and a jump back.
+ *
+ *   1000 mov ecx, 40 / mov edx, 0x61
+ *   100a top: out 0x60, al
+ *   100c wait: in al, dx / test al, 0x20 / je wait
+ *   1011 out 0x60, al
+ *   1013 wait2: in al, 0x61 / test al, 0x20 / jne done / pause / jmp wait2
+ *   101d done: dec ecx / jnz top / hlt
+ */
+const SEND = Buffer.from('b928000000ba61000000e660eca82074fbe660e461a8207504f390ebf64975eaf4', 'hex');
+
+/** As SEND, but the first wait counts its polls in EBX (`inc ebx` in the loop): no poll loop. */
+const SEND_COUNTING = Buffer.from('b928000000ba61000000e660ec43a82074fae660e461a8207504f390ebf64975e9f4', 'hex');
+
+interface Port {
+  r: Rig;
+  /** Every access the bus's observer saw, with its count. */
+  log: string[];
+  /** Calls of the device's read(). */
+  reads: number;
+}
+
+/**
+ * The rig with a device on ports 0x60 (data) and 0x61 (status: 0x20 when ready, with the count
+ * of characters sent in the low bits). A character keeps it busy for 300 + 37 × (its number mod 7)
+ * instructions, a timer. `stable`: the device implements stableRead.
+ */
+function withPort(compiler: boolean, code: Uint8Array, stable: boolean): Port {
+  const r = rig(compiler, code, true);
+  const x: Port = { r, log: [], reads: 0 };
+  let sent = 0;
+  let ready = true;
+  const done = r.clock.createTimer('sent', () => {
+    ready = true;
+  });
+  const status = (): number => (ready ? 0x20 : 0) | (sent & 0x1f);
+  const device = r.bus.registerDevice('port');
+  r.bus.mapPorts(device, 0x60, 2, {
+    sizes: 1,
+    read: (port) => {
+      x.reads++;
+      return port === 0x61 ? status() : 0xff;
+    },
+    write: () => {
+      sent++;
+      ready = false;
+      done.armIn(300 + 37 * (sent % 7));
+    },
+    ...(stable ? { stableRead: (port: number) => (port === 0x61 ? status() : -1) } : {}),
+  });
+  r.bus.addObserver({
+    access: (space, dir, addr, size, value, dev) => x.log.push(`${space} ${dir} ${addr} ${size} ${value} ${dev} @${r.clock.icount}`),
+    dma: () => {},
+  });
+  return x;
+}
+
+describe('compiled poll loops', () => {
+  it('skip the reads a stable port allows: the same state at every stop and the same accesses at the same counts as the interpreter', () => {
+    const on = withPort(true, SEND, true);
+    const off = withPort(false, SEND, true);
+    for (const at of [7, 500, 1_001, 4_444, 20_000, 1_000_000]) {
+      expect(runTo(on.r, at)).toBe(runTo(off.r, at));
+      expect(snapshot(on.r)).toEqual(snapshot(off.r));
+    }
+    expect(on.r.cpu.getState().ecx).toBe(0);
+    expect(on.log).toEqual(off.log);
+    expect(off.log.length).toBeGreaterThan(6_000);
+    // Each wait reads the port a few times (the interpreter's first iterations, the block's first
+    // and the last partial one before the character's event), not ~100 times.
+    expect(off.reads).toBe(off.log.length - 80);
+    expect(on.reads).toBeLessThan(off.reads / 10);
+  });
+
+  it('are run in full where the port does not say it is stable, or the loop writes a register', () => {
+    const unstable = withPort(true, SEND, false);
+    const reference = withPort(false, SEND, false);
+    expect(runTo(unstable.r, 1_000_000)).toBe(RunExit.HALTED);
+    expect(runTo(reference.r, 1_000_000)).toBe(RunExit.HALTED);
+    expect(snapshot(unstable.r)).toEqual(snapshot(reference.r));
+    expect(unstable.log).toEqual(reference.log);
+    expect(unstable.reads).toBe(reference.reads);
+
+    const counting = withPort(true, SEND_COUNTING, true);
+    const countingOff = withPort(false, SEND_COUNTING, true);
+    expect(runTo(counting.r, 1_000_000)).toBe(RunExit.HALTED);
+    expect(runTo(countingOff.r, 1_000_000)).toBe(RunExit.HALTED);
+    expect(snapshot(counting.r)).toEqual(snapshot(countingOff.r));
+    expect(counting.log).toEqual(countingOff.log);
+    expect(counting.r.cpu.getState().ebx).toBeGreaterThan(1_000);
+    // The second wait (PAUSE, JMP back) is still one: only its reads are skipped.
+    expect(counting.reads).toBeGreaterThan(countingOff.reads / 3);
+    expect(counting.reads).toBeLessThan(countingOff.reads);
+  });
+
+  it('are recognised from IN, tests of what it read, PAUSE and branches out, to the jump back', () => {
+    const { r } = withPort(true, SEND, true);
+    const w = { ram: r.memory.ram, lo: 0, len: 0x100000, delta: 0, csD: true };
+    const gcc = compileBlockSource(w, CODE_AT, 0x100c);
+    expect(gcc.source).toContain('skipPolls(c, ic, r16[4], 1, r8[0], 3)');
+    const paused = compileBlockSource(w, CODE_AT, 0x1013);
+    expect(paused.source).toContain('skipPolls(c, ic, 0x61, 1, r8[0], 5)');
+    const counting = compileBlockSource({ ...w, ram: withPort(true, SEND_COUNTING, true).r.memory.ram }, CODE_AT, 0x100c);
+    expect(counting.source).not.toContain('skipPolls(c, ic, r16[4]');
+  });
+});
