@@ -62,6 +62,7 @@ export class AtaChannel {
     const registers: IoHandler = {
       sizes: SIZE_8,
       read: (port, size) => this.drive().read(port),
+      stableRead: (port) => this.drive().stableRead(port),
       write: (port, size, value) => {
         this.master.write(port, size, value);
         this.slave.write(port, size, value);

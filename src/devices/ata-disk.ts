@@ -254,17 +254,35 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
 
   read(port: number): number {
     const s = this.state;
+    const value = this.registerValue(port);
+    if (this.readAcknowledges(port)) {
+      s.irq_pending = 0;
+      this.driveIrq(false);
+    }
+    return value;
+  }
+
+  /**
+   * IoHandler.stableRead (through the channel): every register but the status register while
+   * an interrupt is pending — reading it acknowledges — reads without changing anything; BSY
+   * and DRQ change at the busy timer's event. The alternate status never acknowledges: what a
+   * driver polls.
+   */
+  stableRead(port: number): number {
+    return this.readAcknowledges(port) ? -1 : this.registerValue(port);
+  }
+
+  /** Reading the status register (not the alternate status) acknowledges a pending interrupt. */
+  private readAcknowledges(port: number): boolean {
+    return port === this.wiring.command.base + 7 && this.state.irq_pending !== 0 && this.selected();
+  }
+
+  /** What reading a command-block register or the alternate status returns. */
+  private registerValue(port: number): number {
+    const s = this.state;
     if (port === this.wiring.control) return this.statusValue();
     const offset = port - this.wiring.command.base;
-    if (offset === 7) {
-      const value = this.statusValue();
-      if (s.irq_pending && this.selected()) {
-        s.irq_pending = 0;
-        this.driveIrq(false);
-      }
-      return value;
-    }
-    if (s.status & ATA_SR_BSY) return this.statusValue();
+    if (offset === 7 || s.status & ATA_SR_BSY) return this.statusValue();
     switch (offset) {
       case 1: return s.error;
       case 2: return s.nsector;

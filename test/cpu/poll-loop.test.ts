@@ -110,10 +110,29 @@ describe('compiled poll loops', () => {
     const { r } = withPort(true, SEND, true);
     const w = { ram: r.memory.ram, lo: 0, len: 0x100000, delta: 0, csD: true };
     const gcc = compileBlockSource(w, CODE_AT, 0x100c);
-    expect(gcc.source).toContain('skipPolls(c, ic, r16[4], 1, r8[0], 3)');
+    expect(gcc.source).toContain('skipPolls(c, ic, r16[4], 1, pv, 3)');
     const paused = compileBlockSource(w, CODE_AT, 0x1013);
-    expect(paused.source).toContain('skipPolls(c, ic, 0x61, 1, r8[0], 5)');
+    expect(paused.source).toContain('skipPolls(c, ic, 0x61, 1, pv, 5)');
     const counting = compileBlockSource({ ...w, ram: withPort(true, SEND_COUNTING, true).r.memory.ram }, CODE_AT, 0x100c);
     expect(counting.source).not.toContain('skipPolls(c, ic, r16[4]');
+  });
+
+  it('are loops whose every iteration leaves what the last one left: registers they write are written before they are read', () => {
+    const loopAt1005 = (hex: string): string => {
+      const ram = new Uint8Array(0x2000);
+      ram.set(Buffer.from(hex, 'hex'), 0x1000);
+      return compileBlockSource({ ram, lo: 0, len: 0x2000, delta: 0, csD: true }, 0x1000, 0x1005).source;
+    };
+    const polls = (hex: string): boolean => loopAt1005(hex).includes('skipPolls(');
+    // mov edx, 0x1f7 / 1005: in al, dx / ... / jump back to 1005 / hlt
+    const loop = (middle: string, back: number): string => `baf7010000ec${middle}${back.toString(16)}f4`;
+    expect(polls(loop('83e0c03c4075', 0xf8))).toBe(true); // xv6's idewait: and eax, -64 / cmp al, 0x40 / jne
+    expect(polls(loop('89c181e1c000000083f94075', 0xf2))).toBe(true); // mov ecx, eax / and ecx, 0xc0 / cmp ecx, 0x40 / jne
+    expect(polls(loop('31dba82074', 0xf9))).toBe(true); // xor ebx, ebx (no read) / test al, 0x20 / je
+    expect(polls(loop('01c3a82074', 0xf9))).toBe(false); // add ebx, eax: EBX carries from one iteration to the next
+    expect(polls(loop('83e0c083c0013c4075', 0xf5))).toBe(false); // and eax, -64 then add eax, 1: EAX carries
+    expect(polls(loop('a820f873', 0xfa))).toBe(false); // test al, 0x20 / clc / jnc: CLC is not modelled
+    expect(polls(loop('a8207402eb', 0xf9))).toBe(true); // test / je out / jmp back
+    expect(polls(loop('a8208a1d001000007402eb', 0xf3))).toBe(false); // a memory read in the loop
   });
 });

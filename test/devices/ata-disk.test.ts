@@ -144,6 +144,34 @@ describe('ATA PIO disk', () => {
     expect([r.inp(NSECT), r.inp(LBA0), r.inp(LBA1), r.inp(LBA2)]).toEqual([0, 78, 0, 0]);
   });
 
+  it('stableRead is what a register read returns, except the status register\'s while INTRQ is pending (reading it acknowledges) and the data port', () => {
+    const r = rig();
+    const ports = [...Array.from({ length: 7 }, (_, i) => ATA_PRIMARY_BASE + 1 + i), ATA_PRIMARY_CONTROL];
+    const check = (pending: boolean): void => {
+      for (const port of ports) {
+        const before = JSON.stringify(r.disk.state);
+        const irq = r.irq();
+        const s = r.board.bus.pioStableRead(port, 1);
+        const v = r.board.bus.pioRead(port, 1);
+        if (port === ATA_PRIMARY_BASE + STATUS && pending) {
+          expect(s).toBe(-1);
+          expect(r.irq()).toBe(false); // acknowledged
+        } else {
+          expect(s).toBe(v);
+          expect(JSON.stringify(r.disk.state)).toBe(before);
+          expect(r.irq()).toBe(irq);
+        }
+      }
+      expect(r.board.bus.pioStableRead(ATA_PRIMARY_BASE + DATA, 2)).toBe(-1);
+    };
+    check(false); // idle
+    lbaCommand(r, 0x20, 77, 1);
+    check(false); // BSY: every register reads the status
+    r.board.advance(DELAYS.commandDelay);
+    expect(r.irq()).toBe(true);
+    check(true); // DRQ and INTRQ: the status read acknowledges (the last port is the alternate status)
+  });
+
   it('WRITE SECTORS: data written through the port lands in the backing store; completion IRQ after the block', () => {
     const r = rig();
     lbaCommand(r, 0x30, 300, 2);

@@ -126,6 +126,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     if (t !== null && at.has(t)) labels.add(t);
   }
   const polls = pollLoops(slots, labels);
+  const pollHeads = new Map([...polls.values()].map((p) => [p.headIndex, p]));
   // Runs: from a label, or from the instruction after a stepped one, to the next label, the
   // end of the block or a stepped instruction (included). A run starts by checking that the
   // slice covers all of it; within it, the count is known at compile time (`ic + k`), and
@@ -177,13 +178,15 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
         if (typeof t === 'string') return `${count} eip = ${t}; continue loop;`;
         const poll = polls.get(j);
         if (poll !== undefined && t === poll.head) {
-          return `${count} ic = skipPolls(c, ic, ${poll.port}, ${poll.size}, ${poll.acc}, ${poll.length}); eip = ${t}; continue loop;`;
+          return `${count} ic = skipPolls(c, ic, ${poll.port}, ${poll.size}, pv, ${poll.length}); eip = ${t}; continue loop;`;
         }
         return `${count} eip = ${t}; ${labels.has(t) ? 'continue' : 'break'} loop;`;
       },
     };
     const code = emit(x.insn, ctx) as string;
-    body.push(`  ${code}`);
+    // A poll loop's IN keeps the value it read for the jump back (the loop may change the accumulator).
+    const head = pollHeads.get(j);
+    body.push(head === undefined ? `  ${code}` : `  ${code} pv = ${head.acc};`);
     k++;
     // After a call that may have lowered the slice's end: does the rest of the run still fit?
     const lastOfRun = j + 1 >= slots.length || labels.has(slots[j + 1].eip);
@@ -197,7 +200,7 @@ return function block(c) {
   const tlbBits = c.tlbBits, tlbPhys = c.tlbPhys;
   const pg = ${w.paging === true ? 1 : 0}; // a constant: V8 drops the other way of every access
   let se = 0, a20 = 0, fr = 0, fw = 0, sb = 0, tr = 0, tw = 0;
-  let fa = 0, fb = 0, fres = 0;
+  let fa = 0, fb = 0, fres = 0;${polls.size === 0 ? '' : ' let pv = 0;'}
   ${RELOAD_ALL}
   const ic0 = clock.icount;
   let ic = ic0;
@@ -220,8 +223,8 @@ return function block(c) {
  * a jump to a label earlier in the block with no label after it up to the jump, so that an
  * iteration reaching the jump ran every instruction from the head, none of them stepped.
  */
-function pollLoops(slots: readonly Slot[], labels: ReadonlySet<number>): Map<number, PollLoop & { head: number }> {
-  const found = new Map<number, PollLoop & { head: number }>();
+function pollLoops(slots: readonly Slot[], labels: ReadonlySet<number>): Map<number, PollLoop & { head: number; headIndex: number }> {
+  const found = new Map<number, PollLoop & { head: number; headIndex: number }>();
   for (let j = 1; j < slots.length; j++) {
     const t = slots[j].stepped ? null : staticTarget(slots[j].insn);
     if (t === null || !labels.has(t)) continue;
@@ -229,7 +232,7 @@ function pollLoops(slots: readonly Slot[], labels: ReadonlySet<number>): Map<num
     while (s > 0 && slots[s].eip !== t && !slots[s - 1].stepped && !labels.has(slots[s].eip)) s--;
     if (slots[s].eip !== t || slots[s].stepped) continue;
     const loop = pollLoop(slots.slice(s, j + 1).map((x) => x.insn));
-    if (loop !== null) found.set(j, { ...loop, head: t });
+    if (loop !== null) found.set(j, { ...loop, head: t, headIndex: s });
   }
   return found;
 }

@@ -8,9 +8,11 @@
  * (the trace) see each skipped read at its own count: nothing else can tell them apart.
  *
  * A loop is one when, from its head (a label) to the branch back to it, with no other label in
- * between, it is an IN, then instructions that read registers and write only flags (TEST, CMP,
- * NOP, PAUSE) or branch out on them, then the conditional or unconditional jump back: its state
- * after an iteration depends only on the value read and registers it does not write.
+ * between, it is an IN, then register-only instructions (TEST, CMP, ALU, MOV, MOVZX, NOP,
+ * PAUSE) and branches out, then the conditional or unconditional jump back — and what an
+ * iteration leaves depends only on the value read and on registers the loop does not write
+ * (repeatsItself): xv6's `in al, dx; and eax, 0xc0; cmp al, 0x40; jne` is one, a loop counting
+ * its polls in a register is not.
  */
 import type { CpuCore } from '../core.js';
 import { ioNeedsCheck } from '../ops-system.js';
@@ -20,7 +22,7 @@ export interface PollLoop {
   /** The port: a constant, or DX (`r16[4]`), which the loop does not write. */
   readonly port: string;
   readonly size: number;
-  /** The accumulator the IN wrote, which still holds the value read at the branch back. */
+  /** The accumulator the IN wrote: the block keeps what it read (`pv`) for the jump back. */
   readonly acc: string;
   /** Instructions per iteration. */
   readonly length: number;
@@ -34,9 +36,15 @@ export function pollLoop(body: readonly Insn[]): PollLoop | null {
   const first = body[0];
   const op = first.op;
   if (body.length < 2 || !(op === 0xe4 || op === 0xe5 || op === 0xec || op === 0xed)) return null;
-  for (let j = 1; j < body.length - 1; j++) if (!flagsOnly(body[j]) && !conditional(body[j].op)) return null;
   const last = body[body.length - 1].op;
   if (!conditional(last) && last !== 0xeb && last !== 0xe9) return null;
+  const effects: Effect[] = [];
+  for (let j = 0; j < body.length - 1; j++) {
+    const e = effect(body[j]);
+    if (e === null || (j > 0 && e.port)) return null;
+    effects.push(e);
+  }
+  if (!repeatsItself(effects)) return null;
   const size = (op & 1) === 0 ? 1 : first.o32 ? 4 : 2;
   return {
     port: op < 0xec ? `0x${first.imm.toString(16)}` : 'r16[4]',
@@ -46,20 +54,116 @@ export function pollLoop(body: readonly Insn[]): PollLoop | null {
   };
 }
 
-function conditional(op: number): boolean {
-  return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f);
+/**
+ * What one instruction reads and writes: general-register bytes as lanes (bit 4 × register +
+ * byte: AL lane 0, AH lane 1, EAX lanes 0–3) and the arithmetic flags (all of them, or none).
+ */
+interface Effect {
+  readonly reads: number;
+  readonly writes: number;
+  readonly readsFlags: boolean;
+  readonly writesFlags: boolean;
+  /** Doing it twice leaves what doing it once does (AND or OR with a constant or itself, MOV to itself). */
+  readonly idempotent: boolean;
+  readonly port: boolean;
 }
 
-/** Reads registers (never memory) and writes nothing but flags: TEST, CMP, NOP and PAUSE. */
-function flagsOnly(i: Insn): boolean {
+/**
+ * An iteration leaves what the last one left, given the same value read: every register byte and
+ * flag it reads is one it does not write, or one it wrote earlier in the iteration — or one only
+ * an idempotent instruction writes, from itself (`and eax, 0xffffffc0` after `in al, dx`), which
+ * holds its value from the first iteration on.
+ */
+function repeatsItself(effects: readonly Effect[]): boolean {
+  let written = 0;
+  let flagsWritten = false;
+  const writers = new Array<number>(32).fill(0);
+  for (const e of effects) {
+    written |= e.writes;
+    flagsWritten ||= e.writesFlags;
+    for (let lane = 0; lane < 32; lane++) if ((e.writes >>> lane) & 1) writers[lane]++;
+  }
+  let defined = 0;
+  let flagsDefined = false;
+  for (const e of effects) {
+    const carried = e.reads & ~defined & written;
+    if (carried !== 0) {
+      if (!e.idempotent || (carried & ~e.writes) !== 0) return false;
+      for (let lane = 0; lane < 32; lane++) if ((carried >>> lane) & 1 && writers[lane] > 1) return false;
+    }
+    if (e.readsFlags && flagsWritten && !flagsDefined) return false;
+    defined |= e.writes;
+    flagsDefined ||= e.writesFlags;
+  }
+  return true;
+}
+
+/** Register `r`'s bytes of an operand of `size` bytes (r8: AL, CL, DL, BL, AH, CH, DH, BH). */
+function lanes(r: number, size: number): number {
+  if (size === 1) return (r < 4 ? 1 << (r * 4) : 2 << ((r - 4) * 4)) >>> 0;
+  return ((size === 2 ? 0x3 : 0xf) << (r * 4)) >>> 0;
+}
+
+const AND = 4;
+const OR = 1;
+const ADC = 2;
+const SBB = 3;
+const XOR = 6;
+const SUB = 5;
+const CMP = 7;
+
+/** The effect of a register-only IN, TEST, CMP, ALU, MOV, MOVZX/MOVSX, NOP/PAUSE or Jcc; null for anything else. */
+function effect(i: Insn): Effect | null {
   const op = i.op;
+  const osize = i.o32 ? 4 : 2;
+  const modReg = i.modrm >= 0xc0;
   const reg = (i.modrm >> 3) & 7;
-  const registerForm = i.modrm >= 0xc0;
-  if (op === 0x90 || op === 0xa8 || op === 0xa9 || op === 0x3c || op === 0x3d) return true;
-  if (op === 0x84 || op === 0x85 || (op >= 0x38 && op <= 0x3b)) return registerForm;
-  if (op === 0x80 || op === 0x81 || op === 0x83) return registerForm && reg === 7;
-  if (op === 0xf6 || op === 0xf7) return registerForm && reg <= 1;
-  return false;
+  const rm = i.modrm & 7;
+  const none: Effect = { reads: 0, writes: 0, readsFlags: false, writesFlags: false, idempotent: false, port: false };
+  if (op === 0xe4 || op === 0xe5 || op === 0xec || op === 0xed) {
+    const size = (op & 1) === 0 ? 1 : osize;
+    return { ...none, reads: op >= 0xec ? lanes(2, 2) : 0, writes: lanes(0, size), port: true };
+  }
+  if (op === 0x90) return none;
+  if (conditional(op)) return { ...none, readsFlags: true };
+  if ((op >= 0xb0 && op <= 0xbf)) return { ...none, writes: op < 0xb8 ? lanes(op - 0xb0, 1) : lanes(op - 0xb8, osize) };
+  // ALU or TEST on the accumulator with an immediate.
+  if (op < 0x40 && (op & 7) >= 4 && (op & 7) <= 5) {
+    const alu = op >> 3;
+    if (alu === ADC || alu === SBB) return null;
+    const acc = lanes(0, (op & 1) === 0 ? 1 : osize);
+    return { ...none, reads: acc, writes: alu === CMP ? 0 : acc, writesFlags: true, idempotent: alu === AND || alu === OR };
+  }
+  if (op === 0xa8 || op === 0xa9) return { ...none, reads: lanes(0, op === 0xa8 ? 1 : osize), writesFlags: true };
+  if (!modReg) return null;
+  // ALU r/m, r and r, r/m; TEST r/m, r.
+  if ((op < 0x40 && (op & 7) <= 3) || op === 0x84 || op === 0x85) {
+    const alu = op >= 0x84 ? CMP : op >> 3; // TEST writes nothing but flags, as CMP
+    if (alu === ADC || alu === SBB) return null;
+    const size = (op & 1) === 0 ? 1 : osize;
+    const [dst, src] = (op & 2) === 0 || op >= 0x84 ? [lanes(rm, size), lanes(reg, size)] : [lanes(reg, size), lanes(rm, size)];
+    if (dst === src && (alu === XOR || alu === SUB)) return { ...none, writes: dst, writesFlags: true }; // zeroing: reads nothing
+    return { ...none, reads: dst | src, writes: alu === CMP ? 0 : dst, writesFlags: true, idempotent: dst === src && (alu === AND || alu === OR) };
+  }
+  if (op === 0x80 || op === 0x81 || op === 0x83) {
+    if (reg === ADC || reg === SBB) return null;
+    const r = lanes(rm, op === 0x80 ? 1 : osize);
+    return { ...none, reads: r, writes: reg === CMP ? 0 : r, writesFlags: true, idempotent: reg === AND || reg === OR };
+  }
+  if ((op === 0xf6 || op === 0xf7) && reg <= 1) return { ...none, reads: lanes(rm, op === 0xf6 ? 1 : osize), writesFlags: true };
+  if (op >= 0x88 && op <= 0x8b) {
+    const size = (op & 1) === 0 ? 1 : osize;
+    const [dst, src] = (op & 2) === 0 ? [lanes(rm, size), lanes(reg, size)] : [lanes(reg, size), lanes(rm, size)];
+    return { ...none, reads: src, writes: dst, idempotent: dst === src };
+  }
+  if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) {
+    return { ...none, reads: lanes(rm, (op & 1) === 0 ? 1 : 2), writes: lanes(reg, osize) };
+  }
+  return null;
+}
+
+function conditional(op: number): boolean {
+  return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f);
 }
 
 /**
