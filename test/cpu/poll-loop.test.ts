@@ -106,6 +106,17 @@ describe('compiled poll loops', () => {
     expect(counting.reads).toBeLessThan(countingOff.reads);
   });
 
+  it('skip at most a billion instructions a step: a loop polling an absent device runs on, exactly, to any count', () => {
+    // 1000: in al, 0x99 / cmp al, 0xff / je 1000 — an unmapped port reads all-ones for ever.
+    const absent = Uint8Array.of(0xe4, 0x99, 0x3c, 0xff, 0x74, 0xfa);
+    const on = rig(true, absent, true);
+    const off = rig(false, absent, true);
+    expect(runTo(off, 3_000_001)).toBe(RunExit.REACHED);
+    expect(runTo(on, 3_000_000_001)).toBe(RunExit.REACHED); // three steps of at most 2^30
+    expect(on.clock.icount).toBe(3_000_000_001);
+    expect(on.cpu.getState()).toEqual(off.cpu.getState()); // the same place in the loop: counts equal modulo 3
+  });
+
   it('are recognised from IN, tests of what it read, PAUSE and branches out, to the jump back', () => {
     const { r } = withPort(true, SEND, true);
     const w = { ram: r.memory.ram, lo: 0, len: 0x100000, delta: 0, csD: true };

@@ -167,13 +167,20 @@ function conditional(op: number): boolean {
 }
 
 /**
+ * Instructions skipped at once, at most: a slice with no event and no instruction limit ends at
+ * Infinity, and a loop polling a port nothing will change (an absent device) goes on forever,
+ * as it would in the interpreter — a billion instructions a step, not all of them at once.
+ */
+const MAX_SKIP = 2 ** 30;
+
+/**
  * A poll loop's jump back, taken: `ic` is the next iteration's count. Skips the whole iterations
  * that fit before the slice's end when the port's next read would return `value` again and
  * change nothing; returns the count after them (`ic` when none is skipped). Each skipped read
  * reaches the bus's observers at the count of the IN that would have made it.
  */
 export function skipPolls(c: CpuCore, ic: number, port: number, size: number, value: number, length: number): number {
-  const times = Math.floor((c.sliceEnd - ic) / length);
+  const times = Math.floor(Math.min(c.sliceEnd - ic, MAX_SKIP) / length);
   if (times <= 0 || ioNeedsCheck(c)) return ic;
   const bus = c.bus;
   const v = size === 4 ? value >>> 0 : value;
