@@ -5,6 +5,8 @@
  * the same state at every stop and the same accesses, at the same counts, for the bus's observers.
  */
 import { describe, expect, it } from 'vitest';
+import { Machine } from '../../src/board/machine.js';
+import { resolveImage } from '../../src/guests/catalog.js';
 import { RunExit } from '../../src/machine/cpu/cpu.js';
 import { compileBlockSource } from '../../src/machine/cpu/jit/block-compiler.js';
 import { CODE_AT, rig, runTo, snapshot, type Rig } from './compiler-rig.js';
@@ -116,6 +118,36 @@ describe('compiled poll loops', () => {
     expect(runTo(on, 3_000_000_001)).toBe(RunExit.REACHED); // three steps of at most 2^30
     expect(on.clock.icount).toBe(3_000_000_001);
     expect(on.cpu.getState()).toEqual(off.cpu.getState()); // the same place in the loop: counts equal modulo 3
+  });
+
+  it('the guests\' own wait for the UART (gcc\'s `while (!(inb(LSR) & THRE));`) is one: the timer guest reads the UART a fraction of the LSR reads it makes', () => {
+    const run = (compiler: boolean): { lsrReads: number; uartReads: number; serial: string; icount: number } => {
+      const m = Machine.boot(resolveImage('timer').bytes, { args: 'hz=1000 every=10 ticks=100' });
+      m.cpu.setCompiler(compiler);
+      const uart = m.board.uart;
+      const read = uart.read.bind(uart);
+      let uartReads = 0;
+      uart.read = (port: number) => {
+        uartReads++;
+        return read(port);
+      };
+      let lsrReads = 0;
+      m.bus.addObserver({
+        access: (space, dir, addr) => {
+          if (space === 0 && dir === 0 && addr === 0x3fd) lsrReads++;
+        },
+        dma: () => {},
+      });
+      const result = m.run({ maxInstructions: 1e9 });
+      expect(result.status).toBe('exited');
+      return { lsrReads, uartReads, serial: result.serial, icount: result.icount };
+    };
+    const on = run(true);
+    const off = run(false);
+    expect({ ...on, uartReads: 0 }).toEqual({ ...off, uartReads: 0 });
+    expect(off.lsrReads).toBeGreaterThan(10_000);
+    expect(off.uartReads).toBeGreaterThanOrEqual(off.lsrReads);
+    expect(on.uartReads).toBeLessThan(on.lsrReads / 10);
   });
 
   it('are recognised from IN, tests of what it read, PAUSE and branches out, to the jump back', () => {
