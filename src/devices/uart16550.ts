@@ -231,50 +231,38 @@ export class Uart16550 extends Device<UartState> implements IoHandler {
   // ------------------------------------------------------------------ registers
 
   read(port: number): number {
+    const stable = this.stableRead(port);
+    if (stable >= 0) return stable;
+    // What stableRead leaves out: RBR, and the registers a read clears something in.
     const s = this.state;
-    const dlab = (s.lcr & LCR_DLAB) !== 0;
     switch (port & 7) {
       case 0:
-        return dlab ? s.dll : this.readRbr();
-      case 1:
-        return dlab ? s.dlm : s.ier;
+        return this.readRbr();
       case 2: {
-        const iir = s.iir;
-        if ((iir & 0x0f) === IIR_THRI) {
-          s.thr_ipending = 0;
-          this.updateIrq();
-        }
+        const iir = s.iir; // a THRE interrupt, which reading IIR acknowledges
+        s.thr_ipending = 0;
+        this.updateIrq();
         return iir;
       }
-      case 3:
-        return s.lcr;
-      case 4:
-        return s.mcr;
       case 5: {
-        const lsr = s.lsr;
-        if (lsr & LSR_ERRORS) {
-          s.lsr &= ~LSR_ERRORS;
-          this.updateIrq();
-        }
+        const lsr = s.lsr; // error bits
+        s.lsr &= ~LSR_ERRORS;
+        this.updateIrq();
         return lsr;
       }
-      case 6: {
-        const msr = s.msr;
-        if (msr & MSR_DELTAS) {
-          s.msr &= ~MSR_DELTAS;
-          this.updateIrq();
-        }
+      default: {
+        const msr = s.msr; // modem deltas
+        s.msr &= ~MSR_DELTAS;
+        this.updateIrq();
         return msr;
       }
-      default:
-        return s.scr;
     }
   }
 
   /**
-   * IoHandler.stableRead: read()'s value where reading changes nothing — every register but RBR,
-   * and IIR, LSR and MSR while they hold nothing a read clears (a THRE interrupt, error bits,
-   * modem deltas). They change only at the UART's own events (a character sent or received, the
+   * IoHandler.stableRead, and read() where reading changes nothing: every register but RBR, and
+   * IIR, LSR and MSR while they hold nothing a read clears (a THRE interrupt, error bits, modem
+   * deltas). They change only at the UART's own events (a character sent or received, the
    * input scheduler's bytes) and accesses: a guest polling LSR for THRE reads one value until
    * the transmit event.
    */

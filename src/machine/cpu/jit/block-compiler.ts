@@ -177,7 +177,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
         const count = `${flushFlags(fl)}ic += ${k + 1};`;
         if (typeof t === 'string') return `${count} eip = ${t}; continue loop;`;
         const poll = polls.get(j);
-        if (poll !== undefined && t === poll.head) {
+        if (poll !== undefined && t === slots[poll.headIndex].eip) {
           return `${count} ic = skipPolls(c, ic, ${poll.port}, ${poll.size}, pv, ${poll.length}); eip = ${t}; continue loop;`;
         }
         return `${count} eip = ${t}; ${labels.has(t) ? 'continue' : 'break'} loop;`;
@@ -223,8 +223,8 @@ return function block(c) {
  * a jump to a label earlier in the block with no label after it up to the jump, so that an
  * iteration reaching the jump ran every instruction from the head, none of them stepped.
  */
-function pollLoops(slots: readonly Slot[], labels: ReadonlySet<number>): Map<number, PollLoop & { head: number; headIndex: number }> {
-  const found = new Map<number, PollLoop & { head: number; headIndex: number }>();
+function pollLoops(slots: readonly Slot[], labels: ReadonlySet<number>): Map<number, PollLoop & { headIndex: number }> {
+  const found = new Map<number, PollLoop & { headIndex: number }>();
   for (let j = 1; j < slots.length; j++) {
     const t = slots[j].stepped ? null : staticTarget(slots[j].insn);
     if (t === null || !labels.has(t)) continue;
@@ -232,7 +232,7 @@ function pollLoops(slots: readonly Slot[], labels: ReadonlySet<number>): Map<num
     while (s > 0 && slots[s].eip !== t && !slots[s - 1].stepped && !labels.has(slots[s].eip)) s--;
     if (slots[s].eip !== t || slots[s].stepped) continue;
     const loop = pollLoop(slots.slice(s, j + 1).map((x) => x.insn));
-    if (loop !== null) found.set(j, { ...loop, head: t, headIndex: s });
+    if (loop !== null) found.set(j, { ...loop, headIndex: s });
   }
   return found;
 }
