@@ -1,8 +1,10 @@
 /**
  * A bare CPU on 4 MiB of RAM, a bus and a clock, for running short pieces of guest code with the
- * compiler and with the interpreter alone and comparing them (compiler.test.ts, poll-loop.test.ts).
+ * compiler and with the interpreter alone and comparing them (compiler.test.ts, poll-loop.test.ts,
+ * poll-path.test.ts), and a device on ports 0x60-0x61 that is busy for a while after each write.
  */
 import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
 import { Bus } from '../../src/machine/bus.js';
 import { Clock } from '../../src/machine/clock.js';
 import { PhysicalMemory } from '../../src/machine/memory.js';
@@ -60,4 +62,59 @@ export function snapshot(r: Rig): { state: CpuState; ram: string; dirty: string;
     dirty: createHash('sha256').update(r.memory.dirty.bytes).digest('hex'),
     icount: r.clock.icount,
   };
+}
+
+export interface Port {
+  r: Rig;
+  /** Every access the bus's observer saw, with its count. */
+  log: string[];
+  /** Calls of the device's read(). */
+  reads: number;
+}
+
+/**
+ * The rig with a device on ports 0x60 (data) and 0x61 (status: 0x20 when ready, with the count
+ * of characters sent in the low bits). A character keeps it busy for 300 + 37 × (its number mod 7)
+ * instructions, a timer. `stable`: the device implements stableRead; `counts` false: the status
+ * is 0x20 or 0 alone.
+ */
+export function withPort(compiler: boolean, code: Uint8Array, stable: boolean, counts = true): Port {
+  const r = rig(compiler, code, true);
+  const x: Port = { r, log: [], reads: 0 };
+  let sent = 0;
+  let ready = true;
+  const done = r.clock.createTimer('sent', () => {
+    ready = true;
+  });
+  const status = (): number => (ready ? 0x20 : 0) | (counts ? sent & 0x1f : 0);
+  const device = r.bus.registerDevice('port');
+  r.bus.mapPorts(device, 0x60, 2, {
+    sizes: 1,
+    read: (port) => {
+      x.reads++;
+      return port === 0x61 ? status() : 0xff;
+    },
+    write: () => {
+      sent++;
+      ready = false;
+      done.armIn(300 + 37 * (sent % 7));
+    },
+    ...(stable ? { stableRead: (port: number) => (port === 0x61 ? status() : -1) } : {}),
+  });
+  r.bus.addObserver({
+    access: (space, dir, addr, size, value, dev) => x.log.push(`${space} ${dir} ${addr} ${size} ${value} ${dev} @${r.clock.icount}`),
+    dma: () => {},
+  });
+  return x;
+}
+
+/** `code` compiled and interpreted to its HLT: the same state and the same accesses at the same counts. */
+export function bothToHalt(code: Uint8Array, stable: boolean): { on: Port; off: Port } {
+  const on = withPort(true, code, stable);
+  const off = withPort(false, code, stable);
+  expect(runTo(on.r, 1_000_000)).toBe(RunExit.HALTED);
+  expect(runTo(off.r, 1_000_000)).toBe(RunExit.HALTED);
+  expect(snapshot(on.r)).toEqual(snapshot(off.r));
+  expect(on.log).toEqual(off.log);
+  return { on, off };
 }

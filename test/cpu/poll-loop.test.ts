@@ -9,7 +9,7 @@ import { Machine } from '../../src/board/machine.js';
 import { resolveImage } from '../../src/guests/catalog.js';
 import { RunExit } from '../../src/machine/cpu/cpu.js';
 import { compileBlockSource } from '../../src/machine/cpu/jit/block-compiler.js';
-import { CODE_AT, rig, runTo, snapshot, type Rig } from './compiler-rig.js';
+import { bothToHalt, CODE_AT, rig, runTo, snapshot, withPort } from './compiler-rig.js';
 
 /**
  * Forty characters sent to a port that is busy for a while after each (as the UART's THR): each
@@ -26,60 +26,6 @@ const SEND = Buffer.from('b928000000ba61000000e660eca82074fbe660e461a8207504f390
 
 /** As SEND, but the first wait counts its polls in EBX (`inc ebx` in the loop): no poll loop. */
 const SEND_COUNTING = Buffer.from('b928000000ba61000000e660ec43a82074fae660e461a8207504f390ebf64975e9f4', 'hex');
-
-interface Port {
-  r: Rig;
-  /** Every access the bus's observer saw, with its count. */
-  log: string[];
-  /** Calls of the device's read(). */
-  reads: number;
-}
-
-/**
- * The rig with a device on ports 0x60 (data) and 0x61 (status: 0x20 when ready, with the count
- * of characters sent in the low bits). A character keeps it busy for 300 + 37 × (its number mod 7)
- * instructions, a timer. `stable`: the device implements stableRead.
- */
-function withPort(compiler: boolean, code: Uint8Array, stable: boolean): Port {
-  const r = rig(compiler, code, true);
-  const x: Port = { r, log: [], reads: 0 };
-  let sent = 0;
-  let ready = true;
-  const done = r.clock.createTimer('sent', () => {
-    ready = true;
-  });
-  const status = (): number => (ready ? 0x20 : 0) | (sent & 0x1f);
-  const device = r.bus.registerDevice('port');
-  r.bus.mapPorts(device, 0x60, 2, {
-    sizes: 1,
-    read: (port) => {
-      x.reads++;
-      return port === 0x61 ? status() : 0xff;
-    },
-    write: () => {
-      sent++;
-      ready = false;
-      done.armIn(300 + 37 * (sent % 7));
-    },
-    ...(stable ? { stableRead: (port: number) => (port === 0x61 ? status() : -1) } : {}),
-  });
-  r.bus.addObserver({
-    access: (space, dir, addr, size, value, dev) => x.log.push(`${space} ${dir} ${addr} ${size} ${value} ${dev} @${r.clock.icount}`),
-    dma: () => {},
-  });
-  return x;
-}
-
-/** `code` compiled and interpreted to its HLT: the same state and the same accesses at the same counts. */
-function bothToHalt(code: Uint8Array, stable: boolean): { on: Port; off: Port } {
-  const on = withPort(true, code, stable);
-  const off = withPort(false, code, stable);
-  expect(runTo(on.r, 1_000_000)).toBe(RunExit.HALTED);
-  expect(runTo(off.r, 1_000_000)).toBe(RunExit.HALTED);
-  expect(snapshot(on.r)).toEqual(snapshot(off.r));
-  expect(on.log).toEqual(off.log);
-  return { on, off };
-}
 
 describe('compiled poll loops', () => {
   it('skip the reads a stable port allows: the same state at every stop and the same accesses at the same counts as the interpreter', () => {

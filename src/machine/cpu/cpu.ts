@@ -69,6 +69,7 @@ export class Cpu extends CpuCore {
 
   /** Intel power-on state (SDM vol. 3, table 9-1): real mode, CS:EIP = F000:FFF0 with CS base FFFF0000. */
   reset(): void {
+    this.diversions++;
     this.regs.fill(0);
     this.regs[2] = RESET_EDX;
     this.eip = 0xfff0;
@@ -123,6 +124,7 @@ export class Cpu extends CpuCore {
 
   setState(state: CpuState): void {
     restoreState(this, state);
+    this.diversions++;
     this.fault = null;
     this.stopRequested = false;
   }

@@ -257,6 +257,7 @@ function describe(vector: number, code: number): string {
  * `insnLength` instruction bytes fetched there) and the chain of exceptions.
  */
 export function deliverEvent(c: CpuCore, vector: number, code: number, source: number, insnLength: number): void {
+  c.diversions++;
   const startEip = c.startEip;
   const chain: string[] = [];
   let v = vector;

@@ -111,6 +111,8 @@ export function ioNeedsCheck(c: CpuCore): boolean {
 function portRead(c: CpuCore, port: number, size: number): number {
   if (ioNeedsCheck(c)) checkIo(c, port, size);
   const v = c.bus.pioRead(port & 0xffff, size);
+  c.inPort = port & 0xffff;
+  c.inValue = v;
   c.afterIo();
   return v;
 }

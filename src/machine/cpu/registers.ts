@@ -165,6 +165,15 @@ export class CpuRegisters {
   branchRandom = 0x2545f491;
   /** The inner loop runs while clock.icount < sliceEnd; setting it to 0 ends the slice at the next boundary. */
   sliceEnd = 0;
+  /**
+   * Times something other than the instructions moved the CPU: an interrupt or exception
+   * delivered, a reset, a state restored. The compiler's poll paths (jit/poll-path.ts) take an
+   * unchanged count as proof that what ran between two visits was the guest's code alone.
+   */
+  diversions = 0;
+  /** The last IN's port and the value it read (jit/poll-path.ts: what the poll just read). */
+  inPort = -1;
+  inValue = -1;
   excVector = 0;
   excCode = 0;
 

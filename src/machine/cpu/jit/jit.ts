@@ -30,6 +30,7 @@ import { rdtsc } from '../ops-msr.js';
 import { compileBlockSource, instantiateBlock, type BlockCode, type BlockHelpers } from './block-compiler.js';
 import { CODE_LINE_SHIFT } from './emit-mem.js';
 import { skipPolls } from './poll-loop.js';
+import { findPollPath, pathRunner } from './poll-path.js';
 
 /** Interpreted instructions in a page before its instructions are counted one by one. */
 const WARM_INSTRUCTIONS = 64;
@@ -178,7 +179,9 @@ export class Jit {
     const window = { ram: c.ram, lo: c.fLo, len: c.fLen, delta: c.fDelta, csD: c.csD === 1, paging: c.pg === 1 };
     const code = compileBlockSource(window, eipBase, c.eip);
     if (code.instructions === 0) return;
-    page.runs.push(blockFunction(code));
+    // A poll loop through calls and blocks starting here (poll-path.ts): its runner skips iterations first.
+    const path = findPollPath(c, c.eip);
+    page.runs.push(path === null ? blockFunction(code) : pathRunner(path, blockFunction(code)));
     page.blockOf[off] = page.runs.length;
     const base = pn << (12 - CODE_LINE_SHIFT);
     for (const [a, b] of code.ranges) {

@@ -58,7 +58,7 @@ export function pollLoop(body: readonly Insn[]): PollLoop | null {
  * What one instruction reads and writes: general-register bytes as lanes (bit 4 × register +
  * byte: AL lane 0, AH lane 1, EAX lanes 0–3) and the arithmetic flags (all of them, or none).
  */
-interface Effect {
+export interface Effect {
   readonly reads: number;
   readonly writes: number;
   readonly readsFlags: boolean;
@@ -74,7 +74,7 @@ interface Effect {
  * an idempotent instruction writes, from itself (`and eax, 0xffffffc0` after `in al, dx`), which
  * holds its value from the first iteration on.
  */
-function repeatsItself(effects: readonly Effect[]): boolean {
+export function repeatsItself(effects: readonly Effect[]): boolean {
   let written = 0;
   let flagsWritten = false;
   const writers = new Array<number>(32).fill(0);
@@ -99,7 +99,7 @@ function repeatsItself(effects: readonly Effect[]): boolean {
 }
 
 /** Register `r`'s bytes of an operand of `size` bytes (r8: AL, CL, DL, BL, AH, CH, DH, BH). */
-function lanes(r: number, size: number): number {
+export function lanes(r: number, size: number): number {
   if (size === 1) return (r < 4 ? 1 << (r * 4) : 2 << ((r - 4) * 4)) >>> 0;
   return ((size === 2 ? 0x3 : 0xf) << (r * 4)) >>> 0;
 }
@@ -113,7 +113,7 @@ const SUB = 5;
 const CMP = 7;
 
 /** The effect of a register-only IN, TEST, CMP, ALU, MOV, MOVZX/MOVSX, NOP/PAUSE or Jcc; null for anything else. */
-function effect(i: Insn): Effect | null {
+export function effect(i: Insn): Effect | null {
   const op = i.op;
   const osize = i.o32 ? 4 : 2;
   const modReg = i.modrm >= 0xc0;
@@ -162,7 +162,7 @@ function effect(i: Insn): Effect | null {
   return null;
 }
 
-function conditional(op: number): boolean {
+export function conditional(op: number): boolean {
   return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f);
 }
 
@@ -171,7 +171,7 @@ function conditional(op: number): boolean {
  * Infinity, and a loop polling a port nothing will change (an absent device) goes on forever,
  * as it would in the interpreter — a billion instructions a step, not all of them at once.
  */
-const MAX_SKIP = 2 ** 30;
+export const MAX_SKIP = 2 ** 30;
 
 /**
  * A poll loop's jump back, taken: `ic` is the next iteration's count. Skips the whole iterations
