@@ -15,7 +15,9 @@
  *   loop has (both ways of a branch; direct calls; `call [constant]` through the value there;
  *   returns through the return addresses the path pushed). Exactly one way comes back to the
  *   head within that many instructions, and nothing on the way can leave for somewhere not
- *   known (an indirect jump, a return to a caller's address, a REP or HLT): else no path.
+ *   known (an indirect jump, a return to a caller's address, any instruction the compiler
+ *   leaves to the interpreter; HLT is a dead end, as only a delivered interrupt runs on after
+ *   it): else no path.
  * - **One iteration repeats the last.** Along the loop the instructions are register-only
  *   (poll-loop.ts effect), loads from constant addresses, pushes and pops the path matches,
  *   calls and returns, one IN, and at most one countdown `dec r32` whose flags only a JE/JNE
@@ -31,7 +33,7 @@
  * - **The port and memory still say so** (checked at every skip): the port's next read returns
  *   what the last IN read and changes nothing (Bus.pioStableRead), the code bytes and the
  *   indirect call's target are what was analysed, loads and pushes hit RAM, the loads do not
- *   overlap the pushes, and no translated code is on the stack's pages.
+ *   overlap the pushes (physically), and no translated code is on the stack's pages.
  *
  * A skip then moves the count over whole iterations before the slice's end and before the
  * counter's last, takes them off the counter (and sets the flags its last DEC would have), marks
@@ -43,7 +45,6 @@ import { CS, SS } from '../constants.js';
 import { ioNeedsCheck } from '../ops-system.js';
 import { TLB_SUPERVISOR_READ, TLB_SUPERVISOR_WRITE, TLB_USER_READ, TLB_USER_WRITE } from '../paging.js';
 import { decodeAt, type CodeWindow, type Insn } from './decode.js';
-import { steppedLength } from './length.js';
 import { conditional, effect, lanes, MAX_SKIP, repeatsItself, type Effect } from './poll-loop.js';
 
 /** Instructions an iteration has, at most. */
@@ -150,21 +151,16 @@ function explore(c: CpuCore, head: number): { loops: Step[][]; open: number } {
     const w = windowFor(c, eip);
     const insn = w === null ? null : decodeAt(w, eip);
     if (w === null || insn === null) return stop();
-    let length = insn.length;
-    if (!insn.native) {
-      // Only a delivered interrupt (a diversion) runs on after HLT: no way back from here.
-      if (insn.op === 0xf4) return;
-      // A REP counts its iterations as instructions; a transfer the interpreter runs goes anywhere.
-      if (insn.op === 0xf2 || insn.op === 0xf3) return stop();
-      length = steppedLength(w, eip);
-      if (length === 0) return stop();
-    }
+    // Only a delivered interrupt (a diversion) runs on after HLT: no way back from here. Any
+    // other instruction the interpreter runs may go anywhere (a transfer, a REP counting its
+    // iterations, a move to CR3 remapping what follows): somewhere not known.
+    if (!insn.native) return insn.op === 0xf4 ? undefined : stop();
+    const length = insn.length;
     const next = (eip + length) | 0;
     path.push({ eip, insn, length, window: w });
     const op = insn.op;
     const reg = (insn.modrm >> 3) & 7;
-    if (!insn.native) walk(next, null); // may move ESP: a return after it goes somewhere not known
-    else if (conditional(op)) {
+    if (conditional(op)) {
       walk(next, stack);
       walk((next + insn.imm) | 0, stack);
     } else if (op === 0xeb || op === 0xe9) walk((next + insn.imm) | 0, stack);
@@ -177,7 +173,7 @@ function explore(c: CpuCore, head: number): { loops: Step[][]; open: number } {
     }
     else if (op === 0xc3 || op === 0xc2 || op === 0xff && reg >= 2) stop();
     else if (op >= 0x50 && op <= 0x57) walk(next, stack === null || !insn.o32 ? null : [...stack, NaN]);
-    else if (op >= 0x58 && op <= 0x5f) walk(next, stack === null || !insn.o32 || stack.length === 0 ? null : stack.slice(0, -1));
+    else if (op >= 0x58 && op <= 0x5f) walk(next, stack === null || !insn.o32 || stack.length === 0 || op === 0x5c ? null : stack.slice(0, -1));
     else walk(next, movesEsp(insn) ? null : stack);
     path.pop();
   };
@@ -325,22 +321,26 @@ function skipIterations(c: CpuCore, path: PollPath): number {
   const port = c.inPort;
   const value = c.inValue;
   if (port < 0 || bus.pioStableRead(port, path.size) !== value) return 0;
-  // The pushes: RAM the TLB lets us write, with no translated code on it; marked dirty as they would.
-  const sp = (c.segBase[SS] + c.regs[4]) | 0;
-  const low = (sp - path.stackBytes) | 0;
-  const pLow = path.stackBytes === 0 ? 0 : ramAt(c, low, 1, true);
-  const pHigh = path.stackBytes === 0 ? 0 : ramAt(c, (sp - 1) | 0, 1, true);
-  if (pLow === -1 || pHigh === -1) return 0;
-  for (const l of path.loads) {
-    const lin = (c.segBase[l.seg] + l.disp) | 0;
-    if (ramAt(c, lin, l.size, false) === -1) return 0;
-    if (path.stackBytes !== 0 && overlaps(lin, l.size, low, path.stackBytes)) return 0;
-  }
+  // The pushes: RAM the TLB lets us write, with no translated code on it; marked dirty as they
+  // would. Physical ranges (two linear addresses can map one page): at most two, one per page.
+  const stack: number[] = [];
   if (path.stackBytes !== 0) {
-    for (const p of [pLow, pHigh]) if (c.mem.codePages[p >>> 12] !== 0) return 0;
-    c.dirty[pLow >>> 12] = 1;
-    c.dirty[pHigh >>> 12] = 1;
+    const sp = (c.segBase[SS] + c.regs[4]) | 0;
+    const low = (sp - path.stackBytes) | 0;
+    const pLow = ramAt(c, low, 1, true);
+    const pHigh = ramAt(c, (sp - 1) | 0, 1, true);
+    if (pLow === -1 || pHigh === -1) return 0;
+    if ((low & ~0xfff) === ((sp - 1) & ~0xfff)) stack.push(pLow, pHigh + 1);
+    else stack.push(pLow, (pLow | 0xfff) + 1, pHigh & ~0xfff, pHigh + 1);
+    for (let i = 0; i < stack.length; i += 2) if (c.mem.codePages[stack[i] >>> 12] !== 0) return 0;
   }
+  // The loads (an indirect call's target among them): RAM, none of it pushed to.
+  for (const l of [...path.loads, ...path.targets]) {
+    const p = ramAt(c, (c.segBase[l.seg] + l.disp) | 0, l.size, false);
+    if (p === -1) return 0;
+    for (let i = 0; i < stack.length; i += 2) if (p < stack[i + 1] && stack[i] < p + l.size) return 0;
+  }
+  for (let i = 0; i < stack.length; i += 2) c.dirty[stack[i] >>> 12] = 1;
   if (!bus.skippedPioReads(times, length)) {
     for (let j = 0; j < times; j++) {
       clock.icount = ic + j * length + path.inIndex;
@@ -354,11 +354,6 @@ function skipIterations(c: CpuCore, path: PollPath): number {
   }
   clock.icount = ic + times * length;
   return times * length;
-}
-
-/** [a, a + n) and [b, b + m) share a byte (linear addresses, no wrap). */
-function overlaps(a: number, n: number, b: number, m: number): boolean {
-  return (a >>> 0) < (b >>> 0) + m && (b >>> 0) < (a >>> 0) + n;
 }
 
 /** The loop's code bytes and its indirect calls' targets are what they were when it was analysed. */
