@@ -9,6 +9,7 @@ import { Machine } from '../../src/board/machine.js';
 import { resolveImage } from '../../src/guests/catalog.js';
 import { RunExit } from '../../src/machine/cpu/cpu.js';
 import { compileBlockSource } from '../../src/machine/cpu/jit/block-compiler.js';
+import { skipTsc } from '../../src/machine/cpu/jit/poll-loop.js';
 import { bothToHalt, CODE_AT, rig, runTo, snapshot, withPort } from './compiler-rig.js';
 
 /**
@@ -124,5 +125,83 @@ describe('compiled poll loops', () => {
     expect(polls(loop('a820f873', 0xfa))).toBe(false); // test al, 0x20 / clc / jnc: CLC is not modelled
     expect(polls(loop('a8207402eb', 0xf9))).toBe(true); // test / je out / jmp back
     expect(polls(loop('a8208a1d001000007402eb', 0xf3))).toBe(false); // a memory read in the loop
+  });
+});
+
+/**
+ * Thirty delays of 200 + 97 × n TSC ticks, each followed by an OUT, as Linux's `delay_tsc` waits:
+ *
+ *   1000 mov ecx, 30
+ *   1005 outer: imul ebx, ecx, 97 / add ebx, 200 / xor ebp, ebp / push ecx / call delay / pop ecx
+ *        mov al, cl / out 0x60, al / dec ecx / jnz outer / hlt
+ *   1020 delay: push esi / push edi / rdtsc / mov esi, eax / mov edi, edx
+ *   1027 poll: rdtsc / nop / nop / nop / sub eax, esi / sbb edx, edi / cmp eax, ebx / mov eax, edx
+ *        sbb eax, ebp / jae done / pause / jmp poll
+ *   103c done: pop edi / pop esi / ret
+ */
+const DELAYS = Buffer.from(
+  'b91e0000006bd96181c3c800000031ed51e8090000005988c8e6604975e7f456570f3189c689d70f3190909029f019fa39d889d019e87304f390ebeb5f5ec3',
+  'hex',
+);
+
+describe('compiled TSC waits', () => {
+  it('are recognised from RDTSC and gcc\'s `(now − start) < cycles`, leaving by JAE', () => {
+    const ram = new Uint8Array(0x2000);
+    ram.set(DELAYS, 0x1000);
+    const source = compileBlockSource({ ram, lo: 0, len: 0x2000, delta: 0, csD: true }, 0x1000, 0x1020).source;
+    // 12 instructions an iteration, RDTSC first; start in ESI:EDI, cycles in EBX:EBP.
+    expect(source).toContain('skipTsc(c, ic, se, 12, 0, 12, 6, 7, 3, 5)');
+    const jb = Uint8Array.from(ram);
+    jb[0x1036] = 0x72; // jae done → jb done: the loop would go on past the deadline, not up to it
+    expect(compileBlockSource({ ram: jb, lo: 0, len: 0x2000, delta: 0, csD: true }, 0x1000, 0x1020).source).not.toContain('skipTsc(');
+    const refused = (at: number, hex: string): boolean => {
+      const patched = Uint8Array.from(ram);
+      patched.set(Buffer.from(hex, 'hex'), at);
+      return !compileBlockSource({ ram: patched, lo: 0, len: 0x2000, delta: 0, csD: true }, 0x1000, 0x1020).source.includes('skipTsc(');
+    };
+    expect(refused(0x1029, '909090')).toBe(false); // the NOPs themselves (control)
+    expect(refused(0x1029, '89c390')).toBe(true); // mov ebx, eax between RDTSC and the chain: not gcc's idiom
+    expect(refused(0x1038, '31db')).toBe(true); // pause → xor ebx, ebx: cycles written in the loop
+    expect(refused(0x1038, '84c075eb')).toBe(true); // pause / jmp → test al, al / jnz poll: the way back depends on the TSC too
+  });
+
+  it('count the iterations before the deadline, leaving room for one more to run: the same state at every stop as the interpreter', () => {
+    const on = withPort(true, DELAYS, true);
+    const off = withPort(false, DELAYS, true);
+    // Every 7th count over a stretch (slices end inside iterations and right after skips), then to the end.
+    for (let at = 3; at < 30_000; at += 7) {
+      expect(runTo(on.r, at)).toBe(runTo(off.r, at));
+      expect(on.r.cpu.getState()).toEqual(off.r.cpu.getState());
+    }
+    expect(runTo(on.r, 1e9)).toBe(runTo(off.r, 1e9));
+    expect(snapshot(on.r)).toEqual(snapshot(off.r));
+    expect(on.log).toEqual(off.log);
+    expect(on.log).toHaveLength(30);
+  });
+
+  it('skip as far as the deadline, or the slice with room for an iteration (skipTsc)', () => {
+    const { cpu } = rig(true, DELAYS, true);
+    const c = cpu as unknown as Parameters<typeof skipTsc>[0];
+    c.regs[6] = 1_000; // start: TSC 1,000
+    c.regs[7] = 0;
+    c.regs[3] = 593; // cycles: 593
+    c.regs[5] = 0;
+    c.sliceEnd = 1_000_000;
+    // At count 1,100 (its RDTSC at 1,103): the iterations reading 1,103, 1,115, … 1,583 go on
+    // (41 of them); the next reads 1,595, 595 ticks on.
+    expect(skipTsc(c, 1_100, 1_000_000, 12, 3, 12, 6, 7, 3, 5)).toBe(1_100 + 41 * 12);
+    // A slice ending at 1,200: room for (100 − 12) / 12 = 7 iterations with one more after them.
+    expect(skipTsc(c, 1_100, 1_200, 12, 3, 12, 6, 7, 3, 5)).toBe(1_100 + 7 * 12);
+    // The deadline passed: nothing.
+    expect(skipTsc(c, 1_600, 1_000_000, 12, 3, 12, 6, 7, 3, 5)).toBe(1_600);
+    // The TSC offset counts: at count 600 with the TSC 500 ahead, the same 41.
+    c.tscOffsetLo = 500;
+    expect(skipTsc(c, 600, 1_000_000, 12, 3, 12, 6, 7, 3, 5)).toBe(600 + 41 * 12);
+    // 64-bit: the wait starts 100 ticks before the TSC's low half carries, and ends after it.
+    c.tscOffsetLo = 0;
+    c.sliceEnd = 2 ** 33;
+    c.regs[6] = -100; // 0xffffff9c
+    c.regs[3] = 1_000;
+    expect(skipTsc(c, 2 ** 32 - 100, 2 ** 33, 12, 0, 12, 6, 7, 3, 5)).toBe(2 ** 32 - 100 + 84 * 12);
   });
 });

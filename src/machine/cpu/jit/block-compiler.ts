@@ -28,7 +28,7 @@
 import { decodeAt, type CodeWindow, type Insn } from './decode.js';
 import { emit, flushFlags, syncFlags, type EmitContext, type PendingFlags } from './emit.js';
 import { steppedLength } from './length.js';
-import { pollLoop, type PollLoop } from './poll-loop.js';
+import { pollLoop, tscWait, type PollLoop, type TscWait } from './poll-loop.js';
 
 /** What a block function needs besides the CPU: the interpreter's ALU helpers and the steppers. */
 export interface BlockHelpers {
@@ -57,6 +57,8 @@ export interface BlockHelpers {
   readonly cli: unknown;
   /** A poll loop's jump back (poll-loop.ts skipPolls). */
   readonly skipPolls: unknown;
+  /** A TSC wait's jump back (poll-loop.ts skipTsc). */
+  readonly skipTsc: unknown;
 }
 
 /** Instructions per block function, at most. */
@@ -127,6 +129,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
   }
   const polls = pollLoops(slots, labels);
   const pollHeads = new Map([...polls.values()].map((p) => [p.headIndex, p]));
+  const waits = tscWaits(slots, labels);
   // Runs: from a label, or from the instruction after a stepped one, to the next label, the
   // end of the block or a stepped instruction (included). A run starts by checking that the
   // slice covers all of it; within it, the count is known at compile time (`ic + k`), and
@@ -180,6 +183,13 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
         if (poll !== undefined && t === slots[poll.headIndex].eip) {
           return `${count} ic = skipPolls(c, ic, ${poll.port}, ${poll.size}, pv, ${poll.length}); eip = ${t}; continue loop;`;
         }
+        const wait = waits.get(j);
+        if (wait !== undefined && t === slots[wait.headIndex].eip) {
+          const [sLo, sHi] = wait.start;
+          const [cLo, cHi] = wait.cycles;
+          const need = runLength(wait.headIndex);
+          return `${count} ic = skipTsc(c, ic, se, ${wait.length}, ${wait.index}, ${need}, ${sLo}, ${sHi}, ${cLo}, ${cHi}); eip = ${t}; continue loop;`;
+        }
         return `${count} eip = ${t}; ${labels.has(t) ? 'continue' : 'break'} loop;`;
       },
     };
@@ -193,7 +203,7 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     if (code.includes('se = c.sliceEnd') && !lastOfRun) body.push(`  if (se - ic < ${n}) { ${flushFlags(fl)}ic += ${k}; eip = ${nextEip}; break loop; }`);
   }
   if (open) body.push(`${syncFlags(fl)}ic += ${k}; eip = ${end}; continue loop;`);
-  const source = `const { alu, inc, dec, neg, shift, imulTrunc, mulAcc, divAcc, shiftDouble, step, stepRep, codeStore, ioRead, ioWrite, rdtsc, pushf, cli, skipPolls } = h;
+  const source = `const { alu, inc, dec, neg, shift, imulTrunc, mulAcc, divAcc, shiftDouble, step, stepRep, codeStore, ioRead, ioWrite, rdtsc, pushf, cli, skipPolls, skipTsc } = h;
 return function block(c) {
   const regs = c.regs, r16 = c.r16, r8 = c.r8, clock = c.clock;
   const ram = c.ram, ram32 = c.ram32, pageKind = c.pageKind, dirty = c.dirty, codeLines = c.codeLines;
@@ -225,14 +235,32 @@ return function block(c) {
  */
 function pollLoops(slots: readonly Slot[], labels: ReadonlySet<number>): Map<number, PollLoop & { headIndex: number }> {
   const found = new Map<number, PollLoop & { headIndex: number }>();
+  for (const [j, s] of loopsBack(slots, labels)) {
+    const loop = pollLoop(slots.slice(s, j + 1).map((x) => x.insn));
+    if (loop !== null) found.set(j, { ...loop, headIndex: s });
+  }
+  return found;
+}
+
+/** The block's TSC waits (poll-loop.ts tscWait), as pollLoops finds poll loops. */
+function tscWaits(slots: readonly Slot[], labels: ReadonlySet<number>): Map<number, TscWait & { headIndex: number }> {
+  const found = new Map<number, TscWait & { headIndex: number }>();
+  for (const [j, s] of loopsBack(slots, labels)) {
+    const wait = tscWait(slots.slice(s, j + 1).map((x) => x.insn));
+    if (wait !== null) found.set(j, { ...wait, headIndex: s });
+  }
+  return found;
+}
+
+/** [index of the jump back, index of the head] of each loop pollLoops and tscWaits look at. */
+function loopsBack(slots: readonly Slot[], labels: ReadonlySet<number>): [number, number][] {
+  const found: [number, number][] = [];
   for (let j = 1; j < slots.length; j++) {
     const t = slots[j].stepped ? null : staticTarget(slots[j].insn);
     if (t === null || !labels.has(t)) continue;
     let s = j;
     while (s > 0 && slots[s].eip !== t && !slots[s - 1].stepped && !labels.has(slots[s].eip)) s--;
-    if (slots[s].eip !== t || slots[s].stepped) continue;
-    const loop = pollLoop(slots.slice(s, j + 1).map((x) => x.insn));
-    if (loop !== null) found.set(j, { ...loop, headIndex: s });
+    if (slots[s].eip === t && !slots[s].stepped) found.push([j, s]);
   }
   return found;
 }

@@ -29,7 +29,7 @@ import { cli, ioRead, ioWrite, pushf } from '../ops-system.js';
 import { rdtsc } from '../ops-msr.js';
 import { compileBlockSource, instantiateBlock, type BlockCode, type BlockHelpers } from './block-compiler.js';
 import { CODE_LINE_SHIFT } from './emit-mem.js';
-import { skipPolls } from './poll-loop.js';
+import { skipPolls, skipTsc } from './poll-loop.js';
 import { findPollPath, pathRunner } from './poll-path.js';
 
 /** Interpreted instructions in a page before its instructions are counted one by one. */
@@ -249,7 +249,7 @@ const HELPERS: BlockHelpers = {
   // interpreter goes on past it, it runs those instructions as exactly as a block would.
   stepRep: (c: CpuCore): boolean => stepInBlock(c, (c.regs[1] >>> 0) + 1),
   codeStore: (c: CpuCore, addr: number, length: number): void => c.mem.codeWritten(addr, length),
-  ioRead, ioWrite, rdtsc, cli, skipPolls,
+  ioRead, ioWrite, rdtsc, cli, skipPolls, skipTsc,
   pushf: (c: CpuCore, o32: number): void => {
     // The interpreter's PUSHF reads the operand size from its decode state, which a block does
     // not keep: set for it, and put back (an exception marks that state stale itself).

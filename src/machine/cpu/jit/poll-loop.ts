@@ -196,3 +196,142 @@ export function skipPolls(c: CpuCore, ic: number, port: number, size: number, va
   }
   return ic + times * length;
 }
+
+/**
+ * TSC waits: a loop that reads the TSC until a deadline passes, as Linux's `delay_tsc` —
+ *
+ *     1: rdtsc ; sub eax, esi ; sbb edx, edi ; cmp eax, ebx ; mov eax, edx ; sbb eax, ebp
+ *        jae 2f ; pause ; jmp 1b
+ *
+ * gcc's `(u64)(rdtsc() - start) < cycles` with start and cycles in registers the loop does not
+ * write. The TSC is the instruction count plus an offset, so the iterations before the one that
+ * finds the deadline passed are known in advance: at the jump back, skipTsc counts those that
+ * fit before the slice's end, keeping room for one more to run. What a skipped iteration leaves
+ * that a run one would not — EAX, EDX, the flags — the next iteration overwrites before reading
+ * (repeatsItself), and it runs before anything can look: the slice has room for it.
+ */
+export interface TscWait {
+  /** Instructions per iteration. */
+  readonly length: number;
+  /** Instructions from the head to the RDTSC. */
+  readonly index: number;
+  /** The registers holding start (low, high) and cycles (low, high). */
+  readonly start: readonly [number, number];
+  readonly cycles: readonly [number, number];
+}
+
+/** The TSC wait `body` is (as pollLoop's body: head to the jump back), or null. */
+export function tscWait(body: readonly Insn[]): TscWait | null {
+  const last = body[body.length - 1];
+  if (body.length < 8 || (!conditional(last.op) && last.op !== 0xeb && last.op !== 0xe9)) return null;
+  const at = body.findIndex((i) => i.op === 0x131);
+  if (at < 0 || body.some((i, j) => j !== at && i.op === 0x131)) return null;
+  const chain = tscChain(body, at);
+  if (chain === null) return null;
+  // The loop goes on while CF is set ((now − start) < cycles): a JAE out, or a JB back.
+  const jcc = body[chain.end].op;
+  const back = chain.end === body.length - 1;
+  if (back ? jcc !== 0x72 && jcc !== 0x182 : jcc !== 0x73 && jcc !== 0x183) return null;
+  const effects: Effect[] = [];
+  for (let j = 0; j < body.length; j++) {
+    if (j === at) {
+      effects.push(chain.effect);
+      j = chain.end;
+      continue;
+    }
+    const e = j === body.length - 1 ? { ...NONE, readsFlags: conditional(last.op) } : effect(body[j]);
+    if (e === null || e.port) return null;
+    effects.push(e);
+  }
+  if (!repeatsItself(effects) || !timedApart(effects, effects.indexOf(chain.effect))) return null;
+  return { length: body.length, index: at, start: chain.start, cycles: chain.cycles };
+}
+
+const NONE: Effect = { reads: 0, writes: 0, readsFlags: false, writesFlags: false, idempotent: false, port: false };
+const TIMED = lanes(0, 4) | lanes(2, 4);
+
+/**
+ * gcc's `(u64)(now - start) < cycles` after the RDTSC at `at` (NOPs between, as Linux's
+ * `rdtsc_ordered` leaves them): `sub eax, sLo; sbb edx, sHi; cmp eax, cLo; mov eax, edx; sbb
+ * eax, cHi`, then a JB or JAE (at `end`) — CF is set while the deadline has not passed. The
+ * RDTSC, chain and branch as one effect: EAX and EDX written, start and cycles read, flags set.
+ */
+export function tscChain(body: readonly Insn[], at: number): { start: [number, number]; cycles: [number, number]; end: number; effect: Effect } | null {
+  let k = at + 1;
+  while (k < body.length && body[k].op === 0x90) k++;
+  if (k + 5 > body.length - 1) return null;
+  // ALU or MOV between EAX/EDX (`dst`) and another register, 32-bit, either direction: the other, or -1.
+  const other = (i: Insn, toRm: number, toReg: number, dst: number): number => {
+    if (!i.o32 || i.modrm < 0xc0) return -1;
+    const rm = i.modrm & 7;
+    const reg = (i.modrm >> 3) & 7;
+    if (i.op === toRm && rm === dst) return reg;
+    if (i.op === toReg && reg === dst) return rm;
+    return -1;
+  };
+  const sLo = other(body[k], 0x29, 0x2b, 0); // sub eax, sLo
+  const sHi = other(body[k + 1], 0x19, 0x1b, 2); // sbb edx, sHi
+  const cLo = other(body[k + 2], 0x39, 0x3b, 0); // cmp eax, cLo
+  const edx = other(body[k + 3], 0x89, 0x8b, 0); // mov eax, edx
+  const cHi = other(body[k + 4], 0x19, 0x1b, 0); // sbb eax, cHi
+  const jcc = body[k + 5].op;
+  if (edx !== 2 || [sLo, sHi, cLo, cHi].some((r) => r < 0 || r === 0 || r === 2 || r === 4)) return null;
+  if (jcc !== 0x72 && jcc !== 0x73 && jcc !== 0x182 && jcc !== 0x183) return null;
+  const reads = lanes(sLo, 4) | lanes(sHi, 4) | lanes(cLo, 4) | lanes(cHi, 4);
+  return { start: [sLo, sHi], cycles: [cLo, cHi], end: k + 5, effect: { ...NONE, reads, writes: TIMED, writesFlags: true } };
+}
+
+/**
+ * What the TSC gives differs every iteration, so apart from the chain (`effects[at]`) nothing
+ * reads or writes EAX or EDX, nothing writes start or cycles, and nothing reads the flags the
+ * chain leaves before another instruction sets them.
+ */
+export function timedApart(effects: readonly Effect[], at: number): boolean {
+  const fixed = effects[at].reads;
+  let timedFlags = false;
+  for (let j = 0; j < effects.length; j++) {
+    const e = effects[j];
+    if (j === at) {
+      timedFlags = true;
+      continue;
+    }
+    if (((e.reads | e.writes) & TIMED) !== 0 || (e.writes & fixed) !== 0 || (e.readsFlags && timedFlags)) return false;
+    if (e.writesFlags) timedFlags = false;
+  }
+  return true;
+}
+
+const M64 = (1n << 64n) - 1n;
+
+function u64(hi: number, lo: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/**
+ * A TSC wait's jump back, taken: `ic` is the next iteration's count, `se` the block's slice end.
+ * Skips the iterations that would find the deadline not yet passed, as many as fit before the
+ * slice's end with `need`
+ * instructions to spare (the run from the head: the next iteration runs whole); returns the
+ * count after them. The TSC an iteration reads is its RDTSC's count plus the TSC offset.
+ */
+export function skipTsc(c: CpuCore, ic: number, se: number, length: number, index: number, need: number, sLo: number, sHi: number, cLo: number, cHi: number): number {
+  const room = Math.floor((Math.min(Math.min(se, c.sliceEnd) - ic, MAX_SKIP) - need) / length);
+  if (room <= 0) return ic;
+  return ic + Math.min(room, beforeDeadline(c, ic, length, index, sLo, sHi, cLo, cHi)) * length;
+}
+
+/**
+ * Of the iterations from the one starting at count `ic` (its RDTSC `index` instructions in),
+ * how many find the deadline not passed — `(TSC − start) mod 2^64 < cycles`, start and cycles
+ * in registers — at most MAX_SKIP.
+ */
+export function beforeDeadline(c: CpuCore, ic: number, length: number, index: number, sLo: number, sHi: number, cLo: number, cHi: number): number {
+  const r = c.regs;
+  const now = (BigInt(ic + index) + u64(c.tscOffsetHi, c.tscOffsetLo)) & M64;
+  const elapsed = (now - u64(r[sHi], r[sLo])) & M64;
+  const cycles = u64(r[cHi], r[cLo]);
+  if (elapsed >= cycles) return 0;
+  // Iterations k = 0, 1, … read now + k × length: they go on while elapsed + k × length < cycles.
+  const stay = (cycles - elapsed - 1n) / BigInt(length) + 1n;
+  return stay < BigInt(MAX_SKIP) ? Number(stay) : MAX_SKIP;
+}

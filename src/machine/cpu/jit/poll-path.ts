@@ -39,13 +39,19 @@
  * counter's last, takes them off the counter (and sets the flags its last DEC would have), marks
  * the stack pages dirty as the pushes would, and reports each skipped read to the bus's
  * observers at its own count. Nothing but the time it takes tells a skip from running them.
+ *
+ * The input may be the TSC instead of a port (a TSC wait, poll-loop.ts tscWait, across blocks:
+ * Linux's LAPIC calibration, `cmp [flag], 0; je; rdtsc; … jb stay` → `stay: pause; jmp head`):
+ * then the iterations before the deadline are skipped, with room kept for one more to run
+ * whole (it rewrites EAX, EDX and the flags before anything looks). A JE/JNE right after a
+ * `cmp [constant], imm` goes only the way memory decides; a skip checks that value too.
  */
 import type { CpuCore } from '../core.js';
 import { CS, SS } from '../constants.js';
 import { ioNeedsCheck } from '../ops-system.js';
 import { TLB_SUPERVISOR_READ, TLB_SUPERVISOR_WRITE, TLB_USER_READ, TLB_USER_WRITE } from '../paging.js';
 import { decodeAt, type CodeWindow, type Insn } from './decode.js';
-import { conditional, effect, lanes, MAX_SKIP, repeatsItself, type Effect } from './poll-loop.js';
+import { beforeDeadline, conditional, effect, lanes, MAX_SKIP, repeatsItself, timedApart, tscChain, type Effect } from './poll-loop.js';
 
 /** Instructions an iteration has, at most. */
 const MAX_PATH = 32;
@@ -74,12 +80,20 @@ export interface PollPath {
   /** The countdown's DEC is the iteration's last flag writer: the head's flags are its. */
   readonly counterFlags: boolean;
   readonly loads: readonly Load[];
-  /** `call [constant]`: the target each went to (a skip checks it is still there). */
+  /**
+   * What the path read from memory and went by: `call [constant]`'s target, and the value a
+   * `cmp [constant], imm` before a JE/JNE compared (a skip checks each is still there).
+   */
   readonly targets: readonly (Load & { readonly value: number })[];
   /** Every instruction of the loop, by EIP, with its bytes (a skip checks they are unchanged). */
   readonly code: readonly { readonly eip: number; readonly bytes: Uint8Array }[];
   /** Bytes below the head's ESP the iteration pushes to. */
   readonly stackBytes: number;
+  /**
+   * A TSC wait instead of a port poll (poll-loop.ts tscWait): the RDTSC's place in the iteration
+   * and the registers of start and cycles; inIndex is -1.
+   */
+  readonly tsc: { readonly index: number; readonly start: readonly [number, number]; readonly cycles: readonly [number, number] } | null;
 }
 
 interface Step {
@@ -119,8 +133,39 @@ function windowFor(c: CpuCore, eip: number): CodeWindow | null {
 
 /** A dword of RAM at seg:disp without a page walk, or null. */
 function peek32(c: CpuCore, seg: number, disp: number): number | null {
-  const p = ramAt(c, (c.segBase[seg] + disp) | 0, 4, false);
-  return p === -1 ? null : c.ram[p] | (c.ram[p + 1] << 8) | (c.ram[p + 2] << 16) | (c.ram[p + 3] << 24);
+  return peek(c, seg, disp, 4);
+}
+
+/** `size` bytes of RAM at seg:disp (little-endian, as an int32) without a page walk, or null. */
+function peek(c: CpuCore, seg: number, disp: number, size: number): number | null {
+  const p = ramAt(c, (c.segBase[seg] + disp) | 0, size, false);
+  if (p === -1) return null;
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8) | c.ram[p + i];
+  return v;
+}
+
+/** CMP [constant], imm (80, 81, 83 /7): what it compares, or null. */
+function constantCompare(i: Insn): { seg: number; disp: number; size: number; imm: number } | null {
+  const op = i.op;
+  if (!((op === 0x80 || op === 0x81 || op === 0x83) && ((i.modrm >> 3) & 7) === 7 && absolute(i))) return null;
+  return { seg: i.mem!.seg, disp: i.mem!.disp, size: op === 0x80 ? 1 : i.o32 ? 4 : 2, imm: i.imm };
+}
+
+/**
+ * A JE/JNE right after a CMP [constant], imm: whether it is taken with memory as it is now, or
+ * null (another branch, or memory not known). The way not taken is not followed: a skip checks
+ * the value is still the same (PollPath.targets).
+ */
+function decided(c: CpuCore, prev: Insn | undefined, jcc: Insn): boolean | null {
+  const op = jcc.op;
+  const je = op === 0x74 || op === 0x184;
+  if (prev === undefined || !(je || op === 0x75 || op === 0x185)) return null;
+  const cmp = constantCompare(prev);
+  const v = cmp === null ? null : peek(c, cmp.seg, cmp.disp, cmp.size);
+  if (cmp === null || v === null) return null;
+  const mask = cmp.size === 4 ? -1 : (1 << (8 * cmp.size)) - 1;
+  return ((v & mask) === (cmp.imm & mask)) === je;
 }
 
 function absolute(i: Insn): boolean {
@@ -161,8 +206,9 @@ function explore(c: CpuCore, head: number): { loops: Step[][]; open: number } {
     const op = insn.op;
     const reg = (insn.modrm >> 3) & 7;
     if (conditional(op)) {
-      walk(next, stack);
-      walk((next + insn.imm) | 0, stack);
+      const taken = decided(c, path.length > 1 ? path[path.length - 2].insn : undefined, insn);
+      if (taken !== true) walk(next, stack);
+      if (taken !== false) walk((next + insn.imm) | 0, stack);
     } else if (op === 0xeb || op === 0xe9) walk((next + insn.imm) | 0, stack);
     else if (op === 0xe8 || (op === 0xff && reg === 2 && absolute(insn))) {
       const target = op === 0xe8 ? (next + insn.imm) | 0 : peek32(c, insn.mem!.seg, insn.mem!.disp);
@@ -213,6 +259,8 @@ function analyse(c: CpuCore, head: number, loop: readonly Step[]): PollPath | nu
   let counterFlags = false;
   let depth = 0;
   let deepest = 0;
+  let tsc: PollPath['tsc'] = null;
+  let chainAt = -1;
   const none: Effect = { reads: 0, writes: 0, readsFlags: false, writesFlags: false, idempotent: false, port: false };
   for (let j = 0; j < loop.length; j++) {
     const { insn, eip, length } = loop[j];
@@ -249,6 +297,28 @@ function analyse(c: CpuCore, head: number, loop: readonly Step[]): PollPath | nu
       const s = op === 0xa0 ? 1 : insn.o32 ? 4 : 2;
       loads.push({ seg: insn.mem!.seg, disp: insn.mem!.disp, size: s });
       e = { ...none, writes: lanes(0, s) };
+    } else if (constantCompare(insn) !== null) {
+      // CMP [constant], imm: a load that sets the flags; what it read decided the way (decided()).
+      const cmp = constantCompare(insn)!;
+      const value = peek(c, cmp.seg, cmp.disp, cmp.size);
+      if (value === null) return null;
+      targets.push({ seg: cmp.seg, disp: cmp.disp, size: cmp.size, value });
+      e = { ...none, writesFlags: true };
+    } else if (op === 0x131) {
+      // RDTSC, the deadline's test and its branch, which stays while CF is set (JB taken, JAE not).
+      const chain: ReturnType<typeof tscChain> = tsc === null ? tscChain(loop.map((x) => x.insn), j) : null;
+      if (chain === null) return null;
+      const jcc = loop[chain.end];
+      const target = (jcc.eip + jcc.length + jcc.insn.imm) | 0;
+      const taken = loop[(chain.end + 1) % loop.length].eip === target;
+      const jb = jcc.insn.op === 0x72 || jcc.insn.op === 0x182;
+      if (target === ((jcc.eip + jcc.length) | 0) || taken !== jb) return null;
+      tsc = { index: j, start: chain.start, cycles: chain.cycles };
+      chainAt = effects.length;
+      effects.push(chain.effect);
+      counterFlags = false;
+      j = chain.end;
+      continue;
     } else if (op >= 0x48 && op <= 0x4f && op !== 0x4c) {
       if (counter !== -1) return null;
       counter = op - 0x48;
@@ -280,13 +350,15 @@ function analyse(c: CpuCore, head: number, loop: readonly Step[]): PollPath | nu
     if (e.writesFlags) counterFlags = false;
     effects.push(e);
   }
-  if (inIndex === -1 || depth !== 0 || !repeatsItself(effects)) return null;
+  // One input: a port, or the TSC (then no countdown, and the TSC's values kept to the chain).
+  if ((inIndex === -1) === (tsc === null) || depth !== 0 || !repeatsItself(effects)) return null;
+  if (tsc !== null && (counter !== -1 || !timedApart(effects, chainAt))) return null;
   if (counter !== -1) {
     const mine = lanes(counter, 4);
     if (effects.some((e) => ((e.reads | e.writes) & mine) !== 0)) return null;
   }
   const code = loop.map((s) => ({ eip: s.eip, bytes: s.window.ram.slice((s.eip + s.window.delta) | 0, (s.eip + s.window.delta + s.length) | 0) }));
-  return { head, length: loop.length, inIndex, size, counter, counterFlags, loads, targets, code, stackBytes: deepest };
+  return { head, length: loop.length, inIndex, size, counter, counterFlags, loads, targets, code, stackBytes: deepest, tsc };
 }
 
 type BlockFunction = (c: CpuCore) => number;
@@ -315,12 +387,20 @@ function skipIterations(c: CpuCore, path: PollPath): number {
   const ic = clock.icount;
   const length = path.length;
   let times = Math.floor(Math.min(c.sliceEnd - ic, MAX_SKIP) / length);
+  const tsc = path.tsc;
   if (path.counter !== -1) times = Math.min(times, (c.regs[path.counter] - 1) >>> 0);
-  if (times <= 0 || ioNeedsCheck(c) || !unchanged(c, path)) return 0;
+  if (tsc !== null) {
+    // The iterations before the deadline, keeping one whole iteration before the slice's end: it
+    // overwrites what a skipped one would have left in EAX, EDX and the flags before anything looks.
+    const [sLo, sHi] = tsc.start;
+    const [cLo, cHi] = tsc.cycles;
+    times = Math.min(times - 1, beforeDeadline(c, ic, length, tsc.index, sLo, sHi, cLo, cHi));
+  }
+  if (times <= 0 || !unchanged(c, path)) return 0;
   const bus = c.bus;
   const port = c.inPort;
   const value = c.inValue;
-  if (port < 0 || bus.pioStableRead(port, path.size) !== value) return 0;
+  if (tsc === null && (ioNeedsCheck(c) || port < 0 || bus.pioStableRead(port, path.size) !== value)) return 0;
   // The pushes: RAM the TLB lets us write, with no translated code on it; marked dirty as they
   // would. Physical ranges (two linear addresses can map one page): at most two, one per page.
   const stack: number[] = [];
@@ -341,7 +421,7 @@ function skipIterations(c: CpuCore, path: PollPath): number {
     for (let i = 0; i < stack.length; i += 2) if (p < stack[i + 1] && stack[i] < p + l.size) return 0;
   }
   for (let i = 0; i < stack.length; i += 2) c.dirty[stack[i] >>> 12] = 1;
-  if (!bus.skippedPioReads(times, length)) {
+  if (tsc === null && !bus.skippedPioReads(times, length)) {
     for (let j = 0; j < times; j++) {
       clock.icount = ic + j * length + path.inIndex;
       bus.skippedPioRead(port, path.size, value);
@@ -358,7 +438,7 @@ function skipIterations(c: CpuCore, path: PollPath): number {
 
 /** The loop's code bytes and its indirect calls' targets are what they were when it was analysed. */
 function unchanged(c: CpuCore, path: PollPath): boolean {
-  for (const t of path.targets) if (peek32(c, t.seg, t.disp) !== t.value) return false;
+  for (const t of path.targets) if (peek(c, t.seg, t.disp, t.size) !== t.value) return false;
   for (const x of path.code) {
     const p = ramAt(c, (c.segBase[CS] + x.eip) | 0, x.bytes.length, false);
     if (p === -1) return false;
