@@ -9,6 +9,7 @@ import { Bus } from '../../src/machine/bus.js';
 import { Clock } from '../../src/machine/clock.js';
 import { PhysicalMemory } from '../../src/machine/memory.js';
 import { Cpu, RunExit, type CpuState } from '../../src/machine/cpu/cpu.js';
+import type { Machine } from '../../src/board/machine.js';
 
 /** Where the code goes, and EIP starts. */
 export const CODE_AT = 0x1000;
@@ -117,4 +118,23 @@ export function bothToHalt(code: Uint8Array, stable: boolean): { on: Port; off: 
   expect(snapshot(on.r)).toEqual(snapshot(off.r));
   expect(on.log).toEqual(off.log);
   return { on, off };
+}
+
+/** Counts, on a machine, the guest's reads of the UART's LSR (its bus accesses) and the UART's own read() calls. */
+export function countUartReads(m: Machine): { lsrReads: () => number; uartReads: () => number } {
+  const uart = m.board.uart;
+  const read = uart.read.bind(uart);
+  let uartReads = 0;
+  uart.read = (port: number) => {
+    uartReads++;
+    return read(port);
+  };
+  let lsrReads = 0;
+  m.bus.addObserver({
+    access: (space, dir, addr) => {
+      if (space === 0 && dir === 0 && addr === 0x3fd) lsrReads++;
+    },
+    dma: () => {},
+  });
+  return { lsrReads: () => lsrReads, uartReads: () => uartReads };
 }

@@ -10,7 +10,7 @@ import { resolveImage } from '../../src/guests/catalog.js';
 import { RunExit } from '../../src/machine/cpu/cpu.js';
 import { compileBlockSource } from '../../src/machine/cpu/jit/block-compiler.js';
 import { skipTsc } from '../../src/machine/cpu/jit/poll-loop.js';
-import { bothToHalt, CODE_AT, rig, runTo, snapshot, withPort } from './compiler-rig.js';
+import { bothToHalt, CODE_AT, countUartReads, rig, runTo, snapshot, withPort } from './compiler-rig.js';
 
 /**
  * Forty characters sent to a port that is busy for a while after each (as the UART's THR): each
@@ -71,23 +71,10 @@ describe('compiled poll loops', () => {
     const run = (compiler: boolean): { lsrReads: number; uartReads: number; serial: string; icount: number } => {
       const m = Machine.boot(resolveImage('timer').bytes, { args: 'hz=1000 every=10 ticks=100' });
       m.cpu.setCompiler(compiler);
-      const uart = m.board.uart;
-      const read = uart.read.bind(uart);
-      let uartReads = 0;
-      uart.read = (port: number) => {
-        uartReads++;
-        return read(port);
-      };
-      let lsrReads = 0;
-      m.bus.addObserver({
-        access: (space, dir, addr) => {
-          if (space === 0 && dir === 0 && addr === 0x3fd) lsrReads++;
-        },
-        dma: () => {},
-      });
+      const reads = countUartReads(m);
       const result = m.run({ maxInstructions: 1e9 });
       expect(result.status).toBe('exited');
-      return { lsrReads, uartReads, serial: result.serial, icount: result.icount };
+      return { lsrReads: reads.lsrReads(), uartReads: reads.uartReads(), serial: result.serial, icount: result.icount };
     };
     const on = run(true);
     const off = run(false);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bootRequest, resolveGuestRequest } from '../../src/cli/guest-options.js';
 import { guestCacheDir, loadThirdPartyGuests, missingFiles } from '../../src/guests/third-party.js';
+import { countUartReads } from '../cpu/compiler-rig.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const linux = loadThirdPartyGuests(ROOT).find((e) => e.name === 'linux');
@@ -19,23 +20,10 @@ if (!built) console.log(`linux: skipped — not built in ${guestCacheDir()} (npm
 function boot(compiler: boolean): { serial: string; icount: number; lsrReads: number; uartReads: number } {
   const m = bootRequest(resolveGuestRequest('linux', {}));
   m.cpu.setCompiler(compiler);
-  const uart = m.board.uart;
-  const read = uart.read.bind(uart);
-  let uartReads = 0;
-  uart.read = (port: number) => {
-    uartReads++;
-    return read(port);
-  };
-  let lsrReads = 0;
-  m.bus.addObserver({
-    access: (space, dir, addr) => {
-      if (space === 0 && dir === 0 && addr === 0x3fd) lsrReads++;
-    },
-    dma: () => {},
-  });
+  const reads = countUartReads(m);
   const r = m.run({ maxInstructions: 30_000_000 });
   expect(r.status).toBe('limit');
-  return { serial: m.serialText, icount: r.icount, lsrReads, uartReads };
+  return { serial: m.serialText, icount: r.icount, lsrReads: reads.lsrReads(), uartReads: reads.uartReads() };
 }
 
 describe.skipIf(!built)('Linux\'s early console', () => {

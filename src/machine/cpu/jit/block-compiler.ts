@@ -234,20 +234,20 @@ return function block(c) {
  * iteration reaching the jump ran every instruction from the head, none of them stepped.
  */
 function pollLoops(slots: readonly Slot[], labels: ReadonlySet<number>): Map<number, PollLoop & { headIndex: number }> {
-  const found = new Map<number, PollLoop & { headIndex: number }>();
-  for (const [j, s] of loopsBack(slots, labels)) {
-    const loop = pollLoop(slots.slice(s, j + 1).map((x) => x.insn));
-    if (loop !== null) found.set(j, { ...loop, headIndex: s });
-  }
-  return found;
+  return loopsOf(slots, labels, pollLoop);
 }
 
 /** The block's TSC waits (poll-loop.ts tscWait), as pollLoops finds poll loops. */
 function tscWaits(slots: readonly Slot[], labels: ReadonlySet<number>): Map<number, TscWait & { headIndex: number }> {
-  const found = new Map<number, TscWait & { headIndex: number }>();
+  return loopsOf(slots, labels, tscWait);
+}
+
+/** The loops `recognise` accepts, by the index of the jump back (loopsBack). */
+function loopsOf<T>(slots: readonly Slot[], labels: ReadonlySet<number>, recognise: (body: Insn[]) => T | null): Map<number, T & { headIndex: number }> {
+  const found = new Map<number, T & { headIndex: number }>();
   for (const [j, s] of loopsBack(slots, labels)) {
-    const wait = tscWait(slots.slice(s, j + 1).map((x) => x.insn));
-    if (wait !== null) found.set(j, { ...wait, headIndex: s });
+    const loop = recognise(slots.slice(s, j + 1).map((x) => x.insn));
+    if (loop !== null) found.set(j, { ...loop, headIndex: s });
   }
   return found;
 }
