@@ -144,6 +144,7 @@ export class Cpu extends CpuCore {
     if (this.fault !== null) return RunExit.FAULT;
     const clock = this.clock;
     this.revalidateMemory(); // the board may have changed A20 or the memory map between runs
+    this.diversions++; // and device events, DMA or a hypervisor may have written memory
     try {
       for (;;) {
         if (this.stopRequested) {

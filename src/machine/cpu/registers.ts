@@ -166,9 +166,11 @@ export class CpuRegisters {
   /** The inner loop runs while clock.icount < sliceEnd; setting it to 0 ends the slice at the next boundary. */
   sliceEnd = 0;
   /**
-   * Times something other than the instructions moved the CPU: an interrupt or exception
-   * delivered, a reset, a state restored. The compiler's poll paths (jit/poll-path.ts) take an
-   * unchanged count as proof that what ran between two visits was the guest's code alone.
+   * Times something other than the instructions moved the CPU or could have changed what it
+   * reads: an interrupt or exception delivered, a reset, a state restored, and every run() (the
+   * board's device events, DMA or a hypervisor may have written memory since the last). The
+   * compiler's poll paths (jit/poll-path.ts) take an unchanged count as proof that what ran
+   * between two visits was the guest's code alone, on memory nothing else wrote.
    */
   diversions = 0;
   /** The last IN's port and the value it read (jit/poll-path.ts: what the poll just read). */

@@ -29,7 +29,8 @@
  * - **That state is the one at the head now.** The head's block function is wrapped
  *   (pathRunner): it notes the count and the CPU's diversions at each visit. When the last
  *   visit was exactly one loop's length ago with no interrupt, exception, reset or restore in
- *   between (CpuCore.diversions), the loop's one path is what ran, so the CPU is in that state.
+ *   between, in the same run() (CpuCore.diversions: nothing but the CPU wrote memory), the
+ *   loop's one path is what ran, so the CPU is in that state.
  * - **The port and memory still say so** (checked at every skip): the port's next read returns
  *   what the last IN read and changes nothing (Bus.pioStableRead), the code bytes and the
  *   indirect call's target are what was analysed, loads and pushes hit RAM, the loads do not
@@ -41,10 +42,11 @@
  * observers at its own count. Nothing but the time it takes tells a skip from running them.
  *
  * The input may be the TSC instead of a port (a TSC wait, poll-loop.ts tscWait, across blocks:
- * Linux's LAPIC calibration, `cmp [flag], 0; je; rdtsc; … jb stay` → `stay: pause; jmp head`):
- * then the iterations before the deadline are skipped, with room kept for one more to run
- * whole (it rewrites EAX, EDX and the flags before anything looks). A JE/JNE right after a
- * `cmp [constant], imm` goes only the way memory decides; a skip checks that value too.
+ * `rdtsc; … jb stay` → `stay: pause; jmp head`): then the iterations before the deadline are
+ * skipped, with room kept for one more to run whole (it rewrites EAX, EDX and the flags before
+ * anything looks). Every way is followed, whatever memory holds now: which one an iteration
+ * took is known from its count only when no other comes back to the head as soon — so Linux's
+ * LAPIC calibration (a flag in memory, whose other way comes back sooner) is not one.
  */
 import type { CpuCore } from '../core.js';
 import { CS, SS } from '../constants.js';
@@ -80,10 +82,7 @@ export interface PollPath {
   /** The countdown's DEC is the iteration's last flag writer: the head's flags are its. */
   readonly counterFlags: boolean;
   readonly loads: readonly Load[];
-  /**
-   * What the path read from memory and went by: `call [constant]`'s target, and the value a
-   * `cmp [constant], imm` before a JE/JNE compared (a skip checks each is still there).
-   */
+  /** `call [constant]`: the target each went to (a skip checks it is still there). */
   readonly targets: readonly (Load & { readonly value: number })[];
   /** Every instruction of the loop, by EIP, with its bytes (a skip checks they are unchanged). */
   readonly code: readonly { readonly eip: number; readonly bytes: Uint8Array }[];
@@ -152,22 +151,6 @@ function constantCompare(i: Insn): { seg: number; disp: number; size: number; im
   return { seg: i.mem!.seg, disp: i.mem!.disp, size: op === 0x80 ? 1 : i.o32 ? 4 : 2, imm: i.imm };
 }
 
-/**
- * A JE/JNE right after a CMP [constant], imm: whether it is taken with memory as it is now, or
- * null (another branch, or memory not known). The way not taken is not followed: a skip checks
- * the value is still the same (PollPath.targets).
- */
-function decided(c: CpuCore, prev: Insn | undefined, jcc: Insn): boolean | null {
-  const op = jcc.op;
-  const je = op === 0x74 || op === 0x184;
-  if (prev === undefined || !(je || op === 0x75 || op === 0x185)) return null;
-  const cmp = constantCompare(prev);
-  const v = cmp === null ? null : peek(c, cmp.seg, cmp.disp, cmp.size);
-  if (cmp === null || v === null) return null;
-  const mask = cmp.size === 4 ? -1 : (1 << (8 * cmp.size)) - 1;
-  return ((v & mask) === (cmp.imm & mask)) === je;
-}
-
 function absolute(i: Insn): boolean {
   const m = i.mem;
   return m !== null && m.base === -1 && m.index === -1 && !m.a16;
@@ -206,9 +189,8 @@ function explore(c: CpuCore, head: number): { loops: Step[][]; open: number } {
     const op = insn.op;
     const reg = (insn.modrm >> 3) & 7;
     if (conditional(op)) {
-      const taken = decided(c, path.length > 1 ? path[path.length - 2].insn : undefined, insn);
-      if (taken !== true) walk(next, stack);
-      if (taken !== false) walk((next + insn.imm) | 0, stack);
+      walk(next, stack);
+      walk((next + insn.imm) | 0, stack);
     } else if (op === 0xeb || op === 0xe9) walk((next + insn.imm) | 0, stack);
     else if (op === 0xe8 || (op === 0xff && reg === 2 && absolute(insn))) {
       const target = op === 0xe8 ? (next + insn.imm) | 0 : peek32(c, insn.mem!.seg, insn.mem!.disp);
@@ -298,11 +280,9 @@ function analyse(c: CpuCore, head: number, loop: readonly Step[]): PollPath | nu
       loads.push({ seg: insn.mem!.seg, disp: insn.mem!.disp, size: s });
       e = { ...none, writes: lanes(0, s) };
     } else if (constantCompare(insn) !== null) {
-      // CMP [constant], imm: a load that sets the flags; what it read decided the way (decided()).
+      // CMP [constant], imm: a load that sets the flags.
       const cmp = constantCompare(insn)!;
-      const value = peek(c, cmp.seg, cmp.disp, cmp.size);
-      if (value === null) return null;
-      targets.push({ seg: cmp.seg, disp: cmp.disp, size: cmp.size, value });
+      loads.push({ seg: cmp.seg, disp: cmp.disp, size: cmp.size });
       e = { ...none, writesFlags: true };
     } else if (op === 0x131) {
       // RDTSC, the deadline's test and its branch, which stays while CF is set (JB taken, JAE not).
