@@ -51,7 +51,7 @@
 import type { CpuCore } from '../core.js';
 import { CS, SS } from '../constants.js';
 import { ioNeedsCheck } from '../ops-system.js';
-import { TLB_SUPERVISOR_READ, TLB_SUPERVISOR_WRITE, TLB_USER_READ, TLB_USER_WRITE } from '../paging.js';
+import { TLB_SUPERVISOR_WRITE, TLB_USER_WRITE } from '../paging.js';
 import { decodeAt, type CodeWindow, type Insn } from './decode.js';
 import { beforeDeadline, conditional, effect, lanes, MAX_SKIP, repeatsItself, timedApart, tscChain, type Effect } from './poll-loop.js';
 
@@ -98,7 +98,6 @@ export interface PollPath {
 interface Step {
   readonly eip: number;
   readonly insn: Insn;
-  readonly length: number;
   readonly window: CodeWindow;
 }
 
@@ -106,9 +105,8 @@ interface Step {
 function physKnown(c: CpuCore, lin: number, write: boolean): number {
   if (c.pg === 0) return lin & c.a20;
   const vpn = lin >>> 12;
-  const user = c.cpl === 3;
-  const need = write ? (user ? TLB_USER_WRITE : TLB_SUPERVISOR_WRITE) : user ? TLB_USER_READ : TLB_SUPERVISOR_READ;
-  return (c.tlbBits[vpn] & need) !== 0 ? c.tlbPhys[vpn] | (lin & 0xfff) : -1;
+  const cached = write ? (c.tlbBits[vpn] & (c.cpl === 3 ? TLB_USER_WRITE : TLB_SUPERVISOR_WRITE)) !== 0 : c.readCached(vpn);
+  return cached ? c.tlbPhys[vpn] | (lin & 0xfff) : -1;
 }
 
 /** Physical address of RAM at `lin` (for `size` bytes within one page), or -1. */
@@ -132,23 +130,24 @@ function windowFor(c: CpuCore, eip: number): CodeWindow | null {
 
 /** A dword of RAM at seg:disp without a page walk, or null. */
 function peek32(c: CpuCore, seg: number, disp: number): number | null {
-  return peek(c, seg, disp, 4);
+  const p = ramAt(c, (c.segBase[seg] + disp) | 0, 4, false);
+  return p === -1 ? null : c.ram[p] | (c.ram[p + 1] << 8) | (c.ram[p + 2] << 16) | (c.ram[p + 3] << 24);
 }
 
-/** `size` bytes of RAM at seg:disp (little-endian, as an int32) without a page walk, or null. */
-function peek(c: CpuCore, seg: number, disp: number, size: number): number | null {
-  const p = ramAt(c, (c.segBase[seg] + disp) | 0, size, false);
-  if (p === -1) return null;
-  let v = 0;
-  for (let i = size - 1; i >= 0; i--) v = (v << 8) | c.ram[p + i];
-  return v;
-}
-
-/** CMP [constant], imm (80, 81, 83 /7): what it compares, or null. */
-function constantCompare(i: Insn): { seg: number; disp: number; size: number; imm: number } | null {
+/**
+ * A load from a constant address — MOV r, [constant] (8A, 8B, A0, A1) or CMP [constant], imm
+ * (80, 81, 83 /7) — and the register bytes it writes (0 for CMP, which sets the flags); else null.
+ */
+function constantLoad(i: Insn): { load: Load; writes: number } | null {
   const op = i.op;
-  if (!((op === 0x80 || op === 0x81 || op === 0x83) && ((i.modrm >> 3) & 7) === 7 && absolute(i))) return null;
-  return { seg: i.mem!.seg, disp: i.mem!.disp, size: op === 0x80 ? 1 : i.o32 ? 4 : 2, imm: i.imm };
+  const reg = (i.modrm >> 3) & 7;
+  const wide = i.o32 ? 4 : 2;
+  if (!absolute(i)) return null;
+  const load = (size: number): Load => ({ seg: i.mem!.seg, disp: i.mem!.disp, size });
+  if (op === 0x8a || op === 0x8b) return { load: load(op === 0x8a ? 1 : wide), writes: lanes(reg, op === 0x8a ? 1 : wide) };
+  if (op === 0xa0 || op === 0xa1) return { load: load(op === 0xa0 ? 1 : wide), writes: lanes(0, op === 0xa0 ? 1 : wide) };
+  if ((op === 0x80 || op === 0x81 || op === 0x83) && reg === 7) return { load: load(op === 0x80 ? 1 : wide), writes: 0 };
+  return null;
 }
 
 function absolute(i: Insn): boolean {
@@ -183,9 +182,8 @@ function explore(c: CpuCore, head: number): { loops: Step[][]; open: number } {
     // other instruction the interpreter runs may go anywhere (a transfer, a REP counting its
     // iterations, a move to CR3 remapping what follows): somewhere not known.
     if (!insn.native) return insn.op === 0xf4 ? undefined : stop();
-    const length = insn.length;
-    const next = (eip + length) | 0;
-    path.push({ eip, insn, length, window: w });
+    const next = (eip + insn.length) | 0;
+    path.push({ eip, insn, window: w });
     const op = insn.op;
     const reg = (insn.modrm >> 3) & 7;
     if (conditional(op)) {
@@ -245,11 +243,11 @@ function analyse(c: CpuCore, head: number, loop: readonly Step[]): PollPath | nu
   let chainAt = -1;
   const none: Effect = { reads: 0, writes: 0, readsFlags: false, writesFlags: false, idempotent: false, port: false };
   for (let j = 0; j < loop.length; j++) {
-    const { insn, eip, length } = loop[j];
+    const { insn, eip } = loop[j];
     const op = insn.op;
     const reg = (insn.modrm >> 3) & 7;
-    const next = (eip + length) | 0;
-    if (!insn.native) return null;
+    const next = (eip + insn.length) | 0;
+    const constant = constantLoad(insn);
     let e: Effect | null;
     const stackOp = op === 0xe8 || op === 0xc3 || op === 0xff || (op >= 0x48 && op <= 0x5f);
     if (stackOp && !insn.o32) return null;
@@ -271,28 +269,18 @@ function analyse(c: CpuCore, head: number, loop: readonly Step[]): PollPath | nu
     } else if (op >= 0x58 && op <= 0x5f && op !== 0x5c) {
       depth -= 4;
       e = { ...none, writes: lanes(op - 0x58, 4) };
-    } else if ((op === 0x8a || op === 0x8b) && absolute(insn)) {
-      const s = op === 0x8a ? 1 : insn.o32 ? 4 : 2;
-      loads.push({ seg: insn.mem!.seg, disp: insn.mem!.disp, size: s });
-      e = { ...none, writes: lanes(reg, s) };
-    } else if ((op === 0xa0 || op === 0xa1) && absolute(insn)) {
-      const s = op === 0xa0 ? 1 : insn.o32 ? 4 : 2;
-      loads.push({ seg: insn.mem!.seg, disp: insn.mem!.disp, size: s });
-      e = { ...none, writes: lanes(0, s) };
-    } else if (constantCompare(insn) !== null) {
-      // CMP [constant], imm: a load that sets the flags.
-      const cmp = constantCompare(insn)!;
-      loads.push({ seg: cmp.seg, disp: cmp.disp, size: cmp.size });
-      e = { ...none, writesFlags: true };
+    } else if (constant !== null) {
+      loads.push(constant.load);
+      e = { ...none, writes: constant.writes, writesFlags: constant.writes === 0 };
     } else if (op === 0x131) {
       // RDTSC, the deadline's test and its branch, which stays while CF is set (JB taken, JAE not).
       const chain: ReturnType<typeof tscChain> = tsc === null ? tscChain(loop.map((x) => x.insn), j) : null;
       if (chain === null) return null;
       const jcc = loop[chain.end];
-      const target = (jcc.eip + jcc.length + jcc.insn.imm) | 0;
+      const target = (jcc.eip + jcc.insn.length + jcc.insn.imm) | 0;
       const taken = loop[(chain.end + 1) % loop.length].eip === target;
       const jb = jcc.insn.op === 0x72 || jcc.insn.op === 0x182;
-      if (target === ((jcc.eip + jcc.length) | 0) || taken !== jb) return null;
+      if (target === ((jcc.eip + jcc.insn.length) | 0) || taken !== jb) return null;
       tsc = { index: j, start: chain.start, cycles: chain.cycles };
       chainAt = effects.length;
       effects.push(chain.effect);
@@ -337,7 +325,7 @@ function analyse(c: CpuCore, head: number, loop: readonly Step[]): PollPath | nu
     const mine = lanes(counter, 4);
     if (effects.some((e) => ((e.reads | e.writes) & mine) !== 0)) return null;
   }
-  const code = loop.map((s) => ({ eip: s.eip, bytes: s.window.ram.slice((s.eip + s.window.delta) | 0, (s.eip + s.window.delta + s.length) | 0) }));
+  const code = loop.map((s) => ({ eip: s.eip, bytes: s.window.ram.slice((s.eip + s.window.delta) | 0, (s.eip + s.window.delta + s.insn.length) | 0) }));
   return { head, length: loop.length, inIndex, size, counter, counterFlags, loads, targets, code, stackBytes: deepest, tsc };
 }
 
@@ -418,7 +406,7 @@ function skipIterations(c: CpuCore, path: PollPath): number {
 
 /** The loop's code bytes and its indirect calls' targets are what they were when it was analysed. */
 function unchanged(c: CpuCore, path: PollPath): boolean {
-  for (const t of path.targets) if (peek(c, t.seg, t.disp, t.size) !== t.value) return false;
+  for (const t of path.targets) if (peek32(c, t.seg, t.disp) !== t.value) return false;
   for (const x of path.code) {
     const p = ramAt(c, (c.segBase[CS] + x.eip) | 0, x.bytes.length, false);
     if (p === -1) return false;
