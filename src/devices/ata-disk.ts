@@ -33,6 +33,7 @@ import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 import { SECTOR_SIZE, type DiskBacking } from './disk-backing.js';
 import { defaultGeometry, fillIdentify, LBA28_LIMIT, logicalCylinders, MAX_MULTIPLE_SECTORS } from './ata-identify.js';
+import { trackedState } from './tracked-state.js';
 
 /** Where the board puts an ATA channel: the command block (data at +0), the control port, the ISA line INTRQ drives. */
 export interface AtaWiring {
@@ -182,12 +183,12 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
   readonly sizes = SIZE_8;
   /** The data port 0x1F0: 8-, 16- and 32-bit accesses. */
   readonly dataPort: IoHandler;
-  state: AtaDiskState = {
+  state: AtaDiskState = trackedState(SCHEMA, {
     feature: 0, error: 0, nsector: 0, sector: 0, lcyl: 0, hcyl: 0, select: 0, status: 0, command: 0,
     devctl: 0, mult_sectors: 0, chs_heads: 0, chs_sectors: 0,
     buffer: new Array<number>(SECTOR_SIZE).fill(0), buf_pos: 0, buf_end: 0,
     xfer_cmd: 0, xfer_phase: PHASE_IDLE, xfer_remaining: 0, xfer_lba: 0, block_remaining: 0, irq_pending: 0,
-  };
+  });
   readonly model: string;
   readonly serial: string;
   readonly firmware: string;

@@ -14,6 +14,7 @@
 import { SIZE_8, type Bus } from '../machine/bus.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
+import { trackedState } from './tracked-state.js';
 
 /** Where the board puts the CRTC: index and data ports. */
 export interface CrtcWiring {
@@ -43,7 +44,7 @@ export type CrtcState = { index: number; timing: number[]; address: number[]; li
 
 export class CgaCrtc extends Device<CrtcState> {
   readonly schema = SCHEMA;
-  state: CrtcState = { index: 0, timing: [...MODE3_TIMING], address: [0, 0, 0, 0], light_pen: [0, 0] };
+  state: CrtcState = trackedState(SCHEMA, { index: 0, timing: [...MODE3_TIMING], address: [0, 0, 0, 0], light_pen: [0, 0] });
 
   constructor(ctx: DeviceContext, readonly wiring: CrtcWiring) {
     super(ctx);

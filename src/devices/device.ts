@@ -13,6 +13,7 @@ import type { Clock, Timer } from '../machine/clock.js';
 import type { PhysicalMemory } from '../machine/memory.js';
 import type { IrqSink } from '../machine/interrupts.js';
 import { InputError } from '../errors.js';
+import { trackingOf } from './tracked-state.js';
 import { clampToWidth, validateSnapshot, type FieldValue, type StateSchema, type StateSnapshot } from './schema.js';
 
 
@@ -78,6 +79,8 @@ export abstract class Device<S extends Record<string, FieldValue>> {
 
   /** Declared state, driven by the schema: fields copied, timers as instructions-from-now. */
   snapshot(): StateSnapshot {
+    const tracking = trackingOf(this.state);
+    if (tracking !== undefined) return tracking.$snapshot(this.timers);
     const out: StateSnapshot = {};
     const st = this.state as Record<string, FieldValue>;
     for (const f of this.schema.fields) {

@@ -26,6 +26,7 @@ import { SIZE_8, type Bus } from '../machine/bus.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 import { SET2_BREAK_PREFIX, set1ToSet2, translateSet2 } from './i8042-scancodes.js';
+import { trackedState } from './tracked-state.js';
 
 /** Where the board puts the controller: its two ports and the ISA lines of its two ports. */
 export interface I8042Wiring {
@@ -168,7 +169,7 @@ function powerOnState(): I8042State {
 
 export class I8042 extends Device<I8042State> {
   readonly schema = SCHEMA;
-  state: I8042State = powerOnState();
+  state: I8042State = trackedState(SCHEMA, powerOnState());
 
   constructor(
     ctx: DeviceContext,
@@ -187,7 +188,7 @@ export class I8042 extends Device<I8042State> {
   }
 
   reset(): void {
-    this.state = powerOnState();
+    Object.assign(this.state, powerOnState());
     this.afterRestore();
   }
 

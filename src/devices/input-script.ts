@@ -25,6 +25,7 @@ import { readRegularFile } from '../files.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 import { isSet1Code, typeCharacter } from './i8042-scancodes.js';
+import { trackedState } from './tracked-state.js';
 
 export type InputTarget = 'serial' | 'nic' | 'keyboard';
 
@@ -302,7 +303,7 @@ export type InputSchedulerState = { next_event: number };
 
 export class InputScheduler extends Device<InputSchedulerState> {
   readonly schema = SCHEMA;
-  state: InputSchedulerState = { next_event: 0 };
+  state: InputSchedulerState = trackedState(SCHEMA, { next_event: 0 });
   private readonly deliveryTimer: Timer;
 
   constructor(

@@ -32,6 +32,7 @@ import type { IrqInputs } from '../machine/interrupts.js';
 import { Device } from './device.js';
 import type { LocalApic } from './lapic.js';
 import type { StateSchema } from './schema.js';
+import { trackedState } from './tracked-state.js';
 
 export const IOAPIC_MMIO_SIZE = 0x20;
 export const IOAPIC_PINS = 24;
@@ -83,7 +84,7 @@ export type IoApicState = {
 
 export class IoApic extends Device<IoApicState> implements IoHandler, IrqInputs {
   readonly schema = SCHEMA;
-  state: IoApicState = IoApic.resetState();
+  state: IoApicState = trackedState(SCHEMA, IoApic.resetState());
   readonly sizes = SIZES_ALL;
   /** The local APIC interrupt messages go to (set by connectApics). */
   target: ApicDeliveryTarget | null = null;

@@ -32,6 +32,7 @@ import type { Timer } from '../machine/clock.js';
 import type { LapicPort } from '../machine/interrupts.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
+import { trackedState } from './tracked-state.js';
 
 export const LAPIC_MMIO_SIZE = 0x1000;
 /** Version register: version 0x14 (xAPIC), max LVT entry 5 (timer, thermal, perf, LINT0, LINT1, error). */
@@ -156,7 +157,7 @@ function testBit(words: readonly number[], v: number): boolean {
 
 export class LocalApic extends Device<LapicState> implements IoHandler, LapicPort {
   readonly schema = SCHEMA;
-  state: LapicState = LocalApic.resetState(0);
+  state: LapicState = trackedState(SCHEMA, LocalApic.resetState(0));
   readonly sizes = SIZES_ALL;
   /** The IOAPIC, for EOI broadcast of level-triggered vectors (set by connectApics). */
   eoiListener: EoiListener | null = null;
@@ -171,7 +172,7 @@ export class LocalApic extends Device<LapicState> implements IoHandler, LapicPor
   ) {
     super(ctx);
     this.apicId = options.apicId ?? 0;
-    this.state = LocalApic.resetState(this.apicId);
+    Object.assign(this.state, LocalApic.resetState(this.apicId));
     this.timer = this.addTimer('timer', (now) => this.timerExpired(now));
   }
 

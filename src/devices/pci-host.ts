@@ -22,6 +22,7 @@ import { SIZES_ALL, type Bus, type IoHandler, type PortRange } from '../machine/
 import { Device, type DeviceContext } from './device.js';
 import { PciConfigHeader, pciHeaderFields, pciHeaderReset, type PciIdentity } from './pci-config.js';
 import type { StateSchema } from './schema.js';
+import { trackedState } from './tracked-state.js';
 
 /** CONFIG_DATA follows CONFIG_ADDRESS (mechanism #1: 0xCF8 address, 0xCFC–0xCFF data). */
 export const PCI_CONFIG_DATA_OFFSET = 4;
@@ -73,13 +74,13 @@ export type PciHostState = {
 
 export class PciHost extends Device<PciHostState> implements IoHandler {
   readonly schema = SCHEMA;
-  state: PciHostState = {
+  state: PciHostState = trackedState(SCHEMA, {
     config_address: 0,
     pci_command: HOST_COMMAND_RESET,
     pci_cache_line_size: 0,
     pci_latency_timer: 0,
     pci_interrupt_line: 0,
-  };
+  });
   readonly sizes = SIZES_ALL;
 
   /** Functions by device number on bus 0, function 0 (the host bridge is slot 0). */

@@ -29,6 +29,7 @@ import { SIZE_8, type Bus, type IoHandler, type PortRange } from '../machine/bus
 import type { PicPort } from '../machine/interrupts.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
+import { trackedState } from './tracked-state.js';
 
 /** Where the board puts one 8259A: its two ports (A0 = 0, 1) and its edge/level control register. */
 export interface PicChipWiring {
@@ -131,11 +132,11 @@ function highestPriority(mask: number, priorityAdd: number): number {
 export class Pic8259 extends Device<Pic8259State> implements IoHandler {
   readonly schema: StateSchema;
   readonly sizes = SIZE_8;
-  state: Pic8259State = {
+  state: Pic8259State = trackedState(picSchema('pic'), {
     last_irr: 0, irr: 0, imr: 0, isr: 0, priority_add: 0, irq_base: 0, read_reg_select: 0, poll: 0,
     special_mask: 0, init_state: 0, auto_eoi: 0, rotate_on_auto_eoi: 0, special_fully_nested_mode: 0,
     init4: 0, single_mode: 0, elcr: 0, ltim: 0, icw3: 0, buffered_mode: 0, microprocessor_mode: 0,
-  };
+  });
   readonly basePort: number;
   readonly elcrPort: number;
   private readonly elcrMask: number;

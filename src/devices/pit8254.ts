@@ -33,6 +33,7 @@ import {
   PIT_CHANNELS, counterValue, icountAtTick, nextTransitionTick, nullCount, outLevel, pitTicks, settleChannels, type Pit8254State,
 } from './pit8254-channel.js';
 import { Pit8254Control, RW_WORD0 } from './pit8254-control.js';
+import { trackedState } from './tracked-state.js';
 
 export { PIT_HZ, type Pit8254State } from './pit8254-channel.js';
 /** Where the board puts the 8254: its four ports (counters 0–2, control word at +3), port B, and IRQ0. */
@@ -87,12 +88,12 @@ function zeros(): number[] {
 export class Pit8254 extends Device<Pit8254State> implements IoHandler {
   readonly schema = SCHEMA;
   readonly sizes = SIZE_8;
-  state: Pit8254State = {
+  state: Pit8254State = trackedState(SCHEMA, {
     count: zeros(), latched_count: zeros(), count_latched: zeros(), status_latched: zeros(), status: zeros(),
     read_state: zeros(), write_state: zeros(), write_latch: zeros(), rw_mode: zeros(), mode: zeros(), bcd: zeros(),
     gate: zeros(), count_load_time: zeros(), active_count: zeros(), counting: zeros(), cr_pending: zeros(),
     gate_fall_time: zeros(), irq_level: 0, speaker_data: 0, nmi_check: 0,
-  };
+  });
   private readonly transitionTimer = this.addTimer('next_transition_time', (now) => {
     this.settle(now);
     this.updateIrq0(now);

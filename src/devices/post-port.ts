@@ -5,6 +5,7 @@
 import { SIZE_8, type IoHandler } from '../machine/bus.js';
 import { Device } from './device.js';
 import type { StateSchema } from './schema.js';
+import { trackedState } from './tracked-state.js';
 
 const SCHEMA: StateSchema = {
   device: 'post',
@@ -16,7 +17,7 @@ export type PostState = { code: number };
 
 export class PostPort extends Device<PostState> implements IoHandler {
   readonly schema = SCHEMA;
-  state: PostState = { code: 0 };
+  state: PostState = trackedState(SCHEMA, { code: 0 });
   readonly sizes = SIZE_8;
 
   reset(): void {

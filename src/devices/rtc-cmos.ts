@@ -29,6 +29,7 @@ import { mulDivFloor } from '../machine/clock.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 import { hexDigits } from '../hex.js';
+import { trackedState } from './tracked-state.js';
 
 /** Where the board puts the RTC: index and data port, and the ISA line IRQF drives. */
 export interface RtcWiring {
@@ -136,7 +137,7 @@ function daysInMonth(month: number, year: number): number {
 export class RtcCmos extends Device<RtcCmosState> implements IoHandler {
   readonly schema = SCHEMA;
   readonly sizes = SIZE_8;
-  state: RtcCmosState = { cmos_index: 0, nmi_disable: 0, cmos: new Array<number>(CMOS_SIZE).fill(0), divider_phase: 0 };
+  state: RtcCmosState = trackedState(SCHEMA, { cmos_index: 0, nmi_disable: 0, cmos: new Array<number>(CMOS_SIZE).fill(0), divider_phase: 0 });
   private readonly updateTimer = this.addTimer('update_timer', (now) => this.updateCycle(now));
   private readonly periodicTimer = this.addTimer('periodic_timer', (now) => this.periodicEvent(now));
 

@@ -53,6 +53,7 @@ import {
   TXPOLL_FSWINT, TXPOLL_HPQ, TXPOLL_NPQ, type Rtl8169State,
 } from './rtl8169-regs.js';
 import { DescriptorRing, ethernetFcs, multicastHashBit, placeRxFrame, stripVlanTag, walkTxRing } from './rtl8169-rings.js';
+import { trackedState } from './tracked-state.js';
 
 export { RTL8169_SCHEMA, type Rtl8169State } from './rtl8169-regs.js';
 
@@ -105,7 +106,7 @@ export class Rtl8169 extends Device<Rtl8169State> implements IoHandler, PciFunct
     this.irqLine = wiring.irq;
     this.firmwareIoBase = wiring.ioBase;
     this.firmwareMmioBase = wiring.mmioBase;
-    this.state = this.resetState();
+    this.state = trackedState(RTL8169_SCHEMA, this.resetState());
     this.pci = new PciConfigHeader(RTL8169_PCI_IDENTITY, this.state, () => this.pciChanged(), () => this.interruptPending());
     this.ring = new DescriptorRing(ctx.bus, () => this.id);
     this.txTimer = this.addTimer('tx_timer', () => this.serviceTxPoll());

@@ -10,6 +10,7 @@
 import { SIZE_8, type IoHandler } from '../machine/bus.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
+import { trackedState } from './tracked-state.js';
 
 const SCHEMA: StateSchema = {
   device: 'sysctl',
@@ -21,7 +22,7 @@ export type SystemControlState = { a20: number };
 
 export class SystemControlPort extends Device<SystemControlState> implements IoHandler {
   readonly schema = SCHEMA;
-  state: SystemControlState = { a20: 1 };
+  state: SystemControlState = trackedState(SCHEMA, { a20: 1 });
   readonly sizes = SIZE_8;
 
   constructor(

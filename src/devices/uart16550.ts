@@ -37,6 +37,7 @@ import { SIZE_8, type Bus, type IoHandler, type PortRange } from '../machine/bus
 import { mulDivFloor, type Timer } from '../machine/clock.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
+import { trackedState } from './tracked-state.js';
 
 /** Where the board puts a UART: its 8 ports and the ISA line its INTR drives (through OUT2). */
 export interface UartWiring {
@@ -152,13 +153,13 @@ export interface UartOptions {
 export class Uart16550 extends Device<UartState> implements IoHandler {
   readonly schema = SCHEMA;
   readonly sizes = SIZE_8;
-  state: UartState = {
+  state: UartState = trackedState(SCHEMA, {
     dll: 0, dlm: 0, ier: 0, iir: IIR_NO_INT, fcr: 0, lcr: 0, mcr: 0, lsr: LSR_THRE | LSR_TEMT,
     msr: MSR_EXTERNAL_INPUTS, scr: 0,
     rbr: new Array<number>(UART_FIFO_SIZE).fill(0), rx_count: 0,
     thr: new Array<number>(UART_FIFO_SIZE).fill(0), tx_count: 0, tsr: 0,
     thr_ipending: 0, timeout_ipending: 0,
-  };
+  });
   readonly baudBase: number;
   private readonly transmitTimer: Timer;
   private readonly fifoTimeoutTimer: Timer;

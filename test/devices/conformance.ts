@@ -3,7 +3,8 @@
  * abstract-level runs one suite against every store). A device's test file calls
  * `describeConformance(subject)`.
  *
- * - reset state matches the schema, and `state` holds exactly the declared fields;
+ * - reset state matches the schema, and `state` holds exactly the declared fields, tracked;
+ * - every change marks its field: a tracker reading the marks records what a full comparison does;
  * - snapshot → restore into a fresh device is exact, pending timers included;
  * - every declared field is actually restored (change it in a snapshot, restore, read back);
  * - an exercised snapshot round-trips exactly through the binary state encoding (checkpoints);
@@ -16,6 +17,8 @@ import { Clock } from '../../src/machine/clock.js';
 import { PhysicalMemory } from '../../src/machine/memory.js';
 import type { AnyDevice } from '../../src/board/board.js';
 import type { DeviceContext } from '../../src/devices/device.js';
+import { stateKeys, trackingOf } from '../../src/devices/tracked-state.js';
+import { DeviceTransitionTracker } from '../../src/trace/transitions.js';
 import { clampToWidth, decodeState, encodeState, validateSnapshot, type StateSnapshot } from '../../src/devices/schema.js';
 
 export interface TestBoard {
@@ -108,10 +111,31 @@ export function describeConformance(subject: ConformanceSubject): void {
       const { device } = subject.create(board);
       expect(validateSnapshot(device.schema, device.snapshot())).toEqual([]);
       const declared = device.schema.fields.filter((f) => !f.timer).map((f) => f.name).sort();
-      expect(Object.keys(device.state).sort()).toEqual(declared);
+      expect(stateKeys(device.state).sort()).toEqual(declared);
+      // Tracked, so a recorder compares only what the device marked (src/devices/tracked-state.ts).
+      expect(trackingOf(device.state), 'state made with trackedState()').toBeDefined();
       const names = device.schema.fields.map((f) => f.name);
       expect(new Set(names).size).toBe(names.length);
       for (const f of device.schema.fields) expect(f.doc.length, `${f.name} has a doc`).toBeGreaterThan(0);
+    });
+
+    it('every change marks its field: after each access, a tracker reading the marks records what a full comparison records', () => {
+      const board = makeTestBoard();
+      const { device } = subject.create(board);
+      const full: number[][] = [];
+      const marked: number[][] = [];
+      const fullTracker = new DeviceTransitionTracker([device], { transition: (...a) => full.push(a) }, { marks: false });
+      const markTracker = new DeviceTransitionTracker([device], { transition: (...a) => marked.push(a) });
+      const both = () => {
+        markTracker.check(device.id);
+        fullTracker.check(device.id);
+      };
+      board.bus.addObserver({ access: both, dma: () => {} });
+      subject.exercise(board, device);
+      subject.probe(board, device);
+      both(); // timer events since the last access
+      expect(marked).toEqual(full);
+      expect(full.length, 'the exercise changes the device').toBeGreaterThan(0);
     });
 
     it('snapshot → restore into a fresh device is exact, pending timers included', () => {

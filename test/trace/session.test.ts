@@ -92,7 +92,7 @@ describe('recording a machine run', () => {
       recorder.attach();
       // A second tracker compares every device after each step (access, device event, INTA), after the recorder's hooks.
       let seen = 0;
-      const full = new DeviceTransitionTracker(machine.devices, { transition: () => void seen++ });
+      const full = new DeviceTransitionTracker(machine.devices, { transition: () => void seen++ }, { marks: false });
       const missed: string[] = [];
       const step = (what: string) => {
         full.checkAll();

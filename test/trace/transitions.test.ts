@@ -5,6 +5,7 @@ import type { StateSchema } from '../../src/devices/schema.js';
 import { SIZE_8, type BusObserver, type IoHandler } from '../../src/machine/bus.js';
 import { TraceReader } from '../../src/trace/reader.js';
 import { DeviceTransitionTracker } from '../../src/trace/transitions.js';
+import { trackedState, trackingOf } from '../../src/devices/tracked-state.js';
 import { TraceWriter, describeDevices } from '../../src/trace/writer.js';
 import { makeTestBoard } from '../devices/conformance.js';
 import { collect, sampleHeader, tempDir } from './helpers.js';
@@ -49,6 +50,11 @@ class LatchBox extends Device<LatchState> implements IoHandler {
   }
 }
 
+/** The same device with tracked state (as every board device has). */
+class TrackedLatchBox extends LatchBox {
+  override state: LatchState = trackedState(SCHEMA, { ctrl: 0, fifo: [0, 0, 0, 0], ticks: 0 });
+}
+
 describe('device state transitions', () => {
   it('emit one record per changed field, per element for arrays, and nothing when nothing changed', () => {
     const board = makeTestBoard();
@@ -73,6 +79,49 @@ describe('device state transitions', () => {
     dev.state.ctrl = 1;
     tracker.resync(5);
     expect(tracker.check(5)).toBe(0);
+  });
+
+  it('tracked state: only marked fields are compared, and the records are a full comparison\'s; the last tracker made owns the marks', () => {
+    const board = makeTestBoard();
+    const dev = new TrackedLatchBox(board.ctx);
+    dev.id = 5;
+    dev.reset();
+    const tracking = trackingOf(dev.state)!;
+    const first: number[][] = [];
+    const a = new DeviceTransitionTracker([dev], { transition: (...r) => first.push(r) });
+    expect(tracking.$owner).toBe(a);
+    expect([...tracking.$marks]).toEqual([0]); // made: the shadow taken, the marks cleared
+    dev.write(0, 1, 0x80);
+    expect([...tracking.$marks]).toEqual([1]); // ctrl (tracked field 0)
+    dev.write(0, 1, 0x80); // the same value: no new mark needed
+    expect(a.check(5)).toBe(1);
+    expect([...tracking.$marks]).toEqual([0]);
+    dev.state.ctrl = 0x80; // unchanged: not marked
+    expect([...tracking.$marks]).toEqual([0]);
+    expect(a.check(5)).toBe(0);
+    void dev.read(1); // takes the FIFO's array: marked, compared, nothing changed
+    expect([...tracking.$marks]).toEqual([2]);
+    expect(a.check(5)).toBe(0);
+    dev.state.ctrl = 1;
+    dev.state.ctrl = 0x80; // changed and back: marked, nothing recorded
+    expect(a.check(5)).toBe(0);
+    // A second tracker takes the marks; the first compares every field and still sees every change.
+    const second: number[][] = [];
+    const b = new DeviceTransitionTracker([dev], { transition: (...r) => second.push(r) });
+    expect(tracking.$owner).toBe(b);
+    dev.write(1, 1, 7);
+    expect(b.check(5)).toBe(1);
+    expect(a.check(5)).toBe(1);
+    expect(first).toEqual([
+      [5, 0, -1, 0, 0x80],
+      [5, 2, 3, 0, 7],
+    ]);
+    expect(second).toEqual([[5, 2, 3, 0, 7]]);
+    // JSON, spreads and snapshots see the fields, not the slots.
+    expect(JSON.parse(JSON.stringify(dev.state))).toEqual({ ctrl: 0x80, fifo: [0, 0, 0, 7], ticks: 0 });
+    expect(dev.snapshot()).toEqual({ ctrl: 0x80, tick: 1000, fifo: [0, 0, 0, 7], ticks: 0 });
+    expect(() => trackedState(SCHEMA, { ctrl: 0, fifo: [0, 0, 0, 0] })).toThrow(/missing ticks/);
+    expect(() => trackedState(SCHEMA, { ctrl: 0, fifo: [0, 0, 0, 0], ticks: 0, extra: 1 })).toThrow(/undeclared extra/);
   });
 
   it('wired as the machine will wire it: after each bus access and each device timer event', async () => {

@@ -1,0 +1,114 @@
+/**
+ * Tracked device state: a device's `state` object that marks each declared field where the
+ * device changes it, so a recorder compares only the fields marked since it last looked
+ * instead of every field after every access (DeviceTransitionTracker, src/trace/transitions.ts).
+ *
+ * The object has the schema's fields as accessors over hidden slots, generated once per field
+ * layout (`new Function`, as protobufjs generates codecs), so a device's `s.irr |= bit` is an
+ * inlined setter:
+ * - a scalar's setter stores and, when the value changed, sets the field's mark;
+ * - an array's getter marks the field as well as its setter: whoever takes the array may
+ *   write its elements. Device code never keeps a field's array beyond the method that took
+ *   it, and nothing checks the marks in the middle of a device's method, so a mark set when
+ *   the array was taken is never older than the writes.
+ * A mark means "may have changed": the recorder still compares the marked fields with what it
+ * last recorded and emits only real changes, in schema order, so the trace is the one a full
+ * comparison gives (test/trace/session.test.ts compares both after every step of every guest).
+ *
+ * Marks live in the state object, so one consumer reads them: the last tracker made for a
+ * device owns them and every other tracker falls back to comparing all fields.
+ */
+import type { FieldValue, StateSchema } from './schema.js';
+
+/** Fields per mark word (bits 0..29: a small integer in V8 either way). */
+export const MARKS_PER_WORD = 30;
+
+/** What a tracker sees of a tracked state besides its fields. */
+export interface TrackedStateInternals {
+  /** Mark words: bit (i % MARKS_PER_WORD) of word (i / MARKS_PER_WORD) is tracked field i. */
+  readonly $marks: Int32Array;
+  /** The tracker that clears the marks (the last one made for the device). */
+  $owner: unknown;
+  /** Device.snapshot(): the declared fields in schema order, arrays copied, timers' remaining counts from `timers`. */
+  $snapshot(timers: Readonly<Record<string, { remaining(): number }>>): Record<string, FieldValue>;
+}
+
+type Init = Record<string, FieldValue>;
+type TrackedCtor = new (init: Init) => Init & TrackedStateInternals;
+
+const classes = new Map<string, TrackedCtor>();
+
+/** The non-timer fields, in schema order: what a state object holds (and what mark i means). */
+export function stateFields(schema: StateSchema): { name: string; array: boolean }[] {
+  return schema.fields.filter((f) => !f.timer).map((f) => ({ name: f.name, array: f.length !== undefined }));
+}
+
+function classFor(schema: StateSchema): TrackedCtor {
+  const key = schema.fields.map((f) => `${f.name}${f.timer ? '@' : f.length !== undefined ? '[]' : ''}`).join(',');
+  let cls = classes.get(key);
+  if (cls === undefined) classes.set(key, (cls = compileClass(schema)));
+  return cls;
+}
+
+function compileClass(schema: StateSchema): TrackedCtor {
+  const fields = stateFields(schema);
+  const words = Math.max(1, Math.ceil(fields.length / MARKS_PER_WORD));
+  const init: string[] = [`this.$marks = new Int32Array(${words});`, 'this.$owner = null;'];
+  const members: string[] = [];
+  fields.forEach((f, i) => {
+    const key = JSON.stringify(f.name);
+    const slot = `this.$${i}`;
+    const mark = `this.$marks[${(i / MARKS_PER_WORD) | 0}] |= ${1 << i % MARKS_PER_WORD};`;
+    init.push(`${slot} = init[${key}];`);
+    if (f.array) {
+      members.push(`get [${key}]() { ${mark} return ${slot}; }`, `set [${key}](v) { ${slot} = v; ${mark} }`);
+    } else {
+      members.push(`get [${key}]() { return ${slot}; }`, `set [${key}](v) { if (v !== ${slot}) { ${slot} = v; ${mark} } }`);
+    }
+  });
+  // JSON and spreads of a state see its fields, as for a plain object.
+  const slotOf = new Map(fields.map((f, i) => [f.name, i]));
+  const plain = fields.map((f, i) => `${JSON.stringify(f.name)}: this.$${i}`).join(', ');
+  members.push(`toJSON() { return { ${plain} }; }`);
+  // Device.snapshot() in one object literal (schema order, timers from the device's), without marking.
+  const snap = schema.fields.map((f) => {
+    const key = JSON.stringify(f.name);
+    if (f.timer) return `${key}: (t = timers[${key}]) === undefined ? -1 : t.remaining()`;
+    const i = slotOf.get(f.name)!;
+    return f.length !== undefined ? `${key}: this.$${i}.slice()` : `${key}: this.$${i}`;
+  });
+  members.push(`$snapshot(timers) { let t; return { ${snap.join(', ')} }; }`);
+  const name = `Tracked_${schema.device.replace(/\W/g, '_')}`;
+  const source = [
+    `return class ${name} {`,
+    `constructor(init) { ${init.join(' ')} }`,
+    ...members,
+    '};',
+    `//# sourceURL=migtrace-state/${schema.device.replace(/[^\w.-]/g, '_')}.js`,
+  ].join('\n');
+  return new Function(source)() as TrackedCtor;
+}
+
+/** A device's state object that marks its changes: `init`'s declared fields (it must have them all, and no others). */
+export function trackedState<S extends object>(schema: StateSchema, init: S): S {
+  const fields = stateFields(schema);
+  const given = init as Record<string, FieldValue>;
+  const names = new Set(fields.map((f) => f.name));
+  const extra = Object.keys(given).filter((k) => !names.has(k));
+  const missing = fields.filter((f) => !(f.name in given)).map((f) => f.name);
+  if (extra.length > 0 || missing.length > 0) {
+    throw new Error(`${schema.device}: state does not match its schema (${[...missing.map((m) => `missing ${m}`), ...extra.map((e) => `undeclared ${e}`)].join(', ')})`);
+  }
+  return new (classFor(schema))(given) as unknown as S;
+}
+
+/** The tracking internals of a device's state, or undefined for a plain object. */
+export function trackingOf(state: object): TrackedStateInternals | undefined {
+  const s = state as Partial<TrackedStateInternals>;
+  return s.$marks instanceof Int32Array ? (s as TrackedStateInternals) : undefined;
+}
+
+/** The field names a state object holds: its declared fields when tracked, its own keys when plain. */
+export function stateKeys(state: object): string[] {
+  return trackingOf(state) === undefined ? Object.keys(state) : Object.keys((state as { toJSON(): object }).toJSON());
+}
