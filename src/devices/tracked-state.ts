@@ -25,8 +25,8 @@ export const MARKS_PER_WORD = 30;
 
 /** What a tracker sees of a tracked state besides its fields. */
 export interface TrackedStateInternals {
-  /** Mark words: bit (i % MARKS_PER_WORD) of word (i / MARKS_PER_WORD) is tracked field i. */
-  readonly $marks: Int32Array;
+  /** The number of mark words ($m0, $m1, …): bit (i % MARKS_PER_WORD) of word (i / MARKS_PER_WORD) is tracked field i. */
+  readonly $words: number;
   /** The tracker that clears the marks (the last one made for the device). */
   $owner: unknown;
   /** Device.snapshot(): the declared fields in schema order, arrays copied, timers' remaining counts from `timers`. */
@@ -53,12 +53,14 @@ function classFor(schema: StateSchema): TrackedCtor {
 function compileClass(schema: StateSchema): TrackedCtor {
   const fields = stateFields(schema);
   const words = Math.max(1, Math.ceil(fields.length / MARKS_PER_WORD));
-  const init: string[] = [`this.$marks = new Int32Array(${words});`, 'this.$owner = null;'];
+  // Mark words are plain fields: a typed array's element store measured twice a field's cost in the PIC's accesses.
+  const init: string[] = ['this.$owner = null;'];
+  for (let w = 0; w < words; w++) init.push(`this.$m${w} = 0;`);
   const members: string[] = [];
   fields.forEach((f, i) => {
     const key = JSON.stringify(f.name);
     const slot = `this.$${i}`;
-    const mark = `this.$marks[${(i / MARKS_PER_WORD) | 0}] |= ${1 << i % MARKS_PER_WORD};`;
+    const mark = `this.$m${(i / MARKS_PER_WORD) | 0} |= ${1 << i % MARKS_PER_WORD};`;
     init.push(`${slot} = init[${key}];`);
     if (f.array) {
       members.push(`get [${key}]() { ${mark} return ${slot}; }`, `set [${key}](v) { ${slot} = v; ${mark} }`);
@@ -69,7 +71,7 @@ function compileClass(schema: StateSchema): TrackedCtor {
   // JSON and spreads of a state see its fields, as for a plain object.
   const slotOf = new Map(fields.map((f, i) => [f.name, i]));
   const plain = fields.map((f, i) => `${JSON.stringify(f.name)}: this.$${i}`).join(', ');
-  members.push(`toJSON() { return { ${plain} }; }`);
+  members.push(`toJSON() { return { ${plain} }; }`, `get $words() { return ${words}; }`);
   // Device.snapshot() in one object literal (schema order, timers from the device's), without marking.
   const snap = schema.fields.map((f) => {
     const key = JSON.stringify(f.name);
@@ -105,10 +107,26 @@ export function trackedState<S extends object>(schema: StateSchema, init: S): S 
 /** The tracking internals of a device's state, or undefined for a plain object. */
 export function trackingOf(state: object): TrackedStateInternals | undefined {
   const s = state as Partial<TrackedStateInternals>;
-  return s.$marks instanceof Int32Array ? (s as TrackedStateInternals) : undefined;
+  return typeof s.$words === 'number' ? (s as TrackedStateInternals) : undefined;
 }
 
 /** The field names a state object holds: its declared fields when tracked, its own keys when plain. */
 export function stateKeys(state: object): string[] {
   return trackingOf(state) === undefined ? Object.keys(state) : Object.keys((state as { toJSON(): object }).toJSON());
+}
+
+/** The mark words of a tracked state (tests). */
+export function marksOf(state: object): number[] {
+  const t = trackingOf(state);
+  if (t === undefined) return [];
+  const s = state as unknown as Record<string, number>;
+  return Array.from({ length: t.$words }, (_, w) => s[`$m${w}`]);
+}
+
+/** Clear a tracked state's marks (a tracker that has just taken the state as it is). */
+export function clearMarks(state: object): void {
+  const t = trackingOf(state);
+  if (t === undefined) return;
+  const s = state as unknown as Record<string, number>;
+  for (let w = 0; w < t.$words; w++) s[`$m${w}`] = 0;
 }

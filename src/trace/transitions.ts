@@ -22,7 +22,7 @@
  * polling the line status register paid on every read — 5× the run time of the timer guest.
  */
 import type { FieldValue, StateSchema } from '../devices/schema.js';
-import { MARKS_PER_WORD, trackingOf, type TrackedStateInternals } from '../devices/tracked-state.js';
+import { MARKS_PER_WORD, clearMarks, trackingOf, type TrackedStateInternals } from '../devices/tracked-state.js';
 
 /** What the tracker needs from a device (src/devices/device.ts Device satisfies it). */
 export interface TrackedDevice {
@@ -121,10 +121,10 @@ function compileCheck(device: string, fields: readonly TrackedField[]): CheckFn 
  */
 function compileMarkedCheck(device: string, fields: readonly TrackedField[]): MarkedCheckFn {
   const words = Math.max(1, Math.ceil(fields.length / MARKS_PER_WORD));
-  const lines = ['if (state.$owner !== owner) return -1;', 'const marks = state.$marks;'];
-  for (let w = 0; w < words; w++) lines.push(`const m${w} = marks[${w}];`);
+  const lines = ['if (state.$owner !== owner) return -1;'];
+  for (let w = 0; w < words; w++) lines.push(`const m${w} = state.$m${w};`);
   lines.push(`if ((${Array.from({ length: words }, (_, w) => `m${w}`).join(' | ')}) === 0) return 0;`);
-  for (let w = 0; w < words; w++) lines.push(`marks[${w}] = 0;`);
+  for (let w = 0; w < words; w++) lines.push(`state.$m${w} = 0;`);
   lines.push('let n = 0, v = 0, b = 0, a, c = 0;');
   fields.forEach((f, i) => {
     lines.push(`if ((m${(i / MARKS_PER_WORD) | 0} & ${1 << i % MARKS_PER_WORD}) !== 0) {`, ...compareField(f, `state.$${i}`), '}');
@@ -198,6 +198,6 @@ export class DeviceTransitionTracker {
       }
     }
     const tracking: TrackedStateInternals | undefined = trackingOf(state);
-    if (tracking !== undefined && tracking.$owner === this) tracking.$marks.fill(0);
+    if (tracking !== undefined && tracking.$owner === this) clearMarks(state);
   }
 }

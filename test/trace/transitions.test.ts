@@ -5,7 +5,7 @@ import type { StateSchema } from '../../src/devices/schema.js';
 import { SIZE_8, type BusObserver, type IoHandler } from '../../src/machine/bus.js';
 import { TraceReader } from '../../src/trace/reader.js';
 import { DeviceTransitionTracker } from '../../src/trace/transitions.js';
-import { trackedState, trackingOf } from '../../src/devices/tracked-state.js';
+import { marksOf, trackedState, trackingOf } from '../../src/devices/tracked-state.js';
 import { TraceWriter, describeDevices } from '../../src/trace/writer.js';
 import { makeTestBoard } from '../devices/conformance.js';
 import { collect, sampleHeader, tempDir } from './helpers.js';
@@ -90,17 +90,17 @@ describe('device state transitions', () => {
     const first: number[][] = [];
     const a = new DeviceTransitionTracker([dev], { transition: (...r) => first.push(r) });
     expect(tracking.$owner).toBe(a);
-    expect([...tracking.$marks]).toEqual([0]); // made: the shadow taken, the marks cleared
+    expect(marksOf(dev.state)).toEqual([0]); // made: the shadow taken, the marks cleared
     dev.write(0, 1, 0x80);
-    expect([...tracking.$marks]).toEqual([1]); // ctrl (tracked field 0)
+    expect(marksOf(dev.state)).toEqual([1]); // ctrl (tracked field 0)
     dev.write(0, 1, 0x80); // the same value: no new mark needed
     expect(a.check(5)).toBe(1);
-    expect([...tracking.$marks]).toEqual([0]);
+    expect(marksOf(dev.state)).toEqual([0]);
     dev.state.ctrl = 0x80; // unchanged: not marked
-    expect([...tracking.$marks]).toEqual([0]);
+    expect(marksOf(dev.state)).toEqual([0]);
     expect(a.check(5)).toBe(0);
     void dev.read(1); // takes the FIFO's array: marked, compared, nothing changed
-    expect([...tracking.$marks]).toEqual([2]);
+    expect(marksOf(dev.state)).toEqual([2]);
     expect(a.check(5)).toBe(0);
     dev.state.ctrl = 1;
     dev.state.ctrl = 0x80; // changed and back: marked, nothing recorded
