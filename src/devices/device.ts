@@ -14,7 +14,7 @@ import type { PhysicalMemory } from '../machine/memory.js';
 import type { IrqSink } from '../machine/interrupts.js';
 import { InputError } from '../errors.js';
 import { trackingOf } from './tracked-state.js';
-import { clampToWidth, validateSnapshot, type FieldValue, type StateSchema, type StateSnapshot } from './schema.js';
+import { clampToWidth, encodeState, validateSnapshot, type FieldValue, type StateSchema, type StateSnapshot } from './schema.js';
 
 
 /** What the machine sends to the outside world. */
@@ -93,6 +93,12 @@ export abstract class Device<S extends Record<string, FieldValue>> {
       }
     }
     return out;
+  }
+
+  /** The declared state as a checkpoint encodes it: encodeState(schema, snapshot()). */
+  encodedState(): number[] {
+    const tracking = trackingOf(this.state);
+    return tracking !== undefined ? tracking.$encode(this.timers) : encodeState(this.schema, this.snapshot());
   }
 
   /** Restore declared state exactly; re-arms timers relative to the current icount. */

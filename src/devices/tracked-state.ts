@@ -18,7 +18,7 @@
  * Marks live in the state object, so one consumer reads them: the last tracker made for a
  * device owns them and every other tracker falls back to comparing all fields.
  */
-import type { FieldValue, StateSchema } from './schema.js';
+import { checkedValue, encodeState, type FieldValue, type StateSchema } from './schema.js';
 
 /** Fields per mark word (bits 0..29: a small integer in V8 either way). */
 export const MARKS_PER_WORD = 30;
@@ -31,6 +31,8 @@ export interface TrackedStateInternals {
   $owner: unknown;
   /** Device.snapshot(): the declared fields in schema order, arrays copied, timers' remaining counts from `timers`. */
   $snapshot(timers: Readonly<Record<string, { remaining(): number }>>): Record<string, FieldValue>;
+  /** encodeState(schema, this.$snapshot(timers)), without the snapshot: a checkpoint's values. */
+  $encode(timers: Readonly<Record<string, { remaining(): number }>>): number[];
 }
 
 type Init = Record<string, FieldValue>;
@@ -77,9 +79,26 @@ function compileClass(schema: StateSchema): TrackedCtor {
     const key = JSON.stringify(f.name);
     if (f.timer) return `${key}: (t = timers[${key}]) === undefined ? -1 : t.remaining()`;
     const i = slotOf.get(f.name)!;
-    return f.length !== undefined ? `${key}: this.$${i}.slice()` : `${key}: this.$${i}`;
+    return f.length !== undefined ? `${key}: Array.isArray(this.$${i}) ? this.$${i}.slice() : this.$${i}` : `${key}: this.$${i}`;
   });
   members.push(`$snapshot(timers) { let t; return { ${snap.join(', ')} }; }`);
+  // encodeState's list straight from the slots: every value checked against its field as encodeState does
+  // (a field that is not an array where it should be: encodeState itself, for its error).
+  // In range for a field of width < 32 is (v & mask) === v, for 32 (v >>> 0) === v: exactly what
+  // checkedValue accepts there, without the call. Wider fields and timers go through it.
+  const checked = (k: number, expr: string) => {
+    const f = schema.fields[k];
+    const fast = f.timer ? null : f.width < 32 ? `(v & ${(1 << f.width) - 1}) === v` : f.width === 32 ? '(v >>> 0) === v' : null;
+    return fast === null ? `out.push(check(schema, fields[${k}], ${expr}));` : `v = ${expr}; out.push(${fast} ? v : check(schema, fields[${k}], v));`;
+  };
+  const enc = schema.fields.map((f, k) => {
+    const key = JSON.stringify(f.name);
+    if (f.timer) return checked(k, `(t = timers[${key}]) === undefined ? -1 : t.remaining()`);
+    const i = slotOf.get(f.name)!;
+    if (f.length === undefined) return checked(k, `this.$${i}`);
+    return `a = this.$${i}; if (!Array.isArray(a)) return slow(schema, this.$snapshot(timers)); out.push(a.length); for (let j = 0; j < a.length; j++) { ${checked(k, 'a[j]')} }`;
+  });
+  members.push(`$encode(timers) { const out = []; let t, a, v; ${enc.join(' ')} return out; }`);
   const name = `Tracked_${schema.device.replace(/\W/g, '_')}`;
   const source = [
     `return class ${name} {`,
@@ -88,7 +107,7 @@ function compileClass(schema: StateSchema): TrackedCtor {
     '};',
     `//# sourceURL=migtrace-state/${schema.device.replace(/[^\w.-]/g, '_')}.js`,
   ].join('\n');
-  return new Function(source)() as TrackedCtor;
+  return new Function('schema', 'fields', 'check', 'slow', source)(schema, schema.fields, checkedValue, encodeState) as TrackedCtor;
 }
 
 /** A device's state object that marks its changes: `init`'s declared fields (it must have them all, and no others). */

@@ -181,7 +181,8 @@ export function encodeState(schema: StateLayout, snap: StateSnapshot): number[] 
   return out;
 }
 
-function checkedValue(schema: StateLayout, f: FieldShape, v: number): number {
+/** `v` when it is a safe integer within `f`'s width (timers: -1 or an offset); else a StateEncodingError. */
+export function checkedValue(schema: StateLayout, f: FieldShape, v: number): number {
   if (!Number.isSafeInteger(v) || clampToWidth(f, v) !== v) {
     throw new StateEncodingError(`${schema.device}.${f.name}: ${v} is not a ${f.width}-bit value`);
   }

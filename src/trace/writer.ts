@@ -137,6 +137,8 @@ export interface CheckpointDevice {
   readonly id: number;
   readonly schema: StateLayout;
   snapshot(): StateSnapshot;
+  /** encodeState(schema, snapshot()) (a device's, without the snapshot). */
+  encodedState?(): number[];
 }
 
 export interface CheckpointInput {
@@ -412,7 +414,7 @@ export class TraceWriter {
       icount,
       ordinal,
       cpu: encodeCpuState(input.cpu),
-      deviceStates: input.devices.map((d) => ({ device: d.id, values: encodeState(d.schema, d.snapshot()) })),
+      deviceStates: input.devices.map((d) => ({ device: d.id, values: d.encodedState?.() ?? encodeState(d.schema, d.snapshot()) })),
       pages: {
         ramPages: delta.ramPages,
         pages: delta.pages,

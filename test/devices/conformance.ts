@@ -160,6 +160,7 @@ export function describeConformance(subject: ConformanceSubject): void {
       const snap = device.snapshot();
       const values = encodeState(device.schema, snap);
       expect(decodeState(device.schema, values, 'conformance')).toEqual(snap);
+      expect(device.encodedState(), 'a checkpoint\'s values, encoded straight from the state').toEqual(values);
     });
 
     it('every declared field is actually restored', () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Device } from '../../src/devices/device.js';
-import type { StateSchema } from '../../src/devices/schema.js';
+import { encodeState, type StateSchema } from '../../src/devices/schema.js';
 import { SIZE_8, type BusObserver, type IoHandler } from '../../src/machine/bus.js';
 import { TraceReader } from '../../src/trace/reader.js';
 import { DeviceTransitionTracker } from '../../src/trace/transitions.js';
@@ -120,6 +120,15 @@ describe('device state transitions', () => {
     // JSON, spreads and snapshots see the fields, not the slots.
     expect(JSON.parse(JSON.stringify(dev.state))).toEqual({ ctrl: 0x80, fifo: [0, 0, 0, 7], ticks: 0 });
     expect(dev.snapshot()).toEqual({ ctrl: 0x80, tick: 1000, fifo: [0, 0, 0, 7], ticks: 0 });
+    // A checkpoint's values, straight from the slots, refused out of range as encodeState refuses them.
+    expect(dev.encodedState()).toEqual(encodeState(SCHEMA, dev.snapshot()));
+    for (const [bad, message] of [[{ ctrl: 256 }, /ctrl: 256 is not a 8-bit value/], [{ ctrl: -1 }, /ctrl: -1/], [{ ctrl: 1.5 }, /ctrl: 1.5/], [{ fifo: 7 }, /fifo: expected an array/]] as const) {
+      const saved = dev.snapshot();
+      Object.assign(dev.state, bad);
+      expect(() => dev.encodedState()).toThrow(message);
+      expect(() => encodeState(SCHEMA, dev.snapshot())).toThrow(message);
+      dev.restore(saved);
+    }
     expect(() => trackedState(SCHEMA, { ctrl: 0, fifo: [0, 0, 0, 0] })).toThrow(/missing ticks/);
     expect(() => trackedState(SCHEMA, { ctrl: 0, fifo: [0, 0, 0, 0], ticks: 0, extra: 1 })).toThrow(/undeclared extra/);
   });
