@@ -95,10 +95,16 @@ export abstract class Device<S extends Record<string, FieldValue>> {
     return out;
   }
 
-  /** The declared state as a checkpoint encodes it: encodeState(schema, snapshot()). */
+  /**
+   * The declared state as a checkpoint encodes it: encodeState(schema, snapshot()). Straight
+   * from a tracked state's slots unless the device has its own snapshot() (the PIT settles
+   * its channels in the copy).
+   */
   encodedState(): number[] {
     const tracking = trackingOf(this.state);
-    return tracking !== undefined ? tracking.$encode(this.timers) : encodeState(this.schema, this.snapshot());
+    return tracking !== undefined && this.snapshot === Device.prototype.snapshot
+      ? tracking.$encode(this.timers)
+      : encodeState(this.schema, this.snapshot());
   }
 
   /** Restore declared state exactly; re-arms timers relative to the current icount. */

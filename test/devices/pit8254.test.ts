@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeState } from '../../src/devices/schema.js';
 import { Pit8254, PIT_HZ } from '../../src/devices/pit8254.js';
 import type { AnyDevice } from '../../src/board/board.js';
 import { describeConformance, makeTestBoard, type TestBoard } from './conformance.js';
@@ -397,6 +398,17 @@ describe('8254 PIT', () => {
       pit.restore(snap);
       expect(pit.snapshot()).toEqual(snap);
     });
+  });
+
+  it("a checkpoint's values are the settled snapshot's: channel 2 reloading with no event pending between", () => {
+    const { board, pit } = setup();
+    outb(board, 0x61, 0x01); // gate 2 high
+    outb(board, 0x43, 0xb4); // channel 2, lo/hi, mode 2
+    writeWord(board, 0x42, 100);
+    // Hundreds of reloads later, short of channel 0's next event: nothing has settled the registers.
+    board.clock.icount = Math.min(...board.clock.pending().map((t) => t.at - 1));
+    expect(at(board, 100 * 300)).toBeLessThan(board.clock.icount);
+    expect(pit.encodedState()).toEqual(encodeState(pit.schema, pit.snapshot()));
   });
 
   it('reset leaves channel 0 in mode 3 with count 65536: IRQ0 at 18.2 Hz', () => {
