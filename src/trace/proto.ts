@@ -30,6 +30,7 @@ export const pb = {
   ChunkSummary: type('ChunkSummary'),
   Record: type('Record'),
   Checkpoint: type('Checkpoint'),
+  CheckpointWire: type('CheckpointWire'),
   PageHashKeyframe: type('PageHashKeyframe'),
   TraceEnd: type('TraceEnd'),
   ExportFrame: type('ExportFrame'),

@@ -60,6 +60,7 @@ import { encode, pb, type PbChunkSummary } from './proto.js';
 import { INTERRUPT_ACTIONS, type DataChannel, type InterruptAction, type TraceEvent } from './records.js';
 import { DeferredTraceStore, createTraceDb, type TraceBatch, type TraceStore } from './store.js';
 import { hexBytes } from '../hex.js';
+import { deviceStateBytes, packedSint64 } from './checkpoint-wire.js';
 
 /** A key range no trace key falls in (every key starts with an ASCII letter, format.ts): see close(). */
 const NO_TABLE_RANGE = [Uint8Array.of(0xff), Uint8Array.of(0xff, 0xff)] as const;
@@ -409,12 +410,14 @@ export class TraceWriter {
     const ordinal = this.checkpoints++;
     const seq = this.recordCount;
     const delta = this.pages.take(input.memory, input.firstPages);
-    const body = encode(pb.Checkpoint, {
+    const cpu = encodeCpuState(input.cpu);
+    // Checkpoint's bytes, its state values written by checkpoint-wire.ts (proto/trace.proto CheckpointWire).
+    const body = encode(pb.CheckpointWire, {
       seq,
       icount,
       ordinal,
-      cpu: encodeCpuState(input.cpu),
-      deviceStates: input.devices.map((d) => ({ device: d.id, values: d.encodedState?.() ?? encodeState(d.schema, d.snapshot()) })),
+      cpu: cpu.length > 0 ? packedSint64(cpu) : undefined,
+      deviceStates: input.devices.map((d) => deviceStateBytes(d.id, d.encodedState?.() ?? encodeState(d.schema, d.snapshot()))),
       pages: {
         ramPages: delta.ramPages,
         pages: delta.pages,
