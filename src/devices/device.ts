@@ -103,7 +103,7 @@ export abstract class Device<S extends Record<string, FieldValue>> {
   encodedState(): number[] {
     const tracking = trackingOf(this.state);
     return tracking !== undefined && this.snapshot === Device.prototype.snapshot
-      ? tracking.$encode(this.timers)
+      ? tracking.$encode(this.timers, this.schema)
       : encodeState(this.schema, this.snapshot());
   }
 

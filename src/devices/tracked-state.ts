@@ -31,8 +31,8 @@ export interface TrackedStateInternals {
   $owner: unknown;
   /** Device.snapshot(): the declared fields in schema order, arrays copied, timers' remaining counts from `timers`. */
   $snapshot(timers: Readonly<Record<string, { remaining(): number }>>): Record<string, FieldValue>;
-  /** encodeState(schema, this.$snapshot(timers)), without the snapshot: a checkpoint's values. */
-  $encode(timers: Readonly<Record<string, { remaining(): number }>>): number[];
+  /** encodeState(schema, this.$snapshot(timers)), without the snapshot: a checkpoint's values (`schema`: the device's, of this layout). */
+  $encode(timers: Readonly<Record<string, { remaining(): number }>>, schema: StateSchema): number[];
 }
 
 type Init = Record<string, FieldValue>;
@@ -46,7 +46,8 @@ export function stateFields(schema: StateSchema): { name: string; array: boolean
 }
 
 function classFor(schema: StateSchema): TrackedCtor {
-  const key = schema.fields.map((f) => `${f.name}${f.timer ? '@' : f.length !== undefined ? '[]' : ''}`).join(',');
+  // Names, widths and shapes: $encode's range checks are the widths'.
+  const key = schema.fields.map((f) => `${f.name}:${f.width}:${f.timer ? 'timer' : f.length ?? ''}`).join(',');
   let cls = classes.get(key);
   if (cls === undefined) classes.set(key, (cls = compileClass(schema)));
   return cls;
@@ -98,7 +99,7 @@ function compileClass(schema: StateSchema): TrackedCtor {
     if (f.length === undefined) return checked(k, `this.$${i}`);
     return `a = this.$${i}; if (!Array.isArray(a)) return slow(schema, this.$snapshot(timers)); out.push(a.length); for (let j = 0; j < a.length; j++) { ${checked(k, 'a[j]')} }`;
   });
-  members.push(`$encode(timers) { const out = []; let t, a, v; ${enc.join(' ')} return out; }`);
+  members.push(`$encode(timers, schema) { const fields = schema.fields; const out = []; let t, a, v; ${enc.join(' ')} return out; }`);
   const name = `Tracked_${schema.device.replace(/\W/g, '_')}`;
   const source = [
     `return class ${name} {`,
@@ -107,7 +108,7 @@ function compileClass(schema: StateSchema): TrackedCtor {
     '};',
     `//# sourceURL=migtrace-state/${schema.device.replace(/[^\w.-]/g, '_')}.js`,
   ].join('\n');
-  return new Function('schema', 'fields', 'check', 'slow', source)(schema, schema.fields, checkedValue, encodeState) as TrackedCtor;
+  return new Function('check', 'slow', source)(checkedValue, encodeState) as TrackedCtor;
 }
 
 /** A device's state object that marks its changes: `init`'s declared fields (it must have them all, and no others). */

@@ -129,6 +129,12 @@ describe('device state transitions', () => {
       expect(() => encodeState(SCHEMA, dev.snapshot())).toThrow(message);
       dev.restore(saved);
     }
+    // A layout of the same names with other widths is another class, with its own range checks.
+    const narrow: StateSchema = { ...SCHEMA, device: 'latchbox4', fields: SCHEMA.fields.map((f) => (f.name === 'ctrl' ? { ...f, width: 4 } : f)) };
+    const wide = trackingOf(trackedState(SCHEMA, { ctrl: 0x80, fifo: [0, 0, 0, 0], ticks: 0 }))!;
+    const four = trackingOf(trackedState(narrow, { ctrl: 0x80, fifo: [0, 0, 0, 0], ticks: 0 }))!;
+    expect(wide.$encode({}, SCHEMA)).toEqual([0x80, -1, 4, 0, 0, 0, 0, 0]);
+    expect(() => four.$encode({}, narrow)).toThrow(/latchbox4\.ctrl: 128 is not a 4-bit value/);
     expect(() => trackedState(SCHEMA, { ctrl: 0, fifo: [0, 0, 0, 0] })).toThrow(/missing ticks/);
     expect(() => trackedState(SCHEMA, { ctrl: 0, fifo: [0, 0, 0, 0], ticks: 0, extra: 1 })).toThrow(/undeclared extra/);
   });
