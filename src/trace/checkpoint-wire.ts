@@ -8,7 +8,7 @@
  * `bytes` fields, which are on the wire what Checkpoint's packed field and embedded messages
  * are.
  */
-import { putVarint } from './format.js';
+import { putVarint, zigzag } from './format.js';
 
 let scratch = new Uint8Array(16 * 1024);
 
@@ -23,18 +23,10 @@ function room(pos: number, n: number): void {
 
 /** protobuf's sint64 zigzag varint for a safe integer. */
 function putSint64(buf: Uint8Array, pos: number, v: number): number {
-  if ((v | 0) === v) {
-    // 32-bit: the zigzag fits 32 unsigned bits (most values: flags, registers' low halves, counts).
-    let z = ((v << 1) ^ (v >> 31)) >>> 0;
-    while (z >= 0x80) {
-      buf[pos++] = (z & 0x7f) | 0x80;
-      z >>>= 7;
-    }
-    buf[pos++] = z;
-    return pos;
-  }
+  // 32-bit (most values: flags, registers' low halves, counts): the zigzag fits 32 unsigned bits.
+  if ((v | 0) === v) return putVarint(buf, pos, ((v << 1) ^ (v >> 31)) >>> 0);
   if (!Number.isSafeInteger(v)) throw new RangeError(`${v} is not a safe integer`);
-  if (v > -0x10_0000_0000_0000 && v < 0x10_0000_0000_0000) return putVarint(buf, pos, v >= 0 ? v * 2 : -v * 2 - 1); // |v| < 2^52: exact
+  if (v > -0x10_0000_0000_0000 && v < 0x10_0000_0000_0000) return putVarint(buf, pos, zigzag(v)); // |v| < 2^52: exact
   let z = BigInt(v) >= 0n ? BigInt(v) << 1n : (-BigInt(v) << 1n) - 1n;
   while (z >= 0x80n) {
     buf[pos++] = Number(z & 0x7fn) | 0x80;

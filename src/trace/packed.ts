@@ -26,8 +26,6 @@ const NO_MIN = 0xffffffff;
 
 const CODE_SIZE = [1, 2, 4, 0];
 
-export { contentHash } from './dma-hash.js';
-
 /** Also the writer's BusObserver: the bus calls access()/dma() on it directly (one call, no wrapper). */
 export class ChunkEncoder implements BusObserver {
   buf: Uint8Array;

@@ -22,7 +22,7 @@
  * polling the line status register paid on every read — 5× the run time of the timer guest.
  */
 import type { FieldValue, StateSchema } from '../devices/schema.js';
-import { MARKS_PER_WORD, clearMarks, trackingOf, type TrackedStateInternals } from '../devices/tracked-state.js';
+import { MARKS_PER_WORD, clearMarks, trackingOf } from '../devices/tracked-state.js';
 
 /** What the tracker needs from a device (src/devices/device.ts Device satisfies it). */
 export interface TrackedDevice {
@@ -197,7 +197,6 @@ export class DeviceTransitionTracker {
         for (let j = 0; j < f.length; j++) t.shadow[f.offset + j] = j < arr.length ? arr[j] : 0;
       }
     }
-    const tracking: TrackedStateInternals | undefined = trackingOf(state);
-    if (tracking !== undefined && tracking.$owner === this) clearMarks(state);
+    if (trackingOf(state)?.$owner === this) clearMarks(state);
   }
 }
