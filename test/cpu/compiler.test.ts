@@ -105,6 +105,29 @@ const CROSS_PAGE = Uint8Array.of(
   0x75, 0xf8, // 100b: jnz top
   0xf4, // 100d: hlt
 );
+/**
+ * A loop whose body crosses from page 1 into page 2 with an instruction across the boundary:
+ * the setup jumps to the head at 0x1fe0; the MOV at 0x1ffe ends at 0x2004.
+ */
+const LOOP_ACROSS_PAGES = ((): Uint8Array => {
+  const code = new Uint8Array(0x1012);
+  code.set([
+    0xb9, 0x40, 0x9c, 0x00, 0x00, // 1000: mov ecx, 40000
+    0xbd, 0x00, 0x00, 0x08, 0x00, // 1005: mov ebp, 0x80000
+    0x31, 0xc0, // 100a: xor eax, eax
+    0xe9, 0xcf, 0x0f, 0x00, 0x00, // 100c: jmp 1fe0
+  ]);
+  code.set([0x01, 0xc8], 0xfe0); // 1fe0 head: add eax, ecx
+  for (let a = 0xfe2; a < 0xffe; a += 2) code.set([0x89, 0xc3], a); // 1fe2..1ffc: mov ebx, eax (14 times)
+  code.set([
+    0x89, 0x85, 0xdc, 0xfe, 0xff, 0xff, // 1ffe: mov [ebp-0x124], eax (across the boundary)
+    0x03, 0x85, 0xdc, 0xfe, 0xff, 0xff, // 2004: add eax, [ebp-0x124]
+    0x49, // 200a: dec ecx
+    0x0f, 0x85, 0xcf, 0xff, 0xff, 0xff, // 200b: jnz 1fe0
+    0xf4, // 2011: hlt
+  ], 0xffe);
+  return code;
+})();
 const CROSS_PAGE_CALLEE = Uint8Array.of(
   0x01, 0xc8, // 2000: add eax, ecx
   0x6b, 0xc0, 0x03, // 2002: imul eax, eax, 3
@@ -675,6 +698,31 @@ describe('the compiling CPU', () => {
       const jit = (on.cpu as unknown as { jit: { pages: ({ blockOf: Uint16Array } | undefined)[] } }).jit;
       expect(jit.pages[2]?.blockOf[0]).toBeGreaterThan(0);
     }
+  });
+
+  it('a loop across a page boundary runs compiled on both pages: the instruction across it is stepped at the end of the first page\'s block', () => {
+    for (const paged of [false, true]) {
+      const make = (compiler: boolean): Rig => {
+        const r = paged ? pagingRig(compiler, LOOP_ACROSS_PAGES) : rig(compiler, LOOP_ACROSS_PAGES, true);
+        if (compiler) r.cpu.setCompiler('on'); // the default thresholds: blocks start where transfers land
+        return r;
+      };
+      const on = make(true);
+      const off = make(false);
+      expectSameAt(on, off, [17, 4_099, 250_001, 1_000_000]);
+      expect(on.cpu.getState().ecx).toBe(0);
+      // The head's block ends with the crossing MOV, stepped; the block after it starts at
+      // 0x2004. Ending the head's block before the MOV left the rest of every iteration to the
+      // interpreter: no block started in page 2.
+      const jit = (on.cpu as unknown as { jit: { pages: ({ blockOf: Uint16Array } | undefined)[] } }).jit;
+      expect(jit.pages[1]?.blockOf[0xfe0]).toBeGreaterThan(0);
+      expect(jit.pages[2]?.blockOf[0x004]).toBeGreaterThan(0);
+    }
+    const w = { ram: rig(false, LOOP_ACROSS_PAGES, true).memory.ram, lo: 0x1000, len: 0x1000, delta: 0, csD: true };
+    const block = compileBlockSource(w, 0x1000, 0x1fe0);
+    expect(block.instructions).toBe(16);
+    expect(block.source.match(/step\(c\)/g)).toHaveLength(1);
+    expect(block.ranges.at(-1)).toEqual([0xffc, 0xffe]); // the crossing MOV is not translated: the interpreter reads it
   });
 
   it('a compiled store just before a block (a 16-bit store whose second byte is the block\'s first) drops it; stores elsewhere in its page do not reach the compiler', () => {

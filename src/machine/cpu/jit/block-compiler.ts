@@ -1,8 +1,8 @@
 /**
  * A block of guest code as one JavaScript function (`new Function`): the instructions from a
  * hot entry point in address order, on through conditional branches not taken and stepped
- * instructions of known length (length.ts), to the first unconditional transfer, page end or
- * MAX_BLOCK_INSTRUCTIONS. The
+ * instructions of known length (length.ts), to the first unconditional transfer, page end (an
+ * instruction across it is stepped, the block's last) or MAX_BLOCK_INSTRUCTIONS. The
  * entry and every branch target among its instructions is a case of a switch on EIP (the rest
  * is straight code): a branch to an instruction of the block (a loop)
  * stays inside the function, where V8 optimises the loop in place; any other target leaves
@@ -96,10 +96,15 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
   let open = true; // the last instruction falls through
   while (slots.length < MAX_BLOCK_INSTRUCTIONS && inPage(eip)) {
     const insn = decodeAt(w, eip);
-    if (insn === null) break;
-    const whole = insn.native && inPage((eip + insn.length - 1) | 0);
-    if (insn.native && !whole) break; // crosses the page: the interpreter's
-    const code = whole ? emit(insn, probe()) : null;
+    if (insn === null || (insn.native && !inPage((eip + insn.length - 1) | 0))) {
+      // It crosses the page: stepped, as the block's last instruction (the interpreter reads
+      // both pages). Ending the block before it instead left a loop over a page boundary to
+      // the interpreter from there on: the next page's part never started a block.
+      slots.push({ eip, insn: crossing(w, eip), stepped: true, length: 0 });
+      open = false;
+      break;
+    }
+    const code = insn.native ? emit(insn, probe()) : null;
     if (code === null) {
       // Stepped: the interpreter runs it, and reads its bytes itself (no range to watch).
       // The block goes on after it (a poll or a TSC loop stays inside), if its length is known.
@@ -283,6 +288,11 @@ const RELOAD_ALL =
 /** Build the function from compileBlockSource's text. */
 export function instantiateBlock(code: BlockCode, helpers: BlockHelpers): (c: unknown) => number {
   return new Function('h', code.source)(helpers) as (c: unknown) => number;
+}
+
+/** An instruction that crosses the page, to be stepped: only its first byte is read (REP or not). */
+function crossing(w: CodeWindow, eip: number): Insn {
+  return { eip, length: 0, op: w.ram[(eip + w.delta) | 0], o32: false, modrm: -1, mem: null, imm: 0, native: false };
 }
 
 /** A transfer a block ends at: JMP, CALL, RET, indirect CALL/JMP. */
