@@ -2,14 +2,15 @@
  * Issue 15, `npm run bench -- speed`: the CPU's compiler against its interpreter, and against
  * QEMU TCG with `-icount shift=0` when qemu-system-i386 is on PATH, in one run.
  *
- * - The compute loop (bench/cpu-loop.ts), cpu-selftest and coremark (iterations=500): MIPS in
+ * - The compute loop (bench/cpu-loop.ts), cpu-selftest, coremark (iterations=500) and kernels
+ *   (iterations=50, a second compute guest whose code the compiler was not tuned on): MIPS in
  *   this process's CPU time, best of a few runs each way, the machine booted untimed; the
  *   instruction counts of the two ways must be equal. Target: compiler ≥ 3 × interpreter.
  *   These are runs after the first in one process (guest-run.ts bestOfBoth: V8 has compiled
  *   the interpreter, and the compiler's block functions are shared from the first run);
- *   coremark is measured as the first run in a fresh process too (both ways cold: a `migtrace
- *   record` of one guest).
- * - coremark's steady state: (500 iterations − 1 iteration) ÷ (the time of the one − the time of
+ *   coremark and kernels are measured as the first run in a fresh process too (both ways cold:
+ *   a `migtrace record` of one guest).
+ * - Their steady state: (N iterations − 1 iteration) ÷ (the time of the one − the time of
  *   the other), for migtrace both ways and for QEMU, whose instruction count is migtrace's for
  *   the same complete runs (the guest exits at a fixed point). The subtraction takes out each
  *   machine's start (QEMU: SeaBIOS and loading; migtrace: the compiler's first compilations).
@@ -27,6 +28,8 @@ import { packageRoot } from '../src/guests/catalog.js';
 
 const LOOP_INSTRUCTIONS = 100_000_000;
 const COREMARK_ITERATIONS = 500;
+/** ~110 M instructions, as coremark's 500 iterations are ~100 M. */
+const KERNELS_ITERATIONS = 50;
 const COMPILER_TARGET = 3;
 const QEMU_TARGET = 0.5;
 
@@ -65,7 +68,9 @@ function computeLoop(runs: number): Figure[] {
 
 function stats(b: BestOf): string {
   const s = b.compiler.compilerStats;
-  return s === null ? '' : `${s.compiles} compilations, ${s.translated} instructions translated`;
+  if (s === null) return '';
+  const share = ((100 * s.interpreted) / b.compiler.icount).toFixed(1);
+  return `${s.compiles} compilations, ${s.translated} instructions translated, ${share}% of the run interpreted`;
 }
 
 function guestFigures(what: string, b: BestOf, runs: number, extra: string): Figure[] {
@@ -78,37 +83,48 @@ function steady(icountLong: number, icountShort: number, secondsLong: number, se
   return (icountLong - icountShort) / (secondsLong - secondsShort) / 1e6;
 }
 
-function qemuFigures(long: BestOf, short: BestOf, selftest: BestOf, migtraceSteady: number, runs: number): Figure[] {
+/** A compute guest's steady state under QEMU (its iterations=1 run subtracted) and migtrace's compiler against it; null without QEMU. */
+function qemuSteadyFigures(guest: string, iterations: number, long: BestOf, short: BestOf, migtraceSteady: number, runs: number): { figures: Figure[]; qemuShortSeconds: number } | null {
   const target = `>= ${QEMU_TARGET}`;
   if (!haveQemu()) {
-    return [
-      {
-        name: `coremark: migtrace compiler ÷ QEMU -icount`,
-        value: NaN,
-        unit: '×',
-        target,
-        note: `not measured, ${QEMU} is not on PATH (apt-get install qemu-system-x86)`,
-      },
-    ];
+    return null;
   }
-  const image = 'build/coremark.img';
-  const qLong = bestQemuCpuSeconds(image, `iterations=${COREMARK_ITERATIONS}`, runs);
+  const image = `build/${guest}.img`;
+  const qLong = bestQemuCpuSeconds(image, `iterations=${iterations}`, runs);
   const qShort = bestQemuCpuSeconds(image, 'iterations=1', runs);
   const qemu = steady(long.compiler.icount, short.compiler.icount, qLong, qShort);
-  const ratio = migtraceSteady / qemu;
+  return {
+    qemuShortSeconds: qShort,
+    figures: [
+      {
+        name: `${guest} steady state: QEMU TCG -icount shift=0`,
+        value: qemu,
+        unit: 'MIPS',
+        target: 'none, the reference',
+        note: `${mi(long.compiler.icount - short.compiler.icount)} (migtrace's count) in ${(qLong - qShort).toFixed(3)} s of QEMU CPU time (${qLong.toFixed(3)} − ${qShort.toFixed(3)}), best of ${runs}`,
+      },
+      { name: `  migtrace compiler ÷ QEMU`, value: migtraceSteady / qemu, unit: '×', target },
+    ],
+  };
+}
+
+function noQemu(guest: string): Figure {
+  return {
+    name: `${guest}: migtrace compiler ÷ QEMU -icount`,
+    value: NaN,
+    unit: '×',
+    target: `>= ${QEMU_TARGET}`,
+    note: `not measured, ${QEMU} is not on PATH (apt-get install qemu-system-x86)`,
+  };
+}
+
+/** cpu-selftest under QEMU, its start (a short run of another guest: `qemuStartSeconds`) subtracted. */
+function qemuSelftestFigures(selftest: BestOf, qemuStartSeconds: number, runs: number): Figure[] {
   const qSelftest = bestQemuCpuSeconds('build/cpu-selftest.img', undefined, runs);
   return [
     {
-      name: `coremark steady state: QEMU TCG -icount shift=0`,
-      value: qemu,
-      unit: 'MIPS',
-      target: 'none, the reference',
-      note: `${mi(long.compiler.icount - short.compiler.icount)} (migtrace's count) in ${(qLong - qShort).toFixed(3)} s of QEMU CPU time (${qLong.toFixed(3)} − ${qShort.toFixed(3)}), best of ${runs}`,
-    },
-    { name: `  migtrace compiler ÷ QEMU`, value: ratio, unit: '×', target },
-    {
       name: `cpu-selftest under QEMU: CPU time, its start subtracted`,
-      value: Math.round((qSelftest - qShort) * 1000),
+      value: Math.round((qSelftest - qemuStartSeconds) * 1000),
       unit: 'ms',
       target: 'none',
       note: `(within the noise of QEMU's start: its UART does not wait); migtrace: ${selftest.interpreter.cpuSeconds.toFixed(3)} s interpreter, ${selftest.compiler.cpuSeconds.toFixed(3)} s compiler`,
@@ -121,6 +137,36 @@ function qemuFigures(long: BestOf, short: BestOf, selftest: BestOf, migtraceStea
       note: 'not comparable: QEMU\'s UART has no line rate, so QEMU runs a small fraction of the instructions migtrace counts',
     },
   ];
+}
+
+/**
+ * A compute guest that takes iterations=N: a later run in one process, the first run in a
+ * fresh process, the steady state (N − 1 iterations) and, with QEMU, QEMU's steady state.
+ */
+function computeGuestFigures(guest: string, iterations: number, runs: number): { figures: Figure[]; qemuShortSeconds: number | null } {
+  const args = `iterations=${iterations}`;
+  const figures: Figure[] = [];
+  const long = bestOfBoth(guest, args, runs);
+  const last = long.compiler.serial.trimEnd().split('\n').pop() ?? '';
+  figures.push(...guestFigures(`${guest} ${args}, a later run in one process`, long, runs, `; "${last}"`));
+  const fresh = bestOfBothFresh(guest, args, runs);
+  figures.push(...guestFigures(`${guest} ${args}, the first run in a fresh process`, fresh, runs, '; V8 compiles the interpreter as well as the blocks'));
+
+  const short = bestOfBoth(guest, 'iterations=1', runs);
+  const seconds = (b: BestOf, way: 'interpreter' | 'compiler') => b[way].icount / b[way].mips / 1e6;
+  const interp = steady(long.interpreter.icount, short.interpreter.icount, seconds(long, 'interpreter'), seconds(short, 'interpreter'));
+  const comp = steady(long.compiler.icount, short.compiler.icount, seconds(long, 'compiler'), seconds(short, 'compiler'));
+  figures.push(
+    ...compilerFigures(
+      `${guest} steady state (${iterations} − 1 iterations)`,
+      interp,
+      comp,
+      `${mi(long.interpreter.icount - short.interpreter.icount)}, the compiler's first compilations taken out`,
+    ),
+  );
+  const q = qemuSteadyFigures(guest, iterations, long, short, comp, runs);
+  figures.push(...(q === null ? [noQemu(guest)] : q.figures));
+  return { figures, qemuShortSeconds: q === null ? null : q.qemuShortSeconds };
 }
 
 /** Instructions of an OS boot timed both ways: enough for Linux's decompression, early init and device probing, xv6 to its shell and idle. */
@@ -154,27 +200,10 @@ export function benchSpeed(): Figure[] {
     ),
   );
 
-  const long = bestOfBoth('coremark', `iterations=${COREMARK_ITERATIONS}`, runs);
-  const crc = long.compiler.serial.trimEnd().split('\n').pop() ?? '';
-  figures.push(...guestFigures(`coremark iterations=${COREMARK_ITERATIONS}, a later run in one process`, long, runs, `; "${crc}"`));
-  const fresh = bestOfBothFresh('coremark', `iterations=${COREMARK_ITERATIONS}`, runs);
-  figures.push(
-    ...guestFigures(`coremark iterations=${COREMARK_ITERATIONS}, the first run in a fresh process`, fresh, runs, '; V8 compiles the interpreter as well as the blocks'),
-  );
-
-  const short = bestOfBoth('coremark', 'iterations=1', runs);
-  const seconds = (b: BestOf, way: 'interpreter' | 'compiler') => b[way].icount / b[way].mips / 1e6;
-  const interp = steady(long.interpreter.icount, short.interpreter.icount, seconds(long, 'interpreter'), seconds(short, 'interpreter'));
-  const comp = steady(long.compiler.icount, short.compiler.icount, seconds(long, 'compiler'), seconds(short, 'compiler'));
-  figures.push(
-    ...compilerFigures(
-      `coremark steady state (${COREMARK_ITERATIONS} − 1 iterations)`,
-      interp,
-      comp,
-      `${mi(long.interpreter.icount - short.interpreter.icount)}, the compiler's first compilations taken out`,
-    ),
-  );
-  figures.push(...qemuFigures(long, short, selftest, comp, runs));
+  const coremark = computeGuestFigures('coremark', COREMARK_ITERATIONS, runs);
+  figures.push(...coremark.figures);
+  if (coremark.qemuShortSeconds !== null) figures.push(...qemuSelftestFigures(selftest, coremark.qemuShortSeconds, runs));
+  figures.push(...computeGuestFigures('kernels', KERNELS_ITERATIONS, runs).figures);
   figures.push(...osFigures('linux', 2), ...osFigures('xv6', 2));
   return figures;
 }

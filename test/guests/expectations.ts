@@ -96,6 +96,12 @@ export const COREMARK_10 =
   'coremark: list 0x0dc1 matrix 0xa94f state 0x2f09\n' +
   'coremark done: 10 iterations, crc 0x68bc\n';
 
+/** kernels' output for iterations=2 (guests/src/kernels.c), as QEMU 7.2 and migtrace print it. */
+export const KERNELS_2 =
+  'kernels: 2 iterations\n' +
+  'kernels: sha 0xe3e44db9 primes 4525 sort 0x11a958ef queens 132 bytecode 0x0262de8c strings 0xde21dc8a\n' +
+  'kernels done: 2 iterations, crc 0xb114467e\n';
+
 export const guestCases: GuestCase[] = [
   {
     label: 'hello',
@@ -123,6 +129,13 @@ export const guestCases: GuestCase[] = [
     args: 'iterations=10',
     exitStatus: EXIT_SUCCESS,
     checkSerial: (serial) => expect(serial).toBe(COREMARK_10),
+  },
+  {
+    label: 'kernels iterations=2',
+    guest: 'kernels',
+    args: 'iterations=2',
+    exitStatus: EXIT_SUCCESS,
+    checkSerial: (serial) => expect(serial).toBe(KERNELS_2),
   },
   {
     label: 'paging',

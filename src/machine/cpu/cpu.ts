@@ -64,7 +64,7 @@ export class Cpu extends CpuCore {
 
   /** What the compiler did so far (null when it is off). */
   get compilerStats(): JitStats | null {
-    return this.jit === null ? null : { ...this.jit.stats };
+    return this.jit === null ? null : this.jit.stats;
   }
 
   /** Intel power-on state (SDM vol. 3, table 9-1): real mode, CS:EIP = F000:FFF0 with CS base FFFF0000. */

@@ -163,6 +163,8 @@ export class CpuRegisters {
   /** A transfer is a sample when the low bits of a xorshift sequence under this mask are 0 (0: every one). */
   branchMask = 0;
   branchRandom = 0x2545f491;
+  /** Instructions the compiler left to the interpreter (its stretches and stepped instructions; REP iterations each count). */
+  interpreted = 0;
   /** The inner loop runs while clock.icount < sliceEnd; setting it to 0 ends the slice at the next boundary. */
   sliceEnd = 0;
   /**

@@ -78,6 +78,8 @@ export interface JitStats {
   compiles: number;
   invalidations: number;
   translated: number;
+  /** Instructions the interpreter ran since the compiler was turned on (the rest ran compiled). */
+  interpreted: number;
 }
 
 export class Jit {
@@ -88,7 +90,9 @@ export class Jit {
   private readonly codePages: Uint8Array;
   /** c.codeLines: per 64-byte line of RAM, 1 if a store there may overwrite translated bytes. */
   private readonly codeLines: Uint8Array;
-  readonly stats: JitStats = { compiles: 0, invalidations: 0, translated: 0 };
+  private readonly tally = { compiles: 0, invalidations: 0, translated: 0 };
+  /** c.interpreted when this compiler was made. */
+  private readonly interpreted0: number;
 
   private readonly warm: number;
   private readonly hot: number;
@@ -106,6 +110,11 @@ export class Jit {
     this.codePages = c.mem.codePages;
     this.codeLines = c.codeLines = new Uint8Array(pages << (12 - CODE_LINE_SHIFT));
     c.mem.codeWriteHook = (addr, length) => this.codeWritten(addr, length);
+    this.interpreted0 = c.interpreted;
+  }
+
+  get stats(): JitStats {
+    return { ...this.tally, interpreted: this.c.interpreted - this.interpreted0 };
   }
 
   /** The interpreter loop's replacement: execute while clock.icount < c.sliceEnd. */
@@ -191,8 +200,8 @@ export class Jit {
     }
     this.pages[pn] = page;
     this.codePages[pn] = 1;
-    this.stats.compiles++;
-    this.stats.translated += code.instructions;
+    this.tally.compiles++;
+    this.tally.translated += code.instructions;
   }
 
   private codeWritten(addr: number, length: number): void {
@@ -206,7 +215,7 @@ export class Jit {
       if (overlaps(page.translated, lo, hi)) {
         this.drop(pn);
         if (this.invalidations[pn] < 255) this.invalidations[pn]++;
-        this.stats.invalidations++;
+        this.tally.invalidations++;
         this.c.sliceEnd = 0; // a block running now returns at its next boundary
       }
     }
@@ -300,10 +309,12 @@ function interpret(c: CpuCore, count: number, toBranch: boolean): boolean {
   c.sliceEnd = stop;
   c.stopAtBranch = toBranch;
   c.branchCut = false;
+  const start = clock.icount;
   try {
     execute(c);
   } finally {
     c.stopAtBranch = false;
+    c.interpreted += clock.icount - start;
   }
   let end = saved;
   const cut = c.sliceEnd;
