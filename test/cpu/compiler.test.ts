@@ -461,6 +461,63 @@ describe('the compiling CPU', () => {
     expect(on.cpu.compilerStats!.translated).toBeGreaterThan(10);
   });
 
+  it('32-bit shifts and rotates by a constant, written out in compiled code, leave the interpreter\'s values and flags (register and memory, after lazy arithmetic and logic flags)', () => {
+    const pairs = [
+      [0x80000000, 0x80000000], [0x7fffffff, 1], [0x12345678, 0x9abcdef0], [1, 0xffffffff],
+      [0, 0], [0xdeadbeef, 0x01010101], [0x40000000, 0x40000000], [0xffffffff, 0xffffffff],
+    ];
+    const table = new Uint8Array(pairs.length * 8);
+    pairs.forEach(([a, b], i) => {
+      new DataView(table.buffer).setUint32(i * 8, a, true);
+      new DataView(table.buffer).setUint32(i * 8 + 4, b, true);
+    });
+    const le = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+    // ROL ROR SHL SHR SAL SAR (RCL and RCR read CF: shift()'s).
+    for (const op of [0, 1, 4, 5, 6, 7]) {
+      for (const n of [1, 2, 7, 16, 31]) {
+        for (const before of [0x01, 0x31]) { // add ebx, eax (lazy arithmetic flags) or xor ebx, eax (logic)
+          const shiftReg = n === 1 ? [0xd1, 0xc0 | (op << 3)] : [0xc1, 0xc0 | (op << 3), n];
+          const shiftMem = n === 1 ? [0xd1, (op << 3) | 7] : [0xc1, (op << 3) | 7, n];
+          const body = [
+            0x8b, 0x06, // loop: mov eax, [esi]
+            0x8b, 0x5e, 0x04, // mov ebx, [esi+4]
+            before, 0xc3, // add/xor ebx, eax
+            ...shiftReg, // op eax, n
+            0x9c, 0x5a, // pushfd; pop edx
+            0x89, 0x07, 0x89, 0x57, 0x04, // mov [edi], eax; mov [edi+4], edx
+            0x01, 0xd8, // add eax, ebx: lazy flags again before the memory form
+            ...shiftMem, // op dword [edi], n
+            0x9c, 0x5a, 0x89, 0x57, 0x08, // pushfd; pop edx; mov [edi+8], edx
+            0x83, 0xc6, 0x08, 0x83, 0xc7, 0x0c, // add esi, 8; add edi, 12
+            0x49, // dec ecx
+          ];
+          const code = Uint8Array.from([
+            0xbe, ...le(0x3000), 0xbf, ...le(0x4000), 0xb9, ...le(pairs.length), // mov esi, edi, ecx
+            ...body, 0x75, (-(body.length + 2)) & 0xff, // jnz loop
+            0xf4, // hlt
+          ]);
+          const make = (compiler: boolean): Rig => {
+            const r = rig(compiler, code, true);
+            r.memory.writeBytes(0x3000, table);
+            return r;
+          };
+          const on = make(true);
+          const off = make(false);
+          expect(runTo(on, 100_000)).toBe(RunExit.HALTED);
+          expect(runTo(off, 100_000)).toBe(RunExit.HALTED);
+          expect(snapshot(on), `op ${op} n ${n} after ${before.toString(16)}`).toEqual(snapshot(off));
+          expect(on.memory.read32(0x4000 + 12 * (pairs.length - 1) + 4)).toBe(off.memory.read32(0x4000 + 12 * (pairs.length - 1) + 4));
+          expect(on.cpu.compilerStats!.translated).toBeGreaterThan(10);
+        }
+      }
+    }
+    // Written out, not a call of shift(): the loop's block has neither form's call.
+    const w = { ram: rig(false, Uint8Array.of(0xc1, 0xc8, 0x07, 0xc1, 0x2f, 0x03, 0xf4), true).memory.ram, lo: 0, len: 0x100000, delta: 0, csD: true };
+    const block = compileBlockSource(w, 0x1000, 0x1000);
+    expect(block.source).not.toContain('shift(c');
+    expect(block.source).toContain('(x >>> 7) | (x << 25)');
+  });
+
   it('every condition code in compiled SETcc and Jcc matches the interpreter', () => {
     const on = rig(true, CONDITIONS, true);
     const off = rig(false, CONDITIONS, true);
