@@ -461,10 +461,10 @@ describe('the compiling CPU', () => {
     expect(on.cpu.compilerStats!.translated).toBeGreaterThan(10);
   });
 
-  it('32-bit shifts and rotates by a constant, written out in compiled code, leave the interpreter\'s values and flags (register and memory, after lazy arithmetic and logic flags)', () => {
+  it('32-bit shifts and rotates by a constant, written out in compiled code, leave the interpreter\'s values and flags (register and memory, after lazy arithmetic, logic and 8-bit TEST flags, read by SETcc and PUSHFD)', () => {
     const pairs = [
       [0x80000000, 0x80000000], [0x7fffffff, 1], [0x12345678, 0x9abcdef0], [1, 0xffffffff],
-      [0, 0], [0xdeadbeef, 0x01010101], [0x40000000, 0x40000000], [0xffffffff, 0xffffffff],
+      [0, 0], [0xdeadbeef, 0x01010101], [0x40000000, 0x40000000], [0xffffffff, 0xffffffff], [0x80, 0x7f],
     ];
     const table = new Uint8Array(pairs.length * 8);
     pairs.forEach(([a, b], i) => {
@@ -475,20 +475,27 @@ describe('the compiling CPU', () => {
     // ROL ROR SHL SHR SAL SAR (RCL and RCR read CF: shift()'s).
     for (const op of [0, 1, 4, 5, 6, 7]) {
       for (const n of [1, 2, 7, 16, 31]) {
-        for (const before of [0x01, 0x31]) { // add ebx, eax (lazy arithmetic flags) or xor ebx, eax (logic)
+        // add ebx, eax / add eax, ebx (lazy arithmetic flags), xor (logic), test bl, al / test al, bl (8-bit logic)
+        for (const [before, before2] of [[[0x01, 0xc3], [0x01, 0xd8]], [[0x31, 0xc3], [0x31, 0xd8]], [[0x84, 0xc3], [0x84, 0xd8]]]) {
           const shiftReg = n === 1 ? [0xd1, 0xc0 | (op << 3)] : [0xc1, 0xc0 | (op << 3), n];
           const shiftMem = n === 1 ? [0xd1, (op << 3) | 7] : [0xc1, (op << 3) | 7, n];
           const body = [
             0x8b, 0x06, // loop: mov eax, [esi]
             0x8b, 0x5e, 0x04, // mov ebx, [esi+4]
-            before, 0xc3, // add/xor ebx, eax
+            ...before, // flags of one kind
             ...shiftReg, // op eax, n
-            0x9c, 0x5a, // pushfd; pop edx
-            0x89, 0x07, 0x89, 0x57, 0x04, // mov [edi], eax; mov [edi+4], edx
-            0x01, 0xd8, // add eax, ebx: lazy flags again before the memory form
+            0x89, 0x07, // mov [edi], eax
+            0x0f, 0x92, 0xc0, 0x0f, 0x90, 0xc4, // setc al; seto ah
+            0x0f, 0x94, 0xc2, 0x0f, 0x98, 0xc6, // setz dl; sets dh
+            0x0f, 0x9c, 0xc3, 0x0f, 0x9e, 0xc7, // setl bl; setle bh
+            0x9c, 0x5d, // pushfd; pop ebp
+            0x89, 0x47, 0x04, 0x89, 0x57, 0x08, 0x89, 0x5f, 0x0c, 0x89, 0x6f, 0x10, // mov [edi+4..16], eax edx ebx ebp
+            0x8b, 0x06, // mov eax, [esi]
+            ...before2, // flags of the same kind before the memory form
             ...shiftMem, // op dword [edi], n
-            0x9c, 0x5a, 0x89, 0x57, 0x08, // pushfd; pop edx; mov [edi+8], edx
-            0x83, 0xc6, 0x08, 0x83, 0xc7, 0x0c, // add esi, 8; add edi, 12
+            0x0f, 0x96, 0xc0, 0x0f, 0x9e, 0xc4, // setbe al; setle ah
+            0x9c, 0x5d, 0x89, 0x47, 0x14, 0x89, 0x6f, 0x18, // pushfd; pop ebp; mov [edi+20], eax; mov [edi+24], ebp
+            0x83, 0xc6, 0x08, 0x83, 0xc7, 0x1c, // add esi, 8; add edi, 28
             0x49, // dec ecx
           ];
           const code = Uint8Array.from([
@@ -505,9 +512,10 @@ describe('the compiling CPU', () => {
           const off = make(false);
           expect(runTo(on, 100_000)).toBe(RunExit.HALTED);
           expect(runTo(off, 100_000)).toBe(RunExit.HALTED);
-          expect(snapshot(on), `op ${op} n ${n} after ${before.toString(16)}`).toEqual(snapshot(off));
-          expect(on.memory.read32(0x4000 + 12 * (pairs.length - 1) + 4)).toBe(off.memory.read32(0x4000 + 12 * (pairs.length - 1) + 4));
-          expect(on.cpu.compilerStats!.translated).toBeGreaterThan(10);
+          const what = `op ${op} n ${n} after ${before[0].toString(16)}`;
+          expect(snapshot(on), what).toEqual(snapshot(off));
+          expect(on.memory.readBytes(0x4000, 28 * pairs.length), what).toEqual(off.memory.readBytes(0x4000, 28 * pairs.length));
+          expect(on.cpu.compilerStats!.translated).toBeGreaterThan(20);
         }
       }
     }
