@@ -128,6 +128,30 @@ const LOOP_ACROSS_PAGES = ((): Uint8Array => {
   ], 0xffe);
   return code;
 })();
+/**
+ * A switch through a jump table (table at 0x3000: case 0, case 2, case 1, case 3), 3,000 times:
+ *   1000 mov ecx, 3000 / xor eax, eax
+ *   1007 head: mov edx, ecx / and edx, 3 / jmp [0x3000 + edx * 4]
+ *   1013 case 0: add eax, 1 / jmp tail      1018 case 1: add eax, 3 / nop / nop (on into case 2)
+ *   101d case 2: xor eax, ecx / jmp tail    1021 case 3: shl eax, 1 / jmp tail
+ *   1025 tail: dec ecx / jnz head / hlt
+ *   1030 other: add eax, 7 / jmp tail  (no entry of the table: a target the test puts there)
+ * Decoded in the table's order, case 1 runs into case 2, decoded already: its path leaves
+ * through the switch to that label.
+ */
+const SWITCH = Uint8Array.from([
+  0xb9, 0xb8, 0x0b, 0x00, 0x00, 0x31, 0xc0, // 1000
+  0x89, 0xca, 0x83, 0xe2, 0x03, 0xff, 0x24, 0x95, 0x00, 0x30, 0x00, 0x00, // 1007 head
+  0x83, 0xc0, 0x01, 0xeb, 0x0d, // 1013 case 0
+  0x83, 0xc0, 0x03, 0x90, 0x90, // 1018 case 1
+  0x31, 0xc8, 0xeb, 0x04, // 101d case 2
+  0xd1, 0xe0, 0xeb, 0x00, // 1021 case 3
+  0x49, 0x75, 0xdf, 0xf4, // 1025 tail
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // 1029
+  0x83, 0xc0, 0x07, 0xeb, 0xf0, // 1030 other
+]);
+const SWITCH_TABLE = Uint8Array.from([0x13, 0x10, 0, 0, 0x1d, 0x10, 0, 0, 0x18, 0x10, 0, 0, 0x21, 0x10, 0, 0]);
+
 const CROSS_PAGE_CALLEE = Uint8Array.of(
   0x01, 0xc8, // 2000: add eax, ecx
   0x6b, 0xc0, 0x03, // 2002: imul eax, eax, 3
@@ -788,6 +812,37 @@ describe('the compiling CPU', () => {
     expect(block.instructions).toBe(16);
     expect(block.source.match(/step\(c\)/g)).toHaveLength(1);
     expect(block.ranges.at(-1)).toEqual([0xffc, 0xffe]); // the crossing MOV is not translated: the interpreter reads it
+  });
+
+  it('a switch through a jump table runs its cases in the head\'s block (paging off: the table read as a hint), exactly, also after the table changes', () => {
+    for (const paged of [false, true]) {
+      const make = (compiler: boolean): Rig => {
+        const r = paged ? pagingRig(compiler, SWITCH) : rig(compiler, SWITCH, true);
+        r.memory.writeBytes(0x3000, SWITCH_TABLE);
+        return r;
+      };
+      const on = make(true);
+      const off = make(false);
+      expectSameAt(on, off, [5, 777, 4_001]);
+      // Entry 2 to case 3 (a label of the block), entry 3 to code outside it: the jump leaves.
+      for (const r of [on, off]) {
+        r.memory.writeBytes(0x3008, Uint8Array.of(0x21, 0x10, 0, 0));
+        r.memory.writeBytes(0x300c, Uint8Array.of(0x30, 0x10, 0, 0));
+      }
+      expectSameAt(on, off, [6_003, 9_001, 1_000_000]);
+      expect(on.cpu.getState().ecx).toBe(0);
+      expect(runTo(on, 2_000_000)).toBe(RunExit.HALTED);
+    }
+    // The head's block, with the table readable: the four cases are labels of its switch.
+    const r = rig(false, SWITCH, true);
+    r.memory.writeBytes(0x3000, SWITCH_TABLE);
+    const readTable = (_seg: number, off: number): number | null => r.memory.read32(off);
+    const w = { ram: r.memory.ram, lo: 0x1000, len: 0x1000, delta: 0, csD: true, readTable };
+    const block = compileBlockSource(w, 0x1000, 0x1007);
+    for (const c of [0x1013, 0x1018, 0x101d, 0x1021, 0x1025]) expect(block.source).toContain(`case ${c - 0x1007}:`);
+    expect(block.instructions).toBe(15); // the head 3, the cases 2 each (case 1 3), the tail 3 (its HLT stepped)
+    // Without it (paging on), the block ends at the jump, as before.
+    expect(compileBlockSource({ ...w, readTable: undefined }, 0x1000, 0x1007).instructions).toBe(3);
   });
 
   it('a compiled store just before a block (a 16-bit store whose second byte is the block\'s first) drops it; stores elsewhere in its page do not reach the compiler', () => {

@@ -2,9 +2,10 @@
  * A block of guest code as one JavaScript function (`new Function`): the instructions from a
  * hot entry point in address order, on through conditional branches not taken and stepped
  * instructions of known length (length.ts), to the first unconditional transfer, page end (an
- * instruction across it is stepped, the block's last) or MAX_BLOCK_INSTRUCTIONS. The
+ * instruction across it is stepped, the block's last) or MAX_BLOCK_INSTRUCTIONS — and, after a
+ * jump through a jump table, the cases the table points to in the page (decodeBlock). The
  * entry and every branch target among its instructions is a case of a switch on EIP (the rest
- * is straight code): a branch to an instruction of the block (a loop)
+ * is straight code): a branch to an instruction of the block (a loop, a switch's case)
  * stays inside the function, where V8 optimises the loop in place; any other target leaves
  * it, and the run loop dispatches the next block (jit.ts). Small
  * functions keep V8's optimising compiles short: a page-sized function with a switch per
@@ -90,44 +91,9 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     return d >= 0 && d < 4096 && wd >= 0 && wd < w.len;
   };
   // Decode first: the branch targets among the block's own instructions are its labels.
-  const slots: Slot[] = [];
-  const ranges: [number, number][] = [];
-  let eip = start;
-  let open = true; // the last instruction falls through
-  while (slots.length < MAX_BLOCK_INSTRUCTIONS && inPage(eip)) {
-    const insn = decodeAt(w, eip);
-    if (insn === null || (insn.native && !inPage((eip + insn.length - 1) | 0))) {
-      // It crosses the page: stepped, as the block's last instruction (the interpreter reads
-      // both pages). Ending the block before it instead left a loop over a page boundary to
-      // the interpreter from there on: the next page's part never started a block.
-      slots.push({ eip, insn: crossing(w, eip), stepped: true, length: 0 });
-      open = false;
-      break;
-    }
-    const code = insn.native ? emit(insn, probe()) : null;
-    if (code === null) {
-      // Stepped: the interpreter runs it, and reads its bytes itself (no range to watch).
-      // The block goes on after it (a poll or a TSC loop stays inside), if its length is known.
-      const length = steppedLength(w, eip);
-      slots.push({ eip, insn, stepped: true, length });
-      if (length === 0 || !inPage((eip + length) | 0)) {
-        open = false;
-        break;
-      }
-      eip = (eip + length) | 0;
-      continue;
-    }
-    ranges.push([(eip - eipBase) | 0, ((eip - eipBase) | 0) + insn.length]);
-    slots.push({ eip, insn, stepped: false, length: insn.length });
-    eip = (eip + insn.length) | 0;
-    if (ends(insn)) {
-      open = false;
-      break;
-    }
-  }
-  const end = eip;
+  const { slots, ranges, entries, open, end } = decodeBlock(w, eipBase, start, inPage);
   const at = new Set(slots.map((x) => x.eip));
-  const labels = new Set<number>([start]);
+  const labels = new Set<number>(entries);
   for (const x of slots) {
     const t = x.stepped ? null : staticTarget(x.insn);
     if (t !== null && at.has(t)) labels.add(t);
@@ -173,6 +139,8 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     if (x.stepped) {
       const stepper = x.insn.op === 0xf2 || x.insn.op === 0xf3 ? 'stepRep' : 'step';
       body.push(`  ${syncFlags(fl)}clock.icount = ${icNow}; c.eip = ${x.eip}; { const stay = ${stepper}(c); ic = clock.icount; eip = c.eip; ${RELOAD_ALL} if (!stay) break loop; if (eip !== ${nextEip}) continue loop; }`);
+      // The end of a path with another after it: EIP and the count are current, the switch goes on or leaves.
+      if (pathEnds(slots, j)) body.push('  continue loop;');
       k = 0;
       runStart = true;
       continue;
@@ -206,6 +174,12 @@ export function compileBlockSource(w: CodeWindow, eipBase: number, start: number
     // After a call that may have lowered the slice's end: does the rest of the run still fit?
     const lastOfRun = j + 1 >= slots.length || labels.has(slots[j + 1].eip);
     if (code.includes('se = c.sliceEnd') && !lastOfRun) body.push(`  if (se - ic < ${n}) { ${flushFlags(fl)}ic += ${k}; eip = ${nextEip}; break loop; }`);
+    // The end of a path that falls through (the page's end, code decoded already) with another
+    // path after it: on to the next instruction, in the block if it is a label.
+    if (pathEnds(slots, j) && !ends(x.insn)) {
+      body.push(`${syncFlags(fl)}ic += ${k}; eip = ${nextEip}; continue loop;`);
+      k = 0;
+    }
   }
   if (open) body.push(`${syncFlags(fl)}ic += ${k}; eip = ${end}; continue loop;`);
   const source = `const { alu, inc, dec, neg, shift, imulTrunc, mulAcc, divAcc, shiftDouble, step, stepRep, codeStore, ioRead, ioWrite, rdtsc, pushf, cli, skipPolls, skipTsc } = h;
@@ -288,6 +262,120 @@ const RELOAD_ALL =
 /** Build the function from compileBlockSource's text. */
 export function instantiateBlock(code: BlockCode, helpers: BlockHelpers): (c: unknown) => number {
   return new Function('h', code.source)(helpers) as (c: unknown) => number;
+}
+
+/** Entries of a jump table looked at, at most. */
+const MAX_TABLE = 64;
+
+/**
+ * Slot j ends a path and another path follows it in `slots` (the last slot's end is the
+ * block's own: compileBlockSource's `open` epilogue).
+ */
+function pathEnds(slots: readonly Slot[], j: number): boolean {
+  if (j + 1 >= slots.length) return false;
+  const x = slots[j];
+  return x.length === 0 || slots[j + 1].eip !== ((x.eip + x.length) | 0);
+}
+
+/**
+ * The block's instructions: from `start` in address order, on through conditional branches not
+ * taken and stepped instructions of known length, to the first unconditional transfer, the
+ * page's end (an instruction across it is stepped, the path's last) or MAX_BLOCK_INSTRUCTIONS.
+ * After an indirect jump through a table at a constant address (`jmp [table + reg * 4]`: a
+ * switch), the targets the table holds now in this page are decoded too, each a path of its
+ * own and a label (`entries`), so that the jump goes on in the block as a branch does, and so
+ * is the target of a JMP that ends such a path (a case's `break`); a path ends as the first
+ * does, or where it reaches code decoded already (a label too). The
+ * table is read only as a hint (w.readTable): whatever the jump finds at run time, a target
+ * that is not a label leaves the block. `open`: the last path falls through to `end`.
+ */
+function decodeBlock(
+  w: CodeWindow,
+  eipBase: number,
+  start: number,
+  inPage: (eip: number) => boolean,
+): { slots: Slot[]; ranges: [number, number][]; entries: Set<number>; open: boolean; end: number } {
+  const slots: Slot[] = [];
+  const ranges: [number, number][] = [];
+  const at = new Set<number>();
+  const entries = new Set<number>([start]);
+  const targets: number[] = [];
+  let eip = start;
+  let open = true;
+  for (;;) {
+    open = true;
+    while (slots.length < MAX_BLOCK_INSTRUCTIONS && inPage(eip)) {
+      if (at.has(eip)) {
+        entries.add(eip); // falls into code decoded already
+        break;
+      }
+      at.add(eip);
+      const insn = decodeAt(w, eip);
+      if (insn === null || (insn.native && !inPage((eip + insn.length - 1) | 0))) {
+        // It crosses the page: stepped, as the path's last instruction (the interpreter reads
+        // both pages). Ending the block before it instead left a loop over a page boundary to
+        // the interpreter from there on: the next page's part never started a block.
+        slots.push({ eip, insn: crossing(w, eip), stepped: true, length: 0 });
+        open = false;
+        break;
+      }
+      const code = insn.native ? emit(insn, probe()) : null;
+      if (code === null) {
+        // Stepped: the interpreter runs it, and reads its bytes itself (no range to watch).
+        // The path goes on after it (a poll or a TSC loop stays inside), if its length is known.
+        const length = steppedLength(w, eip);
+        slots.push({ eip, insn, stepped: true, length });
+        if (length === 0 || !inPage((eip + length) | 0)) {
+          open = false;
+          break;
+        }
+        eip = (eip + length) | 0;
+        continue;
+      }
+      ranges.push([(eip - eipBase) | 0, ((eip - eipBase) | 0) + insn.length]);
+      slots.push({ eip, insn, stepped: false, length: insn.length });
+      eip = (eip + insn.length) | 0;
+      if (ends(insn)) {
+        open = false;
+        const more = tableTargets(w, insn);
+        // A case's jump to the switch's end (after its `break`) is followed too: the loop around
+        // a switch comes back to its head from there.
+        const t = staticTarget(insn);
+        if (entries.size > 1 && (insn.op === 0xe9 || insn.op === 0xeb) && t !== null) more.push(t);
+        for (const x of more) if (inPage(x) && !at.has(x) && !targets.includes(x)) targets.push(x);
+        break;
+      }
+    }
+    if (slots.length >= MAX_BLOCK_INSTRUCTIONS) break;
+    let next: number | undefined;
+    while (next === undefined && targets.length > 0) {
+      const t = targets.shift()!;
+      if (!at.has(t)) next = t;
+      else entries.add(t); // decoded already (on from another case): a label all the same
+    }
+    if (next === undefined) break;
+    entries.add(next);
+    eip = next;
+  }
+  return { slots, ranges, entries, open, end: eip };
+}
+
+/**
+ * The entries of the jump table `i` jumps through (JMP [disp + index * 4], 32-bit, no base),
+ * as w.readTable reads them now: up to MAX_TABLE, to the first it cannot read or that leaves
+ * the window. Nothing for any other instruction, or without readTable.
+ */
+function tableTargets(w: CodeWindow, i: Insn): number[] {
+  const m = i.mem;
+  if (w.readTable === undefined || i.op !== 0xff || ((i.modrm >> 3) & 7) !== 4 || m === null) return [];
+  if (!i.o32 || m.a16 || m.base >= 0 || m.index < 0 || m.scale !== 2) return [];
+  const found: number[] = [];
+  for (let k = 0; k < MAX_TABLE; k++) {
+    const t = w.readTable(m.seg, (m.disp + 4 * k) | 0);
+    if (t === null || ((t - w.lo) | 0) < 0 || ((t - w.lo) | 0) >= w.len) break;
+    found.push(t);
+  }
+  return found;
 }
 
 /** An instruction that crosses the page, to be stepped: only its first byte is read (REP or not). */

@@ -44,6 +44,11 @@ export interface CodeWindow {
   readonly csD: boolean;
   /** Paging on: the block's memory accesses go through the TLB (else linear & A20 is physical). */
   readonly paging?: boolean;
+  /**
+   * The dword at seg:offset now, when it can be read without a walk, a fault or a device (else
+   * null): a jump table's entry, which the block compiler takes as a hint only (block-compiler.ts).
+   */
+  readonly readTable?: (seg: number, offset: number) => number | null;
 }
 
 // Immediate kinds.

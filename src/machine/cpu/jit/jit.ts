@@ -185,7 +185,7 @@ export class Jit {
     }
     if (page.runs.length >= MAX_BLOCKS) return;
     const eipBase = (c.eip - off) | 0;
-    const window = { ram: c.ram, lo: c.fLo, len: c.fLen, delta: c.fDelta, csD: c.csD === 1, paging: c.pg === 1 };
+    const window = { ram: c.ram, lo: c.fLo, len: c.fLen, delta: c.fDelta, csD: c.csD === 1, paging: c.pg === 1, readTable: tableReader(c) };
     const code = compileBlockSource(window, eipBase, c.eip);
     if (code.instructions === 0) return;
     // A poll loop through calls and blocks starting here (poll-path.ts): its runner skips iterations first.
@@ -289,6 +289,21 @@ function blockFunction(code: BlockCode): BlockFunction {
     blockCache.set(code.source, f);
   }
   return f;
+}
+
+/**
+ * What the block compiler may read of a jump table now (CodeWindow.readTable): an aligned RAM
+ * dword through a flat segment with paging off; with paging on, nothing (a walk is the
+ * interpreter's).
+ */
+function tableReader(c: CpuCore): ((seg: number, offset: number) => number | null) | undefined {
+  if (c.pg === 1) return undefined;
+  return (seg, offset) => {
+    if (((c.flatRead >> seg) & 1) === 0) return null;
+    const p = offset & c.a20;
+    if ((p & 3) !== 0 || p < 0 || p + 4 > c.ram.length || c.pageKind[p >>> 12] !== 0) return null;
+    return c.ram32[p >> 2];
+  };
 }
 
 /** The page's blocks were compiled for the fetch window the CPU has now. */
