@@ -293,14 +293,17 @@ function blockFunction(code: BlockCode): BlockFunction {
 
 /**
  * What the block compiler may read of a jump table now (CodeWindow.readTable): an aligned RAM
- * dword through a flat segment with paging off; with paging on, nothing (a walk is the
- * interpreter's).
+ * dword through a flat segment, its physical address known without a walk (paging off, or a
+ * TLB entry that grants the read at the CPL, as the blocks' inline loads find it).
  */
-function tableReader(c: CpuCore): ((seg: number, offset: number) => number | null) | undefined {
-  if (c.pg === 1) return undefined;
+function tableReader(c: CpuCore): (seg: number, offset: number) => number | null {
   return (seg, offset) => {
     if (((c.flatRead >> seg) & 1) === 0) return null;
-    const p = offset & c.a20;
+    let p = offset & c.a20;
+    if (c.pg === 1) {
+      if ((c.tlbBits[offset >>> 12] & (c.cpl === 3 ? 4 : 1)) === 0) return null;
+      p = c.tlbPhys[offset >>> 12] | (offset & 0xfff);
+    }
     if ((p & 3) !== 0 || p < 0 || p + 4 > c.ram.length || c.pageKind[p >>> 12] !== 0) return null;
     return c.ram32[p >> 2];
   };
