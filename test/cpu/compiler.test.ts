@@ -789,7 +789,8 @@ describe('the compiling CPU', () => {
     }
   });
 
-  it('a loop across a page boundary runs compiled on both pages: the instruction across it is stepped at the end of the first page\'s block', () => {
+  it('a loop across a page boundary runs compiled: in one block going on into the next page (paging off), or in one per page with the instruction across the boundary stepped (paging on)', () => {
+    type Pages = { pages: ({ blockOf: Uint16Array; spill: Uint8Array | null } | undefined)[] };
     for (const paged of [false, true]) {
       const make = (compiler: boolean): Rig => {
         const r = paged ? pagingRig(compiler, LOOP_ACROSS_PAGES) : rig(compiler, LOOP_ACROSS_PAGES, true);
@@ -800,49 +801,89 @@ describe('the compiling CPU', () => {
       const off = make(false);
       expectSameAt(on, off, [17, 4_099, 250_001, 1_000_000]);
       expect(on.cpu.getState().ecx).toBe(0);
-      // The head's block ends with the crossing MOV, stepped; the block after it starts at
-      // 0x2004. Ending the head's block before the MOV left the rest of every iteration to the
-      // interpreter: no block started in page 2.
-      const jit = (on.cpu as unknown as { jit: { pages: ({ blockOf: Uint16Array } | undefined)[] } }).jit;
+      const jit = (on.cpu as unknown as { jit: Pages }).jit;
       expect(jit.pages[1]?.blockOf[0xfe0]).toBeGreaterThan(0);
-      expect(jit.pages[2]?.blockOf[0x004]).toBeGreaterThan(0);
+      if (!paged) {
+        // The head's block holds the whole loop: page 2's bytes it read are watched as its own.
+        expect(jit.pages[1]!.spill![0x004]).toBe(1);
+        expect(jit.pages[2]?.blockOf[0x004] ?? 0).toBe(0);
+      } else {
+        // Paging on: the block ends with the crossing MOV, stepped, and the next starts at 0x2004
+        // (ending the block before the MOV left the rest of every iteration to the interpreter).
+        expect(jit.pages[2]?.blockOf[0x004]).toBeGreaterThan(0);
+      }
     }
     const w = { ram: rig(false, LOOP_ACROSS_PAGES, true).memory.ram, lo: 0x1000, len: 0x1000, delta: 0, csD: true };
     const block = compileBlockSource(w, 0x1000, 0x1fe0);
     expect(block.instructions).toBe(16);
     expect(block.source.match(/step\(c\)/g)).toHaveLength(1);
     expect(block.ranges.at(-1)).toEqual([0xffc, 0xffe]); // the crossing MOV is not translated: the interpreter reads it
+    // Two pages: the MOV and the rest of the loop translated, the jump back a branch inside.
+    const spanned = compileBlockSource({ ...w, len: 0x2000 }, 0x1000, 0x1fe0, 8192);
+    expect(spanned.instructions).toBe(20);
+    expect(spanned.source.match(/step\(c\)/g)).toHaveLength(1); // the HLT only
+    expect(spanned.ranges.at(-1)).toEqual([0x100b, 0x1011]);
   });
 
-  it('a switch through a jump table runs its cases in the head\'s block (the table read as a hint, paging off and on), exactly, also after the table changes', () => {
-    for (const paged of [false, true]) {
-      const make = (compiler: boolean): Rig => {
-        const r = paged ? pagingRig(compiler, SWITCH) : rig(compiler, SWITCH, true);
-        r.memory.writeBytes(0x3000, SWITCH_TABLE);
-        return r;
-      };
-      const on = make(true);
-      const off = make(false);
-      expectSameAt(on, off, [5, 777, 4_001]);
-      // Entry 2 to case 3 (a label of the block), entry 3 to code outside it: the jump leaves.
-      for (const r of [on, off]) {
-        r.memory.writeBytes(0x3008, Uint8Array.of(0x21, 0x10, 0, 0));
-        r.memory.writeBytes(0x300c, Uint8Array.of(0x30, 0x10, 0, 0));
-      }
-      expectSameAt(on, off, [6_003, 9_001, 1_000_000]);
-      expect(on.cpu.getState().ecx).toBe(0);
-      expect(runTo(on, 2_000_000)).toBe(RunExit.HALTED);
+  it('a store into the next page\'s bytes a block went on into drops that block (paging off): the new code runs, as the interpreter runs it', () => {
+    const make = (compiler: boolean): Rig => {
+      const r = rig(compiler, LOOP_ACROSS_PAGES, true);
+      if (compiler) r.cpu.setCompiler('on');
+      return r;
+    };
+    const on = make(true);
+    const off = make(false);
+    expectSameAt(on, off, [300_001]);
+    const jit = (on.cpu as unknown as { jit: { pages: ({ spill: Uint8Array | null } | undefined)[] } }).jit;
+    expect(jit.pages[1]?.spill).not.toBeNull();
+    // add eax, [ebp-0x124] (page 2) becomes sub: written from outside (a DMA or a loader would).
+    const dropped = on.cpu.compilerStats!.invalidations;
+    for (const r of [on, off]) r.memory.writeBytes(0x2004, Uint8Array.of(0x2b));
+    expect(on.cpu.compilerStats!.invalidations).toBe(dropped + 1);
+    expectSameAt(on, off, [300_003, 600_001]);
+    // And from the guest: a store into page 2's translated bytes by the CPU.
+    for (const r of [on, off]) {
+      const s = r.cpu.getState();
+      r.memory.writeBytes(0x1000, Uint8Array.of(0xc6, 0x05, 0x04, 0x20, 0x00, 0x00, 0x03, 0xe9, 0xd4, 0x0f, 0x00, 0x00)); // mov byte [0x2004], 0x03 (add again); jmp 1fe0
+      s.eip = 0x1000;
+      r.cpu.setState(s);
     }
-    // The head's block, with the table readable: the four cases are labels of its switch.
-    const r = rig(false, SWITCH, true);
-    r.memory.writeBytes(0x3000, SWITCH_TABLE);
-    const readTable = (_seg: number, off: number): number | null => r.memory.read32(off);
-    const w = { ram: r.memory.ram, lo: 0x1000, len: 0x1000, delta: 0, csD: true, readTable };
-    const block = compileBlockSource(w, 0x1000, 0x1007);
-    for (const c of [0x1013, 0x1018, 0x101d, 0x1021, 0x1025]) expect(block.source).toContain(`case ${c - 0x1007}:`);
-    expect(block.instructions).toBe(15); // the head 3, the cases 2 each (case 1 3), the tail 3 (its HLT stepped)
-    // With a table it cannot read (a TLB miss, an MMIO page), the block ends at the jump, as before.
-    expect(compileBlockSource({ ...w, readTable: undefined }, 0x1000, 0x1007).instructions).toBe(3);
+    expectSameAt(on, off, [600_002, 1_000_000, 2_000_000]);
+    expect(on.cpu.getState().ecx).toBe(0);
+  });
+
+  it('bytes a block went on into stay watched when the next page\'s own blocks are dropped (paging off)', () => {
+    // LOOP_ACROSS_PAGES with a call into page 2 in the loop: page 2 has a block of its own (0x2800).
+    const code = new Uint8Array(0x1802);
+    code.set(LOOP_ACROSS_PAGES.subarray(0, 0x100a));
+    code.set([
+      0xe8, 0xf1, 0x07, 0x00, 0x00, // 200a: call 2800
+      0x49, // 200f: dec ecx
+      0x0f, 0x85, 0xca, 0xff, 0xff, 0xff, // 2010: jnz 1fe0
+      0xf4, // 2016: hlt
+    ], 0x100a);
+    code.set([0x42, 0xc3], 0x1800); // 2800: inc edx; ret
+    const make = (compiler: boolean): Rig => {
+      const r = rig(compiler, code, true);
+      if (compiler) r.cpu.setCompiler('on');
+      return r;
+    };
+    const on = make(true);
+    const off = make(false);
+    expectSameAt(on, off, [400_001]);
+    const jit = (on.cpu as unknown as { jit: { pages: ({ blockOf: Uint16Array; spill: Uint8Array | null } | undefined)[] } }).jit;
+    expect(jit.pages[1]?.spill?.[0x004]).toBe(1);
+    expect(jit.pages[2]?.blockOf[0x800]).toBeGreaterThan(0);
+    const before = on.cpu.compilerStats!.invalidations;
+    // inc edx -> dec edx: page 2's own blocks are dropped; page 1's block stays.
+    for (const r of [on, off]) r.memory.writeBytes(0x2800, Uint8Array.of(0x4a));
+    expect(on.cpu.compilerStats!.invalidations).toBe(before + 1);
+    expect(jit.pages[1]?.spill?.[0x004]).toBe(1);
+    // add -> sub in page 2's bytes that page 1's block read: that block is dropped too.
+    for (const r of [on, off]) r.memory.writeBytes(0x2004, Uint8Array.of(0x2b));
+    expect(on.cpu.compilerStats!.invalidations).toBe(before + 2);
+    expectSameAt(on, off, [400_003, 700_001, 2_000_000]);
+    expect(on.cpu.getState().ecx).toBe(0);
   });
 
   it('a compiled store just before a block (a 16-bit store whose second byte is the block\'s first) drops it; stores elsewhere in its page do not reach the compiler', () => {

@@ -67,7 +67,7 @@ export const MAX_BLOCK_INSTRUCTIONS = 64;
 
 /** A compiled block: its source, and which of the page's bytes it was translated from. */
 export interface BlockCode {
-  /** Byte ranges [start, end) of the page that its translations read. */
+  /** Byte ranges [start, end) from the page's first byte that its translations read (beyond 4096: the next page's). */
   readonly ranges: [number, number][];
   /** The generated source (for tests and for looking at). */
   readonly source: string;
@@ -83,12 +83,15 @@ interface Slot {
   readonly length: number;
 }
 
-/** The block that starts at EIP `start`; `eipBase` is the EIP of the page's first byte under window `w`. */
-export function compileBlockSource(w: CodeWindow, eipBase: number, start: number): BlockCode {
+/**
+ * The block that starts at EIP `start`; `eipBase` is the EIP of the page's first byte under
+ * window `w`, and the block's bytes are the `bytes` from there (one page, or two).
+ */
+export function compileBlockSource(w: CodeWindow, eipBase: number, start: number, bytes = 4096): BlockCode {
   const inPage = (eip: number): boolean => {
     const d = (eip - eipBase) | 0;
     const wd = (eip - w.lo) | 0;
-    return d >= 0 && d < 4096 && wd >= 0 && wd < w.len;
+    return d >= 0 && d < bytes && wd >= 0 && wd < w.len;
   };
   // Decode first: the branch targets among the block's own instructions are its labels.
   const { slots, ranges, entries, open, end } = decodeBlock(w, eipBase, start, inPage);
@@ -337,12 +340,11 @@ function decodeBlock(
       eip = (eip + insn.length) | 0;
       if (ends(insn)) {
         open = false;
-        const more = tableTargets(w, insn);
-        // A case's jump to the switch's end (after its `break`) is followed too: the loop around
-        // a switch comes back to its head from there.
+        for (const x of tableTargets(w, insn)) if (inPage(x) && !at.has(x) && !targets.includes(x)) targets.push(x);
+        // A case's jump to the switch's end (after its `break`) is followed too, before the
+        // other cases: the loop around a switch comes back to its head from there, for every case.
         const t = staticTarget(insn);
-        if (entries.size > 1 && (insn.op === 0xe9 || insn.op === 0xeb) && t !== null) more.push(t);
-        for (const x of more) if (inPage(x) && !at.has(x) && !targets.includes(x)) targets.push(x);
+        if (entries.size > 1 && (insn.op === 0xe9 || insn.op === 0xeb) && t !== null && inPage(t) && !at.has(t)) targets.unshift(t);
         break;
       }
     }

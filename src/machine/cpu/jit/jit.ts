@@ -23,6 +23,7 @@
  * guest's execution, and never changes what the guest sees.
  */
 import type { CpuCore } from '../core.js';
+import { CS } from '../constants.js';
 import * as aluOps from '../alu.js';
 import { execute } from '../exec.js';
 import { cli, ioRead, ioWrite, pushf } from '../ops-system.js';
@@ -72,6 +73,10 @@ interface CompiledPage {
   readonly runs: BlockFunction[];
   /** Per byte offset of the page: 1 if a translation read it (a store there drops the page's blocks). */
   readonly translated: Uint8Array;
+  /** The same for the next physical page, which blocks here may go on into (spanWindow); null until one does. */
+  spill: Uint8Array | null;
+  /** CS's limit when compiled: a block that goes on into the next page ran within it. */
+  readonly csLimit: number;
 }
 
 export interface JitStats {
@@ -181,12 +186,16 @@ export class Jit {
     let page = this.pages[pn];
     if (page === undefined || !compiledFor(page, c)) {
       // New, or compiled for another window: start over (this window is the one running now).
-      page = { fLo: c.fLo, fLen: c.fLen, fDelta: c.fDelta, csD: c.csD, pg: c.pg, blockOf: new Uint16Array(4096), runs: [], translated: new Uint8Array(4096) };
+      page = {
+        fLo: c.fLo, fLen: c.fLen, fDelta: c.fDelta, csD: c.csD, pg: c.pg, blockOf: new Uint16Array(4096), runs: [],
+        translated: new Uint8Array(4096), spill: null, csLimit: c.segLimit[CS],
+      };
     }
     if (page.runs.length >= MAX_BLOCKS) return;
     const eipBase = (c.eip - off) | 0;
-    const window = { ram: c.ram, lo: c.fLo, len: c.fLen, delta: c.fDelta, csD: c.csD === 1, paging: c.pg === 1, readTable: tableReader(c) };
-    const code = compileBlockSource(window, eipBase, c.eip);
+    const span = spanWindow(c, pn);
+    const window = { ram: c.ram, lo: c.fLo, len: c.fLen + span, delta: c.fDelta, csD: c.csD === 1, paging: c.pg === 1, readTable: tableReader(c) };
+    const code = compileBlockSource(window, eipBase, c.eip, span === 0 ? 4096 : 8192);
     if (code.instructions === 0) return;
     // A poll loop through calls and blocks starting here (poll-path.ts): its runner skips iterations first.
     const path = findPollPath(c, c.eip);
@@ -194,8 +203,15 @@ export class Jit {
     page.blockOf[off] = page.runs.length;
     const base = pn << (12 - CODE_LINE_SHIFT);
     for (const [a, b] of code.ranges) {
-      page.translated.fill(1, a, b);
-      // A compiled store (at most 4 bytes, within the page) overlaps [a, b) only if it starts in [a - 3, b).
+      if (a < 4096) page.translated.fill(1, a, Math.min(b, 4096));
+      if (b > 4096) {
+        // Bytes of the next page (physically the next: spanWindow); a store there reaches codeWritten.
+        page.spill ??= new Uint8Array(4096);
+        page.spill.fill(1, Math.max(a, 4096) - 4096, b - 4096);
+        this.codePages[pn + 1] = 1;
+      }
+      // A compiled store (at most 4 bytes, within the page) overlaps [a, b) only if it starts in
+      // [a - 3, b); the lines of the two pages are consecutive.
       this.codeLines.fill(1, base + (Math.max(0, a - 3) >> CODE_LINE_SHIFT), base + ((b - 1) >> CODE_LINE_SHIFT) + 1);
     }
     this.pages[pn] = page;
@@ -208,23 +224,46 @@ export class Jit {
     const first = Math.floor(addr / 4096);
     const last = Math.floor((addr + length - 1) / 4096);
     for (let pn = first; pn <= last && pn < this.pages.length; pn++) {
-      const page = this.pages[pn];
-      if (page === undefined) continue;
       const lo = Math.max(addr, pn * 4096) - pn * 4096;
       const hi = Math.min(addr + length, (pn + 1) * 4096) - pn * 4096;
-      if (overlaps(page.translated, lo, hi)) {
-        this.drop(pn);
-        if (this.invalidations[pn] < 255) this.invalidations[pn]++;
-        this.tally.invalidations++;
-        this.c.sliceEnd = 0; // a block running now returns at its next boundary
-      }
+      const page = this.pages[pn];
+      if (page !== undefined && overlaps(page.translated, lo, hi)) this.invalidate(pn);
+      // Bytes the previous page's blocks went on into.
+      const spill = pn > 0 ? this.pages[pn - 1]?.spill : undefined;
+      if (spill !== undefined && spill !== null && overlaps(spill, lo, hi)) this.invalidate(pn - 1);
     }
   }
 
+  /** Drop page pn's blocks after a store into bytes they were translated from. */
+  private invalidate(pn: number): void {
+    this.drop(pn);
+    if (this.invalidations[pn] < 255) this.invalidations[pn]++;
+    this.tally.invalidations++;
+    this.c.sliceEnd = 0; // a block running now returns at its next boundary
+  }
+
   private drop(pn: number): void {
+    const page = this.pages[pn];
     this.pages[pn] = undefined;
     this.codePages[pn] = 0;
     this.codeLines.fill(0, pn << (12 - CODE_LINE_SHIFT), (pn + 1) << (12 - CODE_LINE_SHIFT));
+    // What the previous page's blocks went on into here stays watched.
+    const before = pn > 0 ? this.pages[pn - 1]?.spill : undefined;
+    if (before !== undefined && before !== null) this.watch(pn, before);
+    // What this page's blocks went on into is no one's now, unless the next page has blocks of its own.
+    if (page !== undefined && page.spill !== null && this.pages[pn + 1] === undefined) {
+      this.codePages[pn + 1] = 0;
+      this.codeLines.fill(0, (pn + 1) << (12 - CODE_LINE_SHIFT), (pn + 2) << (12 - CODE_LINE_SHIFT));
+    }
+  }
+
+  /** Mark page pn, and the 64-byte lines a compiled store into the bytes marked in `bytes` may start in. */
+  private watch(pn: number, bytes: Uint8Array): void {
+    this.codePages[pn] = 1;
+    const base = pn << (12 - CODE_LINE_SHIFT);
+    for (let i = 0; i < 4096; i++) {
+      if (bytes[i] !== 0) this.codeLines.fill(1, base + (Math.max(0, i - 3) >> CODE_LINE_SHIFT), base + (i >> CODE_LINE_SHIFT) + 1);
+    }
   }
 }
 
@@ -309,9 +348,27 @@ function tableReader(c: CpuCore): (seg: number, offset: number) => number | null
   };
 }
 
-/** The page's blocks were compiled for the fetch window the CPU has now. */
+/** The page's blocks were compiled for the fetch window the CPU has now (and CS's limit, which bounds what they span). */
 function compiledFor(page: CompiledPage, c: CpuCore): boolean {
-  return page.fDelta === c.fDelta && page.fLo === c.fLo && page.fLen === c.fLen && page.csD === c.csD && page.pg === c.pg;
+  return page.fDelta === c.fDelta && page.fLo === c.fLo && page.fLen === c.fLen && page.csD === c.csD && page.pg === c.pg && page.csLimit === c.segLimit[CS];
+}
+
+/**
+ * Bytes of the next page a block compiled now in physical page `pn` may go on into: 4096, or
+ * 0. Only with paging off, where a linear page's physical page cannot change under a block:
+ * the fetch window runs to the end of its page, CS's limit covers the whole next page (on the
+ * same side of EIP 2^31), the next page is RAM, and neither page's address has bit 20 set (A20
+ * cannot move them). A loop over the page boundary then runs in one block, not two an
+ * iteration (a guest loaded at 0x7C00 has a boundary at 0x8000, 1 KiB into its code).
+ */
+function spanWindow(c: CpuCore, pn: number): number {
+  if (c.pg !== 0 || pn + 1 >= c.mem.ramPages) return 0;
+  const end = (c.fLo + c.fLen) >>> 0; // EIP just past the window
+  const lin = (c.segBase[CS] + end) | 0; // the next page's first byte, linear (= physical: paging off)
+  if ((lin & 0xfff) !== 0 || lin !== (pn + 1) << 12) return 0;
+  if (((lin | (lin - 1)) & 0x100000) !== 0) return 0;
+  if (end + 4095 > c.segLimit[CS] >>> 0 || (end < 0x80000000 && end + 4096 > 0x80000000)) return 0;
+  return c.pageKind[pn + 1] === 0 ? 4096 : 0;
 }
 
 /**
