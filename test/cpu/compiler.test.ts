@@ -852,6 +852,56 @@ describe('the compiling CPU', () => {
     expect(on.cpu.getState().ecx).toBe(0);
   });
 
+  it('a block that went on into the next page is dropped when the memory map changes: code in a page that became MMIO is not run from RAM', () => {
+    const make = (compiler: boolean): Rig => {
+      const r = rig(compiler, LOOP_ACROSS_PAGES, true);
+      if (compiler) r.cpu.setCompiler('on');
+      return r;
+    };
+    const on = make(true);
+    const off = make(false);
+    // At the loop's head (4 + 19 k): the spanning block is what runs next.
+    expectSameAt(on, off, [4 + 19 * 15_000]);
+    expect(on.cpu.getState().eip).toBe(0x1fe0);
+    const jit = (on.cpu as unknown as { jit: { pages: ({ spill: Uint8Array | null } | undefined)[] } }).jit;
+    expect(jit.pages[1]?.spill).not.toBeNull();
+    // As a device's BAR or a hypervisor would: page 2 stops being RAM.
+    for (const r of [on, off]) r.memory.mapMmioPages(2, 1);
+    const a = runTo(on, 1_000_000);
+    const b = runTo(off, 1_000_000);
+    expect(a).toBe(b);
+    expect(snapshot(on)).toEqual(snapshot(off));
+    expect(jit.pages[1]?.spill ?? null).toBeNull();
+  });
+
+  it('a port write that maps MMIO over the next page mid-block stops a block that went on into it at the next boundary', () => {
+    // LOOP_ACROSS_PAGES with OUT 0x60, AL in place of the first MOV EBX, EAX: the 30,000th write maps page 2 as MMIO.
+    const code = Uint8Array.from(LOOP_ACROSS_PAGES);
+    code.set([0xe6, 0x60], 0xfe2);
+    const make = (compiler: boolean): Rig => {
+      const r = rig(compiler, code, true);
+      if (compiler) r.cpu.setCompiler('on');
+      let writes = 0;
+      const device = r.bus.registerDevice('mapper');
+      r.bus.mapPorts(device, 0x60, 1, {
+        sizes: 1,
+        read: () => 0xff,
+        write: () => {
+          if (++writes === 30_000) r.memory.mapMmioPages(2, 1);
+        },
+      });
+      return r;
+    };
+    const on = make(true);
+    const off = make(false);
+    const a = runTo(on, 1_000_000);
+    const b = runTo(off, 1_000_000);
+    expect(a).toBe(b);
+    expect(snapshot(on)).toEqual(snapshot(off));
+    expect(on.clock.icount).toBeLessThan(30_001 * 19);
+    expect(on.cpu.compilerStats!.compiles).toBeGreaterThan(0);
+  });
+
   it('bytes a block went on into stay watched when the next page\'s own blocks are dropped (paging off)', () => {
     // LOOP_ACROSS_PAGES with a call into page 2 in the loop: page 2 has a block of its own (0x2800).
     const code = new Uint8Array(0x1802);

@@ -359,9 +359,15 @@ export class CpuCore extends CpuPaging {
     if (next < this.sliceEnd) this.sliceEnd = next;
   }
 
-  /** Re-read memory.a20Mask; keep the fetch window only while its page is still RAM under the same mask. */
+  /**
+   * Re-read memory.a20Mask; keep the fetch window only while its page is still RAM under the
+   * same mask. The slice is cut in any case: a compiled block that went on into the next page
+   * (jit/) must not run on over a page that is no longer RAM; the compiler drops such blocks
+   * before its next run (Jit.execute).
+   */
   revalidateMemory(): void {
     this.memEpoch = this.mem.mapEpoch;
+    this.sliceEnd = 0;
     const a20 = this.mem.a20Mask;
     if (a20 !== this.a20) {
       this.a20 = a20;

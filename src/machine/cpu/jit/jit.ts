@@ -98,6 +98,8 @@ export class Jit {
   private readonly tally = { compiles: 0, invalidations: 0, translated: 0 };
   /** c.interpreted when this compiler was made. */
   private readonly interpreted0: number;
+  /** memory.mapEpoch when the blocks were last checked against the memory map (remapped). */
+  private mapEpoch: number;
 
   private readonly warm: number;
   private readonly hot: number;
@@ -116,6 +118,7 @@ export class Jit {
     this.codeLines = c.codeLines = new Uint8Array(pages << (12 - CODE_LINE_SHIFT));
     c.mem.codeWriteHook = (addr, length) => this.codeWritten(addr, length);
     this.interpreted0 = c.interpreted;
+    this.mapEpoch = c.mem.mapEpoch;
   }
 
   get stats(): JitStats {
@@ -125,6 +128,7 @@ export class Jit {
   /** The interpreter loop's replacement: execute while clock.icount < c.sliceEnd. */
   execute(): void {
     const c = this.c;
+    if (c.mem.mapEpoch !== this.mapEpoch) this.remapped();
     const clock = c.clock;
     const pages = this.pages;
     // Whether the last stretch or block ended at a sampled transfer (a block's possible start,
@@ -156,6 +160,16 @@ export class Jit {
       }
       atBranch = interpret(c, stretchFor(c), true);
     }
+  }
+
+  /**
+   * The memory map changed (MMIO windows, ROM, post-copy's absent pages; memory.mapEpoch): drop
+   * the pages whose blocks went on into the next page, which may no longer be RAM. (A page's
+   * own blocks run only from a fetch window on RAM, which the CPU drops itself.)
+   */
+  private remapped(): void {
+    this.mapEpoch = this.c.mem.mapEpoch;
+    for (let p = 0; p < this.pages.length; p++) if (this.pages[p]?.spill != null) this.drop(p);
   }
 
   /** Drop every translation. */
