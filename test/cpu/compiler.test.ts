@@ -414,6 +414,17 @@ function expectSameAt(on: Rig, off: Rig, stops: readonly number[]): void {
   }
 }
 
+/** The compiler's pages (jit.ts CompiledPage), for looking at what it compiled. */
+type JitPages = { pages: ({ blockOf: Uint16Array; runs: unknown[]; spill: Uint8Array | null } | undefined)[] };
+const jitOf = (r: Rig): JitPages => (r.cpu as unknown as { jit: JitPages }).jit;
+
+/** `code` (LOOP_ACROSS_PAGES by default) on a flat rig, compiled with the default thresholds (blocks start where transfers land) or interpreted. */
+function loopRig(compiler: boolean, code: Uint8Array = LOOP_ACROSS_PAGES): Rig {
+  const r = rig(compiler, code, true);
+  if (compiler) r.cpu.setCompiler('on');
+  return r;
+}
+
 describe('the compiling CPU', () => {
   it('runs the compute loop to the same state as the interpreter at every stop, compiling it', () => {
     const on = rig(true, COMPUTE, true);
@@ -784,24 +795,24 @@ describe('the compiling CPU', () => {
       const off = make(false);
       expectSameAt(on, off, [7, 1_001, 2_500, 1_000_000]);
       expect(on.cpu.getState().ecx).toBe(0);
-      const jit = (on.cpu as unknown as { jit: { pages: ({ blockOf: Uint16Array } | undefined)[] } }).jit;
+      const jit = jitOf(on);
       expect(jit.pages[2]?.blockOf[0]).toBeGreaterThan(0);
     }
   });
 
   it('a loop across a page boundary runs compiled: in one block going on into the next page (paging off), or in one per page with the instruction across the boundary stepped (paging on)', () => {
-    type Pages = { pages: ({ blockOf: Uint16Array; spill: Uint8Array | null } | undefined)[] };
     for (const paged of [false, true]) {
       const make = (compiler: boolean): Rig => {
-        const r = paged ? pagingRig(compiler, LOOP_ACROSS_PAGES) : rig(compiler, LOOP_ACROSS_PAGES, true);
-        if (compiler) r.cpu.setCompiler('on'); // the default thresholds: blocks start where transfers land
+        if (!paged) return loopRig(compiler);
+        const r = pagingRig(compiler, LOOP_ACROSS_PAGES);
+        if (compiler) r.cpu.setCompiler('on'); // the default thresholds, as loopRig
         return r;
       };
       const on = make(true);
       const off = make(false);
       expectSameAt(on, off, [17, 4_099, 250_001, 1_000_000]);
       expect(on.cpu.getState().ecx).toBe(0);
-      const jit = (on.cpu as unknown as { jit: Pages }).jit;
+      const jit = jitOf(on);
       expect(jit.pages[1]?.blockOf[0xfe0]).toBeGreaterThan(0);
       if (!paged) {
         // The head's block holds the whole loop: page 2's bytes it read are watched as its own.
@@ -826,16 +837,10 @@ describe('the compiling CPU', () => {
   });
 
   it('a store into the next page\'s bytes a block went on into drops that block (paging off): the new code runs, as the interpreter runs it', () => {
-    const make = (compiler: boolean): Rig => {
-      const r = rig(compiler, LOOP_ACROSS_PAGES, true);
-      if (compiler) r.cpu.setCompiler('on');
-      return r;
-    };
-    const on = make(true);
-    const off = make(false);
+    const on = loopRig(true);
+    const off = loopRig(false);
     expectSameAt(on, off, [300_001]);
-    const jit = (on.cpu as unknown as { jit: { pages: ({ spill: Uint8Array | null } | undefined)[] } }).jit;
-    expect(jit.pages[1]?.spill).not.toBeNull();
+    expect(jitOf(on).pages[1]?.spill).not.toBeNull();
     // add eax, [ebp-0x124] (page 2) becomes sub: written from outside (a DMA or a loader would).
     const dropped = on.cpu.compilerStats!.invalidations;
     for (const r of [on, off]) r.memory.writeBytes(0x2004, Uint8Array.of(0x2b));
@@ -853,17 +858,12 @@ describe('the compiling CPU', () => {
   });
 
   it('a block that went on into the next page is dropped when the memory map changes: code in a page that became MMIO is not run from RAM', () => {
-    const make = (compiler: boolean): Rig => {
-      const r = rig(compiler, LOOP_ACROSS_PAGES, true);
-      if (compiler) r.cpu.setCompiler('on');
-      return r;
-    };
-    const on = make(true);
-    const off = make(false);
+    const on = loopRig(true);
+    const off = loopRig(false);
     // At the loop's head (4 + 19 k): the spanning block is what runs next.
     expectSameAt(on, off, [4 + 19 * 15_000]);
     expect(on.cpu.getState().eip).toBe(0x1fe0);
-    const jit = (on.cpu as unknown as { jit: { pages: ({ spill: Uint8Array | null } | undefined)[] } }).jit;
+    const jit = jitOf(on);
     expect(jit.pages[1]?.spill).not.toBeNull();
     // As a device's BAR or a hypervisor would: page 2 stops being RAM.
     for (const r of [on, off]) r.memory.mapMmioPages(2, 1);
@@ -879,8 +879,7 @@ describe('the compiling CPU', () => {
     const code = Uint8Array.from(LOOP_ACROSS_PAGES);
     code.set([0xe6, 0x60], 0xfe2);
     const make = (compiler: boolean): Rig => {
-      const r = rig(compiler, code, true);
-      if (compiler) r.cpu.setCompiler('on');
+      const r = loopRig(compiler, code);
       let writes = 0;
       const device = r.bus.registerDevice('mapper');
       r.bus.mapPorts(device, 0x60, 1, {
@@ -913,15 +912,10 @@ describe('the compiling CPU', () => {
       0xf4, // 2016: hlt
     ], 0x100a);
     code.set([0x42, 0xc3], 0x1800); // 2800: inc edx; ret
-    const make = (compiler: boolean): Rig => {
-      const r = rig(compiler, code, true);
-      if (compiler) r.cpu.setCompiler('on');
-      return r;
-    };
-    const on = make(true);
-    const off = make(false);
+    const on = loopRig(true, code);
+    const off = loopRig(false, code);
     expectSameAt(on, off, [400_001]);
-    const jit = (on.cpu as unknown as { jit: { pages: ({ blockOf: Uint16Array; spill: Uint8Array | null } | undefined)[] } }).jit;
+    const jit = jitOf(on);
     expect(jit.pages[1]?.spill?.[0x004]).toBe(1);
     expect(jit.pages[2]?.blockOf[0x800]).toBeGreaterThan(0);
     const before = on.cpu.compilerStats!.invalidations;
@@ -976,7 +970,7 @@ describe('the compiling CPU', () => {
       expect(snapshot(b)).toEqual(snapshot(bOff));
     }
     expect(snapshot(a).ram).not.toBe(snapshot(b).ram);
-    const blocks = (r: Rig): unknown[] => (r.cpu as unknown as { jit: { pages: ({ runs: unknown[] } | undefined)[] } }).jit.pages[1]!.runs;
+    const blocks = (r: Rig): unknown[] => jitOf(r).pages[1]!.runs;
     expect(blocks(a).length).toBeGreaterThan(1);
     expect(new Set(blocks(b))).toEqual(new Set(blocks(a)));
   });
