@@ -561,6 +561,56 @@ describe('the compiling CPU', () => {
     expect(block.source).toContain('(x >>> 7) | (x << 25)');
   });
 
+  it('32-bit shifts and rotates by CL, written out in compiled code, leave the interpreter\'s values and flags: counts masked to 5 bits, a zero count changing nothing (register and memory)', () => {
+    const values = [0x80000000, 0x7fffffff, 0x12345678, 1, 0, 0xdeadbeef, 0x40000000, 0xffffffff];
+    const counts = [0, 1, 2, 7, 16, 31, 32, 33, 63, 0xffffff01];
+    const table = new Uint8Array(values.length * counts.length * 8);
+    const dv = new DataView(table.buffer);
+    let k = 0;
+    for (const v of values) {
+      for (const n of counts) {
+        dv.setUint32(k * 8, v, true);
+        dv.setUint32(k * 8 + 4, n >>> 0, true);
+        k++;
+      }
+    }
+    const le = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+    for (const op of [0, 1, 4, 5, 6, 7]) {
+      for (const before of [0x01, 0x31, 0x84]) { // add edx, eax / xor edx, eax / test dl, al
+        const body = [
+          0x8b, 0x06, 0x8b, 0x4e, 0x04, // loop: mov eax, [esi]; mov ecx, [esi+4]
+          before, 0xc2, // flags of one kind
+          0xd3, 0xc0 | (op << 3), // op eax, cl
+          0x9c, 0x5a, 0x89, 0x07, 0x89, 0x57, 0x04, // pushfd; pop edx; mov [edi], eax; mov [edi+4], edx
+          0x8b, 0x06, 0x89, 0x47, 0x08, // mov eax, [esi]; mov [edi+8], eax
+          before, 0xc2,
+          0xd3, 0x47 | (op << 3), 0x08, // op dword [edi+8], cl
+          0x9c, 0x5a, 0x89, 0x57, 0x0c, // pushfd; pop edx; mov [edi+12], edx
+          0x83, 0xc6, 0x08, 0x83, 0xc7, 0x10, // add esi, 8; add edi, 16
+          0x4b, // dec ebx
+        ];
+        const code = Uint8Array.from([
+          0xbe, ...le(0x3000), 0xbf, ...le(0x4000), 0xbb, ...le(k), // mov esi, edi, ebx
+          ...body, 0x75, (-(body.length + 2)) & 0xff, 0xf4, // jnz loop; hlt
+        ]);
+        const make = (compiler: boolean): Rig => {
+          const r = rig(compiler, code, true);
+          r.memory.writeBytes(0x3000, table);
+          return r;
+        };
+        const on = make(true);
+        const off = make(false);
+        expect(runTo(on, 100_000)).toBe(RunExit.HALTED);
+        expect(runTo(off, 100_000)).toBe(RunExit.HALTED);
+        const what = `op ${op} after ${before.toString(16)}`;
+        expect(on.memory.readBytes(0x4000, 16 * k), what).toEqual(off.memory.readBytes(0x4000, 16 * k));
+        expect(snapshot(on), what).toEqual(snapshot(off));
+      }
+    }
+    const w = { ram: rig(false, Uint8Array.of(0xd3, 0xe8, 0xd3, 0x27, 0xf4), true).memory.ram, lo: 0, len: 0x100000, delta: 0, csD: true };
+    expect(compileBlockSource(w, 0x1000, 0x1000).source).not.toContain('shift(c');
+  });
+
   it('every condition code in compiled SETcc and Jcc matches the interpreter', () => {
     const on = rig(true, CONDITIONS, true);
     const off = rig(false, CONDITIONS, true);

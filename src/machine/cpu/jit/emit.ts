@@ -100,26 +100,29 @@ function sized(size: 1 | 2 | 4): { reg: (i: number) => string; size: 1 | 2 | 4; 
 }
 
 /**
- * `const r` = the 32-bit `x` shifted or rotated by the constant `n` (1 to 31), with the flags
- * alu.ts shift() leaves (the CpuCore's flags are current: the caller syncs). A rotate sets CF
- * and OF and keeps the rest, still lazy where they were (shift() materialises them first, to
- * the same values); a shift sets CF, OF and clears AF, with SF, ZF and PF lazy from the result.
- * RCL and RCR (they read CF) stay shift()'s. Null for those.
+ * `const r` = the 32-bit `x` shifted or rotated by `n` (1 to 31: a constant, or the local `n`
+ * for a count in CL, which the caller has checked is not 0), with the flags alu.ts shift()
+ * leaves; the CpuCore's flags are current (the caller syncs). A rotate sets CF and OF and
+ * keeps the rest, still lazy where they were (shift() materialises them first, to the same
+ * values); a shift sets CF, OF and clears AF, with SF, ZF and PF lazy from the result. RCL and
+ * RCR (they read CF) stay shift()'s: null.
  */
-function shift32(op: number, n: number): string | null {
+function shift32(op: number, n: number | 'n'): string | null {
+  const down = typeof n === 'number' ? `${32 - n}` : '(32 - n)'; // 32 - n
+  const last = typeof n === 'number' ? `${n - 1}` : '(n - 1)'; // n - 1
   const keepRest = 'c.lazy &= -2050;'; // ~(CF | OF): the rest of the flags stay as they are
   const result = 'c.lres = r; c.lsh = 31; c.lazy = 196;'; // PF | ZF | SF from r
   switch (op) {
     case 0: // ROL: CF = the bit rotated into bit 0; OF = CF ^ the new MSB
-      return `const r = (x << ${n}) | (x >>> ${32 - n}); c.flags = (c.flags & -2050) | (r & 1) | (((r ^ (r >>> 31)) & 1) << 11); ${keepRest}`;
+      return `const r = (x << ${n}) | (x >>> ${down}); c.flags = (c.flags & -2050) | (r & 1) | (((r ^ (r >>> 31)) & 1) << 11); ${keepRest}`;
     case 1: // ROR: CF = the new MSB; OF = MSB ^ the bit below
-      return `const r = (x >>> ${n}) | (x << ${32 - n}); c.flags = (c.flags & -2050) | (r >>> 31) | ((((r >>> 31) ^ (r >>> 30)) & 1) << 11); ${keepRest}`;
+      return `const r = (x >>> ${n}) | (x << ${down}); c.flags = (c.flags & -2050) | (r >>> 31) | ((((r >>> 31) ^ (r >>> 30)) & 1) << 11); ${keepRest}`;
     case 4: case 6: // SHL / SAL: CF = the last bit out; OF = CF ^ the new MSB; AF cleared
-      return `const r = x << ${n}; const cf = (x >>> ${32 - n}) & 1; c.flags = (c.flags & -2066) | cf | ((cf ^ (r >>> 31)) << 11); ${result}`;
+      return `const r = x << ${n}; const cf = (x >>> ${down}) & 1; c.flags = (c.flags & -2066) | cf | ((cf ^ (r >>> 31)) << 11); ${result}`;
     case 5: // SHR: CF = the last bit out; OF as shift() computes it
-      return `const r = (x >>> ${n}) | 0; c.flags = (c.flags & -2066) | ((x >>> ${n - 1}) & 1) | (((((r << 1) ^ r) >>> 31) & 1) << 11); ${result}`;
+      return `const r = (x >>> ${n}) | 0; c.flags = (c.flags & -2066) | ((x >>> ${last}) & 1) | (((((r << 1) ^ r) >>> 31) & 1) << 11); ${result}`;
     case 7: // SAR: CF = the last bit out; OF cleared
-      return `const r = x >> ${n}; c.flags = (c.flags & -2066) | ((x >> ${n - 1}) & 1); ${result}`;
+      return `const r = x >> ${n}; c.flags = (c.flags & -2066) | ((x >> ${last}) & 1); ${result}`;
     default:
       return null;
   }
@@ -365,14 +368,16 @@ function emitInsn(i: Insn, ctx: EmitContext): string | null {
     const s = (op & 1) === 0 ? b8 : v;
     const count = op >= 0xd2 ? '(r8[4] & 31)' : op >= 0xd0 ? '1' : `${i.imm & 31}`;
     const constant = op >= 0xd2 ? 0 : op >= 0xd0 ? 1 : i.imm & 31;
-    const inline = s.sh === 31 && constant !== 0 ? shift32(reg, constant) : null;
+    // 32-bit, written out: by a constant other than 0, or by CL when it is not 0 (a zero count changes nothing, flags included).
+    const inline = s.sh !== 31 ? null : op === 0xd3 ? shift32(reg, 'n') : constant !== 0 ? shift32(reg, constant) : null;
+    const byCl = op === 0xd3 ? 'const n = r8[4] & 31; if (n !== 0) ' : '';
     if (mem === null) {
-      if (inline !== null) return `{ const x = ${s.reg(rm)}; ${inline} ${s.reg(rm)} = r; } `;
+      if (inline !== null) return `{ const x = ${s.reg(rm)}; ${byCl}{ ${inline} ${s.reg(rm)} = r; } } `;
       return `${s.reg(rm)} = shift(c, ${reg}, ${s.reg(rm)}, ${count}, ${s.sh}); `;
     }
     const countLength = op === 0xc0 || op === 0xc1 ? 1 : 0; // the interpreter fetches the count after the read
     const st = `${faultable(i, ctx)}c.eip = ${hex((next(i) - countLength) | 0)}; `;
-    if (inline !== null) return `{ const off = ${ea(mem)}; ${load('x', 4, mem.seg, 'off', st)} ${inline} ${store(4, mem.seg, 'off', 'r', faultable(i, ctx))} } `;
+    if (inline !== null) return `{ const off = ${ea(mem)}; ${load('x', 4, mem.seg, 'off', st)} ${byCl}{ ${inline} ${store(4, mem.seg, 'off', 'r', faultable(i, ctx))} } } `;
     return `{ const off = ${ea(mem)}; ${load('x', s.size, mem.seg, 'off', st)} const n = ${count}; const r = shift(c, ${reg}, x, n, ${s.sh}); if (n !== 0) ${store(s.size, mem.seg, 'off', 'r', faultable(i, ctx))} } `;
   }
   if (op === 0xc2 || op === 0xc3) {
