@@ -414,6 +414,32 @@ function expectSameAt(on: Rig, off: Rig, stops: readonly number[]): void {
   }
 }
 
+/** A dword's bytes, little-endian. */
+const le = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+
+/**
+ * `body` as a loop over `table` (at 0x3000, ESI) writing at 0x4000 (EDI), `count` times: `counter`
+ * is the MOV r32, imm32 opcode of its count register (0xB9 ECX, 0xBB EBX), which the body's last
+ * instruction decrements. Run compiled and interpreted to the HLT after it.
+ */
+function tableLoopBoth(counter: number, count: number, body: readonly number[], table: Uint8Array): { on: Rig; off: Rig } {
+  const code = Uint8Array.from([
+    0xbe, ...le(0x3000), 0xbf, ...le(0x4000), counter, ...le(count), // mov esi, edi, the counter
+    ...body, 0x75, (-(body.length + 2)) & 0xff, // jnz loop
+    0xf4, // hlt
+  ]);
+  const make = (compiler: boolean): Rig => {
+    const r = rig(compiler, code, true);
+    r.memory.writeBytes(0x3000, table);
+    return r;
+  };
+  const on = make(true);
+  const off = make(false);
+  expect(runTo(on, 100_000)).toBe(RunExit.HALTED);
+  expect(runTo(off, 100_000)).toBe(RunExit.HALTED);
+  return { on, off };
+}
+
 /** The compiler's pages (jit.ts CompiledPage), for looking at what it compiled. */
 type JitPages = { pages: ({ blockOf: Uint16Array; runs: unknown[]; spill: Uint8Array | null } | undefined)[] };
 const jitOf = (r: Rig): JitPages => (r.cpu as unknown as { jit: JitPages }).jit;
@@ -506,7 +532,6 @@ describe('the compiling CPU', () => {
       new DataView(table.buffer).setUint32(i * 8, a, true);
       new DataView(table.buffer).setUint32(i * 8 + 4, b, true);
     });
-    const le = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
     // ROL ROR SHL SHR SAL SAR (RCL and RCR read CF: shift()'s).
     for (const op of [0, 1, 4, 5, 6, 7]) {
       for (const n of [1, 2, 7, 16, 31]) {
@@ -533,20 +558,7 @@ describe('the compiling CPU', () => {
             0x83, 0xc6, 0x08, 0x83, 0xc7, 0x1c, // add esi, 8; add edi, 28
             0x49, // dec ecx
           ];
-          const code = Uint8Array.from([
-            0xbe, ...le(0x3000), 0xbf, ...le(0x4000), 0xb9, ...le(pairs.length), // mov esi, edi, ecx
-            ...body, 0x75, (-(body.length + 2)) & 0xff, // jnz loop
-            0xf4, // hlt
-          ]);
-          const make = (compiler: boolean): Rig => {
-            const r = rig(compiler, code, true);
-            r.memory.writeBytes(0x3000, table);
-            return r;
-          };
-          const on = make(true);
-          const off = make(false);
-          expect(runTo(on, 100_000)).toBe(RunExit.HALTED);
-          expect(runTo(off, 100_000)).toBe(RunExit.HALTED);
+          const { on, off } = tableLoopBoth(0xb9, pairs.length, body, table); // ECX counts
           const what = `op ${op} n ${n} after ${before[0].toString(16)}`;
           expect(snapshot(on), what).toEqual(snapshot(off));
           expect(on.memory.readBytes(0x4000, 28 * pairs.length), what).toEqual(off.memory.readBytes(0x4000, 28 * pairs.length));
@@ -574,7 +586,6 @@ describe('the compiling CPU', () => {
         k++;
       }
     }
-    const le = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
     for (const op of [0, 1, 4, 5, 6, 7]) {
       for (const before of [0x01, 0x31, 0x84]) { // add edx, eax / xor edx, eax / test dl, al
         const body = [
@@ -589,19 +600,7 @@ describe('the compiling CPU', () => {
           0x83, 0xc6, 0x08, 0x83, 0xc7, 0x10, // add esi, 8; add edi, 16
           0x4b, // dec ebx
         ];
-        const code = Uint8Array.from([
-          0xbe, ...le(0x3000), 0xbf, ...le(0x4000), 0xbb, ...le(k), // mov esi, edi, ebx
-          ...body, 0x75, (-(body.length + 2)) & 0xff, 0xf4, // jnz loop; hlt
-        ]);
-        const make = (compiler: boolean): Rig => {
-          const r = rig(compiler, code, true);
-          r.memory.writeBytes(0x3000, table);
-          return r;
-        };
-        const on = make(true);
-        const off = make(false);
-        expect(runTo(on, 100_000)).toBe(RunExit.HALTED);
-        expect(runTo(off, 100_000)).toBe(RunExit.HALTED);
+        const { on, off } = tableLoopBoth(0xbb, k, body, table); // EBX counts (CL is the count)
         const what = `op ${op} after ${before.toString(16)}`;
         expect(on.memory.readBytes(0x4000, 16 * k), what).toEqual(off.memory.readBytes(0x4000, 16 * k));
         expect(snapshot(on), what).toEqual(snapshot(off));

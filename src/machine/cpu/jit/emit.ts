@@ -110,19 +110,21 @@ function sized(size: 1 | 2 | 4): { reg: (i: number) => string; size: 1 | 2 | 4; 
 function shift32(op: number, n: number | 'n'): string | null {
   const down = typeof n === 'number' ? `${32 - n}` : '(32 - n)'; // 32 - n
   const last = typeof n === 'number' ? `${n - 1}` : '(n - 1)'; // n - 1
-  const keepRest = 'c.lazy &= -2050;'; // ~(CF | OF): the rest of the flags stay as they are
-  const result = 'c.lres = r; c.lsh = 31; c.lazy = 196;'; // PF | ZF | SF from r
+  // A rotate: CF and OF replaced, the rest of the flags stay as they are (lazy or not).
+  const rotated = (cf: string, of: string): string => `c.flags = (c.flags & ${CF_OF_CLEARS}) | ${cf} | (${of} << 11); c.lazy &= ${CF_OF_CLEARS};`;
+  // A shift: CF and OF set, AF cleared, PF, ZF and SF lazy from r (setResultFlags).
+  const shifted = (cf: string, of: string): string => `c.flags = (c.flags & ${LOGIC_CLEARS}) | ${cf}${of === '' ? '' : ` | (${of} << 11)`}; c.lres = r; c.lsh = 31; c.lazy = ${LAZY_LOGIC};`;
   switch (op) {
     case 0: // ROL: CF = the bit rotated into bit 0; OF = CF ^ the new MSB
-      return `const r = (x << ${n}) | (x >>> ${down}); c.flags = (c.flags & -2050) | (r & 1) | (((r ^ (r >>> 31)) & 1) << 11); ${keepRest}`;
+      return `const r = (x << ${n}) | (x >>> ${down}); ${rotated('(r & 1)', '((r ^ (r >>> 31)) & 1)')}`;
     case 1: // ROR: CF = the new MSB; OF = MSB ^ the bit below
-      return `const r = (x >>> ${n}) | (x << ${down}); c.flags = (c.flags & -2050) | (r >>> 31) | ((((r >>> 31) ^ (r >>> 30)) & 1) << 11); ${keepRest}`;
-    case 4: case 6: // SHL / SAL: CF = the last bit out; OF = CF ^ the new MSB; AF cleared
-      return `const r = x << ${n}; const cf = (x >>> ${down}) & 1; c.flags = (c.flags & -2066) | cf | ((cf ^ (r >>> 31)) << 11); ${result}`;
+      return `const r = (x >>> ${n}) | (x << ${down}); ${rotated('(r >>> 31)', '(((r >>> 31) ^ (r >>> 30)) & 1)')}`;
+    case 4: case 6: // SHL / SAL: CF = the last bit out; OF = CF ^ the new MSB
+      return `const r = x << ${n}; const cf = (x >>> ${down}) & 1; ${shifted('cf', '(cf ^ (r >>> 31))')}`;
     case 5: // SHR: CF = the last bit out; OF as shift() computes it
-      return `const r = (x >>> ${n}) | 0; c.flags = (c.flags & -2066) | ((x >>> ${last}) & 1) | (((((r << 1) ^ r) >>> 31) & 1) << 11); ${result}`;
+      return `const r = (x >>> ${n}) | 0; ${shifted(`((x >>> ${last}) & 1)`, '((((r << 1) ^ r) >>> 31) & 1)')}`;
     case 7: // SAR: CF = the last bit out; OF cleared
-      return `const r = x >> ${n}; c.flags = (c.flags & -2066) | ((x >> ${last}) & 1); ${result}`;
+      return `const r = x >> ${n}; ${shifted(`((x >> ${last}) & 1)`, '')}`;
     default:
       return null;
   }
@@ -165,6 +167,7 @@ function jumpTo(i: Insn, target: number, ctx: EmitContext): string {
 const LAZY_ARITH = 0x0001 | 0x0004 | 0x0010 | 0x0040 | 0x0080 | 0x0800; // ARITH_FLAGS
 const LAZY_LOGIC = 0x0004 | 0x0040 | 0x0080; // PF | ZF | SF
 const LOGIC_CLEARS = ~(0x0001 | 0x0800 | 0x0010); // ~(CF | OF | AF)
+const CF_OF_CLEARS = ~(0x0001 | 0x0800); // ~(CF | OF)
 
 /** setAdd (sub false) / setSub (sub true) of a, b, r (expressions without side effects), kept pending. */
 function setArith(a: string, b: string, r: string, sh: number, sub: boolean, ctx: EmitContext): string {

@@ -169,7 +169,7 @@ export class Jit {
    */
   private remapped(): void {
     this.mapEpoch = this.c.mem.mapEpoch;
-    for (let p = 0; p < this.pages.length; p++) if (this.pages[p]?.spill != null) this.drop(p);
+    for (let p = 0; p < this.pages.length; p++) if ((this.pages[p]?.spill ?? null) !== null) this.drop(p);
   }
 
   /** Drop every translation. */
@@ -215,7 +215,6 @@ export class Jit {
     const path = findPollPath(c, c.eip);
     page.runs.push(path === null ? blockFunction(code) : pathRunner(path, blockFunction(code)));
     page.blockOf[off] = page.runs.length;
-    const base = pn << (12 - CODE_LINE_SHIFT);
     for (const [a, b] of code.ranges) {
       if (a < 4096) page.translated.fill(1, a, Math.min(b, 4096));
       if (b > 4096) {
@@ -224,9 +223,7 @@ export class Jit {
         page.spill.fill(1, Math.max(a, 4096) - 4096, b - 4096);
         this.codePages[pn + 1] = 1;
       }
-      // A compiled store (at most 4 bytes, within the page) overlaps [a, b) only if it starts in
-      // [a - 3, b); the lines of the two pages are consecutive.
-      this.codeLines.fill(1, base + (Math.max(0, a - 3) >> CODE_LINE_SHIFT), base + ((b - 1) >> CODE_LINE_SHIFT) + 1);
+      this.markLines(pn, a, b); // the lines of the two pages are consecutive
     }
     this.pages[pn] = page;
     this.codePages[pn] = 1;
@@ -242,9 +239,8 @@ export class Jit {
       const hi = Math.min(addr + length, (pn + 1) * 4096) - pn * 4096;
       const page = this.pages[pn];
       if (page !== undefined && overlaps(page.translated, lo, hi)) this.invalidate(pn);
-      // Bytes the previous page's blocks went on into.
-      const spill = pn > 0 ? this.pages[pn - 1]?.spill : undefined;
-      if (spill !== undefined && spill !== null && overlaps(spill, lo, hi)) this.invalidate(pn - 1);
+      const spill = this.spillInto(pn);
+      if (spill !== null && overlaps(spill, lo, hi)) this.invalidate(pn - 1);
     }
   }
 
@@ -262,8 +258,8 @@ export class Jit {
     this.codePages[pn] = 0;
     this.codeLines.fill(0, pn << (12 - CODE_LINE_SHIFT), (pn + 1) << (12 - CODE_LINE_SHIFT));
     // What the previous page's blocks went on into here stays watched.
-    const before = pn > 0 ? this.pages[pn - 1]?.spill : undefined;
-    if (before !== undefined && before !== null) this.watch(pn, before);
+    const before = this.spillInto(pn);
+    if (before !== null) this.watch(pn, before);
     // What this page's blocks went on into is no one's now, unless the next page has blocks of its own.
     if (page !== undefined && page.spill !== null && this.pages[pn + 1] === undefined) {
       this.codePages[pn + 1] = 0;
@@ -271,13 +267,24 @@ export class Jit {
     }
   }
 
-  /** Mark page pn, and the 64-byte lines a compiled store into the bytes marked in `bytes` may start in. */
+  /** Page pn's bytes that the previous page's blocks went on into (spill), or null. */
+  private spillInto(pn: number): Uint8Array | null {
+    return pn > 0 ? (this.pages[pn - 1]?.spill ?? null) : null;
+  }
+
+  /** Mark page pn, and the lines a compiled store into the bytes marked in `bytes` may reach. */
   private watch(pn: number, bytes: Uint8Array): void {
     this.codePages[pn] = 1;
+    for (let i = 0; i < 4096; i++) if (bytes[i] !== 0) this.markLines(pn, i, i + 1);
+  }
+
+  /**
+   * Mark the 64-byte lines (c.codeLines) a compiled store into bytes [a, b) of page pn (b may
+   * pass the page's end) may start in: at most 4 bytes, so only one that starts in [a - 3, b).
+   */
+  private markLines(pn: number, a: number, b: number): void {
     const base = pn << (12 - CODE_LINE_SHIFT);
-    for (let i = 0; i < 4096; i++) {
-      if (bytes[i] !== 0) this.codeLines.fill(1, base + (Math.max(0, i - 3) >> CODE_LINE_SHIFT), base + (i >> CODE_LINE_SHIFT) + 1);
-    }
+    this.codeLines.fill(1, base + (Math.max(0, a - 3) >> CODE_LINE_SHIFT), base + ((b - 1) >> CODE_LINE_SHIFT) + 1);
   }
 }
 
@@ -354,7 +361,7 @@ function tableReader(c: CpuCore): (seg: number, offset: number) => number | null
     if (((c.flatRead >> seg) & 1) === 0) return null;
     let p = offset & c.a20;
     if (c.pg === 1) {
-      if ((c.tlbBits[offset >>> 12] & (c.cpl === 3 ? 4 : 1)) === 0) return null;
+      if (!c.readCached(offset >>> 12)) return null;
       p = c.tlbPhys[offset >>> 12] | (offset & 0xfff);
     }
     if ((p & 3) !== 0 || p < 0 || p + 4 > c.ram.length || c.pageKind[p >>> 12] !== 0) return null;
