@@ -30,6 +30,7 @@ import { decodeAt, type CodeWindow, type Insn } from './decode.js';
 import { emit, flushFlags, syncFlags, type EmitContext, type PendingFlags } from './emit.js';
 import { steppedLength } from './length.js';
 import { pollLoop, tscWait, type PollLoop, type TscWait } from './poll-loop.js';
+import { emittingFor } from './emit-mem.js';
 
 /** What a block function needs besides the CPU: the interpreter's ALU helpers and the steppers. */
 export interface BlockHelpers {
@@ -88,6 +89,10 @@ interface Slot {
  * window `w`, and the block's bytes are the `bytes` from there (one page, or two).
  */
 export function compileBlockSource(w: CodeWindow, eipBase: number, start: number, bytes = 4096): BlockCode {
+  return emittingFor(w.paging === true, () => writeBlock(w, eipBase, start, bytes));
+}
+
+function writeBlock(w: CodeWindow, eipBase: number, start: number, bytes: number): BlockCode {
   const inPage = (eip: number): boolean => {
     const d = (eip - eipBase) | 0;
     const wd = (eip - w.lo) | 0;
@@ -190,7 +195,6 @@ return function block(c) {
   const regs = c.regs, r16 = c.r16, r8 = c.r8, clock = c.clock;
   const ram = c.ram, ram32 = c.ram32, pageKind = c.pageKind, dirty = c.dirty, codeLines = c.codeLines;
   const tlbBits = c.tlbBits, tlbPhys = c.tlbPhys;
-  const pg = ${w.paging === true ? 1 : 0}; // a constant: V8 drops the other way of every access
   let se = 0, a20 = 0, fr = 0, fw = 0, sb = 0, tr = 0, tw = 0;
   let fa = 0, fb = 0, fres = 0;${polls.size === 0 ? '' : ' let pv = 0;'}
   ${RELOAD_ALL}

@@ -17,15 +17,34 @@
  * (`RELOAD`), which a device or a store into code may change.
  *
  * Block-local names these use (block-compiler.ts declares them): `fr`, `fw` (flat segment bits
- * for reads and writes), `sb` (SS.B), `a20`, `se` (the slice end), `pg` (paging on), `tr` / `tw`
- * (the TLB bits that grant a read / write at the CPL), `tlbBits`, `tlbPhys`, `ram`, `ram32`,
- * `pageKind`, `dirty`, `codeLines`, and the helper `codeStore`.
+ * for reads and writes), `sb` (SS.B), `a20`, `se` (the slice end), `tr` / `tw` (the TLB bits
+ * that grant a read / write at the CPL), `tlbBits`, `tlbPhys`, `ram`, `ram32`, `pageKind`,
+ * `dirty`, `codeLines`, and the helper `codeStore`.
+ *
+ * A block is compiled for paging on or off (jit.ts keys its pages by it), so only that way of
+ * finding the physical address is written (`emittingFor`): the other would be parsed, turned
+ * into bytecode and graphed by V8 only to be dropped, in every access of every block —
+ * measured, 9% of the CPU time of a fresh process's run of the kernels guest.
  */
 
 import { SS } from '../constants.js';
 
 /** log2 of the bytes per entry of c.codeLines: a store into a marked line may overwrite translated code. */
 export const CODE_LINE_SHIFT = 6;
+
+/** Paging on for the block being written (emittingFor). */
+let paging = false;
+
+/** Write `emit`'s accesses for a block compiled with paging on or off. */
+export function emittingFor<T>(pagingOn: boolean, emit: () => T): T {
+  const was = paging;
+  paging = pagingOn;
+  try {
+    return emit();
+  } finally {
+    paging = was;
+  }
+}
 
 /** After a slow path: what a device access or a store into code may have changed. */
 export const RELOAD = 'se = c.sliceEnd; a20 = c.a20;';
@@ -62,15 +81,20 @@ export function peek(dst: string, size: 2 | 4, slow: string): string {
  * effects) when no walk is needed, else -1; `grant` names the TLB bits that allow the access.
  */
 function phys(lin: string, grant: string): string {
-  return `pg === 0 ? ${lin} & a20 : (tlbBits[${lin} >>> 12] & ${grant}) !== 0 ? tlbPhys[${lin} >>> 12] | (${lin} & 0xfff) : -1`;
+  return paging ? `(tlbBits[${lin} >>> 12] & ${grant}) !== 0 ? tlbPhys[${lin} >>> 12] | (${lin} & 0xfff) : -1` : `${lin} & a20`;
+}
+
+/** With paging off every address is known (phys is never -1). */
+function known(): string {
+  return paging ? ' && p !== -1' : '';
 }
 
 function readFast(size: number, flat: string): string {
-  return `${flat} && p !== -1 && ${aligned(size)} && pageKind[p >>> 12] === 0`;
+  return `${flat}${known()} && ${aligned(size)} && pageKind[p >>> 12] === 0`;
 }
 
 function writeFast(size: number, flat: string): string {
-  return `${flat} && p !== -1 && ${aligned(size)} && pageKind[pn] === 0`;
+  return `${flat}${known()} && ${aligned(size)} && pageKind[pn] === 0`;
 }
 
 /**
