@@ -33,7 +33,7 @@ import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
 import { SECTOR_SIZE, type DiskBacking } from './disk-backing.js';
 import { defaultGeometry, fillIdentify, LBA28_LIMIT, logicalCylinders, MAX_MULTIPLE_SECTORS } from './ata-identify.js';
-import { trackedState } from './tracked-state.js';
+import { arrayReader, trackedState } from './tracked-state.js';
 
 /** Where the board puts an ATA channel: the command block (data at +0), the control port, the ISA line INTRQ drives. */
 export interface AtaWiring {
@@ -174,6 +174,9 @@ export interface AtaDiskOptions {
 function isWriteCommand(cmd: number): boolean {
   return cmd === ATA_CMD_WRITE_SECTORS || cmd === ATA_CMD_WRITE_SECTORS_NORETRY || cmd === ATA_CMD_WRITE_MULTIPLE;
 }
+
+/** The sector buffer for reading only (a data-port read takes two bytes of it: not a change). */
+const readBuffer = arrayReader<AtaDiskState, 'buffer'>('buffer');
 
 export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
   readonly schema: StateSchema;
@@ -576,7 +579,7 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
   }
 
   private storeSector(lba: number): void {
-    const buf = this.state.buffer;
+    const buf = readBuffer(this.state);
     for (let i = 0; i < SECTOR_SIZE; i++) this.scratch[i] = buf[i];
     this.backing.writeSector(lba, this.scratch);
   }
@@ -599,7 +602,8 @@ export class AtaDisk extends Device<AtaDiskState> implements IoHandler {
     const s = this.state;
     if (s.xfer_phase !== PHASE_DATA_IN) return 0;
     const pos = s.buf_pos;
-    const word = s.buffer[pos] | (s.buffer[pos + 1] << 8);
+    const buffer = readBuffer(s);
+    const word = buffer[pos] | (buffer[pos + 1] << 8);
     s.buf_pos = pos + 2;
     if (s.buf_pos >= s.buf_end) this.sectorRead();
     return word;

@@ -67,6 +67,7 @@ function compileClass(schema: StateSchema): TrackedCtor {
     init.push(`${slot} = init[${key}];`);
     if (f.array) {
       members.push(`get [${key}]() { ${mark} return ${slot}; }`, `set [${key}](v) { ${slot} = v; ${mark} }`);
+      members.push(`get [${JSON.stringify(PEEK + f.name)}]() { return ${slot}; }`);
     } else {
       members.push(`get [${key}]() { return ${slot}; }`, `set [${key}](v) { if (v !== ${slot}) { ${slot} = v; ${mark} } }`);
     }
@@ -122,6 +123,19 @@ export function trackedState<S extends object>(schema: StateSchema, init: S): S 
     throw new Error(`${schema.device}: state does not match its schema (${[...missing.map((m) => `missing ${m}`), ...extra.map((e) => `undeclared ${e}`)].join(', ')})`);
   }
   return new (classFor(schema))(given) as unknown as S;
+}
+
+/** Prefix of an array field's unmarking getter (arrayReader). */
+const PEEK = '$peek_';
+
+/**
+ * A reader of array field `name` that does not mark it: for device code that only reads its
+ * elements (the ATA data port reading the 512-byte sector buffer: marked, every read cost the
+ * recorder a comparison of all 512 bytes). Whoever writes an element must take the array
+ * through the state's own getter. Works on plain states too (the field itself).
+ */
+export function arrayReader<S extends object, K extends keyof S & string>(name: K): (state: S) => S[K] {
+  return new Function('s', `const v = s[${JSON.stringify(PEEK + name)}]; return v === undefined ? s[${JSON.stringify(name)}] : v;`) as (state: S) => S[K];
 }
 
 /** The tracking internals of a device's state, or undefined for a plain object. */

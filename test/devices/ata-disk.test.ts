@@ -10,6 +10,7 @@ import {
 import { CopyOnWriteDiskBacking, MemoryDiskBacking, openDiskImage, type DiskBacking } from '../../src/devices/disk-backing.js';
 import { InputError } from '../../src/errors.js';
 import { BOARD } from '../../src/board/layout.js';
+import { MARKS_PER_WORD, clearMarks, marksOf } from '../../src/devices/tracked-state.js';
 
 const ATA_PRIMARY_BASE = BOARD.ata.command.base;
 const ATA_PRIMARY_CONTROL = BOARD.ata.control;
@@ -142,6 +143,26 @@ describe('ATA PIO disk', () => {
     expect(r.inp(STATUS)).toBe(0x50);
     // The task file has advanced past the sector; the count has run down.
     expect([r.inp(NSECT), r.inp(LBA0), r.inp(LBA1), r.inp(LBA2)]).toEqual([0, 78, 0, 0]);
+  });
+
+  it('a data-port read marks the buffer position changed, not the 512-byte buffer it only reads (the recorder compares marked fields)', () => {
+    const r = rig();
+    lbaCommand(r, 0x20, 5, 1);
+    r.settle();
+    const fields = r.disk.schema.fields.filter((f) => !f.timer).map((f) => f.name);
+    const marked = () => {
+      const words = marksOf(r.disk.state);
+      return fields.filter((_, i) => (words[Math.floor(i / MARKS_PER_WORD)] & (1 << i % MARKS_PER_WORD)) !== 0);
+    };
+    clearMarks(r.disk.state);
+    expect(r.readWords(2)).toEqual([5, 0]);
+    expect(marked()).toEqual(['buf_pos']);
+    // A write through the data port does change the buffer: WRITE SECTORS marks it.
+    lbaCommand(r, 0x30, 6, 1);
+    r.settle();
+    clearMarks(r.disk.state);
+    r.out(DATA, 0x1234);
+    expect(marked()).toContain('buffer');
   });
 
   it('stableRead is what a register read returns, except the status register\'s while INTRQ is pending (reading it acknowledges) and the data port', () => {
