@@ -188,6 +188,15 @@ export function maybeNonZeroPages(memory: Pick<CheckpointMemory, 'ramPages' | 'p
   return Uint32Array.from(out);
 }
 
+/** Pages whose hash changed at a checkpoint (ascending), their new and old hashes, and the root after. */
+export interface PageHashDelta {
+  readonly pages: number[];
+  readonly hashes: Uint8Array;
+  readonly oldHashes: Uint8Array;
+  readonly root: Uint8Array;
+  readonly ramPages: number;
+}
+
 /**
  * The writer's side: keeps the current map and turns "pages dirtied since last time" into
  * "pages whose hash changed". It owns its own dirty-log client, so the pre-copy migration's
@@ -209,13 +218,22 @@ export class PageHashTracker {
    * so untouched memory is not read — reading it costs a page fault per 4 KiB (~25 ms for
    * 64 MiB, most of a short run's recording overhead).
    */
-  take(memory: CheckpointMemory, firstPages?: ArrayLike<number>): {
-    pages: number[];
-    hashes: Uint8Array;
-    oldHashes: Uint8Array;
-    root: Uint8Array;
-    ramPages: number;
-  } {
+  take(memory: CheckpointMemory, firstPages?: ArrayLike<number>): PageHashDelta {
+    return this.hashHere(memory, this.candidates(memory, firstPages));
+  }
+
+  /** apply() with the candidates hashed now, on this thread. */
+  hashHere(memory: CheckpointMemory, candidates: ArrayLike<number>): PageHashDelta {
+    const hashes = new Uint8Array(candidates.length * HASH_BYTES);
+    for (let i = 0; i < candidates.length; i++) hashPageInto(candidates[i], memory.page(candidates[i]), hashes, i * HASH_BYTES);
+    return this.apply(candidates, hashes);
+  }
+
+  /**
+   * take()'s first half: the pages to hash now (the dirty log's since the last call; the
+   * first time, `firstPages` or every page that may be non-zero), RAM pages only.
+   */
+  candidates(memory: CheckpointMemory, firstPages?: ArrayLike<number>): Uint32Array {
     let candidates: ArrayLike<number>;
     if (this.memory === null) {
       this.memory = memory;
@@ -227,26 +245,27 @@ export class PageHashTracker {
       if (memory !== this.memory) throw new Error('a trace checkpoints one machine memory: got a different one');
       candidates = this.client!.takeAndClear();
     }
+    const ram = this.map!.ramPages;
+    const out: number[] = [];
+    for (let i = 0; i < candidates.length; i++) if (candidates[i] < ram) out.push(candidates[i]);
+    return Uint32Array.from(out);
+  }
+
+  /** take()'s second half: the candidates' hashes (HASH_BYTES each, same order) into the map, and what changed. */
+  apply(candidates: ArrayLike<number>, candidateHashes: Uint8Array): PageHashDelta {
     const map = this.map!;
-    const scratch = new Uint8Array(HASH_BYTES);
     const pages: number[] = [];
-    const changed: Uint8Array[] = [];
-    const old: Uint8Array[] = [];
-    for (let i = 0; i < candidates.length; i++) {
+    const changed: number[] = [];
+    for (let i = 0; i < candidates.length; i++) if (!map.matches(candidates[i], candidateHashes, i * HASH_BYTES)) changed.push(i);
+    const hashes = new Uint8Array(changed.length * HASH_BYTES);
+    const oldHashes = new Uint8Array(changed.length * HASH_BYTES);
+    changed.forEach((i, k) => {
       const p = candidates[i];
-      if (p >= map.ramPages) continue;
-      hashPageInto(p, memory.page(p), scratch, 0);
-      if (!map.matches(p, scratch)) {
-        old.push(map.hash(p).slice());
-        map.set(p, scratch);
-        pages.push(p);
-        changed.push(scratch.slice());
-      }
-    }
-    const hashes = new Uint8Array(pages.length * HASH_BYTES);
-    const oldHashes = new Uint8Array(pages.length * HASH_BYTES);
-    changed.forEach((h, i) => hashes.set(h, i * HASH_BYTES));
-    old.forEach((h, i) => oldHashes.set(h, i * HASH_BYTES));
+      oldHashes.set(map.hash(p), k * HASH_BYTES);
+      map.set(p, candidateHashes, i * HASH_BYTES);
+      hashes.set(candidateHashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES), k * HASH_BYTES);
+      pages.push(p);
+    });
     return { pages, hashes, oldHashes, root: map.root.slice(), ramPages: map.ramPages };
   }
 }

@@ -34,7 +34,7 @@ import type { Machine, MachineTap, RunStatus } from '../board/machine.js';
 import type { RecordKind } from './format.js';
 import { bootMachine, traceHeaderFor, type RunSetup } from './run-setup.js';
 import { DeviceTransitionTracker } from './transitions.js';
-import { TraceWriter, type CheckpointWritten, type TraceHeaderInit, type TraceWriterOptions } from './writer.js';
+import { PAGE_HASH_THREAD_MIN, TraceWriter, type CheckpointWritten, type TraceHeaderInit, type TraceWriterOptions } from './writer.js';
 
 /**
  * Instructions per run slice: the machine runs this long between looks at the writer (commit
@@ -440,7 +440,8 @@ export async function recordTrace(dir: string, machine: Machine, options: Record
     throw new Error(`the header's first icount (${firstIcount}) is not the machine's icount (${clock.icount})`);
   }
   // LevelDB opens while the machine runs its first slices (TraceWriter.start).
-  const writer = TraceWriter.start(dir, options.header, { ...options.writer, icount: () => clock.icount });
+  // Big checkpoints' pages are hashed on a thread while the machine runs on (page-hash-thread.ts).
+  const writer = TraceWriter.start(dir, options.header, { pageHashThreadMin: PAGE_HASH_THREAD_MIN, ...options.writer, icount: () => clock.icount });
   const recorder = new MachineRecorder(machine, writer, options.firstPages);
   let outcome: RecordingOutcome;
   try {

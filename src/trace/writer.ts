@@ -54,7 +54,8 @@ import {
   type RecordKind,
 } from './format.js';
 import { ChunkEncoder } from './packed.js';
-import { PageHashTracker, type CheckpointMemory } from './pages.js';
+import { PageHashTracker, type CheckpointMemory, type PageHashDelta } from './pages.js';
+import { PageHashThread } from './page-hash-thread.js';
 import { SEGMENT_CHUNKS, SummaryBuilder } from './summary.js';
 import { encode, pb, type PbChunkSummary } from './proto.js';
 import { INTERRUPT_ACTIONS, type DataChannel, type InterruptAction, type TraceEvent } from './records.js';
@@ -131,7 +132,33 @@ export interface TraceWriterOptions {
   readonly flushBytes?: number;
   /** fsync each flush (survives power loss, not only a killed process). Default false. */
   readonly sync?: boolean;
+  /**
+   * Hash a checkpoint's pages on a worker thread (page-hash-thread.ts) when it has at least
+   * this many, while the run goes on; its body is put when they are hashed, before the batch
+   * that holds its marker is committed. The trace is the same either way. Default: never
+   * (recordTrace uses PAGE_HASH_THREAD_MIN).
+   */
+  readonly pageHashThreadMin?: number;
 }
+
+/** What a checkpoint's body holds besides its pages (CheckpointWire's fields). */
+interface CheckpointState {
+  readonly seq: number;
+  readonly icount: number;
+  readonly ordinal: number;
+  readonly cpu: Uint8Array | undefined;
+  readonly deviceStates: Uint8Array[];
+}
+
+/** A checkpoint whose marker is recorded and whose pages a thread hashes: its body goes into `batch` once they are. */
+interface HashingCheckpoint {
+  readonly state: CheckpointState;
+  readonly candidates: Uint32Array;
+  readonly batch: TraceBatch;
+}
+
+/** Pages below which a checkpoint hashes its own (~5 µs a page): a thread's job costs ~1 ms to hand over. */
+export const PAGE_HASH_THREAD_MIN = 256;
 
 /** What a checkpoint takes of a device: its bus id, its declared state and the declaration. */
 export interface CheckpointDevice {
@@ -155,9 +182,10 @@ export interface CheckpointWritten {
   readonly ordinal: number;
   readonly seq: number;
   readonly icount: number;
-  /** Pages whose hash changed since the previous checkpoint. */
-  readonly changedPages: number;
-  readonly root: string;
+  /** Pages whose hash changed since the previous checkpoint; null while a thread hashes them (pageHashThreadMin). */
+  readonly changedPages: number | null;
+  /** The memory root after; null as changedPages. */
+  readonly root: string | null;
 }
 
 export interface TraceEndInit {
@@ -262,6 +290,10 @@ export class TraceWriter {
   private readonly flushBytes: number;
   private readonly sync: boolean;
   private readonly pages = new PageHashTracker();
+  private readonly threadMin: number;
+  private thread: PageHashThread | null = null;
+  /** A checkpoint whose pages the thread is hashing: its body is not put yet. */
+  private hashing: HashingCheckpoint | null = null;
   /** Summary of the sealed chunks of the current segment. */
   private segment = new SummaryBuilder();
   private batch: TraceBatch;
@@ -285,6 +317,7 @@ export class TraceWriter {
     this.keyframeEvery = options.keyframeEvery ?? DEFAULT_KEYFRAME_EVERY;
     this.flushBytes = options.flushBytes ?? DEFAULT_FLUSH_BYTES;
     this.sync = options.sync ?? false;
+    this.threadMin = options.pageHashThreadMin ?? Infinity;
     this.encoder = new ChunkEncoder(
       options.icount,
       options.chunkRecords ?? DEFAULT_CHUNK_RECORDS,
@@ -409,36 +442,66 @@ export class TraceWriter {
     const icount = this.icount();
     const ordinal = this.checkpoints++;
     const seq = this.recordCount;
-    const delta = this.pages.take(input.memory, input.firstPages);
+    const candidates = this.pages.candidates(input.memory, input.firstPages);
     const cpu = encodeCpuState(input.cpu);
-    // Checkpoint's bytes, its state values written by checkpoint-wire.ts (proto/trace.proto CheckpointWire).
-    const body = encode(pb.CheckpointWire, {
+    const state: CheckpointState = {
       seq,
       icount,
       ordinal,
       cpu: cpu.length > 0 ? packedSint64(cpu) : undefined,
       deviceStates: input.devices.map((d) => deviceStateBytes(d.id, d.encodedState?.() ?? encodeState(d.schema, d.snapshot()))),
-      pages: {
-        ramPages: delta.ramPages,
-        pages: delta.pages,
-        hashes: delta.hashes,
-        root: delta.root,
-        oldHashes: delta.oldHashes,
-      },
+    };
+    this.settle(); // the previous checkpoint's hashes go into the map first
+    this.lastCheckpointIcount = icount;
+    if (candidates.length >= this.threadMin) {
+      this.thread ??= new PageHashThread();
+      this.thread.submit(candidates, input.memory);
+      this.hashing = { state, candidates, batch: this.batch };
+      this.encoder.checkpoint(icount, ordinal);
+      return { ordinal, seq, icount, changedPages: null, root: null };
+    }
+    const delta = this.pages.hashHere(input.memory, candidates);
+    this.putCheckpoint(this.batch, state, delta);
+    this.encoder.checkpoint(icount, ordinal);
+    return { ordinal, seq, icount, changedPages: delta.pages.length, root: hexBytes(delta.root) };
+  }
+
+  /** The checkpoint being hashed, if any: its hashes (those the thread has not done, hashed here), into the map and its batch. */
+  private settle(): void {
+    const h = this.hashing;
+    if (h === null) return;
+    this.hashing = null;
+    this.putCheckpoint(h.batch, h.state, this.pages.apply(h.candidates, this.thread!.collect()));
+  }
+
+  /** settle(), when the checkpoint being hashed went into `batch`. */
+  private settleFor(batch: TraceBatch): void {
+    if (this.hashing?.batch === batch) this.settle();
+  }
+
+  /** Resolves when the thread has done its part of the checkpoint being hashed (at once without one). */
+  private whenHashed(): Promise<void> {
+    return this.thread?.finished() ?? Promise.resolve();
+  }
+
+  /** Checkpoint's bytes, its state values written by checkpoint-wire.ts (proto/trace.proto CheckpointWire), and every keyframeEvery-th a keyframe. */
+  private putCheckpoint(batch: TraceBatch, state: CheckpointState, delta: PageHashDelta): void {
+    const { seq, icount, ordinal } = state;
+    const body = encode(pb.CheckpointWire, {
+      ...state,
+      pages: { ramPages: delta.ramPages, pages: delta.pages, hashes: delta.hashes, root: delta.root, oldHashes: delta.oldHashes },
     });
-    this.put(icountSeqKey(KEY_CHECKPOINT, icount, seq), body);
+    this.putInto(batch, icountSeqKey(KEY_CHECKPOINT, icount, seq), body);
     if (ordinal % this.keyframeEvery === 0) {
       const full = this.pages.current!.nonZero();
-      this.put(
+      this.putInto(
+        batch,
         icountSeqKey(KEY_KEYFRAME, icount, seq),
         encode(pb.PageHashKeyframe, {
           seq, icount, ordinal, ramPages: delta.ramPages, pages: full.pages, hashes: full.hashes, root: delta.root,
         }),
       );
     }
-    this.encoder.checkpoint(icount, ordinal);
-    this.lastCheckpointIcount = icount;
-    return { ordinal, seq, icount, changedPages: delta.pages.length, root: hexBytes(delta.root) };
   }
 
   // ---------------------------------------------------------------- committing
@@ -453,6 +516,8 @@ export class TraceWriter {
   /** Commit the rest, write the end marker and close. The trace then reads as complete. */
   async close(end: TraceEndInit): Promise<void> {
     this.checkOpen();
+    this.settle();
+    void this.thread?.close();
     this.putPartialChunk();
     this.put(
       endKey(),
@@ -484,6 +549,8 @@ export class TraceWriter {
   /** Commit what was recorded and close without an end marker: the trace then reads as incomplete. */
   async abandon(): Promise<void> {
     if (this.closed) return;
+    this.settle();
+    void this.thread?.close();
     this.putPartialChunk();
     this.markClosed();
     try {
@@ -527,8 +594,13 @@ export class TraceWriter {
   }
 
   private put(key: Uint8Array, value: Uint8Array): void {
-    this.batch.put(key, value);
-    this.pendingBytes += key.length + value.length;
+    this.putInto(this.batch, key, value);
+  }
+
+  /** Into `batch`: the current one, or (a hashed checkpoint) the one its marker went into, not yet written. */
+  private putInto(batch: TraceBatch, key: Uint8Array, value: Uint8Array): void {
+    batch.put(key, value);
+    if (batch === this.batch) this.pendingBytes += key.length + value.length;
   }
 
   private commit(): Promise<void> {
@@ -538,9 +610,13 @@ export class TraceWriter {
     this.pendingBytes = 0;
     this.flushedRecords = this.recordCount;
     const options = { sync: this.sync };
+    // A checkpoint in this batch still being hashed is put before the batch is written: when
+    // the thread has started every page (the run went on meanwhile), or else when the previous
+    // batch is on disk. Either way in time for the batch, and never later than the next checkpoint.
+    const hashed = this.hashing?.batch === batch ? this.whenHashed() : null;
     this.writing = this.writing.then(
       () =>
-        batch.write(options).catch((err: unknown) => {
+        (hashed ?? Promise.resolve()).then(() => this.settleFor(batch)).then(() => batch.write(options)).catch((err: unknown) => {
           this.failure = err;
           throw err;
         }),
