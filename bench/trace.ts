@@ -16,6 +16,8 @@ import { hash } from 'node:crypto';
 import { bootMachine, type RunSetup } from '../src/trace/run-setup.js';
 import { recordBoot, type RecordingSummary } from '../src/trace/session.js';
 import { medianSeconds, timedAsync, timed, type Figure } from './harness.js';
+import { recordingSetup, resolveGuestRequest } from '../src/cli/guest-options.js';
+import { loadThirdPartyGuests, missingFiles } from '../src/guests/third-party.js';
 
 async function netEchoScript(options: { frames: number; spacing: number }): Promise<string> {
   const url = pathToFileURL(join(packageRoot(), 'guests', 'inputs', 'make-net-input.mjs')).href;
@@ -37,8 +39,8 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** Best of `runs` each, interleaved (the machine is shared and noisy): boot + run, against boot + record + close. */
-export async function recordingOverhead(setup: RunSetup, runs = 5, checkpointInterval?: number): Promise<OverheadResult> {
+/** Best of `runs` each, interleaved (the machine is shared and noisy): boot + run, against boot + record + close (to `instructions`). */
+export async function recordingOverhead(setup: RunSetup, runs = 5, checkpointInterval?: number, instructions = 4e9): Promise<OverheadResult> {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'migtrace-bench-rec-'));
   try {
     let untraced = Infinity;
@@ -48,11 +50,11 @@ export async function recordingOverhead(setup: RunSetup, runs = 5, checkpointInt
     let summary: RecordingSummary | undefined;
     for (let i = 0; i < runs; i++) {
       let c0 = process.cpuUsage();
-      untraced = Math.min(untraced, timed(() => bootMachine(setup).run({ maxInstructions: 4e9 })).seconds);
+      untraced = Math.min(untraced, timed(() => bootMachine(setup).run({ maxInstructions: instructions })).seconds);
       untracedCpu = Math.min(untracedCpu, cpuSeconds(c0));
       const dir = path.join(base, `t${i}`);
       c0 = process.cpuUsage();
-      const t = await timedAsync(() => recordBoot(dir, setup, { until: 4e9, writer: { checkpointInterval } }));
+      const t = await timedAsync(() => recordBoot(dir, setup, { until: instructions, writer: { checkpointInterval } }));
       tracedCpu = Math.min(tracedCpu, cpuSeconds(c0));
       traced = Math.min(traced, t.seconds);
       summary = t.result;
@@ -113,6 +115,40 @@ export function observerFloor(setup: RunSetup, runs = 5): { untracedSeconds: num
     observed = Math.min(observed, t.seconds);
   }
   return { untracedSeconds: untraced, observedSeconds: observed, ratio: observed / untraced };
+}
+
+/** Instructions of an OS boot recorded (bench/speed.ts times the same boots unrecorded). */
+const OS_INSTRUCTIONS = 150_000_000;
+
+/**
+ * Recording overhead on the unmodified OSes' boots, where a guest does what guests do: Linux
+ * decompressing, probing and starting init; xv6 junk-filling its memory (thousands of dirty
+ * pages a checkpoint), reading its disk through the ATA data port and asking the LAPIC its ID
+ * on every mycpu(). Skipped when a guest is not built.
+ */
+async function osRecordingFigures(): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const name of ['linux', 'xv6'] as const) {
+    const g = loadThirdPartyGuests(packageRoot()).find((e) => e.name === name);
+    if (g === undefined || missingFiles(g).length > 0) {
+      figures.push({ name: `recording overhead, ${name} boot: not measured`, value: NaN, unit: '', note: 'not built (npm run guests:third-party)' });
+      continue;
+    }
+    const { setup, close } = recordingSetup(resolveGuestRequest(name, {}));
+    try {
+      const o = await recordingOverhead(setup, 3, undefined, OS_INSTRUCTIONS);
+      figures.push({
+        name: `recording overhead, ${name} boot to ${OS_INSTRUCTIONS / 1e6} M instructions`,
+        value: o.ratio,
+        unit: '×',
+        target: 'none: the issue sets it on timer and net-echo',
+        note: `(wall, best of 3: ${(o.untracedSeconds * 1000).toFixed(0)} → ${(o.tracedSeconds * 1000).toFixed(0)} ms; CPU time ${o.cpuRatio.toFixed(3)}×, the page-hash thread's included; ${o.summary.records} records, ${o.summary.checkpoints} checkpoints)`,
+      });
+    } finally {
+      close();
+    }
+  }
+  return figures;
 }
 
 /**
@@ -196,6 +232,7 @@ export async function benchTraceFigures(): Promise<Figure[]> {
         `${o.summary.records} records, ${o.summary.checkpoints} checkpoints, ${o.summary.icount} instructions)`,
     });
   }
+  figures.push(...(await osRecordingFigures()));
   for (const [name, setup] of [['timer', timer], ['net-echo', net]] as const) {
     const f = observerFloor(setup, 9);
     figures.push({
