@@ -164,7 +164,9 @@ export class PageHashThread {
   private buffersFor(n: number): Buffers {
     const b = this.buffers;
     if (b !== null && b.done.length >= n) return b;
-    const pages = Math.max(n, 1024, (b?.done.length ?? 0) * 2);
+    // Room for twice the job: memory is faulted in on its first write (~3 µs a page against
+    // ~0.8 µs for a page copied into memory written before), so a buffer is better grown once.
+    const pages = Math.max(2 * n, 1024, (b?.done.length ?? 0) * 2);
     this.buffers = {
       done: new Int32Array(new SharedArrayBuffer(pages * 4)),
       slots: new Uint8Array(new SharedArrayBuffer(pages * SLOT)),
