@@ -160,6 +160,13 @@ interface HashingCheckpoint {
 /** Pages below which a checkpoint hashes its own (~5 µs a page): a thread's job costs ~1 ms to hand over. */
 export const PAGE_HASH_THREAD_MIN = 256;
 
+/**
+ * Pages above which a checkpoint hashes its own after all: the thread's copy of them is
+ * shared memory that stays allocated (twice the job: 256 MiB here). A first checkpoint of a
+ * machine restored with gigabytes of memory in use is the case; xv6's are ~9,000.
+ */
+const MAX_THREAD_JOB = 32_768;
+
 /** What a checkpoint takes of a device: its bus id, its declared state and the declaration. */
 export interface CheckpointDevice {
   readonly id: number;
@@ -453,7 +460,7 @@ export class TraceWriter {
     };
     this.settle(); // the previous checkpoint's hashes go into the map first
     this.lastCheckpointIcount = icount;
-    if (candidates.length >= this.threadMin) {
+    if (candidates.length >= this.threadMin && candidates.length <= MAX_THREAD_JOB) {
       this.thread ??= new PageHashThread();
       this.thread.submit(candidates, input.memory);
       this.hashing = { state, candidates, batch: this.batch };

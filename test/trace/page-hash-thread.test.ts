@@ -62,6 +62,18 @@ describe('the page-hash thread', () => {
     }
   });
 
+  it('hashes a page the thread claimed and never finished, a second later (the thread died)', () => {
+    const thread = new PageHashThread();
+    // No thread at all (as after it died), and page 1 claimed as a thread would claim it.
+    (thread as unknown as { broken: boolean }).broken = true;
+    const numbers = [4, 5, 6];
+    const pages = pagesFor(numbers, 4);
+    thread.submit(numbers, { page: (n) => pages.get(n)! });
+    const control = (thread as unknown as { control: Int32Array }).control;
+    expect(Atomics.add(control, 1, 1)).toBe(0); // NEXT: page 0 is "the thread's" now
+    expectHashes(thread.collect(), numbers, pages);
+  });
+
   it('refuses a second job before the first is collected, and a collect with no job', () => {
     const thread = new PageHashThread();
     const page = new Uint8Array(4096);
