@@ -157,7 +157,7 @@ interface HashingCheckpoint {
   readonly batch: TraceBatch;
 }
 
-/** Pages below which a checkpoint hashes its own (~5 µs a page): a thread's job costs ~1 ms to hand over. */
+/** Pages below which a checkpoint hashes its own (~5 µs a page): a few are not worth a job's message and wake-up. */
 export const PAGE_HASH_THREAD_MIN = 256;
 
 /**
