@@ -4,6 +4,8 @@
  * in the same run, because the machines are shared and noisy.
  */
 import { performance } from 'node:perf_hooks';
+import { packageRoot } from '../src/guests/catalog.js';
+import { loadThirdPartyGuests, missingFiles } from '../src/guests/third-party.js';
 
 export interface Figure {
   name: string;
@@ -11,6 +13,12 @@ export interface Figure {
   unit: string;
   target?: string;
   note?: string;
+}
+
+/** Whether third-party guest `name` (Linux, xv6) is built here (npm run guests:third-party): benches skip it otherwise. */
+export function thirdPartyBuilt(name: string): boolean {
+  const g = loadThirdPartyGuests(packageRoot()).find((e) => e.name === name);
+  return g !== undefined && missingFiles(g).length === 0;
 }
 
 export function timed<T>(fn: () => T): { result: T; seconds: number } {

@@ -5,13 +5,11 @@
  */
 import type { Machine } from '../src/board/machine.js';
 import { bootRequest, resolveGuestRequest } from '../src/cli/guest-options.js';
-import { loadThirdPartyGuests, missingFiles } from '../src/guests/third-party.js';
 import { packageRoot } from '../src/guests/catalog.js';
-import { timed, type Figure } from './harness.js';
+import { thirdPartyBuilt, timed, type Figure } from './harness.js';
 
 function boot(name: string): Machine | null {
-  const g = loadThirdPartyGuests(packageRoot()).find((e) => e.name === name);
-  if (g === undefined || missingFiles(g).length > 0) return null;
+  if (!thirdPartyBuilt(name)) return null;
   return bootRequest(resolveGuestRequest(name, {}));
 }
 
@@ -41,8 +39,7 @@ export function benchOs(): Figure[] {
  * instructions, so only when asked for (`npm run bench -- usertests`).
  */
 export function benchUsertests(): Figure[] {
-  const g = loadThirdPartyGuests(packageRoot()).find((e) => e.name === 'xv6');
-  if (g === undefined || missingFiles(g).length > 0) return [{ name: 'xv6 usertests: not built (npm run guests:third-party)', value: NaN, unit: '' }];
+  if (!thirdPartyBuilt('xv6')) return [{ name: 'xv6 usertests: not built (npm run guests:third-party)', value: NaN, unit: '' }];
   const m = bootRequest(resolveGuestRequest('xv6', { input: `${packageRoot()}/guests/inputs/xv6-usertests.input` }));
   const done = (): boolean => /ALL TESTS PASSED|FAILED|panic/.test(m.serialText);
   const { seconds } = timed(() => {

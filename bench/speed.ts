@@ -20,11 +20,9 @@
  */
 import { benchCpuLoop } from './cpu-loop.js';
 import { bestOf, bestOfBoth, bestOfBothFresh, timeMachineRun, type BestOf } from './guest-run.js';
-import type { Figure } from './harness.js';
+import { thirdPartyBuilt, type Figure } from './harness.js';
 import { bestQemuCpuSeconds, haveQemu, QEMU } from './qemu-speed.js';
 import { bootRequest, resolveGuestRequest } from '../src/cli/guest-options.js';
-import { loadThirdPartyGuests, missingFiles } from '../src/guests/third-party.js';
-import { packageRoot } from '../src/guests/catalog.js';
 
 const LOOP_INSTRUCTIONS = 100_000_000;
 const COREMARK_ITERATIONS = 500;
@@ -177,8 +175,7 @@ const OS_INSTRUCTIONS = 150_000_000;
  * `runs`, alternating in this process); skipped when the guest is not built.
  */
 function osFigures(name: 'linux' | 'xv6', runs: number): Figure[] {
-  const g = loadThirdPartyGuests(packageRoot()).find((e) => e.name === name);
-  if (g === undefined || missingFiles(g).length > 0) {
+  if (!thirdPartyBuilt(name)) {
     return [{ name: `${name} boot: not measured`, value: NaN, unit: '', note: 'not built (npm run guests:third-party)' }];
   }
   const b = bestOf(name, runs, (compiler) => timeMachineRun(bootRequest(resolveGuestRequest(name, {})), compiler, OS_INSTRUCTIONS));

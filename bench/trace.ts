@@ -15,9 +15,8 @@ import { JS_MAX, sha256Into } from '../src/trace/sha256-js.js';
 import { hash } from 'node:crypto';
 import { bootMachine, type RunSetup } from '../src/trace/run-setup.js';
 import { recordBoot, type RecordingSummary } from '../src/trace/session.js';
-import { medianSeconds, timedAsync, timed, type Figure } from './harness.js';
+import { medianSeconds, thirdPartyBuilt, timedAsync, timed, type Figure } from './harness.js';
 import { recordingSetup, resolveGuestRequest } from '../src/cli/guest-options.js';
-import { loadThirdPartyGuests, missingFiles } from '../src/guests/third-party.js';
 
 async function netEchoScript(options: { frames: number; spacing: number }): Promise<string> {
   const url = pathToFileURL(join(packageRoot(), 'guests', 'inputs', 'make-net-input.mjs')).href;
@@ -129,8 +128,7 @@ const OS_INSTRUCTIONS = 150_000_000;
 async function osRecordingFigures(): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const name of ['linux', 'xv6'] as const) {
-    const g = loadThirdPartyGuests(packageRoot()).find((e) => e.name === name);
-    if (g === undefined || missingFiles(g).length > 0) {
+    if (!thirdPartyBuilt(name)) {
       figures.push({ name: `recording overhead, ${name} boot: not measured`, value: NaN, unit: '', note: 'not built (npm run guests:third-party)' });
       continue;
     }
