@@ -211,17 +211,6 @@ export class PageHashTracker {
     return this.map;
   }
 
-  /**
-   * Changed pages (ascending) and their new hashes since the previous call; everything non-zero
-   * the first time. `firstPages`, first time only: the only pages that may be non-zero (the
-   * caller vouches for the rest: a machine just booted has its boot image and nothing else),
-   * so untouched memory is not read — reading it costs a page fault per 4 KiB (~25 ms for
-   * 64 MiB, most of a short run's recording overhead).
-   */
-  take(memory: CheckpointMemory, firstPages?: ArrayLike<number>): PageHashDelta {
-    return this.hashHere(memory, this.candidates(memory, firstPages));
-  }
-
   /** apply() with the candidates hashed now, on this thread. */
   hashHere(memory: CheckpointMemory, candidates: ArrayLike<number>): PageHashDelta {
     const hashes = new Uint8Array(candidates.length * HASH_BYTES);
@@ -230,8 +219,15 @@ export class PageHashTracker {
   }
 
   /**
-   * take()'s first half: the pages to hash now (the dirty log's since the last call; the
-   * first time, `firstPages` or every page that may be non-zero), RAM pages only.
+   * A checkpoint's changed pages (ascending) and their new hashes since the previous one,
+   * everything non-zero the first time, in two halves: candidates() then hashHere() or, with
+   * the candidates hashed elsewhere (hash thread), apply(). `firstPages`, first time only: the
+   * only pages that may be non-zero (the caller vouches for the rest: a machine just booted
+   * has its boot image and nothing else), so untouched memory is not read — reading it costs
+   * a page fault per 4 KiB (~25 ms for 64 MiB, most of a short run's recording overhead).
+   *
+   * This half: the pages to hash now (the dirty log's since the last call; the first time,
+   * `firstPages` or every page that may be non-zero), RAM pages only.
    */
   candidates(memory: CheckpointMemory, firstPages?: ArrayLike<number>): Uint32Array {
     let candidates: ArrayLike<number>;
@@ -251,7 +247,7 @@ export class PageHashTracker {
     return Uint32Array.from(out);
   }
 
-  /** take()'s second half: the candidates' hashes (HASH_BYTES each, same order) into the map, and what changed. */
+  /** The candidates' hashes (HASH_BYTES each, same order) into the map, and what changed. */
   apply(candidates: ArrayLike<number>, candidateHashes: Uint8Array): PageHashDelta {
     const map = this.map!;
     const pages: number[] = [];

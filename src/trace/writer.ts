@@ -181,7 +181,7 @@ export interface CheckpointInput {
   /** Every device, in bus id order. */
   readonly devices: readonly CheckpointDevice[];
   readonly memory: CheckpointMemory;
-  /** First checkpoint only: the only pages that may be non-zero (PageHashTracker.take). Default: scan all memory. */
+  /** First checkpoint only: the only pages that may be non-zero (PageHashTracker.candidates). Default: scan all memory. */
   readonly firstPages?: ArrayLike<number>;
 }
 
