@@ -1,0 +1,313 @@
+/**
+ * The compiler fuzz's cases (compiler.fuzz.test.ts, test/long/compiler-fuzz.test.ts): the
+ * compiling CPU against the interpreter on random guest code. Each case is a loop
+ * over a body of random instructions — ALU in every form and size, shifts and rotates by
+ * constants and CL (counts 0 to 40), MUL/IMUL/DIV/IDIV, SHLD/SHRD, BSF/BSR, BT*, SETcc,
+ * MOVZX/MOVSX, XCHG/XADD/CMPXCHG, BSWAP, BCD adjusts, flag instructions, PUSH/POP/PUSHF,
+ * forward Jcc inside the block, REP MOVS/STOS — on registers and on memory through every
+ * addressing form, 16-bit forms by prefix, with paging off or on. The compiler compiles the
+ * body eagerly (the second time it starts), so most iterations run compiled; the interpreter
+ * alone runs the same code. Both must stop with the same registers, flags, memory and
+ * instruction count at every stop — slice ends that fall anywhere inside the body included.
+ * Seeded: the same cases every run; a failure names the seed and the body's bytes.
+ */
+import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
+import { RunExit } from '../../src/machine/cpu/cpu.js';
+import { CODE_AT, rig, runTo, type Rig } from '../cpu/compiler-rig.js';
+import { int, prng, type Rnd } from './mutate.js';
+
+/** Instructions (or short sequences) per loop body, and times round the loop. */
+export const BODY_INSTRUCTIONS = 40;
+const ITERATIONS = 12;
+
+/** Where things are: the body's data (EBX points here), the loop counter, the stack, the tables. */
+const DATA = 0x20000;
+const COUNTER = 0x30000;
+const STACK_TOP = 0x80000;
+const IDT = 0x5000;
+const HANDLER = 0x6000;
+const GDT = 0x7000;
+const PAGE_DIRECTORY = 0x100000;
+const PAGE_TABLE = 0x101000;
+
+const EAX = 0;
+const ECX = 1;
+const EDX = 2;
+const EBX = 3;
+
+const le32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+const le16 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff];
+
+/** A random instruction generator's view of the case's PRNG. */
+class Gen {
+  constructor(private readonly rnd: Rnd) {}
+
+  int(n: number): number {
+    return int(this.rnd, n);
+  }
+
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)];
+  }
+
+  chance(p: number): boolean {
+    return this.rnd() < p;
+  }
+
+  u32(): number {
+    // Edge values often: flags and shifts live at the edges.
+    if (this.chance(0.3)) return this.pick([0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe]);
+    return (this.int(0x10000) | (this.int(0x10000) << 16)) >>> 0;
+  }
+
+  /** A register the body may write (not EBX, the data pointer, nor ESP). */
+  dest(): number {
+    return this.pick([0, 1, 2, 5, 6, 7]);
+  }
+
+  /** An 8-bit register the body may write: AL CL DL AH CH DH (not BL, BH). */
+  dest8(): number {
+    return this.pick([0, 1, 2, 4, 5, 6]);
+  }
+
+  /** ModR/M (and SIB, displacement) for an r/m operand: a register (`reg` picks it) or memory at EBX + 0..120. */
+  rm(regField: number, reg: () => number, memory = true): number[] {
+    if (!memory || this.chance(0.5)) return [0xc0 | (regField << 3) | reg()];
+    const disp = this.int(121);
+    switch (this.int(4)) {
+      case 0: // [ebx + disp8]
+        return [0x40 | (regField << 3) | EBX, disp];
+      case 1: // [ebx + disp32]
+        return [0x80 | (regField << 3) | EBX, ...le32(disp)];
+      case 2: // SIB: [ebx + disp8], no index, any scale
+        return [0x44 | (regField << 3), (this.int(4) << 6) | (4 << 3) | EBX, disp];
+      default: // [disp32]
+        return [0x05 | (regField << 3), ...le32(DATA + disp)];
+    }
+  }
+
+  /** A 16-bit-operand prefix or none, and the operand's immediate bytes for that size. */
+  sized(): { prefix: number[]; imm: () => number[] } {
+    if (this.chance(0.3)) return { prefix: [0x66], imm: () => le16(this.u32()) };
+    return { prefix: [], imm: () => le32(this.u32()) };
+  }
+
+  /** One instruction (or a short sequence that must stay together). */
+  instruction(): number[] {
+    const s = this.sized();
+    const op = this.int(8);
+    const any = (): number => this.int(8);
+    switch (this.int(30)) {
+      case 0: // ALU Eb,Gb / Ev,Gv
+        return this.chance(0.3) ? [op * 8, ...this.rm(any(), () => this.dest8())] : [...s.prefix, op * 8 + 1, ...this.rm(any(), () => this.dest())];
+      case 1: // ALU Gb,Eb / Gv,Ev
+        return this.chance(0.3) ? [op * 8 + 2, ...this.rm(this.dest8(), any)] : [...s.prefix, op * 8 + 3, ...this.rm(this.dest(), any)];
+      case 2: // ALU AL,Ib / eAX,Iz
+        return this.chance(0.3) ? [op * 8 + 4, this.int(256)] : [...s.prefix, op * 8 + 5, ...s.imm()];
+      case 3: // group 1: 80 /op ib, 81 /op iz, 83 /op ib
+        switch (this.int(3)) {
+          case 0: return [0x80, ...this.rm(op, () => this.dest8()), this.int(256)];
+          case 1: return [...s.prefix, 0x81, ...this.rm(op, () => this.dest()), ...s.imm()];
+          default: return [...s.prefix, 0x83, ...this.rm(op, () => this.dest()), this.int(256)];
+        }
+      case 4: // TEST
+        switch (this.int(4)) {
+          case 0: return [0x84, ...this.rm(any(), any)];
+          case 1: return [...s.prefix, 0x85, ...this.rm(any(), any)];
+          case 2: return [0xf6, ...this.rm(0, any), this.int(256)];
+          default: return [...s.prefix, 0xf7, ...this.rm(0, any), ...s.imm()];
+        }
+      case 5: // NOT, NEG
+        return this.chance(0.3) ? [0xf6, ...this.rm(2 + this.int(2), () => this.dest8())] : [...s.prefix, 0xf7, ...this.rm(2 + this.int(2), () => this.dest())];
+      case 6: // MUL, IMUL (one operand): EDX:EAX, DX:AX or AX
+        return this.chance(0.3) ? [0xf6, ...this.rm(4 + this.int(2), any)] : [...s.prefix, 0xf7, ...this.rm(4 + this.int(2), any)];
+      case 7: // IMUL Gv,Ev / Gv,Ev,Ib / Gv,Ev,Iz
+        switch (this.int(3)) {
+          case 0: return [...s.prefix, 0x0f, 0xaf, ...this.rm(this.dest(), any)];
+          case 1: return [...s.prefix, 0x6b, ...this.rm(this.dest(), any), this.int(256)];
+          default: return [...s.prefix, 0x69, ...this.rm(this.dest(), any), ...s.imm()];
+        }
+      case 8: { // shifts and rotates: by 1, by an immediate (0..40), by CL
+        const by = this.int(3);
+        const byte = this.chance(0.25);
+        const opc = [byte ? 0xd0 : 0xd1, byte ? 0xc0 : 0xc1, byte ? 0xd2 : 0xd3][by];
+        const rm = byte ? this.rm(op, () => this.dest8()) : this.rm(op, () => this.dest());
+        const count = by === 1 ? [this.chance(0.5) ? this.int(41) : this.pick([0, 1, 8, 16, 31, 32, 33])] : [];
+        return [...(byte ? [] : s.prefix), opc, ...rm, ...count];
+      }
+      case 9: // INC, DEC: short forms and FE/FF
+        if (this.chance(0.4) && s.prefix.length === 0) return [0x40 + this.int(2) * 8 + this.dest()];
+        return this.chance(0.3) ? [0xfe, ...this.rm(this.int(2), () => this.dest8())] : [...s.prefix, 0xff, ...this.rm(this.int(2), () => this.dest())];
+      case 10: { // SHLD, SHRD by an immediate or CL
+        const cl = this.chance(0.5);
+        const opc = (this.chance(0.5) ? 0xa4 : 0xac) + (cl ? 1 : 0);
+        return [...s.prefix, 0x0f, opc, ...this.rm(any(), () => this.dest()), ...(cl ? [] : [this.int(40)])];
+      }
+      case 11: // BSF, BSR (a zero source included)
+        return [...s.prefix, 0x0f, this.chance(0.5) ? 0xbc : 0xbd, ...this.rm(this.dest(), any)];
+      case 12: // BT, BTS, BTR, BTC: by a register (register operand) or an immediate (any operand)
+        if (this.chance(0.5)) return [...s.prefix, 0x0f, this.pick([0xa3, 0xab, 0xb3, 0xbb]), 0xc0 | (any() << 3) | this.dest()];
+        return [...s.prefix, 0x0f, 0xba, ...this.rm(4 + this.int(4), () => this.dest()), this.int(64)];
+      case 13: // SETcc
+        return [0x0f, 0x90 + this.int(16), ...this.rm(0, () => this.dest8())];
+      case 14: // MOVZX, MOVSX
+        return [...s.prefix, 0x0f, this.pick([0xb6, 0xb7, 0xbe, 0xbf]), ...this.rm(this.dest(), any)];
+      case 15: // MOV in every form
+        switch (this.int(6)) {
+          case 0: return [0x88, ...this.rm(any(), () => this.dest8())];
+          case 1: return [...s.prefix, 0x89, ...this.rm(any(), () => this.dest())];
+          case 2: return [0x8a, ...this.rm(this.dest8(), any)];
+          case 3: return [...s.prefix, 0x8b, ...this.rm(this.dest(), any)];
+          case 4: return [0xb0 + this.dest8(), this.int(256)];
+          default: return [...s.prefix, 0xc7, ...this.rm(0, () => this.dest()), ...s.imm()];
+        }
+      case 16: { // LEA: any base and index (no memory access)
+        const base = this.int(8);
+        const index = this.pick([0, 1, 2, 3, 5, 6, 7]);
+        return [...s.prefix, 0x8d, 0x84 | (this.dest() << 3), (this.int(4) << 6) | (index << 3) | base, ...le32(this.u32())];
+      }
+      case 17: // XCHG
+        if (this.chance(0.3) && s.prefix.length === 0) return [0x90 + this.dest()];
+        return this.chance(0.3) ? [0x86, ...this.rm(this.dest8(), () => this.dest8())] : [...s.prefix, 0x87, ...this.rm(this.dest(), () => this.dest())];
+      case 18: // CBW/CWDE, CWD/CDQ
+        return [...s.prefix, this.chance(0.5) ? 0x98 : 0x99];
+      case 19: // CLC, STC, CMC, LAHF, SAHF
+        return [this.pick([0xf8, 0xf9, 0xf5, 0x9f, 0x9e])];
+      case 20: // PUSH / POP pairs, PUSHF then POP, PUSH imm then POP
+        switch (this.int(3)) {
+          case 0: return [0x50 + any(), 0x58 + this.dest()];
+          case 1: return [0x9c, 0x58 + this.dest()];
+          default: return this.chance(0.5) ? [0x6a, this.int(256), 0x58 + this.dest()] : [0x68, ...le32(this.u32()), 0x58 + this.dest()];
+        }
+      case 21: { // a forward Jcc over the next instruction
+        const over = this.instruction();
+        if (over.length > 127) return over;
+        return [0x70 + this.int(16), over.length, ...over];
+      }
+      case 22: // BSWAP
+        return [0x0f, 0xc8 + this.dest()];
+      case 23: // XADD, CMPXCHG
+        if (this.chance(0.5)) return this.chance(0.3) ? [0x0f, 0xc0, ...this.rm(this.dest8(), () => this.dest8())] : [...s.prefix, 0x0f, 0xc1, ...this.rm(this.dest(), () => this.dest())];
+        return this.chance(0.3) ? [0x0f, 0xb0, ...this.rm(this.dest8(), () => this.dest8())] : [...s.prefix, 0x0f, 0xb1, ...this.rm(this.dest(), () => this.dest())];
+      case 24: // BCD adjusts (AAM and AAD with a base that is never 0)
+        return this.pick([[0x27], [0x2f], [0x37], [0x3f], [0xd4, 1 + this.int(255)], [0xd5, this.int(256)]]);
+      case 25: { // DIV, IDIV that cannot fault: a small dividend's high part and a divisor that fits
+        const divisor = 1 + this.int(0xfffe);
+        if (this.chance(0.5)) return [0x31, 0xd2, 0xb9, ...le32(divisor), 0xf7, 0xf1]; // xor edx, edx; mov ecx, d; div ecx
+        return [0x99, 0xb9, ...le32(divisor), 0xf7, 0xf9]; // cdq; mov ecx, d; idiv ecx
+      }
+      case 26: { // REP MOVSB/MOVSD/STOSB/STOSD inside the data area (ESI, EDI, ECX set first), then ESI and EDI put back out of harm's way
+        const count = this.int(9);
+        const opc = this.pick([0xa4, 0xa5, 0xaa, 0xab]);
+        return [0xfc, 0xbe, ...le32(DATA + this.int(64)), 0xbf, ...le32(DATA + 64 + this.int(16)), 0xb9, ...le32(count), 0xf3, opc];
+      }
+      case 27: // MOV r, imm32 (fresh values)
+        return [0xb8 + this.dest(), ...le32(this.u32())];
+      case 28: // ADC/SBB chains after a flag set: carries through
+        return [this.pick([0xf8, 0xf9]), ...s.prefix, this.pick([0x11, 0x19]), ...this.rm(any(), () => this.dest())];
+      default: // MOV to memory then ALU from it (store-to-load)
+        return [0x89, ...this.rm(any(), () => EAX), ...s.prefix, op * 8 + 3, ...this.rm(this.dest(), any)];
+    }
+  }
+}
+
+interface Case {
+  code: Uint8Array;
+  body: Uint8Array;
+  data: Uint8Array;
+  paging: boolean;
+}
+
+function makeCase(seed: number): Case {
+  const g = new Gen(prng(seed));
+  const body: number[] = [];
+  for (let i = 0; i < BODY_INSTRUCTIONS; i++) body.push(...g.instruction());
+  const prelude: number[] = [];
+  for (const r of [EAX, ECX, EDX, 5, 6, 7]) prelude.push(0xb8 + r, ...le32(g.u32()));
+  prelude.push(0xbb, ...le32(DATA)); // mov ebx, DATA
+  prelude.push(0xc7, 0x05, ...le32(COUNTER), ...le32(ITERATIONS)); // mov dword [COUNTER], ITERATIONS
+  const loopBack = body.length + 6 + 6; // dec dword [COUNTER] (6 bytes) and jnz rel32 (6 bytes)
+  const code = Uint8Array.from([
+    ...prelude,
+    ...body,
+    0xff, 0x0d, ...le32(COUNTER), // dec dword [COUNTER]
+    0x0f, 0x85, ...le32(-loopBack), // jnz body
+    0xf4, // hlt
+  ]);
+  const data = new Uint8Array(256);
+  for (let i = 0; i < data.length; i++) data[i] = g.int(256);
+  return { code, body: Uint8Array.from(body), data, paging: g.chance(0.5) };
+}
+
+/** A flat protected-mode rig with every exception's gate a HLT, paging on (identity, 4 MiB) or off. */
+function caseRig(compiler: boolean, c: Case): Rig {
+  const r = rig(compiler, c.code, true);
+  const m = r.memory;
+  m.writeBytes(DATA, c.data);
+  m.writeBytes(HANDLER, Uint8Array.of(0xf4));
+  for (let v = 0; v < 32; v++) m.writeBytes(IDT + v * 8, Uint8Array.from([...le16(HANDLER), ...le16(0x08), 0x00, 0x8e, ...le16(HANDLER >>> 16)]));
+  m.writeBytes(GDT, Buffer.from('0000000000000000ffff0000009acf00ffff00000092cf00', 'hex'));
+  const s = r.cpu.getState();
+  s.gdtr = { base: GDT, limit: 23 };
+  s.idtr = { base: IDT, limit: 32 * 8 - 1 };
+  s.esp = STACK_TOP;
+  if (c.paging) {
+    m.writeBytes(PAGE_DIRECTORY, Uint8Array.from(le32(PAGE_TABLE | 0x07)));
+    const table = new Uint8Array(4096);
+    for (let i = 0; i < 1024; i++) table.set(le32((i * 0x1000) | 0x07), i * 4);
+    m.writeBytes(PAGE_TABLE, table);
+    s.cr3 = PAGE_DIRECTORY;
+    s.cr0 |= 0x80000000;
+  }
+  r.cpu.setState(s);
+  return r;
+}
+
+/** What must match at a stop: the CPU's state, the count, the data area, the stack's top, the pages written since the last stop. */
+function observe(r: Rig): object {
+  const written = Array.from(r.memory.dirty.takeAndClear());
+  return {
+    written,
+    state: r.cpu.getState(),
+    icount: r.clock.icount,
+    data: Buffer.from(r.memory.ram.subarray(DATA, DATA + 256)).toString('hex'),
+    counter: r.memory.read32(COUNTER),
+    stack: Buffer.from(r.memory.ram.subarray(STACK_TOP - 64, STACK_TOP)).toString('hex'),
+    // The page tables' accessed and dirty bits.
+    tables: createHash('sha256').update(r.memory.ram.subarray(PAGE_DIRECTORY, PAGE_TABLE + 4096)).digest('hex'),
+  };
+}
+
+/**
+ * Cases first..first + count - 1, each compiled and interpreted: the same exit and state at
+ * every stop, ending at the loop's HLT. Returns the instructions the compiler translated.
+ */
+export function fuzzCompiler(first: number, count: number): number {
+  let compiled = 0;
+  for (let seed = first; seed < first + count; seed++) {
+    const c = makeCase(seed);
+    const on = caseRig(true, c);
+    const off = caseRig(false, c);
+    const context = `seed ${seed} (paging ${c.paging ? 'on' : 'off'}), body ${Buffer.from(c.body).toString('hex')}`;
+    // Stops at odd counts land inside the body's compiled runs; the last runs to the HLT.
+    const stride = 7 + (seed % 53);
+    let exit: RunExit = RunExit.REACHED;
+    for (let at = stride; exit === RunExit.REACHED && at < 200_000; at += stride * (1 + (at % 5))) {
+      exit = runTo(on, at);
+      expect(runTo(off, at), context).toBe(exit);
+      expect(observe(on), context).toEqual(observe(off));
+    }
+    if (exit === RunExit.REACHED) {
+      exit = runTo(on, 1_000_000);
+      expect(runTo(off, 1_000_000), context).toBe(exit);
+      expect(observe(on), context).toEqual(observe(off));
+    }
+    expect(exit, context).toBe(RunExit.HALTED);
+    // At the loop's own HLT: no case faults (the generator keeps to what cannot).
+    expect(on.cpu.getState().eip, context).toBe(CODE_AT + c.code.length);
+    compiled += on.cpu.compilerStats!.translated;
+  }
+  return compiled;
+}
+

@@ -1,0 +1,20 @@
+/**
+ * The compiler fuzz at length: 6,000 more random loop bodies than `npm test`'s 400 (other
+ * seeds), compiled against interpreted (test/fuzz/random-code.ts). In parts, so that
+ * none holds the test worker's event loop for a minute.
+ */
+import { describe, expect, it } from 'vitest';
+import { BODY_INSTRUCTIONS, fuzzCompiler } from '../fuzz/random-code.js';
+
+const FIRST = 10_001;
+const PART = 500;
+const PARTS = 12;
+
+describe('fuzz at length: compiled code against the interpreter', () => {
+  for (let p = 0; p < PARTS; p++) {
+    const first = FIRST + p * PART;
+    it(`cases ${first}..${first + PART - 1}: the same state at every stop, paging off and on`, () => {
+      expect(fuzzCompiler(first, PART)).toBeGreaterThan(PART * BODY_INSTRUCTIONS * 0.5);
+    });
+  }
+});
