@@ -212,21 +212,83 @@ class Gen {
   }
 }
 
+/** An exception a case raises once, in compiled code: where it must be taken from. */
+interface Fault {
+  readonly kind: 'divide' | 'page' | 'undefined' | 'breakpoint' | 'selector';
+  /** EIP of the faulting instruction (of the one after it: INT3, a trap). */
+  readonly eip: number;
+  /** Pushed error code (#PF, #GP), or null. */
+  readonly code: number | null;
+  /** CR2 (#PF). */
+  readonly cr2?: number;
+}
+
 interface Case {
   code: Uint8Array;
   body: Uint8Array;
   data: Uint8Array;
   paging: boolean;
+  fault: Fault | null;
+}
+
+/** A page the fault cases leave not present (paging on): its PTE is cleared. */
+const UNMAPPED = 0x3f0000;
+
+/**
+ * The bytes of one exception: #DE (DIV by ECX = 0), #PF (a read, a store or a read-modify-write
+ * of the unmapped page), #UD (UD2), #BP (INT3) and #GP (a load of DS with a selector past the
+ * GDT's limit). None touches the flags first: the exception pushes those the body left.
+ */
+function faultBytes(g: Gen, paging: boolean): { bytes: number[]; kind: Fault['kind']; at: number; code: (f: number[]) => number | null; cr2?: number } {
+  const kinds: Fault['kind'][] = paging ? ['divide', 'page', 'page', 'undefined', 'breakpoint', 'selector'] : ['divide', 'undefined', 'breakpoint', 'selector'];
+  const kind = g.pick(kinds);
+  switch (kind) {
+    case 'divide':
+      return { kind, bytes: [0xb9, ...le32(0), 0xf7, 0xf1], at: 5, code: () => null }; // mov ecx, 0; div ecx
+    case 'page': {
+      const addr = UNMAPPED + g.int(4093);
+      const form = g.int(3);
+      const bytes = form === 0 ? [0x8b, 0x05, ...le32(addr)] : form === 1 ? [0xc7, 0x05, ...le32(addr), ...le32(g.u32())] : [0x01, 0x05, ...le32(addr)];
+      // Error code: not present (P = 0), a write (W/R = 1) for the store and the read-modify-write (which reads first: a read).
+      return { kind, bytes, at: 0, code: () => (form === 1 ? 2 : 0), cr2: addr };
+    }
+    case 'undefined':
+      return { kind, bytes: [0x0f, 0x0b], at: 0, code: () => null };
+    case 'breakpoint':
+      return { kind, bytes: [0xcc], at: 1, code: () => null }; // a trap: the pushed EIP is the next instruction's
+    default:
+      return { kind, bytes: [0xb8, ...le32(0x18), 0x8e, 0xd8], at: 5, code: () => 0x18 }; // mov eax, 0x18; mov ds, ax
+  }
 }
 
 function makeCase(seed: number): Case {
   const g = new Gen(prng(seed));
+  const paging = g.chance(0.5);
   const body: number[] = [];
-  for (let i = 0; i < BODY_INSTRUCTIONS; i++) body.push(...g.instruction());
   const prelude: number[] = [];
   for (const r of [EAX, ECX, EDX, 5, 6, 7]) prelude.push(0xb8 + r, ...le32(g.u32()));
   prelude.push(0xbb, ...le32(DATA)); // mov ebx, DATA
   prelude.push(0xc7, 0x05, ...le32(COUNTER), ...le32(ITERATIONS)); // mov dword [COUNTER], ITERATIONS
+  // A quarter of the cases take an exception once, in an iteration that runs compiled (the
+  // body compiles when it starts the second time): after a guard on the counter and two more
+  // random instructions, whose flags are still pending in the block when it is raised.
+  const faultAt = g.chance(0.25) ? g.int(BODY_INSTRUCTIONS) : -1;
+  let fault: Fault | null = null;
+  for (let i = 0; i < BODY_INSTRUCTIONS; i++) {
+    if (i === faultAt) {
+      const f = faultBytes(g, paging);
+      const iteration = 3 + g.int(ITERATIONS - 3); // 3rd..12th: the counter reads ITERATIONS + 1 - iteration
+      const between = [...g.instruction(), ...g.instruction()];
+      const guarded = [...between, ...f.bytes];
+      if (guarded.length <= 127) {
+        body.push(0x81, 0x3d, ...le32(COUNTER), ...le32(ITERATIONS + 1 - iteration), 0x75, guarded.length); // cmp dword [COUNTER], k; jne past
+        const eip = CODE_AT + prelude.length + body.length + between.length + f.at;
+        body.push(...guarded);
+        fault = { kind: f.kind, eip, code: f.code(f.bytes), ...(f.cr2 === undefined ? {} : { cr2: f.cr2 }) };
+      }
+    }
+    body.push(...g.instruction());
+  }
   const loopBack = body.length + 6 + 6; // dec dword [COUNTER] (6 bytes) and jnz rel32 (6 bytes)
   const code = Uint8Array.from([
     ...prelude,
@@ -237,7 +299,7 @@ function makeCase(seed: number): Case {
   ]);
   const data = new Uint8Array(256);
   for (let i = 0; i < data.length; i++) data[i] = g.int(256);
-  return { code, body: Uint8Array.from(body), data, paging: g.chance(0.5) };
+  return { code, body: Uint8Array.from(body), data, paging, fault };
 }
 
 /** A flat protected-mode rig with every exception's gate a HLT, paging on (identity, 4 MiB) or off. */
@@ -256,6 +318,7 @@ function caseRig(compiler: boolean, c: Case): Rig {
     m.writeBytes(PAGE_DIRECTORY, Uint8Array.from(le32(PAGE_TABLE | 0x07)));
     const table = new Uint8Array(4096);
     for (let i = 0; i < 1024; i++) table.set(le32((i * 0x1000) | 0x07), i * 4);
+    if (c.fault?.kind === 'page') table.fill(0, (UNMAPPED >>> 12) * 4, (UNMAPPED >>> 12) * 4 + 4);
     m.writeBytes(PAGE_TABLE, table);
     s.cr3 = PAGE_DIRECTORY;
     s.cr0 |= 0x80000000;
@@ -281,15 +344,17 @@ function observe(r: Rig): object {
 
 /**
  * Cases first..first + count - 1, each compiled and interpreted: the same exit and state at
- * every stop, ending at the loop's HLT. Returns the instructions the compiler translated.
+ * every stop, ending at the loop's HLT or (a fault case) in the handler, with the faulting
+ * instruction's EIP pushed. Returns the instructions the compiler translated and the faults taken.
  */
-export function fuzzCompiler(first: number, count: number): number {
-  let compiled = 0;
+export function fuzzCompiler(first: number, count: number): { translated: number; faults: number } {
+  let translated = 0;
+  let faults = 0;
   for (let seed = first; seed < first + count; seed++) {
     const c = makeCase(seed);
     const on = caseRig(true, c);
     const off = caseRig(false, c);
-    const context = `seed ${seed} (paging ${c.paging ? 'on' : 'off'}), body ${Buffer.from(c.body).toString('hex')}`;
+    const context = `seed ${seed} (paging ${c.paging ? 'on' : 'off'}${c.fault === null ? '' : `, ${c.fault.kind} at ${c.fault.eip.toString(16)}`}), body ${Buffer.from(c.body).toString('hex')}`;
     // Stops at odd counts land inside the body's compiled runs; the last runs to the HLT.
     const stride = 7 + (seed % 53);
     let exit: RunExit = RunExit.REACHED;
@@ -304,10 +369,21 @@ export function fuzzCompiler(first: number, count: number): number {
       expect(observe(on), context).toEqual(observe(off));
     }
     expect(exit, context).toBe(RunExit.HALTED);
-    // At the loop's own HLT: no case faults (the generator keeps to what cannot).
-    expect(on.cpu.getState().eip, context).toBe(CODE_AT + c.code.length);
-    compiled += on.cpu.compilerStats!.translated;
+    const s = on.cpu.getState();
+    if (c.fault === null) {
+      // At the loop's own HLT: nothing else faults (the generator keeps to what cannot).
+      expect(s.eip, context).toBe(CODE_AT + c.code.length);
+    } else {
+      // In the handler, from the faulting instruction: its EIP pushed (after the error code, if any).
+      expect(s.eip, context).toBe(HANDLER + 1);
+      const frame = c.fault.code === null ? s.esp : s.esp + 4;
+      expect(on.memory.read32(frame), `${context}: ${c.fault.kind}`).toBe(c.fault.eip);
+      if (c.fault.code !== null) expect(on.memory.read32(s.esp), `${context}: ${c.fault.kind}`).toBe(c.fault.code);
+      if (c.fault.cr2 !== undefined) expect(s.cr2, context).toBe(c.fault.cr2);
+      faults++;
+    }
+    translated += on.cpu.compilerStats!.translated;
   }
-  return compiled;
+  return { translated, faults };
 }
 

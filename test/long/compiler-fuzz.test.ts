@@ -13,8 +13,10 @@ const PARTS = 12;
 describe('fuzz at length: compiled code against the interpreter', () => {
   for (let p = 0; p < PARTS; p++) {
     const first = FIRST + p * PART;
-    it(`cases ${first}..${first + PART - 1}: the same state at every stop, paging off and on`, () => {
-      expect(fuzzCompiler(first, PART)).toBeGreaterThan(PART * BODY_INSTRUCTIONS * 0.5);
+    it(`cases ${first}..${first + PART - 1}: the same state at every stop and exception, paging off and on`, () => {
+      const { translated, faults } = fuzzCompiler(first, PART);
+      expect(translated).toBeGreaterThan(PART * BODY_INSTRUCTIONS * 0.5);
+      expect(faults).toBeGreaterThan(PART / 8);
     });
   }
 });
