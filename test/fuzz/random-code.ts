@@ -4,11 +4,14 @@
  * over a body of random instructions — ALU in every form and size, shifts and rotates by
  * constants and CL (counts 0 to 40), MUL/IMUL/DIV/IDIV, SHLD/SHRD, BSF/BSR, BT*, SETcc,
  * MOVZX/MOVSX, XCHG/XADD/CMPXCHG, BSWAP, BCD adjusts, flag instructions, PUSH/POP/PUSHF,
- * forward Jcc inside the block, REP MOVS/STOS — on registers and on memory through every
- * addressing form, 16-bit forms by prefix, with paging off or on. The compiler compiles the
- * body eagerly (the second time it starts), so most iterations run compiled; the interpreter
- * alone runs the same code. Both must stop with the same registers, flags, memory and
- * instruction count at every stop — slice ends that fall anywhere inside the body included.
+ * forward Jcc inside the block, REP MOVS/STOS, port I/O — on registers and on memory through
+ * every addressing form, 16-bit forms by prefix, with paging off or on. Half the cases run
+ * with a timer interrupting every 5 to 300 instructions, which a port write brings to 1 to 8
+ * instructions on (mid-block); a quarter raise one exception in compiled code. The compiler
+ * compiles the body eagerly (the second time it starts), so most iterations run compiled; the
+ * interpreter alone runs the same code. Both must stop with the same registers, flags, memory,
+ * pages written and instruction count at every stop — slice ends that fall anywhere inside the
+ * body included — and take each interrupt and exception at the same instruction.
  * Seeded: the same cases every run; a failure names the seed and the body's bytes.
  */
 import { createHash } from 'node:crypto';
@@ -27,6 +30,10 @@ const COUNTER = 0x30000;
 const STACK_TOP = 0x80000;
 const IDT = 0x5000;
 const HANDLER = 0x6000;
+/** The timer interrupt's vector, handler and count of interrupts taken. */
+const IRQ_VECTOR = 0x40;
+const IRQ_HANDLER = 0x6100;
+const TICKS = 0x30010;
 const GDT = 0x7000;
 const PAGE_DIRECTORY = 0x100000;
 const PAGE_TABLE = 0x101000;
@@ -98,7 +105,7 @@ class Gen {
     const s = this.sized();
     const op = this.int(8);
     const any = (): number => this.int(8);
-    switch (this.int(30)) {
+    switch (this.int(31)) {
       case 0: // ALU Eb,Gb / Ev,Gv
         return this.chance(0.3) ? [op * 8, ...this.rm(any(), () => this.dest8())] : [...s.prefix, op * 8 + 1, ...this.rm(any(), () => this.dest())];
       case 1: // ALU Gb,Eb / Gv,Ev
@@ -204,6 +211,8 @@ class Gen {
       }
       case 27: // MOV r, imm32 (fresh values)
         return [0xb8 + this.dest(), ...le32(this.u32())];
+      case 29: // port I/O: the device reads back its count's low bits; a write brings the timer's interrupt a few instructions on
+        return this.pick([[0xe4, 0x61], [0xe5, 0x61], [0xe6, 0x60], [0xe7, 0x60], [0x66, 0xe5, 0x61]]);
       case 28: // ADC/SBB chains after a flag set: carries through
         return [this.pick([0xf8, 0xf9]), ...s.prefix, this.pick([0x11, 0x19]), ...this.rm(any(), () => this.dest())];
       default: // MOV to memory then ALU from it (store-to-load)
@@ -229,7 +238,12 @@ interface Case {
   data: Uint8Array;
   paging: boolean;
   fault: Fault | null;
+  /** A timer interrupts the loop every 5 to 300 instructions (its handler counts, then IRETs). */
+  interrupts: boolean;
+  seed: number;
 }
+
+const VECTOR: Record<Fault['kind'], number> = { divide: 0, breakpoint: 3, undefined: 6, selector: 13, page: 14 };
 
 /** A page the fault cases leave not present (paging on): its PTE is cleared. */
 const UNMAPPED = 0x3f0000;
@@ -261,14 +275,16 @@ function faultBytes(g: Gen, paging: boolean): { bytes: number[]; kind: Fault['ki
   }
 }
 
-function makeCase(seed: number): Case {
+export function makeCase(seed: number): Case {
   const g = new Gen(prng(seed));
   const paging = g.chance(0.5);
+  const interrupts = g.chance(0.5);
   const body: number[] = [];
   const prelude: number[] = [];
   for (const r of [EAX, ECX, EDX, 5, 6, 7]) prelude.push(0xb8 + r, ...le32(g.u32()));
   prelude.push(0xbb, ...le32(DATA)); // mov ebx, DATA
   prelude.push(0xc7, 0x05, ...le32(COUNTER), ...le32(ITERATIONS)); // mov dword [COUNTER], ITERATIONS
+  if (interrupts) prelude.push(0xfb); // sti
   // A quarter of the cases take an exception once, in an iteration that runs compiled (the
   // body compiles when it starts the second time): after a guard on the counter and two more
   // random instructions, whose flags are still pending in the block when it is raised.
@@ -295,24 +311,50 @@ function makeCase(seed: number): Case {
     ...body,
     0xff, 0x0d, ...le32(COUNTER), // dec dword [COUNTER]
     0x0f, 0x85, ...le32(-loopBack), // jnz body
+    0xfa, // cli: an interrupt would wake the HLT
     0xf4, // hlt
   ]);
   const data = new Uint8Array(256);
   for (let i = 0; i < data.length; i++) data[i] = g.int(256);
-  return { code, body: Uint8Array.from(body), data, paging, fault };
+  return { code, body: Uint8Array.from(body), data, paging, fault, interrupts, seed };
 }
 
 /** A flat protected-mode rig with every exception's gate a HLT, paging on (identity, 4 MiB) or off. */
-function caseRig(compiler: boolean, c: Case): Rig {
+export function caseRig(compiler: boolean, c: Case): Rig {
   const r = rig(compiler, c.code, true);
   const m = r.memory;
   m.writeBytes(DATA, c.data);
-  m.writeBytes(HANDLER, Uint8Array.of(0xf4));
-  for (let v = 0; v < 32; v++) m.writeBytes(IDT + v * 8, Uint8Array.from([...le16(HANDLER), ...le16(0x08), 0x00, 0x8e, ...le16(HANDLER >>> 16)]));
+  m.writeBytes(HANDLER, new Uint8Array(32).fill(0xf4)); // exception v's handler: the HLT at HANDLER + v
+  const gate = (v: number, handler: number) => m.writeBytes(IDT + v * 8, Uint8Array.from([...le16(handler), ...le16(0x08), 0x00, 0x8e, ...le16(handler >>> 16)]));
+  for (let v = 0; v < 32; v++) gate(v, HANDLER + v);
+  gate(IRQ_VECTOR, IRQ_HANDLER);
+  m.writeBytes(IRQ_HANDLER, Uint8Array.of(0xff, 0x05, ...le32(TICKS), 0xcf)); // inc dword [TICKS]; iret
+  // INTR at random counts (the same for both rigs: one PRNG each, seeded alike); INTA lowers it
+  // and arms the next. A device on ports 0x60-0x61: a read returns the instruction count's low
+  // bits (so it must come at the interpreter's count), a write of v brings the interrupt to
+  // 1 + v % 8 instructions on — in the middle of the block that wrote it.
+  const timer = r.clock.createTimer('irq', () => r.cpu.setIntrLine(true));
+  const device = r.bus.registerDevice('fuzz');
+  r.bus.mapPorts(device, 0x60, 2, {
+    sizes: 1 | 2 | 4,
+    read: () => r.clock.icount & 0xffff,
+    write: (_port, value) => {
+      if (c.interrupts) timer.armIn(1 + (value & 7));
+    },
+  });
+  if (c.interrupts) {
+    const rnd = prng(c.seed * 7 + 1);
+    r.cpu.interruptAcknowledge = () => {
+      r.cpu.setIntrLine(false);
+      timer.armIn(5 + int(rnd, 296));
+      return IRQ_VECTOR;
+    };
+    timer.armIn(5 + int(rnd, 296));
+  }
   m.writeBytes(GDT, Buffer.from('0000000000000000ffff0000009acf00ffff00000092cf00', 'hex'));
   const s = r.cpu.getState();
   s.gdtr = { base: GDT, limit: 23 };
-  s.idtr = { base: IDT, limit: 32 * 8 - 1 };
+  s.idtr = { base: IDT, limit: (IRQ_VECTOR + 1) * 8 - 1 };
   s.esp = STACK_TOP;
   if (c.paging) {
     m.writeBytes(PAGE_DIRECTORY, Uint8Array.from(le32(PAGE_TABLE | 0x07)));
@@ -336,6 +378,7 @@ function observe(r: Rig): object {
     icount: r.clock.icount,
     data: Buffer.from(r.memory.ram.subarray(DATA, DATA + 256)).toString('hex'),
     counter: r.memory.read32(COUNTER),
+    ticks: r.memory.read32(TICKS),
     stack: Buffer.from(r.memory.ram.subarray(STACK_TOP - 64, STACK_TOP)).toString('hex'),
     // The page tables' accessed and dirty bits.
     tables: createHash('sha256').update(r.memory.ram.subarray(PAGE_DIRECTORY, PAGE_TABLE + 4096)).digest('hex'),
@@ -345,16 +388,17 @@ function observe(r: Rig): object {
 /**
  * Cases first..first + count - 1, each compiled and interpreted: the same exit and state at
  * every stop, ending at the loop's HLT or (a fault case) in the handler, with the faulting
- * instruction's EIP pushed. Returns the instructions the compiler translated and the faults taken.
+ * instruction's EIP pushed. Returns the instructions the compiler translated, the faults and the interrupts taken.
  */
-export function fuzzCompiler(first: number, count: number): { translated: number; faults: number } {
+export function fuzzCompiler(first: number, count: number): { translated: number; faults: number; interrupted: number } {
   let translated = 0;
   let faults = 0;
+  let interrupted = 0;
   for (let seed = first; seed < first + count; seed++) {
     const c = makeCase(seed);
     const on = caseRig(true, c);
     const off = caseRig(false, c);
-    const context = `seed ${seed} (paging ${c.paging ? 'on' : 'off'}${c.fault === null ? '' : `, ${c.fault.kind} at ${c.fault.eip.toString(16)}`}), body ${Buffer.from(c.body).toString('hex')}`;
+    const context = `seed ${seed} (paging ${c.paging ? 'on' : 'off'}${c.interrupts ? ', interrupts' : ''}${c.fault === null ? '' : `, ${c.fault.kind} at ${c.fault.eip.toString(16)}`}), body ${Buffer.from(c.body).toString('hex')}`;
     // Stops at odd counts land inside the body's compiled runs; the last runs to the HLT.
     const stride = 7 + (seed % 53);
     let exit: RunExit = RunExit.REACHED;
@@ -372,10 +416,10 @@ export function fuzzCompiler(first: number, count: number): { translated: number
     const s = on.cpu.getState();
     if (c.fault === null) {
       // At the loop's own HLT: nothing else faults (the generator keeps to what cannot).
-      expect(s.eip, context).toBe(CODE_AT + c.code.length);
+      expect(s.eip, `${context}: ${s.eip >= HANDLER && s.eip <= HANDLER + 32 ? `exception ${s.eip - HANDLER - 1}` : 'the end'}`).toBe(CODE_AT + c.code.length);
     } else {
       // In the handler, from the faulting instruction: its EIP pushed (after the error code, if any).
-      expect(s.eip, context).toBe(HANDLER + 1);
+      expect(s.eip - HANDLER - 1, `${context}: the vector taken`).toBe(VECTOR[c.fault.kind]);
       const frame = c.fault.code === null ? s.esp : s.esp + 4;
       expect(on.memory.read32(frame), `${context}: ${c.fault.kind}`).toBe(c.fault.eip);
       if (c.fault.code !== null) expect(on.memory.read32(s.esp), `${context}: ${c.fault.kind}`).toBe(c.fault.code);
@@ -383,7 +427,8 @@ export function fuzzCompiler(first: number, count: number): { translated: number
       faults++;
     }
     translated += on.cpu.compilerStats!.translated;
+    interrupted += on.memory.read32(TICKS);
   }
-  return { translated, faults };
+  return { translated, faults, interrupted };
 }
 
