@@ -9,13 +9,15 @@ import { BODY_INSTRUCTIONS, fuzzCompiler } from './random-code.js';
 const CASES = 400;
 
 describe('fuzz: compiled code against the interpreter', () => {
-  it(`${CASES} random loop bodies of ${BODY_INSTRUCTIONS} instructions: the same state at every stop, exception and interrupt, paging off and on`, () => {
-    const { translated, faults, interrupted } = fuzzCompiler(1, CASES);
+  it(`${CASES} random loop bodies of ${BODY_INSTRUCTIONS} instructions: the same state at every stop, exception, interrupt and code rewrite, paging off and on`, () => {
+    const { translated, faults, interrupted, invalidations } = fuzzCompiler(1, CASES);
     // The bodies did run compiled: most of their instructions were translated.
     expect(translated).toBeGreaterThan(CASES * BODY_INSTRUCTIONS * 0.5);
     // A quarter of them took an exception in compiled code.
     expect(faults).toBeGreaterThan(CASES / 8);
     // Half of them were interrupted by a timer, several times each, anywhere in the body.
     expect(interrupted).toBeGreaterThan(CASES);
+    // A third rewrote their own compiled code.
+    expect(invalidations).toBeGreaterThan(CASES / 6);
   });
 });

@@ -11,7 +11,8 @@
  * compiles the body eagerly (the second time it starts), so most iterations run compiled; the
  * interpreter alone runs the same code. Both must stop with the same registers, flags, memory,
  * pages written and instruction count at every stop — slice ends that fall anywhere inside the
- * body included — and take each interrupt and exception at the same instruction.
+ * body included — and take each interrupt and exception at the same instruction. A third of
+ * the cases store into their own instructions' immediates: the new bytes must run.
  * Seeded: the same cases every run; a failure names the seed and the body's bytes.
  */
 import { createHash } from 'node:crypto';
@@ -240,6 +241,8 @@ interface Case {
   fault: Fault | null;
   /** A timer interrupts the loop every 5 to 300 instructions (its handler counts, then IRETs). */
   interrupts: boolean;
+  /** The body stores into its own instructions' immediates. */
+  smc: boolean;
   seed: number;
 }
 
@@ -290,7 +293,28 @@ export function makeCase(seed: number): Case {
   // random instructions, whose flags are still pending in the block when it is raised.
   const faultAt = g.chance(0.25) ? g.int(BODY_INSTRUCTIONS) : -1;
   let fault: Fault | null = null;
+  // A third of the cases rewrite their own code as they run: MOV r32, imm32 targets among the
+  // body's instructions, and stores of a register (its value changes as the loop runs) into
+  // their immediates, before or after them — in the same block, a later one or an earlier one.
+  const smc = g.chance(1 / 3);
+  const targetsAt = new Set<number>();
+  const storesAt = new Map<number, number>(); // body instruction index -> the store's register
+  if (smc) {
+    for (let k = 1 + g.int(3); k > 0; k--) targetsAt.add(g.int(BODY_INSTRUCTIONS));
+    for (let k = 1 + g.int(3); k > 0; k--) storesAt.set(g.int(BODY_INSTRUCTIONS), g.int(8));
+  }
+  const immediates: number[] = []; // body offsets of the targets' immediates
+  const stores: number[] = []; // body offsets of the stores' address fields
   for (let i = 0; i < BODY_INSTRUCTIONS; i++) {
+    if (targetsAt.has(i)) {
+      immediates.push(body.length + 1);
+      body.push(0xb8 + g.dest(), ...le32(g.u32()));
+    }
+    const reg = storesAt.get(i);
+    if (reg !== undefined) {
+      stores.push(body.length + 2);
+      body.push(0x89, 0x05 | (reg << 3), 0, 0, 0, 0); // mov [imm32], reg: the address is filled in below
+    }
     if (i === faultAt) {
       const f = faultBytes(g, paging);
       const iteration = 3 + g.int(ITERATIONS - 3); // 3rd..12th: the counter reads ITERATIONS + 1 - iteration
@@ -305,6 +329,7 @@ export function makeCase(seed: number): Case {
     }
     body.push(...g.instruction());
   }
+  stores.forEach((at, k) => body.splice(at, 4, ...le32(CODE_AT + prelude.length + immediates[(k * 7 + seed) % immediates.length])));
   const loopBack = body.length + 6 + 6; // dec dword [COUNTER] (6 bytes) and jnz rel32 (6 bytes)
   const code = Uint8Array.from([
     ...prelude,
@@ -316,7 +341,7 @@ export function makeCase(seed: number): Case {
   ]);
   const data = new Uint8Array(256);
   for (let i = 0; i < data.length; i++) data[i] = g.int(256);
-  return { code, body: Uint8Array.from(body), data, paging, fault, interrupts, seed };
+  return { code, body: Uint8Array.from(body), data, paging, fault, interrupts, smc, seed };
 }
 
 /** A flat protected-mode rig with every exception's gate a HLT, paging on (identity, 4 MiB) or off. */
@@ -377,6 +402,7 @@ function observe(r: Rig): object {
     state: r.cpu.getState(),
     icount: r.clock.icount,
     data: Buffer.from(r.memory.ram.subarray(DATA, DATA + 256)).toString('hex'),
+    code: createHash('sha256').update(r.memory.ram.subarray(CODE_AT, CODE_AT + 4096)).digest('hex'),
     counter: r.memory.read32(COUNTER),
     ticks: r.memory.read32(TICKS),
     stack: Buffer.from(r.memory.ram.subarray(STACK_TOP - 64, STACK_TOP)).toString('hex'),
@@ -388,17 +414,18 @@ function observe(r: Rig): object {
 /**
  * Cases first..first + count - 1, each compiled and interpreted: the same exit and state at
  * every stop, ending at the loop's HLT or (a fault case) in the handler, with the faulting
- * instruction's EIP pushed. Returns the instructions the compiler translated, the faults and the interrupts taken.
+ * instruction's EIP pushed. Returns the instructions the compiler translated, the faults and the interrupts taken, and the translations dropped by stores into code.
  */
-export function fuzzCompiler(first: number, count: number): { translated: number; faults: number; interrupted: number } {
+export function fuzzCompiler(first: number, count: number): { translated: number; faults: number; interrupted: number; invalidations: number } {
   let translated = 0;
   let faults = 0;
   let interrupted = 0;
+  let invalidations = 0;
   for (let seed = first; seed < first + count; seed++) {
     const c = makeCase(seed);
     const on = caseRig(true, c);
     const off = caseRig(false, c);
-    const context = `seed ${seed} (paging ${c.paging ? 'on' : 'off'}${c.interrupts ? ', interrupts' : ''}${c.fault === null ? '' : `, ${c.fault.kind} at ${c.fault.eip.toString(16)}`}), body ${Buffer.from(c.body).toString('hex')}`;
+    const context = `seed ${seed} (paging ${c.paging ? 'on' : 'off'}${c.interrupts ? ', interrupts' : ''}${c.smc ? ', self-modifying' : ''}${c.fault === null ? '' : `, ${c.fault.kind} at ${c.fault.eip.toString(16)}`}), body ${Buffer.from(c.body).toString('hex')}`;
     // Stops at odd counts land inside the body's compiled runs; the last runs to the HLT.
     const stride = 7 + (seed % 53);
     let exit: RunExit = RunExit.REACHED;
@@ -427,8 +454,9 @@ export function fuzzCompiler(first: number, count: number): { translated: number
       faults++;
     }
     translated += on.cpu.compilerStats!.translated;
+    invalidations += on.cpu.compilerStats!.invalidations;
     interrupted += on.memory.read32(TICKS);
   }
-  return { translated, faults, interrupted };
+  return { translated, faults, interrupted, invalidations };
 }
 
