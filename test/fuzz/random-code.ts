@@ -6,12 +6,15 @@
  * MOVZX/MOVSX, XCHG/XADD/CMPXCHG, BSWAP, BCD adjusts, flag instructions, PUSH/POP/PUSHF,
  * forward Jcc inside the block, REP MOVS/STOS, port I/O — on registers and on memory through
  * every addressing form, 16-bit forms by prefix, with paging off or on. Half the cases run
- * with a timer interrupting every 5 to 300 instructions, which a port write brings to 1 to 8
- * instructions on (mid-block); a quarter raise one exception in compiled code. The compiler
+ * with a timer interrupting every 20 to 620 instructions, which a port write brings to 1 to 8
+ * instructions on (mid-block; after an interrupt the rest of the iteration runs interpreted,
+ * up to the loop's head); a quarter raise one exception in compiled code. The compiler
  * compiles the body eagerly (the second time it starts), so most iterations run compiled; the
  * interpreter alone runs the same code. Both must stop with the same registers, flags, memory,
  * pages written and instruction count at every stop — slice ends that fall anywhere inside the
- * body included — and take each interrupt and exception at the same instruction. A third of
+ * body included — and take each interrupt and exception at the same instruction. With paging
+ * on, half run at CPL 3, entered by IRET from ring 0 once ring 0 has touched a supervisor-only
+ * page (exceptions and interrupts through the TSS to ring 0; #PF on that page with U/S set). A third of
  * the cases store into their own instructions' immediates: the new bytes must run.
  * Seeded: the same cases every run; a failure names the seed and the body's bytes.
  */
@@ -23,7 +26,7 @@ import { int, prng, type Rnd } from './mutate.js';
 
 /** Instructions (or short sequences) per loop body, and times round the loop. */
 export const BODY_INSTRUCTIONS = 40;
-const ITERATIONS = 12;
+const ITERATIONS = 16;
 
 /** Where things are: the body's data (EBX points here), the loop counter, the stack, the tables. */
 const DATA = 0x20000;
@@ -35,6 +38,13 @@ const HANDLER = 0x6000;
 const IRQ_VECTOR = 0x40;
 const IRQ_HANDLER = 0x6100;
 const TICKS = 0x30010;
+/** User-mode cases end with INT 0x41 (HLT is privileged): its handler halts. */
+const EXIT_VECTOR = 0x41;
+const EXIT_HANDLER = 0x6200;
+const TSS = 0x7100;
+const KERNEL_STACK_TOP = 0x90000;
+/** A selector past the GDT's limit (six descriptors: null, kernel code and data, user code and data, the TSS). */
+const BAD_SELECTOR = 0x30;
 const GDT = 0x7000;
 const PAGE_DIRECTORY = 0x100000;
 const PAGE_TABLE = 0x101000;
@@ -238,8 +248,10 @@ interface Case {
   body: Uint8Array;
   data: Uint8Array;
   paging: boolean;
+  /** The body runs at CPL 3 (IOPL 3, user pages; paging on); exceptions and interrupts go to ring 0 through the TSS. */
+  user: boolean;
   fault: Fault | null;
-  /** A timer interrupts the loop every 5 to 300 instructions (its handler counts, then IRETs). */
+  /** A timer interrupts the loop every 20 to 620 instructions (its handler counts, then IRETs). */
   interrupts: boolean;
   /** The body stores into its own instructions' immediates. */
   smc: boolean;
@@ -250,31 +262,36 @@ const VECTOR: Record<Fault['kind'], number> = { divide: 0, breakpoint: 3, undefi
 
 /** A page the fault cases leave not present (paging on): its PTE is cleared. */
 const UNMAPPED = 0x3f0000;
+/** A page only the supervisor may touch (U/S = 0): a fault from CPL 3. */
+const SUPERVISOR_PAGE = 0x3e0000;
 
 /**
  * The bytes of one exception: #DE (DIV by ECX = 0), #PF (a read, a store or a read-modify-write
  * of the unmapped page), #UD (UD2), #BP (INT3) and #GP (a load of DS with a selector past the
  * GDT's limit). None touches the flags first: the exception pushes those the body left.
  */
-function faultBytes(g: Gen, paging: boolean): { bytes: number[]; kind: Fault['kind']; at: number; code: (f: number[]) => number | null; cr2?: number } {
+function faultBytes(g: Gen, paging: boolean, user: boolean): { bytes: number[]; kind: Fault['kind']; at: number; code: (f: number[]) => number | null; cr2?: number } {
   const kinds: Fault['kind'][] = paging ? ['divide', 'page', 'page', 'undefined', 'breakpoint', 'selector'] : ['divide', 'undefined', 'breakpoint', 'selector'];
-  const kind = g.pick(kinds);
+  // From CPL 3, half are page faults (half of those on the supervisor's page: the TLB's user bits).
+  const kind = user && g.chance(0.5) ? 'page' : g.pick(kinds);
   switch (kind) {
     case 'divide':
       return { kind, bytes: [0xb9, ...le32(0), 0xf7, 0xf1], at: 5, code: () => null }; // mov ecx, 0; div ecx
     case 'page': {
-      const addr = UNMAPPED + g.int(4093);
+      // The unmapped page, or (from CPL 3) the supervisor's page: present, P = 1 in the error code.
+      const supervisor = user && g.chance(0.5);
+      const addr = (supervisor ? SUPERVISOR_PAGE : UNMAPPED) + g.int(4093);
       const form = g.int(3);
       const bytes = form === 0 ? [0x8b, 0x05, ...le32(addr)] : form === 1 ? [0xc7, 0x05, ...le32(addr), ...le32(g.u32())] : [0x01, 0x05, ...le32(addr)];
-      // Error code: not present (P = 0), a write (W/R = 1) for the store and the read-modify-write (which reads first: a read).
-      return { kind, bytes, at: 0, code: () => (form === 1 ? 2 : 0), cr2: addr };
+      // Error code: P, a write (W/R = 1) for the store (a read-modify-write faults on its read), U/S from CPL 3.
+      return { kind, bytes, at: 0, code: () => (supervisor ? 1 : 0) | (form === 1 ? 2 : 0) | (user ? 4 : 0), cr2: addr };
     }
     case 'undefined':
       return { kind, bytes: [0x0f, 0x0b], at: 0, code: () => null };
     case 'breakpoint':
       return { kind, bytes: [0xcc], at: 1, code: () => null }; // a trap: the pushed EIP is the next instruction's
     default:
-      return { kind, bytes: [0xb8, ...le32(0x18), 0x8e, 0xd8], at: 5, code: () => 0x18 }; // mov eax, 0x18; mov ds, ax
+      return { kind, bytes: [0xb8, ...le32(BAD_SELECTOR), 0x8e, 0xd8], at: 5, code: () => BAD_SELECTOR }; // mov eax, BAD_SELECTOR; mov ds, ax
   }
 }
 
@@ -282,8 +299,14 @@ export function makeCase(seed: number): Case {
   const g = new Gen(prng(seed));
   const paging = g.chance(0.5);
   const interrupts = g.chance(0.5);
+  const user = paging && g.chance(0.5);
   const body: number[] = [];
   const prelude: number[] = [];
+  if (user) {
+    // Ring 0 first: touch the supervisor's page (its TLB entry then grants ring 0 only), then IRET to ring 3.
+    const kernel = [0xff, 0x05, ...le32(SUPERVISOR_PAGE + 16), 0x6a, 0x23, 0x68, ...le32(STACK_TOP), 0x9c, 0x68, ...le32(0x1b), 0x68];
+    prelude.push(...kernel, ...le32(CODE_AT + kernel.length + 5), 0xcf); // push the next byte's EIP; iret
+  }
   for (const r of [EAX, ECX, EDX, 5, 6, 7]) prelude.push(0xb8 + r, ...le32(g.u32()));
   prelude.push(0xbb, ...le32(DATA)); // mov ebx, DATA
   prelude.push(0xc7, 0x05, ...le32(COUNTER), ...le32(ITERATIONS)); // mov dword [COUNTER], ITERATIONS
@@ -316,8 +339,8 @@ export function makeCase(seed: number): Case {
       body.push(0x89, 0x05 | (reg << 3), 0, 0, 0, 0); // mov [imm32], reg: the address is filled in below
     }
     if (i === faultAt) {
-      const f = faultBytes(g, paging);
-      const iteration = 3 + g.int(ITERATIONS - 3); // 3rd..12th: the counter reads ITERATIONS + 1 - iteration
+      const f = faultBytes(g, paging, user);
+      const iteration = 3 + g.int(ITERATIONS - 3); // 3rd..16th: the counter reads ITERATIONS + 1 - iteration
       const between = [...g.instruction(), ...g.instruction()];
       const guarded = [...between, ...f.bytes];
       if (guarded.length <= 127) {
@@ -336,24 +359,28 @@ export function makeCase(seed: number): Case {
     ...body,
     0xff, 0x0d, ...le32(COUNTER), // dec dword [COUNTER]
     0x0f, 0x85, ...le32(-loopBack), // jnz body
-    0xfa, // cli: an interrupt would wake the HLT
-    0xf4, // hlt
+    // cli; hlt (an interrupt would wake the HLT), or at CPL 3 INT 0x41, whose handler halts with interrupts off
+    ...(user ? [0xcd, EXIT_VECTOR] : [0xfa, 0xf4]),
   ]);
   const data = new Uint8Array(256);
   for (let i = 0; i < data.length; i++) data[i] = g.int(256);
-  return { code, body: Uint8Array.from(body), data, paging, fault, interrupts, smc, seed };
+  return { code, body: Uint8Array.from(body), data, paging, user, fault, interrupts, smc, seed };
 }
 
-/** A flat protected-mode rig with every exception's gate a HLT, paging on (identity, 4 MiB) or off. */
+/** A flat protected-mode rig with every exception's gate a HLT, paging on (identity, 4 MiB, user pages) or off, at CPL 0 or 3. */
 export function caseRig(compiler: boolean, c: Case): Rig {
   const r = rig(compiler, c.code, true);
   const m = r.memory;
   m.writeBytes(DATA, c.data);
   m.writeBytes(HANDLER, new Uint8Array(32).fill(0xf4)); // exception v's handler: the HLT at HANDLER + v
-  const gate = (v: number, handler: number) => m.writeBytes(IDT + v * 8, Uint8Array.from([...le16(handler), ...le16(0x08), 0x00, 0x8e, ...le16(handler >>> 16)]));
-  for (let v = 0; v < 32; v++) gate(v, HANDLER + v);
-  gate(IRQ_VECTOR, IRQ_HANDLER);
-  m.writeBytes(IRQ_HANDLER, Uint8Array.of(0xff, 0x05, ...le32(TICKS), 0xcf)); // inc dword [TICKS]; iret
+  // Interrupt gates to ring 0; DPL 3 where CPL 3 may use INT n (INT3, the exit).
+  const gate = (v: number, handler: number, dpl: number) => m.writeBytes(IDT + v * 8, Uint8Array.from([...le16(handler), ...le16(0x08), 0x00, 0x8e | (dpl << 5), ...le16(handler >>> 16)]));
+  for (let v = 0; v < 32; v++) gate(v, HANDLER + v, 3);
+  gate(IRQ_VECTOR, IRQ_HANDLER, 0);
+  gate(EXIT_VECTOR, EXIT_HANDLER, 3);
+  m.writeBytes(EXIT_HANDLER, Uint8Array.of(0xf4));
+  // inc dword [TICKS]; inc dword [the supervisor's page] (its TLB entry: what CPL 3 must not use); iret
+  m.writeBytes(IRQ_HANDLER, Uint8Array.of(0xff, 0x05, ...le32(TICKS), 0xff, 0x05, ...le32(SUPERVISOR_PAGE + 16), 0xcf));
   // INTR at random counts (the same for both rigs: one PRNG each, seeded alike); INTA lowers it
   // and arms the next. A device on ports 0x60-0x61: a read returns the instruction count's low
   // bits (so it must come at the interpreter's count), a write of v brings the interrupt to
@@ -371,21 +398,32 @@ export function caseRig(compiler: boolean, c: Case): Rig {
     const rnd = prng(c.seed * 7 + 1);
     r.cpu.interruptAcknowledge = () => {
       r.cpu.setIntrLine(false);
-      timer.armIn(5 + int(rnd, 296));
+      timer.armIn(20 + int(rnd, 600));
       return IRQ_VECTOR;
     };
-    timer.armIn(5 + int(rnd, 296));
+    timer.armIn(20 + int(rnd, 600));
   }
-  m.writeBytes(GDT, Buffer.from('0000000000000000ffff0000009acf00ffff00000092cf00', 'hex'));
+  // null, kernel code (0x08) and data (0x10), user code (0x1B) and data (0x23), the TSS (0x28): SS0:ESP0 for ring 0.
+  const tssDescriptor = [0x67, 0x00, ...le16(TSS), TSS >>> 16, 0x89, 0x00, 0x00];
+  m.writeBytes(GDT, Uint8Array.from([...Buffer.from('0000000000000000ffff0000009acf00ffff00000092cf00ffff000000facf00ffff000000f2cf00', 'hex'), ...tssDescriptor]));
+  m.writeBytes(TSS + 4, Uint8Array.from([...le32(KERNEL_STACK_TOP), ...le32(0x10)]));
   const s = r.cpu.getState();
-  s.gdtr = { base: GDT, limit: 23 };
-  s.idtr = { base: IDT, limit: (IRQ_VECTOR + 1) * 8 - 1 };
+  s.gdtr = { base: GDT, limit: BAD_SELECTOR - 1 };
+  s.idtr = { base: IDT, limit: (EXIT_VECTOR + 1) * 8 - 1 };
+  s.tr = { selector: 0x28, base: TSS, limit: 0x67, attributes: 0x8b };
   s.esp = STACK_TOP;
+  if (c.user) {
+    // The case's first instructions run at ring 0 on the kernel's stack and IRET to ring 3 (user segments, IOPL 3: STI, CLI and port I/O allowed there).
+    s.esp = KERNEL_STACK_TOP;
+    s.ds = s.es = s.fs = s.gs = { selector: 0x23, base: 0, limit: 0xffffffff, attributes: 0xc0f3 };
+    s.eflags |= 0x3000;
+  }
   if (c.paging) {
     m.writeBytes(PAGE_DIRECTORY, Uint8Array.from(le32(PAGE_TABLE | 0x07)));
     const table = new Uint8Array(4096);
     for (let i = 0; i < 1024; i++) table.set(le32((i * 0x1000) | 0x07), i * 4);
     if (c.fault?.kind === 'page') table.fill(0, (UNMAPPED >>> 12) * 4, (UNMAPPED >>> 12) * 4 + 4);
+    table.set(le32(SUPERVISOR_PAGE | 0x03), (SUPERVISOR_PAGE >>> 12) * 4);
     m.writeBytes(PAGE_TABLE, table);
     s.cr3 = PAGE_DIRECTORY;
     s.cr0 |= 0x80000000;
@@ -405,7 +443,9 @@ function observe(r: Rig): object {
     code: createHash('sha256').update(r.memory.ram.subarray(CODE_AT, CODE_AT + 4096)).digest('hex'),
     counter: r.memory.read32(COUNTER),
     ticks: r.memory.read32(TICKS),
+    supervisor: r.memory.read32(SUPERVISOR_PAGE + 16),
     stack: Buffer.from(r.memory.ram.subarray(STACK_TOP - 64, STACK_TOP)).toString('hex'),
+    kernelStack: Buffer.from(r.memory.ram.subarray(KERNEL_STACK_TOP - 64, KERNEL_STACK_TOP)).toString('hex'),
     // The page tables' accessed and dirty bits.
     tables: createHash('sha256').update(r.memory.ram.subarray(PAGE_DIRECTORY, PAGE_TABLE + 4096)).digest('hex'),
   };
@@ -425,7 +465,7 @@ export function fuzzCompiler(first: number, count: number): { translated: number
     const c = makeCase(seed);
     const on = caseRig(true, c);
     const off = caseRig(false, c);
-    const context = `seed ${seed} (paging ${c.paging ? 'on' : 'off'}${c.interrupts ? ', interrupts' : ''}${c.smc ? ', self-modifying' : ''}${c.fault === null ? '' : `, ${c.fault.kind} at ${c.fault.eip.toString(16)}`}), body ${Buffer.from(c.body).toString('hex')}`;
+    const context = `seed ${seed} (paging ${c.paging ? 'on' : 'off'}${c.user ? ', CPL 3' : ''}${c.interrupts ? ', interrupts' : ''}${c.smc ? ', self-modifying' : ''}${c.fault === null ? '' : `, ${c.fault.kind} at ${c.fault.eip.toString(16)}`}), body ${Buffer.from(c.body).toString('hex')}`;
     // Stops at odd counts land inside the body's compiled runs; the last runs to the HLT.
     const stride = 7 + (seed % 53);
     let exit: RunExit = RunExit.REACHED;
@@ -442,8 +482,8 @@ export function fuzzCompiler(first: number, count: number): { translated: number
     expect(exit, context).toBe(RunExit.HALTED);
     const s = on.cpu.getState();
     if (c.fault === null) {
-      // At the loop's own HLT: nothing else faults (the generator keeps to what cannot).
-      expect(s.eip, `${context}: ${s.eip >= HANDLER && s.eip <= HANDLER + 32 ? `exception ${s.eip - HANDLER - 1}` : 'the end'}`).toBe(CODE_AT + c.code.length);
+      // At the loop's own HLT, or the exit's: nothing else faults (the generator keeps to what cannot).
+      expect(s.eip, `${context}: ${s.eip >= HANDLER && s.eip <= HANDLER + 32 ? `exception ${s.eip - HANDLER - 1}` : 'the end'}`).toBe(c.user ? EXIT_HANDLER + 1 : CODE_AT + c.code.length);
     } else {
       // In the handler, from the faulting instruction: its EIP pushed (after the error code, if any).
       expect(s.eip - HANDLER - 1, `${context}: the vector taken`).toBe(VECTOR[c.fault.kind]);
