@@ -4,7 +4,8 @@
  * over a body of random instructions — ALU in every form and size, shifts and rotates by
  * constants and CL (counts 0 to 40), MUL/IMUL/DIV/IDIV, SHLD/SHRD, BSF/BSR, BT*, SETcc,
  * MOVZX/MOVSX, XCHG/XADD/CMPXCHG, BSWAP, BCD adjusts, flag instructions, PUSH/POP/PUSHF,
- * forward Jcc inside the block, REP MOVS/STOS, port I/O — on registers and on memory through
+ * forward Jcc inside the block, REP MOVS/STOS, port I/O, calls to subroutines after the loop
+ * (RET, RET imm16), switches through four-case jump tables — on registers and on memory through
  * every addressing form, 16-bit forms by prefix, with paging off or on. Half the cases run
  * with a timer interrupting every 20 to 620 instructions, which a port write brings to 1 to 8
  * instructions on (mid-block; after an interrupt the rest of the iteration runs interpreted,
@@ -245,8 +246,12 @@ interface Fault {
 
 interface Case {
   code: Uint8Array;
+  /** EIP after the loop's HLT (subroutines follow it). */
+  end: number;
   body: Uint8Array;
   data: Uint8Array;
+  /** The jump tables' cases (absolute EIPs), four to a table, at TABLES. */
+  tables: number[];
   paging: boolean;
   /** The body runs at CPL 3 (IOPL 3, user pages; paging on); exceptions and interrupts go to ring 0 through the TSS. */
   user: boolean;
@@ -259,6 +264,9 @@ interface Case {
 }
 
 const VECTOR: Record<Fault['kind'], number> = { divide: 0, breakpoint: 3, undefined: 6, selector: 13, page: 14 };
+
+/** Where jump tables go (above what the body's stores reach): 16 bytes, four cases, each. */
+const TABLES = DATA + 0x200;
 
 /** A page the fault cases leave not present (paging on): its PTE is cleared. */
 const UNMAPPED = 0x3f0000;
@@ -328,7 +336,36 @@ export function makeCase(seed: number): Case {
   }
   const immediates: number[] = []; // body offsets of the targets' immediates
   const stores: number[] = []; // body offsets of the stores' address fields
+  // Control flow between blocks: calls to subroutines after the loop (some with an argument
+  // that RET imm16 releases), and switches through a jump table of four cases.
+  const subroutines: number[][] = [];
+  for (let k = g.int(4); k > 0; k--) {
+    const sub: number[] = [];
+    for (let n = 1 + g.int(6); n > 0; n--) sub.push(...g.instruction());
+    subroutines.push(sub);
+  }
+  const calls: { at: number; sub: number; ret: number }[] = []; // body offsets of the calls' rel32 fields
+  const cases: number[] = []; // body offsets of the jump tables' cases, four by four
   for (let i = 0; i < BODY_INSTRUCTIONS; i++) {
+    if (subroutines.length > 0 && g.chance(0.08)) {
+      const sub = g.int(subroutines.length);
+      const argument = g.chance(0.5);
+      if (argument) body.push(0x68, ...le32(g.u32())); // push imm32: the subroutine's RET 4 drops it
+      body.push(0xe8, 0, 0, 0, 0); // call rel32: filled in below
+      calls.push({ at: body.length - 4, sub, ret: argument ? 4 : 0 });
+    }
+    if (cases.length < 16 && g.chance(0.05)) {
+      // movzx ecx, byte [ebx + d]; and ecx, 3; jmp [table + ecx * 4]; four cases, each a random instruction and a JMP to after them
+      const table = TABLES + cases.length * 4;
+      body.push(0x0f, 0xb6, 0x4b, g.int(121), 0x83, 0xe1, 0x03, 0xff, 0x24, 0x8d, ...le32(table));
+      const jumps: number[] = [];
+      for (let k = 0; k < 4; k++) {
+        cases.push(body.length);
+        body.push(...g.instruction(), 0xe9, 0, 0, 0, 0);
+        jumps.push(body.length);
+      }
+      for (const j of jumps) body.splice(j - 4, 4, ...le32(body.length - j));
+    }
     if (targetsAt.has(i)) {
       immediates.push(body.length + 1);
       body.push(0xb8 + g.dest(), ...le32(g.u32()));
@@ -354,17 +391,31 @@ export function makeCase(seed: number): Case {
   }
   stores.forEach((at, k) => body.splice(at, 4, ...le32(CODE_AT + prelude.length + immediates[(k * 7 + seed) % immediates.length])));
   const loopBack = body.length + 6 + 6; // dec dword [COUNTER] (6 bytes) and jnz rel32 (6 bytes)
-  const code = Uint8Array.from([
-    ...prelude,
-    ...body,
+  const tail = [
     0xff, 0x0d, ...le32(COUNTER), // dec dword [COUNTER]
     0x0f, 0x85, ...le32(-loopBack), // jnz body
     // cli; hlt (an interrupt would wake the HLT), or at CPL 3 INT 0x41, whose handler halts with interrupts off
     ...(user ? [0xcd, EXIT_VECTOR] : [0xfa, 0xf4]),
-  ]);
+  ];
+  // The subroutines after the loop's end, each with RET or RET 4 as its calls want (a subroutine called both ways is laid out twice).
+  const bodyAt = CODE_AT + prelude.length;
+  const after: number[] = [];
+  const placed = new Map<string, number>();
+  for (const call of calls) {
+    const key = `${call.sub}/${call.ret}`;
+    let at = placed.get(key);
+    if (at === undefined) {
+      at = bodyAt + body.length + tail.length + after.length;
+      placed.set(key, at);
+      after.push(...subroutines[call.sub], ...(call.ret === 0 ? [0xc3] : [0xc2, ...le16(call.ret)]));
+    }
+    body.splice(call.at, 4, ...le32(at - (bodyAt + call.at + 4)));
+  }
+  const code = Uint8Array.from([...prelude, ...body, ...tail, ...after]);
   const data = new Uint8Array(256);
   for (let i = 0; i < data.length; i++) data[i] = g.int(256);
-  return { code, body: Uint8Array.from(body), data, paging, user, fault, interrupts, smc, seed };
+  const tables = cases.map((at) => bodyAt + at);
+  return { code, end: bodyAt + body.length + tail.length, body: Uint8Array.from(body), data, tables, paging, user, fault, interrupts, smc, seed };
 }
 
 /** A flat protected-mode rig with every exception's gate a HLT, paging on (identity, 4 MiB, user pages) or off, at CPL 0 or 3. */
@@ -372,6 +423,7 @@ export function caseRig(compiler: boolean, c: Case): Rig {
   const r = rig(compiler, c.code, true);
   const m = r.memory;
   m.writeBytes(DATA, c.data);
+  m.writeBytes(TABLES, Uint8Array.from(c.tables.flatMap(le32)));
   m.writeBytes(HANDLER, new Uint8Array(32).fill(0xf4)); // exception v's handler: the HLT at HANDLER + v
   // Interrupt gates to ring 0; DPL 3 where CPL 3 may use INT n (INT3, the exit).
   const gate = (v: number, handler: number, dpl: number) => m.writeBytes(IDT + v * 8, Uint8Array.from([...le16(handler), ...le16(0x08), 0x00, 0x8e | (dpl << 5), ...le16(handler >>> 16)]));
@@ -483,7 +535,7 @@ export function fuzzCompiler(first: number, count: number): { translated: number
     const s = on.cpu.getState();
     if (c.fault === null) {
       // At the loop's own HLT, or the exit's: nothing else faults (the generator keeps to what cannot).
-      expect(s.eip, `${context}: ${s.eip >= HANDLER && s.eip <= HANDLER + 32 ? `exception ${s.eip - HANDLER - 1}` : 'the end'}`).toBe(c.user ? EXIT_HANDLER + 1 : CODE_AT + c.code.length);
+      expect(s.eip, `${context}: ${s.eip >= HANDLER && s.eip <= HANDLER + 32 ? `exception ${s.eip - HANDLER - 1}` : 'the end'}`).toBe(c.user ? EXIT_HANDLER + 1 : c.end);
     } else {
       // In the handler, from the faulting instruction: its EIP pushed (after the error code, if any).
       expect(s.eip - HANDLER - 1, `${context}: the vector taken`).toBe(VECTOR[c.fault.kind]);
