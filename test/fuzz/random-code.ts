@@ -59,7 +59,7 @@ const le32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 
 const le16 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff];
 
 /** A random instruction generator's view of the case's PRNG. */
-class Gen {
+export class Gen {
   constructor(private readonly rnd: Rnd) {}
 
   int(n: number): number {
