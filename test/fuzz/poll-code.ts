@@ -4,7 +4,8 @@
  * data, 0x61 status, busy 300 + 37 × (n mod 7) instructions after the n-th character), through
  * random poll loops — the shapes the compiler skips (poll-loop.ts: an IN, register-only
  * instructions, the jump back; with a countdown; poll-path.ts: through a call, a load of the
- * port's base and a countdown, as Linux's early console) and near misses it must run in full
+ * port's base and a countdown, as Linux's early console; TSC waits, as Linux's delay_tsc) and
+ * near misses it must run in full
  * (a register counting the polls, a store) — with random instructions between the waits.
  * The waits run again and again (eight passes), so their blocks are compiled from the second.
  * Compiled (eagerly) and interpreted, they must halt in the same state with the same accesses
@@ -78,7 +79,20 @@ function pollLoop(g: Gen, r: number): Item[] {
   ];
   const [test, wait, go] = g.pick(shapes);
   const nearMiss = g.chance(0.2) ? g.pick([[0x46], [0x89, 0x43, 0x08]]) : []; // inc esi (counts its polls) / mov [ebx + 8], eax (a store)
-  switch (g.int(4)) {
+  switch (g.int(5)) {
+    case 4: { // a TSC wait, as Linux's delay_tsc: (u64)(rdtsc() - start) < cycles, start in EDI:ESI, cycles in EBP:EBX
+      const cycles = 1 + g.int(g.chance(0.5) ? 50 : 3000);
+      return [
+        [0x53, 0x0f, 0x31, 0x89, 0xc6, 0x89, 0xd7, 0xbb, ...le32(cycles), 0x31, 0xed], // push ebx; rdtsc; mov esi, eax; mov edi, edx; mov ebx, cycles; xor ebp, ebp
+        { label: H },
+        [0x0f, 0x31, 0x29, 0xf0, 0x19, 0xfa, 0x39, 0xd8, 0x89, 0xd0, 0x19, 0xe8], // rdtsc; sub eax, esi; sbb edx, edi; cmp eax, ebx; mov eax, edx; sbb eax, ebp
+        { jcc: JNC, to: X },
+        [0xf3, 0x90],
+        { jcc: JMP, to: H },
+        { label: X },
+        [0x5b], // pop ebx
+      ];
+    }
     case 0: // H: in; filler; test; jz H
       return [[0xba, 0x61, 0, 0, 0], { label: H }, read, filler(), nearMiss, test, { jcc: wait, to: H }];
     case 1: // H: in; test; jnz X; filler; jmp H; X:
