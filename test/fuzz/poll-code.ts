@@ -14,7 +14,7 @@
 import { expect } from 'vitest';
 import { RunExit } from '../../src/machine/cpu/cpu.js';
 import { runTo, snapshot, withPort } from '../cpu/compiler-rig.js';
-import { Gen } from './random-code.js';
+import { Gen, le32 } from './random-code.js';
 import { prng } from './mutate.js';
 
 const DATA = 0x20000;
@@ -24,8 +24,6 @@ const BASE_PTR = DATA + 0x100;
 const ROUNDS = 2;
 const PASSES = 8;
 const COUNTER = DATA + 0x104;
-
-const le32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 
 /** Code with labels: bytes, a label, a short jump or Jcc to a label, a call to one. */
 type Item = number[] | { label: string } | { jcc: number; to: string } | { call: string } | { jmp: string };

@@ -55,7 +55,7 @@ const ECX = 1;
 const EDX = 2;
 const EBX = 3;
 
-const le32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+export const le32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 const le16 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff];
 
 /** A random instruction generator's view of the case's PRNG. */
