@@ -1,23 +1,27 @@
 /**
  * The compiler fuzz's cases (compiler.fuzz.test.ts, test/long/compiler-fuzz.test.ts): the
- * compiling CPU against the interpreter on random guest code. Each case is a loop
- * over a body of random instructions — ALU in every form and size, shifts and rotates by
- * constants and CL (counts 0 to 40), MUL/IMUL/DIV/IDIV, SHLD/SHRD, BSF/BSR, BT*, SETcc,
- * MOVZX/MOVSX, XCHG/XADD/CMPXCHG, BSWAP, BCD adjusts, flag instructions, PUSH/POP/PUSHF,
- * forward Jcc inside the block, REP MOVS/STOS, port I/O, calls to subroutines after the loop
- * (RET, RET imm16), switches through four-case jump tables — on registers and on memory through
- * every addressing form, 16-bit forms by prefix, with paging off or on. Half the cases run
- * with a timer interrupting every 20 to 620 instructions, which a port write brings to 1 to 8
- * instructions on (mid-block; after an interrupt the rest of the iteration runs interpreted,
- * up to the loop's head); a quarter raise one exception in compiled code. The compiler
- * compiles the body eagerly (the second time it starts), so most iterations run compiled; the
- * interpreter alone runs the same code. Both must stop with the same registers, flags, memory,
- * pages written and instruction count at every stop — slice ends that fall anywhere inside the
- * body included — and take each interrupt and exception at the same instruction. With paging
- * on, half run at CPL 3, entered by IRET from ring 0 once ring 0 has touched a supervisor-only
- * page (exceptions and interrupts through the TSS to ring 0; #PF on that page with U/S set). A third of
- * the cases store into their own instructions' immediates: the new bytes must run.
- * Seeded: the same cases every run; a failure names the seed and the body's bytes.
+ * compiling CPU against the interpreter on random guest code. Each case is a loop over a body
+ * of random instructions:
+ * - ALU in every form and size, shifts and rotates by constants and CL (counts 0 to 40),
+ *   MUL/IMUL/DIV/IDIV, SHLD/SHRD, BSF/BSR, BT*, SETcc, MOVZX/MOVSX, XCHG/XADD/CMPXCHG, BSWAP,
+ *   BCD adjusts, flag instructions, PUSH/POP/PUSHF, REP MOVS/STOS, port I/O — on registers and
+ *   on memory through every addressing form, 16-bit forms by prefix;
+ * - forward Jcc inside the block, calls to subroutines after the loop (RET, RET imm16),
+ *   switches through four-case jump tables.
+ * And around it:
+ * - paging off or on; with paging on, half run at CPL 3, entered by IRET from ring 0 once ring
+ *   0 has touched a supervisor-only page (exceptions and interrupts through the TSS to ring 0;
+ *   #PF on that page with U/S set);
+ * - half run with a timer interrupting every 20 to 620 instructions, which a port write brings
+ *   to 1 to 8 instructions on, mid-block (after an interrupt the rest of the iteration runs
+ *   interpreted, up to the loop's head);
+ * - a quarter raise one exception in compiled code;
+ * - a third store into their own instructions' immediates: the new bytes must run.
+ * The compiler compiles the body eagerly (the second time it starts), so most iterations run
+ * compiled; the interpreter alone runs the same code. Both must stop with the same registers,
+ * flags, memory, pages written and instruction count at every stop — slice ends that fall
+ * anywhere inside the body included — and take each interrupt and exception at the same
+ * instruction. Seeded: the same cases every run; a failure names the seed and the body's bytes.
  */
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
