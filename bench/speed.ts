@@ -79,16 +79,16 @@ function guestFigures(what: string, b: BestOf, runs: number, extra: string): Fig
 /**
  * The fresh-process ratio in wall time: what a user of one `migtrace` command waits for. V8
  * compiles optimised code on background threads, which CPU time counts (the figure above) and
- * a second core takes out of the wall time. Best wall time of each way's runs.
+ * a second core takes out of the wall time (a busy host puts some back: the best of each way's runs).
  */
 function freshWallFigure(fresh: BestOf): Figure {
-  const ratio = fresh.interpreter.wallSeconds / fresh.compiler.wallSeconds;
+  const { interpreter, compiler } = fresh.wall;
   return {
     name: '  compiler ÷ interpreter, wall time',
-    value: ratio,
+    value: interpreter / compiler,
     unit: '×',
     target: `>= ${COMPILER_TARGET}`,
-    note: `${fresh.interpreter.wallSeconds.toFixed(3)} s → ${fresh.compiler.wallSeconds.toFixed(3)} s of the runs with the best CPU time; CPU time counts V8's background compiles, wall time on two cores mostly not`,
+    note: `best wall time of each: ${interpreter.toFixed(3)} s → ${compiler.toFixed(3)} s; CPU time counts V8's background compiles, wall time on two cores mostly not`,
   };
 }
 
