@@ -1,5 +1,5 @@
 /**
- * The poll fuzz at length: 3,000 more programs than `npm test`'s 300 (other seeds), compiled
+ * The poll fuzz at length: 2,000 more programs than `npm test`'s 300 (other seeds), compiled
  * against interpreted (test/fuzz/poll-code.ts). In parts, so that none holds the test worker's
  * event loop for a minute.
  */
@@ -9,7 +9,7 @@ import { fuzzPolls } from '../fuzz/poll-code.js';
 
 const FIRST = 10_001;
 const PART = 500;
-const PARTS = 6;
+const PARTS = 4;
 
 describe('poll fuzz at length: compiled and skipped against interpreted', () => {
   for (let p = 0; p < PARTS; p++) {
