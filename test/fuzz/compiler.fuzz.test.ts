@@ -11,7 +11,7 @@ const PART = 200;
 
 describe('fuzz: compiled code against the interpreter', () => {
   for (const first of [1, 1 + PART]) {
-    it(`random loop bodies ${first}..${first + PART - 1} of ${BODY_INSTRUCTIONS} instructions: the same state at every stop, exception, interrupt and code rewrite, paging off and on`, () => {
+    it(`random loop bodies ${first}..${first + PART - 1} of ${BODY_INSTRUCTIONS} instructions: the same state at every stop, exception, interrupt and code rewrite, in real mode and protected mode, paging off and on`, () => {
       const { translated, faults, interrupted, invalidations } = fuzzCompiler(first, PART);
       // The bodies did run compiled: most of their instructions were translated.
       expect(translated).toBeGreaterThan(PART * BODY_INSTRUCTIONS * 0.5);

@@ -9,6 +9,8 @@
  * - forward Jcc inside the block, calls to subroutines after the loop (RET, RET imm16),
  *   switches through four-case jump tables.
  * And around it:
+ * - a fifth run in real mode: 16-bit code, 16-bit addressing in every form (DS and SS not at 0:
+ *   SI, DI and BP reach anywhere in them), the IVT; the rest in flat 32-bit protected mode;
  * - paging off or on; with paging on, half run at CPL 3, entered by IRET from ring 0 once ring
  *   0 has touched a supervisor-only page (exceptions and interrupts through the TSS to ring 0;
  *   #PF on that page with U/S set);
@@ -64,7 +66,11 @@ const le16 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff];
 
 /** A random instruction generator's view of the case's PRNG. */
 export class Gen {
-  constructor(private readonly rnd: Rnd) {}
+  /** `mode16`: code for a 16-bit code segment (real mode): 16-bit operands and addressing by default. */
+  constructor(
+    private readonly rnd: Rnd,
+    readonly mode16 = false,
+  ) {}
 
   int(n: number): number {
     return int(this.rnd, n);
@@ -94,10 +100,18 @@ export class Gen {
     return this.pick([0, 1, 2, 4, 5, 6]);
   }
 
-  /** ModR/M (and SIB, displacement) for an r/m operand: a register (`reg` picks it) or memory at EBX + 0..120. */
+  /**
+   * ModR/M (and SIB, displacement) for an r/m operand: a register (`reg` picks it) or memory at
+   * EBX + 0..120 — in 16-bit code, DS:BX + 0..120 or anywhere in DS's or SS's 64 KiB (SI, DI, BP).
+   */
   rm(regField: number, reg: () => number, memory = true): number[] {
     if (!memory || this.chance(0.5)) return [0xc0 | (regField << 3) | reg()];
     const disp = this.int(121);
+    if (this.mode16) {
+      // Every form: [bx+si] [bx+di] [bp+si] [bp+di] [si] [di] [bp] [bx] + d8, [bx+d16], [d16]; BP's segment is SS.
+      const r = regField << 3;
+      return this.chance(0.2) ? this.pick([[0x87 | r, ...le16(disp)], [0x06 | r, ...le16(disp)]]) : [0x40 | r | this.int(8), disp];
+    }
     switch (this.int(4)) {
       case 0: // [ebx + disp8]
         return [0x40 | (regField << 3) | EBX, disp];
@@ -110,8 +124,9 @@ export class Gen {
     }
   }
 
-  /** A 16-bit-operand prefix or none, and the operand's immediate bytes for that size. */
+  /** An operand-size prefix (to 16 bits, or in 16-bit code to 32) or none, and the operand's immediate bytes for that size. */
   sized(): { prefix: number[]; imm: () => number[] } {
+    if (this.mode16) return this.chance(0.3) ? { prefix: [0x66], imm: () => le32(this.u32()) } : { prefix: [], imm: () => le16(this.u32()) };
     if (this.chance(0.3)) return { prefix: [0x66], imm: () => le16(this.u32()) };
     return { prefix: [], imm: () => le32(this.u32()) };
   }
@@ -186,6 +201,7 @@ export class Gen {
           default: return [...s.prefix, 0xc7, ...this.rm(0, () => this.dest()), ...s.imm()];
         }
       case 16: { // LEA: any base and index (no memory access)
+        if (this.mode16) return [...s.prefix, 0x8d, 0x80 | (this.dest() << 3) | this.int(8), ...le16(this.u32())];
         const base = this.int(8);
         const index = this.pick([0, 1, 2, 3, 5, 6, 7]);
         return [...s.prefix, 0x8d, 0x84 | (this.dest() << 3), (this.int(4) << 6) | (index << 3) | base, ...le32(this.u32())];
@@ -201,7 +217,7 @@ export class Gen {
         switch (this.int(3)) {
           case 0: return [0x50 + any(), 0x58 + this.dest()];
           case 1: return [0x9c, 0x58 + this.dest()];
-          default: return this.chance(0.5) ? [0x6a, this.int(256), 0x58 + this.dest()] : [0x68, ...le32(this.u32()), 0x58 + this.dest()];
+          default: return this.chance(0.5) ? [0x6a, this.int(256), 0x58 + this.dest()] : [0x68, ...(this.mode16 ? le16 : le32)(this.u32()), 0x58 + this.dest()];
         }
       case 21: { // a forward Jcc over the next instruction
         const over = this.instruction();
@@ -216,17 +232,19 @@ export class Gen {
       case 24: // BCD adjusts (AAM and AAD with a base that is never 0)
         return this.pick([[0x27], [0x2f], [0x37], [0x3f], [0xd4, 1 + this.int(255)], [0xd5, this.int(256)]]);
       case 25: { // DIV, IDIV that cannot fault: a small dividend's high part and a divisor that fits
-        const divisor = 1 + this.int(0xfffe);
-        if (this.chance(0.5)) return [0x31, 0xd2, 0xb9, ...le32(divisor), 0xf7, 0xf1]; // xor edx, edx; mov ecx, d; div ecx
-        return [0x99, 0xb9, ...le32(divisor), 0xf7, 0xf9]; // cdq; mov ecx, d; idiv ecx
+        const divisor = 1 + this.int(0x7ffe);
+        const imm = this.mode16 ? le16 : le32; // 16-bit code: DX:AX by CX
+        if (this.chance(0.5)) return [0x31, 0xd2, 0xb9, ...imm(divisor), 0xf7, 0xf1]; // xor edx, edx; mov ecx, d; div ecx
+        return [0x99, 0xb9, ...imm(divisor), 0xf7, 0xf9]; // cdq; mov ecx, d; idiv ecx
       }
       case 26: { // REP MOVSB/MOVSD/STOSB/STOSD inside the data area (ESI, EDI, ECX set first), then ESI and EDI put back out of harm's way
         const count = this.int(9);
         const opc = this.pick([0xa4, 0xa5, 0xaa, 0xab]);
+        if (this.mode16) return [0xfc, 0xbe, ...le16(this.int(64)), 0xbf, ...le16(64 + this.int(16)), 0xb9, ...le16(count), 0xf3, opc]; // DS and ES are the data
         return [0xfc, 0xbe, ...le32(DATA + this.int(64)), 0xbf, ...le32(DATA + 64 + this.int(16)), 0xb9, ...le32(count), 0xf3, opc];
       }
-      case 27: // MOV r, imm32 (fresh values)
-        return [0xb8 + this.dest(), ...le32(this.u32())];
+      case 27: // MOV r, imm (fresh values)
+        return [...s.prefix, 0xb8 + this.dest(), ...s.imm()];
       case 29: // port I/O: the device reads back its count's low bits; a write brings the timer's interrupt a few instructions on
         return this.pick([[0xe4, 0x61], [0xe5, 0x61], [0xe6, 0x60], [0xe7, 0x60], [0x66, 0xe5, 0x61]]);
       case 28: // ADC/SBB chains after a flag set: carries through
@@ -254,8 +272,10 @@ interface Case {
   end: number;
   body: Uint8Array;
   data: Uint8Array;
-  /** The jump tables' cases (absolute EIPs), four to a table, at TABLES. */
+  /** The jump tables' cases (absolute EIPs), four to a table, at Encoding.tables. */
   tables: number[];
+  /** Real mode: 16-bit code, DS = ES = 0x2000 (the data). */
+  mode16: boolean;
   paging: boolean;
   /** The body runs at CPL 3 (IOPL 3, user pages; paging on); exceptions and interrupts go to ring 0 through the TSS. */
   user: boolean;
@@ -278,17 +298,101 @@ const UNMAPPED = 0x3f0000;
 const SUPERVISOR_PAGE = 0x3e0000;
 
 /**
+ * What the loop around a body is made of, in 32-bit code (flat segments: the loop counter, the
+ * interrupt count and the jump tables at their addresses) or in 16-bit code (real mode: DS and
+ * ES are the data, where the body's stores land anywhere, so the counter, the count and the
+ * tables are reached through CS, in low memory).
+ */
+interface Encoding {
+  readonly imm: (v: number) => number[];
+  /** mov r32, imm32 (a register's full width), whatever the code size. */
+  fullImm(r: number, v: number): number[];
+  /** Where EBX points (the base of the body's memory operands): DATA, or DS's 0. */
+  readonly dataBase: number;
+  /** Absolute addresses of the loop counter, the interrupt count and the jump tables. */
+  readonly counter: number;
+  readonly ticks: number;
+  readonly tables: number;
+  /** mov [counter], v / cmp [counter], v / dec [counter]. */
+  counterSet(v: number): number[];
+  counterCmp(v: number): number[];
+  counterDec(): number[];
+  /** inc [ticks]: the interrupt handler's. */
+  ticksInc(): number[];
+  /** mov [addr], reg (into code: an immediate) — and where its address field starts. */
+  codeStore(reg: number, addr: number): number[];
+  readonly codeStoreAddressAt: number;
+  /** The jump to a four-case table's entry (ECX = a byte of data & 3), and an entry's bytes. */
+  tableJump(disp: number, table: number): number[];
+  readonly entrySize: number;
+  /** Near JNZ, JMP and CALL to a target `rel` bytes after the instruction. */
+  jnz(rel: number): number[];
+  jmp(rel: number): number[];
+  call(rel: number): number[];
+}
+
+const CODE32: Encoding = {
+  imm: le32,
+  fullImm: (r, v) => [0xb8 + r, ...le32(v)],
+  dataBase: DATA,
+  counter: COUNTER,
+  ticks: TICKS,
+  tables: TABLES,
+  counterSet: (v) => [0xc7, 0x05, ...le32(COUNTER), ...le32(v)],
+  counterCmp: (v) => [0x81, 0x3d, ...le32(COUNTER), ...le32(v)],
+  counterDec: () => [0xff, 0x0d, ...le32(COUNTER)],
+  ticksInc: () => [0xff, 0x05, ...le32(TICKS)],
+  codeStore: (reg, addr) => [0x89, 0x05 | (reg << 3), ...le32(addr)],
+  codeStoreAddressAt: 2,
+  // movzx ecx, byte [ebx + d]; and ecx, 3; jmp [table + ecx * 4]
+  tableJump: (disp, table) => [0x0f, 0xb6, 0x4b, disp, 0x83, 0xe1, 0x03, 0xff, 0x24, 0x8d, ...le32(table)],
+  entrySize: 4,
+  jnz: (rel) => [0x0f, 0x85, ...le32(rel - 6)],
+  jmp: (rel) => [0xe9, ...le32(rel - 5)],
+  call: (rel) => [0xe8, ...le32(rel - 5)],
+};
+
+/** Real mode's counter, interrupt count and jump tables: CS-relative (CS = 0), below the code. */
+const COUNTER16 = 0xf00;
+const TICKS16 = 0xf10;
+const TABLES16 = 0xe00;
+
+const CODE16: Encoding = {
+  imm: le16,
+  fullImm: (r, v) => [0x66, 0xb8 + r, ...le32(v)],
+  dataBase: 0,
+  counter: COUNTER16,
+  ticks: TICKS16,
+  tables: TABLES16,
+  counterSet: (v) => [0x2e, 0xc7, 0x06, ...le16(COUNTER16), ...le16(v)],
+  counterCmp: (v) => [0x2e, 0x81, 0x3e, ...le16(COUNTER16), ...le16(v)],
+  counterDec: () => [0x2e, 0xff, 0x0e, ...le16(COUNTER16)],
+  ticksInc: () => [0x2e, 0xff, 0x06, ...le16(TICKS16)],
+  codeStore: (reg, addr) => [0x2e, 0x89, 0x06 | (reg << 3), ...le16(addr)],
+  codeStoreAddressAt: 3,
+  // movzx cx, byte [bx + d]; and cx, 3; shl cx, 1; mov si, cx; jmp [cs:si + table]
+  tableJump: (disp, table) => [0x0f, 0xb6, 0x4f, disp, 0x83, 0xe1, 0x03, 0xd1, 0xe1, 0x89, 0xce, 0x2e, 0xff, 0xa4, ...le16(table)],
+  entrySize: 2,
+  jnz: (rel) => [0x0f, 0x85, ...le16(rel - 4)],
+  jmp: (rel) => [0xe9, ...le16(rel - 3)],
+  call: (rel) => [0xe8, ...le16(rel - 3)],
+};
+
+/**
  * The bytes of one exception: #DE (DIV by ECX = 0), #PF (a read, a store or a read-modify-write
  * of the unmapped page), #UD (UD2), #BP (INT3) and #GP (a load of DS with a selector past the
  * GDT's limit). None touches the flags first: the exception pushes those the body left.
  */
 function faultBytes(g: Gen, paging: boolean, user: boolean): { bytes: number[]; kind: Fault['kind']; at: number; code: (f: number[]) => number | null; cr2?: number } {
-  const kinds: Fault['kind'][] = paging ? ['divide', 'page', 'page', 'undefined', 'breakpoint', 'selector'] : ['divide', 'undefined', 'breakpoint', 'selector'];
+  // Real mode: no #PF, and any selector loads (no #GP); no error codes.
+  const kinds: Fault['kind'][] = g.mode16 ? ['divide', 'undefined', 'breakpoint'] : paging ? ['divide', 'page', 'page', 'undefined', 'breakpoint', 'selector'] : ['divide', 'undefined', 'breakpoint', 'selector'];
   // From CPL 3, half are page faults (half of those on the supervisor's page: the TLB's user bits).
   const kind = user && g.chance(0.5) ? 'page' : g.pick(kinds);
   switch (kind) {
-    case 'divide':
-      return { kind, bytes: [0xb9, ...le32(0), 0xf7, 0xf1], at: 5, code: () => null }; // mov ecx, 0; div ecx
+    case 'divide': {
+      const mov = [0xb9, ...(g.mode16 ? le16 : le32)(0)]; // mov ecx, 0 (16-bit code: cx)
+      return { kind, bytes: [...mov, 0xf7, 0xf1], at: mov.length, code: () => null }; // div ecx
+    }
     case 'page': {
       // The unmapped page, or (from CPL 3) the supervisor's page: present, P = 1 in the error code.
       const supervisor = user && g.chance(0.5);
@@ -308,8 +412,12 @@ function faultBytes(g: Gen, paging: boolean, user: boolean): { bytes: number[]; 
 }
 
 export function makeCase(seed: number): Case {
-  const g = new Gen(prng(seed));
-  const paging = g.chance(0.5);
+  const rnd = prng(seed);
+  // A fifth run in real mode (16-bit code, DS = ES = the data); the rest in flat 32-bit protected mode.
+  const mode16 = rnd() < 0.2;
+  const g = new Gen(rnd, mode16);
+  const e = mode16 ? CODE16 : CODE32;
+  const paging = !mode16 && g.chance(0.5);
   const interrupts = g.chance(0.5);
   const user = paging && g.chance(0.5);
   const body: number[] = [];
@@ -319,9 +427,9 @@ export function makeCase(seed: number): Case {
     const kernel = [0xff, 0x05, ...le32(SUPERVISOR_PAGE + 16), 0x6a, 0x23, 0x68, ...le32(STACK_TOP), 0x9c, 0x68, ...le32(0x1b), 0x68];
     prelude.push(...kernel, ...le32(CODE_AT + kernel.length + 5), 0xcf); // push the next byte's EIP; iret
   }
-  for (const r of [EAX, ECX, EDX, 5, 6, 7]) prelude.push(0xb8 + r, ...le32(g.u32()));
-  prelude.push(0xbb, ...le32(DATA)); // mov ebx, DATA
-  prelude.push(0xc7, 0x05, ...le32(COUNTER), ...le32(ITERATIONS)); // mov dword [COUNTER], ITERATIONS
+  for (const r of [EAX, ECX, EDX, 5, 6, 7]) prelude.push(...e.fullImm(r, g.u32()));
+  prelude.push(...e.fullImm(EBX, e.dataBase));
+  prelude.push(...e.counterSet(ITERATIONS));
   if (interrupts) prelude.push(0xfb); // sti
   // A quarter of the cases take an exception once, in an iteration that runs compiled (the
   // body compiles when it starts the second time): after a guard on the counter and two more
@@ -354,30 +462,33 @@ export function makeCase(seed: number): Case {
     if (subroutines.length > 0 && g.chance(0.08)) {
       const sub = g.int(subroutines.length);
       const argument = g.chance(0.5);
-      if (argument) body.push(0x68, ...le32(g.u32())); // push imm32: the subroutine's RET 4 drops it
-      body.push(0xe8, 0, 0, 0, 0); // call rel32: filled in below
-      calls.push({ at: body.length - 4, sub, ret: argument ? 4 : 0 });
+      if (argument) body.push(0x68, ...e.imm(g.u32())); // push imm: the subroutine's RET n drops it
+      calls.push({ at: body.length, sub, ret: argument ? e.entrySize : 0 });
+      body.push(...e.call(0)); // filled in below
     }
     if (cases.length < 16 && g.chance(0.05)) {
-      // movzx ecx, byte [ebx + d]; and ecx, 3; jmp [table + ecx * 4]; four cases, each a random instruction and a JMP to after them
-      const table = TABLES + cases.length * 4;
-      body.push(0x0f, 0xb6, 0x4b, g.int(121), 0x83, 0xe1, 0x03, 0xff, 0x24, 0x8d, ...le32(table));
+      // A jump through a table of four cases, each a random instruction and a JMP to after them.
+      body.push(...e.tableJump(g.int(121), e.tables + cases.length * e.entrySize));
       const jumps: number[] = [];
       for (let k = 0; k < 4; k++) {
         cases.push(body.length);
-        body.push(...g.instruction(), 0xe9, 0, 0, 0, 0);
+        body.push(...g.instruction());
         jumps.push(body.length);
+        body.push(...e.jmp(0));
       }
-      for (const j of jumps) body.splice(j - 4, 4, ...le32(body.length - j));
+      for (const j of jumps) {
+        const jmp = e.jmp(body.length - j);
+        body.splice(j, jmp.length, ...jmp);
+      }
     }
     if (targetsAt.has(i)) {
       immediates.push(body.length + 1);
-      body.push(0xb8 + g.dest(), ...le32(g.u32()));
+      body.push(0xb8 + g.dest(), ...e.imm(g.u32()));
     }
     const reg = storesAt.get(i);
     if (reg !== undefined) {
-      stores.push(body.length + 2);
-      body.push(0x89, 0x05 | (reg << 3), 0, 0, 0, 0); // mov [imm32], reg: the address is filled in below
+      stores.push(body.length + e.codeStoreAddressAt);
+      body.push(...e.codeStore(reg, 0)); // mov [the immediate], reg: the address is filled in below
     }
     if (i === faultAt) {
       const f = faultBytes(g, paging, user);
@@ -385,7 +496,7 @@ export function makeCase(seed: number): Case {
       const between = [...g.instruction(), ...g.instruction()];
       const guarded = [...between, ...f.bytes];
       if (guarded.length <= 127) {
-        body.push(0x81, 0x3d, ...le32(COUNTER), ...le32(ITERATIONS + 1 - iteration), 0x75, guarded.length); // cmp dword [COUNTER], k; jne past
+        body.push(...e.counterCmp(ITERATIONS + 1 - iteration), 0x75, guarded.length); // cmp [counter], k; jne past
         const eip = CODE_AT + prelude.length + body.length + between.length + f.at;
         body.push(...guarded);
         fault = { kind: f.kind, eip, code: f.code(f.bytes), ...(f.cr2 === undefined ? {} : { cr2: f.cr2 }) };
@@ -393,11 +504,15 @@ export function makeCase(seed: number): Case {
     }
     body.push(...g.instruction());
   }
-  stores.forEach((at, k) => body.splice(at, 4, ...le32(CODE_AT + prelude.length + immediates[(k * 7 + seed) % immediates.length])));
-  const loopBack = body.length + 6 + 6; // dec dword [COUNTER] (6 bytes) and jnz rel32 (6 bytes)
+  stores.forEach((at, k) => {
+    const addr = e.imm(CODE_AT + prelude.length + immediates[(k * 7 + seed) % immediates.length]);
+    body.splice(at, addr.length, ...addr);
+  });
+  const dec = e.counterDec();
   const tail = [
-    0xff, 0x0d, ...le32(COUNTER), // dec dword [COUNTER]
-    0x0f, 0x85, ...le32(-loopBack), // jnz body
+    ...dec,
+    ...e.jnz(-(body.length + dec.length)), // back to the body's first byte
+
     // cli; hlt (an interrupt would wake the HLT), or at CPL 3 INT 0x41, whose handler halts with interrupts off
     ...(user ? [0xcd, EXIT_VECTOR] : [0xfa, 0xf4]),
   ];
@@ -413,30 +528,24 @@ export function makeCase(seed: number): Case {
       placed.set(key, at);
       after.push(...subroutines[call.sub], ...(call.ret === 0 ? [0xc3] : [0xc2, ...le16(call.ret)]));
     }
-    body.splice(call.at, 4, ...le32(at - (bodyAt + call.at + 4)));
+    const callBytes = e.call(at - (bodyAt + call.at));
+    body.splice(call.at, callBytes.length, ...callBytes);
   }
   const code = Uint8Array.from([...prelude, ...body, ...tail, ...after]);
   const data = new Uint8Array(256);
   for (let i = 0; i < data.length; i++) data[i] = g.int(256);
   const tables = cases.map((at) => bodyAt + at);
-  return { code, end: bodyAt + body.length + tail.length, body: Uint8Array.from(body), data, tables, paging, user, fault, interrupts, smc, seed };
+  return { code, end: bodyAt + body.length + tail.length, body: Uint8Array.from(body), data, tables, mode16, paging, user, fault, interrupts, smc, seed };
 }
 
-/** A flat protected-mode rig with every exception's gate a HLT, paging on (identity, 4 MiB, user pages) or off, at CPL 0 or 3. */
+/** A rig for the case: its code, data and tables, the handlers, the timer and the port device, then real or protected mode. */
 export function caseRig(compiler: boolean, c: Case): Rig {
-  const r = rig(compiler, c.code, true);
+  const r = rig(compiler, c.code, !c.mode16);
   const m = r.memory;
+  const e = c.mode16 ? CODE16 : CODE32;
   m.writeBytes(DATA, c.data);
-  m.writeBytes(TABLES, Uint8Array.from(c.tables.flatMap(le32)));
+  m.writeBytes(e.tables, Uint8Array.from(c.tables.flatMap((eip) => e.imm(eip))));
   m.writeBytes(HANDLER, new Uint8Array(32).fill(0xf4)); // exception v's handler: the HLT at HANDLER + v
-  // Interrupt gates to ring 0; DPL 3 where CPL 3 may use INT n (INT3, the exit).
-  const gate = (v: number, handler: number, dpl: number) => m.writeBytes(IDT + v * 8, Uint8Array.from([...le16(handler), ...le16(0x08), 0x00, 0x8e | (dpl << 5), ...le16(handler >>> 16)]));
-  for (let v = 0; v < 32; v++) gate(v, HANDLER + v, 3);
-  gate(IRQ_VECTOR, IRQ_HANDLER, 0);
-  gate(EXIT_VECTOR, EXIT_HANDLER, 3);
-  m.writeBytes(EXIT_HANDLER, Uint8Array.of(0xf4));
-  // inc dword [TICKS]; inc dword [the supervisor's page] (its TLB entry: what CPL 3 must not use); iret
-  m.writeBytes(IRQ_HANDLER, Uint8Array.of(0xff, 0x05, ...le32(TICKS), 0xff, 0x05, ...le32(SUPERVISOR_PAGE + 16), 0xcf));
   // INTR at random counts (the same for both rigs: one PRNG each, seeded alike); INTA lowers it
   // and arms the next. A device on ports 0x60-0x61: a read returns the instruction count's low
   // bits (so it must come at the interpreter's count), a write of v brings the interrupt to
@@ -459,6 +568,38 @@ export function caseRig(compiler: boolean, c: Case): Rig {
     };
     timer.armIn(20 + int(rnd, 600));
   }
+  if (c.mode16) realMode(r);
+  else protectedMode(r, c);
+  return r;
+}
+
+/** Real mode's stack segment: SS = 0x3000, SP = 0x8000 (BP-relative operands land anywhere in it). */
+const REAL_SS = 0x30000;
+
+/** Real mode: the IVT's vectors to the handlers, DS = ES = FS = GS = 0x2000 (the data), SS:SP = 3000:8000. */
+function realMode(r: Rig): void {
+  const m = r.memory;
+  for (let v = 0; v < 32; v++) m.writeBytes(v * 4, Uint8Array.from([...le16(HANDLER + v), 0, 0]));
+  m.writeBytes(IRQ_VECTOR * 4, Uint8Array.from([...le16(IRQ_HANDLER), 0, 0]));
+  m.writeBytes(IRQ_HANDLER, Uint8Array.from([...CODE16.ticksInc(), 0xcf])); // inc word [cs:ticks]; iret
+  const s = r.cpu.getState();
+  s.ds = s.es = s.fs = s.gs = { selector: DATA >>> 4, base: DATA, limit: 0xffff, attributes: 0x93 };
+  s.ss = { selector: REAL_SS >>> 4, base: REAL_SS, limit: 0xffff, attributes: 0x93 };
+  s.esp = 0x8000;
+  r.cpu.setState(s);
+}
+
+/** Flat protected mode with every exception's gate a HLT, paging on (identity, 4 MiB, user pages) or off, at CPL 0 or 3. */
+function protectedMode(r: Rig, c: Case): void {
+  const m = r.memory;
+  // Interrupt gates to ring 0; DPL 3 where CPL 3 may use INT n (INT3, the exit).
+  const gate = (v: number, handler: number, dpl: number) => m.writeBytes(IDT + v * 8, Uint8Array.from([...le16(handler), ...le16(0x08), 0x00, 0x8e | (dpl << 5), ...le16(handler >>> 16)]));
+  for (let v = 0; v < 32; v++) gate(v, HANDLER + v, 3);
+  gate(IRQ_VECTOR, IRQ_HANDLER, 0);
+  gate(EXIT_VECTOR, EXIT_HANDLER, 3);
+  m.writeBytes(EXIT_HANDLER, Uint8Array.of(0xf4));
+  // inc dword [TICKS]; inc dword [the supervisor's page] (its TLB entry: what CPL 3 must not use); iret
+  m.writeBytes(IRQ_HANDLER, Uint8Array.of(...CODE32.ticksInc(), 0xff, 0x05, ...le32(SUPERVISOR_PAGE + 16), 0xcf));
   // null, kernel code (0x08) and data (0x10), user code (0x1B) and data (0x23), the TSS (0x28): SS0:ESP0 for ring 0.
   const tssDescriptor = [0x67, 0x00, ...le16(TSS), TSS >>> 16, 0x89, 0x00, 0x00];
   m.writeBytes(GDT, Uint8Array.from([...Buffer.from('0000000000000000ffff0000009acf00ffff00000092cf00ffff000000facf00ffff000000f2cf00', 'hex'), ...tssDescriptor]));
@@ -485,20 +626,22 @@ export function caseRig(compiler: boolean, c: Case): Rig {
     s.cr0 |= 0x80000000;
   }
   r.cpu.setState(s);
-  return r;
 }
 
 /** What must match at a stop: the CPU's state, the count, the data area, the stack's top, the pages written since the last stop. */
-function observe(r: Rig): object {
+function observe(r: Rig, c: Case): object {
   const written = Array.from(r.memory.dirty.takeAndClear());
+  const e = c.mode16 ? CODE16 : CODE32;
+  const digest = (from: number, to: number) => createHash('sha256').update(r.memory.ram.subarray(from, to)).digest('hex');
   return {
     written,
     state: r.cpu.getState(),
     icount: r.clock.icount,
-    data: Buffer.from(r.memory.ram.subarray(DATA, DATA + 256)).toString('hex'),
-    code: createHash('sha256').update(r.memory.ram.subarray(CODE_AT, CODE_AT + 4096)).digest('hex'),
-    counter: r.memory.read32(COUNTER),
-    ticks: r.memory.read32(TICKS),
+    // The data (in real mode, all of DS and SS: SI, DI and BP address any of them).
+    data: c.mode16 ? digest(DATA, REAL_SS + 0x10000) : Buffer.from(r.memory.ram.subarray(DATA, DATA + 256)).toString('hex'),
+    code: digest(CODE_AT, CODE_AT + 4096),
+    counter: r.memory.read32(e.counter),
+    ticks: r.memory.read32(e.ticks),
     supervisor: r.memory.read32(SUPERVISOR_PAGE + 16),
     stack: Buffer.from(r.memory.ram.subarray(STACK_TOP - 64, STACK_TOP)).toString('hex'),
     kernelStack: Buffer.from(r.memory.ram.subarray(KERNEL_STACK_TOP - 64, KERNEL_STACK_TOP)).toString('hex'),
@@ -521,37 +664,41 @@ export function fuzzCompiler(first: number, count: number): { translated: number
     const c = makeCase(seed);
     const on = caseRig(true, c);
     const off = caseRig(false, c);
-    const context = `seed ${seed} (paging ${c.paging ? 'on' : 'off'}${c.user ? ', CPL 3' : ''}${c.interrupts ? ', interrupts' : ''}${c.smc ? ', self-modifying' : ''}${c.fault === null ? '' : `, ${c.fault.kind} at ${c.fault.eip.toString(16)}`}), body ${Buffer.from(c.body).toString('hex')}`;
+    const context = `seed ${seed} (${c.mode16 ? 'real mode' : `paging ${c.paging ? 'on' : 'off'}`}${c.user ? ', CPL 3' : ''}${c.interrupts ? ', interrupts' : ''}${c.smc ? ', self-modifying' : ''}${c.fault === null ? '' : `, ${c.fault.kind} at ${c.fault.eip.toString(16)}`}), body ${Buffer.from(c.body).toString('hex')}`;
     // Stops at odd counts land inside the body's compiled runs; the last runs to the HLT.
     const stride = 7 + (seed % 53);
     let exit: RunExit = RunExit.REACHED;
     for (let at = stride; exit === RunExit.REACHED && at < 200_000; at += stride * (1 + (at % 5))) {
       exit = runTo(on, at);
       expect(runTo(off, at), context).toBe(exit);
-      expect(observe(on), context).toEqual(observe(off));
+      expect(observe(on, c), context).toEqual(observe(off, c));
     }
     if (exit === RunExit.REACHED) {
       exit = runTo(on, 1_000_000);
       expect(runTo(off, 1_000_000), context).toBe(exit);
-      expect(observe(on), context).toEqual(observe(off));
+      expect(observe(on, c), context).toEqual(observe(off, c));
     }
     expect(exit, context).toBe(RunExit.HALTED);
     const s = on.cpu.getState();
-    if (c.fault === null) {
+    // In real mode, a word at offset 0xFFFF (SI, DI and BP are anywhere) is past the segment's limit: #SS or #GP, taken alike.
+    const limitFault = c.mode16 && (s.eip === HANDLER + 12 + 1 || s.eip === HANDLER + 13 + 1);
+    if (limitFault) {
+      // Nothing more to check than the comparisons above.
+    } else if (c.fault === null) {
       // At the loop's own HLT, or the exit's: nothing else faults (the generator keeps to what cannot).
       expect(s.eip, `${context}: ${s.eip >= HANDLER && s.eip <= HANDLER + 32 ? `exception ${s.eip - HANDLER - 1}` : 'the end'}`).toBe(c.user ? EXIT_HANDLER + 1 : c.end);
     } else {
       // In the handler, from the faulting instruction: its EIP pushed (after the error code, if any).
       expect(s.eip - HANDLER - 1, `${context}: the vector taken`).toBe(VECTOR[c.fault.kind]);
       const frame = c.fault.code === null ? s.esp : s.esp + 4;
-      expect(on.memory.read32(frame), `${context}: ${c.fault.kind}`).toBe(c.fault.eip);
+      expect(c.mode16 ? on.memory.read16(REAL_SS + (frame & 0xffff)) : on.memory.read32(frame), `${context}: ${c.fault.kind}`).toBe(c.fault.eip);
       if (c.fault.code !== null) expect(on.memory.read32(s.esp), `${context}: ${c.fault.kind}`).toBe(c.fault.code);
       if (c.fault.cr2 !== undefined) expect(s.cr2, context).toBe(c.fault.cr2);
       faults++;
     }
     translated += on.cpu.compilerStats!.translated;
     invalidations += on.cpu.compilerStats!.invalidations;
-    interrupted += on.memory.read32(TICKS);
+    interrupted += on.memory.read32(c.mode16 ? CODE16.ticks : CODE32.ticks) & (c.mode16 ? 0xffff : -1);
   }
   return { translated, faults, interrupted, invalidations };
 }
