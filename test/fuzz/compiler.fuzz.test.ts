@@ -4,7 +4,8 @@
  * thousands more (test/long/compiler-fuzz.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { BODY_INSTRUCTIONS, fuzzCompiler } from './random-code.js';
+import { BODY_INSTRUCTIONS } from './random-code.js';
+import { fuzzCompiler } from './random-code-rig.js';
 
 /** Cases per part: two parts, so that neither holds the worker's event loop long on a busy machine. */
 const PART = 200;

@@ -14,7 +14,7 @@
 import { expect } from 'vitest';
 import { RunExit } from '../../src/machine/cpu/cpu.js';
 import { runTo, snapshot, withPort } from '../cpu/compiler-rig.js';
-import { Gen, le32 } from './random-code.js';
+import { Gen, le32 } from './random-instructions.js';
 import { prng } from './mutate.js';
 
 const DATA = 0x20000;
@@ -126,7 +126,7 @@ export interface PollCase {
 }
 
 export function makePollCase(seed: number, at: number): PollCase {
-  const g = new Gen(prng(seed));
+  const g = new Gen(prng(seed), DATA);
   const items: Item[] = [];
   for (const r of [0, 1, 2, 5, 6, 7]) items.push([0xb8 + r, ...le32(g.u32())]);
   items.push([0xbb, ...le32(DATA), 0xc7, 0x05, ...le32(BASE_PTR), ...le32(0x5c)]); // mov ebx, DATA; mov dword [BASE_PTR], 0x5c
