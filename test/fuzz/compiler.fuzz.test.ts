@@ -13,7 +13,7 @@ const PART = 200;
 describe('fuzz: compiled code against the interpreter', () => {
   for (const first of [1, 1 + PART]) {
     it(`random loop bodies ${first}..${first + PART - 1} of ${BODY_INSTRUCTIONS} instructions: the same state at every stop, exception, interrupt and code rewrite, in real mode and protected mode, paging off and on`, () => {
-      const { translated, faults, interrupted, invalidations } = fuzzCompiler(first, PART);
+      const { translated, faults, interrupted, invalidations, restores } = fuzzCompiler(first, PART);
       // The bodies did run compiled: most of their instructions were translated.
       expect(translated).toBeGreaterThan(PART * BODY_INSTRUCTIONS * 0.5);
       // A quarter of them took an exception in compiled code.
@@ -22,6 +22,8 @@ describe('fuzz: compiled code against the interpreter', () => {
       expect(interrupted).toBeGreaterThan(PART);
       // A third rewrote their own compiled code.
       expect(invalidations).toBeGreaterThan(PART / 6);
+      // Half were restored into a third rig mid-run, as a migration's destination.
+      expect(restores).toBeGreaterThan(PART / 4);
     });
   }
 });

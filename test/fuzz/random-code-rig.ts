@@ -126,13 +126,25 @@ function observe(r: Rig, c: Case): object {
   };
 }
 
+/** `to` takes `from`'s memory, instruction count and CPU state (its own compiler starts empty); the pages written are then none. */
+function restoreInto(to: Rig, from: Rig): Rig {
+  to.memory.writeBytes(0, from.memory.ram);
+  to.clock.icount = from.clock.icount;
+  to.cpu.setState(from.cpu.getState());
+  to.memory.dirty.takeAndClear();
+  return to;
+}
+
 /**
  * Cases first..first + count - 1, each compiled and interpreted: the same exit and state at
  * every stop, ending at the loop's HLT or (a fault case) in the handler, with the faulting
- * instruction's EIP pushed. Returns the instructions the compiler translated, the faults and the interrupts taken, and the translations dropped by stores into code.
+ * instruction's EIP pushed — and, restored from the compiled run's state mid-run, a third rig
+ * the same from there. Returns the instructions the compiler translated, the faults and the
+ * interrupts taken, the translations dropped by stores into code and the restores made.
  */
-export function fuzzCompiler(first: number, count: number): { translated: number; faults: number; interrupted: number; invalidations: number } {
+export function fuzzCompiler(first: number, count: number): { translated: number; faults: number; interrupted: number; invalidations: number; restores: number } {
   let translated = 0;
+  let restores = 0;
   let faults = 0;
   let interrupted = 0;
   let invalidations = 0;
@@ -143,17 +155,31 @@ export function fuzzCompiler(first: number, count: number): { translated: number
     const context = `seed ${seed} (${c.mode16 ? 'real mode' : `paging ${c.paging ? 'on' : 'off'}`}${c.user ? ', CPL 3' : ''}${c.interrupts ? ', interrupts' : ''}${c.smc ? ', self-modifying' : ''}${c.fault === null ? '' : `, ${c.fault.kind} at ${c.fault.eip.toString(16)}`}), body ${Buffer.from(c.body).toString('hex')}`;
     // Stops at odd counts land inside the body's compiled runs; the last runs to the HLT.
     const stride = 7 + (seed % 53);
+    // Without the timer (the rig's only state outside the CPU and memory), a third rig takes the
+    // compiled one's CPU state and memory at one of those stops, as a migration's destination
+    // would, and runs on from there with its own compiler: it must stay with the others.
+    const restoreAt = c.interrupts ? -1 : 2 + (seed % 4);
+    let restored: Rig | null = null;
+    const compare = (): void => {
+      const expected = observe(off, c);
+      expect(observe(on, c), context).toEqual(expected);
+      if (restored !== null) expect(observe(restored, c), `${context}, restored`).toEqual(expected);
+    };
     let exit: RunExit = RunExit.REACHED;
-    for (let at = stride; exit === RunExit.REACHED && at < 200_000; at += stride * (1 + (at % 5))) {
+    for (let at = stride, stop = 0; exit === RunExit.REACHED && at < 200_000; at += stride * (1 + (at % 5)), stop++) {
       exit = runTo(on, at);
       expect(runTo(off, at), context).toBe(exit);
-      expect(observe(on, c), context).toEqual(observe(off, c));
+      if (restored !== null) expect(runTo(restored, at), `${context}, restored`).toBe(exit);
+      compare();
+      if (stop === restoreAt && exit === RunExit.REACHED) restored = restoreInto(caseRig(true, c), on);
     }
     if (exit === RunExit.REACHED) {
       exit = runTo(on, 1_000_000);
       expect(runTo(off, 1_000_000), context).toBe(exit);
-      expect(observe(on, c), context).toEqual(observe(off, c));
+      if (restored !== null) expect(runTo(restored, 1_000_000), `${context}, restored`).toBe(exit);
+      compare();
     }
+    if (restored !== null) restores++;
     expect(exit, context).toBe(RunExit.HALTED);
     const s = on.cpu.getState();
     // In real mode, a word at offset 0xFFFF (SI, DI and BP are anywhere) is past the segment's limit: #SS or #GP, taken alike.
@@ -176,5 +202,5 @@ export function fuzzCompiler(first: number, count: number): { translated: number
     invalidations += on.cpu.compilerStats!.invalidations;
     interrupted += on.memory.read32(c.mode16 ? CODE16.ticks : CODE32.ticks) & (c.mode16 ? 0xffff : -1);
   }
-  return { translated, faults, interrupted, invalidations };
+  return { translated, faults, interrupted, invalidations, restores };
 }

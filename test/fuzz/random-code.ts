@@ -18,7 +18,9 @@
  *   to 1 to 8 instructions on, mid-block (after an interrupt the rest of the iteration runs
  *   interpreted, up to the loop's head);
  * - a quarter raise one exception in compiled code;
- * - a third store into their own instructions' immediates: the new bytes must run.
+ * - a third store into their own instructions' immediates: the new bytes must run;
+ * - half (those without the timer) are restored mid-run into a third rig, as a migration's
+ *   destination: the compiled run's CPU state and memory at a stop, its own compiler empty.
  * The compiler compiles the body eagerly (the second time it starts), so most iterations run
  * compiled; the interpreter alone runs the same code. Both must stop with the same registers,
  * flags, memory, pages written and instruction count at every stop — slice ends that fall

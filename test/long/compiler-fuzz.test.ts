@@ -15,11 +15,12 @@ describe('fuzz at length: compiled code against the interpreter', () => {
   for (let p = 0; p < PARTS; p++) {
     const first = FIRST + p * PART;
     it(`cases ${first}..${first + PART - 1}: the same state at every stop, exception, interrupt and code rewrite, in real mode and protected mode, paging off and on`, () => {
-      const { translated, faults, interrupted, invalidations } = fuzzCompiler(first, PART);
+      const { translated, faults, interrupted, invalidations, restores } = fuzzCompiler(first, PART);
       expect(translated).toBeGreaterThan(PART * BODY_INSTRUCTIONS * 0.5);
       expect(faults).toBeGreaterThan(PART / 8);
       expect(interrupted).toBeGreaterThan(PART);
       expect(invalidations).toBeGreaterThan(PART / 6);
+      expect(restores).toBeGreaterThan(PART / 4);
     });
   }
 });
