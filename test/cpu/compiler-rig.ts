@@ -71,6 +71,16 @@ export interface Port {
   log: string[];
   /** Calls of the device's read(). */
   reads: number;
+  /** The device's state (characters sent, ready, instructions until ready), to carry it to another rig. */
+  save(): PortState;
+  load(s: PortState): void;
+}
+
+export interface PortState {
+  readonly sent: number;
+  readonly ready: boolean;
+  /** Instructions until the character sent is out, or -1. */
+  readonly remaining: number;
 }
 
 /**
@@ -81,12 +91,23 @@ export interface Port {
  */
 export function withPort(compiler: boolean, code: Uint8Array, stable: boolean, counts = true): Port {
   const r = rig(compiler, code, true);
-  const x: Port = { r, log: [], reads: 0 };
   let sent = 0;
   let ready = true;
   const done = r.clock.createTimer('sent', () => {
     ready = true;
   });
+  const x: Port = {
+    r,
+    log: [],
+    reads: 0,
+    save: () => ({ sent, ready, remaining: done.remaining() }),
+    load: (s) => {
+      sent = s.sent;
+      ready = s.ready;
+      if (s.remaining >= 0) done.armIn(s.remaining);
+      else done.cancel();
+    },
+  };
   const status = (): number => (ready ? 0x20 : 0) | (counts ? sent & 0x1f : 0);
   const device = r.bus.registerDevice('port');
   r.bus.mapPorts(device, 0x60, 2, {

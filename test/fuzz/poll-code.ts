@@ -9,11 +9,13 @@
  * (a register counting the polls, a store) — with random instructions between the waits.
  * The waits run again and again (eight passes), so their blocks are compiled from the second.
  * Compiled (eagerly) and interpreted, they must halt in the same state with the same accesses
- * at the same counts, the status port stable or not, counting characters or not.
+ * at the same counts, the status port stable or not, counting characters or not — and so must
+ * a third rig that takes the compiled run's CPU, memory and device mid-run, as a migration's
+ * destination would.
  */
 import { expect } from 'vitest';
 import { RunExit } from '../../src/machine/cpu/cpu.js';
-import { runTo, snapshot, withPort } from '../cpu/compiler-rig.js';
+import { runTo, snapshot, withPort, type Port } from '../cpu/compiler-rig.js';
 import { Gen, le32 } from './random-instructions.js';
 import { prng } from './mutate.js';
 
@@ -145,10 +147,11 @@ export function makePollCase(seed: number, at: number): PollCase {
 /**
  * Cases first..first + count - 1, compiled and interpreted: the same halt, state and accesses.
  * Returns the cases where the compiled run read the device less than half as often (skipped
- * polls do not read it: they ask stableRead).
+ * polls do not read it: they ask stableRead), and the restores made.
  */
-export function fuzzPolls(first: number, count: number, at: number): number {
+export function fuzzPolls(first: number, count: number, at: number): { skipped: number; restores: number } {
   let skipped = 0;
+  let restores = 0;
   for (let seed = first; seed < first + count; seed++) {
     const c = makePollCase(seed, at);
     const context = `seed ${seed} (${c.stable ? 'stable' : 'not stable'}, ${c.counts ? 'counting' : 'not counting'}), code ${Buffer.from(c.code).toString('hex')}`;
@@ -156,11 +159,31 @@ export function fuzzPolls(first: number, count: number, at: number): number {
     const off = withPort(false, c.code, c.stable, c.counts);
     on.r.memory.writeBytes(DATA, new Uint8Array(256));
     off.r.memory.writeBytes(DATA, new Uint8Array(256));
+    // Mid-run, a third rig takes the compiled one's CPU, memory and device, as a migration's
+    // destination would (its own compiler empty, its poll loops found again), and runs on.
+    const restoreAt = 100 + ((seed * 37) % 3000);
+    let restored: { port: Port; from: number } | null = null;
+    if (runTo(on.r, restoreAt) === RunExit.REACHED) {
+      const port = withPort(true, c.code, c.stable, c.counts);
+      port.r.memory.writeBytes(0, on.r.memory.ram);
+      port.r.clock.icount = on.r.clock.icount;
+      port.r.cpu.setState(on.r.cpu.getState());
+      port.load(on.save());
+      restored = { port, from: on.log.length };
+    }
     expect(runTo(on.r, 2_000_000), context).toBe(RunExit.HALTED);
     expect(runTo(off.r, 2_000_000), context).toBe(RunExit.HALTED);
     expect(snapshot(on.r), context).toEqual(snapshot(off.r));
     expect(on.log, context).toEqual(off.log);
+    if (restored !== null) {
+      const re = restored.port;
+      expect(runTo(re.r, 2_000_000), `${context}, restored at ${restoreAt}`).toBe(RunExit.HALTED);
+      const { state, ram, icount } = snapshot(off.r);
+      expect(snapshot(re.r), `${context}, restored at ${restoreAt}`).toMatchObject({ state, ram, icount });
+      expect(re.log, `${context}, restored at ${restoreAt}`).toEqual(off.log.slice(restored.from));
+      restores++;
+    }
     if (on.reads < off.reads / 2) skipped++;
   }
-  return skipped;
+  return { skipped, restores };
 }
