@@ -11,7 +11,7 @@ import { int, prng } from './mutate.js';
 import { le16, le32 } from './random-instructions.js';
 import {
   BAD_SELECTOR, CODE16, CODE32, DATA, EXIT_HANDLER, EXIT_VECTOR, GDT, HANDLER, IDT, IRQ_HANDLER, IRQ_VECTOR, KERNEL_STACK_TOP,
-  makeCase, PAGE_DIRECTORY, PAGE_TABLE, STACK_TOP, SUPERVISOR_PAGE, TSS, UNMAPPED, VECTOR, type Case,
+  BODY_INSTRUCTIONS, makeCase, PAGE_DIRECTORY, PAGE_TABLE, STACK_TOP, SUPERVISOR_PAGE, TSS, UNMAPPED, VECTOR, type Case,
 } from './random-code.js';
 
 /** A rig for the case: its code, data and tables, the handlers, the timer and the port device, then real or protected mode. */
@@ -139,10 +139,10 @@ function restoreInto(to: Rig, from: Rig): Rig {
  * Cases first..first + count - 1, each compiled and interpreted: the same exit and state at
  * every stop, ending at the loop's HLT or (a fault case) in the handler, with the faulting
  * instruction's EIP pushed — and, restored from the compiled run's state mid-run, a third rig
- * the same from there. Returns the instructions the compiler translated, the faults and the
- * interrupts taken, the translations dropped by stores into code and the restores made.
+ * the same from there. Then, over all of them: enough instructions translated, faults and
+ * interrupts taken, translations dropped by stores into code and restores made.
  */
-export function fuzzCompiler(first: number, count: number): { translated: number; faults: number; interrupted: number; invalidations: number; restores: number } {
+export function fuzzCompiler(first: number, count: number): void {
   let translated = 0;
   let restores = 0;
   let faults = 0;
@@ -202,5 +202,15 @@ export function fuzzCompiler(first: number, count: number): { translated: number
     invalidations += on.cpu.compilerStats!.invalidations;
     interrupted += on.memory.read32(c.mode16 ? CODE16.ticks : CODE32.ticks) & (c.mode16 ? 0xffff : -1);
   }
-  return { translated, faults, interrupted, invalidations, restores };
+  // What the cases reached, so that a generator that stopped reaching it fails:
+  // the bodies ran compiled (most of their instructions translated);
+  expect(translated).toBeGreaterThan(count * BODY_INSTRUCTIONS * 0.5);
+  // a quarter took an exception in compiled code;
+  expect(faults).toBeGreaterThan(count / 8);
+  // half were interrupted by the timer, several times each, anywhere in the body;
+  expect(interrupted).toBeGreaterThan(count);
+  // a third rewrote their own compiled code;
+  expect(invalidations).toBeGreaterThan(count / 6);
+  // half were restored into a third rig mid-run.
+  expect(restores).toBeGreaterThan(count / 4);
 }
