@@ -55,6 +55,18 @@ export function runTo(r: Rig, until: number): RunExit {
   return exit;
 }
 
+/**
+ * `to` takes `from`'s memory, instruction count and CPU state, as a migration's destination
+ * would (its compiler starts empty); the pages written are then none. Devices are the caller's.
+ */
+export function restoreInto(to: Rig, from: Rig): Rig {
+  to.memory.writeBytes(0, from.memory.ram);
+  to.clock.icount = from.clock.icount;
+  to.cpu.setState(from.cpu.getState());
+  to.memory.dirty.takeAndClear();
+  return to;
+}
+
 /** Registers and instruction count, and a digest of RAM (a deep compare of 4 MiB is slow in expect). */
 export function snapshot(r: Rig): { state: CpuState; ram: string; dirty: string; icount: number } {
   return {

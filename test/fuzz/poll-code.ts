@@ -15,7 +15,7 @@
  */
 import { expect } from 'vitest';
 import { RunExit } from '../../src/machine/cpu/cpu.js';
-import { runTo, snapshot, withPort, type Port } from '../cpu/compiler-rig.js';
+import { restoreInto, runTo, snapshot, withPort, type Port } from '../cpu/compiler-rig.js';
 import { Gen, le32 } from './random-instructions.js';
 import { prng } from './mutate.js';
 
@@ -157,17 +157,13 @@ export function fuzzPolls(first: number, count: number, at: number): void {
     const context = `seed ${seed} (${c.stable ? 'stable' : 'not stable'}, ${c.counts ? 'counting' : 'not counting'}), code ${Buffer.from(c.code).toString('hex')}`;
     const on = withPort(true, c.code, c.stable, c.counts);
     const off = withPort(false, c.code, c.stable, c.counts);
-    on.r.memory.writeBytes(DATA, new Uint8Array(256));
-    off.r.memory.writeBytes(DATA, new Uint8Array(256));
     // Mid-run, a third rig takes the compiled one's CPU, memory and device, as a migration's
     // destination would (its own compiler empty, its poll loops found again), and runs on.
     const restoreAt = 100 + ((seed * 37) % 3000);
     let restored: { port: Port; from: number } | null = null;
     if (runTo(on.r, restoreAt) === RunExit.REACHED) {
       const port = withPort(true, c.code, c.stable, c.counts);
-      port.r.memory.writeBytes(0, on.r.memory.ram);
-      port.r.clock.icount = on.r.clock.icount;
-      port.r.cpu.setState(on.r.cpu.getState());
+      restoreInto(port.r, on.r);
       port.load(on.save());
       restored = { port, from: on.log.length };
     }

@@ -6,19 +6,19 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import { RunExit } from '../../src/machine/cpu/cpu.js';
-import { CODE_AT, rig, runTo, type Rig } from '../cpu/compiler-rig.js';
+import { CODE_AT, restoreInto, rig, runTo, type Rig } from '../cpu/compiler-rig.js';
 import { int, prng } from './mutate.js';
 import { le16, le32 } from './random-instructions.js';
 import {
   BAD_SELECTOR, CODE16, CODE32, DATA, EXIT_HANDLER, EXIT_VECTOR, GDT, HANDLER, IDT, IRQ_HANDLER, IRQ_VECTOR, KERNEL_STACK_TOP,
-  BODY_INSTRUCTIONS, makeCase, PAGE_DIRECTORY, PAGE_TABLE, STACK_TOP, SUPERVISOR_PAGE, TSS, UNMAPPED, VECTOR, type Case,
+  BODY_INSTRUCTIONS, encodingOf, makeCase, PAGE_DIRECTORY, PAGE_TABLE, STACK_TOP, SUPERVISOR_PAGE, TSS, UNMAPPED, VECTOR, type Case,
 } from './random-code.js';
 
 /** A rig for the case: its code, data and tables, the handlers, the timer and the port device, then real or protected mode. */
 export function caseRig(compiler: boolean, c: Case): Rig {
   const r = rig(compiler, c.code, !c.mode16);
   const m = r.memory;
-  const e = c.mode16 ? CODE16 : CODE32;
+  const e = encodingOf(c);
   m.writeBytes(DATA, c.data);
   m.writeBytes(e.tables, Uint8Array.from(c.tables.flatMap((eip) => e.imm(eip))));
   m.writeBytes(HANDLER, new Uint8Array(32).fill(0xf4)); // exception v's handler: the HLT at HANDLER + v
@@ -107,7 +107,7 @@ function protectedMode(r: Rig, c: Case): void {
 /** What must match at a stop: the CPU's state, the count, the data area, the stack's top, the pages written since the last stop. */
 function observe(r: Rig, c: Case): object {
   const written = Array.from(r.memory.dirty.takeAndClear());
-  const e = c.mode16 ? CODE16 : CODE32;
+  const e = encodingOf(c);
   const digest = (from: number, to: number) => createHash('sha256').update(r.memory.ram.subarray(from, to)).digest('hex');
   return {
     written,
@@ -124,15 +124,6 @@ function observe(r: Rig, c: Case): object {
     // The page tables' accessed and dirty bits.
     tables: createHash('sha256').update(r.memory.ram.subarray(PAGE_DIRECTORY, PAGE_TABLE + 4096)).digest('hex'),
   };
-}
-
-/** `to` takes `from`'s memory, instruction count and CPU state (its own compiler starts empty); the pages written are then none. */
-function restoreInto(to: Rig, from: Rig): Rig {
-  to.memory.writeBytes(0, from.memory.ram);
-  to.clock.icount = from.clock.icount;
-  to.cpu.setState(from.cpu.getState());
-  to.memory.dirty.takeAndClear();
-  return to;
 }
 
 /**
@@ -182,14 +173,13 @@ export function fuzzCompiler(first: number, count: number): void {
     if (restored !== null) restores++;
     expect(exit, context).toBe(RunExit.HALTED);
     const s = on.cpu.getState();
-    // In real mode, a word at offset 0xFFFF (SI, DI and BP are anywhere) is past the segment's limit: #SS or #GP, taken alike.
+    // In real mode, a word at offset 0xFFFF (SI, DI and BP are anywhere) is past the segment's
+    // limit: #SS or #GP, taken alike (the comparisons above are all there is to check then).
     const limitFault = c.mode16 && (s.eip === HANDLER + 12 + 1 || s.eip === HANDLER + 13 + 1);
-    if (limitFault) {
-      // Nothing more to check than the comparisons above.
-    } else if (c.fault === null) {
+    if (!limitFault && c.fault === null) {
       // At the loop's own HLT, or the exit's: nothing else faults (the generator keeps to what cannot).
       expect(s.eip, `${context}: ${s.eip >= HANDLER && s.eip <= HANDLER + 32 ? `exception ${s.eip - HANDLER - 1}` : 'the end'}`).toBe(c.user ? EXIT_HANDLER + 1 : c.end);
-    } else {
+    } else if (!limitFault && c.fault !== null) {
       // In the handler, from the faulting instruction: its EIP pushed (after the error code, if any).
       expect(s.eip - HANDLER - 1, `${context}: the vector taken`).toBe(VECTOR[c.fault.kind]);
       const frame = c.fault.code === null ? s.esp : s.esp + 4;
@@ -200,7 +190,7 @@ export function fuzzCompiler(first: number, count: number): void {
     }
     translated += on.cpu.compilerStats!.translated;
     invalidations += on.cpu.compilerStats!.invalidations;
-    interrupted += on.memory.read32(c.mode16 ? CODE16.ticks : CODE32.ticks) & (c.mode16 ? 0xffff : -1);
+    interrupted += on.memory.read32(encodingOf(c).ticks);
   }
   // What the cases reached, so that a generator that stopped reaching it fails:
   // the bodies ran compiled (most of their instructions translated);

@@ -184,6 +184,11 @@ export const CODE16: Encoding = {
   call: (rel) => [0xe8, ...le16(rel - 3)],
 };
 
+/** The encoding a case's code is in. */
+export function encodingOf(c: Pick<Case, 'mode16'>): Encoding {
+  return c.mode16 ? CODE16 : CODE32;
+}
+
 /**
  * The bytes of one exception: #DE (DIV by ECX = 0), #PF (a read, a store or a read-modify-write
  * of the unmapped page), #UD (UD2), #BP (INT3) and #GP (a load of DS with a selector past the
@@ -222,7 +227,7 @@ export function makeCase(seed: number): Case {
   // A fifth run in real mode (16-bit code, DS = ES = the data); the rest in flat 32-bit protected mode.
   const mode16 = rnd() < 0.2;
   const g = new Gen(rnd, DATA, mode16);
-  const e = mode16 ? CODE16 : CODE32;
+  const e = encodingOf({ mode16 });
   const paging = !mode16 && g.chance(0.5);
   const interrupts = g.chance(0.5);
   const user = paging && g.chance(0.5);
