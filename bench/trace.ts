@@ -13,8 +13,8 @@ import { parseInputScript } from '../src/devices/input-script.js';
 import { benchTrace } from './trace-synthetic.js';
 import { JS_MAX, sha256Into } from '../src/trace/sha256-js.js';
 import { hash } from 'node:crypto';
-import { bootMachine, type RunSetup } from '../src/trace/run-setup.js';
-import { recordBoot, type RecordingSummary } from '../src/trace/session.js';
+import { bootMachine, traceHeaderFor, type RunSetup } from '../src/trace/run-setup.js';
+import { recordBoot, recordTrace, type RecordBootOptions, type RecordingSummary } from '../src/trace/session.js';
 import { medianSeconds, thirdPartyBuilt, timedAsync, timed, type Figure } from './harness.js';
 import { recordingSetup, resolveGuestRequest } from '../src/cli/guest-options.js';
 
@@ -30,6 +30,12 @@ export interface OverheadResult {
   ratio: number;
   /** The same from process CPU time (all threads: LevelDB's writer included), steadier on a busy machine. */
   cpuRatio: number;
+  /**
+   * The least time over the runs from the machine stopping to the trace closed: the last checkpoint,
+   * the commits still in flight, the end marker and close (LevelDB moving its last write
+   * buffer into a table). Every recording of this design pays it after the run.
+   */
+  tailSeconds: number;
   summary: RecordingSummary;
 }
 
@@ -46,6 +52,7 @@ export async function recordingOverhead(setup: RunSetup, runs = 5, checkpointInt
     let traced = Infinity;
     let untracedCpu = Infinity;
     let tracedCpu = Infinity;
+    let tail = Infinity;
     let summary: RecordingSummary | undefined;
     for (let i = 0; i < runs; i++) {
       let c0 = process.cpuUsage();
@@ -53,16 +60,31 @@ export async function recordingOverhead(setup: RunSetup, runs = 5, checkpointInt
       untracedCpu = Math.min(untracedCpu, cpuSeconds(c0));
       const dir = path.join(base, `t${i}`);
       c0 = process.cpuUsage();
-      const t = await timedAsync(() => recordBoot(dir, setup, { until: instructions, writer: { checkpointInterval } }));
+      const t = await timedAsync(() => recordBootStamped(dir, setup, { until: instructions, writer: { checkpointInterval } }));
       tracedCpu = Math.min(tracedCpu, cpuSeconds(c0));
       traced = Math.min(traced, t.seconds);
-      summary = t.result;
+      tail = Math.min(tail, t.result.tailSeconds);
+      summary = t.result.summary;
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    return { untracedSeconds: untraced, tracedSeconds: traced, ratio: traced / untraced, cpuRatio: tracedCpu / untracedCpu, summary: summary! };
+    return { untracedSeconds: untraced, tracedSeconds: traced, ratio: traced / untraced, cpuRatio: tracedCpu / untracedCpu, tailSeconds: tail, summary: summary! };
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }
+}
+
+/** recordBoot, with the time from the machine's last run slice returning to the trace closed. */
+async function recordBootStamped(dir: string, setup: RunSetup, options: RecordBootOptions): Promise<{ summary: RecordingSummary; tailSeconds: number }> {
+  const machine = bootMachine(setup);
+  const run = machine.run.bind(machine);
+  let stopped = 0n;
+  machine.run = (o) => {
+    const r = run(o);
+    stopped = process.hrtime.bigint();
+    return r;
+  };
+  const summary = await recordTrace(dir, machine, { ...options, header: traceHeaderFor(setup, machine), firstPages: machine.loadedPages() });
+  return { summary, tailSeconds: Number(process.hrtime.bigint() - stopped) / 1e9 };
 }
 
 /**
@@ -212,37 +234,50 @@ export async function benchTraceFigures(): Promise<Figure[]> {
   let guestBytes = 0;
   let guestRecords = 0;
   let recordsPerSecond = 0;
-  const fixedMs = await fixedCostMs(timer);
-  for (const [name, setup] of [['timer', timer], ['net-echo', net]] as const) {
+  const guests = [['timer', timer], ['net-echo', net]] as const;
+  const measured = [];
+  for (const [name, setup] of guests) {
     const o = await recordingOverhead(setup);
+    const fixedMs = await fixedCostMs(setup);
     const steady = (o.tracedSeconds - fixedMs / 1000) / o.untracedSeconds;
     guestBytes += o.summary.bytesOnDisk;
     guestRecords += o.summary.records;
     if (name === 'net-echo') recordsPerSecond = o.summary.records / o.tracedSeconds;
+    measured.push({ name, setup, o, fixedMs });
     figures.push({
       name: `recording overhead, ${name}`,
       value: o.ratio,
       unit: '×',
       target: '<= 1.10',
       note:
-        `(wall, best of 5: ${(o.untracedSeconds * 1000).toFixed(0)} → ${(o.tracedSeconds * 1000).toFixed(0)} ms; ${steady.toFixed(3)}× without the fixed cost; ` +
+        `(wall, best of 5: ${(o.untracedSeconds * 1000).toFixed(0)} → ${(o.tracedSeconds * 1000).toFixed(0)} ms; ${steady.toFixed(3)}× without its fixed cost; ` +
         `CPU time ${o.cpuRatio.toFixed(3)}×; ` +
         `${o.summary.records} records, ${o.summary.checkpoints} checkpoints, ${o.summary.icount} instructions)`,
     });
   }
   figures.push(...(await osRecordingFigures()));
-  for (const [name, setup] of [['timer', timer], ['net-echo', net]] as const) {
+  for (const { name, setup, o, fixedMs } of measured) {
     const f = observerFloor(setup, 9);
-    figures.push({
-      name: `recording floor, ${name}: observing alone`,
-      value: f.ratio,
-      unit: '×',
-      target: 'none: what any recording of this design costs at least',
-      note: `(wall, best of 9: ${(f.untracedSeconds * 1000).toFixed(0)} → ${(f.observedSeconds * 1000).toFixed(0)} ms; every access, DMA transfer and interrupt appended to a ring: no encoding, device comparisons, checkpoints or LevelDB)`,
-    });
+    const tail = o.tailSeconds / o.untracedSeconds;
+    figures.push(
+      {
+        name: `recording floor, ${name}: observing alone`,
+        value: f.ratio,
+        unit: '×',
+        target: 'none: what any recording of this design costs at least',
+        note: `(wall, best of 9: ${(f.untracedSeconds * 1000).toFixed(0)} → ${(f.observedSeconds * 1000).toFixed(0)} ms; every access, DMA transfer and interrupt appended to a ring: no encoding, device comparisons, checkpoints or LevelDB)`,
+      },
+      {
+        name: `recording floor, ${name}: observing, then finishing the trace`,
+        value: f.ratio + tail,
+        unit: '×',
+        target: 'none: the least a recording of this design can cost here',
+        note: `(observing alone, plus the ${(o.tailSeconds * 1000).toFixed(1)} ms from the machine stopping to the trace closed: last checkpoint, commits in flight, close)`,
+      },
+      { name: `fixed cost of a recording, ${name} (create, first/last checkpoint, close)`, value: fixedMs, unit: 'ms', note: name === 'net-echo' ? '(its input script of 10,000 frames is part of the trace)' : undefined },
+    );
   }
   figures.push(
-    { name: 'fixed cost of a recording (create, first/last checkpoint, close)', value: fixedMs, unit: 'ms' },
     { name: 'bytes per record on disk, timer + net-echo', value: guestBytes / guestRecords, unit: 'B', target: '<= 8' },
     { name: 'records/s while recording net-echo', value: recordsPerSecond / 1e6, unit: 'M/s' },
   );
