@@ -128,6 +128,11 @@ export function trackedState<S extends object>(schema: StateSchema, init: S): S 
 /** Prefix of an array field's unmarking getter (arrayReader). */
 const PEEK = '$peek_';
 
+/** The property of a tracked state that reads array field `name` without marking it (undefined on a plain state). */
+export function peekKey(name: string): string {
+  return PEEK + name;
+}
+
 /**
  * A reader of array field `name` that does not mark it: for device code that only reads its
  * elements (the ATA data port reading the 512-byte sector buffer: marked, every read cost the

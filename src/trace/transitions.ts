@@ -22,7 +22,7 @@
  * polling the line status register paid on every read — 5× the run time of the timer guest.
  */
 import type { FieldValue, StateSchema } from '../devices/schema.js';
-import { MARKS_PER_WORD, clearMarks, trackingOf } from '../devices/tracked-state.js';
+import { MARKS_PER_WORD, clearMarks, peekKey, trackingOf } from '../devices/tracked-state.js';
 
 /** What the tracker needs from a device (src/devices/device.ts Device satisfies it). */
 export interface TrackedDevice {
@@ -106,10 +106,18 @@ function sourceUrl(device: string, what: string): string {
   return `//# sourceURL=migtrace-transitions/${device.replace(/[^\w.-]/g, '_')}${what}.js`;
 }
 
-/** The full check: every field, in schema order. */
+/**
+ * The full check: every field, in schema order. An array is read through its unmarking getter
+ * where the state has one: the full check is the tests' oracle of what the marks must catch,
+ * and reading an array through the marking getter would mark it for the marked check (a write
+ * that failed to mark its field would then go unnoticed by exactly the test that looks for it).
+ */
 function compileCheck(device: string, fields: readonly TrackedField[]): CheckFn {
   const lines = ['let n = 0, v = 0, b = 0, a, c = 0;'];
-  for (const f of fields) lines.push(...compareField(f, `state[${JSON.stringify(f.name)}]`));
+  for (const f of fields) {
+    const name = JSON.stringify(f.name);
+    lines.push(...compareField(f, f.length < 0 ? `state[${name}]` : `(state[${JSON.stringify(peekKey(f.name))}] ?? state[${name}])`));
+  }
   lines.push('return n;', sourceUrl(device, ''));
   return new Function('state', 'shadow', 'sink', 'id', lines.join('\n')) as CheckFn;
 }
@@ -190,7 +198,8 @@ export class DeviceTransitionTracker {
   private copyIn(t: Tracked): void {
     const state = t.device.state;
     for (const f of t.fields) {
-      const v = state[f.name];
+      // Arrays through their unmarking getters (compileCheck says why); the owner's marks are cleared below anyway.
+      const v = f.length < 0 ? state[f.name] : (state[peekKey(f.name)] ?? state[f.name]);
       if (f.length < 0) t.shadow[f.offset] = v as number;
       else {
         const arr = v as number[];

@@ -5,7 +5,7 @@ import { encodeState, type StateSchema } from '../../src/devices/schema.js';
 import { SIZE_8, type BusObserver, type IoHandler } from '../../src/machine/bus.js';
 import { TraceReader } from '../../src/trace/reader.js';
 import { DeviceTransitionTracker } from '../../src/trace/transitions.js';
-import { marksOf, trackedState, trackingOf } from '../../src/devices/tracked-state.js';
+import { arrayReader, marksOf, trackedState, trackingOf } from '../../src/devices/tracked-state.js';
 import { TraceWriter, describeDevices } from '../../src/trace/writer.js';
 import { makeTestBoard } from '../devices/conformance.js';
 import { collect, sampleHeader, tempDir } from './helpers.js';
@@ -137,6 +137,25 @@ describe('device state transitions', () => {
     expect(() => four.$encode({}, narrow)).toThrow(/latchbox4\.ctrl: 128 is not a 4-bit value/);
     expect(() => trackedState(SCHEMA, { ctrl: 0, fifo: [0, 0, 0, 0] })).toThrow(/missing ticks/);
     expect(() => trackedState(SCHEMA, { ctrl: 0, fifo: [0, 0, 0, 0], ticks: 0, extra: 1 })).toThrow(/undeclared extra/);
+  });
+
+  it('the full comparison (the tests\' oracle of the marks) and arrayReader read arrays without marking them', () => {
+    const board = makeTestBoard();
+    const dev = new TrackedLatchBox(board.ctx);
+    dev.id = 5;
+    dev.reset();
+    const owner = new DeviceTransitionTracker([dev], { transition: () => {} });
+    const oracle: number[][] = [];
+    const full = new DeviceTransitionTracker([dev], { transition: (...r) => oracle.push(r) }, { marks: false });
+    expect(trackingOf(dev.state)!.$owner).toBe(owner);
+    expect(marksOf(dev.state)).toEqual([0]); // the oracle's shadow was taken without marking the FIFO
+    const peekFifo = arrayReader<LatchState, 'fifo'>('fifo');
+    peekFifo(dev.state)[2] = 9; // a write that bypasses the marks: the bug the oracle is there to catch
+    expect(marksOf(dev.state)).toEqual([0]);
+    expect(full.check(5)).toBe(1); // the oracle sees it…
+    expect(oracle).toEqual([[5, 2, 2, 0, 9]]);
+    expect(marksOf(dev.state)).toEqual([0]); // …without marking the array for the owner's marked check,
+    expect(owner.check(5)).toBe(0); // which therefore misses it, as the completeness test then reports
   });
 
   it('wired as the machine will wire it: after each bus access and each device timer event', async () => {
