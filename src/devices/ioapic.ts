@@ -32,7 +32,7 @@ import type { IrqInputs } from '../machine/interrupts.js';
 import { Device } from './device.js';
 import type { LocalApic } from './lapic.js';
 import type { StateSchema } from './schema.js';
-import { trackedState } from './tracked-state.js';
+import { arrayReader, trackedState } from './tracked-state.js';
 
 export const IOAPIC_MMIO_SIZE = 0x20;
 export const IOAPIC_PINS = 24;
@@ -82,6 +82,11 @@ export type IoApicState = {
   pin_level: number;
 };
 
+// Readers that do not mark the field (tracked-state.ts): every interrupt reads its entry, and a
+// marked table costs the recorder a comparison of all 24 entries. Writes go through the state's getters.
+const lowOf = arrayReader<IoApicState, 'ioredtbl_lo'>('ioredtbl_lo');
+const highOf = arrayReader<IoApicState, 'ioredtbl_hi'>('ioredtbl_hi');
+
 export class IoApic extends Device<IoApicState> implements IoHandler, IrqInputs {
   readonly schema = SCHEMA;
   state: IoApicState = trackedState(SCHEMA, IoApic.resetState());
@@ -114,7 +119,7 @@ export class IoApic extends Device<IoApicState> implements IoHandler, IrqInputs 
     const was = (this.state.pin_level & bit) !== 0;
     this.state.pin_level = level ? this.state.pin_level | bit : this.state.pin_level & ~bit;
     if (!level || was) return;
-    const low = this.state.ioredtbl_lo[pin];
+    const low = lowOf(this.state)[pin];
     if (low & REDIR_LEVEL) this.serviceLevel(pin);
     else if (!(low & REDIR_MASKED)) this.send(pin);
   }
@@ -122,8 +127,9 @@ export class IoApic extends Device<IoApicState> implements IoHandler, IrqInputs 
   /** EOI broadcast from the local APIC for `vector` (82093AA 3.2.4, remote IRR). */
   eoi(vector: number): void {
     const s = this.state;
+    const table = lowOf(s);
     for (let pin = 0; pin < IOAPIC_PINS; pin++) {
-      const low = s.ioredtbl_lo[pin];
+      const low = table[pin];
       if ((low & 0xff) !== vector || !(low & REDIR_REMOTE_IRR)) continue;
       s.ioredtbl_lo[pin] = (low & ~REDIR_REMOTE_IRR) >>> 0;
       this.serviceLevel(pin);
@@ -133,20 +139,20 @@ export class IoApic extends Device<IoApicState> implements IoHandler, IrqInputs 
   /** A level-triggered pin: send while asserted, unmasked and not awaiting EOI. */
   private serviceLevel(pin: number): void {
     const s = this.state;
-    const low = s.ioredtbl_lo[pin];
+    const low = lowOf(s)[pin];
     if (!(low & REDIR_LEVEL) || low & (REDIR_MASKED | REDIR_REMOTE_IRR)) return;
     if (!(s.pin_level & (1 << pin))) return;
-    if (this.send(pin)) s.ioredtbl_lo[pin] = (s.ioredtbl_lo[pin] | REDIR_REMOTE_IRR) >>> 0;
+    if (this.send(pin)) s.ioredtbl_lo[pin] = (lowOf(s)[pin] | REDIR_REMOTE_IRR) >>> 0;
   }
 
   /** Send entry `pin`'s message; true when the local APIC took it. */
   private send(pin: number): boolean {
     const target = this.target;
     if (target === null) return false;
-    const low = this.state.ioredtbl_lo[pin];
+    const low = lowOf(this.state)[pin];
     const mode = (low >>> 8) & 7;
     if (mode !== 0 && mode !== 1) return false; // only fixed and lowest priority are modelled
-    const dest = this.state.ioredtbl_hi[pin] >>> 24;
+    const dest = highOf(this.state)[pin] >>> 24;
     if (!target.matchesDestination(dest, (low & REDIR_LOGICAL) !== 0)) return false;
     return target.deliver(low & 0xff, (low & REDIR_LEVEL) !== 0);
   }
@@ -175,7 +181,7 @@ export class IoApic extends Device<IoApicState> implements IoHandler, IrqInputs 
     }
     const n = (index - IOAPIC_REG_REDTBL) >> 1;
     if (index < IOAPIC_REG_REDTBL || n >= IOAPIC_PINS) return 0;
-    return index & 1 ? s.ioredtbl_hi[n] : s.ioredtbl_lo[n];
+    return index & 1 ? highOf(s)[n] : lowOf(s)[n];
   }
 
   private writeIndirect(index: number, value: number): void {
@@ -190,7 +196,7 @@ export class IoApic extends Device<IoApicState> implements IoHandler, IrqInputs 
       s.ioredtbl_hi[n] = (value & REDIR_HIGH_WRITABLE) >>> 0;
       return;
     }
-    let low = (value & REDIR_LOW_WRITABLE) | (s.ioredtbl_lo[n] & REDIR_REMOTE_IRR);
+    let low = (value & REDIR_LOW_WRITABLE) | (lowOf(s)[n] & REDIR_REMOTE_IRR);
     if (!(low & REDIR_LEVEL)) low &= ~REDIR_REMOTE_IRR;
     s.ioredtbl_lo[n] = low >>> 0;
     this.serviceLevel(n);

@@ -32,7 +32,7 @@ import type { Timer } from '../machine/clock.js';
 import type { LapicPort } from '../machine/interrupts.js';
 import { Device, type DeviceContext } from './device.js';
 import type { StateSchema } from './schema.js';
-import { trackedState } from './tracked-state.js';
+import { arrayReader, trackedState } from './tracked-state.js';
 
 export const LAPIC_MMIO_SIZE = 0x1000;
 /** Version register: version 0x14 (xAPIC), max LVT entry 5 (timer, thermal, perf, LINT0, LINT1, error). */
@@ -143,6 +143,15 @@ function highestBit(words: readonly number[]): number {
   return -1;
 }
 
+// Readers that do not mark the field (tracked-state.ts): the priority logic reads IRR, ISR,
+// TMR and the LVT on every interrupt, and a marked array costs the recorder a comparison of
+// all its elements. Writes still go through the state's own getters.
+const irrOf = arrayReader<LapicState, 'irr'>('irr');
+const isrOf = arrayReader<LapicState, 'isr'>('isr');
+const tmrOf = arrayReader<LapicState, 'tmr'>('tmr');
+const lvtOf = arrayReader<LapicState, 'lvt'>('lvt');
+const icrOf = arrayReader<LapicState, 'icr'>('icr');
+
 function setBit(words: number[], v: number): void {
   words[v >>> 5] = (words[v >>> 5] | (1 << (v & 31))) >>> 0;
 }
@@ -242,7 +251,7 @@ export class LocalApic extends Device<LapicState> implements IoHandler, LapicPor
     const s = this.state;
     const rising = level && s.lint0_level === 0;
     s.lint0_level = level ? 1 : 0;
-    const lvt = s.lvt[LVT_LINT0];
+    const lvt = lvtOf(s)[LVT_LINT0];
     // Fixed mode: the rising edge requests the LVT vector (level-triggered LINT is not modelled beyond that).
     if (rising && !(lvt & LVT_MASKED) && ((lvt >>> 8) & 7) === DELIVERY_FIXED) this.accept(lvt & 0xff, false);
   }
@@ -283,10 +292,10 @@ export class LocalApic extends Device<LapicState> implements IoHandler, LapicPor
 
   private readRegister(index: number): number {
     const s = this.state;
-    if (index >= R_ISR && index < R_ISR + 8) return s.isr[index - R_ISR];
-    if (index >= R_TMR && index < R_TMR + 8) return s.tmr[index - R_TMR];
-    if (index >= R_IRR && index < R_IRR + 8) return s.irr[index - R_IRR];
-    if (index >= R_LVT && index < R_LVT + LVT_COUNT) return s.lvt[index - R_LVT];
+    if (index >= R_ISR && index < R_ISR + 8) return isrOf(s)[index - R_ISR];
+    if (index >= R_TMR && index < R_TMR + 8) return tmrOf(s)[index - R_TMR];
+    if (index >= R_IRR && index < R_IRR + 8) return irrOf(s)[index - R_IRR];
+    if (index >= R_LVT && index < R_LVT + LVT_COUNT) return lvtOf(s)[index - R_LVT];
     switch (index) {
       case R_ID: return (s.id << 24) >>> 0;
       case R_VERSION: return LAPIC_VERSION;
@@ -297,8 +306,8 @@ export class LocalApic extends Device<LapicState> implements IoHandler, LapicPor
       case R_DFR: return ((s.dest_mode << 28) | 0x0fffffff) >>> 0;
       case R_SVR: return s.spurious_vec;
       case R_ESR: return s.esr;
-      case R_ICR_LOW: return s.icr[0];
-      case R_ICR_HIGH: return s.icr[1];
+      case R_ICR_LOW: return icrOf(s)[0];
+      case R_ICR_HIGH: return icrOf(s)[1];
       case R_INITIAL_COUNT: return s.initial_count;
       case R_CURRENT_COUNT: return this.currentCount();
       case R_DIVIDE: return s.divide_conf;
@@ -340,21 +349,21 @@ export class LocalApic extends Device<LapicState> implements IoHandler, LapicPor
   }
 
   private extIntPending(): boolean {
-    const lvt = this.state.lvt[LVT_LINT0];
+    const lvt = lvtOf(this.state)[LVT_LINT0];
     return this.state.lint0_level === 1 && !(lvt & LVT_MASKED) && ((lvt >>> 8) & 7) === DELIVERY_EXTINT;
   }
 
   /** Processor priority (10.8.3.1): the TPR, or the class of the highest in-service vector if higher. */
   private ppr(): number {
     const tpr = this.state.tpr;
-    const isrv = Math.max(highestBit(this.state.isr), 0);
+    const isrv = Math.max(highestBit(isrOf(this.state)), 0);
     return tpr >>> 4 >= isrv >>> 4 ? tpr : isrv & 0xf0;
   }
 
   /** The highest requested vector whose class is above the PPR, or -1. */
   private deliverableVector(): number {
     if (!this.softwareEnabled()) return -1;
-    const v = highestBit(this.state.irr);
+    const v = highestBit(irrOf(this.state));
     if (v < 0 || (v & 0xf0) <= (this.ppr() & 0xf0)) return -1;
     return v;
   }
@@ -365,9 +374,12 @@ export class LocalApic extends Device<LapicState> implements IoHandler, LapicPor
       this.signalError(ESR_RECEIVE_ILLEGAL_VECTOR);
       return false;
     }
-    setBit(this.state.irr, vector);
-    if (levelTriggered) setBit(this.state.tmr, vector);
-    else clearBit(this.state.tmr, vector);
+    const s = this.state;
+    if (!testBit(irrOf(s), vector)) setBit(s.irr, vector);
+    if (testBit(tmrOf(s), vector) !== levelTriggered) {
+      if (levelTriggered) setBit(s.tmr, vector);
+      else clearBit(s.tmr, vector);
+    }
     return true;
   }
 
@@ -376,27 +388,28 @@ export class LocalApic extends Device<LapicState> implements IoHandler, LapicPor
     const s = this.state;
     if (s.esr & bit) return;
     s.esr |= bit;
-    const lvt = s.lvt[LVT_ERROR];
+    const lvt = lvtOf(s)[LVT_ERROR];
     if (!(lvt & LVT_MASKED)) this.accept(lvt & 0xff, false);
   }
 
   /** EOI (10.8.5): retire the highest in-service vector; a level-triggered one is broadcast to the IOAPIC. */
   private endOfInterrupt(): void {
     const s = this.state;
-    const v = highestBit(s.isr);
+    const v = highestBit(isrOf(s));
     if (v < 0) return;
     clearBit(s.isr, v);
-    if (testBit(s.tmr, v)) this.eoiListener?.eoi(v);
+    if (testBit(tmrOf(s), v)) this.eoiListener?.eoi(v);
   }
 
   /** ICR (10.6.1): fixed and lowest-priority IPIs reach this CPU only (self, all-including-self, or our ID). */
   private sendIpi(): void {
     const s = this.state;
-    const low = s.icr[0];
+    const icr = icrOf(s);
+    const low = icr[0];
     const mode = (low >>> 8) & 7;
     let toSelf: boolean;
     switch ((low >>> 18) & 3) {
-      case 0: toSelf = this.matchesDestination(s.icr[1] >>> 24, (low & 0x800) !== 0); break;
+      case 0: toSelf = this.matchesDestination(icr[1] >>> 24, (low & 0x800) !== 0); break;
       case 1: toSelf = true; break;
       case 2: toSelf = true; break;
       default: toSelf = false; // all excluding self: there is no other CPU
@@ -439,7 +452,7 @@ export class LocalApic extends Device<LapicState> implements IoHandler, LapicPor
 
   private timerExpired(_now: number): void {
     const s = this.state;
-    const lvt = s.lvt[LVT_TIMER];
+    const lvt = lvtOf(s)[LVT_TIMER];
     if (!(lvt & LVT_MASKED)) this.accept(lvt & 0xff, false);
     if (lvt & LVT_TIMER_PERIODIC && s.initial_count !== 0) this.timer.armIn(s.initial_count * this.divisor());
     this.onOutputChange();

@@ -31,6 +31,7 @@
  * default 100 M instructions per second is 84 instructions per PIT tick.
  */
 import { mulDivFloor } from '../machine/clock.js';
+import { arrayReader } from './tracked-state.js';
 
 export const PIT_HZ = 1_193_182;
 export const PIT_CHANNELS = 3;
@@ -58,6 +59,39 @@ export type Pit8254State = {
   speaker_data: number;
   nmi_check: number;
 };
+
+// Readers of each field that do not mark it (tracked-state.ts): every CLK-driven event reads
+// most of a channel's fields and the control logic most of the rest on each access, and a
+// marked array costs the recorder a comparison of all its elements. Every element written is
+// written through the state's own getter (which marks it); settleChannel writes its canonical
+// phase only where it moves.
+export const countOf = arrayReader<Pit8254State, 'count'>('count');
+export const latchedCountOf = arrayReader<Pit8254State, 'latched_count'>('latched_count');
+export const countLatchedOf = arrayReader<Pit8254State, 'count_latched'>('count_latched');
+export const statusLatchedOf = arrayReader<Pit8254State, 'status_latched'>('status_latched');
+export const statusOf = arrayReader<Pit8254State, 'status'>('status');
+export const readStateOf = arrayReader<Pit8254State, 'read_state'>('read_state');
+export const writeStateOf = arrayReader<Pit8254State, 'write_state'>('write_state');
+export const writeLatchOf = arrayReader<Pit8254State, 'write_latch'>('write_latch');
+export const rwModeOf = arrayReader<Pit8254State, 'rw_mode'>('rw_mode');
+export const modeOf = arrayReader<Pit8254State, 'mode'>('mode');
+export const bcdOf = arrayReader<Pit8254State, 'bcd'>('bcd');
+export const gateOf = arrayReader<Pit8254State, 'gate'>('gate');
+export const countLoadTimeOf = arrayReader<Pit8254State, 'count_load_time'>('count_load_time');
+export const activeCountOf = arrayReader<Pit8254State, 'active_count'>('active_count');
+export const countingOf = arrayReader<Pit8254State, 'counting'>('counting');
+export const crPendingOf = arrayReader<Pit8254State, 'cr_pending'>('cr_pending');
+export const gateFallTimeOf = arrayReader<Pit8254State, 'gate_fall_time'>('gate_fall_time');
+
+/** count_load_time[i] = t, marking the field only when it changes. */
+function setLoadTime(s: Pit8254State, i: number, t: number): void {
+  if (countLoadTimeOf(s)[i] !== t) s.count_load_time[i] = t;
+}
+
+/** gate_fall_time[i] = t, marking the field only when it changes. */
+function setFallTime(s: Pit8254State, i: number, t: number): void {
+  if (gateFallTimeOf(s)[i] !== t) s.gate_fall_time[i] = t;
+}
 
 /**
  * PIT clock edges up to `icount`: floor(icount · 1193182 / hz), computed per whole virtual
@@ -97,29 +131,29 @@ export function binaryToBcd(v: number): number {
 
 /** N, the count the CE works with; 0 means the full modulus. */
 export function activeCount(s: Pit8254State, i: number): number {
-  const n = s.active_count[i];
-  return n > 0 ? n : modulus(s.bcd[i]);
+  const n = activeCountOf(s)[i];
+  return n > 0 ? n : modulus(bcdOf(s)[i]);
 }
 
 /** GATE low suspends counting (modes 0, 2, 3, 4). */
 export function isSuspended(s: Pit8254State, i: number): boolean {
-  if (s.gate[i] !== 0) return false;
-  const m = effectiveMode(s.mode[i]);
+  if (gateOf(s)[i] !== 0) return false;
+  const m = effectiveMode(modeOf(s)[i]);
   return m !== 1 && m !== 5;
 }
 
 /** Edges counted since count_load_time: 0 or less before the load edge; frozen while suspended. */
 export function edgesCounted(s: Pit8254State, i: number, nowTick: number, hz: number): number {
-  const base = pitTicks(s.count_load_time[i], hz);
+  const base = pitTicks(countLoadTimeOf(s)[i], hz);
   const n = nowTick - base;
   if (!isSuspended(s, i)) return n;
   // The load edge is not gated; decrements stop at the GATE's falling edge.
-  return Math.max(Math.min(n, 1), pitTicks(s.gate_fall_time[i], hz) - base);
+  return Math.max(Math.min(n, 1), pitTicks(gateFallTimeOf(s)[i], hz) - base);
 }
 
 export function outLevel(s: Pit8254State, i: number, nowTick: number, hz: number): number {
-  const m = effectiveMode(s.mode[i]);
-  if (s.counting[i] === 0) return m === 0 ? 0 : 1;
+  const m = effectiveMode(modeOf(s)[i]);
+  if (countingOf(s)[i] === 0) return m === 0 ? 0 : 1;
   if ((m === 2 || m === 3) && isSuspended(s, i)) return 1;
   const n = edgesCounted(s, i, nowTick, hz);
   if (n < 1) return m === 0 ? 0 : 1;
@@ -140,12 +174,12 @@ export function outLevel(s: Pit8254State, i: number, nowTick: number, hz: number
 
 /** The CE value (binary, 0 ≤ v < modulus). */
 export function counterValue(s: Pit8254State, i: number, nowTick: number, hz: number): number {
-  const M = modulus(s.bcd[i]);
+  const M = modulus(bcdOf(s)[i]);
   const N = activeCount(s, i);
-  const n = s.counting[i] === 0 ? 0 : edgesCounted(s, i, nowTick, hz);
+  const n = countingOf(s)[i] === 0 ? 0 : edgesCounted(s, i, nowTick, hz);
   if (n < 1) return N % M;
   const k = n - 1;
-  switch (effectiveMode(s.mode[i])) {
+  switch (effectiveMode(modeOf(s)[i])) {
     case 2:
       return (N - (k % N)) % M;
     case 3: {
@@ -163,24 +197,24 @@ export function counterValue(s: Pit8254State, i: number, nowTick: number, hz: nu
 /** What a read of the counter returns: 16 bits, BCD-encoded in BCD mode. */
 export function readableCount(s: Pit8254State, i: number, nowTick: number, hz: number): number {
   const v = counterValue(s, i, nowTick, hz);
-  return s.bcd[i] ? binaryToBcd(v % 10000) : v & 0xffff;
+  return bcdOf(s)[i] ? binaryToBcd(v % 10000) : v & 0xffff;
 }
 
 /** Status byte bit 6: a count was written (or a control word) and is not yet in the CE. */
 export function nullCount(s: Pit8254State, i: number, nowTick: number, hz: number): number {
-  if (s.counting[i] === 0 || s.cr_pending[i] !== 0) return 1;
-  return nowTick - pitTicks(s.count_load_time[i], hz) < 1 ? 1 : 0;
+  if (countingOf(s)[i] === 0 || crPendingOf(s)[i] !== 0) return 1;
+  return nowTick - pitTicks(countLoadTimeOf(s)[i], hz) < 1 ? 1 : 0;
 }
 
 /** The absolute CLK edge at which OUT next changes, or -1 if it will not without a write or a GATE edge. */
 export function nextTransitionTick(s: Pit8254State, i: number, nowTick: number, hz: number): number {
-  if (s.counting[i] === 0 || isSuspended(s, i)) return -1;
-  const base = pitTicks(s.count_load_time[i], hz);
+  if (countingOf(s)[i] === 0 || isSuspended(s, i)) return -1;
+  const base = pitTicks(countLoadTimeOf(s)[i], hz);
   const n = nowTick - base;
   const k = n - 1;
   const N = activeCount(s, i);
   let next: number;
-  switch (effectiveMode(s.mode[i])) {
+  switch (effectiveMode(modeOf(s)[i])) {
     case 0:
       if (k >= N) return -1;
       next = N + 1;
@@ -227,15 +261,15 @@ export function nextTransitionTick(s: Pit8254State, i: number, nowTick: number, 
  */
 function settledPhase(s: Pit8254State, i: number): { from: number; period: number } {
   const N = activeCount(s, i);
-  switch (effectiveMode(s.mode[i])) {
+  switch (effectiveMode(modeOf(s)[i])) {
     case 2:
     case 3:
       return { from: 1, period: N };
     case 4:
     case 5:
-      return { from: N + 2, period: modulus(s.bcd[i]) };
+      return { from: N + 2, period: modulus(bcdOf(s)[i]) };
     default:
-      return { from: N + 1, period: modulus(s.bcd[i]) };
+      return { from: N + 1, period: modulus(bcdOf(s)[i]) };
   }
 }
 
@@ -244,13 +278,13 @@ function settledPhase(s: Pit8254State, i: number): { from: number; period: numbe
  * mode 2: "a new count is loaded at the end of the current counting cycle"). Mutates `s`.
  */
 export function takePendingReload(s: Pit8254State, i: number, nowTick: number, hz: number): void {
-  if (!s.counting[i] || !s.cr_pending[i] || isSuspended(s, i)) return;
-  const m = effectiveMode(s.mode[i]);
+  if (!countingOf(s)[i] || !crPendingOf(s)[i] || isSuspended(s, i)) return;
+  const m = effectiveMode(modeOf(s)[i]);
   if (m !== 2 && m !== 3) return;
   const N = activeCount(s, i);
-  const base = pitTicks(s.count_load_time[i], hz);
+  const base = pitTicks(countLoadTimeOf(s)[i], hz);
   if (nowTick - base >= N + 1) {
-    s.active_count[i] = s.count[i];
+    s.active_count[i] = countOf(s)[i];
     s.count_load_time[i] = icountAtTick(base + N, hz);
     s.cr_pending[i] = 0;
   }
@@ -271,30 +305,30 @@ export function takePendingReload(s: Pit8254State, i: number, nowTick: number, h
  */
 export function settleChannel(s: Pit8254State, i: number, nowTick: number, hz: number): void {
   takePendingReload(s, i, nowTick, hz);
-  if (s.counting[i] === 0) {
-    s.count_load_time[i] = 0;
-    s.gate_fall_time[i] = 0;
+  if (countingOf(s)[i] === 0) {
+    setLoadTime(s, i, 0);
+    setFallTime(s, i, 0);
     return;
   }
-  const base = pitTicks(s.count_load_time[i], hz);
+  const base = pitTicks(countLoadTimeOf(s)[i], hz);
   const n = nowTick - base;
   if (n < 1) {
     // Not loaded yet (the null-count window): a fall before the load edge does not hold it.
-    s.gate_fall_time[i] = 0;
+    setFallTime(s, i, 0);
     return;
   }
   const { from, period } = settledPhase(s, i);
   if (isSuspended(s, i)) {
     const frozen = edgesCounted(s, i, nowTick, hz);
     const f = frozen < from ? frozen : from + ((frozen - from) % period);
-    s.count_load_time[i] = 0;
-    s.gate_fall_time[i] = icountAtTick(f, hz);
+    setLoadTime(s, i, 0);
+    setFallTime(s, i, icountAtTick(f, hz));
     return;
   }
-  s.gate_fall_time[i] = 0;
+  setFallTime(s, i, 0);
   if (n >= from + period) {
     const periods = Math.floor((n - from) / period);
-    s.count_load_time[i] = icountAtTick(base + periods * period, hz);
+    setLoadTime(s, i, icountAtTick(base + periods * period, hz));
   }
 }
 

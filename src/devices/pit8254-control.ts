@@ -13,6 +13,7 @@
 import {
   PIT_CHANNELS, activeCount, bcdToBinary, edgesCounted, effectiveMode, icountAtTick, isSuspended, modulus, nullCount,
   outLevel, pitTicks, readableCount, takePendingReload, type Pit8254State,
+  bcdOf, countOf, countLatchedOf, countLoadTimeOf, countingOf, crPendingOf, gateOf, latchedCountOf, modeOf, readStateOf, rwModeOf, statusOf, statusLatchedOf, writeLatchOf, writeStateOf,
 } from './pit8254-channel.js';
 
 /** read_state / write_state / count_latched values (QEMU's RW_STATE_*): rw_mode 1–3, plus the second byte of a word. */
@@ -45,7 +46,7 @@ export class Pit8254Control {
   /** GATE input of channel `i` (on a PC, port 0x61 bit 0 for channel 2; GATE0/1 are tied high). */
   setGate(i: number, level: number, now: number): void {
     const s = this.state();
-    if (s.gate[i] === level) return;
+    if (gateOf(s)[i] === level) return;
     this.sync(i, now);
     if (level === 0) {
       s.gate_fall_time[i] = now;
@@ -92,7 +93,7 @@ export class Pit8254Control {
   writeCounter(i: number, value: number, now: number): void {
     if (i > 2) return;
     const s = this.state();
-    switch (s.write_state[i]) {
+    switch (writeStateOf(s)[i]) {
       case RW_MSB:
         this.loadCount(i, value << 8, now);
         break;
@@ -100,14 +101,14 @@ export class Pit8254Control {
         s.write_latch[i] = value;
         this.firstByteWritten(i);
         // Mode 0: writing the first byte stops counting and sets OUT low (datasheet, mode 0).
-        if (effectiveMode(s.mode[i]) === 0 && s.counting[i]) {
+        if (effectiveMode(modeOf(s)[i]) === 0 && countingOf(s)[i]) {
           s.counting[i] = 0;
           this.outputMayChange(i, now);
         }
         break;
       case RW_WORD1:
         s.write_state[i] = RW_WORD0;
-        this.loadCount(i, s.write_latch[i] | (value << 8), now);
+        this.loadCount(i, writeLatchOf(s)[i] | (value << 8), now);
         break;
       default: // RW_LSB
         this.loadCount(i, value, now);
@@ -119,13 +120,13 @@ export class Pit8254Control {
     if (i > 2) return 0xff;
     const s = this.state();
     this.sync(i, now);
-    if (s.status_latched[i]) {
+    if (statusLatchedOf(s)[i]) {
       s.status_latched[i] = 0;
-      return s.status[i];
+      return statusOf(s)[i];
     }
-    const latched = s.count_latched[i];
+    const latched = countLatchedOf(s)[i];
     if (latched) {
-      const v = s.latched_count[i];
+      const v = latchedCountOf(s)[i];
       if (latched === RW_MSB) {
         s.count_latched[i] = 0;
         return (v >> 8) & 0xff;
@@ -134,7 +135,7 @@ export class Pit8254Control {
       return v & 0xff;
     }
     const v = readableCount(s, i, this.ticks(now), this.hz);
-    switch (s.read_state[i]) {
+    switch (readStateOf(s)[i]) {
       case RW_MSB:
         return (v >> 8) & 0xff;
       case RW_WORD0:
@@ -156,36 +157,36 @@ export class Pit8254Control {
   /** Counter latch command: the first latch holds until read; later ones are ignored. */
   protected latchCount(i: number, now: number): void {
     const s = this.state();
-    if (s.count_latched[i]) return;
+    if (countLatchedOf(s)[i]) return;
     s.latched_count[i] = readableCount(s, i, this.ticks(now), this.hz);
-    s.count_latched[i] = s.rw_mode[i];
+    s.count_latched[i] = rwModeOf(s)[i];
   }
 
   private latchStatus(i: number, now: number): void {
     const s = this.state();
-    if (s.status_latched[i]) return;
+    if (statusLatchedOf(s)[i]) return;
     const nowTick = this.ticks(now);
     s.status[i] = (outLevel(s, i, nowTick, this.hz) << 7) | (nullCount(s, i, nowTick, this.hz) << 6)
-      | (s.rw_mode[i] << 4) | (s.mode[i] << 1) | s.bcd[i];
+      | (rwModeOf(s)[i] << 4) | (modeOf(s)[i] << 1) | bcdOf(s)[i];
     s.status_latched[i] = 1;
   }
 
   /** Datasheet, "Gate": a rising edge triggers modes 1/5, reloads modes 2/3 and resumes modes 0/4. */
   private gateRisingEdge(i: number, now: number): void {
     const s = this.state();
-    switch (effectiveMode(s.mode[i])) {
+    switch (effectiveMode(modeOf(s)[i])) {
       case 1:
       case 5:
-        if (s.counting[i] || s.cr_pending[i]) this.startPhase(i, now);
+        if (countingOf(s)[i] || crPendingOf(s)[i]) this.startPhase(i, now);
         break;
       case 2:
       case 3:
-        if (s.counting[i]) this.startPhase(i, now);
+        if (countingOf(s)[i]) this.startPhase(i, now);
         break;
       default: { // 0, 4: counting resumes from the frozen CE on the next CLK
-        if (!s.counting[i]) break;
+        if (!countingOf(s)[i]) break;
         const nowTick = this.ticks(now);
-        if (nowTick === this.ticks(s.count_load_time[i])) break; // not even loaded yet: nothing was lost
+        if (nowTick === this.ticks(countLoadTimeOf(s)[i])) break; // not even loaded yet: nothing was lost
         const frozen = edgesCounted(s, i, nowTick, this.hz); // gate is still 0 here
         s.count_load_time[i] = icountAtTick(nowTick - frozen, this.hz);
       }
@@ -195,7 +196,7 @@ export class Pit8254Control {
   /** Transfer the count register to the CE at the next CLK edge. */
   private startPhase(i: number, now: number): void {
     const s = this.state();
-    s.active_count[i] = s.count[i];
+    s.active_count[i] = countOf(s)[i];
     s.count_load_time[i] = now;
     s.counting[i] = 1;
     s.cr_pending[i] = 0;
@@ -205,9 +206,9 @@ export class Pit8254Control {
   private loadCount(i: number, raw: number, now: number): void {
     const s = this.state();
     this.sync(i, now);
-    const value = s.bcd[i] ? bcdToBinary(raw) : raw;
-    s.count[i] = value === 0 ? modulus(s.bcd[i]) : value;
-    switch (effectiveMode(s.mode[i])) {
+    const value = bcdOf(s)[i] ? bcdToBinary(raw) : raw;
+    s.count[i] = value === 0 ? modulus(bcdOf(s)[i]) : value;
+    switch (effectiveMode(modeOf(s)[i])) {
       case 0:
       case 4: // loaded on the next CLK, also while counting
         this.startPhase(i, now);
@@ -217,15 +218,15 @@ export class Pit8254Control {
         s.cr_pending[i] = 1;
         break;
       default: { // 2, 3
-        if (!s.counting[i]) {
+        if (!countingOf(s)[i]) {
           this.startPhase(i, now);
         } else if (isSuspended(s, i)) {
           s.cr_pending[i] = 1; // the GATE's rising edge reloads
         } else {
-          const base = this.ticks(s.count_load_time[i]);
+          const base = this.ticks(countLoadTimeOf(s)[i]);
           const n = this.ticks(now) - base;
           if (n < 1) {
-            s.active_count[i] = s.count[i]; // the load edge has not come yet: it takes the new count
+            s.active_count[i] = countOf(s)[i]; // the load edge has not come yet: it takes the new count
           } else {
             // Rebase onto the current period so that its reload edge is the next one.
             const N = activeCount(s, i);

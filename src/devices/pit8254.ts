@@ -30,7 +30,7 @@ import { Device, type DeviceContext } from './device.js';
 import type { FieldSpec, StateSchema } from './schema.js';
 import type { StateSnapshot } from './schema.js';
 import {
-  PIT_CHANNELS, counterValue, icountAtTick, nextTransitionTick, nullCount, outLevel, pitTicks, settleChannels, type Pit8254State,
+  PIT_CHANNELS, counterValue, gateOf, icountAtTick, nextTransitionTick, nullCount, outLevel, pitTicks, settleChannels, type Pit8254State,
 } from './pit8254-channel.js';
 import { Pit8254Control, RW_WORD0 } from './pit8254-control.js';
 import { trackedState } from './tracked-state.js';
@@ -225,7 +225,7 @@ export class Pit8254 extends Device<Pit8254State> implements IoHandler {
     const nowTick = this.ticks(now);
     const refresh = Math.floor(nowTick / REFRESH_DIVISOR) & 1;
     const out2 = outLevel(s, 2, nowTick, this.ctx.clock.hz);
-    return s.gate[2] | (s.speaker_data << 1) | (s.nmi_check << 2) | (refresh << 4) | (out2 << 5);
+    return gateOf(s)[2] | (s.speaker_data << 1) | (s.nmi_check << 2) | (refresh << 4) | (out2 << 5);
   }
 
   /** Drive IRQ0 from channel 0's OUT and arm the timer for its next transition. */

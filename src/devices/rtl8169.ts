@@ -53,7 +53,7 @@ import {
   TXPOLL_FSWINT, TXPOLL_HPQ, TXPOLL_NPQ, type Rtl8169State,
 } from './rtl8169-regs.js';
 import { DescriptorRing, ethernetFcs, multicastHashBit, placeRxFrame, stripVlanTag, walkTxRing } from './rtl8169-rings.js';
-import { trackedState } from './tracked-state.js';
+import { arrayReader, trackedState } from './tracked-state.js';
 
 export { RTL8169_SCHEMA, type Rtl8169State } from './rtl8169-regs.js';
 
@@ -79,6 +79,14 @@ export interface Rtl8169Options {
 
 const MIN_FRAME = 14;
 const BROADCAST = 0xff;
+
+// Readers that do not mark the field (tracked-state.ts): the receive filter reads the MAC and
+// the multicast filter on every frame, and a marked array costs the recorder a comparison of
+// all its elements. Writes go through the state's own getters.
+const idrOf = arrayReader<Rtl8169State, 'idr'>('idr');
+const marOf = arrayReader<Rtl8169State, 'mar'>('mar');
+const configOf = arrayReader<Rtl8169State, 'config'>('config');
+const phyRegsOf = arrayReader<Rtl8169State, 'phy_regs'>('phy_regs');
 
 export class Rtl8169 extends Device<Rtl8169State> implements IoHandler, PciFunction {
   readonly schema = RTL8169_SCHEMA;
@@ -217,11 +225,11 @@ export class Rtl8169 extends Device<Rtl8169State> implements IoHandler, PciFunct
 
   private readByte(off: number): number {
     const s = this.state;
-    if (off < 6) return s.idr[off];
-    if (off >= REG_MAR0 && off < REG_MAR0 + 8) return s.mar[off - REG_MAR0];
+    if (off < 6) return idrOf(s)[off];
+    if (off >= REG_MAR0 && off < REG_MAR0 + 8) return marOf(s)[off - REG_MAR0];
     if (off >= REG_CONFIG0 && off < REG_CONFIG0 + 6) {
       const n = off - REG_CONFIG0;
-      return s.config[n] | CONFIG_FIXED[n];
+      return configOf(s)[n] | CONFIG_FIXED[n];
     }
     const lane = off & 3;
     switch (off & ~3) {
@@ -389,14 +397,14 @@ export class Rtl8169 extends Device<Rtl8169State> implements IoHandler, PciFunct
       if (this.linkUp() !== wasUp) s.intr_status |= INTR_LINK_CHG;
       s.phyar = (s.phyar & ~PHYAR_FLAG) >>> 0;
     } else {
-      let data = s.phy_regs[reg];
+      let data = phyRegsOf(s)[reg];
       if (reg === PHY_BMSR) data = (data & ~BMSR_LSTATUS) | (this.linkUp() ? BMSR_LSTATUS : 0);
       s.phyar = (PHYAR_FLAG | (reg << 16) | data) >>> 0;
     }
   }
 
   private linkUp(): boolean {
-    return (this.state.phy_regs[PHY_BMCR] & BMCR_PDOWN) === 0;
+    return (phyRegsOf(this.state)[PHY_BMCR] & BMCR_PDOWN) === 0;
   }
 
   // ---------------------------------------------------------------- transmit
@@ -500,16 +508,17 @@ export class Rtl8169 extends Device<Rtl8169State> implements IoHandler, PciFunct
     const rcr = s.rx_config;
     let broadcast = true;
     let mine = true;
+    const idr = idrOf(s);
     for (let i = 0; i < 6; i++) {
       if (frame[i] !== BROADCAST) broadcast = false;
-      if (frame[i] !== s.idr[i]) mine = false;
+      if (frame[i] !== idr[i]) mine = false;
     }
     if (broadcast) return rcr & (RX_ACCEPT_BROADCAST | RX_ACCEPT_ALL_PHYS) ? RX_STATUS_BAR : -1;
     if (frame[0] & 1) {
       if (rcr & RX_ACCEPT_ALL_PHYS) return RX_STATUS_MAR;
       if (!(rcr & RX_ACCEPT_MULTICAST)) return -1;
       const bit = multicastHashBit(frame);
-      return s.mar[bit >> 3] & (1 << (bit & 7)) ? RX_STATUS_MAR : -1;
+      return marOf(s)[bit >> 3] & (1 << (bit & 7)) ? RX_STATUS_MAR : -1;
     }
     if (mine && rcr & RX_ACCEPT_MY_PHYS) return RX_STATUS_PAM;
     return rcr & RX_ACCEPT_ALL_PHYS ? (mine ? RX_STATUS_PAM : 0) : -1;
