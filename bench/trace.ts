@@ -14,7 +14,8 @@ import { benchTrace } from './trace-synthetic.js';
 import { JS_MAX, sha256Into } from '../src/trace/sha256-js.js';
 import { hash } from 'node:crypto';
 import { bootMachine, traceHeaderFor, type RunSetup } from '../src/trace/run-setup.js';
-import { recordBoot, recordTrace, type RecordBootOptions, type RecordingSummary } from '../src/trace/session.js';
+import { MachineRecorder, recordBoot, recordTrace, type RecordBootOptions, type RecordingSummary } from '../src/trace/session.js';
+import type { TraceWriter } from '../src/trace/writer.js';
 import { medianSeconds, thirdPartyBuilt, timedAsync, timed, type Figure } from './harness.js';
 import { recordingSetup, resolveGuestRequest } from '../src/cli/guest-options.js';
 
@@ -138,6 +139,70 @@ export function observerFloor(setup: RunSetup, runs = 5): { untracedSeconds: num
   return { untracedSeconds: untraced, observedSeconds: observed, ratio: observed / untraced };
 }
 
+/**
+ * The floor with the device checks: this recorder's own hooks (MachineRecorder: the bus, the
+ * interrupt fabric, device events; every device compared after each step that can change it)
+ * writing into a ring like observerFloor's instead of a trace — what stays on the run loop's
+ * thread however the packing, hashing, checkpoints and LevelDB were moved off it. Best of
+ * `runs` each, interleaved with runs without.
+ */
+export function checkingFloor(setup: RunSetup, runs = 5): { untracedSeconds: number; checkedSeconds: number; ratio: number } {
+  const MASK = (1 << 20) - 4;
+  const ring = new Int32Array(1 << 20);
+  let w = 0;
+  const append = (a: number, b: number, c: number, d: number): void => {
+    ring[w] = a;
+    ring[w + 1] = b;
+    ring[w + 2] = c;
+    ring[w + 3] = d;
+    w = (w + 4) & MASK;
+  };
+  let untraced = Infinity;
+  let checked = Infinity;
+  for (let i = 0; i < runs; i++) {
+    untraced = Math.min(untraced, timed(() => bootMachine(setup).run({ maxInstructions: 4e9 })).seconds);
+    const t = timed(() => {
+      const m = bootMachine(setup);
+      const clock = m.clock;
+      let lastIcount = -1;
+      let lastDelta = -1;
+      // The parts of a TraceWriter the hooks call, each an append (an access the encoder would fold into a repeat, a count).
+      const observer = {
+        access: (space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number) => {
+          lastDelta = clock.icount - lastIcount;
+          lastIcount = clock.icount;
+          append(clock.icount, space | (dir << 1) | (size << 2) | (origin << 5) | (device << 8), addr, value);
+        },
+        again: () => {
+          if (clock.icount - lastIcount !== lastDelta) return false;
+          lastIcount = clock.icount;
+          return true;
+        },
+        repeatAccess: (times: number, stride: number) => {
+          append(clock.icount, -1, times, stride);
+          return true;
+        },
+        dma: (dir: number, device: number, addr: number, data: Uint8Array) => append(clock.icount, -2 - dir, addr, data.length),
+      };
+      const writer = {
+        observer,
+        nextCheckpointAt: clock.icount,
+        interrupt: (action: string, value: number) => append(clock.icount, -8, action.length, value),
+        input: (_c: string, device: number, data: Uint8Array | number) => append(clock.icount, -9, device, typeof data === 'number' ? 1 : data.length),
+        output: (_c: string, device: number, data: Uint8Array | number) => append(clock.icount, -10, device, typeof data === 'number' ? 1 : data.length),
+        transition: (device: number, field: number, index: number, oldValue: number, newValue: number) => {
+          append(clock.icount, -16 - device, field | ((index + 1) << 8), oldValue);
+          append(newValue, 0, 0, 0);
+        },
+      };
+      new MachineRecorder(m, writer as unknown as TraceWriter).attach();
+      return m.run({ maxInstructions: 4e9 });
+    });
+    checked = Math.min(checked, t.seconds);
+  }
+  return { untracedSeconds: untraced, checkedSeconds: checked, ratio: checked / untraced };
+}
+
 /** Instructions of an OS boot recorded (bench/speed.ts times the same boots unrecorded). */
 const OS_INSTRUCTIONS = 150_000_000;
 
@@ -258,6 +323,7 @@ export async function benchTraceFigures(): Promise<Figure[]> {
   figures.push(...(await osRecordingFigures()));
   for (const { name, setup, o, fixedMs } of measured) {
     const f = observerFloor(setup, 9);
+    const c = checkingFloor(setup, 9);
     const tail = o.tailSeconds / o.untracedSeconds;
     figures.push(
       {
@@ -273,6 +339,13 @@ export async function benchTraceFigures(): Promise<Figure[]> {
         unit: '×',
         target: 'none: the least a recording of this design can cost here',
         note: `(observing alone, plus the ${(o.tailSeconds * 1000).toFixed(1)} ms from the machine stopping to the trace closed: last checkpoint, commits in flight, close)`,
+      },
+      {
+        name: `recording floor, ${name}: observing and the device checks`,
+        value: c.ratio,
+        unit: '×',
+        target: 'none: what stays on the run loop\'s thread',
+        note: `(wall, best of 9: ${(c.untracedSeconds * 1000).toFixed(0)} → ${(c.checkedSeconds * 1000).toFixed(0)} ms; the recorder's hooks, every device compared after each step that can change it, into a ring; with the trace's finishing ${(c.ratio + tail).toFixed(3)}×)`,
       },
       { name: `fixed cost of a recording, ${name} (create, first/last checkpoint, close)`, value: fixedMs, unit: 'ms', note: name === 'net-echo' ? '(its input script of 10,000 frames is part of the trace)' : undefined },
     );
