@@ -13,6 +13,7 @@ import { parseInputScript } from '../src/devices/input-script.js';
 import { benchTrace } from './trace-synthetic.js';
 import { JS_MAX, sha256Into } from '../src/trace/sha256-js.js';
 import { hash } from 'node:crypto';
+import type { Machine } from '../src/board/machine.js';
 import { bootMachine, traceHeaderFor, type RunSetup } from '../src/trace/run-setup.js';
 import { MachineRecorder, recordBoot, recordTrace, type RecordBootOptions, type RecordingSummary } from '../src/trace/session.js';
 import type { TraceWriter } from '../src/trace/writer.js';
@@ -88,50 +89,47 @@ async function recordBootStamped(dir: string, setup: RunSetup, options: RecordBo
   return { summary, tailSeconds: Number(process.hrtime.bigint() - stopped) / 1e9 };
 }
 
-/**
- * What observing alone costs, the floor under any recording of this design: the run with a bus
- * observer that appends every access (count, kind, address, value) to a ring and copies every
- * DMA transfer's bytes, and an interrupt observer that appends each line change and INTA — no
- * encoding, no device comparisons, no checkpoints, no LevelDB — against the run without (boot
- * included in both, best of `runs` each, interleaved).
- */
-export function observerFloor(setup: RunSetup, runs = 5): { untracedSeconds: number; observedSeconds: number; ratio: number } {
-  const MASK = (1 << 20) - 4;
-  const ring = new Int32Array(1 << 20);
-  const bytes = new Uint8Array(1 << 22);
-  let w = 0;
-  let bw = 0;
+/** Fixed-width records in a ring and DMA bytes in another: the floors' stand-in for a trace. */
+class FloorRing {
+  private readonly words = new Int32Array(1 << 20);
+  private readonly bytes = new Uint8Array(1 << 22);
+  private w = 0;
+  private bw = 0;
+
+  append(a: number, b: number, c: number, d: number): void {
+    const words = this.words;
+    const w = this.w;
+    words[w] = a;
+    words[w + 1] = b;
+    words[w + 2] = c;
+    words[w + 3] = d;
+    this.w = (w + 4) & (words.length - 4);
+  }
+
+  copy(data: Uint8Array | number): void {
+    if (typeof data === 'number') return;
+    if (this.bw + data.length > this.bytes.length) this.bw = 0;
+    this.bytes.set(data, this.bw);
+    this.bw += data.length;
+  }
+}
+
+export interface FloorResult {
+  untracedSeconds: number;
+  observedSeconds: number;
+  ratio: number;
+}
+
+/** Boot + run against boot + `attach` + run (to the guest's end), best of `runs` each, interleaved. */
+function floorRatio(setup: RunSetup, runs: number, attach: (m: Machine, ring: FloorRing) => void): FloorResult {
+  const ring = new FloorRing();
   let untraced = Infinity;
   let observed = Infinity;
   for (let i = 0; i < runs; i++) {
     untraced = Math.min(untraced, timed(() => bootMachine(setup).run({ maxInstructions: 4e9 })).seconds);
     const t = timed(() => {
       const m = bootMachine(setup);
-      const clock = m.clock;
-      const append = (a: number, b: number, c: number, d: number): void => {
-        ring[w] = a;
-        ring[w + 1] = b;
-        ring[w + 2] = c;
-        ring[w + 3] = d;
-        w = (w + 4) & MASK;
-      };
-      m.bus.addObserver({
-        access: (space, dir, addr, size, value, device, origin) => append(clock.icount, space | (dir << 1) | (size << 2) | (origin << 5) | (device << 8), addr, value),
-        accessRepeated: (times, stride) => {
-          append(clock.icount, -1, times, stride);
-          return true;
-        },
-        dma: (dir, device, addr, data, origin) => {
-          append(clock.icount, -2 - dir - (origin << 1), addr, data.length);
-          if (bw + data.length > bytes.length) bw = 0;
-          bytes.set(data, bw);
-          bw += data.length;
-        },
-      });
-      m.interrupts.observer = {
-        line: (irq, level) => append(clock.icount, -8, irq, level ? 1 : 0),
-        acknowledged: (vector) => append(clock.icount, -9, vector, 0),
-      };
+      attach(m, ring);
       return m.run({ maxInstructions: 4e9 });
     });
     observed = Math.min(observed, t.seconds);
@@ -140,67 +138,81 @@ export function observerFloor(setup: RunSetup, runs = 5): { untracedSeconds: num
 }
 
 /**
+ * What observing alone costs, the floor under any recording of this design: the run with a bus
+ * observer that appends every access (count, kind, address, value) to a ring and copies every
+ * DMA transfer's bytes, and an interrupt observer that appends each line change and INTA — no
+ * encoding, no device comparisons, no checkpoints, no LevelDB — against the run without.
+ */
+export function observerFloor(setup: RunSetup, runs = 5): FloorResult {
+  return floorRatio(setup, runs, (m, ring) => {
+    const clock = m.clock;
+    m.bus.addObserver({
+      access: (space, dir, addr, size, value, device, origin) => ring.append(clock.icount, space | (dir << 1) | (size << 2) | (origin << 5) | (device << 8), addr, value),
+      accessRepeated: (times, stride) => {
+        ring.append(clock.icount, -1, times, stride);
+        return true;
+      },
+      dma: (dir, device, addr, data, origin) => {
+        ring.append(clock.icount, -2 - dir - (origin << 1), addr, data.length);
+        ring.copy(data);
+      },
+    });
+    m.interrupts.observer = {
+      line: (irq, level) => ring.append(clock.icount, -8, irq, level ? 1 : 0),
+      acknowledged: (vector) => ring.append(clock.icount, -9, vector, 0),
+    };
+  });
+}
+
+/**
  * The floor with the device checks: this recorder's own hooks (MachineRecorder: the bus, the
  * interrupt fabric, device events; every device compared after each step that can change it)
- * writing into a ring like observerFloor's instead of a trace — what stays on the run loop's
- * thread however the packing, hashing, checkpoints and LevelDB were moved off it. Best of
- * `runs` each, interleaved with runs without.
+ * writing into the ring instead of a trace — what stays on the run loop's thread however the
+ * packing, hashing, checkpoints and LevelDB were moved off it.
  */
-export function checkingFloor(setup: RunSetup, runs = 5): { untracedSeconds: number; checkedSeconds: number; ratio: number } {
-  const MASK = (1 << 20) - 4;
-  const ring = new Int32Array(1 << 20);
-  let w = 0;
-  const append = (a: number, b: number, c: number, d: number): void => {
-    ring[w] = a;
-    ring[w + 1] = b;
-    ring[w + 2] = c;
-    ring[w + 3] = d;
-    w = (w + 4) & MASK;
-  };
-  let untraced = Infinity;
-  let checked = Infinity;
-  for (let i = 0; i < runs; i++) {
-    untraced = Math.min(untraced, timed(() => bootMachine(setup).run({ maxInstructions: 4e9 })).seconds);
-    const t = timed(() => {
-      const m = bootMachine(setup);
-      const clock = m.clock;
-      let lastIcount = -1;
-      let lastDelta = -1;
-      // The parts of a TraceWriter the hooks call, each an append (an access the encoder would fold into a repeat, a count).
-      const observer = {
-        access: (space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number) => {
-          lastDelta = clock.icount - lastIcount;
-          lastIcount = clock.icount;
-          append(clock.icount, space | (dir << 1) | (size << 2) | (origin << 5) | (device << 8), addr, value);
-        },
-        again: () => {
-          if (clock.icount - lastIcount !== lastDelta) return false;
-          lastIcount = clock.icount;
-          return true;
-        },
-        repeatAccess: (times: number, stride: number) => {
-          append(clock.icount, -1, times, stride);
-          return true;
-        },
-        dma: (dir: number, device: number, addr: number, data: Uint8Array) => append(clock.icount, -2 - dir, addr, data.length),
-      };
-      const writer = {
-        observer,
-        nextCheckpointAt: clock.icount,
-        interrupt: (action: string, value: number) => append(clock.icount, -8, action.length, value),
-        input: (_c: string, device: number, data: Uint8Array | number) => append(clock.icount, -9, device, typeof data === 'number' ? 1 : data.length),
-        output: (_c: string, device: number, data: Uint8Array | number) => append(clock.icount, -10, device, typeof data === 'number' ? 1 : data.length),
-        transition: (device: number, field: number, index: number, oldValue: number, newValue: number) => {
-          append(clock.icount, -16 - device, field | ((index + 1) << 8), oldValue);
-          append(newValue, 0, 0, 0);
-        },
-      };
-      new MachineRecorder(m, writer as unknown as TraceWriter).attach();
-      return m.run({ maxInstructions: 4e9 });
-    });
-    checked = Math.min(checked, t.seconds);
-  }
-  return { untracedSeconds: untraced, checkedSeconds: checked, ratio: checked / untraced };
+export function checkingFloor(setup: RunSetup, runs = 5): FloorResult {
+  return floorRatio(setup, runs, (m, ring) => {
+    const clock = m.clock;
+    let lastIcount = -1;
+    let lastDelta = -1;
+    // The parts of a TraceWriter the hooks call, each an append (an access the encoder would fold into a repeat: a count).
+    const observer = {
+      access: (space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number) => {
+        lastDelta = clock.icount - lastIcount;
+        lastIcount = clock.icount;
+        ring.append(clock.icount, space | (dir << 1) | (size << 2) | (origin << 5) | (device << 8), addr, value);
+      },
+      again: () => {
+        if (clock.icount - lastIcount !== lastDelta) return false;
+        lastIcount = clock.icount;
+        return true;
+      },
+      repeatAccess: (times: number, stride: number) => {
+        ring.append(clock.icount, -1, times, stride);
+        return true;
+      },
+      dma: (dir: number, device: number, addr: number, data: Uint8Array, origin: number) => {
+        ring.append(clock.icount, -2 - dir - (origin << 1), addr, data.length);
+        ring.copy(data);
+      },
+    };
+    const data = (kind: number) => (_channel: string, device: number, bytes: Uint8Array | number) => {
+      ring.append(clock.icount, kind, device, typeof bytes === 'number' ? 1 : bytes.length);
+      ring.copy(bytes);
+    };
+    const writer = {
+      observer,
+      nextCheckpointAt: clock.icount,
+      interrupt: (action: string, value: number) => ring.append(clock.icount, -8, action.length, value),
+      input: data(-10),
+      output: data(-11),
+      transition: (device: number, field: number, index: number, oldValue: number, newValue: number) => {
+        ring.append(clock.icount, -16 - device, field | ((index + 1) << 8), oldValue);
+        ring.append(newValue, 0, 0, 0);
+      },
+    };
+    new MachineRecorder(m, writer as unknown as TraceWriter).attach();
+  });
 }
 
 /** Instructions of an OS boot recorded (bench/speed.ts times the same boots unrecorded). */
@@ -345,7 +357,7 @@ export async function benchTraceFigures(): Promise<Figure[]> {
         value: c.ratio,
         unit: '×',
         target: 'none: what stays on the run loop\'s thread',
-        note: `(wall, best of 9: ${(c.untracedSeconds * 1000).toFixed(0)} → ${(c.checkedSeconds * 1000).toFixed(0)} ms; the recorder's hooks, every device compared after each step that can change it, into a ring; with the trace's finishing ${(c.ratio + tail).toFixed(3)}×)`,
+        note: `(wall, best of 9: ${(c.untracedSeconds * 1000).toFixed(0)} → ${(c.observedSeconds * 1000).toFixed(0)} ms; the recorder's hooks, every device compared after each step that can change it, into a ring; with the trace's finishing ${(c.ratio + tail).toFixed(3)}×)`,
       },
       { name: `fixed cost of a recording, ${name} (create, first/last checkpoint, close)`, value: fixedMs, unit: 'ms', note: name === 'net-echo' ? '(its input script of 10,000 frames is part of the trace)' : undefined },
     );
