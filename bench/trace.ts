@@ -114,6 +114,17 @@ class FloorRing {
   }
 }
 
+/** One access as the floors append it: icount, kind bits, address, value. */
+function appendAccess(ring: FloorRing, icount: number, space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number): void {
+  ring.append(icount, space | (dir << 1) | (size << 2) | (origin << 5) | (device << 8), addr, value);
+}
+
+/** One DMA transfer as the floors append it, its bytes copied. */
+function appendDma(ring: FloorRing, icount: number, dir: number, addr: number, data: Uint8Array, origin: number): void {
+  ring.append(icount, -2 - dir - (origin << 1), addr, data.length);
+  ring.copy(data);
+}
+
 export interface FloorResult {
   untracedSeconds: number;
   observedSeconds: number;
@@ -147,15 +158,12 @@ export function observerFloor(setup: RunSetup, runs = 5): FloorResult {
   return floorRatio(setup, runs, (m, ring) => {
     const clock = m.clock;
     m.bus.addObserver({
-      access: (space, dir, addr, size, value, device, origin) => ring.append(clock.icount, space | (dir << 1) | (size << 2) | (origin << 5) | (device << 8), addr, value),
+      access: (space, dir, addr, size, value, device, origin) => appendAccess(ring, clock.icount, space, dir, addr, size, value, device, origin),
       accessRepeated: (times, stride) => {
         ring.append(clock.icount, -1, times, stride);
         return true;
       },
-      dma: (dir, device, addr, data, origin) => {
-        ring.append(clock.icount, -2 - dir - (origin << 1), addr, data.length);
-        ring.copy(data);
-      },
+      dma: (dir, _device, addr, data, origin) => appendDma(ring, clock.icount, dir, addr, data, origin),
     });
     m.interrupts.observer = {
       line: (irq, level) => ring.append(clock.icount, -8, irq, level ? 1 : 0),
@@ -180,7 +188,7 @@ export function checkingFloor(setup: RunSetup, runs = 5): FloorResult {
       access: (space: number, dir: number, addr: number, size: number, value: number, device: number, origin: number) => {
         lastDelta = clock.icount - lastIcount;
         lastIcount = clock.icount;
-        ring.append(clock.icount, space | (dir << 1) | (size << 2) | (origin << 5) | (device << 8), addr, value);
+        appendAccess(ring, clock.icount, space, dir, addr, size, value, device, origin);
       },
       again: () => {
         if (clock.icount - lastIcount !== lastDelta) return false;
@@ -191,10 +199,7 @@ export function checkingFloor(setup: RunSetup, runs = 5): FloorResult {
         ring.append(clock.icount, -1, times, stride);
         return true;
       },
-      dma: (dir: number, device: number, addr: number, data: Uint8Array, origin: number) => {
-        ring.append(clock.icount, -2 - dir - (origin << 1), addr, data.length);
-        ring.copy(data);
-      },
+      dma: (dir: number, _device: number, addr: number, data: Uint8Array, origin: number) => appendDma(ring, clock.icount, dir, addr, data, origin),
     };
     const data = (kind: number) => (_channel: string, device: number, bytes: Uint8Array | number) => {
       ring.append(clock.icount, kind, device, typeof bytes === 'number' ? 1 : bytes.length);

@@ -128,9 +128,15 @@ export function trackedState<S extends object>(schema: StateSchema, init: S): S 
 /** Prefix of an array field's unmarking getter (arrayReader). */
 const PEEK = '$peek_';
 
-/** The property of a tracked state that reads array field `name` without marking it (undefined on a plain state). */
-export function peekKey(name: string): string {
-  return PEEK + name;
+/** Source of an expression that reads array field `name` of `object` without marking it (the field itself on a plain state). */
+export function unmarkedReadSource(object: string, name: string): string {
+  return `(${object}[${JSON.stringify(PEEK + name)}] ?? ${object}[${JSON.stringify(name)}])`;
+}
+
+/** Array field `name` of `state`, without marking it: arrayReader's, for code that is not hot. */
+export function readUnmarked(state: object, name: string): unknown {
+  const s = state as Record<string, unknown>;
+  return s[PEEK + name] ?? s[name];
 }
 
 /**
@@ -140,7 +146,7 @@ export function peekKey(name: string): string {
  * through the state's own getter. Works on plain states too (the field itself).
  */
 export function arrayReader<S extends object, K extends keyof S & string>(name: K): (state: S) => S[K] {
-  return new Function('s', `const v = s[${JSON.stringify(PEEK + name)}]; return v === undefined ? s[${JSON.stringify(name)}] : v;`) as (state: S) => S[K];
+  return new Function('s', `return ${unmarkedReadSource('s', name)};`) as (state: S) => S[K];
 }
 
 /** The tracking internals of a device's state, or undefined for a plain object. */

@@ -22,7 +22,7 @@
  * polling the line status register paid on every read — 5× the run time of the timer guest.
  */
 import type { FieldValue, StateSchema } from '../devices/schema.js';
-import { MARKS_PER_WORD, clearMarks, peekKey, trackingOf } from '../devices/tracked-state.js';
+import { MARKS_PER_WORD, clearMarks, readUnmarked, trackingOf, unmarkedReadSource } from '../devices/tracked-state.js';
 
 /** What the tracker needs from a device (src/devices/device.ts Device satisfies it). */
 export interface TrackedDevice {
@@ -114,10 +114,7 @@ function sourceUrl(device: string, what: string): string {
  */
 function compileCheck(device: string, fields: readonly TrackedField[]): CheckFn {
   const lines = ['let n = 0, v = 0, b = 0, a, c = 0;'];
-  for (const f of fields) {
-    const name = JSON.stringify(f.name);
-    lines.push(...compareField(f, f.length < 0 ? `state[${name}]` : `(state[${JSON.stringify(peekKey(f.name))}] ?? state[${name}])`));
-  }
+  for (const f of fields) lines.push(...compareField(f, f.length < 0 ? `state[${JSON.stringify(f.name)}]` : unmarkedReadSource('state', f.name)));
   lines.push('return n;', sourceUrl(device, ''));
   return new Function('state', 'shadow', 'sink', 'id', lines.join('\n')) as CheckFn;
 }
@@ -199,7 +196,7 @@ export class DeviceTransitionTracker {
     const state = t.device.state;
     for (const f of t.fields) {
       // Arrays through their unmarking getters (compileCheck says why); the owner's marks are cleared below anyway.
-      const v = f.length < 0 ? state[f.name] : (state[peekKey(f.name)] ?? state[f.name]);
+      const v = f.length < 0 ? state[f.name] : readUnmarked(state, f.name);
       if (f.length < 0) t.shadow[f.offset] = v as number;
       else {
         const arr = v as number[];
